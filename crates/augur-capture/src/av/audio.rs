@@ -1,0 +1,173 @@
+//! Sound from files (or the audio track of a video) through FFmpeg, mixed to mono `f32` at the
+//! file's own sample rate, paced like a microphone or as fast as it decodes.
+
+use std::time::Duration;
+
+use ff::ChannelLayout;
+use ff::format::Sample;
+use ff::format::sample::Type as SampleType;
+use ff::software::resampling;
+use ffmpeg_next as ff;
+
+use super::{check_file, init, open_file_error};
+use crate::{AudioChunk, AudioInfo, AudioSource, CaptureError, FileSpec, Pacing, SessionClock};
+
+/// An audio file decoded by FFmpeg.
+pub struct AudioFileSource {
+    input: ff::format::context::Input,
+    stream_index: usize,
+    decoder: ff::decoder::Audio,
+    resampler: Option<resampling::Context>,
+    decoded: ff::frame::Audio,
+    info: AudioInfo,
+    spec: FileSpec,
+    clock: SessionClock,
+    start: Option<Duration>,
+    /// Samples delivered so far, the basis of timestamps and pacing.
+    samples: u64,
+    flushing: bool,
+}
+
+impl AudioFileSource {
+    /// Opens the best audio stream of a file.
+    pub fn open(spec: &FileSpec, clock: SessionClock) -> Result<Self, CaptureError> {
+        init()?;
+        let path = &spec.path;
+        check_file("audio", path)?;
+        let input = ff::format::input(path).map_err(|e| open_file_error("audio", path, e))?;
+        let bad = |why: String, hint| CaptureError::BadFile { kind: "audio", why, hint, path: path.clone() };
+        let stream = input
+            .streams()
+            .best(ff::media::Type::Audio)
+            .ok_or_else(|| bad("it has no audio stream".into(), "pick a file with sound"))?;
+        let stream_index = stream.index();
+        let ctx = ff::codec::context::Context::from_parameters(stream.parameters())
+            .map_err(|e| CaptureError::ffmpeg("reading the stream parameters", e))?;
+        let decoder = ctx
+            .decoder()
+            .audio()
+            .map_err(|e| bad(format!("no decoder for its audio codec ({e})"), "convert it to WAV or FLAC"))?;
+        if decoder.rate() == 0 || decoder.channels() == 0 {
+            return Err(bad("its audio stream has no sample rate or channels".into(), "check it with ffprobe"));
+        }
+        let info = AudioInfo {
+            description: format!("audio file {path}"),
+            sample_rate: decoder.rate(),
+            channels: decoder.channels(),
+            native_format: format!("{:?}", decoder.format()).to_lowercase(),
+        };
+        Ok(Self {
+            input,
+            stream_index,
+            decoder,
+            resampler: None,
+            decoded: ff::frame::Audio::empty(),
+            info,
+            spec: spec.clone(),
+            clock,
+            start: None,
+            samples: 0,
+            flushing: false,
+        })
+    }
+
+    fn mono(&mut self) -> Result<Vec<f32>, CaptureError> {
+        let layout = match self.decoded.channel_layout() {
+            l if l.is_empty() => ChannelLayout::default(i32::from(self.decoded.channels())),
+            l => l,
+        };
+        // FFmpeg 5's decoders may leave the legacy layout field unset; swresample compares it
+        // with the layout it was built for and refuses the frame unless they agree.
+        self.decoded.set_channel_layout(layout);
+        if self.resampler.is_none() {
+            let rate = self.info.sample_rate;
+            let ctx = resampling::Context::get(
+                self.decoded.format(),
+                layout,
+                self.decoded.rate(),
+                Sample::F32(SampleType::Packed),
+                ChannelLayout::MONO,
+                rate,
+            )
+            .map_err(|e| CaptureError::ffmpeg("setting up the audio mixer", e))?;
+            self.resampler = Some(ctx);
+        }
+        let mut out = ff::frame::Audio::empty();
+        if let Some(r) = self.resampler.as_mut() {
+            r.run(&self.decoded, &mut out).map_err(|e| CaptureError::ffmpeg("mixing audio to mono", e))?;
+        }
+        Ok(out.plane::<f32>(0).iter().take(out.samples()).copied().collect())
+    }
+
+    fn pace_and_stamp(&mut self, n: usize) -> Duration {
+        let rate = f64::from(self.info.sample_rate.max(1));
+        let offset = Duration::from_secs_f64(self.samples as f64 / rate);
+        self.samples += n as u64;
+        if self.spec.pacing == Pacing::Fast {
+            return self.clock.now();
+        }
+        let start = *self.start.get_or_insert_with(|| self.clock.now());
+        // A chunk is "captured" when its last sample has played, like a microphone buffer.
+        let due = start + Duration::from_secs_f64(self.samples as f64 / rate);
+        let now = self.clock.now();
+        if due > now {
+            std::thread::sleep(due - now);
+        }
+        start + offset
+    }
+}
+
+impl AudioSource for AudioFileSource {
+    fn info(&self) -> &AudioInfo {
+        &self.info
+    }
+
+    fn next_chunk(&mut self) -> Result<Option<AudioChunk>, CaptureError> {
+        loop {
+            match self.decoder.receive_frame(&mut self.decoded) {
+                Ok(()) => {
+                    let samples = self.mono()?;
+                    let pts = self.pace_and_stamp(samples.len());
+                    return Ok(Some(AudioChunk { pts, sample_rate: self.info.sample_rate, samples }));
+                }
+                Err(ff::Error::Eof) => {
+                    if !self.spec.looping || self.samples == 0 {
+                        return Ok(None);
+                    }
+                    self.input.seek(0, ..).map_err(|e| CaptureError::Disconnected {
+                        what: self.info.description.clone(),
+                        frames: self.samples,
+                        why: format!("it cannot seek back to loop ({e})"),
+                        hint: "play it without loop=1",
+                    })?;
+                    self.decoder.flush();
+                    self.flushing = false;
+                    continue;
+                }
+                // Need more input, or a damaged packet the decoder skipped.
+                Err(_) if self.flushing => return Ok(None),
+                Err(_) => {}
+            }
+            let mut packet = ff::Packet::empty();
+            match packet.read(&mut self.input) {
+                Ok(()) if packet.stream() == self.stream_index => {
+                    // A damaged packet costs a few milliseconds of sound, not the stream.
+                    let _ = self.decoder.send_packet(&packet);
+                }
+                Ok(()) | Err(ff::Error::InvalidData) => {}
+                Err(ff::Error::Eof) => {
+                    self.flushing = true;
+                    let _ = self.decoder.send_eof();
+                }
+                Err(e) => {
+                    return Err(CaptureError::Disconnected {
+                        what: self.info.description.clone(),
+                        frames: self.samples,
+                        why: format!("reading failed ({e})"),
+                        hint: "check the file is still there, then reopen it",
+                    });
+                }
+            }
+        }
+    }
+}

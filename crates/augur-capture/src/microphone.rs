@@ -1,0 +1,201 @@
+//! Microphones through cpal: enumeration, opening the default or a named device, negotiating
+//! rate and channels, mixing to mono `f32` and stamping chunks on the session clock.
+//!
+//! cpal calls us back on its own audio thread; the callback only mixes and hands the chunk to a
+//! bounded channel, so a slow consumer costs dropped chunks (counted), never a stalled device.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
+use cpal::{Device, FromSample, SampleFormat, SizedSample, Stream, StreamConfig};
+use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
+use serde::Serialize;
+
+use crate::{AudioChunk, AudioInfo, AudioSource, CaptureError, SessionClock};
+
+/// How many callback chunks may wait for the consumer (a few seconds at typical periods).
+const QUEUE_CHUNKS: usize = 256;
+
+/// One microphone as `augur devices` lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct MicrophoneInfo {
+    /// Position in the host's list; `mic:<index>` opens it.
+    pub index: usize,
+    /// Device name; `mic:<part of name>` opens it.
+    pub name: String,
+    /// Whether this is the host's default input.
+    pub is_default: bool,
+    /// Default sample rate, channels and format, e.g. `48000 Hz, 2 ch, f32`.
+    pub default_config: String,
+}
+
+/// Lists the input devices of the default audio host. An empty list (no sound card) is not an
+/// error; a host that cannot enumerate at all is.
+pub fn list_microphones() -> Result<Vec<MicrophoneInfo>, CaptureError> {
+    let host = cpal::default_host();
+    let default_name = host.default_input_device().map(|d| device_name(&d));
+    let devices = host.input_devices().map_err(|e| unavailable("the audio host", e.to_string()))?;
+    Ok(devices
+        .enumerate()
+        .map(|(index, d)| {
+            let name = device_name(&d);
+            let default_config = d
+                .default_input_config()
+                .map(|c| format!("{} Hz, {} ch, {}", c.sample_rate(), c.channels(), c.sample_format()))
+                .unwrap_or_else(|e| format!("no usable input config ({e})"));
+            MicrophoneInfo { index, is_default: Some(&name) == default_name.as_ref(), name, default_config }
+        })
+        .collect())
+}
+
+fn device_name(d: &Device) -> String {
+    d.description().map(|desc| desc.name().to_string()).unwrap_or_else(|_| "(unnamed)".into())
+}
+
+fn unavailable(what: &str, why: String) -> CaptureError {
+    CaptureError::DeviceUnavailable {
+        what: what.to_string(),
+        why,
+        hint: "run `augur devices` to list microphones; on Linux with no sound card, start PulseAudio \
+               (see README) or pass --mic none"
+            .into(),
+    }
+}
+
+/// A live microphone. Dropping it stops the device stream.
+pub struct Microphone {
+    info: AudioInfo,
+    chunks: Receiver<Result<AudioChunk, String>>,
+    // Held for its Drop: stopping the stream stops the callbacks.
+    _stream: Stream,
+    what: String,
+    dropped: Arc<AtomicU64>,
+}
+
+impl Microphone {
+    /// Opens `default`, an index from [`list_microphones`], or the first device whose name
+    /// contains `device`.
+    pub fn open(device: &str, clock: SessionClock) -> Result<Self, CaptureError> {
+        let what = format!("microphone {device:?}");
+        let host = cpal::default_host();
+        let dev = find_device(&host, device).ok_or_else(|| unavailable(&what, "no such input device".into()))?;
+        let supported = dev
+            .default_input_config()
+            .map_err(|e| unavailable(&what, format!("it offers no input configuration ({e})")))?;
+        let format = supported.sample_format();
+        let config: StreamConfig = supported.config();
+        let (tx, rx) = bounded(QUEUE_CHUNKS);
+        let dropped = Arc::new(AtomicU64::new(0));
+        let stream = match format {
+            SampleFormat::F32 => build::<f32>(&dev, &config, tx, clock, &dropped),
+            SampleFormat::I16 => build::<i16>(&dev, &config, tx, clock, &dropped),
+            SampleFormat::I32 => build::<i32>(&dev, &config, tx, clock, &dropped),
+            SampleFormat::U16 => build::<u16>(&dev, &config, tx, clock, &dropped),
+            SampleFormat::U8 => build::<u8>(&dev, &config, tx, clock, &dropped),
+            SampleFormat::I8 => build::<i8>(&dev, &config, tx, clock, &dropped),
+            SampleFormat::F64 => build::<f64>(&dev, &config, tx, clock, &dropped),
+            other => {
+                return Err(CaptureError::UnsupportedMode {
+                    what,
+                    asked: format!("{other} samples"),
+                    why: "Augur reads 8/16/32-bit integer and float samples".into(),
+                    offered: "pick another device or set it to 16-bit or float in the system mixer".into(),
+                });
+            }
+        }
+        .map_err(|e| unavailable(&what, e.to_string()))?;
+        stream.play().map_err(|e| unavailable(&what, format!("it would not start ({e})")))?;
+        let info = AudioInfo {
+            description: format!("microphone {:?}", device_name(&dev)),
+            sample_rate: config.sample_rate,
+            channels: config.channels,
+            native_format: format.to_string(),
+        };
+        Ok(Self { info, chunks: rx, _stream: stream, what, dropped })
+    }
+}
+
+fn find_device(host: &cpal::Host, device: &str) -> Option<Device> {
+    if device == "default" {
+        return host.default_input_device();
+    }
+    let mut devices = host.input_devices().ok()?;
+    if let Ok(index) = device.parse::<usize>() {
+        return devices.nth(index);
+    }
+    let wanted = device.to_lowercase();
+    devices.find(|d| device_name(d).to_lowercase().contains(&wanted))
+}
+
+fn build<T>(
+    dev: &Device,
+    config: &StreamConfig,
+    tx: Sender<Result<AudioChunk, String>>,
+    clock: SessionClock,
+    dropped: &Arc<AtomicU64>,
+) -> Result<Stream, cpal::Error>
+where
+    T: SizedSample,
+    f32: FromSample<T>,
+{
+    let channels = usize::from(config.channels.max(1));
+    let sample_rate = config.sample_rate;
+    let err_tx = tx.clone();
+    let dropped = Arc::clone(dropped);
+    dev.build_input_stream::<T, _, _>(
+        *config,
+        move |data: &[T], _| {
+            let frames = data.len() / channels;
+            // The callback fires when the buffer is full: its first sample is one buffer old.
+            let age = Duration::from_secs_f64(frames as f64 / f64::from(sample_rate.max(1)));
+            let pts = clock.now().saturating_sub(age);
+            let samples = data
+                .chunks_exact(channels)
+                .map(|frame| {
+                    frame.iter().map(|s| <f32 as FromSample<T>>::from_sample_(*s)).sum::<f32>() / channels as f32
+                })
+                .collect();
+            // A full queue means the consumer is behind; dropping here keeps the device running.
+            if let Err(TrySendError::Full(_)) = tx.try_send(Ok(AudioChunk { pts, sample_rate, samples })) {
+                dropped.fetch_add(1, Ordering::Relaxed);
+            }
+        },
+        move |e| {
+            let _ = err_tx.try_send(Err(e.to_string()));
+        },
+        Some(Duration::from_secs(5)),
+    )
+}
+
+impl Microphone {
+    /// Chunks the device delivered while the consumer was too far behind to take them.
+    pub fn dropped_chunks(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+}
+
+impl AudioSource for Microphone {
+    fn info(&self) -> &AudioInfo {
+        &self.info
+    }
+
+    fn next_chunk(&mut self) -> Result<Option<AudioChunk>, CaptureError> {
+        match self.chunks.recv_timeout(Duration::from_secs(5)) {
+            Ok(Ok(chunk)) => Ok(Some(chunk)),
+            Ok(Err(why)) => Err(CaptureError::Disconnected {
+                what: self.what.clone(),
+                frames: 0,
+                why,
+                hint: "check that the microphone is still plugged in, then reopen it",
+            }),
+            Err(_) => Err(CaptureError::Disconnected {
+                what: self.what.clone(),
+                frames: 0,
+                why: "no sound arrived for 5 s".into(),
+                hint: "check that the microphone is not muted or taken by another program, then reopen it",
+            }),
+        }
+    }
+}

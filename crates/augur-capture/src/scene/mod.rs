@@ -1,0 +1,198 @@
+//! Procedural physics scenes: balls with gravity, bounces and collisions behind an occluding
+//! bar, rendered as video. They are the demo source when there is no camera, the training data
+//! of the world model, and, with a [`Violation`], the impossible clips of
+//! violation-of-expectation tests.
+//!
+//! A [`Scene`] is a pure function of its [`SceneConfig`]: the same config gives the same bytes
+//! on every platform (seeded SplitMix64, plain IEEE arithmetic). [`SceneSource`] wraps it as a
+//! live [`Source`](crate::Source) paced by the session clock.
+
+mod config;
+mod physics;
+mod render;
+mod rng;
+mod source;
+mod violation;
+
+#[cfg(test)]
+mod tests;
+
+use serde::Serialize;
+
+pub use config::{SCENE_FORMS, SceneConfig, SceneKind};
+pub use source::SceneSource;
+pub use violation::Violation;
+
+use crate::CaptureError;
+use physics::World;
+use render::{Canvas, Look, Occluder};
+use rng::Rng;
+
+/// Independent random streams of one seed (see [`rng::Rng::new`]).
+const STREAM_LAYOUT: u64 = 1;
+const STREAM_LOOK: u64 = 2;
+
+/// The occluder is placed by simulating up to the violation frame; beyond this many seconds of
+/// simulated time that would slow opening down, and a seeded place is used instead.
+const MAX_STEER_S: f64 = 120.0;
+
+/// One ball at the current frame, in pixels of the rendered frame (`y` grows downwards).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct BallState {
+    /// Centre `[x, y]` in pixels.
+    pub position: [f32; 2],
+    /// Pixels per second.
+    pub velocity: [f32; 2],
+    /// Radius in pixels.
+    pub radius: f32,
+    /// Whether the ball is drawn: it exists (has not vanished) and part of it is in the frame.
+    pub visible: bool,
+    /// Whether a visible ball is entirely hidden behind the occluder.
+    pub occluded: bool,
+    /// Its base colour (the rendered disc is shaded around it).
+    pub color: [u8; 3],
+}
+
+/// A deterministic simulator and renderer. It has no clock: [`step`](Self::step) advances the
+/// physics by exactly one frame, `1 / fps` seconds, however long that takes to compute.
+#[derive(Debug, Clone)]
+pub struct Scene {
+    cfg: SceneConfig,
+    world: World,
+    look: Look,
+    occluder: Option<Occluder>,
+    canvas: Canvas,
+    /// Background and floor, drawn once.
+    backdrop: Vec<u8>,
+    frame: u64,
+}
+
+impl Scene {
+    /// Builds frame 0 of the scene `cfg` describes, after checking it with
+    /// [`SceneConfig::validate`].
+    pub fn new(cfg: &SceneConfig) -> Result<Self, CaptureError> {
+        cfg.validate()?;
+        let scale = f64::from(cfg.width.min(cfg.height));
+        let (width, height) = (f64::from(cfg.width) / scale, f64::from(cfg.height) / scale);
+        let canvas = Canvas { width: cfg.width, height: cfg.height, scale };
+        let mut layout = Rng::new(cfg.seed, STREAM_LAYOUT);
+        let floor = height - layout.range(0.06, 0.12);
+        let world = World::new(cfg, &mut layout, width, height, floor);
+        let look = Look::new(&mut Rng::new(cfg.seed, STREAM_LOOK), cfg.balls);
+        let occluder = place_occluder(&world, cfg, &mut layout);
+        let backdrop = render::background(&look, canvas, floor);
+        let mut scene = Self {
+            cfg: cfg.clone(),
+            world,
+            look,
+            occluder: cfg.occluder.then_some(occluder),
+            canvas,
+            backdrop,
+            frame: 0,
+        };
+        scene.stage_violation();
+        Ok(scene)
+    }
+
+    /// Advances one frame (`1 / fps` seconds) of physics.
+    pub fn step(&mut self) {
+        self.world.step_frame();
+        self.frame = self.frame.saturating_add(1);
+        self.stage_violation();
+    }
+
+    fn stage_violation(&mut self) {
+        if let Some(v) = self.cfg.violation
+            && self.frame == self.cfg.violation_frame
+        {
+            violation::apply(v, &mut self.world);
+        }
+    }
+
+    /// Draws the current frame as tightly packed RGB, `width * height * 3` bytes. A shorter
+    /// buffer receives only the rows that fit; extra bytes are left alone.
+    pub fn render_into(&self, rgb: &mut [u8]) {
+        let n = rgb.len().min(self.backdrop.len());
+        if let (Some(dst), Some(src)) = (rgb.get_mut(..n), self.backdrop.get(..n)) {
+            dst.copy_from_slice(src);
+        }
+        for (ball, colour) in self.world.balls.iter().zip(&self.look.balls) {
+            if ball.present {
+                render::draw_ball(rgb, self.canvas, ball, *colour);
+            }
+        }
+        if let Some(occ) = self.occluder {
+            render::draw_occluder(rgb, self.canvas, occ, self.world.floor, &self.look);
+        }
+        if self.cfg.noise > 0.0 {
+            render::add_noise(rgb, self.cfg.seed, self.frame, self.cfg.noise);
+        }
+    }
+
+    /// The current frame in a new buffer.
+    pub fn render(&self) -> Vec<u8> {
+        let mut rgb = vec![0; self.backdrop.len()];
+        self.render_into(&mut rgb);
+        rgb
+    }
+
+    /// Index of the current frame; 0 after [`new`](Self::new), +1 per [`step`](Self::step).
+    pub fn frame_index(&self) -> u64 {
+        self.frame
+    }
+
+    /// The config the scene was built from.
+    pub fn config(&self) -> &SceneConfig {
+        &self.cfg
+    }
+
+    /// Every ball at the current frame, in ball order (ball 0 is the one violations act on),
+    /// for tests and as labels.
+    pub fn ball_states(&self) -> Vec<BallState> {
+        let s = self.canvas.scale;
+        let w = &self.world;
+        w.balls
+            .iter()
+            .zip(&self.look.balls)
+            .map(|(b, colour)| {
+                let ([x, y], r) = (b.pos, b.radius);
+                let visible = b.present && x + r > 0.0 && x - r < w.width && y + r > 0.0 && y - r < w.height;
+                let occluded =
+                    visible && self.occluder.is_some_and(|o| o.left <= x - r && x + r <= o.right && y + r <= w.floor);
+                BallState {
+                    position: [(x * s) as f32, (y * s) as f32],
+                    velocity: [(b.vel[0] * s) as f32, (b.vel[1] * s) as f32],
+                    radius: (r * s) as f32,
+                    visible,
+                    occluded,
+                    color: colour.map(|c| c.round() as u8),
+                }
+            })
+            .collect()
+    }
+}
+
+/// Where the occluder stands: centred on where ball 0 will be at the violation frame in the
+/// possible scene, so a vanishing ball is out of sight when it vanishes. Physics never looks at
+/// the occluder, so this only needs the violation frame, which possible and impossible twins
+/// share; the draws made for it are the same whether or not a violation is set (or the
+/// occluder enabled), keeping the twins byte-identical.
+fn place_occluder(world: &World, cfg: &SceneConfig, layout: &mut Rng) -> Occluder {
+    let margin = layout.range(0.02, 0.05);
+    let fallback = layout.range(0.25, 0.75) * world.width;
+    let radius = world.balls.first().map_or(0.06, |b| b.radius);
+    let half = radius + margin;
+    let steer_s = cfg.violation_frame as f64 / cfg.fps;
+    let centre = if cfg.occluder && steer_s <= MAX_STEER_S {
+        let mut ahead = world.clone();
+        for _ in 0..cfg.violation_frame {
+            ahead.step_frame();
+        }
+        ahead.balls.first().map_or(fallback, |b| b.pos[0])
+    } else {
+        fallback
+    };
+    // Inside the frame; a ball touching a wall still fits, since the bar is wider than it.
+    let centre = centre.max(half).min(world.width - half);
+    Occluder { left: centre - half, right: centre + half }
+}

@@ -1,0 +1,233 @@
+//! Tests of physics scenes: determinism, impossible twins, physical sanity, rendering, pacing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use super::*;
+
+/// The default scene with `seed`, unpaced so tests run at full speed.
+pub(super) fn unpaced(seed: u64) -> SceneConfig {
+    SceneConfig { seed, realtime: false, ..SceneConfig::default() }
+}
+
+/// Frames `0..n` and the ball states at each.
+fn run(cfg: &SceneConfig, n: u64) -> (Vec<Vec<u8>>, Vec<Vec<BallState>>) {
+    let mut scene = Scene::new(cfg).unwrap();
+    let mut frames = Vec::new();
+    let mut states = Vec::new();
+    for _ in 0..n {
+        frames.push(scene.render());
+        states.push(scene.ball_states());
+        scene.step();
+    }
+    (frames, states)
+}
+
+/// Mean absolute difference per byte, in 0..=255 units.
+fn mean_abs_diff(a: &[u8], b: &[u8]) -> f64 {
+    let sum: u64 = a.iter().zip(b).map(|(x, y)| u64::from(x.abs_diff(*y))).sum();
+    sum as f64 / a.len() as f64
+}
+
+#[test]
+fn same_seed_gives_identical_bytes() {
+    for cfg in [unpaced(7), SceneConfig { noise: 0.05, balls: 5, ..unpaced(7) }] {
+        let (a, _) = run(&cfg, 100);
+        let (b, _) = run(&cfg, 100);
+        assert!(a == b, "two runs of {cfg:?} differ");
+    }
+}
+
+#[test]
+fn different_seeds_give_different_scenes() {
+    let firsts: Vec<Vec<u8>> = (0..8).map(|seed| run(&unpaced(seed), 1).0.remove(0)).collect();
+    for i in 0..firsts.len() {
+        for j in i + 1..firsts.len() {
+            // Different looks, not a few pixels: that variety is the training data.
+            let d = mean_abs_diff(&firsts[i], &firsts[j]);
+            assert!(d > 5.0, "seeds {i} and {j} look alike (mean difference {d:.2})");
+        }
+    }
+}
+
+#[test]
+fn impossible_twins_match_before_the_violation_and_differ_after() {
+    for violation in Violation::ALL {
+        for occluder in [true, false] {
+            for seed in 1..4 {
+                for at in [0, 30] {
+                    let possible = SceneConfig { occluder, violation_frame: at, ..unpaced(seed) };
+                    let impossible = SceneConfig { violation: Some(violation), ..possible.clone() };
+                    let (pf, ps) = run(&possible, at + 240);
+                    let (xf, xs) = run(&impossible, at + 240);
+                    let case = format!("{violation:?}, occluder {occluder}, seed {seed}, at {at}");
+                    let at = at as usize;
+                    assert!(pf[..at] == xf[..at], "{case}: frames before the violation differ");
+                    assert!(ps[..at] == xs[..at], "{case}: states before the violation differ");
+                    let first = (at..pf.len()).find(|&i| pf[i] != xf[i]);
+                    let first = first.unwrap_or_else(|| panic!("{case}: never differs"));
+                    match violation {
+                        Violation::Vanish => {
+                            assert!(!xs[at][0].visible, "{case}: ball 0 still there");
+                            // Out of sight behind the occluder, in plain sight without it.
+                            assert_eq!(first == at, !occluder, "{case}: first difference at {first}");
+                        }
+                        Violation::Teleport => {
+                            assert_eq!(first, at, "{case}");
+                            let jump = (xs[at][0].position[0] - ps[at][0].position[0]).abs();
+                            assert!(jump > 100.0, "{case}: jumped only {jump} px");
+                            assert_eq!(xs[at][0].velocity, ps[at][0].velocity, "{case}");
+                        }
+                        Violation::PassThrough => {}
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn occluder_hides_ball_zero_at_the_violation_frame() {
+    for seed in 0..12 {
+        for at in [0, 1, 30, 95] {
+            let cfg = SceneConfig { violation_frame: at, balls: 1 + (seed % 4) as u32, ..unpaced(seed) };
+            let (_, states) = run(&cfg, at + 1);
+            let ball = states[at as usize][0];
+            assert!(ball.occluded, "seed {seed}, at {at}: ball 0 in sight: {ball:?}");
+        }
+    }
+}
+
+#[test]
+fn pass_through_ball_sinks_through_the_floor_and_is_gone() {
+    for seed in 0..6 {
+        let cfg = SceneConfig { violation: Some(Violation::PassThrough), ..unpaced(seed) };
+        let (_, states) = run(&cfg, 30 + 300);
+        let gone = (30..states.len()).find(|&i| !states[i][0].visible);
+        let gone = gone.unwrap_or_else(|| panic!("seed {seed}: ball 0 never left"));
+        let last_seen = states[gone - 1][0];
+        // It left through the floor or a wall, not by vanishing in mid-air.
+        let (x, y, r) = (last_seen.position[0], last_seen.position[1], last_seen.radius);
+        let floor_px = 240.0 * (1.0 - 0.06);
+        assert!(y + r > floor_px || x - r < 0.0 || x + r > 320.0, "seed {seed}: {last_seen:?}");
+        assert!(states[gone..].iter().all(|s| !s[0].visible), "seed {seed}: came back");
+    }
+}
+
+#[test]
+fn balls_stay_inside_the_frame() {
+    for seed in 0..6 {
+        for balls in [1, 3, 16] {
+            let cfg = SceneConfig { balls, ..unpaced(seed) };
+            let (_, states) = run(&cfg, 600);
+            for (i, frame) in states.iter().enumerate() {
+                for (k, b) in frame.iter().enumerate() {
+                    let [x, y] = b.position;
+                    let inside = b.visible
+                        && x - b.radius >= -0.01
+                        && x + b.radius <= 320.01
+                        && y - b.radius >= -0.01
+                        && y + b.radius <= 240.0;
+                    assert!(inside, "seed {seed}, {balls} balls, frame {i}: ball {k} outside: {b:?}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn balls_do_not_sink_into_each_other() {
+    for seed in 0..4 {
+        let (_, states) = run(&SceneConfig { balls: 16, ..unpaced(seed) }, 600);
+        for frame in &states[30..] {
+            for (i, a) in frame.iter().enumerate() {
+                for b in &frame[i + 1..] {
+                    let (dx, dy) = (a.position[0] - b.position[0], a.position[1] - b.position[1]);
+                    let depth = a.radius + b.radius - (dx * dx + dy * dy).sqrt();
+                    assert!(depth < 0.3 * a.radius.min(b.radius), "seed {seed}: overlap {depth} px");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn scene_never_freezes() {
+    for seed in 0..4 {
+        let (frames, _) = run(&unpaced(seed), 300);
+        let diffs: Vec<f64> = (200..299).map(|i| mean_abs_diff(&frames[i], &frames[i + 1])).collect();
+        let mean = diffs.iter().sum::<f64>() / diffs.len() as f64;
+        assert!(mean > 0.05, "seed {seed}: mean frame difference {mean:.4}");
+    }
+    // Long runs, physics only: every ball travels in every two-second window (path length,
+    // since a busy ball may well end a window where it began it).
+    for seed in 0..4 {
+        for balls in [1, 4, 16] {
+            let mut scene = Scene::new(&SceneConfig { balls, ..unpaced(seed) }).unwrap();
+            let mut before = scene.ball_states();
+            for window in 0..50 {
+                let mut travelled = vec![0.0f32; balls as usize];
+                for _ in 0..60 {
+                    scene.step();
+                    let now = scene.ball_states();
+                    for ((t, a), b) in travelled.iter_mut().zip(&before).zip(&now) {
+                        *t += (a.position[0] - b.position[0]).abs() + (a.position[1] - b.position[1]).abs();
+                    }
+                    before = now;
+                }
+                for (k, t) in travelled.iter().enumerate() {
+                    assert!(*t > 20.0, "seed {seed}, {balls} balls, window {window}: ball {k} stuck");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn noise_changes_pixels_and_is_deterministic() {
+    let clean = run(&unpaced(3), 3).0;
+    let noisy_cfg = SceneConfig { noise: 0.03, ..unpaced(3) };
+    let noisy = run(&noisy_cfg, 3).0;
+    assert_eq!(noisy, run(&noisy_cfg, 3).0);
+    for (c, n) in clean.iter().zip(&noisy) {
+        let d = mean_abs_diff(c, n);
+        // 0.03 of full scale is σ ≈ 7.7 levels: a mean absolute deviation near 6 (less clipping).
+        assert!(d > 3.0 && d < 9.0, "mean difference {d:.2}");
+    }
+    // Fresh noise every frame, not a fixed pattern.
+    let grain =
+        |i: usize| -> Vec<i16> { clean[i].iter().zip(&noisy[i]).map(|(a, b)| i16::from(*b) - i16::from(*a)).collect() };
+    assert_ne!(grain(0), grain(1));
+}
+
+#[test]
+fn small_frames_show_every_ball() {
+    for seed in 0..6 {
+        let cfg = SceneConfig { width: 64, height: 64, occluder: false, balls: 2, ..unpaced(seed) };
+        let scene = Scene::new(&cfg).unwrap();
+        let rgb = scene.render();
+        for (k, b) in scene.ball_states().iter().enumerate() {
+            assert!(b.radius >= 2.0, "seed {seed}: ball {k} only {} px", b.radius);
+            let (x, y) = (b.position[0] as usize, b.position[1] as usize);
+            let px = &rgb[(y * 64 + x) * 3..][..3];
+            let close = px.iter().zip(b.color).all(|(p, c)| p.abs_diff(c) <= 40);
+            assert!(close, "seed {seed}: ball {k} centre is {px:?}, colour {:?}", b.color);
+        }
+    }
+}
+
+#[test]
+fn extreme_sizes_and_rates_work() {
+    for (width, height, fps) in [(16, 16, 30.0), (4096, 16, 240.0), (16, 1024, 0.5), (640, 480, 7.5)] {
+        let cfg = SceneConfig { width, height, fps, balls: 16, noise: 0.01, ..unpaced(9) };
+        let mut scene = Scene::new(&cfg).unwrap();
+        for _ in 0..5 {
+            assert_eq!(scene.render().len(), (width * height * 3) as usize);
+            scene.step();
+        }
+        assert!(scene.ball_states().iter().all(|b| b.position.iter().all(|p| p.is_finite())));
+    }
+    // A short buffer is filled as far as it goes, without a panic.
+    let scene = Scene::new(&unpaced(0)).unwrap();
+    let mut short = vec![0u8; 1000];
+    scene.render_into(&mut short);
+    assert_eq!(short[..], scene.render()[..1000]);
+}

@@ -1,0 +1,70 @@
+//! Impossible events for violation-of-expectation tests: a scene that obeys physics up to one
+//! frame and then breaks one rule (permanence, continuity or solidity) with ball 0.
+//!
+//! The impossible scene is the possible scene with the same seed until the violation frame,
+//! byte for byte, because the violation is applied to the simulated state only at that frame.
+//! From then on ball 0 no longer collides with the other balls, in every variant: a vanished
+//! ball must not push anything, and for the other two it keeps the other balls on the course
+//! they take in the possible scene until the moment they would have met ball 0 there.
+
+use serde::Serialize;
+
+use super::physics::World;
+
+/// An impossible event, always performed by ball 0 at `SceneConfig::violation_frame`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Violation {
+    /// Object permanence: ball 0 stops existing. With the occluder on, ball 0 is behind it at
+    /// that frame, so the frame itself looks normal and the surprise comes when the ball fails
+    /// to come out; without the occluder it disappears in plain sight.
+    Vanish,
+    /// Continuity: ball 0 jumps half the frame width sideways, keeping its height and velocity.
+    /// With the occluder on it leaves from behind the bar, so it seems to reappear far away.
+    Teleport,
+    /// Solidity: ball 0 stops bouncing off the floor, walls and ceiling. The frames differ from
+    /// the next contact on, when it sinks through the floor (or leaves through a wall) and is
+    /// gone for good.
+    PassThrough,
+}
+
+impl Violation {
+    /// Every violation, for evaluation sweeps.
+    pub const ALL: [Violation; 3] = [Violation::Vanish, Violation::Teleport, Violation::PassThrough];
+
+    /// The name used in source names (`violation=vanish`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Violation::Vanish => "vanish",
+            Violation::Teleport => "teleport",
+            Violation::PassThrough => "passthrough",
+        }
+    }
+
+    /// The violation called `name`, case-insensitive; `pass-through` and `pass_through` are
+    /// accepted too.
+    pub fn from_name(name: &str) -> Option<Self> {
+        let name = name.to_ascii_lowercase().replace(['-', '_'], "");
+        Self::ALL.into_iter().find(|v| v.name() == name)
+    }
+}
+
+/// Breaks the rule `violation` names, once, on the current state of `world`.
+pub(super) fn apply(violation: Violation, world: &mut World) {
+    let width = world.width;
+    let Some(ball) = world.balls.first_mut() else {
+        return;
+    };
+    ball.solid = false;
+    match violation {
+        Violation::Vanish => ball.present = false,
+        Violation::Teleport => {
+            // Half the width is the farthest jump that works from anywhere in the frame, and it
+            // clears the occluder (narrower than that) when the ball was hidden behind it.
+            let half = width / 2.0;
+            let x = if ball.pos[0] < half { ball.pos[0] + half } else { ball.pos[0] - half };
+            ball.pos[0] = x.max(ball.radius).min(width - ball.radius);
+        }
+        Violation::PassThrough => ball.bounded = false,
+    }
+}

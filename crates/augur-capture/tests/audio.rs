@@ -1,0 +1,77 @@
+//! Sound: audio files through FFmpeg and the microphone through cpal (PulseAudio in CI).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use augur_capture::{CaptureError, SessionClock, SourceSpec, audio_level, open_audio};
+
+#[test]
+fn audio_file_is_mixed_to_mono_at_its_rate() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tone.wav");
+    // Stereo, 1 kHz, 1.5 s at 44.1 kHz.
+    common::ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=1000:sample_rate=44100:duration=1.5",
+        "-ac",
+        "2",
+        path.to_str().unwrap(),
+    ]);
+    let spec = SourceSpec::audio(&format!("audiofile:{}?pace=fast", path.display())).unwrap();
+    let mut src = open_audio(&spec, SessionClock::start()).unwrap();
+    assert_eq!((src.info().sample_rate, src.info().channels), (44_100, 2));
+    let mut samples = Vec::new();
+    while let Some(chunk) = src.next_chunk().unwrap() {
+        samples.extend(chunk.samples);
+    }
+    assert!((samples.len() as i64 - 66_150).abs() < 2_000, "{} samples", samples.len());
+    let level = audio_level(&samples, 44_100);
+    assert!((level.dominant_hz - 1000.0).abs() < 15.0, "{level:?}");
+}
+
+#[test]
+fn a_microphone_that_does_not_exist_gets_a_clear_error() {
+    let spec = SourceSpec::audio("mic:no-such-microphone-anywhere").unwrap();
+    let err = open_audio(&spec, SessionClock::start()).err().expect("no such mic");
+    assert!(matches!(err, CaptureError::DeviceUnavailable { .. }), "{err:?}");
+    assert!(err.to_string().contains("augur devices"), "{err}");
+}
+
+/// Whether a PulseAudio server is up (scripts/services.sh starts one with a sine playing).
+fn pulse_running() -> bool {
+    std::process::Command::new("pactl").arg("info").output().is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn microphone_hears_the_440_hz_sine() {
+    if !pulse_running() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must run this test: scripts/services.sh should have started PulseAudio"
+        );
+        eprintln!("skipped: no PulseAudio server; run `. scripts/services.sh` first");
+        return;
+    }
+    let spec = SourceSpec::audio("mic:default").unwrap();
+    let clock = SessionClock::start();
+    let mut mic = open_audio(&spec, clock).expect("the default microphone opens");
+    let rate = mic.info().sample_rate;
+    let mut samples = Vec::new();
+    let mut last_pts = Duration::ZERO;
+    let t = Instant::now();
+    while samples.len() < rate as usize && t.elapsed() < Duration::from_secs(10) {
+        let chunk = mic.next_chunk().unwrap().expect("the microphone keeps delivering");
+        assert!(chunk.pts >= last_pts.saturating_sub(Duration::from_millis(5)), "chunk times on the session clock");
+        last_pts = chunk.pts;
+        samples.extend(chunk.samples);
+    }
+    // Skip the first chunks: the stream may start before the sine reaches the monitor.
+    let level = audio_level(&samples[samples.len() / 2..], rate);
+    assert!(level.rms_dbfs > -40.0, "the sine should be audible: {level:?}");
+    assert!((level.dominant_hz - 440.0).abs() < 10.0, "{level:?}");
+}

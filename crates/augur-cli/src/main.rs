@@ -1,0 +1,60 @@
+//! `augur`: Augur's command line. Everything the app does can be driven from here, headless.
+
+mod devices;
+mod gpu_info;
+mod measure;
+mod probe;
+mod run;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Augur: a live lab for world models. Point a camera and a microphone at the world and see
+/// what the model expects to happen next.
+///
+/// Sources are named the same way everywhere:
+///   camera:0   camera:/dev/video0?size=1280x720&fps=30&pix=yuyv422
+///   file:clip.mp4?loop=1&pace=fast   lavfi:testsrc=size=320x240:rate=30
+///   scene:bounce?seed=7&size=640x480&balls=3&noise=0.02&violation=vanish&at=30
+///   mic:default   mic:1   audiofile:speech.wav
+#[derive(Parser)]
+#[command(name = "augur", version, verbatim_doc_comment)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List cameras, microphones and GPU adapters.
+    Devices(devices::Args),
+    /// Open a source and measure it: negotiated format, frame rate, dropped frames,
+    /// capture-to-consumer latency, CPU use, audio level.
+    ///
+    /// Example: augur probe lavfi:testsrc=size=1280x720:rate=30 --seconds 10
+    #[command(verbatim_doc_comment)]
+    Probe(probe::Args),
+    /// Create the shared GPU device, run a burn op on it and check it against the CPU.
+    GpuInfo(gpu_info::Args),
+    /// Start Augur's main job: the live view on the default camera (or the built-in scene when
+    /// there is no camera), in the app window when there is a display, headless otherwise.
+    Run(run::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Devices(a) => devices::run(&a),
+        Command::Probe(a) => probe::run(&a),
+        Command::GpuInfo(a) => gpu_info::run(&a),
+        Command::Run(a) => run::run(&a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("augur: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

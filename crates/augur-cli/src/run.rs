@@ -1,0 +1,154 @@
+//! `augur run`: the main job. Picks the default camera (or the built-in scene when there is
+//! none), the default microphone if there is one, and opens the app window when there is a
+//! display; without one it says so and runs headless, printing live figures.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use augur_capture::{
+    SessionClock, StreamEnd, audio_level, open_audio_or_none, open_video_or_scene, spawn_audio, spawn_video,
+};
+
+use crate::measure::percentile_ms;
+
+/// Options for `augur run`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Video source; default: the first camera, or the built-in scene when there is none.
+    #[arg(long)]
+    source: Option<String>,
+    /// Microphone or audio file; `none` for no sound. Default: the default microphone if any.
+    #[arg(long)]
+    mic: Option<String>,
+    /// Run without a window even when a display is available.
+    #[arg(long)]
+    headless: bool,
+    /// Stop after this many seconds (default: run until interrupted).
+    #[arg(long)]
+    seconds: Option<f64>,
+}
+
+pub fn run(args: &Args) -> Result<()> {
+    let clock = SessionClock::start();
+    let chosen = open_video_or_scene(args.source.as_deref(), clock)?;
+    if let Some(notice) = &chosen.notice {
+        println!("{notice}");
+    }
+    let (source_name, video) = (chosen.name, chosen.source);
+    let audio = open_audio_or_none(args.mic.as_deref(), clock);
+    let mic_name = audio.as_ref().map(|a| a.name.clone());
+    let audio = audio.map(|a| a.source);
+
+    if !args.headless {
+        match display_problem() {
+            None => {
+                // The app opens its own sources; release ours first so a camera is free.
+                drop((video, audio));
+                return launch_app(&source_name, mic_name.as_deref(), args.seconds);
+            }
+            Some(why) => println!("{why}; running headless (figures below, once a second)."),
+        }
+    }
+    headless(&source_name, video, audio, args.seconds)
+}
+
+/// Why no window can be shown here, or `None` when one can.
+fn display_problem() -> Option<String> {
+    if cfg!(any(target_os = "macos", windows)) {
+        return None;
+    }
+    let has = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty());
+    if has("DISPLAY") || has("WAYLAND_DISPLAY") {
+        None
+    } else {
+        Some("No display found (neither DISPLAY nor WAYLAND_DISPLAY is set)".into())
+    }
+}
+
+fn app_path() -> Result<PathBuf> {
+    let exe = std::env::current_exe().context("finding the augur binary")?;
+    let name = if cfg!(windows) { "augur-app.exe" } else { "augur-app" };
+    let app = exe.with_file_name(name);
+    if app.exists() {
+        Ok(app)
+    } else {
+        anyhow::bail!(
+            "the app window is not built; run `cargo build -p augur-app` (scripts/setup.sh does this), \
+             or pass --headless: {}",
+            app.display()
+        )
+    }
+}
+
+fn launch_app(source: &str, mic: Option<&str>, seconds: Option<f64>) -> Result<()> {
+    let app = app_path()?;
+    let mut cmd = std::process::Command::new(&app);
+    cmd.arg("--source").arg(source).arg("--mic").arg(mic.unwrap_or("none"));
+    if let Some(s) = seconds {
+        cmd.arg("--seconds").arg(s.to_string());
+    }
+    println!("Opening the Augur window on {source}…");
+    let status = cmd.status().with_context(|| format!("starting {}", app.display()))?;
+    anyhow::ensure!(status.success(), "the Augur window exited with {status}");
+    Ok(())
+}
+
+fn headless(
+    name: &str,
+    video: augur_capture::VideoSourceBox,
+    audio: Option<augur_capture::AudioSourceBox>,
+    seconds: Option<f64>,
+) -> Result<()> {
+    let video = spawn_video(video);
+    let audio = audio.map(spawn_audio);
+    let info = video.info().clone();
+    println!("{name}: {}x{} @ {:.1} fps ({})", info.width, info.height, info.fps, info.native_format);
+    for note in &info.notes {
+        println!("  note: {note}");
+    }
+    let started = Instant::now();
+    let stop_at = seconds.map(|s| started + Duration::from_secs_f64(s.max(0.0)));
+    let mut tick = Instant::now();
+    let (mut frames, mut frame_times, mut samples) = (0u64, Vec::new(), Vec::<f32>::new());
+    let mut rate = 0;
+    loop {
+        if stop_at.is_some_and(|t| Instant::now() >= t) {
+            return Ok(());
+        }
+        if let Some(frame) = video.wait(Duration::from_millis(100)) {
+            frames += 1;
+            frame_times.push(frame.pts);
+        }
+        if let Some(a) = &audio {
+            for c in a.drain() {
+                rate = c.sample_rate;
+                samples.extend_from_slice(&c.samples);
+            }
+        }
+        match video.take_end() {
+            Some(StreamEnd::Failed(e)) => return Err(e).context("the video source failed"),
+            Some(_) => {
+                println!("{name} ended.");
+                return Ok(());
+            }
+            None => {}
+        }
+        if tick.elapsed() >= Duration::from_secs(1) {
+            let secs = tick.elapsed().as_secs_f64();
+            let mut gaps: Vec<Duration> = frame_times.windows(2).map(|w| w[1].saturating_sub(w[0])).collect();
+            let level = audio_level(&samples, rate);
+            let sound = if audio.is_some() { format!(", sound {:.1} dBFS", level.rms_dbfs) } else { String::new() };
+            println!(
+                "t={:>5.1}s  {:.1} fps  frame gap p99 {:.1} ms  {} skipped{sound}",
+                started.elapsed().as_secs_f64(),
+                frames as f64 / secs,
+                percentile_ms(&mut gaps, 99.0).unwrap_or(0.0),
+                video.stats().skipped,
+            );
+            (frames, tick) = (0, Instant::now());
+            frame_times.clear();
+            samples.clear();
+        }
+    }
+}

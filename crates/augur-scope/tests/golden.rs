@@ -1,0 +1,181 @@
+//! The scope rendered offscreen on the shared device: readback, scaling, frame textures, and
+//! golden images of the panels (`UPDATE_SNAPSHOTS=1` rewrites them).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use augur_gpu::{AdapterChoice, GpuContext};
+use augur_scope::panels::{self, SourceStatus};
+use augur_scope::{RgbaImage, Scope, egui};
+
+/// One device for the binary. Software first: the goldens were made on lavapipe, and a
+/// software rasteriser is the most reproducible; a machine without one uses its GPU.
+fn gpu() -> &'static GpuContext {
+    static GPU: OnceLock<GpuContext> = OnceLock::new();
+    GPU.get_or_init(|| GpuContext::new(AdapterChoice::PreferSoftware).expect("open a device"))
+}
+
+/// Mean absolute difference per channel allowed against a golden image.
+const MAX_MEAN_DIFF: f64 = 2.0;
+/// A pixel "differs" when a channel is off by more than this...
+const PIXEL_THRESHOLD: u8 = 32;
+/// ...and at most this fraction of pixels may differ.
+const MAX_FRACTION_DIFFERING: f64 = 0.01;
+
+fn assert_matches_golden(name: &str, image: &RgbaImage) {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    let golden_path = dir.join(format!("{name}.png"));
+    let actual_path = dir.join(format!("{name}.actual.png"));
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some_and(|v| !v.is_empty() && v != "0") {
+        image.write_png(&golden_path).unwrap();
+        let _ = std::fs::remove_file(&actual_path);
+        return;
+    }
+    let golden = RgbaImage::read_png(&golden_path)
+        .unwrap_or_else(|err| panic!("{err}; run with UPDATE_SNAPSHOTS=1 to create it"));
+    let diff = image.diff(&golden, PIXEL_THRESHOLD);
+    let matches = diff.is_some_and(|d| d.mean_abs_diff < MAX_MEAN_DIFF && d.fraction_over < MAX_FRACTION_DIFFERING);
+    if matches {
+        let _ = std::fs::remove_file(&actual_path);
+    } else {
+        image.write_png(&actual_path).unwrap();
+        panic!(
+            "{name}: {}x{} render differs from the {}x{} golden ({diff:?}); see {} and rerun \
+             with UPDATE_SNAPSHOTS=1 if the change is intended",
+            image.width,
+            image.height,
+            golden.width,
+            golden.height,
+            actual_path.display()
+        );
+    }
+}
+
+/// A camera-like frame: red rises left to right, green top to bottom, blue is constant.
+fn gradient(width: u32, height: u32) -> Vec<u8> {
+    let mut rgb = Vec::new();
+    for y in 0..height {
+        for x in 0..width {
+            rgb.extend([(x * 255 / (width - 1)) as u8, (y * 255 / (height - 1)) as u8, 160]);
+        }
+    }
+    rgb
+}
+
+const ORANGE: egui::Color32 = egui::Color32::from_rgb(230, 120, 30);
+
+#[test]
+fn status_panel_matches_golden() {
+    let mut scope = Scope::new(gpu());
+    let frame = scope.set_frame_texture("camera", 64, 48, &gradient(64, 48)).unwrap();
+    let start = std::time::Instant::now();
+    let image = scope
+        .render(320, 200, 1.0, |ui| {
+            egui::CentralPanel::default().show(ui, |ui| {
+                ui.heading("Augur scope");
+                let (rect, _) = ui.allocate_exact_size(egui::vec2(120.0, 16.0), egui::Sense::hover());
+                ui.painter().rect_filled(rect, 0.0, ORANGE);
+                let status =
+                    SourceStatus { name: "lavfi:testsrc", frame: Some(frame), fps: 29.97, frames: 1234, dropped: 3 };
+                panels::source_status(ui, &status);
+            });
+        })
+        .unwrap();
+    eprintln!("rendered 320x200 in {:.1} ms", start.elapsed().as_secs_f64() * 1e3);
+    assert_eq!((image.width, image.height, image.pixels.len()), (320, 200, 320 * 200 * 4));
+
+    // Not blank: text anti-aliasing and the gradient give hundreds of colours.
+    let colours = image.distinct_colours();
+    assert!(colours > 200, "only {colours} distinct colours");
+    // The 120x16 rectangle is there, in its exact colour.
+    let orange = image.pixels.chunks_exact(4).filter(|p| *p == ORANGE.to_array()).count();
+    assert!(orange >= 120 * 16, "{orange} orange pixels");
+    // The frame is drawn: a bright-red, dark-green corner and a dark-red, bright-green one.
+    let has = |f: fn(&[u8]) -> bool| image.pixels.chunks_exact(4).any(f);
+    assert!(has(|p| p[0] > 200 && p[1] < 40 && p[2] > 120));
+    assert!(has(|p| p[0] < 40 && p[1] > 200 && p[2] > 120));
+
+    assert_matches_golden("status_panel", &image);
+}
+
+#[test]
+fn readback_drops_row_padding_at_odd_widths() {
+    let mut scope = Scope::new(gpu());
+    let teal = egui::Color32::from_rgb(10, 200, 90);
+    // 37 pixels = 148 bytes per row, padded to 256 on the device; then a resize to 64.
+    for (width, height) in [(37, 5), (64, 3)] {
+        let image = scope
+            .render(width, height, 1.0, |ui| {
+                ui.painter().rect_filled(egui::Rect::EVERYTHING, 0.0, teal);
+            })
+            .unwrap();
+        assert_eq!(image.pixels.len(), (width * height * 4) as usize);
+        assert!(image.pixels.chunks_exact(4).all(|p| p == teal.to_array()), "{width}x{height}");
+    }
+}
+
+#[test]
+fn pixels_per_point_scales_the_ui() {
+    let mut scope = Scope::new(gpu());
+    let image = scope
+        .render(80, 40, 2.0, |ui| {
+            let rect = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(20.0, 10.0));
+            ui.painter().rect_filled(rect, 0.0, ORANGE);
+        })
+        .unwrap();
+    assert_eq!(image.pixel(39, 19), Some(ORANGE.to_array()));
+    assert_eq!(image.pixel(41, 21), Some([0, 0, 0, 255]));
+}
+
+#[test]
+fn replacing_a_frame_updates_the_same_texture() {
+    let mut scope = Scope::new(gpu());
+    let draw = |scope: &mut Scope| {
+        let frame = scope.frame_texture("cam").unwrap();
+        scope
+            .render(16, 16, 1.0, |ui| {
+                let rect = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(16.0, 16.0));
+                egui::Image::new((frame.id, rect.size())).paint_at(ui, rect);
+            })
+            .unwrap()
+    };
+    let red = scope.set_frame_texture("cam", 4, 4, &[255u8, 0, 0].repeat(16)).unwrap();
+    assert_eq!(draw(&mut scope).pixel(8, 8), Some([255, 0, 0, 255]));
+    let blue = scope.set_frame_texture("cam", 4, 4, &[0u8, 0, 255].repeat(16)).unwrap();
+    assert_eq!(red.id, blue.id);
+    assert_eq!(draw(&mut scope).pixel(8, 8), Some([0, 0, 255, 255]));
+}
+
+#[test]
+fn bad_input_is_an_error_not_a_panic() {
+    let mut scope = Scope::new(gpu());
+    let err = scope.set_frame_texture("cam", 4, 4, &[0; 47]).unwrap_err();
+    assert!(err.to_string().contains("48 bytes, got 47"), "{err}");
+    assert!(scope.render(0, 10, 1.0, |_| {}).is_err());
+    assert!(scope.render(10, 10, f32::NAN, |_| {}).is_err());
+}
+
+#[test]
+fn a_scope_can_move_to_its_own_thread() {
+    fn assert_send<T: Send>() {}
+    assert_send::<Scope>();
+    assert_send::<RgbaImage>();
+}
+
+/// egui 0.37 has no fonts unless its `default_fonts` feature is on; without them every glyph
+/// is drawn as a box, which the pixel checks above barely notice.
+#[test]
+fn text_has_real_glyphs() {
+    let mut scope = Scope::new(gpu());
+    scope
+        .render(8, 8, 1.0, |ui| {
+            ui.label("fps");
+        })
+        .unwrap();
+    let font = egui::FontId::proportional(14.0);
+    let monospace = egui::FontId::monospace(14.0);
+    assert!(scope.context().fonts_mut(|fonts| {
+        fonts.has_glyphs(&font, "Augur fps dropped") && fonts.has_glyphs(&monospace, "0123456789.")
+    }));
+}

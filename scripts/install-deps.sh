@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs what Augur needs to build and run on Debian/Ubuntu: FFmpeg's libraries (cameras,
+# files), WebKitGTK 4.1 (the app window), Mesa's Vulkan drivers (a software GPU when there is no
+# real one), ALSA + PulseAudio (microphones), clang (bindings), Xvfb (headless tests), and Rust.
+# macOS: `brew install ffmpeg pkg-config` (WebKit and Metal come with the OS).
+# Windows: install FFmpeg shared libraries (e.g. `vcpkg install ffmpeg[avdevice]`), set
+# FFMPEG_DIR, and the WebView2 runtime (preinstalled on Windows 11).
+set -euo pipefail
+
+packages=(
+  build-essential pkg-config clang libclang-dev curl ca-certificates
+  ffmpeg libavcodec-dev libavformat-dev libavutil-dev libavdevice-dev libavfilter-dev libswscale-dev libswresample-dev
+  libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev libssl-dev libxdo-dev webkit2gtk-driver
+  mesa-vulkan-drivers libvulkan1
+  libasound2-dev libasound2-plugins pulseaudio pulseaudio-utils
+  xvfb xauth imagemagick
+)
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing system packages: ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+  if [ -x "$HOME/.cargo/bin/cargo" ]; then
+    export PATH="$HOME/.cargo/bin:$PATH"
+  else
+    echo "Installing Rust with rustup (Debian's rustc is too old for this workspace)"
+    curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal -c clippy,rustfmt
+    export PATH="$HOME/.cargo/bin:$PATH"
+  fi
+fi
+rustup component add clippy rustfmt >/dev/null 2>&1 || true

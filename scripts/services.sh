@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Starts the stand-ins a machine without a display or sound card needs for Augur's tests:
+# Xvfb (a real X server in memory) and PulseAudio with a null sink whose monitor is the default
+# microphone, with a 440 Hz sine playing into it. Source it: `. scripts/services.sh`.
+# It starts only what is missing and leaves running services alone.
+
+augur_services_log="${TMPDIR:-/tmp}/augur-services.log"
+
+if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
+  export DISPLAY=:99
+  if ! xdpyinfo -display :99 >/dev/null 2>&1 && ! [ -e /tmp/.X11-unix/X99 ]; then
+    Xvfb :99 -screen 0 1600x1000x24 -nolisten tcp >>"$augur_services_log" 2>&1 &
+    for _ in $(seq 50); do [ -e /tmp/.X11-unix/X99 ] && break; sleep 0.1; done
+  fi
+  echo "services: Xvfb on DISPLAY=$DISPLAY"
+fi
+
+if command -v pulseaudio >/dev/null 2>&1; then
+  if ! pactl info >/dev/null 2>&1; then
+    # Root (CI) is allowed a per-user daemon; --exit-idle-time=-1 keeps it up between tests.
+    pulseaudio --daemonize=yes --exit-idle-time=-1 --disallow-exit -n \
+      --load="module-native-protocol-unix" --load="module-always-sink" >>"$augur_services_log" 2>&1 || true
+    for _ in $(seq 50); do pactl info >/dev/null 2>&1 && break; sleep 0.1; done
+  fi
+  if pactl info >/dev/null 2>&1; then
+    if ! pactl list short sinks | grep -q augur_null; then
+      pactl load-module module-null-sink sink_name=augur_null sink_properties=device.description=AugurNull >/dev/null
+    fi
+    pactl set-default-sink augur_null
+    pactl set-default-source augur_null.monitor
+    if ! pgrep -f "augur-sine" >/dev/null 2>&1; then
+      # -re plays in real time, like a person humming into the microphone.
+      (exec -a augur-sine ffmpeg -nostdin -loglevel error -re -f lavfi -i "sine=frequency=440:sample_rate=48000" \
+        -af volume=0.5 -f pulse -device augur_null "augur-sine") >>"$augur_services_log" 2>&1 &
+    fi
+    echo "services: PulseAudio with a 440 Hz sine on the default microphone (augur_null.monitor)"
+  else
+    echo "services: PulseAudio would not start; microphone tests will be skipped with a notice (see $augur_services_log)"
+  fi
+fi

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Sets everything up and starts Augur's main job: the live view on the default camera, or the
+# built-in physics scene when there is no camera; in a window when there is a display,
+# headless otherwise. Extra arguments go to `augur run` (try --help).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+[ -x "$HOME/.cargo/bin/cargo" ] && export PATH="$HOME/.cargo/bin:$PATH"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/augur/target}"
+echo "Building Augur (the first build takes a while: burn, wgpu and WebKit are large)…"
+cargo build --locked -p augur-cli -p augur-app
+exec "$CARGO_TARGET_DIR/debug/augur" run "$@"

@@ -1,0 +1,58 @@
+//! The app's command line: `augur-app [--source NAME] [--mic NAME|none] [--seconds N]`.
+//! Kept tiny and dependency-free; `augur run` is the documented way to start the app.
+
+/// What the app was asked to open.
+#[derive(Debug, Default, PartialEq)]
+pub struct AppArgs {
+    /// Video source name; `None` means the default camera or the built-in scene.
+    pub source: Option<String>,
+    /// Microphone name, `none`, or `None` for the default microphone.
+    pub mic: Option<String>,
+    /// Close the window after this many seconds (demos on a timer, tests).
+    pub seconds: Option<f64>,
+}
+
+impl AppArgs {
+    pub fn parse(mut it: impl Iterator<Item = String>) -> Result<Self, String> {
+        let usage = "usage: augur-app [--source NAME] [--mic NAME|none] [--seconds N]";
+        let mut args = Self::default();
+        while let Some(flag) = it.next() {
+            let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value; {usage}"));
+            match flag.as_str() {
+                "--source" => args.source = Some(value()?),
+                "--mic" => args.mic = Some(value()?),
+                "--seconds" => {
+                    let v = value()?;
+                    let s: f64 = v.parse().map_err(|_| format!("--seconds {v} is not a number; {usage}"))?;
+                    if !(s > 0.0 && s.is_finite()) {
+                        return Err(format!("--seconds must be positive; {usage}"));
+                    }
+                    args.seconds = Some(s);
+                }
+                "-h" | "--help" => return Err(usage.to_string()),
+                other => return Err(format!("unknown argument {other:?}; {usage}")),
+            }
+        }
+        Ok(args)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn parse(v: &[&str]) -> Result<AppArgs, String> {
+        AppArgs::parse(v.iter().map(|s| s.to_string()))
+    }
+
+    #[test]
+    fn parses_and_rejects() {
+        let a = parse(&["--source", "scene:bounce", "--mic", "none", "--seconds", "3"]).unwrap();
+        assert_eq!(a.source.as_deref(), Some("scene:bounce"));
+        assert_eq!(a.seconds, Some(3.0));
+        assert!(parse(&["--source"]).unwrap_err().contains("needs a value"));
+        assert!(parse(&["--seconds", "-1"]).unwrap_err().contains("positive"));
+        assert!(parse(&["--bogus"]).unwrap_err().contains("unknown argument"));
+    }
+}

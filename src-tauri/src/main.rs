@@ -1,0 +1,54 @@
+//! Augur's desktop app: a thin Tauri 2 shell. It parses its arguments, opens the session's
+//! sources through augur-capture, and serves frames and status to the web UI in `ui/`.
+//! Everything it does is done by the crates; this file only wires them to the window.
+
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod args;
+mod commands;
+mod state;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args = match args::AppArgs::parse(std::env::args().skip(1)) {
+        Ok(a) => a,
+        Err(msg) => {
+            eprintln!("augur-app: {msg}");
+            return ExitCode::from(2);
+        }
+    };
+    let session = match state::Session::open(&args) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("augur-app: error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = tauri::Builder::default()
+        .manage(session)
+        .invoke_handler(tauri::generate_handler![
+            commands::app_info,
+            commands::latest_frame,
+            commands::source_status,
+            commands::smoke_report,
+        ])
+        .setup(move |app| {
+            if let Some(secs) = args.seconds {
+                let handle = app.handle().clone();
+                std::thread::spawn(move || {
+                    std::thread::sleep(std::time::Duration::from_secs_f64(secs));
+                    handle.exit(0);
+                });
+            }
+            Ok(())
+        })
+        .run(tauri::generate_context!());
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("augur-app: the window could not start: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,46 @@
+//! The desktop app in a real window: under Xvfb in CI, on the developer's display otherwise.
+
+use std::process::Command;
+use std::time::Duration;
+
+use augur_tests::{binary, run_with_deadline, text};
+
+fn have_display() -> bool {
+    std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some()
+}
+
+#[test]
+fn app_window_shows_live_frames() {
+    if !have_display() {
+        assert!(std::env::var_os("CI").is_none(), "CI must run this test: scripts/services.sh starts Xvfb");
+        eprintln!("skipped: no display; run `. scripts/services.sh` first");
+        return;
+    }
+    let mut cmd = Command::new(binary("augur-app"));
+    cmd.args(["--source", "scene:bounce?size=320x240&fps=30", "--mic", "none", "--seconds", "90"]);
+    cmd.env("AUGUR_SMOKE", "1");
+    let out = run_with_deadline(cmd, Duration::from_secs(120));
+    let (stdout, stderr) = text(&out);
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("AUGUR_SMOKE_OK"))
+        .unwrap_or_else(|| panic!("the window never reported drawn frames\nstdout: {stdout}\nstderr: {stderr}"));
+    let colours: u32 = line.split("distinct_colours=").nth(1).unwrap().trim().parse().unwrap();
+    assert!(colours >= 4, "the canvas should show the scene, not a blank frame: {line}");
+    assert!(out.status.success(), "{stderr}");
+}
+
+#[test]
+fn app_rejects_bad_arguments_without_a_window() {
+    let out = run_with_deadline(
+        {
+            let mut c = Command::new(binary("augur-app"));
+            c.args(["--source", "nonsense"]);
+            c
+        },
+        Duration::from_secs(30),
+    );
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(stderr.contains("Accepted forms"), "{stderr}");
+}

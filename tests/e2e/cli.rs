@@ -1,0 +1,96 @@
+//! The `augur` command line, run as a process.
+
+use augur_tests::{augur, text};
+
+#[test]
+fn probe_lavfi_reports_negotiated_format_rate_and_latency() {
+    let out = augur(&["probe", "lavfi:testsrc=size=320x240:rate=30", "--seconds", "2", "--json"]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    let r: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let v = &r["video"];
+    assert_eq!(v["negotiated"]["width"], 320);
+    assert_eq!(v["negotiated"]["height"], 240);
+    let fps = v["delivered_fps"].as_f64().unwrap();
+    assert!((20.0..40.0).contains(&fps), "delivered {fps} fps from a 30 fps source");
+    assert!(v["latency_ms_p50"].as_f64().unwrap() >= 0.0);
+}
+
+#[test]
+fn probe_scene_with_a_slow_consumer_counts_skipped_frames() {
+    let out =
+        augur(&["probe", "scene:bounce?size=160x120&fps=60", "--seconds", "1.5", "--consumer-ms", "50", "--json"]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    let r: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert!(r["video"]["frames_skipped"].as_u64().unwrap() > 10, "{stdout}");
+}
+
+#[test]
+fn probe_text_output_is_readable() {
+    let out = augur(&["probe", "scene:bounce?size=64x64", "--seconds", "0.5"]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("64x64") && stdout.contains("latency") && stdout.contains("fps"), "{stdout}");
+}
+
+#[test]
+fn bad_source_names_show_the_accepted_forms() {
+    let out = augur(&["probe", "webcam0"]);
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(stderr.contains("Accepted forms") && stderr.contains("camera:0"), "{stderr}");
+}
+
+#[test]
+fn probing_a_missing_camera_fails_cleanly() {
+    let out = augur(&["probe", "camera:/dev/video77", "--seconds", "1"]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("no such device"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn probing_a_camera_that_goes_away_reports_it() {
+    let out = augur(&["probe", "camera:testsrc=size=64x48:rate=30:duration=0.5?driver=lavfi", "--seconds", "3"]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stderr.contains("stopped delivering"), "{stderr}");
+    assert!(stdout.contains("frames"), "the figures up to the failure are still printed: {stdout}");
+}
+
+#[test]
+fn devices_lists_all_three_kinds() {
+    let out = augur(&["devices", "--json"]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    let r: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert!(r["cameras"].is_array() && r["gpu_adapters"].is_array());
+    assert!(r["microphones"].is_array() || r["microphones"]["error"].is_string());
+    let text_out = augur(&["devices"]);
+    let (t, _) = text(&text_out);
+    assert!(t.contains("Cameras:") && t.contains("Microphones:") && t.contains("GPU adapters:"), "{t}");
+}
+
+#[test]
+fn gpu_info_runs_burn_on_the_shared_device() {
+    let out = augur(&["gpu-info"]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("burn"), "{stdout}");
+}
+
+#[test]
+fn run_without_a_display_or_camera_falls_back_and_says_so() {
+    let mut cmd = std::process::Command::new(augur_tests::binary("augur"));
+    cmd.args(["run", "--seconds", "2.5", "--mic", "none"]).env_remove("DISPLAY").env_remove("WAYLAND_DISPLAY");
+    let out = augur_tests::run_with_deadline(cmd, std::time::Duration::from_secs(60));
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("No display found"), "{stdout}");
+    if augur_capture::list_cameras().is_empty() {
+        assert!(stdout.contains("No camera found"), "{stdout}");
+    }
+    assert!(stdout.contains(" fps"), "headless mode prints live figures: {stdout}");
+}

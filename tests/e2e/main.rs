@@ -1,0 +1,6 @@
+//! End-to-end tests: the `augur` CLI and the app window, run as a user would run them.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod app;
+mod cli;
