@@ -16,7 +16,7 @@ cargo fmt --all -- --check
 step "cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 step "build (the app and the CLI are used by the end-to-end tests)"
-cargo build --workspace --locked
+cargo build --workspace --all-targets --locked
 step "tests"
 cargo test --workspace --locked -- --test-threads=2
 echo; echo "== all checks passed ($(date +%T))"

@@ -8,5 +8,6 @@ scripts/install-deps.sh
 [ -x "$HOME/.cargo/bin/cargo" ] && export PATH="$HOME/.cargo/bin:$PATH"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/augur/target}"
 echo "Building Augur (the first build takes a while: burn, wgpu and WebKit are large)…"
-cargo build --locked -p augur-cli -p augur-app
+# The same build as scripts/check.sh, so tests after a start (or a start after tests) reuse it.
+cargo build --workspace --all-targets --locked
 exec "$CARGO_TARGET_DIR/debug/augur" run "$@"

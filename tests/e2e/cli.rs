@@ -68,6 +68,11 @@ fn devices_lists_all_three_kinds() {
     let r: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert!(r["cameras"].is_array() && r["gpu_adapters"].is_array());
     assert!(r["microphones"].is_array() || r["microphones"]["error"].is_string());
+    let pulse = std::process::Command::new("pactl").arg("info").output().is_ok_and(|o| o.status.success());
+    if pulse {
+        let mics = r["microphones"].as_array().unwrap();
+        assert!(mics.iter().any(|m| m["is_default"] == true), "the default microphone is listed: {mics:?}");
+    }
     let text_out = augur(&["devices"]);
     let (t, _) = text(&text_out);
     assert!(t.contains("Cameras:") && t.contains("Microphones:") && t.contains("GPU adapters:"), "{t}");

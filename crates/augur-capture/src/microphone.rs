@@ -21,8 +21,8 @@ const QUEUE_CHUNKS: usize = 256;
 /// One microphone as `augur devices` lists it.
 #[derive(Debug, Clone, Serialize)]
 pub struct MicrophoneInfo {
-    /// Position in the host's list; `mic:<index>` opens it.
-    pub index: usize,
+    /// `default` or the position in the host's list: `mic:<id>` opens it.
+    pub id: String,
     /// Device name; `mic:<part of name>` opens it.
     pub name: String,
     /// Whether this is the host's default input.
@@ -37,17 +37,25 @@ pub fn list_microphones() -> Result<Vec<MicrophoneInfo>, CaptureError> {
     let host = cpal::default_host();
     let default_name = host.default_input_device().map(|d| device_name(&d));
     let devices = host.input_devices().map_err(|e| unavailable("the audio host", e.to_string()))?;
-    Ok(devices
-        .enumerate()
-        .map(|(index, d)| {
-            let name = device_name(&d);
-            let default_config = d
-                .default_input_config()
-                .map(|c| format!("{} Hz, {} ch, {}", c.sample_rate(), c.channels(), c.sample_format()))
-                .unwrap_or_else(|e| format!("no usable input config ({e})"));
-            MicrophoneInfo { index, is_default: Some(&name) == default_name.as_ref(), name, default_config }
-        })
-        .collect())
+    // ALSA lists every plugin as a device; only those that can actually capture are shown.
+    // `index` stays the position in the host's full list, which is what `mic:<index>` opens.
+    let describe = |id: String, d: &Device| {
+        let c = d.default_input_config().ok()?;
+        let name = device_name(d);
+        let default_config = format!("{} Hz, {} ch, {}", c.sample_rate(), c.channels(), c.sample_format());
+        Some(MicrophoneInfo { id, is_default: Some(&name) == default_name.as_ref(), name, default_config })
+    };
+    let mut mics: Vec<MicrophoneInfo> =
+        devices.enumerate().filter_map(|(index, d)| describe(index.to_string(), &d)).collect();
+    // The host's default often has its own name ("Default Audio Device") that is not in the
+    // list; show it first so `mic:default` is never a mystery.
+    if !mics.iter().any(|m| m.is_default)
+        && let Some(d) = host.default_input_device()
+        && let Some(m) = describe("default".into(), &d)
+    {
+        mics.insert(0, m);
+    }
+    Ok(mics)
 }
 
 fn device_name(d: &Device) -> String {

@@ -36,7 +36,7 @@ pub fn run(args: &Args) -> Result<()> {
         Ok(m) => {
             for d in m {
                 let star = if d.is_default { " (default)" } else { "" };
-                println!("  mic:{:<3} {}{star}  [{}]", d.index, d.name, d.default_config);
+                println!("  mic:{:<7} {}{star}  [{}]", d.id, d.name, d.default_config);
             }
         }
         Err(e) => println!("  cannot list: {e}"),

@@ -30,27 +30,21 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> Result<()> {
+    if !args.headless {
+        match display_problem() {
+            // The app makes the same default choice (camera, else the scene) and says so, in
+            // its output and in the window, so only what the user named is passed on.
+            None => return launch_app(args.source.as_deref(), args.mic.as_deref(), args.seconds),
+            Some(why) => println!("{why}; running headless (figures below, once a second)."),
+        }
+    }
     let clock = SessionClock::start();
     let chosen = open_video_or_scene(args.source.as_deref(), clock)?;
     if let Some(notice) = &chosen.notice {
         println!("{notice}");
     }
-    let (source_name, video) = (chosen.name, chosen.source);
-    let audio = open_audio_or_none(args.mic.as_deref(), clock);
-    let mic_name = audio.as_ref().map(|a| a.name.clone());
-    let audio = audio.map(|a| a.source);
-
-    if !args.headless {
-        match display_problem() {
-            None => {
-                // The app opens its own sources; release ours first so a camera is free.
-                drop((video, audio));
-                return launch_app(&source_name, mic_name.as_deref(), args.seconds);
-            }
-            Some(why) => println!("{why}; running headless (figures below, once a second)."),
-        }
-    }
-    headless(&source_name, video, audio, args.seconds)
+    let audio = open_audio_or_none(args.mic.as_deref(), clock).map(|a| a.source);
+    headless(&chosen.name, chosen.source, audio, args.seconds)
 }
 
 /// Why no window can be shown here, or `None` when one can.
@@ -81,14 +75,19 @@ fn app_path() -> Result<PathBuf> {
     }
 }
 
-fn launch_app(source: &str, mic: Option<&str>, seconds: Option<f64>) -> Result<()> {
+fn launch_app(source: Option<&str>, mic: Option<&str>, seconds: Option<f64>) -> Result<()> {
     let app = app_path()?;
     let mut cmd = std::process::Command::new(&app);
-    cmd.arg("--source").arg(source).arg("--mic").arg(mic.unwrap_or("none"));
+    if let Some(s) = source {
+        cmd.arg("--source").arg(s);
+    }
+    if let Some(m) = mic {
+        cmd.arg("--mic").arg(m);
+    }
     if let Some(s) = seconds {
         cmd.arg("--seconds").arg(s.to_string());
     }
-    println!("Opening the Augur window on {source}…");
+    println!("Opening the Augur window…");
     let status = cmd.status().with_context(|| format!("starting {}", app.display()))?;
     anyhow::ensure!(status.success(), "the Augur window exited with {status}");
     Ok(())

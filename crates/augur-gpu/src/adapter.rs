@@ -83,7 +83,11 @@ pub fn list_adapters() -> Vec<AdapterSummary> {
         .map(wgpu::Adapter::get_info)
         .collect();
     infos.sort_by_key(|info| std::cmp::Reverse(rank(info, false)));
-    infos.iter().map(AdapterSummary::from_info).collect()
+    let mut summaries: Vec<AdapterSummary> = infos.iter().map(AdapterSummary::from_info).collect();
+    // The Vulkan loader can list one driver twice (two manifests for the same ICD); the sort
+    // keeps such twins adjacent, and showing both only confuses.
+    summaries.dedup();
+    summaries
 }
 
 /// The instance every adapter comes from; headless, since the scope renders offscreen.
