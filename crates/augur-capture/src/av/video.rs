@@ -42,6 +42,8 @@ pub struct AvVideoSource {
     loop_offset: f64,
     last_stream_pts: f64,
     frames: u64,
+    /// `frames` when the current pass over a looping file began.
+    frames_at_loop: u64,
     flushing: bool,
     corrupt_run: u32,
     /// Packets the decoder rejected and skipped.
@@ -177,6 +179,7 @@ impl AvVideoSource {
             loop_offset: 0.0,
             last_stream_pts: 0.0,
             frames: 0,
+            frames_at_loop: 0,
             flushing: false,
             corrupt_run: 0,
             corrupt_packets: 0,
@@ -271,7 +274,14 @@ impl AvVideoSource {
                 hint: "the file is truncated or corrupt; check it with ffprobe",
                 path: self.what.clone(),
             }),
+            Ending::End { looping: true } if self.frames == self.frames_at_loop => Err(CaptureError::Disconnected {
+                what: self.what.clone(),
+                frames: self.frames,
+                why: "seeking back to the start gave no frames".into(),
+                hint: "the file cannot be looped; play it without loop=1 or convert it to MP4",
+            }),
             Ending::End { looping: true } => {
+                self.frames_at_loop = self.frames;
                 self.input.seek(0, ..).map_err(|e| CaptureError::Disconnected {
                     what: self.what.clone(),
                     frames: self.frames,
