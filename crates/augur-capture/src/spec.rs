@@ -232,8 +232,10 @@ fn scene_config(given: &str, body: &str, query: Option<&str>) -> Result<SceneCon
     let p =
         Params::parse(given, query, &["seed", "size", "fps", "balls", "noise", "occluder", "violation", "at", "pace"])?;
     let kind = match body {
-        "" | "bounce" => SceneKind::Bounce,
-        other => return Err(bad(given, format!("unknown scene {other:?} (scenes: bounce)"))),
+        "" => SceneKind::Bounce,
+        name => {
+            SceneKind::from_name(name).ok_or_else(|| bad(given, format!("unknown scene {name:?} (scenes: bounce)")))?
+        }
     };
     let mut cfg = SceneConfig { kind, ..SceneConfig::default() };
     if let Some((w, h)) = p.size()? {
@@ -248,10 +250,10 @@ fn scene_config(given: &str, body: &str, query: Option<&str>) -> Result<SceneCon
     cfg.violation_frame = p.number("at")?.unwrap_or(cfg.violation_frame);
     cfg.violation = match p.get("violation") {
         None | Some("none") => None,
-        Some("vanish") => Some(Violation::Vanish),
-        Some("teleport") => Some(Violation::Teleport),
-        Some("passthrough") | Some("pass-through") => Some(Violation::PassThrough),
-        Some(v) => return Err(bad(given, format!("violation={v} should be vanish, teleport or passthrough"))),
+        Some(v) => Some(
+            Violation::from_name(v)
+                .ok_or_else(|| bad(given, format!("violation={v} should be vanish, teleport or passthrough")))?,
+        ),
     };
     cfg.realtime = p.pacing(Pacing::Realtime)? == Pacing::Realtime;
     cfg.validate()?;
