@@ -111,10 +111,9 @@ impl VideoHandle {
 impl Drop for VideoHandle {
     fn drop(&mut self) {
         self.shared.stop.store(true, Ordering::Relaxed);
-        // Take a frame so a paced source is not left waiting on nobody; then wait briefly.
-        let _ = self.frames.take();
         if let Some(t) = self.thread.take() {
-            // A camera read can block for a while; don't hang the caller on it.
+            // A camera read can block for a while: join only a thread that is done, and let a
+            // busy one see the stop flag after its current frame and end on its own.
             if t.is_finished() {
                 let _ = t.join();
             }
