@@ -8,7 +8,9 @@ augur_services_log="${TMPDIR:-/tmp}/augur-services.log"
 
 if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
   export DISPLAY=:99
-  if ! xdpyinfo -display :99 >/dev/null 2>&1 && ! [ -e /tmp/.X11-unix/X99 ]; then
+  if ! pgrep -f "^Xvfb :99" >/dev/null 2>&1; then
+    # A killed Xvfb leaves its lock and socket behind; they would stop a new one starting.
+    rm -f /tmp/.X99-lock /tmp/.X11-unix/X99
     Xvfb :99 -screen 0 1600x1000x24 -nolisten tcp >>"$augur_services_log" 2>&1 &
     for _ in $(seq 50); do [ -e /tmp/.X11-unix/X99 ] && break; sleep 0.1; done
   fi
@@ -28,7 +30,7 @@ if command -v pulseaudio >/dev/null 2>&1; then
     fi
     pactl set-default-sink augur_null
     pactl set-default-source augur_null.monitor
-    if ! pgrep -f "augur-sine" >/dev/null 2>&1; then
+    if ! pgrep -f "^augur-sine" >/dev/null 2>&1; then
       # -re plays in real time, like a person humming into the microphone.
       (exec -a augur-sine ffmpeg -nostdin -loglevel error -re -f lavfi -i "sine=frequency=440:sample_rate=48000" \
         -af volume=0.5 -f pulse -device augur_null "augur-sine") >>"$augur_services_log" 2>&1 &
