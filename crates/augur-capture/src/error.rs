@@ -72,6 +72,14 @@ pub enum CaptureError {
         #[source]
         source: ffmpeg_next::Error,
     },
+    /// A video file could not be written (no space, no encoder, bad size).
+    #[error("cannot write video: {why}: {path}")]
+    Write {
+        /// What went wrong and what to do.
+        why: String,
+        /// The output path.
+        path: String,
+    },
     /// The thread running a source is gone (it panicked or was stopped).
     #[error("the capture thread for {what} has stopped")]
     ThreadGone {

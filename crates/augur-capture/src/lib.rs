@@ -20,7 +20,7 @@ pub mod scene;
 mod spec;
 mod thread;
 
-pub use av::{AudioFileSource, AvVideoSource, CameraInfo, list_cameras};
+pub use av::{AudioFileSource, AvVideoSource, CameraInfo, VideoWriter, list_cameras};
 pub use clock::SessionClock;
 pub use error::CaptureError;
 pub use fallback::{Chosen, FALLBACK_SCENE, open_audio_or_none, open_video_or_scene};

@@ -1,10 +1,14 @@
 //! `augur`: Augur's command line. Everything the app does can be driven from here, headless.
 
 mod devices;
+mod eval;
 mod gpu_info;
+mod heat;
 mod measure;
+mod predict;
 mod probe;
 mod run;
+mod train;
 
 use std::process::ExitCode;
 
@@ -40,6 +44,14 @@ enum Command {
     /// Start Augur's main job: the live view on the default camera (or the built-in scene when
     /// there is no camera), in the app window when there is a display, headless otherwise.
     Run(run::Args),
+    /// Train or fine-tune a world model (progress, checkpoints, loss curve, --resume).
+    Train(train::Args),
+    /// Score a model: per-horizon MSE/PSNR/SSIM vs copy-last-frame, latent error,
+    /// violation-of-expectation accuracy; writes markdown and JSON.
+    Eval(eval::Args),
+    /// Run a model over a source; write per-step inputs, predicted frames, error heatmaps,
+    /// latents and a side-by-side MP4 (truth | prediction | error).
+    Predict(predict::Args),
 }
 
 fn main() -> ExitCode {
@@ -49,6 +61,9 @@ fn main() -> ExitCode {
         Command::Probe(a) => probe::run(&a),
         Command::GpuInfo(a) => gpu_info::run(&a),
         Command::Run(a) => run::run(&a),
+        Command::Train(a) => train::run(&a),
+        Command::Eval(a) => eval::run(&a),
+        Command::Predict(a) => predict::run(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

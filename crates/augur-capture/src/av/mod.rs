@@ -4,6 +4,7 @@
 
 mod audio;
 mod camera;
+mod encode;
 mod scaler;
 mod video;
 
@@ -14,6 +15,7 @@ use ffmpeg_next as ff;
 
 pub use audio::AudioFileSource;
 pub use camera::{CameraInfo, list_cameras};
+pub use encode::VideoWriter;
 pub use video::AvVideoSource;
 
 use crate::CaptureError;

@@ -1,0 +1,119 @@
+//! Writing video: packed RGB frames to H.264 (`yuv420p`) in MP4 or MKV through FFmpeg, for
+//! `augur predict`'s side-by-side videos and exports.
+
+use std::path::{Path, PathBuf};
+
+use ff::format::Pixel;
+use ff::software::scaling;
+use ff::{Dictionary, Rational, codec, encoder, format};
+use ffmpeg_next as ff;
+
+use crate::CaptureError;
+
+/// An open video file being written frame by frame. Call [`VideoWriter::finish`] to write the
+/// trailer; a writer dropped without it leaves an unplayable MP4.
+pub struct VideoWriter {
+    path: PathBuf,
+    output: format::context::Output,
+    encoder: encoder::Video,
+    scaler: scaling::Context,
+    rgb: ff::frame::Video,
+    yuv: ff::frame::Video,
+    time_base: Rational,
+    next_pts: i64,
+}
+
+impl VideoWriter {
+    /// Creates `path` (container from its extension) for `width × height` frames at `fps`.
+    /// Width and height are rounded down to even numbers, as `yuv420p` needs.
+    pub fn create(path: &Path, width: u32, height: u32, fps: u32) -> Result<Self, CaptureError> {
+        super::init()?;
+        let write_error = |why: String| CaptureError::Write { why, path: path.display().to_string() };
+        let failed = |e: ff::Error| write_error(e.to_string());
+        let (w, h) = (width & !1, height & !1);
+        if w < 2 || h < 2 || fps == 0 {
+            return Err(write_error(format!("cannot encode {width}x{height} at {fps} fps")));
+        }
+        let mut output = format::output(path).map_err(failed)?;
+        let global_header = output.format().flags().contains(format::Flags::GLOBAL_HEADER);
+        let codec = encoder::find(codec::Id::H264).ok_or_else(|| {
+            write_error("this FFmpeg has no H.264 encoder; install libx264 (Debian: libavcodec-extra)".into())
+        })?;
+        let mut stream = output.add_stream(codec).map_err(failed)?;
+        let mut enc = codec::context::Context::new_with_codec(codec).encoder().video().map_err(failed)?;
+        let time_base = Rational(1, fps as i32);
+        enc.set_width(w);
+        enc.set_height(h);
+        enc.set_format(Pixel::YUV420P);
+        enc.set_time_base(time_base);
+        enc.set_frame_rate(Some(Rational(fps as i32, 1)));
+        if global_header {
+            enc.set_flags(codec::Flags::GLOBAL_HEADER);
+        }
+        let mut opts = Dictionary::new();
+        opts.set("preset", "veryfast");
+        opts.set("crf", "20");
+        let encoder = enc.open_with(opts).map_err(failed)?;
+        stream.set_parameters(&encoder);
+        stream.set_time_base(time_base);
+        output.write_header().map_err(failed)?;
+        let scaler = scaling::Context::get(Pixel::RGB24, w, h, Pixel::YUV420P, w, h, scaling::Flags::BILINEAR)
+            .map_err(failed)?;
+        Ok(Self {
+            path: path.into(),
+            output,
+            encoder,
+            scaler,
+            rgb: ff::frame::Video::new(Pixel::RGB24, w, h),
+            yuv: ff::frame::Video::new(Pixel::YUV420P, w, h),
+            time_base,
+            next_pts: 0,
+        })
+    }
+
+    /// Appends one packed RGB8 frame of the size given at creation (odd sizes: the extra
+    /// row/column is dropped).
+    pub fn push_rgb(&mut self, rgb: &[u8], width: u32) -> Result<(), CaptureError> {
+        let (w, h) = (self.rgb.width() as usize, self.rgb.height() as usize);
+        let src_stride = width as usize * 3;
+        if width < w as u32 || rgb.len() < src_stride * h {
+            return Err(CaptureError::Write {
+                why: format!("a frame of {} bytes does not hold {w}x{h} RGB", rgb.len()),
+                path: self.path.display().to_string(),
+            });
+        }
+        let stride = self.rgb.stride(0);
+        let data = self.rgb.data_mut(0);
+        for y in 0..h {
+            data[y * stride..y * stride + w * 3].copy_from_slice(&rgb[y * src_stride..y * src_stride + w * 3]);
+        }
+        self.scaler.run(&self.rgb, &mut self.yuv).map_err(|e| self.error(e))?;
+        self.yuv.set_pts(Some(self.next_pts));
+        self.next_pts += 1;
+        self.encoder.send_frame(&self.yuv).map_err(|e| self.error(e))?;
+        self.drain()
+    }
+
+    /// Flushes the encoder and writes the trailer. Returns the number of frames written.
+    pub fn finish(mut self) -> Result<u64, CaptureError> {
+        self.encoder.send_eof().map_err(|e| self.error(e))?;
+        self.drain()?;
+        self.output.write_trailer().map_err(|e| self.error(e))?;
+        Ok(self.next_pts as u64)
+    }
+
+    fn drain(&mut self) -> Result<(), CaptureError> {
+        let stream_tb = self.output.stream(0).map_or(self.time_base, |s| s.time_base());
+        let mut packet = ff::Packet::empty();
+        while self.encoder.receive_packet(&mut packet).is_ok() {
+            packet.set_stream(0);
+            packet.rescale_ts(self.time_base, stream_tb);
+            packet.write_interleaved(&mut self.output).map_err(|e| self.error(e))?;
+        }
+        Ok(())
+    }
+
+    fn error(&self, e: ff::Error) -> CaptureError {
+        CaptureError::Write { why: e.to_string(), path: self.path.display().to_string() }
+    }
+}

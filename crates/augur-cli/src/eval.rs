@@ -1,0 +1,199 @@
+//! `augur eval`: score a model per horizon step against copy-last-frame on held-out scenes and
+//! real clips, and its violation-of-expectation accuracy; print and write markdown + JSON.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use anyhow::{Result, bail};
+use augur_model::eval::{HorizonTable, VoeReport, file_windows, held_out_scenes, horizon_table, surprise_trace, voe};
+use augur_model::plot::{Series, line_plot};
+use augur_model::{DeviceChoice, checkpoint, data, pick_device};
+use serde::Serialize;
+
+/// Evaluate a world model.
+///
+/// Example: augur eval --model models/bounce-64 --data file:/usr/share/doc/opencv-doc/examples/data/Megamind.avi
+#[derive(clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct Args {
+    /// The model (`name`, `name.safetensors` or `name.json`).
+    #[arg(long)]
+    model: PathBuf,
+    /// Real clips to score besides the held-out scenes (`file:…`), repeatable.
+    #[arg(long = "data")]
+    data: Vec<String>,
+    /// Held-out scene clips for the horizon table.
+    #[arg(long, default_value_t = 64)]
+    clips: usize,
+    /// Windows per real clip.
+    #[arg(long, default_value_t = 32)]
+    windows: usize,
+    /// Possible/impossible pairs for violation of expectation.
+    #[arg(long, default_value_t = 240)]
+    pairs: usize,
+    /// Rollout horizon (default: the model's).
+    #[arg(long)]
+    horizon: Option<usize>,
+    /// Where to write eval.md, eval.json and surprise plots (default: beside the model).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Store the results in the model's card.
+    #[arg(long)]
+    write_card: bool,
+    /// auto, cpu or gpu.
+    #[arg(long, default_value = "auto")]
+    device: String,
+}
+
+#[derive(Serialize)]
+struct Report {
+    model: String,
+    device: String,
+    command: String,
+    scenes: HorizonTable,
+    real: Vec<HorizonTable>,
+    voe: VoeReport,
+}
+
+pub fn run(args: &Args) -> Result<()> {
+    let device = pick_device(&DeviceChoice::parse(&args.device)?)?;
+    if let Some(notice) = &device.notice {
+        eprintln!("augur: {notice}");
+    }
+    let (model, mut card) = checkpoint::load(&args.model, &device.device)?;
+    let cfg = card.config.clone();
+    let horizon = args.horizon.unwrap_or(cfg.horizon);
+    if horizon == 0 || horizon > cfg.max_horizon {
+        bail!("--horizon must be 1 to {} for this model", cfg.max_horizon);
+    }
+    let (c, s) = (cfg.context, cfg.image_size);
+    eprintln!("augur: evaluating {} on {}", args.model.display(), device.name);
+
+    let clips = held_out_scenes(args.clips, c + horizon, s)?;
+    let scenes = horizon_table(&model, "held-out scenes (seeds >= 2^40)", &clips, c, horizon, s, &device.device)?;
+    let mut real = Vec::new();
+    for given in &args.data {
+        let frames = match data::ClipSource::open(given, s)? {
+            data::ClipSource::Video { frames, .. } => frames,
+            data::ClipSource::Scene(_) => bail!("--data takes real clips (file:…); scenes are always evaluated"),
+        };
+        let windows = file_windows(&frames, c + horizon, args.windows);
+        if windows.is_empty() {
+            bail!("{given} has {} frames, fewer than the {} one window needs", frames.len(), c + horizon);
+        }
+        real.push(horizon_table(&model, given, &windows, c, horizon, s, &device.device)?);
+    }
+    let (len, at) = (48, 20);
+    let report_voe = voe(&model, args.pairs, len, at, c, s, &device.device, |done, total| {
+        if done % 20 == 0 || done == total {
+            eprint!("\rviolation-of-expectation pairs {done}/{total}");
+            let _ = std::io::stderr().flush();
+        }
+    })?;
+    eprintln!();
+
+    let out = args.out.clone().unwrap_or_else(|| checkpoint::paths(&args.model).0.with_extension("eval"));
+    std::fs::create_dir_all(&out)?;
+    plot_examples(&model, &out, len, at, c, s, &device.device)?;
+    let report = Report {
+        model: args.model.display().to_string(),
+        device: device.name.clone(),
+        command: std::env::args().collect::<Vec<_>>().join(" "),
+        scenes,
+        real,
+        voe: report_voe,
+    };
+    let md = markdown(&report);
+    print!("{md}");
+    std::fs::write(out.join("eval.md"), &md)?;
+    std::fs::write(out.join("eval.json"), serde_json::to_string_pretty(&report)?)?;
+    println!("\nwritten: {}/eval.md, eval.json, voe-*.png", out.display());
+    if args.write_card {
+        card.eval = Some(serde_json::to_value(&report)?);
+        checkpoint::save_card(&card, &args.model)?;
+        println!("stored in the card of {}", args.model.display());
+    }
+    Ok(())
+}
+
+fn table(md: &mut String, t: &HorizonTable) {
+    let _ = writeln!(md, "\n### {} ({} clips)\n", t.data, t.clips);
+    md.push_str("| step | MSE model | MSE copy-last | model / copy | PSNR model | PSNR copy | SSIM model | SSIM copy | latent error |\n");
+    md.push_str("|---|---|---|---|---|---|---|---|---|\n");
+    for r in &t.rows {
+        let _ = writeln!(
+            md,
+            "| {} | {:.5} | {:.5} | {:.2} | {:.2} | {:.2} | {:.3} | {:.3} | {:.4} |",
+            r.step,
+            r.mse,
+            r.copy_mse,
+            r.mse / r.copy_mse.max(1e-12),
+            r.psnr,
+            r.copy_psnr,
+            r.ssim,
+            r.copy_ssim,
+            r.latent_error
+        );
+    }
+}
+
+fn markdown(r: &Report) -> String {
+    let mut md = format!("## Evaluation of {}\n\nDevice: {}. Command: `{}`\n", r.model, r.device, r.command);
+    table(&mut md, &r.scenes);
+    for t in &r.real {
+        table(&mut md, t);
+    }
+    let v = &r.voe;
+    let _ = writeln!(
+        md,
+        "\n### Violation of expectation ({} pairs scored, {} skipped because the violation did not show within 48 frames)\n",
+        v.pairs, v.skipped_identical
+    );
+    md.push_str("| surprise signal | accuracy |\n|---|---|\n");
+    let _ = writeln!(md, "| model latent error (Augur's surprise) | {:.1} % |", 100.0 * v.accuracy);
+    let _ = writeln!(md, "| model decoded pixel error | {:.1} % |", 100.0 * v.pixel_accuracy);
+    let _ = writeln!(md, "| copy-last-frame pixel change (no model) | {:.1} % |", 100.0 * v.change_accuracy);
+    md.push_str("\n| violation | pairs | latent accuracy |\n|---|---|---|\n");
+    for (kind, n, acc) in &v.by_kind {
+        let _ = writeln!(md, "| {kind} | {n} | {:.1} % |", 100.0 * acc);
+    }
+    md
+}
+
+/// One possible/impossible surprise trace per violation kind, as PNG.
+fn plot_examples(
+    model: &augur_model::WorldModel,
+    out: &std::path::Path,
+    len: usize,
+    at: u64,
+    c: usize,
+    s: usize,
+    device: &burn::tensor::Device,
+) -> Result<()> {
+    use augur_capture::scene::{SceneConfig, Violation};
+    for v in Violation::ALL {
+        let possible = SceneConfig {
+            seed: data::HELD_OUT_SEEDS + 999,
+            width: s as u32,
+            height: s as u32,
+            balls: 1,
+            violation_frame: at,
+            realtime: false,
+            ..SceneConfig::default()
+        };
+        let impossible = SceneConfig { violation: Some(v), ..possible.clone() };
+        let mut series = Vec::new();
+        for (label, cfg) in [("possible", &possible), ("impossible", &impossible)] {
+            let clip = data::scene_clip(cfg, 0, len)?;
+            let trace = surprise_trace(model, &clip.pixels, len, c, s, device)?;
+            series.push(Series {
+                label,
+                points: trace.latent.iter().enumerate().map(|(i, &y)| ((c + i) as f64, f64::from(y))).collect(),
+            });
+        }
+        let title = format!("surprise: {} at frame {at}", v.name());
+        line_plot(&title, "frame", &series, false, &out.join(format!("voe-{}.png", v.name())))?;
+    }
+    Ok(())
+}

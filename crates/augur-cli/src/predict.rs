@@ -1,0 +1,191 @@
+//! `augur predict`: run a model over any source and write, per step, the input frame, the H
+//! predicted frames, the error heatmap and the latent, plus a side-by-side MP4
+//! (truth | prediction | error) in which predictions are rolled out open-loop from an anchor
+//! frame every H frames.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result, bail};
+use augur_capture::{FileSpec, Pacing, SessionClock, SourceSpec, VideoSpec, VideoWriter, open_video};
+use augur_model::canvas::write_png;
+use augur_model::eval::read;
+use augur_model::frames::{to_model_input, to_rgb8};
+use augur_model::{DeviceChoice, WorldModel, checkpoint, pick_device};
+use burn::tensor::{Tensor, TensorData};
+use serde::Serialize;
+
+use crate::heat::heatmap_rgb;
+
+/// Run a model over a source and write its predictions.
+///
+/// Example: augur predict --model models/bounce-64 --source scene:bounce?seed=5 --out pred/
+#[derive(clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct Args {
+    /// The model (`name`, `name.safetensors` or `name.json`).
+    #[arg(long)]
+    model: PathBuf,
+    /// Any video source: camera:0, file:clip.mp4, lavfi:…, scene:bounce?seed=5.
+    #[arg(long)]
+    source: String,
+    /// Output folder.
+    #[arg(long)]
+    out: PathBuf,
+    /// Frames to predict after the first context.
+    #[arg(long, default_value_t = 96)]
+    steps: usize,
+    /// Rollout horizon (default: the model's).
+    #[arg(long)]
+    horizon: Option<usize>,
+    /// Pixel size of each panel in the side-by-side video.
+    #[arg(long, default_value_t = 256)]
+    panel: usize,
+    /// Skip per-step PNGs (only the video and the index).
+    #[arg(long)]
+    video_only: bool,
+    /// auto, cpu or gpu.
+    #[arg(long, default_value = "auto")]
+    device: String,
+}
+
+#[derive(Serialize)]
+struct StepRecord {
+    frame: usize,
+    surprise: f32,
+    pixel_error: f64,
+    dir: Option<String>,
+}
+
+pub fn run(args: &Args) -> Result<()> {
+    let device = pick_device(&DeviceChoice::parse(&args.device)?)?;
+    if let Some(notice) = &device.notice {
+        eprintln!("augur: {notice}");
+    }
+    let (model, card) = checkpoint::load(&args.model, &device.device)?;
+    let cfg = &card.config;
+    let (c, s) = (cfg.context, cfg.image_size);
+    let horizon = args.horizon.unwrap_or(cfg.horizon);
+    if horizon == 0 || horizon > cfg.max_horizon {
+        bail!("--horizon must be 1 to {} for this model", cfg.max_horizon);
+    }
+    let frames = read_frames(&args.source, c + args.steps, s)?;
+    if frames.len() <= c {
+        bail!("{} gave {} frames; the model needs more than its context of {c}", args.source, frames.len());
+    }
+    std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
+    let fps = source_fps(&args.source);
+    let video_path = args.out.join("side-by-side.mp4");
+    let (p, plane) = (args.panel.max(s), 3 * s * s);
+    let mut video = VideoWriter::create(&video_path, (3 * p) as u32, p as u32, fps)?;
+    let mut index = Vec::new();
+    let mut anchor: Vec<Vec<f32>> = Vec::new();
+    for t in c..frames.len() {
+        let context: Vec<f32> = frames[t - c..t].concat();
+        let (future, latent, surprise) = predict_step(&model, &context, &frames[t], c, horizon, s, &device.device)?;
+        if (t - c) % horizon == 0 {
+            anchor = future.chunks(plane).map(<[f32]>::to_vec).collect();
+        }
+        let open_loop = &anchor[(t - c) % horizon];
+        let heat = heatmap_rgb(open_loop, &frames[t], s);
+        let panels = [to_rgb8(&frames[t], s), to_rgb8(open_loop, s), heat.clone()];
+        video.push_rgb(&side_by_side(&panels, s, p), (3 * p) as u32)?;
+        let one_step = &future[..plane];
+        let dir = if args.video_only {
+            None
+        } else {
+            let dir = args.out.join(format!("step-{t:05}"));
+            write_step(&dir, &frames[t - 1], &future, &heatmap_rgb(one_step, &frames[t], s), &latent, s)?;
+            Some(dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default())
+        };
+        let pixel_error = augur_model::metrics::mse(one_step, &frames[t]);
+        index.push(StepRecord { frame: t, surprise, pixel_error, dir });
+        eprint!("\rpredicted frame {}/{}", t + 1, frames.len());
+    }
+    let written = video.finish()?;
+    eprintln!();
+    std::fs::write(args.out.join("predictions.json"), serde_json::to_string_pretty(&index)?)?;
+    println!(
+        "{} steps written to {}; side-by-side video ({written} frames, truth | prediction rolled out {horizon} frames from each anchor | error): {}",
+        index.len(),
+        args.out.display(),
+        video_path.display()
+    );
+    Ok(())
+}
+
+/// Frames at model size; files and scenes are read as fast as they decode.
+fn read_frames(given: &str, count: usize, size: usize) -> Result<Vec<Vec<f32>>> {
+    let spec = match SourceSpec::video(given)? {
+        VideoSpec::File(f) => VideoSpec::File(FileSpec { pacing: Pacing::Fast, ..f }),
+        VideoSpec::Scene(cfg) => VideoSpec::Scene(augur_capture::scene::SceneConfig { realtime: false, ..cfg }),
+        other => other,
+    };
+    let mut source = open_video(&spec, SessionClock::start())?;
+    let mut frames = Vec::with_capacity(count);
+    while frames.len() < count {
+        match source.next_frame()? {
+            Some(f) => frames.push(to_model_input(&f.rgb, f.width as usize, f.height as usize, size)),
+            None => break,
+        }
+    }
+    Ok(frames)
+}
+
+fn source_fps(given: &str) -> u32 {
+    match SourceSpec::video(given) {
+        Ok(VideoSpec::Scene(cfg)) => cfg.fps.round().clamp(1.0, 240.0) as u32,
+        _ => 30,
+    }
+}
+
+/// The rollout from `context`, the last context frame's latent, and the surprise of `actual`.
+fn predict_step(
+    model: &WorldModel,
+    context: &[f32],
+    actual: &[f32],
+    c: usize,
+    horizon: usize,
+    s: usize,
+    device: &burn::tensor::Device,
+) -> Result<(Vec<f32>, Vec<f32>, f32)> {
+    let frames = Tensor::<5>::from_data(TensorData::new(context.to_vec(), [1, c, 3, s, s]), device);
+    let latents = model.online.forward(frames, None);
+    let [_, _, m, d] = latents.dims();
+    let last = latents.clone().narrow(1, c - 1, 1);
+    let future = model.rollout(latents, None, horizon);
+    let truth =
+        model.target.forward(Tensor::from_data(TensorData::new(actual.to_vec(), [1, 1, 3, s, s]), device), None);
+    let surprise = read(WorldModel::surprise(future.clone().narrow(1, 0, 1), truth))?;
+    let pixels = read(model.decode(future))?;
+    let latent = read(last.reshape([m * d]))?;
+    Ok((pixels, latent, surprise.first().copied().unwrap_or(f32::NAN)))
+}
+
+fn write_step(dir: &Path, input: &[f32], future: &[f32], heat: &[u8], latent: &[f32], s: usize) -> Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let side = s as u32;
+    write_png(&dir.join("input.png"), side, side, &to_rgb8(input, s))?;
+    for (h, frame) in future.chunks(3 * s * s).enumerate() {
+        write_png(&dir.join(format!("pred-{:02}.png", h + 1)), side, side, &to_rgb8(frame, s))?;
+    }
+    write_png(&dir.join("heatmap.png"), side, side, heat)?;
+    let bytes: Vec<u8> = latent.iter().flat_map(|v| v.to_le_bytes()).collect();
+    std::fs::write(dir.join("latent.f32"), bytes)?;
+    Ok(())
+}
+
+/// Three `s × s` RGB panels scaled (nearest) to `p × p` and placed side by side.
+fn side_by_side(panels: &[Vec<u8>; 3], s: usize, p: usize) -> Vec<u8> {
+    let width = 3 * p;
+    let mut out = vec![0u8; width * p * 3];
+    for (k, panel) in panels.iter().enumerate() {
+        for y in 0..p {
+            for x in 0..p {
+                let src = ((y * s / p) * s + x * s / p) * 3;
+                let dst = (y * width + k * p + x) * 3;
+                out[dst..dst + 3].copy_from_slice(&panel[src..src + 3]);
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,152 @@
+//! `augur train`: train or fine-tune a world model, with a progress line, checkpoints, a loss
+//! curve and resume.
+
+use std::io::{IsTerminal as _, Write as _};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use anyhow::{Context as _, Result, bail};
+use augur_model::{DeviceChoice, ModelConfig, Progress, TrainConfig, TrainJob, pick_device};
+use burn::config::Config as _;
+
+/// Train a world model.
+///
+/// Example (the bundled model's command is in its card):
+///   augur train --data scene:bounce@0.8 --data file:clip.avi@0.2 --steps 2000 --out runs/bounce
+#[derive(clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct Args {
+    /// Training data, repeatable: `scene:bounce`, `file:clip.mp4`; append `@weight` to mix.
+    #[arg(long = "data", required = true)]
+    data: Vec<String>,
+    /// Output folder for checkpoints, the card, the loss curve.
+    #[arg(long)]
+    out: PathBuf,
+    /// A training config JSON (as written in a model card's `training.config`); flags override it.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Total optimiser steps.
+    #[arg(long)]
+    steps: Option<usize>,
+    /// Clips per step.
+    #[arg(long)]
+    batch_size: Option<usize>,
+    /// Peak learning rate.
+    #[arg(long)]
+    lr: Option<f64>,
+    /// Weight of the pixel loss on decoded predictions (0 = pure latent objective).
+    #[arg(long)]
+    pixel_loss: Option<f32>,
+    /// Seed for weights and clip sampling.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Steps between checkpoints.
+    #[arg(long)]
+    checkpoint_every: Option<usize>,
+    /// Input size: 64 or 128.
+    #[arg(long)]
+    image_size: Option<usize>,
+    /// Continue from the checkpoint in --out.
+    #[arg(long)]
+    resume: bool,
+    /// auto (a hardware GPU, else the CPU), cpu or gpu.
+    #[arg(long, default_value = "auto")]
+    device: String,
+}
+
+pub fn run(args: &Args) -> Result<()> {
+    let mut cfg = match &args.config {
+        Some(path) => {
+            TrainConfig::load(path).with_context(|| format!("cannot read training config {}", path.display()))?
+        }
+        None => TrainConfig::new(ModelConfig::new()),
+    };
+    if let Some(v) = args.image_size {
+        cfg.model.image_size = v;
+    }
+    cfg.steps = args.steps.unwrap_or(cfg.steps);
+    cfg.batch_size = args.batch_size.unwrap_or(cfg.batch_size);
+    cfg.learning_rate = args.lr.unwrap_or(cfg.learning_rate);
+    cfg.seed = args.seed.unwrap_or(cfg.seed);
+    cfg.checkpoint_every = args.checkpoint_every.unwrap_or(cfg.checkpoint_every);
+    if let Some(p) = args.pixel_loss {
+        cfg.loss.pixel = p;
+    }
+    if cfg.batch_size == 0 || cfg.steps == 0 {
+        bail!("--steps and --batch-size must be at least 1");
+    }
+    let data = args.data.iter().map(|d| parse_weighted(d)).collect::<Result<Vec<_>>>()?;
+    let device = pick_device(&DeviceChoice::parse(&args.device)?)?;
+    if let Some(notice) = &device.notice {
+        eprintln!("augur: {notice}");
+    }
+    eprintln!("augur: training on {} into {}", device.name, args.out.display());
+    let job = TrainJob {
+        config: cfg,
+        data,
+        out: args.out.clone(),
+        resume: args.resume,
+        command: std::env::args().collect::<Vec<_>>().join(" "),
+        device,
+        cancel: Arc::new(AtomicBool::new(false)),
+    };
+    let tty = std::io::stderr().is_terminal();
+    let card = augur_model::train(&job, |p| report(p, tty))?;
+    eprintln!();
+    println!(
+        "trained {} steps in {:.0} s; model at {}",
+        card.training.as_ref().map_or(0, |t| t.steps_done),
+        card.training.as_ref().map_or(0.0, |t| t.wall_time_s),
+        job.out.join("model.safetensors").display()
+    );
+    Ok(())
+}
+
+/// `name@weight` → (name, weight); no `@` → weight 1.
+fn parse_weighted(given: &str) -> Result<(String, f32)> {
+    match given.rsplit_once('@') {
+        Some((name, w)) if w.parse::<f32>().is_ok() => {
+            let w: f32 = w.parse()?;
+            if !(w.is_finite() && w >= 0.0) {
+                bail!("data weight in {given:?} must be a non-negative number");
+            }
+            Ok((name.to_string(), w))
+        }
+        _ => Ok((given.to_string(), 1.0)),
+    }
+}
+
+fn report(p: &Progress, tty: bool) {
+    let l = &p.losses;
+    let eta = p.eta_s as u64;
+    let line = format!(
+        "step {}/{}  loss {:.4} (pred {:.4} var {:.3} cov {:.3} rec {:.4} pix {:.4})  latent std {:.2} (min {:.2})  {:.1} clips/s  ETA {}m{:02}s",
+        p.step,
+        p.steps,
+        l.total,
+        l.prediction,
+        l.variance,
+        l.covariance,
+        l.reconstruction,
+        l.pixel,
+        l.latent_std_mean,
+        l.latent_std_min,
+        p.samples_per_s,
+        eta / 60,
+        eta % 60
+    );
+    let mut err = std::io::stderr().lock();
+    if tty {
+        let _ = write!(err, "\r{line}");
+    } else if p.step.is_multiple_of(10) || p.step == p.steps || p.checkpoint.is_some() {
+        let _ = writeln!(err, "{line}");
+    }
+    if let Some(path) = &p.checkpoint {
+        let _ = if tty {
+            writeln!(err, "\ncheckpoint {}", path.display())
+        } else {
+            writeln!(err, "checkpoint {}", path.display())
+        };
+    }
+}

@@ -1,0 +1,124 @@
+//! The sizes of a world model. One config fully determines the parameter names and shapes, so
+//! a checkpoint's card carries it and loading checks the weights against it.
+
+use burn::config::Config;
+
+use crate::ModelError;
+
+/// Architecture of a world model: a conv video encoder to a grid of latent tokens, an optional
+/// audio token per frame, a transformer predictor causal in time, and a conv decoder.
+#[derive(Config, Debug, PartialEq)]
+pub struct ModelConfig {
+    /// Side of the square RGB input, pixels: 64 (default) or 128.
+    #[config(default = 64)]
+    pub image_size: usize,
+    /// Side of the latent token grid; `image_size / grid` must be a power of two, one
+    /// stride-2 conv stage per halving.
+    #[config(default = 4)]
+    pub grid: usize,
+    /// Channels of the first conv stage; each later stage doubles it, up to four times it.
+    #[config(default = 32)]
+    pub base_width: usize,
+    /// Size of one latent token.
+    #[config(default = 64)]
+    pub latent_dim: usize,
+    /// Width of the predictor transformer.
+    #[config(default = 128)]
+    pub predictor_dim: usize,
+    /// Transformer layers in the predictor.
+    #[config(default = 2)]
+    pub predictor_layers: usize,
+    /// Attention heads in the predictor; must divide `predictor_dim`.
+    #[config(default = 4)]
+    pub predictor_heads: usize,
+    /// Frames of context the predictor sees (C).
+    #[config(default = 8)]
+    pub context: usize,
+    /// Default rollout horizon (H).
+    #[config(default = 8)]
+    pub horizon: usize,
+    /// Longest rollout allowed.
+    #[config(default = 32)]
+    pub max_horizon: usize,
+    /// Mel bins of the audio token's input; 0 means no audio encoder.
+    #[config(default = 64)]
+    pub audio_mels: usize,
+    /// Size of the per-step action vector (keys as 0/1, gamepad axes); 0 means no actions.
+    #[config(default = 0)]
+    pub action_dim: usize,
+}
+
+impl ModelConfig {
+    /// Video tokens per frame.
+    pub fn video_tokens(&self) -> usize {
+        self.grid * self.grid
+    }
+
+    /// All tokens per frame: the video grid plus the audio token when there is one.
+    pub fn tokens(&self) -> usize {
+        self.video_tokens() + usize::from(self.audio_mels > 0)
+    }
+
+    /// Channel widths of the encoder's stride-2 stages, input side first; the last is the
+    /// latent size. The decoder mirrors them.
+    pub fn stage_widths(&self) -> Vec<usize> {
+        let stages = (self.image_size / self.grid.max(1)).max(1).ilog2() as usize;
+        let mut widths: Vec<usize> =
+            (0..stages.saturating_sub(1)).map(|i| (self.base_width << i).min(self.base_width * 4)).collect();
+        widths.push(self.latent_dim);
+        widths
+    }
+
+    /// Checks that the sizes fit together; the message names the setting to change.
+    pub fn validate(&self) -> Result<(), ModelError> {
+        let bad = |why: String| Err(ModelError::BadConfig(why));
+        if !matches!(self.image_size, 32 | 64 | 128 | 256) {
+            return bad(format!("image_size {} must be 32, 64, 128 or 256", self.image_size));
+        }
+        if self.grid == 0 || !self.image_size.is_multiple_of(self.grid) || !(self.image_size / self.grid).is_power_of_two() {
+            return bad(format!("grid {} must divide image_size {} by a power of two", self.grid, self.image_size));
+        }
+        if self.image_size / self.grid < 2 {
+            return bad(format!("grid {} leaves no conv stage for image_size {}", self.grid, self.image_size));
+        }
+        if self.base_width == 0 || self.latent_dim == 0 || self.predictor_dim == 0 || self.predictor_layers == 0 {
+            return bad("base_width, latent_dim, predictor_dim and predictor_layers must be at least 1".into());
+        }
+        if self.predictor_heads == 0 || !self.predictor_dim.is_multiple_of(self.predictor_heads) {
+            return bad(format!(
+                "predictor_heads {} must divide predictor_dim {}",
+                self.predictor_heads, self.predictor_dim
+            ));
+        }
+        if self.context == 0 || self.horizon == 0 || self.horizon > self.max_horizon {
+            return bad(format!(
+                "context {} and horizon {} must be at least 1, horizon at most max_horizon {}",
+                self.context, self.horizon, self.max_horizon
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_sizes_fit() {
+        let cfg = ModelConfig::new();
+        assert!(cfg.validate().is_ok());
+        assert_eq!(cfg.stage_widths(), vec![32, 64, 128, 64]);
+        assert_eq!(cfg.tokens(), 17);
+        let big = ModelConfig::new().with_image_size(128);
+        assert_eq!(big.stage_widths().len(), 5);
+    }
+
+    #[test]
+    fn bad_sizes_are_named() {
+        let err = ModelConfig::new().with_grid(3).validate().err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("grid 3"), "{err}");
+        assert!(ModelConfig::new().with_predictor_heads(3).validate().is_err());
+        assert!(ModelConfig::new().with_horizon(40).validate().is_err());
+    }
+}

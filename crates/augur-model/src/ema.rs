@@ -1,0 +1,41 @@
+//! The EMA target: after each optimiser step, `target ← m·target + (1 − m)·online`.
+
+use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
+use burn::tensor::Tensor;
+
+use crate::Encoders;
+
+/// Moves every weight of `target` a step `1 - momentum` towards the same weight of `online`.
+/// Both have the same architecture, so their parameters are visited in the same order.
+pub fn update(target: Encoders, online: &Encoders, momentum: f32) -> Encoders {
+    let mut collect = Collect(Vec::new());
+    online.visit(&mut collect);
+    let mut blend = Blend { values: collect.0.into_iter(), momentum };
+    target.map(&mut blend).no_grad()
+}
+
+struct Collect(Vec<Tensor<1>>);
+
+impl ModuleVisitor for Collect {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        let value = param.val().detach();
+        let n = value.shape().num_elements();
+        self.0.push(value.reshape([n]));
+    }
+}
+
+struct Blend {
+    values: std::vec::IntoIter<Tensor<1>>,
+    momentum: f32,
+}
+
+impl ModuleMapper for Blend {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        let Some(online) = self.values.next() else { return param };
+        let m = self.momentum;
+        param.map(|old| {
+            let dims = old.dims();
+            old.detach().mul_scalar(m) + online.reshape(dims).mul_scalar(1.0 - m)
+        })
+    }
+}

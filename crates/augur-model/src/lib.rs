@@ -1,0 +1,35 @@
+//! Augur's world model in burn: a JEPA-style video (and audio) encoder, a transformer
+//! predictor causal in time with optional actions, a pixel decoder, checkpoints with model
+//! cards, training and evaluation.
+//!
+//! Everything runs on burn's runtime devices: the shared wgpu device from `augur-gpu` when
+//! there is a real GPU, burn's CPU backend (flex) otherwise ([`pick_device`]).
+
+pub mod audio;
+mod config;
+mod decoder;
+mod device;
+mod encoder;
+mod error;
+mod predictor;
+mod world;
+
+pub use config::ModelConfig;
+pub use device::{ComputeDevice, DeviceChoice, pick_device};
+pub use error::ModelError;
+pub use world::{Encoders, WorldModel};
+pub mod canvas;
+pub mod card;
+pub mod checkpoint;
+pub mod data;
+mod ema;
+pub mod frames;
+pub mod losses;
+pub mod plot;
+pub mod train;
+
+pub use card::ModelCard;
+pub use losses::{LossConfig, LossTerms};
+pub use train::{Progress, TrainConfig, TrainJob, train};
+pub mod eval;
+pub mod metrics;

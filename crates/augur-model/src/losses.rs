@@ -1,0 +1,127 @@
+//! The training objective: latent prediction against the EMA target (teacher-forced and over a
+//! short autoregressive rollout), variance/covariance regularisation against collapse, a decoder
+//! reconstruction on stop-gradient target latents, and an optional pixel loss on predictions.
+
+use burn::config::Config;
+use burn::tensor::activation::relu;
+use burn::tensor::{Tensor, TensorData};
+
+use crate::WorldModel;
+
+/// Loss weights and the rollout length used in training.
+#[derive(Config, Debug, PartialEq)]
+pub struct LossConfig {
+    /// Extra autoregressive steps beyond teacher forcing, so rollouts learn to feed themselves.
+    #[config(default = 2)]
+    pub rollout_steps: usize,
+    /// Weight of the latent prediction error (the JEPA objective).
+    #[config(default = 1.0)]
+    pub prediction: f32,
+    /// Weight of the variance hinge (each latent dimension's std should stay ≥ 1).
+    #[config(default = 1.0)]
+    pub variance: f32,
+    /// Weight of the off-diagonal covariance penalty.
+    #[config(default = 0.04)]
+    pub covariance: f32,
+    /// Weight of the decoder's reconstruction of stop-gradient target latents.
+    #[config(default = 1.0)]
+    pub reconstruction: f32,
+    /// Weight of the pixel error of decoded predictions (the option for tiny models); 0 = off.
+    #[config(default = 0.0)]
+    pub pixel: f32,
+}
+
+/// The loss terms of one batch, as plain numbers.
+#[derive(Clone, Copy, Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct LossTerms {
+    /// Weighted sum that was minimised.
+    pub total: f32,
+    /// Latent prediction MSE (teacher-forced and rolled out).
+    pub prediction: f32,
+    /// Variance hinge.
+    pub variance: f32,
+    /// Covariance penalty.
+    pub covariance: f32,
+    /// Decoder reconstruction MSE.
+    pub reconstruction: f32,
+    /// Pixel MSE of decoded predictions.
+    pub pixel: f32,
+    /// Mean over latent dimensions of their std across the batch.
+    pub latent_std_mean: f32,
+    /// Smallest latent dimension std: near 0 means collapse.
+    pub latent_std_min: f32,
+}
+
+/// Frames per training clip: context, the frame after it, and the rollout frames.
+pub fn clip_len(context: usize, cfg: &LossConfig) -> usize {
+    context + 1 + cfg.rollout_steps
+}
+
+/// The loss of one batch `frames` (`[batch, clip_len, 3, S, S]`) and its terms, read back.
+pub fn batch_loss(model: &WorldModel, frames: Tensor<5>, ctx: usize, cfg: &LossConfig) -> (Tensor<1>, LossTerms) {
+    let z = model.online.forward(frames.clone(), None);
+    let target = model.target.forward(frames.clone(), None).detach();
+    let mse = |a: Tensor<4>, b: Tensor<4>| (a - b).powi_scalar(2).mean();
+
+    // Teacher forcing: every context step predicts its next frame.
+    let forced = model.predictor.forward(z.clone().narrow(1, 0, ctx), None);
+    let mut prediction = mse(forced.clone(), target.clone().narrow(1, 1, ctx));
+    // Rollout: the predictor continues from its own last guess.
+    let mut guess = forced.narrow(1, ctx - 1, 1);
+    let mut rolled = vec![guess.clone()];
+    let mut window = Tensor::cat(vec![z.clone().narrow(1, 1, ctx - 1), guess.clone()], 1);
+    for k in 1..=cfg.rollout_steps {
+        guess = model.predictor.forward(window.clone(), None).narrow(1, ctx - 1, 1);
+        prediction = prediction + mse(guess.clone(), target.clone().narrow(1, ctx + k, 1));
+        rolled.push(guess.clone());
+        window = Tensor::cat(vec![window.narrow(1, 1, ctx - 1), guess.clone()], 1);
+    }
+    let prediction = prediction.div_scalar((1 + cfg.rollout_steps) as f32);
+
+    let (variance, covariance, stds) = regularise(z);
+    let later = frames.narrow(1, ctx, 1 + cfg.rollout_steps);
+    let reconstruction =
+        (model.decode(target.narrow(1, ctx, 1 + cfg.rollout_steps)) - later.clone()).powi_scalar(2).mean();
+    let pixel =
+        if cfg.pixel > 0.0 { Some((model.decode(Tensor::cat(rolled, 1)) - later).powi_scalar(2).mean()) } else { None };
+
+    let mut total = prediction.clone().mul_scalar(cfg.prediction)
+        + variance.clone().mul_scalar(cfg.variance)
+        + covariance.clone().mul_scalar(cfg.covariance)
+        + reconstruction.clone().mul_scalar(cfg.reconstruction);
+    if let Some(p) = &pixel {
+        total = total + p.clone().mul_scalar(cfg.pixel);
+    }
+    let scalar =
+        |t: Tensor<1>| t.into_data().try_to_vec::<f32>().ok().and_then(|v| v.first().copied()).unwrap_or(f32::NAN);
+    let stds = stds.into_data().try_to_vec::<f32>().unwrap_or_default();
+    let terms = LossTerms {
+        total: scalar(total.clone().detach()),
+        prediction: scalar(prediction.detach()),
+        variance: scalar(variance.detach()),
+        covariance: scalar(covariance.detach()),
+        reconstruction: scalar(reconstruction.detach()),
+        pixel: pixel.map_or(0.0, |p| scalar(p.detach())),
+        latent_std_mean: stds.iter().sum::<f32>() / stds.len().max(1) as f32,
+        latent_std_min: stds.iter().copied().fold(f32::INFINITY, f32::min),
+    };
+    (total, terms)
+}
+
+/// VICReg's variance hinge and covariance penalty over every token of the batch, plus the
+/// per-dimension std (detached) for reporting.
+fn regularise(z: Tensor<4>) -> (Tensor<1>, Tensor<1>, Tensor<1>) {
+    let [b, t, m, d] = z.dims();
+    let n = b * t * m;
+    let flat = z.reshape([n, d]);
+    let mean = flat.clone().mean_dim(0);
+    let centred = flat - mean;
+    let var = centred.clone().powi_scalar(2).sum_dim(0).div_scalar((n.max(2) - 1) as f32);
+    let std = var.add_scalar(1e-4).sqrt();
+    let variance = relu(std.clone().neg().add_scalar(1.0)).mean();
+    let cov = centred.clone().transpose().matmul(centred).div_scalar((n.max(2) - 1) as f32);
+    let eye: Vec<f32> = (0..d * d).map(|i| if i / d == i % d { 0.0 } else { 1.0 }).collect();
+    let off = Tensor::<2>::from_data(TensorData::new(eye, [d, d]), &cov.device());
+    let covariance = (cov * off).powi_scalar(2).sum().div_scalar(d as f32);
+    (variance, covariance, std.detach().reshape([d]))
+}

@@ -1,0 +1,73 @@
+//! The predictor: a transformer over time × tokens, causal in time, that maps the latents of
+//! frames `1..=T` (plus optional actions) to its guess of the latents of frames `2..=T+1`.
+
+use burn::module::{Module, Param};
+use burn::nn::transformer::{TransformerEncoder, TransformerEncoderConfig, TransformerEncoderInput};
+use burn::nn::{Initializer, Linear, LinearConfig};
+use burn::tensor::{Bool, Device, Tensor, TensorData};
+
+use crate::ModelConfig;
+
+/// Predicts the next frame's tokens at every time step in one pass (teacher forcing when
+/// training); a rollout calls it again on its own output.
+#[derive(Module, Debug)]
+pub struct Predictor {
+    input: Linear,
+    time: Param<Tensor<2>>,
+    token: Param<Tensor<2>>,
+    action: Option<Linear>,
+    transformer: TransformerEncoder,
+    output: Linear,
+}
+
+impl Predictor {
+    /// A freshly initialised predictor. Its output layer starts at zero, so an untrained
+    /// predictor says "nothing changes" (the copy-last-frame baseline in latent space).
+    pub fn new(cfg: &ModelConfig, device: &Device) -> Self {
+        let p = cfg.predictor_dim;
+        let small = Initializer::Normal { mean: 0.0, std: 0.02 };
+        Self {
+            input: LinearConfig::new(cfg.latent_dim, p).init(device),
+            time: small.init([cfg.context, p], device),
+            token: small.init([cfg.tokens(), p], device),
+            action: (cfg.action_dim > 0).then(|| LinearConfig::new(cfg.action_dim, p).init(device)),
+            transformer: TransformerEncoderConfig::new(p, 2 * p, cfg.predictor_heads, cfg.predictor_layers)
+                .with_dropout(0.0)
+                .with_norm_first(true)
+                .init(device),
+            output: LinearConfig::new(p, cfg.latent_dim).with_initializer(Initializer::Zeros).init(device),
+        }
+    }
+
+    /// Longest context this predictor has position embeddings for.
+    pub fn context(&self) -> usize {
+        self.time.dims()[0]
+    }
+
+    /// `latents`: `[batch, T, tokens, dim]` with `T <= context`; `actions`: `[batch, T, action_dim]`
+    /// taken at each step. Returns `[batch, T, tokens, dim]`: at step `t`, the prediction for `t + 1`.
+    pub fn forward(&self, latents: Tensor<4>, actions: Option<Tensor<3>>) -> Tensor<4> {
+        let [batch, steps, tokens, dim] = latents.dims();
+        let device = latents.device();
+        let p = self.time.dims()[1];
+        let x = self.input.forward(latents.clone().reshape([batch, steps * tokens, dim]));
+        let time = self.time.val().narrow(0, 0, steps).reshape([1, steps, 1, p]);
+        let token = self.token.val().reshape([1, 1, tokens, p]);
+        let mut pos = (time + token).expand([batch, steps, tokens, p]);
+        if let (Some(embed), Some(actions)) = (&self.action, actions) {
+            pos = pos + embed.forward(actions).unsqueeze_dim::<4>(2);
+        }
+        let x = x + pos.reshape([batch, steps * tokens, p]);
+        let mask = causal_in_time(batch, steps, tokens, &device);
+        let h = self.transformer.forward(TransformerEncoderInput::new(x).mask_attn(mask));
+        latents + self.output.forward(h).reshape([batch, steps, tokens, dim])
+    }
+}
+
+/// `true` where attention is blocked: a token may see every token of its own and earlier frames.
+fn causal_in_time(batch: usize, steps: usize, tokens: usize, device: &Device) -> Tensor<3, Bool> {
+    let len = steps * tokens;
+    let one: Vec<bool> = (0..len * len).map(|i| (i % len) / tokens > (i / len) / tokens).collect();
+    let all: Vec<bool> = (0..batch).flat_map(|_| one.iter().copied()).collect();
+    Tensor::from_data(TensorData::new(all, [batch, len, len]), device)
+}

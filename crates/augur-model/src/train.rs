@@ -1,0 +1,263 @@
+//! Training: batches of clips, the JEPA objective, AdamW, the EMA target, periodic checkpoints
+//! (weights, card, optimiser, sampler state, loss history, loss curve) and resume.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use burn::config::Config;
+use burn::grad_clipping::GradientClippingConfig;
+use burn::module::Module;
+use burn::optim::{AdamWConfig, GradientsParams};
+use burn::tensor::{Device, Tensor, TensorData};
+use serde::{Deserialize, Serialize};
+
+use crate::card::{FORMAT_VERSION, ModelCard, TrainingRecord};
+use crate::data::{ClipSource, Rng};
+use crate::losses::{LossConfig, LossTerms, batch_loss, clip_len};
+use crate::{ComputeDevice, ModelConfig, ModelError, WorldModel, checkpoint, ema, plot};
+
+/// Everything about a training run except its data.
+#[derive(Config, Debug, PartialEq)]
+pub struct TrainConfig {
+    /// The architecture to train.
+    pub model: ModelConfig,
+    /// Loss weights and rollout length.
+    #[config(default = "LossConfig::new()")]
+    pub loss: LossConfig,
+    /// Clips per step.
+    #[config(default = 8)]
+    pub batch_size: usize,
+    /// Total optimiser steps.
+    #[config(default = 2000)]
+    pub steps: usize,
+    /// Peak AdamW learning rate, reached after the warm-up and cosine-decayed to a tenth.
+    #[config(default = 1e-3)]
+    pub learning_rate: f64,
+    /// Linear warm-up steps.
+    #[config(default = 100)]
+    pub warmup_steps: usize,
+    /// EMA momentum of the target encoder.
+    #[config(default = 0.99)]
+    pub ema: f32,
+    /// Seeds the weights and the clip sampler.
+    #[config(default = 0)]
+    pub seed: u64,
+    /// Steps between checkpoints.
+    #[config(default = 100)]
+    pub checkpoint_every: usize,
+}
+
+/// A training run: config, data, where it writes, and how it was started.
+pub struct TrainJob {
+    /// The config (ignored on resume except `steps`, which may be raised).
+    pub config: TrainConfig,
+    /// `(source name, mixing weight)` pairs.
+    pub data: Vec<(String, f32)>,
+    /// Output folder: `model.safetensors`, `model.json`, `optimizer.mpk`, `train-state.json`, `loss.png`.
+    pub out: PathBuf,
+    /// Continue from the checkpoint in `out` when there is one.
+    pub resume: bool,
+    /// The command line, recorded in the card.
+    pub command: String,
+    /// Where to compute.
+    pub device: ComputeDevice,
+    /// Set to stop after the current step; a checkpoint is written first.
+    pub cancel: Arc<AtomicBool>,
+}
+
+/// What the progress callback sees after each step.
+#[derive(Clone, Debug)]
+pub struct Progress {
+    /// Steps done.
+    pub step: usize,
+    /// Steps in total.
+    pub steps: usize,
+    /// This step's loss terms.
+    pub losses: LossTerms,
+    /// Clips per second over this session.
+    pub samples_per_s: f64,
+    /// Estimated seconds left.
+    pub eta_s: f64,
+    /// `Some(path)` when this step wrote a checkpoint.
+    pub checkpoint: Option<PathBuf>,
+}
+
+/// Sampler position and history, saved with each checkpoint.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+struct TrainState {
+    step: usize,
+    rng: Option<Rng>,
+    wall_time_s: f64,
+    history: Vec<(usize, LossTerms)>,
+    commands: Vec<String>,
+}
+
+/// Runs (or resumes) `job`, calling `progress` after every step. Returns the final card.
+pub fn train(job: &TrainJob, mut progress: impl FnMut(&Progress)) -> Result<ModelCard, ModelError> {
+    let base = job.out.join("model");
+    let state_path = job.out.join("train-state.json");
+    let optim_path = job.out.join("optimizer.mpk");
+    let device = job.device.device.clone().autodiff();
+    let resuming = job.resume && checkpoint::paths(&base).1.exists();
+    let (mut model, mut card, mut state) = if resuming {
+        let (model, card) = checkpoint::load(&base, &device)?;
+        let text = std::fs::read_to_string(&state_path).map_err(ModelError::io("cannot read", &state_path))?;
+        let state: TrainState = serde_json::from_str(&text).map_err(|e| ModelError::BadCheckpoint {
+            path: state_path.clone(),
+            why: format!("{e}; delete the folder or train without --resume"),
+        })?;
+        (model, card, state)
+    } else {
+        job.config.model.validate()?;
+        device.seed(job.config.seed);
+        let model = WorldModel::new(&job.config.model, &device);
+        let card = ModelCard {
+            format_version: FORMAT_VERSION,
+            name: job.out.file_name().map_or_else(|| "model".into(), |n| n.to_string_lossy().into_owned()),
+            config: job.config.model.clone(),
+            parameters: 0,
+            weights_bytes: 0,
+            training: None,
+            eval: None,
+        };
+        (model, card, TrainState::default())
+    };
+    let cfg = match card.training.as_ref() {
+        Some(record) if resuming => {
+            TrainConfig { steps: job.config.steps.max(record.config.steps), ..record.config.clone() }
+        }
+        _ => job.config.clone(),
+    };
+    model.target = model.target.no_grad();
+    let mut optim =
+        AdamWConfig::new().with_weight_decay(1e-4).with_grad_clipping(Some(GradientClippingConfig::Norm(1.0))).init();
+    if resuming && optim_path.exists() {
+        optim = optim.load(&optim_path).map_err(|e| ModelError::BadCheckpoint {
+            path: optim_path.clone(),
+            why: format!("{e}; delete it to restart the optimiser state"),
+        })?;
+    }
+    let sources =
+        job.data.iter().map(|(name, _)| ClipSource::open(name, cfg.model.image_size)).collect::<Result<Vec<_>, _>>()?;
+    if sources.is_empty() {
+        return Err(ModelError::BadData {
+            given: String::new(),
+            why: "no --data given; try --data scene:bounce".into(),
+        });
+    }
+    let weights: Vec<f32> = job.data.iter().map(|(_, w)| w.max(0.0)).collect();
+    let mut rng = state.rng.clone().unwrap_or(Rng(cfg.seed ^ 0x5EED));
+    state.commands.push(job.command.clone());
+    let len = clip_len(cfg.model.context, &cfg.loss);
+    let started = Instant::now();
+    let first = state.step;
+    let wall_before = state.wall_time_s;
+
+    while state.step < cfg.steps {
+        let frames = batch(&sources, &weights, len, cfg.batch_size, cfg.model.image_size, &mut rng, &device)?;
+        let (loss, terms) = batch_loss(&model, frames, cfg.model.context, &cfg.loss);
+        if !terms.total.is_finite() {
+            return Err(ModelError::Device(format!(
+                "the loss became {} at step {}; lower --lr",
+                terms.total, state.step
+            )));
+        }
+        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        model = optim.step(learning_rate(&cfg, state.step), model, grads);
+        model.target = ema::update(model.target, &model.online, cfg.ema);
+        state.step += 1;
+        state.history.push((state.step, terms));
+        let elapsed = started.elapsed().as_secs_f64();
+        state.wall_time_s = wall_before + elapsed;
+        let done = state.step - first;
+        let stop = job.cancel.load(Ordering::Relaxed);
+        let save_now = state.step % cfg.checkpoint_every.max(1) == 0 || state.step == cfg.steps || stop;
+        let mut saved = None;
+        if save_now {
+            state.rng = Some(rng.clone());
+            card.training = Some(TrainingRecord {
+                config: cfg.clone(),
+                data: job.data.iter().map(|(n, w)| format!("{n}@{w}")).collect(),
+                steps_done: state.step,
+                wall_time_s: state.wall_time_s,
+                machine: format!("{}; {}", job.device.name, machine()),
+                commands: state.commands.clone(),
+                final_losses: terms,
+            });
+            checkpoint::save(&model.valid(), &mut card, &base)?;
+            optim.save(&optim_path).map_err(|e| ModelError::Device(format!("cannot save the optimiser: {e}")))?;
+            let text = serde_json::to_string(&state).map_err(|e| ModelError::Device(e.to_string()))?;
+            std::fs::write(&state_path, text).map_err(ModelError::io("cannot write", &state_path))?;
+            plot::loss_curve(&state.history, &job.out.join("loss.png"))?;
+            saved = Some(base.with_extension("safetensors"));
+        }
+        let rate = (done * cfg.batch_size) as f64 / elapsed.max(1e-9);
+        let eta_s = (cfg.steps - state.step) as f64 * elapsed / done.max(1) as f64;
+        progress(&Progress {
+            step: state.step,
+            steps: cfg.steps,
+            losses: terms,
+            samples_per_s: rate,
+            eta_s,
+            checkpoint: saved,
+        });
+        if stop {
+            break;
+        }
+    }
+    Ok(card)
+}
+
+/// Warm-up then cosine decay to a tenth of the peak.
+fn learning_rate(cfg: &TrainConfig, step: usize) -> f64 {
+    let peak = cfg.learning_rate;
+    if step < cfg.warmup_steps {
+        return peak * (step + 1) as f64 / cfg.warmup_steps as f64;
+    }
+    let span = cfg.steps.saturating_sub(cfg.warmup_steps).max(1) as f64;
+    let t = ((step - cfg.warmup_steps) as f64 / span).min(1.0);
+    peak * (0.1 + 0.9 * 0.5 * (1.0 + (std::f64::consts::PI * t).cos()))
+}
+
+/// `batch` clips drawn from the sources by weight, as `[batch, len, 3, S, S]`.
+fn batch(
+    sources: &[ClipSource],
+    weights: &[f32],
+    len: usize,
+    batch: usize,
+    size: usize,
+    rng: &mut Rng,
+    device: &Device,
+) -> Result<Tensor<5>, ModelError> {
+    let total: f32 = weights.iter().sum::<f32>().max(f32::MIN_POSITIVE);
+    let mut pixels = Vec::with_capacity(batch * len * 3 * size * size);
+    for _ in 0..batch {
+        let mut pick = rng.unit() * total;
+        let source = sources
+            .iter()
+            .zip(weights)
+            .find(|(_, w)| {
+                pick -= **w;
+                pick < 0.0
+            })
+            .map_or(&sources[sources.len() - 1], |(s, _)| s);
+        pixels.extend(source.sample(len, rng)?.pixels);
+    }
+    Ok(Tensor::from_data(TensorData::new(pixels, [batch, len, 3, size, size]), device))
+}
+
+/// The CPU model and core count, for the card.
+pub fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_else(|| std::env::consts::ARCH.to_string());
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    format!("{cpu}, {cores} cores")
+}

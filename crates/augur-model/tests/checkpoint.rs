@@ -1,0 +1,149 @@
+//! Checkpoints: a round trip keeps the predictions, and every kind of bad file is refused with
+//! a message that says what is wrong (never a panic).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use augur_model::{ModelCard, WorldModel, checkpoint, eval::read};
+use burn::tensor::{Device, Distribution, Tensor};
+
+fn saved(dir: &Path) -> (PathBuf, WorldModel) {
+    let cfg = common::tiny();
+    let model = WorldModel::new(&cfg, &Device::flex());
+    let mut card = ModelCard {
+        format_version: 1,
+        name: "t".into(),
+        config: cfg,
+        parameters: 0,
+        weights_bytes: 0,
+        training: None,
+        eval: None,
+    };
+    let base = dir.join("t");
+    checkpoint::save(&model, &mut card, &base).unwrap();
+    (base, model)
+}
+
+fn refusal(base: &Path) -> String {
+    match checkpoint::load(base, &Device::flex()) {
+        Ok(_) => panic!("a bad checkpoint was accepted"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn round_trip_keeps_every_weight() {
+    let dir = tempfile::tempdir().unwrap();
+    let (base, model) = saved(dir.path());
+    for path in [base.clone(), base.with_extension("json"), base.with_extension("safetensors")] {
+        let (loaded, card) = checkpoint::load(&path, &Device::flex()).unwrap();
+        assert_eq!(card.parameters, burn::module::Module::num_params(&model));
+        let x = Tensor::<5>::random([1, 3, 3, 32, 32], Distribution::Uniform(0.0, 1.0), &Device::flex());
+        let a = read(model.decode(model.online.forward(x.clone(), None))).unwrap();
+        let b = read(loaded.decode(loaded.online.forward(x, None))).unwrap();
+        assert_eq!(a, b);
+    }
+}
+
+#[test]
+fn a_missing_or_broken_card_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(refusal(&dir.path().join("nothing")).contains("cannot read the model card"));
+    let (base, _) = saved(dir.path());
+    std::fs::write(base.with_extension("json"), "{ not json").unwrap();
+    assert!(refusal(&base).contains("not a valid Augur model card"));
+}
+
+#[test]
+fn another_format_version_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (base, _) = saved(dir.path());
+    let json = base.with_extension("json");
+    let text = std::fs::read_to_string(&json).unwrap().replace("\"format_version\": 1", "\"format_version\": 7");
+    std::fs::write(&json, text).unwrap();
+    assert!(refusal(&base).contains("format version 7"));
+}
+
+#[test]
+fn truncated_weights_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (base, _) = saved(dir.path());
+    let weights = base.with_extension("safetensors");
+    let bytes = std::fs::read(&weights).unwrap();
+    std::fs::write(&weights, &bytes[..bytes.len() / 2]).unwrap();
+    assert!(refusal(&base).contains("truncated"));
+}
+
+#[test]
+fn corrupt_weights_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (base, _) = saved(dir.path());
+    let weights = base.with_extension("safetensors");
+    let mut bytes = std::fs::read(&weights).unwrap();
+    // Scramble the JSON header that follows the 8-byte length.
+    for b in &mut bytes[8..40] {
+        *b = b'#';
+    }
+    std::fs::write(&weights, &bytes).unwrap();
+    let why = refusal(&base);
+    assert!(why.contains("not a valid safetensors file"), "{why}");
+}
+
+#[test]
+fn oversized_weights_are_refused_without_reading_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let (base, _) = saved(dir.path());
+    let file = std::fs::OpenOptions::new().write(true).open(base.with_extension("safetensors")).unwrap();
+    file.set_len(checkpoint::MAX_WEIGHTS_BYTES + 1).unwrap(); // sparse: no disk used
+    assert!(refusal(&base).contains("limit"));
+}
+
+#[test]
+fn weights_of_another_architecture_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (base, _) = saved(dir.path());
+    let json = base.with_extension("json");
+    let text = std::fs::read_to_string(&json).unwrap().replace("\"latent_dim\": 16", "\"latent_dim\": 24");
+    std::fs::write(&json, text).unwrap();
+    let why = refusal(&base);
+    assert!(why.contains("the card's architecture needs"), "{why}");
+}
+
+#[test]
+fn weights_of_the_wrong_dtype_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (base, _) = saved(dir.path());
+    let weights = base.with_extension("safetensors");
+    let bytes = std::fs::read(&weights).unwrap();
+    let tensors = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+    // Same names and shapes, every tensor stored as f64.
+    let wide: Vec<(String, Vec<usize>, Vec<u8>)> = tensors
+        .tensors()
+        .into_iter()
+        .map(|(name, view)| {
+            let data = view
+                .data()
+                .chunks_exact(4)
+                .flat_map(|c| f64::from(f32::from_le_bytes([c[0], c[1], c[2], c[3]])).to_le_bytes())
+                .collect();
+            (name, view.shape().to_vec(), data)
+        })
+        .collect();
+    let views: Vec<(String, safetensors::tensor::TensorView)> = wide
+        .iter()
+        .map(|(n, s, d)| {
+            (n.clone(), safetensors::tensor::TensorView::new(safetensors::Dtype::F64, s.clone(), d).unwrap())
+        })
+        .collect();
+    let out = safetensors::serialize(views, None).unwrap();
+    std::fs::write(&weights, &out).unwrap();
+    let json = base.with_extension("json");
+    let mut card: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    card["weights_bytes"] = out.len().into();
+    std::fs::write(&json, card.to_string()).unwrap();
+    let why = refusal(&base);
+    assert!(why.contains("F64"), "{why}");
+}

