@@ -1,5 +1,6 @@
 //! `augur`: Augur's command line. Everything the app does can be driven from here, headless.
 
+mod bench;
 mod devices;
 mod eval;
 mod gpu_info;
@@ -52,6 +53,8 @@ enum Command {
     /// Run a model over a source; write per-step inputs, predicted frames, error heatmaps,
     /// latents and a side-by-side MP4 (truth | prediction | error).
     Predict(predict::Args),
+    /// Benchmarks that print figures and write bench/results/*.md and *.json.
+    Bench(bench::Args),
 }
 
 fn main() -> ExitCode {
@@ -64,6 +67,7 @@ fn main() -> ExitCode {
         Command::Train(a) => train::run(&a),
         Command::Eval(a) => eval::run(&a),
         Command::Predict(a) => predict::run(&a),
+        Command::Bench(a) => bench::run(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -149,6 +149,7 @@ fn predict_step(
     device: &burn::tensor::Device,
 ) -> Result<(Vec<f32>, Vec<f32>, f32)> {
     let frames = Tensor::<5>::from_data(TensorData::new(context.to_vec(), [1, c, 3, s, s]), device);
+    let anchor = frames.clone().narrow(1, c - 1, 1).reshape([1, 3, s, s]);
     let latents = model.online.forward(frames, None);
     let [_, _, m, d] = latents.dims();
     let last = latents.clone().narrow(1, c - 1, 1);
@@ -156,7 +157,7 @@ fn predict_step(
     let truth =
         model.target.forward(Tensor::from_data(TensorData::new(actual.to_vec(), [1, 1, 3, s, s]), device), None);
     let surprise = read(WorldModel::surprise(future.clone().narrow(1, 0, 1), truth))?;
-    let pixels = read(model.decode(future))?;
+    let pixels = read(model.decode(future, anchor))?;
     let latent = read(last.reshape([m * d]))?;
     Ok((pixels, latent, surprise.first().copied().unwrap_or(f32::NAN)))
 }

@@ -43,6 +43,11 @@ pub struct ModelConfig {
     /// Mel bins of the audio token's input; 0 means no audio encoder.
     #[config(default = 64)]
     pub audio_mels: usize,
+    /// The decoder paints over the last observed frame through a predicted mask, so static
+    /// background comes for free and capacity goes to what moves (Finn et al. 2016's
+    /// compositing). `false`: it paints every pixel.
+    #[config(default = true)]
+    pub composite: bool,
     /// Size of the per-step action vector (keys as 0/1, gamepad axes); 0 means no actions.
     #[config(default = 0)]
     pub action_dim: usize,

@@ -61,11 +61,12 @@ pub fn horizon_table(
         let pixels: Vec<f32> = chunk.iter().flat_map(|c| c.iter().copied()).collect();
         let frames = Tensor::<5>::from_data(TensorData::new(pixels, [b, len, 3, size, size]), device);
         let ctx = model.online.forward(frames.clone().narrow(1, 0, context), None);
+        let anchor = frames.clone().narrow(1, context - 1, 1).reshape([b, 3, size, size]);
         let truth = model.target.forward(frames.narrow(1, context, horizon), None);
         let future = model.rollout(ctx, None, horizon);
         let latent = WorldModel::surprise(future.clone(), truth);
         let latent = read(latent.reshape([b * horizon]))?;
-        let predicted = read(model.decode(future).reshape([b * horizon * frame]))?;
+        let predicted = read(model.decode(future, anchor).reshape([b * horizon * frame]))?;
         for (i, clip) in chunk.iter().enumerate() {
             let last = &clip[(context - 1) * frame..context * frame];
             for h in 0..horizon {
@@ -151,14 +152,16 @@ pub fn surprise_trace(
     let frame = 3 * size * size;
     let frames = Tensor::<5>::from_data(TensorData::new(clip.to_vec(), [1, len, 3, size, size]), device);
     let online = model.online.forward(frames.clone(), None);
-    let target = model.target.forward(frames, None);
+    let target = model.target.forward(frames.clone(), None);
     let windows = len - context;
     let ctx = Tensor::cat((0..windows).map(|t| online.clone().narrow(1, t, context)).collect(), 0);
     let [_, _, m, d] = ctx.dims();
     let next = model.predictor.forward(ctx, None).narrow(1, context - 1, 1);
     let actual = target.narrow(1, context, windows).reshape([windows, 1, m, d]);
     let latent = read(WorldModel::surprise(next.clone(), actual).reshape([windows]))?;
-    let decoded = read(model.decode(next).reshape([windows * frame]))?;
+    // Each window's anchor is the frame just before the predicted one.
+    let anchors = frames.narrow(1, context - 1, windows).reshape([windows, 3, size, size]);
+    let decoded = read(model.decode(next, anchors).reshape([windows * frame]))?;
     let pixel = (0..windows)
         .map(|t| mse(&decoded[t * frame..][..frame], &clip[(context + t) * frame..][..frame]) as f32)
         .collect();

@@ -95,10 +95,14 @@ impl WorldModel {
     }
 
     /// Pixels for latents `[batch, T, tokens, dim]`: `[batch, T, 3, S, S]` in [0, 1].
-    pub fn decode(&self, latents: Tensor<4>) -> Tensor<5> {
+    /// `anchor` (`[batch, 3, S, S]`) is the last frame actually observed before them; a
+    /// compositing decoder paints over it.
+    pub fn decode(&self, latents: Tensor<4>, anchor: Tensor<4>) -> Tensor<5> {
         let [batch, steps, _, dim] = latents.dims();
         let video = latents.narrow(2, 0, self.video_tokens).reshape([batch * steps, self.video_tokens, dim]);
-        let pixels = self.decoder.forward(video);
+        let [_, c, h, w] = anchor.dims();
+        let anchor = anchor.unsqueeze_dim::<5>(1).expand([batch, steps, c, h, w]).reshape([batch * steps, c, h, w]);
+        let pixels = self.decoder.forward(video, anchor);
         let [_, c, h, w] = pixels.dims();
         pixels.reshape([batch, steps, c, h, w])
     }

@@ -18,11 +18,13 @@ fn shapes_through_the_whole_model() {
     let cfg = common::tiny();
     let device = Device::flex();
     let model = WorldModel::new(&cfg, &device);
-    let z = model.online.forward(frames(&cfg, 2, 3, &device), None);
+    let x = frames(&cfg, 2, 3, &device);
+    let anchor = x.clone().narrow(1, 2, 1).reshape([2, 3, 32, 32]);
+    let z = model.online.forward(x, None);
     assert_eq!(z.dims(), [2, 3, cfg.tokens(), cfg.latent_dim]);
     let future = model.rollout(z, None, 4);
     assert_eq!(future.dims(), [2, 4, cfg.tokens(), cfg.latent_dim]);
-    let pixels = model.decode(future);
+    let pixels = model.decode(future, anchor);
     assert_eq!(pixels.dims(), [2, 4, 3, 32, 32]);
     let values = read(pixels).unwrap();
     assert!(values.iter().all(|v| (0.0..=1.0).contains(v)), "decoded pixels leave [0, 1]");
@@ -79,8 +81,9 @@ fn the_same_weights_give_the_same_predictions_on_wgpu() {
     let x = read(frames(&cfg, 1, 3, &cpu)).unwrap();
     let run = |m: &WorldModel, device: &Device| {
         let t = Tensor::<5>::from_data(burn::tensor::TensorData::new(x.clone(), [1, 3, 3, 32, 32]), device);
+        let anchor = t.clone().narrow(1, 2, 1).reshape([1, 3, 32, 32]);
         let z = m.online.forward(t, None);
-        read(m.decode(m.rollout(z, None, 2))).unwrap()
+        read(m.decode(m.rollout(z, None, 2), anchor)).unwrap()
     };
     let (a, b) = (run(&model, &cpu), run(&on_gpu, &gpu));
     let diff = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max);

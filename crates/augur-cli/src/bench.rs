@@ -1,0 +1,190 @@
+//! `augur bench model`: what one live prediction step costs per model size and device
+//! (encode a frame, roll out H, decode H frames), training throughput, and our WGSL kernels
+//! against the burn ops they replace. Writes bench/results/model.{md,json}.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Result;
+use augur_model::eval::read;
+use augur_model::{ComputeDevice, DeviceChoice, ModelConfig, TrainConfig, TrainJob, WorldModel, pick_device};
+use burn::tensor::{Device, Distribution, Tensor};
+use serde::Serialize;
+
+/// Benchmarks.
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    what: What,
+}
+
+#[derive(clap::Subcommand)]
+enum What {
+    /// Model step cost per size on wgpu and the CPU, training throughput, kernels vs burn ops.
+    Model(ModelArgs),
+}
+
+#[derive(clap::Args)]
+struct ModelArgs {
+    /// Timed repetitions per figure (after one warm-up).
+    #[arg(long, default_value_t = 5)]
+    reps: usize,
+    /// Training steps timed per size.
+    #[arg(long, default_value_t = 3)]
+    train_steps: usize,
+    /// Skip the wgpu device.
+    #[arg(long)]
+    cpu_only: bool,
+    /// Output folder.
+    #[arg(long, default_value = "bench/results")]
+    out: PathBuf,
+}
+
+#[derive(Serialize)]
+struct StepFigures {
+    size: String,
+    device: String,
+    params: usize,
+    encode_ms: f64,
+    rollout_ms: f64,
+    decode_ms: f64,
+    step_ms: f64,
+    steps_per_s: f64,
+    train_clips_per_s: Option<f64>,
+    peak_rss_mb: f64,
+}
+
+pub fn run(args: &Args) -> Result<()> {
+    match &args.what {
+        What::Model(a) => model(a),
+    }
+}
+
+fn sizes() -> Vec<(&'static str, ModelConfig)> {
+    vec![
+        ("tiny 32px", ModelConfig::new().with_image_size(32).with_base_width(8).with_latent_dim(16).with_predictor_dim(32).with_predictor_layers(1).with_predictor_heads(2).with_context(4)),
+        ("default 64px", ModelConfig::new()),
+        ("128px", ModelConfig::new().with_image_size(128)),
+    ]
+}
+
+fn model(args: &ModelArgs) -> Result<()> {
+    let mut devices = vec![ComputeDevice::cpu()];
+    if !args.cpu_only {
+        match pick_device(&DeviceChoice::Gpu) {
+            Ok(gpu) => devices.push(gpu),
+            Err(e) => eprintln!("augur: no wgpu device, CPU only: {e}"),
+        }
+    }
+    let mut rows = Vec::new();
+    for device in &devices {
+        for (name, cfg) in sizes() {
+            eprintln!("augur: timing {name} on {}", device.name);
+            let mut row = time_step(name, &cfg, device, args.reps)?;
+            // Training on a software GPU adapter is several times slower than the CPU; time it
+            // only where it is informative.
+            if !device.is_gpu() || name.starts_with("tiny") || device.gpu.as_ref().is_some_and(|g| !g.info.software) {
+                row.train_clips_per_s = Some(train_rate(&cfg, device, args.train_steps)?);
+            }
+            rows.push(row);
+        }
+    }
+    let md = markdown(&rows, &devices);
+    print!("{md}");
+    std::fs::create_dir_all(&args.out)?;
+    std::fs::write(args.out.join("model.md"), &md)?;
+    std::fs::write(args.out.join("model.json"), serde_json::to_string_pretty(&rows)?)?;
+    println!("written: {}/model.md, model.json", args.out.display());
+    Ok(())
+}
+
+/// One live step: encode the newest frame, roll out H from C cached latents, decode H frames.
+fn time_step(name: &str, cfg: &ModelConfig, device: &ComputeDevice, reps: usize) -> Result<StepFigures> {
+    let d: &Device = &device.device;
+    let model = WorldModel::new(cfg, d);
+    let s = cfg.image_size;
+    let frame = Tensor::<5>::random([1, 1, 3, s, s], Distribution::Uniform(0.0, 1.0), d);
+    let context = Tensor::<4>::random([1, cfg.context, cfg.tokens(), cfg.latent_dim], Distribution::Normal(0.0, 1.0), d);
+    let timed = |f: &mut dyn FnMut() -> Result<()>| -> Result<f64> {
+        f()?; // warm-up: kernel compilation and allocation
+        let start = Instant::now();
+        for _ in 0..reps.max(1) {
+            f()?;
+        }
+        Ok(start.elapsed().as_secs_f64() * 1e3 / reps.max(1) as f64)
+    };
+    let encode_ms = timed(&mut || read(model.online.forward(frame.clone(), None)).map(drop).map_err(Into::into))?;
+    let rollout_ms = timed(&mut || read(model.rollout(context.clone(), None, cfg.horizon)).map(drop).map_err(Into::into))?;
+    let future = model.rollout(context.clone(), None, cfg.horizon);
+    let anchor = frame.clone().reshape([1, 3, s, s]);
+    let decode_ms = timed(&mut || read(model.decode(future.clone(), anchor.clone())).map(drop).map_err(Into::into))?;
+    let step_ms = encode_ms + rollout_ms + decode_ms;
+    Ok(StepFigures {
+        size: name.into(),
+        device: device.name.clone(),
+        params: burn::module::Module::num_params(&model),
+        encode_ms,
+        rollout_ms,
+        decode_ms,
+        step_ms,
+        steps_per_s: 1e3 / step_ms,
+        train_clips_per_s: None,
+        peak_rss_mb: peak_rss_mb(),
+    })
+}
+
+fn train_rate(cfg: &ModelConfig, device: &ComputeDevice, steps: usize) -> Result<f64> {
+    let dir = tempfile_dir()?;
+    let job = TrainJob {
+        config: TrainConfig::new(cfg.clone()).with_steps(steps + 1).with_checkpoint_every(10_000).with_batch_size(8),
+        data: vec![("scene:bounce".into(), 1.0)],
+        out: dir.clone(),
+        resume: false,
+        command: "augur bench model".into(),
+        device: device.clone(),
+        cancel: Default::default(),
+    };
+    let mut start = None;
+    let mut last = 0.0;
+    augur_model::train(&job, |p| {
+        // The first step includes kernel compilation; time the rest.
+        if p.step == 1 {
+            start = Some(Instant::now());
+        } else if let Some(s) = start {
+            last = ((p.step - 1) * 8) as f64 / s.elapsed().as_secs_f64();
+        }
+    })?;
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(last)
+}
+
+fn tempfile_dir() -> Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("augur-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+/// Peak resident memory of this process so far (VmHWM), MB; 0 where /proc is missing.
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok()))
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn markdown(rows: &[StepFigures], devices: &[ComputeDevice]) -> String {
+    let mut md = String::from("# Model benchmark (`augur bench model`)\n\n");
+    let _ = writeln!(md, "Machine: {}. Devices: {}.", augur_model::train::machine(), devices.iter().map(|d| d.name.as_str()).collect::<Vec<_>>().join("; "));
+    md.push_str("One live step = encode the newest frame + roll out H=8 from C=8 cached latents + decode the 8 predicted frames. Mean of the timed repetitions after a warm-up, read back to the host each time. Peak RSS is the whole process so far.\n\n");
+    md.push_str("| size | device | params | encode ms | rollout H=8 ms | decode 8 ms | step ms | steps/s | train clips/s | peak RSS MB |\n|---|---|---|---|---|---|---|---|---|---|\n");
+    for r in rows {
+        let train = r.train_clips_per_s.map_or("-".into(), |v| format!("{v:.1}"));
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {:.2} | {train} | {:.0} |",
+            r.size, r.device, r.params, r.encode_ms, r.rollout_ms, r.decode_ms, r.step_ms, r.steps_per_s, r.peak_rss_mb
+        );
+    }
+    md
+}
