@@ -9,7 +9,7 @@ set -euo pipefail
 
 packages=(
   build-essential pkg-config clang libclang-dev curl ca-certificates
-  ffmpeg libavcodec-dev libavformat-dev libavutil-dev libavdevice-dev libavfilter-dev libswscale-dev libswresample-dev
+  ffmpeg opencv-doc libavcodec-dev libavformat-dev libavutil-dev libavdevice-dev libavfilter-dev libswscale-dev libswresample-dev
   libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev libssl-dev libxdo-dev webkit2gtk-driver
   mesa-vulkan-drivers libvulkan1
   libasound2-dev libasound2-plugins pulseaudio pulseaudio-utils

@@ -63,7 +63,17 @@ pub fn run(args: &Args) -> Result<()> {
 
 fn sizes() -> Vec<(&'static str, ModelConfig)> {
     vec![
-        ("tiny 32px", ModelConfig::new().with_image_size(32).with_base_width(8).with_latent_dim(16).with_predictor_dim(32).with_predictor_layers(1).with_predictor_heads(2).with_context(4)),
+        (
+            "tiny 32px",
+            ModelConfig::new()
+                .with_image_size(32)
+                .with_base_width(8)
+                .with_latent_dim(16)
+                .with_predictor_dim(32)
+                .with_predictor_layers(1)
+                .with_predictor_heads(2)
+                .with_context(4),
+        ),
         ("default 64px", ModelConfig::new()),
         ("128px", ModelConfig::new().with_image_size(128)),
     ]
@@ -105,7 +115,8 @@ fn time_step(name: &str, cfg: &ModelConfig, device: &ComputeDevice, reps: usize)
     let model = WorldModel::new(cfg, d);
     let s = cfg.image_size;
     let frame = Tensor::<5>::random([1, 1, 3, s, s], Distribution::Uniform(0.0, 1.0), d);
-    let context = Tensor::<4>::random([1, cfg.context, cfg.tokens(), cfg.latent_dim], Distribution::Normal(0.0, 1.0), d);
+    let context =
+        Tensor::<4>::random([1, cfg.context, cfg.tokens(), cfg.latent_dim], Distribution::Normal(0.0, 1.0), d);
     let timed = |f: &mut dyn FnMut() -> Result<()>| -> Result<f64> {
         f()?; // warm-up: kernel compilation and allocation
         let start = Instant::now();
@@ -115,7 +126,8 @@ fn time_step(name: &str, cfg: &ModelConfig, device: &ComputeDevice, reps: usize)
         Ok(start.elapsed().as_secs_f64() * 1e3 / reps.max(1) as f64)
     };
     let encode_ms = timed(&mut || read(model.online.forward(frame.clone(), None)).map(drop).map_err(Into::into))?;
-    let rollout_ms = timed(&mut || read(model.rollout(context.clone(), None, cfg.horizon)).map(drop).map_err(Into::into))?;
+    let rollout_ms =
+        timed(&mut || read(model.rollout(context.clone(), None, cfg.horizon)).map(drop).map_err(Into::into))?;
     let future = model.rollout(context.clone(), None, cfg.horizon);
     let anchor = frame.clone().reshape([1, 3, s, s]);
     let decode_ms = timed(&mut || read(model.decode(future.clone(), anchor.clone())).map(drop).map_err(Into::into))?;
@@ -169,13 +181,20 @@ fn tempfile_dir() -> Result<PathBuf> {
 fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok()))
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
 fn markdown(rows: &[StepFigures], devices: &[ComputeDevice]) -> String {
     let mut md = String::from("# Model benchmark (`augur bench model`)\n\n");
-    let _ = writeln!(md, "Machine: {}. Devices: {}.", augur_model::train::machine(), devices.iter().map(|d| d.name.as_str()).collect::<Vec<_>>().join("; "));
+    let _ = writeln!(
+        md,
+        "Machine: {}. Devices: {}.",
+        augur_model::train::machine(),
+        devices.iter().map(|d| d.name.as_str()).collect::<Vec<_>>().join("; ")
+    );
     md.push_str("One live step = encode the newest frame + roll out H=8 from C=8 cached latents + decode the 8 predicted frames. Mean of the timed repetitions after a warm-up, read back to the host each time. Peak RSS is the whole process so far.\n\n");
     md.push_str("| size | device | params | encode ms | rollout H=8 ms | decode 8 ms | step ms | steps/s | train clips/s | peak RSS MB |\n|---|---|---|---|---|---|---|---|---|---|\n");
     for r in rows {

@@ -62,6 +62,12 @@ pub fn run(args: &Args) -> Result<()> {
         }
         None => TrainConfig::new(ModelConfig::new()),
     };
+    if args.resume {
+        // Without --steps a resumed run keeps the total it was started with.
+        if let Ok(card) = augur_model::checkpoint::load_card(&args.out.join("model")) {
+            cfg.steps = card.training.map_or(cfg.steps, |t| t.config.steps);
+        }
+    }
     if let Some(v) = args.image_size {
         cfg.model.image_size = v;
     }

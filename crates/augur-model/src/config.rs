@@ -80,7 +80,10 @@ impl ModelConfig {
         if !matches!(self.image_size, 32 | 64 | 128 | 256) {
             return bad(format!("image_size {} must be 32, 64, 128 or 256", self.image_size));
         }
-        if self.grid == 0 || !self.image_size.is_multiple_of(self.grid) || !(self.image_size / self.grid).is_power_of_two() {
+        if self.grid == 0
+            || !self.image_size.is_multiple_of(self.grid)
+            || !(self.image_size / self.grid).is_power_of_two()
+        {
             return bad(format!("grid {} must divide image_size {} by a power of two", self.grid, self.image_size));
         }
         if self.image_size / self.grid < 2 {

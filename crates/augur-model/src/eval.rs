@@ -178,7 +178,8 @@ pub struct VoeReport {
     pub pairs: usize,
     /// Pairs skipped because the violation did not show within the clip.
     pub skipped_identical: usize,
-    /// Fraction of pairs where the latent surprise peaks higher on the impossible clip.
+    /// Fraction of pairs where the latent surprise, from the violation frame on, peaks higher
+    /// on the impossible clip.
     pub accuracy: f64,
     /// The same with the decoded pixel error as surprise.
     pub pixel_accuracy: f64,
@@ -204,7 +205,10 @@ pub fn voe(
     let mut report = VoeReport::default();
     let mut kinds: Vec<(String, usize, usize)> = Violation::ALL.iter().map(|v| (v.name().to_string(), 0, 0)).collect();
     let (mut pixel_ok, mut change_ok, mut ok) = (0usize, 0usize, 0usize);
-    let peak = |v: &[f32]| v.iter().copied().fold(f32::MIN, f32::max);
+    // Frames before the violation are identical in both clips, so compare the peaks from the
+    // violation frame on (the trace starts at frame `context`).
+    let from = (at as usize).saturating_sub(context);
+    let peak = |v: &[f32]| v.iter().skip(from).copied().fold(f32::MIN, f32::max);
     for i in 0..pairs {
         let kind = i % Violation::ALL.len();
         let possible = SceneConfig {

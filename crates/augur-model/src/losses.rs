@@ -82,10 +82,14 @@ pub fn batch_loss(model: &WorldModel, frames: Tensor<5>, ctx: usize, cfg: &LossC
     let later = frames.clone().narrow(1, ctx, 1 + cfg.rollout_steps);
     let [b, _, c, h, w] = frames.dims();
     let anchor = frames.narrow(1, ctx - 1, 1).reshape([b, c, h, w]);
-    let reconstruction =
-        (model.decode(target.narrow(1, ctx, 1 + cfg.rollout_steps), anchor.clone()) - later.clone()).powi_scalar(2).mean();
-    let pixel =
-        if cfg.pixel > 0.0 { Some((model.decode(Tensor::cat(rolled, 1), anchor) - later).powi_scalar(2).mean()) } else { None };
+    let reconstruction = (model.decode(target.narrow(1, ctx, 1 + cfg.rollout_steps), anchor.clone()) - later.clone())
+        .powi_scalar(2)
+        .mean();
+    let pixel = if cfg.pixel > 0.0 {
+        Some((model.decode(Tensor::cat(rolled, 1), anchor) - later).powi_scalar(2).mean())
+    } else {
+        None
+    };
 
     let mut total = prediction.clone().mul_scalar(cfg.prediction)
         + variance.clone().mul_scalar(cfg.variance)

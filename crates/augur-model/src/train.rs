@@ -51,7 +51,8 @@ pub struct TrainConfig {
 
 /// A training run: config, data, where it writes, and how it was started.
 pub struct TrainJob {
-    /// The config (ignored on resume except `steps`, which may be raised).
+    /// The config. On resume only `steps` (the new total) is taken from it; the rest comes
+    /// from the checkpoint's card.
     pub config: TrainConfig,
     /// `(source name, mixing weight)` pairs.
     pub data: Vec<(String, f32)>,
@@ -125,9 +126,7 @@ pub fn train(job: &TrainJob, mut progress: impl FnMut(&Progress)) -> Result<Mode
         (model, card, TrainState::default())
     };
     let cfg = match card.training.as_ref() {
-        Some(record) if resuming => {
-            TrainConfig { steps: job.config.steps.max(record.config.steps), ..record.config.clone() }
-        }
+        Some(record) if resuming => TrainConfig { steps: job.config.steps, ..record.config.clone() },
         _ => job.config.clone(),
     };
     model.target = model.target.no_grad();

@@ -89,3 +89,22 @@ fn the_same_weights_give_the_same_predictions_on_wgpu() {
     let diff = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max);
     assert!(diff < 1e-3, "wgpu and CPU disagree by {diff}");
 }
+
+#[test]
+fn actions_change_the_prediction() {
+    let cfg = common::tiny().with_action_dim(2);
+    let device = Device::flex();
+    // A couple of training steps make the predictor's output layer (zero at init) non-zero.
+    let dir = tempfile::tempdir().unwrap();
+    let mut job = common::tiny_job(dir.path(), 2);
+    job.config.model = cfg.clone();
+    augur_model::train(&job, |_| {}).unwrap();
+    let (trained, _) = checkpoint::load(&dir.path().join("model"), &device).unwrap();
+    let z = trained.online.forward(frames(&cfg, 1, 3, &device), None);
+    let still = Tensor::<3>::zeros([1, 5, 2], &device);
+    let pressed = Tensor::<3>::ones([1, 5, 2], &device);
+    let a = read(trained.rollout(z.clone(), Some(still), 2)).unwrap();
+    let b = read(trained.rollout(z, Some(pressed), 2)).unwrap();
+    let diff = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max);
+    assert!(diff > 1e-6, "actions had no effect on the rollout");
+}

@@ -53,6 +53,8 @@ impl VideoWriter {
         let mut opts = Dictionary::new();
         opts.set("preset", "veryfast");
         opts.set("crf", "20");
+        // No B-frames: with them the MP4 needs an edit list and some readers drop a frame.
+        opts.set("bf", "0");
         let encoder = enc.open_with(opts).map_err(failed)?;
         stream.set_parameters(&encoder);
         stream.set_time_base(time_base);
@@ -107,6 +109,11 @@ impl VideoWriter {
         let mut packet = ff::Packet::empty();
         while self.encoder.receive_packet(&mut packet).is_ok() {
             packet.set_stream(0);
+            // One frame per packet; without a duration the MP4 muxer ends its edit list at the
+            // last frame's start and players drop that frame.
+            if packet.duration() <= 0 {
+                packet.set_duration(1);
+            }
             packet.rescale_ts(self.time_base, stream_tb);
             packet.write_interleaved(&mut self.output).map_err(|e| self.error(e))?;
         }

@@ -1,0 +1,159 @@
+//! `augur train`, `eval` and `predict` as processes, with a tiny model: training killed with
+//! SIGKILL resumes where its checkpoint left off, evaluation writes its tables and plots, and
+//! prediction writes per-step images and a side-by-side video that ffprobe reads.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use augur_model::{ModelConfig, TrainConfig};
+use augur_tests::{augur, binary, text};
+use burn::config::Config as _;
+
+fn tiny_config(dir: &Path) -> String {
+    let model = ModelConfig::new()
+        .with_image_size(32)
+        .with_base_width(8)
+        .with_latent_dim(16)
+        .with_predictor_dim(32)
+        .with_predictor_layers(1)
+        .with_predictor_heads(2)
+        .with_context(3)
+        .with_horizon(2)
+        .with_max_horizon(4)
+        .with_audio_mels(8);
+    let path = dir.join("tiny.json");
+    TrainConfig::new(model).with_batch_size(2).with_warmup_steps(1).save(&path).unwrap();
+    path.display().to_string()
+}
+
+fn train(config: &str, out: &Path, steps: &str, extra: &[&str]) -> std::process::Output {
+    let mut args =
+        vec!["train", "--config", config, "--data", "scene:bounce", "--steps", steps, "--checkpoint-every", "2"];
+    args.extend_from_slice(&["--device", "cpu", "--out"]);
+    let out = out.display().to_string();
+    args.push(&out);
+    args.extend_from_slice(extra);
+    augur(&args)
+}
+
+#[test]
+fn training_killed_mid_run_resumes_from_its_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = tiny_config(dir.path());
+    let out = dir.path().join("run");
+    let mut child = Command::new(binary("augur"))
+        .args(["train", "--config", &config, "--data", "scene:bounce", "--steps", "400", "--checkpoint-every", "2"])
+        .args(["--device", "cpu", "--out"])
+        .arg(&out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let state = out.join("train-state.json");
+    let start = Instant::now();
+    while !state.exists() && start.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(150));
+    child.kill().unwrap(); // SIGKILL: no chance to clean up
+    let _ = child.wait();
+    assert!(state.exists(), "no checkpoint within a minute");
+
+    let done = train(&config, &out, "12", &["--resume"]);
+    let (stdout, stderr) = text(&done);
+    assert!(done.status.success(), "{stderr}");
+    assert!(stdout.contains("trained 12 steps"), "{stdout}");
+    let state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("train-state.json")).unwrap()).unwrap();
+    let steps: Vec<u64> = state["history"].as_array().unwrap().iter().map(|h| h[0].as_u64().unwrap()).collect();
+    assert_eq!(steps, (1..=12).collect::<Vec<_>>(), "the history continues without gaps or repeats");
+    let card: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("model.json")).unwrap()).unwrap();
+    assert_eq!(card["training"]["commands"].as_array().unwrap().len(), 2, "both commands are in the card");
+    assert!(out.join("loss.png").exists());
+}
+
+#[test]
+fn eval_and_predict_write_tables_images_and_a_video() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = tiny_config(dir.path());
+    let run = dir.path().join("run");
+    let trained = train(&config, &run, "4", &[]);
+    assert!(trained.status.success(), "{}", text(&trained).1);
+    let model = run.join("model").display().to_string();
+
+    let ev = dir.path().join("eval");
+    let out = augur(&[
+        "eval",
+        "--model",
+        &model,
+        "--clips",
+        "4",
+        "--pairs",
+        "6",
+        "--device",
+        "cpu",
+        "--out",
+        &ev.display().to_string(),
+    ]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("| 2 |") && stdout.contains("Violation of expectation"), "{stdout}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(ev.join("eval.json")).unwrap()).unwrap();
+    assert_eq!(report["scenes"]["rows"].as_array().unwrap().len(), 2);
+    let voe = &report["voe"];
+    assert_eq!(voe["pairs"].as_u64().unwrap() + voe["skipped_identical"].as_u64().unwrap(), 6);
+    for kind in ["vanish", "teleport", "passthrough"] {
+        assert!(ev.join(format!("voe-{kind}.png")).exists());
+    }
+
+    let pred = dir.path().join("pred");
+    let out = augur(&[
+        "predict",
+        "--model",
+        &model,
+        "--source",
+        "scene:bounce?seed=3",
+        "--steps",
+        "10",
+        "--device",
+        "cpu",
+        "--out",
+        &pred.display().to_string(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out).1);
+    let step = pred.join("step-00003");
+    for file in ["input.png", "pred-01.png", "pred-02.png", "heatmap.png", "latent.f32"] {
+        assert!(step.join(file).exists(), "{file} missing");
+    }
+    let probe = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-count_frames",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "stream=codec_name,nb_read_frames",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(pred.join("side-by-side.mp4"))
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&probe.stdout).trim(), "h264,10");
+}
+
+#[test]
+fn a_missing_or_broken_model_is_refused_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = augur(&["eval", "--model", &dir.path().join("none").display().to_string(), "--device", "cpu"]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("cannot read the model card") && !stderr.contains("panicked"), "{stderr}");
+    let out = augur(&["predict", "--model", "x", "--source", "scene:nope", "--out", "y", "--device", "cpu"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!text(&out).1.contains("panicked"));
+}
