@@ -9,6 +9,8 @@ mod adapter;
 mod burn_check;
 mod context;
 mod error;
+mod launch;
+pub mod logmel;
 pub mod preprocess;
 pub mod readback;
 

@@ -4,6 +4,7 @@
 
 use std::sync::OnceLock;
 
+use augur_gpu::logmel;
 use augur_gpu::preprocess::{self, Normalize, Params};
 use augur_gpu::{AdapterChoice, BurnCheck, GpuContext, list_adapters};
 
@@ -105,4 +106,81 @@ fn preprocess_rejects_a_short_frame() {
 fn the_context_is_shared_across_threads() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<GpuContext>();
+}
+
+/// `seconds` of a unit-amplitude sine at `hz`, sampled at `rate`.
+fn sine(hz: f64, rate: u32, seconds: f64) -> Vec<f32> {
+    let len = (f64::from(rate) * seconds) as usize;
+    (0..len).map(|i| (2.0 * std::f64::consts::PI * hz * i as f64 / f64::from(rate)).sin() as f32).collect()
+}
+
+/// Reproducible white noise in [-1, 1) (xorshift32).
+fn noise(len: usize, mut state: u32) -> Vec<f32> {
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state as f32 / 2f32.powi(31) - 1.0
+        })
+        .collect()
+}
+
+/// Largest |gpu - cpu| over all bands, and over the bands within 80 dB (ln 1e8 = 18.4) of
+/// their frame's loudest band.
+fn logmel_diffs(got: &[f32], want: &[f32], n_mels: usize) -> (f32, f32) {
+    let (mut all, mut near_peak) = (0.0f32, 0.0f32);
+    for (g, w) in got.chunks_exact(n_mels).zip(want.chunks_exact(n_mels)) {
+        let peak = w.iter().copied().fold(f32::MIN, f32::max);
+        for (a, b) in g.iter().zip(w) {
+            let diff = if (a - b).is_nan() { f32::INFINITY } else { (a - b).abs() };
+            all = all.max(diff);
+            if *b > peak - 18.4 {
+                near_peak = near_peak.max(diff);
+            }
+        }
+    }
+    (all, near_peak)
+}
+
+#[test]
+fn logmel_kernel_matches_the_cpu_reference() {
+    let gpu = gpu();
+    let params = logmel::Params::new(16_000);
+    let kernel = logmel::LogMel::new(&gpu.device, params).unwrap();
+    let n_mels = params.n_mels as usize;
+    let tone = sine(1000.0, 16_000, 0.25);
+    let off_bin = sine(1234.5, 16_000, 0.25);
+    let noisy: Vec<f32> = tone.iter().zip(noise(tone.len(), 7)).map(|(s, n)| s + 0.01 * n).collect();
+    // f32 DFT sums of 512 full-scale samples carry about 1e-5 of absolute rounding, roughly
+    // 100 dB below a full-scale tone: bands far below their frame's peak are rounding noise in
+    // the kernel (up to 0.06 apart on the 1234.5 Hz tone, where Hann leakage is that quiet),
+    // so only the broadband signal is compared in every band.
+    let cases = [("1 kHz", &tone, false), ("1234.5 Hz", &off_bin, false), ("1 kHz + noise", &noisy, true)];
+    for (name, audio, every_band) in cases {
+        let got = kernel.run(&gpu.device, &gpu.queue, audio).unwrap();
+        let want = logmel::reference(audio, &params).unwrap();
+        assert_eq!(got.len(), params.frames(audio.len()) * n_mels);
+        assert_eq!(got.len(), want.len());
+        let (all, near_peak) = logmel_diffs(&got, &want, n_mels);
+        eprintln!("logmel {name}: max abs diff {all:e} (all bands), {near_peak:e} (within 80 dB of the peak)");
+        assert!(near_peak <= 1e-3, "{name}: {near_peak}");
+        assert!(!every_band || all <= 1e-3, "{name}: {all}");
+    }
+    // The band that holds the most energy contains 1 kHz.
+    let got = logmel::run(&gpu.device, &gpu.queue, &tone, &params).unwrap();
+    let edges = params.mel_edges();
+    let first = &got[..n_mels];
+    let peak = (0..n_mels).max_by(|a, b| first[*a].total_cmp(&first[*b])).unwrap();
+    assert!(edges[peak] < 1000.0 && 1000.0 < edges[peak + 2], "peak band {peak}: {:?}", &edges[peak..peak + 3]);
+}
+
+#[test]
+fn logmel_of_audio_shorter_than_a_window_is_empty() {
+    let gpu = gpu();
+    let params = logmel::Params::new(16_000);
+    assert!(logmel::run(&gpu.device, &gpu.queue, &[0.5; 511], &params).unwrap().is_empty());
+    assert!(logmel::run(&gpu.device, &gpu.queue, &[], &params).unwrap().is_empty());
+    let bad = logmel::Params { n_fft: 300, ..params };
+    assert!(logmel::run(&gpu.device, &gpu.queue, &[0.5; 1024], &bad).unwrap_err().to_string().contains("power of two"));
 }
