@@ -43,6 +43,11 @@ pub(crate) fn f32s(bytes: &[u8]) -> Vec<f32> {
     bytes.chunks_exact(4).map(|w| f32::from_le_bytes([w[0], w[1], w[2], w[3]])).collect()
 }
 
+/// u32 values from a readback.
+pub(crate) fn u32s(bytes: &[u8]) -> Vec<u32> {
+    bytes.chunks_exact(4).map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]])).collect()
+}
+
 /// A read-only storage buffer holding `bytes`, after checking the device can bind it.
 pub(crate) fn input(device: &wgpu::Device, kernel: &'static str, bytes: &[u8]) -> Result<wgpu::Buffer, GpuError> {
     check_size(device, kernel, bytes.len() as u64)?;

@@ -9,6 +9,7 @@ mod adapter;
 mod burn_check;
 mod context;
 mod error;
+pub mod heatmap;
 mod launch;
 pub mod logmel;
 pub mod preprocess;

@@ -4,9 +4,9 @@
 
 use std::sync::OnceLock;
 
-use augur_gpu::logmel;
 use augur_gpu::preprocess::{self, Normalize, Params};
 use augur_gpu::{AdapterChoice, BurnCheck, GpuContext, list_adapters};
+use augur_gpu::{heatmap, logmel};
 
 /// One device for the whole binary, as in the app: burn registers it once.
 fn gpu() -> &'static GpuContext {
@@ -183,4 +183,46 @@ fn logmel_of_audio_shorter_than_a_window_is_empty() {
     assert!(logmel::run(&gpu.device, &gpu.queue, &[], &params).unwrap().is_empty());
     let bad = logmel::Params { n_fft: 300, ..params };
     assert!(logmel::run(&gpu.device, &gpu.queue, &[0.5; 1024], &bad).unwrap_err().to_string().contains("power of two"));
+}
+
+/// A predicted and an actual planar frame whose difference covers [0, 1] unevenly.
+fn frame_pair(width: u32, height: u32) -> (Vec<f32>, Vec<f32>) {
+    let len = 3 * (width * height) as usize;
+    let actual: Vec<f32> = noise(len, 11).iter().map(|v| 0.5 + 0.5 * v).collect();
+    let pred = actual.iter().zip(noise(len, 23)).map(|(a, n)| (a + n * n * n).clamp(0.0, 1.0)).collect();
+    (pred, actual)
+}
+
+#[test]
+fn heatmap_kernel_matches_the_cpu_reference() {
+    let gpu = gpu();
+    let kernel = heatmap::Heatmap::new(&gpu.device).unwrap();
+    for params in [heatmap::Params::new(37, 23), heatmap::Params::new(64, 48).with_gain(4.0)] {
+        let (pred, actual) = frame_pair(params.width, params.height);
+        let got = kernel.run(&gpu.device, &gpu.queue, &pred, &actual, &params).unwrap();
+        let want = heatmap::reference(&pred, &actual, &params).unwrap();
+        assert_eq!(got.rgba.len(), params.pixels());
+        let max_byte_diff = got
+            .rgba
+            .iter()
+            .zip(&want.rgba)
+            .flat_map(|(a, b)| a.to_le_bytes().into_iter().zip(b.to_le_bytes()))
+            .map(|(a, b)| a.abs_diff(b))
+            .max()
+            .unwrap();
+        let mse_rel = (got.mse - want.mse).abs() / want.mse;
+        eprintln!("heatmap {params:?}: max byte diff {max_byte_diff}, mse {} (relative diff {mse_rel:e})", got.mse);
+        assert!(max_byte_diff <= 1, "{params:?}: {max_byte_diff}");
+        assert!(mse_rel <= 1e-5, "{params:?}: {} vs {}", got.mse, want.mse);
+        // Every alpha is opaque, and the map is not one colour.
+        assert!(got.rgba.iter().all(|p| p >> 24 == 0xff));
+        assert!(got.rgba.iter().any(|p| *p != got.rgba[0]));
+    }
+}
+
+#[test]
+fn heatmap_rejects_mismatched_frames() {
+    let gpu = gpu();
+    let err = heatmap::run(&gpu.device, &gpu.queue, &[0.0; 12], &[0.0; 9], &heatmap::Params::new(2, 2)).unwrap_err();
+    assert!(err.to_string().contains("invalid input"), "{err}");
 }

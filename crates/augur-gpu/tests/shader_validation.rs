@@ -42,9 +42,11 @@ fn every_wgsl_file_parses_and_validates() {
 
 #[test]
 fn the_crate_embeds_the_files_on_disk() {
-    for (name, embedded) in
-        [("preprocess.wgsl", augur_gpu::preprocess::SOURCE), ("logmel.wgsl", augur_gpu::logmel::SOURCE)]
-    {
+    for (name, embedded) in [
+        ("preprocess.wgsl", augur_gpu::preprocess::SOURCE),
+        ("logmel.wgsl", augur_gpu::logmel::SOURCE),
+        ("heatmap.wgsl", augur_gpu::heatmap::SOURCE),
+    ] {
         let on_disk = std::fs::read_to_string(shader_dir().join(name)).unwrap();
         assert_eq!(embedded, on_disk, "{name}");
     }
