@@ -13,6 +13,7 @@ pub mod heatmap;
 mod launch;
 pub mod logmel;
 pub mod preprocess;
+pub mod project;
 pub mod readback;
 
 pub use adapter::{AdapterChoice, AdapterSummary, list_adapters};

@@ -46,6 +46,7 @@ fn the_crate_embeds_the_files_on_disk() {
         ("preprocess.wgsl", augur_gpu::preprocess::SOURCE),
         ("logmel.wgsl", augur_gpu::logmel::SOURCE),
         ("heatmap.wgsl", augur_gpu::heatmap::SOURCE),
+        ("project.wgsl", augur_gpu::project::SOURCE),
     ] {
         let on_disk = std::fs::read_to_string(shader_dir().join(name)).unwrap();
         assert_eq!(embedded, on_disk, "{name}");

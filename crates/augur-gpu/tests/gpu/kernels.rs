@@ -1,6 +1,6 @@
-//! The logmel and heatmap kernels against their CPU references, on the shared device.
+//! The logmel, heatmap and project kernels against their CPU references, on the shared device.
 
-use augur_gpu::{heatmap, logmel};
+use augur_gpu::{heatmap, logmel, project};
 
 use super::gpu;
 
@@ -123,3 +123,36 @@ fn heatmap_rejects_mismatched_frames() {
     assert!(err.to_string().contains("invalid input"), "{err}");
 }
 
+/// Largest |gpu - cpu| as a fraction of the largest |cpu|.
+fn relative_diff(got: &[f32], want: &[f32]) -> f32 {
+    let scale = want.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    got.iter().zip(want).map(|(a, b)| if (a - b).is_nan() { f32::INFINITY } else { (a - b).abs() }).fold(0.0, f32::max)
+        / scale
+}
+
+#[test]
+fn project_kernel_matches_the_cpu_reference() {
+    let gpu = gpu();
+    let kernel = project::Projector::new(&gpu.device).unwrap();
+    // 1000 latents of dimension 37: not a multiple of the workgroup, with an offset mean.
+    let dim = 37;
+    let x: Vec<f32> = noise(1000 * dim, 5).iter().enumerate().map(|(i, v)| v + (i % dim) as f32 * 0.1).collect();
+    let mean: Vec<f32> = (0..dim).map(|d| d as f32 * 0.1).collect();
+    let components = noise(project::MAX_K as usize * dim, 9);
+    let (pca_mean, pca_components) = project::fit_pca(&x, dim, 3).unwrap();
+    let cases = [
+        (&mean, &components, project::Params::new(dim as u32, project::MAX_K)),
+        (&pca_mean, &pca_components, project::Params::new(dim as u32, 3)),
+    ];
+    for (mean, components, params) in cases {
+        let got = kernel.run(&gpu.device, &gpu.queue, &x, mean, components, &params).unwrap();
+        let want = project::reference(&x, mean, components, &params).unwrap();
+        assert_eq!(got.len(), 1000 * params.k as usize);
+        let diff = relative_diff(&got, &want);
+        eprintln!("project {params:?}: max abs diff / max |value| = {diff:e}");
+        assert!(diff <= 1e-4, "{params:?}: {diff}");
+    }
+    assert!(
+        kernel.run(&gpu.device, &gpu.queue, &[], &mean, &components, &project::Params::new(37, 8)).unwrap().is_empty()
+    );
+}

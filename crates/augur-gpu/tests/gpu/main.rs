@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use augur_gpu::preprocess::{self, Normalize, Params};
 use augur_gpu::{AdapterChoice, BurnCheck, GpuContext, list_adapters};
 
-/// logmel and heatmap against their CPU references.
+/// logmel, heatmap and project against their CPU references.
 mod kernels;
 
 /// One device for the whole binary, as in the app: burn registers it once.
