@@ -92,7 +92,7 @@ impl Params {
     }
 
     /// The periodic Hann window, then cos and sin of `2πj / n_fft` for `j < n_fft`.
-    fn tables(&self) -> Vec<f32> {
+    pub(crate) fn tables(&self) -> Vec<f32> {
         let n = self.n_fft as usize;
         let angle = |j: usize| 2.0 * PI * j as f64 / n as f64;
         let window = (0..n).map(|j| 0.5 - 0.5 * angle(j).cos());

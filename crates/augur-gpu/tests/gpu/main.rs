@@ -110,3 +110,16 @@ fn the_context_is_shared_across_threads() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<GpuContext>();
 }
+
+#[test]
+fn kernels_bench_gives_finite_positive_figures() {
+    let benches = augur_gpu::kernels_bench::run(gpu(), 2).unwrap();
+    let names: Vec<&str> = benches.iter().map(|b| b.name).collect();
+    assert_eq!(names, ["preprocess", "logmel", "heatmap", "project"]);
+    for bench in &benches {
+        eprintln!("{}", serde_json::to_string(bench).unwrap());
+        for figure in [bench.kernel_ms, bench.burn_ms, bench.ratio] {
+            assert!(figure.is_finite() && figure > 0.0, "{bench:?}");
+        }
+    }
+}
