@@ -1,7 +1,7 @@
 //! Log-mel spectrogram on the GPU: `shaders/logmel.wgsl`, its launcher and a CPU reference.
 //!
 //! Raw mono f32 audio becomes `ln(max(mel energy, 1e-10))`, laid out [frames][n_mels]: a
-//! periodic Hann window, the power spectrum |DFT|², and triangular filters on the HTK mel
+//! periodic Hann window, the power spectrum |FFT|², and triangular filters on the HTK mel
 //! scale without area normalisation (librosa `mel(htk=True, norm=None)`, torchaudio
 //! `melscale_fbanks(mel_scale="htk", norm=None)`). Frames start every `hop` samples with no
 //! padding, so there are `1 + (len - n_fft) / hop` of them, and none for shorter audio.
@@ -18,8 +18,8 @@ pub use reference::reference;
 pub const SOURCE: &str = include_str!("../../../shaders/logmel.wgsl");
 
 const KERNEL: &str = "logmel";
-/// Largest `n_fft`: the shader keeps one frame in workgroup memory, and its direct DFT costs
-/// `n_fft²/2` multiply-adds per frame. Must match `MAX_N_FFT` in the shader.
+/// Largest `n_fft`: the shader's FFT keeps one complex frame in workgroup memory, whose
+/// guaranteed minimum is 16 KiB. Must match `MAX_N_FFT` in the shader.
 pub const MAX_N_FFT: u32 = 1024;
 /// Floor under the mel energy before the log, so silence gives ln(1e-10) ≈ -23, not -inf.
 pub const FLOOR: f32 = 1e-10;
@@ -29,7 +29,7 @@ pub const FLOOR: f32 = 1e-10;
 pub struct Params {
     /// Samples per second of the audio.
     pub sample_rate: u32,
-    /// Window and DFT length, samples: a power of two up to [`MAX_N_FFT`].
+    /// Window and FFT length, samples: a power of two up to [`MAX_N_FFT`].
     pub n_fft: u32,
     /// Samples between the starts of consecutive frames; at least 1.
     pub hop: u32,
@@ -117,7 +117,7 @@ impl Params {
     }
 }
 
-/// The compiled kernel with the window, DFT and filterbank tables of one [`Params`] uploaded;
+/// The compiled kernel with the window, twiddle and filterbank tables of one [`Params`] uploaded;
 /// build it once per audio stream.
 #[derive(Debug)]
 pub struct LogMel {

@@ -1,11 +1,11 @@
-//! The CPU reference of `shaders/logmel.wgsl`: the same tables, summed in f64.
+//! The CPU reference of `shaders/logmel.wgsl`: a direct DFT in f64 over the kernel's tables.
 
 use super::{FLOOR, GpuError, Params};
 
 /// The log-mel spectrogram of `audio` on the CPU, [frames][n_mels], to test the kernel against.
 ///
-/// It uses the kernel's f32 window, DFT and filterbank tables but sums in f64, so it is the
-/// kernel's arithmetic without the kernel's rounding.
+/// It uses the kernel's f32 window, cos/sin and filterbank tables, but a direct DFT summed in
+/// f64 where the kernel runs an f32 FFT: the exact value the kernel approximates.
 ///
 /// # Errors
 /// [`GpuError::InvalidInput`] for invalid params, as [`super::LogMel::new`].
