@@ -1,6 +1,6 @@
 //! Log-mel spectrogram on the GPU: `shaders/logmel.wgsl`, its launcher and a CPU reference.
 //!
-//! Raw mono f32 audio becomes `ln(max(mel energy, 1e-10))`, laid out [frames][n_mels]: a
+//! Raw mono f32 audio becomes `ln(max(mel energy, 1e-10))`, laid out `[frames][n_mels]`: a
 //! periodic Hann window, the power spectrum |FFT|², and triangular filters on the HTK mel
 //! scale without area normalisation (librosa `mel(htk=True, norm=None)`, torchaudio
 //! `melscale_fbanks(mel_scale="htk", norm=None)`). Frames start every `hop` samples with no
@@ -75,7 +75,7 @@ impl Params {
         (0..self.n_mels + 2).map(|i| mel_to_hz(lo + (hi - lo) * f64::from(i) / steps)).collect()
     }
 
-    /// The filterbank, [n_mels][n_bins]: each band's triangular weight at each bin's frequency.
+    /// The filterbank, `[n_mels][n_bins]`: each band's triangular weight at each bin's frequency.
     /// Bands narrower than a bin may miss every bin and be all zero (their output is ln 1e-10).
     pub fn filterbank(&self) -> Vec<f32> {
         let edges = self.mel_edges();
@@ -146,7 +146,7 @@ impl LogMel {
         &self.params
     }
 
-    /// The log-mel spectrogram of `audio`, [frames][n_mels] (see [`Params::frames`]); empty
+    /// The log-mel spectrogram of `audio`, `[frames][n_mels]` (see [`Params::frames`]); empty
     /// when `audio` is shorter than one window.
     ///
     /// # Errors

@@ -2,7 +2,7 @@
 
 use super::{FLOOR, GpuError, Params};
 
-/// The log-mel spectrogram of `audio` on the CPU, [frames][n_mels], to test the kernel against.
+/// The log-mel spectrogram of `audio` on the CPU, `[frames][n_mels]`, to test the kernel against.
 ///
 /// It uses the kernel's f32 window, cos/sin and filterbank tables, but a direct DFT summed in
 /// f64 where the kernel runs an f32 FFT: the exact value the kernel approximates.
