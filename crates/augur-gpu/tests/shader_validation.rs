@@ -41,7 +41,14 @@ fn every_wgsl_file_parses_and_validates() {
 }
 
 #[test]
-fn the_crate_embeds_the_file_on_disk() {
-    let on_disk = std::fs::read_to_string(shader_dir().join("preprocess.wgsl")).unwrap();
-    assert_eq!(augur_gpu::preprocess::SOURCE, on_disk);
+fn the_crate_embeds_the_files_on_disk() {
+    for (name, embedded) in [
+        ("preprocess.wgsl", augur_gpu::preprocess::SOURCE),
+        ("logmel.wgsl", augur_gpu::logmel::SOURCE),
+        ("heatmap.wgsl", augur_gpu::heatmap::SOURCE),
+        ("project.wgsl", augur_gpu::project::SOURCE),
+    ] {
+        let on_disk = std::fs::read_to_string(shader_dir().join(name)).unwrap();
+        assert_eq!(embedded, on_disk, "{name}");
+    }
 }

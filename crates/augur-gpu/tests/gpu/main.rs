@@ -1,11 +1,15 @@
 //! The shared device on whatever adapter the machine has (Mesa lavapipe in CI): adapters,
-//! burn on the shared device, and our kernels against their CPU references.
+//! burn on the shared device, and our kernels against their CPU references (preprocess here,
+//! the others in `kernels.rs`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::OnceLock;
 
 use augur_gpu::preprocess::{self, Normalize, Params};
 use augur_gpu::{AdapterChoice, BurnCheck, GpuContext, list_adapters};
+
+/// logmel, heatmap and project against their CPU references.
+mod kernels;
 
 /// One device for the whole binary, as in the app: burn registers it once.
 fn gpu() -> &'static GpuContext {
@@ -105,4 +109,17 @@ fn preprocess_rejects_a_short_frame() {
 fn the_context_is_shared_across_threads() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<GpuContext>();
+}
+
+#[test]
+fn kernels_bench_gives_finite_positive_figures() {
+    let benches = augur_gpu::kernels_bench::run(gpu(), 2).unwrap();
+    let names: Vec<&str> = benches.iter().map(|b| b.name).collect();
+    assert_eq!(names, ["preprocess", "logmel", "heatmap", "project"]);
+    for bench in &benches {
+        eprintln!("{}", serde_json::to_string(bench).unwrap());
+        for figure in [bench.kernel_ms, bench.burn_ms, bench.ratio] {
+            assert!(figure.is_finite() && figure > 0.0, "{bench:?}");
+        }
+    }
 }
