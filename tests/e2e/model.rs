@@ -144,6 +144,40 @@ fn eval_and_predict_write_tables_images_and_a_video() {
         .output()
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&probe.stdout).trim(), "h264,10");
+
+    // Sound feeds the audio token and changes what the model sees.
+    let tone = dir.path().join("tone.wav");
+    let made = Command::new("ffmpeg")
+        .args(["-v", "error", "-f", "lavfi", "-i", "sine=frequency=600:duration=1", "-ar", "16000"])
+        .arg(&tone)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let heard = dir.path().join("heard");
+    let audio = format!("audiofile:{}", tone.display());
+    let out = augur(&[
+        "predict",
+        "--model",
+        &model,
+        "--source",
+        "scene:bounce?seed=3",
+        "--audio",
+        &audio,
+        "--steps",
+        "4",
+        "--video-only",
+        "--device",
+        "cpu",
+        "--out",
+        &heard.display().to_string(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out).1);
+    let surprise = |dir: &Path| -> Vec<f64> {
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("predictions.json")).unwrap()).unwrap();
+        v.as_array().unwrap().iter().take(4).map(|s| s["surprise"].as_f64().unwrap()).collect()
+    };
+    assert_ne!(surprise(&heard), surprise(&pred), "the audio token made no difference");
 }
 
 #[test]

@@ -100,11 +100,31 @@ fn model(args: &ModelArgs) -> Result<()> {
             rows.push(row);
         }
     }
-    let md = markdown(&rows, &devices);
+    let mut md = markdown(&rows, &devices);
+    let mut kernels = Vec::new();
+    if let Some(ctx) = devices.iter().find_map(|d| d.gpu.clone()) {
+        eprintln!("augur: timing the WGSL kernels against burn op chains on {}", ctx.info.name);
+        kernels = augur_gpu::kernels_bench::run(&ctx, args.reps)?;
+        md.push_str(
+            "
+## Our WGSL kernels vs the same work as burn ops (same device, readback included, median)
+
+",
+        );
+        md.push_str("| kernel | workload | kernel ms | burn ms | burn / kernel |\n|---|---|---|---|---|\n");
+        for k in &kernels {
+            let _ = writeln!(
+                md,
+                "| {} | {} | {:.2} | {:.2} | {:.2} |",
+                k.name, k.workload, k.kernel_ms, k.burn_ms, k.ratio
+            );
+        }
+    }
     print!("{md}");
     std::fs::create_dir_all(&args.out)?;
     std::fs::write(args.out.join("model.md"), &md)?;
-    std::fs::write(args.out.join("model.json"), serde_json::to_string_pretty(&rows)?)?;
+    let json = serde_json::json!({ "steps": rows, "kernels": kernels });
+    std::fs::write(args.out.join("model.json"), serde_json::to_string_pretty(&json)?)?;
     println!("written: {}/model.md, model.json", args.out.display());
     Ok(())
 }

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, bail};
-use augur_capture::{FileSpec, Pacing, SessionClock, SourceSpec, VideoSpec, VideoWriter, open_video};
+use augur_capture::{FileSpec, Pacing, SessionClock, SourceSpec, VideoSpec, VideoWriter, open_audio, open_video};
 use augur_model::canvas::write_png;
 use augur_model::eval::read;
 use augur_model::frames::{to_model_input, to_rgb8};
@@ -40,6 +40,10 @@ pub struct Args {
     /// Pixel size of each panel in the side-by-side video.
     #[arg(long, default_value_t = 256)]
     panel: usize,
+    /// Sound for the audio token, aligned to the frames: audiofile:clip.wav or mic:default
+    /// (silence when absent, as in training on silent scenes).
+    #[arg(long)]
+    audio: Option<String>,
     /// Skip per-step PNGs (only the video and the index).
     #[arg(long)]
     video_only: bool,
@@ -74,6 +78,11 @@ pub fn run(args: &Args) -> Result<()> {
     }
     std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
     let fps = source_fps(&args.source);
+    let mels = match (&args.audio, cfg.audio_mels) {
+        (Some(given), m) if m > 0 => Some(read_mels(given, frames.len(), f64::from(fps), m)?),
+        (Some(_), _) => bail!("this model has no audio encoder; drop --audio"),
+        (None, _) => None,
+    };
     let video_path = args.out.join("side-by-side.mp4");
     let (p, plane) = (args.panel.max(s), 3 * s * s);
     let mut video = VideoWriter::create(&video_path, (3 * p) as u32, p as u32, fps)?;
@@ -81,7 +90,11 @@ pub fn run(args: &Args) -> Result<()> {
     let mut anchor: Vec<Vec<f32>> = Vec::new();
     for t in c..frames.len() {
         let context: Vec<f32> = frames[t - c..t].concat();
-        let (future, latent, surprise) = predict_step(&model, &context, &frames[t], c, horizon, s, &device.device)?;
+        let sound = mels.as_ref().map(|m| {
+            (&m[(t - c) * cfg.audio_mels..t * cfg.audio_mels], &m[t * cfg.audio_mels..(t + 1) * cfg.audio_mels])
+        });
+        let (future, latent, surprise) =
+            predict_step(&model, &context, &frames[t], sound, c, horizon, s, &device.device)?;
         if (t - c) % horizon == 0 {
             anchor = future.chunks(plane).map(<[f32]>::to_vec).collect();
         }
@@ -131,6 +144,22 @@ fn read_frames(given: &str, count: usize, size: usize) -> Result<Vec<Vec<f32>>> 
     Ok(frames)
 }
 
+/// Scaled log-mel features for `frames` frames of sound from `given`, read as fast as it comes.
+fn read_mels(given: &str, frames: usize, fps: f64, mels: usize) -> Result<Vec<f32>> {
+    let spec = SourceSpec::audio(given)?;
+    let mut source = open_audio(&spec, SessionClock::start())?;
+    let rate = source.info().sample_rate;
+    let needed = (frames as f64 / fps * f64::from(rate)).ceil() as usize + 1024;
+    let mut samples = Vec::with_capacity(needed);
+    while samples.len() < needed {
+        match source.next_chunk()? {
+            Some(chunk) => samples.extend_from_slice(&chunk.samples),
+            None => break,
+        }
+    }
+    Ok(augur_model::audio::frame_features(&samples, rate, fps, frames, mels))
+}
+
 fn source_fps(given: &str) -> u32 {
     match SourceSpec::video(given) {
         Ok(VideoSpec::Scene(cfg)) => cfg.fps.round().clamp(1.0, 240.0) as u32,
@@ -139,10 +168,13 @@ fn source_fps(given: &str) -> u32 {
 }
 
 /// The rollout from `context`, the last context frame's latent, and the surprise of `actual`.
+/// `sound`: scaled log-mel of the context frames and of the actual frame.
+#[allow(clippy::too_many_arguments)]
 fn predict_step(
     model: &WorldModel,
     context: &[f32],
     actual: &[f32],
+    sound: Option<(&[f32], &[f32])>,
     c: usize,
     horizon: usize,
     s: usize,
@@ -150,7 +182,8 @@ fn predict_step(
 ) -> Result<(Vec<f32>, Vec<f32>, f32)> {
     let frames = Tensor::<5>::from_data(TensorData::new(context.to_vec(), [1, c, 3, s, s]), device);
     let anchor = frames.clone().narrow(1, c - 1, 1).reshape([1, 3, s, s]);
-    let latents = model.online.forward(frames, None);
+    let mel = |v: &[f32], n: usize| Tensor::<3>::from_data(TensorData::new(v.to_vec(), [1, n, v.len() / n]), device);
+    let latents = model.online.forward(frames, sound.map(|(ctx, _)| mel(ctx, c)));
     let [_, _, m, d] = latents.dims();
     let last = latents.clone().narrow(1, c - 1, 1);
     let future = model.rollout(latents, None, horizon);
