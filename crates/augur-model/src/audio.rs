@@ -25,7 +25,7 @@ pub fn silence(batch: usize, steps: usize, mels: usize, device: &Device) -> Tens
 pub fn frame_features(samples: &[f32], sample_rate: u32, fps: f64, frames: usize, mels: usize) -> Vec<f32> {
     let silent = scale_logmel(LOG_FLOOR);
     let mut out = vec![silent; frames * mels];
-    if mels == 0 || sample_rate == 0 || !(fps > 0.0) {
+    if mels == 0 || sample_rate == 0 || fps.is_nan() || fps <= 0.0 {
         return out;
     }
     let params = augur_gpu::logmel::Params { n_mels: mels as u32, ..augur_gpu::logmel::Params::new(sample_rate) };
