@@ -11,17 +11,7 @@ use augur_tests::{augur, binary, text};
 use burn::config::Config as _;
 
 fn tiny_config(dir: &Path) -> String {
-    let model = ModelConfig::new()
-        .with_image_size(32)
-        .with_base_width(8)
-        .with_latent_dim(16)
-        .with_predictor_dim(32)
-        .with_predictor_layers(1)
-        .with_predictor_heads(2)
-        .with_context(3)
-        .with_horizon(2)
-        .with_max_horizon(4)
-        .with_audio_mels(8);
+    let model = ModelConfig::tiny();
     let path = dir.join("tiny.json");
     TrainConfig::new(model).with_batch_size(2).with_warmup_steps(1).save(&path).unwrap();
     path.display().to_string()

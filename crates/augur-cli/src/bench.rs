@@ -63,17 +63,8 @@ pub fn run(args: &Args) -> Result<()> {
 
 fn sizes() -> Vec<(&'static str, ModelConfig)> {
     vec![
-        (
-            "tiny 32px",
-            ModelConfig::new()
-                .with_image_size(32)
-                .with_base_width(8)
-                .with_latent_dim(16)
-                .with_predictor_dim(32)
-                .with_predictor_layers(1)
-                .with_predictor_heads(2)
-                .with_context(4),
-        ),
+        // The tests' tiny model with a live-sized context, horizon and audio token.
+        ("tiny 32px", ModelConfig::tiny().with_context(4).with_horizon(8).with_max_horizon(32).with_audio_mels(64)),
         ("default 64px", ModelConfig::new()),
         ("128px", ModelConfig::new().with_image_size(128)),
     ]

@@ -54,6 +54,22 @@ pub struct ModelConfig {
 }
 
 impl ModelConfig {
+    /// The smallest useful model (32×32, 28 k weights): tests and benchmarks train and run it
+    /// in seconds on the CPU.
+    pub fn tiny() -> Self {
+        Self::new()
+            .with_image_size(32)
+            .with_base_width(8)
+            .with_latent_dim(16)
+            .with_predictor_dim(32)
+            .with_predictor_layers(1)
+            .with_predictor_heads(2)
+            .with_context(3)
+            .with_horizon(2)
+            .with_max_horizon(4)
+            .with_audio_mels(8)
+    }
+
     /// Video tokens per frame.
     pub fn video_tokens(&self) -> usize {
         self.grid * self.grid

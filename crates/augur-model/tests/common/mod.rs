@@ -6,18 +6,7 @@ use augur_model::ModelConfig;
 
 /// The tiny architecture the tests use.
 pub fn tiny() -> ModelConfig {
-    ModelConfig::new()
-        .with_image_size(32)
-        .with_grid(4)
-        .with_base_width(8)
-        .with_latent_dim(16)
-        .with_predictor_dim(32)
-        .with_predictor_layers(1)
-        .with_predictor_heads(2)
-        .with_context(3)
-        .with_horizon(2)
-        .with_max_horizon(4)
-        .with_audio_mels(8)
+    ModelConfig::tiny()
 }
 
 use std::path::Path;
