@@ -43,12 +43,16 @@ pub fn line_plot(title: &str, x_label: &str, series: &[Series], log_y: bool, pat
     let px = |x: f64| left + (x - x0) / (x1 - x0) * pw;
     let py = |y: f64| top + (1.0 - (ty(y) - y0) / (y1 - y0)) * ph;
     let grey = [200, 200, 200];
-    for i in 0..=4 {
-        let v = y0 + (y1 - y0) * i as f64 / 4.0;
-        let y = top + (1.0 - i as f64 / 4.0) * ph;
+    // Log plots get one grid line per decade (y0 and y1 are whole decades), linear ones five.
+    let lines = if log_y { (y1 - y0).round().max(1.0) as usize } else { 4 };
+    for i in 0..=lines {
+        let v = y0 + (y1 - y0) * i as f64 / lines as f64;
+        let y = top + (1.0 - i as f64 / lines as f64) * ph;
         canvas.line((left, y), (left + pw, y), grey);
         let label = if log_y { format!("{:.0e}", 10f64.powf(v)) } else { format!("{v:.3}") };
         canvas.text(4, y as i64 - 5, &label, 2, [60, 60, 60]);
+    }
+    for i in 0..=4 {
         let xv = x0 + (x1 - x0) * i as f64 / 4.0;
         canvas.text(
             (left + pw * i as f64 / 4.0) as i64 - 10,
