@@ -3,8 +3,6 @@
 //! A camera frame (packed RGB8, row-major) becomes the model's input: planar f32 CHW, resized
 //! bilinearly, in [0, 1] or normalised by a per-channel mean and standard deviation.
 
-use wgpu::util::DeviceExt as _;
-
 use crate::error::GpuError;
 
 mod reference;
@@ -109,23 +107,7 @@ impl Preprocessor {
     /// # Errors
     /// [`GpuError::Kernel`] when the device rejects the shader or pipeline.
     pub fn new(device: &wgpu::Device) -> Result<Self, GpuError> {
-        let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
-        let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some(KERNEL),
-            source: wgpu::ShaderSource::Wgsl(SOURCE.into()),
-        });
-        let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-            label: Some(KERNEL),
-            layout: None,
-            module: &module,
-            entry_point: Some("main"),
-            compilation_options: wgpu::PipelineCompilationOptions::default(),
-            cache: None,
-        });
-        if let Some(err) = pollster::block_on(scope.pop()) {
-            return Err(GpuError::Kernel { kernel: KERNEL, message: err.to_string() });
-        }
-        Ok(Self { pipeline })
+        Ok(Self { pipeline: crate::launch::compile(device, KERNEL, SOURCE)? })
     }
 
     /// Preprocess one frame: `rgb` is `src_width × src_height × 3` bytes, row-major. Returns
@@ -147,12 +129,6 @@ impl Preprocessor {
         let groups = (params.dst_width.div_ceil(WORKGROUP), params.dst_height.div_ceil(WORKGROUP));
         check_limits(device, in_size.max(out_size), groups)?;
 
-        let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
-        let uniforms = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some("preprocess params"),
-            contents: &uniform_bytes(params),
-            usage: wgpu::BufferUsages::UNIFORM,
-        });
         let input = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("preprocess input"),
             size: in_size,
@@ -167,43 +143,21 @@ impl Preprocessor {
             tail[..rgb.len() - whole].copy_from_slice(&rgb[whole..]);
             queue.write_buffer(&input, whole as u64, &tail);
         }
-        let output = device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("preprocess output"),
-            size: out_size,
-            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
-            mapped_at_creation: false,
-        });
-        let staging = device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("preprocess readback"),
-            size: out_size,
-            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
-        let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some(KERNEL),
-            layout: &self.pipeline.get_bind_group_layout(0),
-            entries: &[
-                wgpu::BindGroupEntry { binding: 0, resource: uniforms.as_entire_binding() },
-                wgpu::BindGroupEntry { binding: 1, resource: input.as_entire_binding() },
-                wgpu::BindGroupEntry { binding: 2, resource: output.as_entire_binding() },
-            ],
-        });
-        let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(KERNEL) });
-        {
-            let mut pass = encoder
-                .begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some(KERNEL), timestamp_writes: None });
-            pass.set_pipeline(&self.pipeline);
-            pass.set_bind_group(0, &bind_group, &[]);
-            pass.dispatch_workgroups(groups.0, groups.1, 1);
-        }
-        encoder.copy_buffer_to_buffer(&output, 0, &staging, 0, out_size);
-        let submission = queue.submit([encoder.finish()]);
-        if let Some(err) = pollster::block_on(scope.pop()) {
-            return Err(GpuError::Kernel { kernel: KERNEL, message: err.to_string() });
-        }
-
-        let bytes = crate::readback::read_buffer(device, &staging, submission, KERNEL)?;
-        Ok(bytes.chunks_exact(4).map(|word| f32::from_le_bytes([word[0], word[1], word[2], word[3]])).collect())
+        // The frame is written straight into its buffer (no padded copy on this per-frame
+        // path); the shared launcher does the rest.
+        let outputs = crate::launch::run(
+            device,
+            queue,
+            &self.pipeline,
+            &crate::launch::Launch {
+                kernel: KERNEL,
+                uniforms: &uniform_bytes(params),
+                inputs: &[&input],
+                outputs: &[out_size],
+                groups,
+            },
+        )?;
+        Ok(outputs.first().map(|bytes| crate::launch::f32s(bytes)).unwrap_or_default())
     }
 }
 
