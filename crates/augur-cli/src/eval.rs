@@ -171,22 +171,12 @@ fn plot_examples(
     s: usize,
     device: &burn::tensor::Device,
 ) -> Result<()> {
-    use augur_capture::scene::{SceneConfig, Violation};
+    use augur_capture::scene::Violation;
     for v in Violation::ALL {
-        let possible = SceneConfig {
-            seed: data::HELD_OUT_SEEDS + 999,
-            width: s as u32,
-            height: s as u32,
-            balls: 1,
-            violation_frame: at,
-            realtime: false,
-            ..SceneConfig::default()
-        };
-        let impossible = SceneConfig { violation: Some(v), ..possible.clone() };
+        let (possible, impossible) = augur_model::eval::voe_pair(data::HELD_OUT_SEEDS + 999, 1, v, at, len, s)?;
         let mut series = Vec::new();
-        for (label, cfg) in [("possible", &possible), ("impossible", &impossible)] {
-            let clip = data::scene_clip(cfg, 0, len)?;
-            let trace = surprise_trace(model, &clip.pixels, len, c, s, device)?;
+        for (label, clip) in [("possible", &possible), ("impossible", &impossible)] {
+            let trace = surprise_trace(model, clip, len, c, s, device)?;
             series.push(Series {
                 label,
                 points: trace.latent.iter().enumerate().map(|(i, &y)| ((c + i) as f64, f64::from(y))).collect(),

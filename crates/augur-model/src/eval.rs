@@ -171,6 +171,29 @@ pub fn surprise_trace(
     Ok(Trace { latent, pixel, change })
 }
 
+/// A possible scene clip and its impossible twin (same seed, `violation` at frame `at`), each
+/// `len` frames of `size × size`, from the scene's start.
+pub fn voe_pair(
+    seed: u64,
+    balls: u32,
+    violation: Violation,
+    at: u64,
+    len: usize,
+    size: usize,
+) -> Result<(Vec<f32>, Vec<f32>), ModelError> {
+    let possible = SceneConfig {
+        seed,
+        width: size as u32,
+        height: size as u32,
+        balls,
+        violation_frame: at,
+        realtime: false,
+        ..SceneConfig::default()
+    };
+    let impossible = SceneConfig { violation: Some(violation), ..possible.clone() };
+    Ok((scene_clip(&possible, 0, len)?.pixels, scene_clip(&impossible, 0, len)?.pixels))
+}
+
 /// Violation-of-expectation results.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct VoeReport {
@@ -211,17 +234,8 @@ pub fn voe(
     let peak = |v: &[f32]| v.iter().skip(from).copied().fold(f32::MIN, f32::max);
     for i in 0..pairs {
         let kind = i % Violation::ALL.len();
-        let possible = SceneConfig {
-            seed: HELD_OUT_SEEDS + 1_000_000 + i as u64,
-            width: size as u32,
-            height: size as u32,
-            balls: 1 + (i / 3 % 2) as u32,
-            violation_frame: at,
-            realtime: false,
-            ..SceneConfig::default()
-        };
-        let impossible = SceneConfig { violation: Some(Violation::ALL[kind]), ..possible.clone() };
-        let (a, b) = (scene_clip(&possible, 0, len)?.pixels, scene_clip(&impossible, 0, len)?.pixels);
+        let seed = HELD_OUT_SEEDS + 1_000_000 + i as u64;
+        let (a, b) = voe_pair(seed, 1 + (i / 3 % 2) as u32, Violation::ALL[kind], at, len, size)?;
         progress(i + 1, pairs);
         if a == b {
             report.skipped_identical += 1;
