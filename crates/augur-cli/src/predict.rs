@@ -88,13 +88,11 @@ pub fn run(args: &Args) -> Result<()> {
     let mut video = VideoWriter::create(&video_path, (3 * p) as u32, p as u32, fps)?;
     let mut index = Vec::new();
     let mut anchor: Vec<Vec<f32>> = Vec::new();
+    // Each frame is encoded once (online for context, target for surprise), not once per window.
+    let (online, target) = encode_all(&model, &frames, mels.as_deref(), s, &device.device);
     for t in c..frames.len() {
-        let context: Vec<f32> = frames[t - c..t].concat();
-        let sound = mels.as_ref().map(|m| {
-            (&m[(t - c) * cfg.audio_mels..t * cfg.audio_mels], &m[t * cfg.audio_mels..(t + 1) * cfg.audio_mels])
-        });
         let (future, latent, surprise) =
-            predict_step(&model, &context, &frames[t], sound, c, horizon, s, &device.device)?;
+            predict_step(&model, &online, &target, &frames[t - 1], t, c, horizon, s, &device.device)?;
         if (t - c) % horizon == 0 {
             anchor = future.chunks(plane).map(<[f32]>::to_vec).collect();
         }
@@ -167,28 +165,51 @@ fn source_fps(given: &str) -> u32 {
     }
 }
 
-/// The rollout from `context`, the last context frame's latent, and the surprise of `actual`.
-/// `sound`: scaled log-mel of the context frames and of the actual frame.
+/// Online and target latents of every frame, `[1, N, tokens, dim]` each; `mels` (frame-major,
+/// `audio_mels` per frame) feeds the audio token, silence when `None`.
+fn encode_all(
+    model: &WorldModel,
+    frames: &[Vec<f32>],
+    mels: Option<&[f32]>,
+    s: usize,
+    device: &burn::tensor::Device,
+) -> (Tensor<4>, Tensor<4>) {
+    const CHUNK: usize = 32;
+    let (mut online, mut target) = (Vec::new(), Vec::new());
+    for (i, chunk) in frames.chunks(CHUNK).enumerate() {
+        let n = chunk.len();
+        let x = Tensor::<5>::from_data(TensorData::new(chunk.concat(), [1, n, 3, s, s]), device);
+        let sound = mels.map(|m| {
+            let per = m.len() / frames.len().max(1);
+            let part = m[i * CHUNK * per..(i * CHUNK + n) * per].to_vec();
+            Tensor::<3>::from_data(TensorData::new(part, [1, n, per]), device)
+        });
+        online.push(model.online.forward(x.clone(), sound.clone()));
+        target.push(model.target.forward(x, sound));
+    }
+    (Tensor::cat(online, 1), Tensor::cat(target, 1))
+}
+
+/// The rollout from the `c` frames before frame `t`, the last context frame's latent, and the
+/// surprise of frame `t`. `anchor` is frame `t - 1`, which the decoder paints over.
 #[allow(clippy::too_many_arguments)]
 fn predict_step(
     model: &WorldModel,
-    context: &[f32],
-    actual: &[f32],
-    sound: Option<(&[f32], &[f32])>,
+    online: &Tensor<4>,
+    target: &Tensor<4>,
+    anchor: &[f32],
+    t: usize,
     c: usize,
     horizon: usize,
     s: usize,
     device: &burn::tensor::Device,
 ) -> Result<(Vec<f32>, Vec<f32>, f32)> {
-    let frames = Tensor::<5>::from_data(TensorData::new(context.to_vec(), [1, c, 3, s, s]), device);
-    let anchor = frames.clone().narrow(1, c - 1, 1).reshape([1, 3, s, s]);
-    let mel = |v: &[f32], n: usize| Tensor::<3>::from_data(TensorData::new(v.to_vec(), [1, n, v.len() / n]), device);
-    let latents = model.online.forward(frames, sound.map(|(ctx, _)| mel(ctx, c)));
-    let [_, _, m, d] = latents.dims();
-    let last = latents.clone().narrow(1, c - 1, 1);
-    let future = model.rollout(latents, None, horizon);
-    let truth =
-        model.target.forward(Tensor::from_data(TensorData::new(actual.to_vec(), [1, 1, 3, s, s]), device), None);
+    let anchor = Tensor::<4>::from_data(TensorData::new(anchor.to_vec(), [1, 3, s, s]), device);
+    let window = online.clone().narrow(1, t - c, c);
+    let [_, _, m, d] = window.dims();
+    let last = window.clone().narrow(1, c - 1, 1);
+    let future = model.rollout(window, None, horizon);
+    let truth = target.clone().narrow(1, t, 1);
     let surprise = read(WorldModel::surprise(future.clone().narrow(1, 0, 1), truth))?;
     let pixels = read(model.decode(future, anchor))?;
     let latent = read(last.reshape([m * d]))?;
