@@ -180,4 +180,16 @@ fn a_missing_or_broken_model_is_refused_cleanly() {
     let out = augur(&["predict", "--model", "x", "--source", "scene:nope", "--out", "y", "--device", "cpu"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(!text(&out).1.contains("panicked"));
+
+    // The bundled model loads; out-of-range settings and the wrong kind of source are refused.
+    let bundled = concat!(env!("CARGO_MANIFEST_DIR"), "/../models/bounce-64");
+    let out = augur(&["eval", "--model", bundled, "--horizon", "99", "--device", "cpu"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).1.contains("--horizon must be 1 to 32"), "{}", text(&out).1);
+    let out_dir = dir.path().join("p").display().to_string();
+    let args =
+        ["predict", "--model", bundled, "--source", "scene:bounce", "--audio", "scene:bounce", "--out", &out_dir];
+    let out = augur(&[&args[..], &["--device", "cpu"]].concat());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).1.contains("a sound source (mic:…, audiofile:…) is needed"), "{}", text(&out).1);
 }
