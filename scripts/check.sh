@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 # One target dir outside the clone, reused between runs, so a second run is warm.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/augur/target}"
 export CARGO_TERM_COLOR=never
+. scripts/python-env.sh
 
 step() { echo; echo "== $* ($(date +%T))"; }
 step "cargo fmt --check"

@@ -14,6 +14,7 @@ packages=(
   mesa-vulkan-drivers libvulkan1
   libasound2-dev libasound2-plugins pulseaudio pulseaudio-utils
   xvfb xauth imagemagick
+  python3 python3-venv
 )
 
 sudo=""

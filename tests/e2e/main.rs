@@ -4,4 +4,5 @@
 
 mod app;
 mod cli;
+mod dataset;
 mod model;

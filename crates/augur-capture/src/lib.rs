@@ -20,7 +20,10 @@ pub mod scene;
 mod spec;
 mod thread;
 
-pub use av::{AudioFileSource, AvVideoSource, CameraInfo, VideoWriter, list_cameras};
+pub use av::{
+    AudioFileSource, AvVideoSource, CameraInfo, MediaCount, RecordAudio, RecordingWriter, VideoWriter, count_media,
+    list_cameras, remux_prefix,
+};
 pub use clock::SessionClock;
 pub use error::CaptureError;
 pub use fallback::{Chosen, FALLBACK_SCENE, open_audio_or_none, open_video_or_scene};

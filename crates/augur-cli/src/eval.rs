@@ -74,13 +74,19 @@ pub fn run(args: &Args) -> Result<()> {
     let scenes = horizon_table(&model, "held-out scenes (seeds >= 2^40)", &clips, c, horizon, s, &device.device)?;
     let mut real = Vec::new();
     for given in &args.data {
-        let frames = match data::ClipSource::open(given, s)? {
-            data::ClipSource::Video { frames, .. } => frames,
-            data::ClipSource::Scene(_) => bail!("--data takes real clips (file:…); scenes are always evaluated"),
+        let episodes = match data::ClipSource::open(given, s)? {
+            data::ClipSource::Video { frames, .. } => vec![frames],
+            data::ClipSource::Episodes { episodes, .. } => episodes,
+            data::ClipSource::Scene(_) => {
+                bail!("--data takes real clips (file:…, dataset:…); scenes are always evaluated")
+            }
         };
-        let windows = file_windows(&frames, c + horizon, args.windows);
+        let per = args.windows.div_ceil(episodes.len().max(1));
+        let windows: Vec<_> =
+            episodes.iter().flat_map(|f| file_windows(f, c + horizon, per)).take(args.windows).collect();
         if windows.is_empty() {
-            bail!("{given} has {} frames, fewer than the {} one window needs", frames.len(), c + horizon);
+            let longest = episodes.iter().map(Vec::len).max().unwrap_or(0);
+            bail!("{given} has at most {longest} frames in a row, fewer than the {} one window needs", c + horizon);
         }
         real.push(horizon_table(&model, given, &windows, c, horizon, s, &device.device)?);
     }

@@ -1,13 +1,16 @@
 //! `augur`: Augur's command line. Everything the app does can be driven from here, headless.
 
 mod bench;
+mod dataset;
 mod devices;
 mod eval;
 mod gpu_info;
 mod heat;
+mod keys;
 mod measure;
 mod predict;
 mod probe;
+mod record;
 mod run;
 mod train;
 
@@ -53,6 +56,14 @@ enum Command {
     /// Run a model over a source; write per-step inputs, predicted frames, error heatmaps,
     /// latents and a side-by-side MP4 (truth | prediction | error).
     Predict(predict::Args),
+    /// Record episodes (camera, microphone, keys) into a LeRobot v3 dataset, crash-safely.
+    ///
+    /// Example: augur record --source camera:0 --mic default --out my-dataset --task "pour water"
+    ///          --episodes 3 --episode-seconds 20 --action-keys space,left,right --keys-from stdin
+    #[command(verbatim_doc_comment)]
+    Record(record::Args),
+    /// Look after datasets: info, validate, repair (after a crash), stats.
+    Dataset(dataset::Args),
     /// Benchmarks that print figures and write bench/results/*.md and *.json.
     Bench(bench::Args),
 }
@@ -67,6 +78,8 @@ fn main() -> ExitCode {
         Command::Train(a) => train::run(&a),
         Command::Eval(a) => eval::run(&a),
         Command::Predict(a) => predict::run(&a),
+        Command::Record(a) => record::run(&a),
+        Command::Dataset(a) => dataset::run(&a),
         Command::Bench(a) => bench::run(&a),
     };
     match result {

@@ -56,12 +56,23 @@ pub enum ClipSource {
         /// Frames at model size.
         frames: Vec<Vec<f32>>,
     },
+    /// Episodes of a recorded dataset (`dataset:dir`, `dataset:dir?episode=3`), each kept in
+    /// memory at model size; a clip never spans two episodes.
+    Episodes {
+        /// The name it was given.
+        name: String,
+        /// Each episode's frames at model size.
+        episodes: Vec<Vec<Vec<f32>>>,
+    },
 }
 
 impl ClipSource {
     /// Opens `given` (`scene:…` or `file:…`) for clips of `size × size` pixels.
     pub fn open(given: &str, size: usize) -> Result<Self, ModelError> {
         let bad = |why: String| ModelError::BadData { given: given.to_string(), why };
+        if let Some(rest) = given.strip_prefix("dataset:") {
+            return Ok(Self::Episodes { name: given.to_string(), episodes: decode_dataset(given, rest, size)? });
+        }
         match SourceSpec::video(given).map_err(|e| bad(e.to_string()))? {
             VideoSpec::Scene(cfg) => {
                 Ok(Self::Scene(SceneConfig { width: size as u32, height: size as u32, realtime: false, ..cfg }))
@@ -78,6 +89,9 @@ impl ClipSource {
         match self {
             Self::Scene(cfg) => format!("random {} scenes, {}x{}", cfg.kind.name(), cfg.width, cfg.height),
             Self::Video { name, frames } => format!("{name} ({} frames)", frames.len()),
+            Self::Episodes { name, episodes } => {
+                format!("{name} ({} episodes, {} frames)", episodes.len(), episodes.iter().map(Vec::len).sum::<usize>())
+            }
         }
     }
 
@@ -106,6 +120,26 @@ impl ClipSource {
                 let start = rng.below((frames.len() - len + 1) as u64) as usize;
                 Ok(Clip { pixels: frames[start..start + len].concat(), len })
             }
+            Self::Episodes { name, episodes } => {
+                // Start positions over every episode long enough, so long episodes weigh more.
+                let starts: u64 = episodes.iter().map(|e| (e.len() + 1).saturating_sub(len) as u64).sum();
+                if starts == 0 {
+                    return Err(ModelError::BadData {
+                        given: name.clone(),
+                        why: format!("no episode has the {len} frames a clip needs"),
+                    });
+                }
+                let mut pick = rng.below(starts);
+                for e in episodes {
+                    let n = (e.len() + 1).saturating_sub(len) as u64;
+                    if pick < n {
+                        let start = pick as usize;
+                        return Ok(Clip { pixels: e[start..start + len].concat(), len });
+                    }
+                    pick -= n;
+                }
+                Err(ModelError::BadData { given: name.clone(), why: "no clip could be drawn".into() })
+            }
         }
     }
 }
@@ -126,6 +160,37 @@ pub fn scene_clip(cfg: &SceneConfig, skip: usize, len: usize) -> Result<Clip, Mo
         scene.step();
     }
     Ok(Clip { pixels, len })
+}
+
+/// Every episode of a dataset (or the one `?episode=N` names), decoded at model size.
+fn decode_dataset(given: &str, rest: &str, size: usize) -> Result<Vec<Vec<Vec<f32>>>, ModelError> {
+    let bad = |why: String| ModelError::BadData { given: given.to_string(), why };
+    let (dir, query) = rest.split_once('?').map_or((rest, None), |(d, q)| (d, Some(q)));
+    let only = match query {
+        None => None,
+        Some(q) => Some(
+            q.strip_prefix("episode=")
+                .and_then(|n| n.parse::<u64>().ok())
+                .ok_or_else(|| bad(format!("the only option is ?episode=N, got ?{q}")))?,
+        ),
+    };
+    let ds = augur_dataset::Dataset::open(std::path::Path::new(dir)).map_err(|e| bad(e.to_string()))?;
+    let episodes = ds.episodes().map_err(|e| bad(e.to_string()))?;
+    if let Some(n) = only
+        && !episodes.iter().any(|e| e.episode_index == n)
+    {
+        return Err(bad(format!("it has no episode {n} (it has {})", episodes.len())));
+    }
+    let mut out = Vec::new();
+    for e in episodes.iter().filter(|e| only.is_none_or(|n| n == e.episode_index)) {
+        let path = ds.layout.video(e.episode_index).display().to_string();
+        let file = FileSpec { path: path.clone(), looping: false, pacing: Pacing::Fast };
+        out.push(decode_file(&format!("file:{path}"), &file, size)?);
+    }
+    if out.is_empty() {
+        return Err(bad("it has no finished episodes; record some or run `augur dataset repair`".into()));
+    }
+    Ok(out)
 }
 
 /// Every frame of a video file at model size (up to [`MAX_FILE_FRAMES`]).

@@ -5,6 +5,7 @@
 mod audio;
 mod camera;
 mod encode;
+mod record;
 mod scaler;
 mod video;
 
@@ -16,6 +17,7 @@ use ffmpeg_next as ff;
 pub use audio::AudioFileSource;
 pub use camera::{CameraInfo, list_cameras};
 pub use encode::VideoWriter;
+pub use record::{MediaCount, RecordAudio, RecordingWriter, count_media, remux_prefix};
 pub use video::AvVideoSource;
 
 use crate::CaptureError;

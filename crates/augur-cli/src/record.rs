@@ -1,0 +1,415 @@
+//! `augur record`: record episodes (camera, microphone, keys) into a LeRobot v3 dataset.
+//!
+//! Frames go from the source thread to the recorder through a bounded queue. The recorder never
+//! skips a frame: if it falls so far behind that the queue is full (a slow disk or encoder), it
+//! stops the recording with a message, and everything written up to then stays valid.
+
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use augur_capture::{
+    AudioHandle, Frame, SessionClock, SourceSpec, open_audio, open_video, open_video_or_scene, spawn_audio,
+};
+use augur_dataset::{Dataset, DatasetError, EpisodeRecorder, Recording, Repaired, repair};
+use crossbeam_channel::{Receiver, TrySendError, bounded};
+
+use crate::keys::{KeyScript, KeyState};
+
+/// Options for `augur record`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The video source (default: the first camera, or the built-in scene when there is none).
+    #[arg(long)]
+    source: Option<String>,
+    /// The microphone (`mic:default`, `default`, `mic:1`, `audiofile:…`); none when absent.
+    #[arg(long)]
+    mic: Option<String>,
+    /// The dataset folder (created when new; episodes are appended when it exists).
+    #[arg(long)]
+    out: PathBuf,
+    /// What happens in the episodes (LeRobot's task text).
+    #[arg(long)]
+    task: String,
+    /// How many episodes to record.
+    #[arg(long, default_value_t = 1)]
+    episodes: u32,
+    /// Length of each episode in seconds.
+    #[arg(long, default_value_t = 10.0)]
+    episode_seconds: f64,
+    /// Keys recorded as the `action` feature, comma separated (e.g. `space,left,right`). With
+    /// `--keys-from stdin`, type `+space` / `-space` lines while recording.
+    #[arg(long, value_delimiter = ',')]
+    action_keys: Vec<String>,
+    /// Where key presses come from: `stdin`, or a script like `space@0.5-1.5,left@2-3`
+    /// (seconds from each episode's start), for demos and tests.
+    #[arg(long)]
+    keys_from: Option<String>,
+    /// Print one JSON line per episode instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: &Args) -> Result<()> {
+    if !(args.episode_seconds > 0.0 && args.episode_seconds <= 86_400.0) {
+        bail!("--episode-seconds must be between 0 and 86400, got {}", args.episode_seconds);
+    }
+    if args.episodes == 0 {
+        bail!("--episodes must be at least 1");
+    }
+    // Names and scripts are checked before any device opens, so mistakes fail at once.
+    let video_spec = args.source.as_deref().map(SourceSpec::video).transpose()?;
+    let script = match args.keys_from.as_deref() {
+        None | Some("stdin") => None,
+        Some(s) => Some(KeyScript::parse(s, &args.action_keys)?),
+    };
+    let clock = SessionClock::start();
+    let audio = match args.mic.as_deref() {
+        None | Some("none") => None,
+        Some(m) => {
+            let name = if m.contains(':') { m.to_string() } else { format!("mic:{m}") };
+            Some(spawn_audio(open_audio(&SourceSpec::audio(&name)?, clock).with_context(|| format!("opening {name}"))?))
+        }
+    };
+    let mut sound = SoundAligner::default();
+    if let Some(a) = &audio {
+        // A microphone takes a moment to start; the camera opens once it delivers, or the first
+        // episode would open with silence where the microphone had not started yet.
+        let waited = Instant::now();
+        while sound.start.is_none() && waited.elapsed() < Duration::from_secs(3) {
+            sound.pull(a);
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        if sound.start.is_none() {
+            eprintln!("augur: {} has delivered no sound after 3 s; recording anyway", a.info().description);
+        }
+    }
+    let video = match (&video_spec, &args.source) {
+        (Some(spec), Some(s)) => open_video(spec, clock).with_context(|| format!("opening {s}"))?,
+        _ => {
+            let chosen = open_video_or_scene(None, clock)?;
+            if let Some(n) = &chosen.notice {
+                eprintln!("augur: {n}");
+            }
+            chosen.source
+        }
+    };
+    let info = video.info().clone();
+    let fps = info.fps.round() as u32;
+    if fps == 0 {
+        bail!("{} reports no frame rate; give it one (e.g. ?fps=30)", info.description);
+    }
+    let rec = Recording {
+        fps,
+        width: info.width & !1,
+        height: info.height & !1,
+        audio_rate: audio.as_ref().map(|a| a.info().sample_rate),
+        action_names: args.action_keys.iter().map(|k| format!("key.{k}")).collect(),
+    };
+    let keys = Arc::new(Mutex::new(KeyState::new(&args.action_keys)));
+    if args.keys_from.as_deref() == Some("stdin") {
+        spawn_stdin_keys(keys.clone());
+    }
+    let mut ds = Dataset::open_or_create(&args.out, &rec)?;
+    for r in repair(&mut ds)? {
+        match r {
+            Repaired::Recovered(m) => eprintln!(
+                "augur: finished episode {} left by a stopped recorder ({} frames kept)",
+                m.episode_index, m.length
+            ),
+            Repaired::Empty(n) => {
+                eprintln!("augur: episode {n} left by a stopped recorder had no complete second; removed")
+            }
+        }
+    }
+    eprintln!(
+        "augur: recording {} ({}x{} at {fps} fps{}) into {}",
+        info.description,
+        rec.width,
+        rec.height,
+        audio.as_ref().map_or(String::new(), |a| format!(", sound from {}", a.info().description)),
+        args.out.display()
+    );
+
+    let (frames_tx, frames) = bounded::<Frame>(fps as usize * 2);
+    let overflow = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let over = overflow.clone();
+    let mut source = video;
+    std::thread::Builder::new().name("record-source".into()).spawn(move || {
+        while let Ok(Some(f)) = source.next_frame() {
+            match frames_tx.try_send(f) {
+                Ok(()) => {}
+                Err(TrySendError::Full(_)) => {
+                    over.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+                Err(TrySendError::Disconnected(_)) => break,
+            }
+        }
+    })?;
+
+    for e in 0..args.episodes {
+        let mut episode = EpisodeRecorder::start(&ds, &args.task)?;
+        let target = (args.episode_seconds * f64::from(fps)).round().max(1.0) as u64;
+        let mut padded = 0u64;
+        let outcome = record_episode(
+            &mut episode,
+            &frames,
+            audio.as_ref(),
+            &mut sound,
+            &keys,
+            script.as_ref(),
+            target,
+            &overflow,
+            &rec,
+            &mut padded,
+        );
+        let (frames_written, audio_s) = (episode.frames(), episode.audio_seconds());
+        let rate = f64::from(rec.audio_rate.unwrap_or(1));
+        // Drift is what the microphone delivered against the video, before any padding.
+        let audio_s = audio_s - padded as f64 / rate;
+        let index = episode.episode();
+        let bytes_before = dir_bytes(&args.out);
+        match outcome {
+            Ok(Stop::Done) | Ok(Stop::SourceEnded) => {
+                let meta = episode.finish(&mut ds)?;
+                let frames_kept = meta.as_ref().map_or(0, |m| m.length);
+                report(args.json, index, e + 1, args.episodes, frames_kept, fps, audio_s, frames_written, bytes_before);
+                if matches!(outcome, Ok(Stop::SourceEnded)) {
+                    eprintln!("augur: the source ended; stopping after episode {index}");
+                    break;
+                }
+            }
+            Ok(Stop::Overflow(n)) => {
+                let meta = episode.abandon(&mut ds)?;
+                bail!(
+                    "the recorder fell behind the source and {n} frames could not be queued, so recording stopped \
+                     rather than skip frames. Episode {index} keeps {} frames. Use a faster disk, a smaller size \
+                     (?size=) or a lower rate (?fps=)",
+                    meta.map_or(0, |m| m.length)
+                );
+            }
+            Err(err) => {
+                let disk_full = err.is_disk_full();
+                let kept = episode.abandon(&mut ds).ok().flatten().map_or(0, |m| m.length);
+                if disk_full {
+                    bail!(
+                        "the disk is full, recording stopped. Episode {index} keeps {kept} complete frames; earlier episodes are intact. Free space and record again ({err})"
+                    );
+                }
+                return Err(err).with_context(|| format!("recording episode {index} (kept {kept} frames)"));
+            }
+        }
+    }
+    Ok(())
+}
+
+enum Stop {
+    Done,
+    SourceEnded,
+    Overflow(u64),
+}
+
+#[allow(clippy::too_many_arguments)]
+fn record_episode(
+    ep: &mut EpisodeRecorder,
+    frames: &Receiver<Frame>,
+    audio: Option<&AudioHandle>,
+    sound: &mut SoundAligner,
+    keys: &Mutex<KeyState>,
+    script: Option<&KeyScript>,
+    target: u64,
+    overflow: &std::sync::atomic::AtomicU64,
+    rec: &Recording,
+    padded: &mut u64,
+) -> Result<Stop, DatasetError> {
+    let started = Instant::now();
+    let mut last_print = Instant::now();
+    let mut last_pts = Duration::ZERO;
+    while ep.frames() < target {
+        let over = overflow.load(std::sync::atomic::Ordering::Relaxed);
+        if over > 0 {
+            return Ok(Stop::Overflow(over));
+        }
+        let frame = match frames.recv_timeout(Duration::from_secs(10)) {
+            Ok(f) => f,
+            Err(crossbeam_channel::RecvTimeoutError::Disconnected) => return Ok(Stop::SourceEnded),
+            Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
+                return Err(DatasetError::Usage("the source delivered no frame for 10 s; recording stopped".into()));
+            }
+        };
+        let t = ep.frames() as f64 / f64::from(rec.fps);
+        let action = match script {
+            Some(s) => s.at(t),
+            None => keys.lock().map(|k| k.values()).unwrap_or_default(),
+        };
+        last_pts = frame.pts;
+        if let Some(a) = audio {
+            if ep.frames() == 0 {
+                sound.begin(frame.pts);
+            }
+            let samples = sound.take(a, ep.frames() + 1, rec.fps);
+            ep.push_audio(&samples)?;
+        }
+        ep.push_frame(&frame.rgb, frame.width, frame.height, &action)?;
+        if last_print.elapsed() >= Duration::from_secs(1) {
+            last_print = Instant::now();
+            eprint!(
+                "\r  episode {}: {:5.1} s  {} frames  sound {:.2} s   ",
+                ep.episode(),
+                started.elapsed().as_secs_f64(),
+                ep.frames(),
+                ep.audio_seconds()
+            );
+        }
+    }
+    // Sound up to the end of the last frame: the microphone delivers with some latency, so
+    // wait (up to 3 s) for it to cover the episode, then pad what never came with silence.
+    if let Some(a) = audio {
+        let end = last_pts + Duration::from_secs_f64(1.0 / f64::from(rec.fps));
+        let waited = Instant::now();
+        while !sound.covers(a, end) && waited.elapsed() < Duration::from_secs(3) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let mut samples = sound.take(a, ep.frames(), rec.fps);
+        samples.extend(sound.pad_to(ep.frames(), rec.fps, a.info().sample_rate));
+        *padded = sound.padded;
+        ep.push_audio(&samples)?;
+    }
+    eprintln!();
+    Ok(Stop::Done)
+}
+
+/// Lines the microphone up with the video. Each episode's sound starts at its first frame's
+/// timestamp; after frame k, (k+1)/fps seconds are handed over as far as the microphone has
+/// delivered them. Sound from before that point is dropped; a stretch the microphone never
+/// covered (it started after the first frame) becomes silence, counted as padding.
+#[derive(Default)]
+struct SoundAligner {
+    buffer: std::collections::VecDeque<f32>,
+    /// Session time of the buffer's first sample.
+    start: Option<Duration>,
+    /// First frame of the current episode.
+    origin: Duration,
+    /// Samples handed to the current episode.
+    given: u64,
+    /// Silence inserted in the current episode.
+    padded: u64,
+}
+
+impl SoundAligner {
+    /// Takes what the microphone delivered. Time follows the sample count from the first
+    /// chunk on (chunk timestamps jitter with callback timing); a chunk more than 50 ms later
+    /// than the count says means sound was lost, and the hole becomes silence.
+    fn pull(&mut self, audio: &AudioHandle) {
+        let rate = f64::from(audio.info().sample_rate.max(1));
+        for chunk in audio.drain() {
+            match self.start {
+                None => self.start = Some(chunk.pts),
+                Some(start) => {
+                    let expected = start.as_secs_f64() + self.buffer.len() as f64 / rate;
+                    let hole = chunk.pts.as_secs_f64() - expected;
+                    if hole > 0.05 {
+                        let n = (hole * rate) as usize;
+                        self.buffer.extend(std::iter::repeat_n(0.0, n));
+                        self.padded += n as u64;
+                    }
+                }
+            }
+            self.buffer.extend(chunk.samples);
+        }
+    }
+
+    /// Whether the sound received so far reaches `end` on the session clock.
+    fn covers(&mut self, audio: &AudioHandle, end: Duration) -> bool {
+        self.pull(audio);
+        let rate = f64::from(audio.info().sample_rate.max(1));
+        self.start.is_some_and(|s| s + Duration::from_secs_f64(self.buffer.len() as f64 / rate) >= end)
+    }
+
+    /// Starts a new episode at `first_frame`.
+    fn begin(&mut self, first_frame: Duration) {
+        self.origin = first_frame;
+        self.given = 0;
+        self.padded = 0;
+    }
+
+    /// The sound for the episode up to the end of `frames` frames (as much as has arrived).
+    fn take(&mut self, audio: &AudioHandle, frames: u64, fps: u32) -> Vec<f32> {
+        self.pull(audio);
+        let rate = f64::from(audio.info().sample_rate.max(1));
+        let want = (frames as f64 / f64::from(fps) * rate).round() as u64;
+        let mut out = Vec::new();
+        let Some(start) = self.start else { return out };
+        let next = self.origin.as_secs_f64() + self.given as f64 / rate;
+        let lead = start.as_secs_f64() - next;
+        if lead < 0.0 {
+            let skip = ((-lead * rate) as usize).min(self.buffer.len());
+            self.buffer.drain(..skip);
+            self.start = Some(start + Duration::from_secs_f64(skip as f64 / rate));
+        } else if lead * rate >= 1.0 {
+            let gap = ((lead * rate) as u64).min(want.saturating_sub(self.given));
+            out.resize(gap as usize, 0.0);
+            self.given += gap;
+            self.padded += gap;
+        }
+        let n = want.saturating_sub(self.given).min(self.buffer.len() as u64) as usize;
+        out.extend(self.buffer.drain(..n));
+        self.given += n as u64;
+        if let Some(s) = self.start.as_mut() {
+            *s += Duration::from_secs_f64(n as f64 / rate);
+        }
+        out
+    }
+
+    /// Silence to make the episode's sound exactly `frames` frames long (what never arrived).
+    fn pad_to(&mut self, frames: u64, fps: u32, rate: u32) -> Vec<f32> {
+        let want = (frames as f64 / f64::from(fps) * f64::from(rate)).round() as u64;
+        let missing = want.saturating_sub(self.given);
+        self.given += missing;
+        self.padded += missing;
+        vec![0.0; missing as usize]
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn report(json: bool, index: u64, n: u32, of: u32, frames: u64, fps: u32, audio_s: f64, written: u64, bytes: u64) {
+    let seconds = frames as f64 / f64::from(fps);
+    let drift = (audio_s - written as f64 / f64::from(fps)) * f64::from(fps);
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({"episode": index, "frames": frames, "seconds": seconds, "audio_seconds": audio_s,
+                "av_drift_frames": drift, "dataset_bytes": bytes})
+        );
+    } else {
+        println!(
+            "episode {index} ({n}/{of}): {frames} frames, {seconds:.1} s, sound {audio_s:.2} s (A/V {drift:+.2} frames), dataset {:.2} MB",
+            bytes as f64 / 1e6
+        );
+    }
+}
+
+fn dir_bytes(p: &std::path::Path) -> u64 {
+    let Ok(rd) = std::fs::read_dir(p) else { return 0 };
+    rd.flatten()
+        .map(|e| match e.metadata() {
+            Ok(m) if m.is_dir() => dir_bytes(&e.path()),
+            Ok(m) => m.len(),
+            Err(_) => 0,
+        })
+        .sum()
+}
+
+fn spawn_stdin_keys(keys: Arc<Mutex<KeyState>>) {
+    let _ = std::thread::Builder::new().name("record-keys".into()).spawn(move || {
+        for line in std::io::stdin().lock().lines().map_while(Result::ok) {
+            if let Ok(mut k) = keys.lock()
+                && let Err(e) = k.apply(line.trim())
+            {
+                eprintln!("augur: {e}");
+            }
+        }
+    });
+}

@@ -1,0 +1,234 @@
+//! A dataset folder: opening or creating it, and finishing an episode into the LeRobot layout
+//! (the one step shared by a normal stop and by `augur dataset repair`).
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::info::{CODEBASE_VERSION, Info, Recording};
+use crate::layout::{Layout, read_json, write_atomic};
+use crate::meta::{EpisodeMeta, read_episodes, read_tasks, write_episodes, write_tasks};
+use crate::rows::{self, Row};
+use crate::stats::{self, Moments};
+use crate::{DatasetError, Journal};
+
+/// What Augur keeps beside LeRobot's metadata to append episodes later (`meta/augur.json`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Extra {
+    /// Pixel moments of the camera over every finished episode.
+    pub camera: Moments,
+}
+
+/// An open dataset.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    /// Its paths.
+    pub layout: Layout,
+    /// `meta/info.json` as last written.
+    pub info: Info,
+}
+
+impl Dataset {
+    /// Opens an existing dataset.
+    pub fn open(root: &Path) -> Result<Self, DatasetError> {
+        let layout = Layout::new(root);
+        if !layout.info().exists() {
+            return Err(DatasetError::invalid(
+                root,
+                "it has no meta/info.json",
+                "give the folder `augur record --out` created, or record into a new folder",
+            ));
+        }
+        let info: Info = read_json(&layout.info())?;
+        if info.codebase_version != CODEBASE_VERSION {
+            return Err(DatasetError::invalid(
+                &layout.info(),
+                format!("it is LeRobot format {}, Augur reads {CODEBASE_VERSION}", info.codebase_version),
+                "convert it with LeRobot's v3 converter",
+            ));
+        }
+        Ok(Self { layout, info })
+    }
+
+    /// Opens `root` to append episodes of `rec`, creating it when it does not exist yet.
+    pub fn open_or_create(root: &Path, rec: &Recording) -> Result<Self, DatasetError> {
+        let layout = Layout::new(root);
+        if layout.info().exists() {
+            let ds = Self::open(root)?;
+            if ds.info.recording().as_ref() != Some(rec) {
+                return Err(DatasetError::Usage(format!(
+                    "{} holds recordings of another kind ({:?}); this one is {:?}. Record into a new folder",
+                    root.display(),
+                    ds.info.recording(),
+                    rec
+                )));
+            }
+            return Ok(ds);
+        }
+        if root.exists() && std::fs::read_dir(root).map(|mut d| d.next().is_some()).unwrap_or(false) {
+            return Err(DatasetError::Usage(format!(
+                "{} exists and is not a dataset; record into a new or empty folder",
+                root.display()
+            )));
+        }
+        let mut ds = Self { layout, info: Info::new(rec) };
+        ds.write_meta(&[], &[], &Extra::default(), &Default::default())?;
+        Ok(ds)
+    }
+
+    /// The finished episodes.
+    pub fn episodes(&self) -> Result<Vec<EpisodeMeta>, DatasetError> {
+        if !self.layout.episodes().exists() {
+            return Ok(Vec::new());
+        }
+        read_episodes(&self.layout.episodes())
+    }
+
+    /// The task texts, in task-index order.
+    pub fn tasks(&self) -> Result<Vec<String>, DatasetError> {
+        if !self.layout.tasks().exists() {
+            return Ok(Vec::new());
+        }
+        read_tasks(&self.layout.tasks())
+    }
+
+    /// The index the next episode gets (after every finished and every staged one).
+    pub fn next_episode(&self) -> u64 {
+        let staged = self.layout.staged().last().map_or(0, |(n, _)| n + 1);
+        self.info.total_episodes.max(staged)
+    }
+
+    /// Turns a staged episode into LeRobot files: its rows become `data/…parquet`, its video is
+    /// cut to the frames that have rows (when `recovered`), and the metadata gains its row.
+    /// Returns `None` when not one whole frame survived (the staging is then removed).
+    pub fn finish_episode(&mut self, journal: &Journal, recovered: bool) -> Result<Option<EpisodeMeta>, DatasetError> {
+        let staging = self.layout.staging(journal.episode_index);
+        let mut rows = read_segments(&staging)?;
+        let video = self.layout.video(journal.episode_index);
+        let frames =
+            if video.exists() { augur_capture::count_media(&video).map(|c| c.video_frames).unwrap_or(0) } else { 0 };
+        let n = frames.min(rows.len() as u64);
+        if n == 0 {
+            let _ = std::fs::remove_file(&video);
+            remove_staging(&staging)?;
+            return Ok(None);
+        }
+        if recovered || frames != n {
+            let tmp = video.with_extension("repair.mp4");
+            augur_capture::remux_prefix(&video, &tmp, n)?;
+            std::fs::rename(&tmp, &video).map_err(|e| DatasetError::io("replace", &video, e))?;
+        }
+        rows.truncate(n as usize);
+
+        let mut episodes = self.episodes()?;
+        // A kill during an earlier finish may have listed it already: list it once.
+        episodes.retain(|e| e.episode_index != journal.episode_index);
+        let mut tasks = self.tasks()?;
+        let task_index = match tasks.iter().position(|t| *t == journal.task) {
+            Some(i) => i,
+            None => {
+                tasks.push(journal.task.clone());
+                tasks.len() - 1
+            }
+        };
+        let from = episodes.last().map_or(0, |e| e.dataset_from_index + e.length);
+        let fps = f64::from(self.info.fps);
+        for (i, r) in rows.iter_mut().enumerate() {
+            r.frame_index = i as i64;
+            r.timestamp = (i as f64 / fps) as f32;
+            r.episode_index = journal.episode_index as i64;
+            r.index = (from + i as u64) as i64;
+            r.task_index = task_index as i64;
+        }
+        let actions = self.info.recording().map_or(0, |r| r.action_names.len());
+        rows::write(&self.layout.data(journal.episode_index), &rows, actions)?;
+        let meta = EpisodeMeta {
+            episode_index: journal.episode_index,
+            tasks: vec![journal.task.clone()],
+            length: n,
+            dataset_from_index: from,
+            from_timestamp: 0.0,
+            to_timestamp: n as f64 / fps,
+            recovered,
+        };
+        episodes.push(meta.clone());
+        let mut extra: Extra =
+            if self.extra_path().exists() { read_json(&self.extra_path())? } else { Extra::default() };
+        extra.camera.merge(&journal.camera);
+        let all_rows = self.all_rows(&episodes)?;
+        self.write_meta(&episodes, &tasks, &extra, &stats::row_moments(&all_rows))?;
+        remove_staging(&staging)?;
+        Ok(Some(meta))
+    }
+
+    /// Every row of the given episodes, in order.
+    pub fn all_rows(&self, episodes: &[EpisodeMeta]) -> Result<Vec<Row>, DatasetError> {
+        let mut all = Vec::new();
+        for e in episodes {
+            all.extend(rows::read(&self.layout.data(e.episode_index))?);
+        }
+        Ok(all)
+    }
+
+    fn extra_path(&self) -> PathBuf {
+        self.layout.root.join("meta/augur.json")
+    }
+
+    fn write_meta(
+        &mut self,
+        episodes: &[EpisodeMeta],
+        tasks: &[String],
+        extra: &Extra,
+        rows: &std::collections::BTreeMap<String, Moments>,
+    ) -> Result<(), DatasetError> {
+        let mut info = self.info.clone();
+        info.total_episodes = episodes.len() as u64;
+        info.total_frames = episodes.iter().map(|e| e.length).sum();
+        info.total_tasks = tasks.len() as u64;
+        info.splits.insert("train".into(), format!("0:{}", episodes.len()));
+        write_tasks(&self.layout.tasks(), tasks)?;
+        write_episodes(&self.layout.episodes(), episodes)?;
+        stats::write(&self.layout.stats(), rows, &extra.camera)?;
+        let extra_text = serde_json::to_string_pretty(extra).unwrap_or_default();
+        write_atomic(&self.extra_path(), extra_text.as_bytes())?;
+        // info.json last: a reader that sees the new totals finds every file they count.
+        let text = serde_json::to_string_pretty(&info).unwrap_or_default();
+        write_atomic(&self.layout.info(), text.as_bytes())?;
+        self.info = info;
+        Ok(())
+    }
+
+    /// Re-reads `meta/info.json` (after another process appended episodes).
+    pub fn reload(&mut self) -> Result<(), DatasetError> {
+        self.info = read_json(&self.layout.info())?;
+        Ok(())
+    }
+}
+
+/// The rows of every complete segment of a staged episode, in order. Half-written segments
+/// (a `.tmp` left by a kill) are ignored.
+pub fn read_segments(staging: &Path) -> Result<Vec<Row>, DatasetError> {
+    let mut names: Vec<PathBuf> = match std::fs::read_dir(staging) {
+        Ok(d) => d.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "parquet")).collect(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(DatasetError::io("read", staging, e)),
+    };
+    names.sort();
+    let mut rows = Vec::new();
+    for n in names {
+        rows.extend(rows::read(&n)?);
+    }
+    Ok(rows)
+}
+
+fn remove_staging(staging: &Path) -> Result<(), DatasetError> {
+    match std::fs::remove_dir_all(staging) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(DatasetError::io("remove", staging, e)),
+        _ => {
+            if let Some(parent) = staging.parent() {
+                let _ = std::fs::remove_dir(parent); // only succeeds when no other episode is staged
+            }
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,183 @@
+//! Recording one episode crash-safely. Video goes straight into the episode's final MP4
+//! (fragmented, one flushed fragment per second); rows go into one complete parquet file per
+//! second in the staging folder, next to a journal rewritten each second. `finish` turns the
+//! staging into LeRobot files; after a kill, `repair` does the same with what reached the disk.
+
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use augur_capture::{RecordAudio, RecordingWriter};
+use serde::{Deserialize, Serialize};
+
+use crate::dataset::Dataset;
+use crate::layout::{read_json, write_atomic};
+use crate::meta::EpisodeMeta;
+use crate::rows::{self, Row};
+use crate::stats::{self, Moments};
+use crate::{DatasetError, Recording};
+
+/// `journal.json` in an episode's staging folder.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Journal {
+    /// The episode.
+    pub episode_index: u64,
+    /// Its task text.
+    pub task: String,
+    /// When recording started (seconds since 1970).
+    pub started_unix: f64,
+    /// Rows in complete segments.
+    pub rows: u64,
+    /// Segments written.
+    pub segments: u64,
+    /// Camera pixel moments up to the last segment.
+    pub camera: Moments,
+}
+
+impl Journal {
+    /// Reads a staging folder's journal.
+    pub fn read(staging: &Path) -> Result<Self, DatasetError> {
+        read_json(&staging.join("journal.json"))
+    }
+}
+
+/// An episode being recorded.
+pub struct EpisodeRecorder {
+    staging: std::path::PathBuf,
+    rec: Recording,
+    journal: Journal,
+    writer: Option<RecordingWriter>,
+    pending: Vec<Row>,
+    camera: Moments,
+    frames: u64,
+}
+
+impl EpisodeRecorder {
+    /// Starts episode `ds.next_episode()` with `task`.
+    pub fn start(ds: &Dataset, task: &str) -> Result<Self, DatasetError> {
+        let rec = ds.info.recording().ok_or_else(|| DatasetError::Usage("the dataset declares no camera".into()))?;
+        if task.trim().is_empty() {
+            return Err(DatasetError::Usage("give the episode a task text (--task \"what happens\")".into()));
+        }
+        let episode = ds.next_episode();
+        let staging = ds.layout.staging(episode);
+        std::fs::create_dir_all(&staging).map_err(|e| DatasetError::io("create the folder", &staging, e))?;
+        let video = ds.layout.video(episode);
+        if let Some(dir) = video.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| DatasetError::io("create the folder", dir, e))?;
+        }
+        let audio = rec.audio_rate.map(|sample_rate| RecordAudio { sample_rate });
+        let started = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64());
+        let journal = Journal {
+            episode_index: episode,
+            task: task.trim().to_string(),
+            started_unix: started,
+            rows: 0,
+            segments: 0,
+            camera: Moments::default(),
+        };
+        write_atomic(&staging.join("journal.json"), &serde_json::to_vec_pretty(&journal).unwrap_or_default())?;
+        let writer = RecordingWriter::create(&video, rec.width, rec.height, rec.fps, audio)?;
+        Ok(Self {
+            staging,
+            rec,
+            journal,
+            writer: Some(writer),
+            pending: Vec::new(),
+            camera: Moments::default(),
+            frames: 0,
+        })
+    }
+
+    /// The episode index.
+    pub fn episode(&self) -> u64 {
+        self.journal.episode_index
+    }
+
+    /// Frames recorded so far.
+    pub fn frames(&self) -> u64 {
+        self.frames
+    }
+
+    /// Seconds of sound written so far.
+    pub fn audio_seconds(&self) -> f64 {
+        let rate = f64::from(self.rec.audio_rate.unwrap_or(1));
+        self.writer.as_ref().map_or(0.0, |w| w.audio_samples() as f64 / rate)
+    }
+
+    /// Records one frame with the actions held at it. Every `fps` frames the rows so far are
+    /// written as a complete parquet segment and the journal is updated.
+    pub fn push_frame(&mut self, rgb: &[u8], width: u32, height: u32, action: &[f32]) -> Result<(), DatasetError> {
+        if width != self.rec.width || height != self.rec.height {
+            return Err(DatasetError::Usage(format!(
+                "the source changed size to {width}x{height}; this dataset records {}x{}. Record into a new folder",
+                self.rec.width, self.rec.height
+            )));
+        }
+        let writer =
+            self.writer.as_mut().ok_or_else(|| DatasetError::Usage("the episode is already finished".into()))?;
+        writer.push_rgb(rgb, width)?;
+        stats::add_frame(&mut self.camera, rgb, width, height);
+        let n = self.rec.action_names.len();
+        let mut a = action.to_vec();
+        a.resize(n, 0.0);
+        self.pending.push(Row {
+            timestamp: (self.frames as f64 / f64::from(self.rec.fps)) as f32,
+            frame_index: self.frames as i64,
+            episode_index: self.journal.episode_index as i64,
+            index: 0,
+            task_index: 0,
+            action: a,
+        });
+        self.frames += 1;
+        if self.pending.len() >= self.rec.fps as usize {
+            self.flush_segment()?;
+        }
+        Ok(())
+    }
+
+    /// Records microphone samples (mono, at the dataset's rate).
+    pub fn push_audio(&mut self, samples: &[f32]) -> Result<(), DatasetError> {
+        match self.writer.as_mut() {
+            Some(w) => Ok(w.push_audio(samples)?),
+            None => Ok(()),
+        }
+    }
+
+    fn flush_segment(&mut self) -> Result<(), DatasetError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let path = self.staging.join(format!("rows-{:06}.parquet", self.journal.segments));
+        rows::write(&path, &self.pending, self.rec.action_names.len())?;
+        self.journal.rows += self.pending.len() as u64;
+        self.journal.segments += 1;
+        self.journal.camera = self.camera.clone();
+        self.pending.clear();
+        write_atomic(&self.staging.join("journal.json"), &serde_json::to_vec_pretty(&self.journal).unwrap_or_default())
+    }
+
+    /// Closes the video, writes the last segment and finishes the episode into the dataset.
+    /// On a write error the staging is kept, so `augur dataset repair` can finish it.
+    pub fn finish(mut self, ds: &mut Dataset) -> Result<Option<EpisodeMeta>, DatasetError> {
+        let video = self.writer.take().map(|w| w.finish());
+        let flushed = self.flush_segment();
+        video.transpose()?;
+        flushed?;
+        ds.finish_episode(&self.journal, false)
+    }
+
+    /// Stops after a failure (a full disk): keeps what is complete and finishes it as a repair
+    /// would, without writing more video.
+    pub fn abandon(mut self, ds: &mut Dataset) -> Result<Option<EpisodeMeta>, DatasetError> {
+        drop(self.writer.take()); // no trailer: the fragments already on disk are what counts
+        let _ = self.flush_segment();
+        ds.finish_episode(&self.journal, true)
+    }
+
+    /// Throws the episode away (the user pressed discard).
+    pub fn discard(mut self, ds: &Dataset) -> Result<(), DatasetError> {
+        drop(self.writer.take());
+        let _ = std::fs::remove_file(ds.layout.video(self.journal.episode_index));
+        std::fs::remove_dir_all(&self.staging).map_err(|e| DatasetError::io("remove", &self.staging, e))
+    }
+}

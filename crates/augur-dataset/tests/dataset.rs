@@ -1,0 +1,132 @@
+//! Recording, finishing, repairing and validating datasets with synthetic frames and sound.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use augur_dataset::{Dataset, EpisodeRecorder, Recording, Repaired, repair, validate};
+
+const FPS: u32 = 10;
+const RATE: u32 = 16_000;
+
+fn recording() -> Recording {
+    Recording {
+        fps: FPS,
+        width: 64,
+        height: 48,
+        audio_rate: Some(RATE),
+        action_names: vec!["key.space".into(), "key.a".into()],
+    }
+}
+
+/// A frame with a bright square that moves with `i`.
+fn frame(i: u64) -> Vec<u8> {
+    let mut rgb = vec![30u8; 64 * 48 * 3];
+    let x0 = (i as usize * 3) % 56;
+    for y in 10..18 {
+        for x in x0..x0 + 8 {
+            let p = (y * 64 + x) * 3;
+            rgb[p..p + 3].copy_from_slice(&[250, 200, 40]);
+        }
+    }
+    rgb
+}
+
+fn record(rec: &mut EpisodeRecorder, frames: u64) {
+    let per_frame = (RATE / FPS) as usize;
+    for i in 0..frames {
+        let held = if i % 4 < 2 { [1.0, 0.0] } else { [0.0, 1.0] };
+        rec.push_frame(&frame(i), 64, 48, &held).unwrap();
+        let t0 = i as usize * per_frame;
+        let tone: Vec<f32> = (t0..t0 + per_frame)
+            .map(|n| (n as f32 * 440.0 * std::f32::consts::TAU / RATE as f32).sin() * 0.3)
+            .collect();
+        rec.push_audio(&tone).unwrap();
+    }
+}
+
+#[test]
+fn episodes_are_recorded_finished_and_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("ds");
+    let mut ds = Dataset::open_or_create(&root, &recording()).unwrap();
+    for (task, n) in [("pour water", 23), ("wave", 15)] {
+        let mut rec = EpisodeRecorder::start(&ds, task).unwrap();
+        record(&mut rec, n);
+        let meta = rec.finish(&mut ds).unwrap().unwrap();
+        assert_eq!(meta.length, n);
+    }
+    let report = validate(&ds);
+    assert!(report.ok(), "{:?}", report.problems);
+    assert_eq!((report.episodes, report.frames), (2, 38));
+    let episodes = ds.episodes().unwrap();
+    assert_eq!(episodes[1].dataset_from_index, 23);
+    assert_eq!(ds.tasks().unwrap(), vec!["pour water".to_string(), "wave".to_string()]);
+    let rows = ds.all_rows(&episodes).unwrap();
+    assert_eq!(rows[24].index, 24);
+    assert_eq!(rows[24].frame_index, 1);
+    assert_eq!(rows[24].task_index, 1);
+    assert_eq!(rows[2].action, vec![0.0, 1.0]);
+    assert!((rows[5].timestamp - 0.5).abs() < 1e-6);
+    assert_eq!(ds.info.total_frames, 38);
+    let stats: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(ds.layout.stats()).unwrap()).unwrap();
+    assert_eq!(stats["frame_index"]["max"][0], 22.0);
+    assert!(stats[augur_dataset::VIDEO_KEY]["mean"][0][0][0].as_f64().unwrap() > 0.1);
+    assert!(!root.join(".recording").exists(), "staging is removed once episodes finish");
+}
+
+#[test]
+fn a_killed_recording_is_repaired_to_its_completed_seconds() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("ds");
+    let mut ds = Dataset::open_or_create(&root, &recording()).unwrap();
+    let mut rec = EpisodeRecorder::start(&ds, "first").unwrap();
+    record(&mut rec, 12);
+    rec.finish(&mut ds).unwrap();
+    // A recorder that dies: nothing is finished, nothing is flushed beyond what it already did.
+    let mut rec = EpisodeRecorder::start(&ds, "killed").unwrap();
+    record(&mut rec, 27);
+    std::mem::forget(rec);
+    let report = validate(&ds);
+    assert!(report.problems.iter().any(|p| p.contains("dataset repair")), "{:?}", report.problems);
+
+    let mut ds = Dataset::open(&root).unwrap();
+    let done = repair(&mut ds).unwrap();
+    let [Repaired::Recovered(meta)] = done.as_slice() else { panic!("expected one recovered episode, got {done:?}") };
+    assert_eq!(meta.episode_index, 1);
+    // Two whole seconds reached the disk (rows and video fragments); the third was in flight.
+    assert_eq!(meta.length, 20);
+    assert!(meta.recovered);
+    let report = validate(&ds);
+    assert!(report.ok(), "{:?}", report.problems);
+    assert_eq!(report.frames, 32);
+    let next = EpisodeRecorder::start(&ds, "after").unwrap();
+    assert_eq!(next.episode(), 2);
+}
+
+#[test]
+fn bad_datasets_get_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = Dataset::open(dir.path()).unwrap_err().to_string();
+    assert!(err.contains("no meta/info.json"), "{err}");
+
+    let root = dir.path().join("ds");
+    let mut ds = Dataset::open_or_create(&root, &recording()).unwrap();
+    let mut rec = EpisodeRecorder::start(&ds, "t").unwrap();
+    record(&mut rec, 10);
+    rec.finish(&mut ds).unwrap();
+    // Another kind of recording into the same folder is refused.
+    let other = Recording { width: 32, ..recording() };
+    assert!(Dataset::open_or_create(&root, &other).unwrap_err().to_string().contains("another kind"));
+    // An empty task is refused.
+    assert!(EpisodeRecorder::start(&ds, "  ").is_err());
+    // A truncated data file and a missing video are reported, not panicked on.
+    let data = ds.layout.data(0);
+    let bytes = std::fs::read(&data).unwrap();
+    std::fs::write(&data, &bytes[..bytes.len() / 2]).unwrap();
+    std::fs::remove_file(ds.layout.video(0)).unwrap();
+    let report = validate(&ds);
+    assert_eq!(report.problems.len(), 2, "{:?}", report.problems);
+    assert!(report.problems[0].contains("parquet"), "{:?}", report.problems);
+    // A broken info.json names the file.
+    std::fs::write(ds.layout.info(), "{").unwrap();
+    assert!(Dataset::open(&root).unwrap_err().to_string().contains("info.json"));
+}

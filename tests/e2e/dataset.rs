@@ -1,0 +1,168 @@
+//! `augur record` and `augur dataset` as processes: three episodes from the scene with a sine
+//! on the microphone and keys pressed, one killed with SIGKILL mid-way and repaired, then the
+//! dataset read back by pyarrow, pandas and ffprobe (tests/python/check_dataset.py).
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use augur_model::{ModelConfig, TrainConfig};
+use augur_tests::{augur, binary, text};
+use burn::config::Config as _;
+
+const SOURCE: &str = "scene:bounce?size=96x64&fps=15";
+
+/// The microphone: PulseAudio's default source (the sine scripts/services.sh plays) when the
+/// daemon runs, else a sine file paced like a microphone.
+fn microphone(dir: &Path) -> String {
+    let pulse = Command::new("pactl").arg("info").output().is_ok_and(|o| o.status.success());
+    if pulse {
+        return "mic:default".into();
+    }
+    eprintln!("no PulseAudio here: the microphone is a sine file paced in real time");
+    let wav = dir.join("sine.wav");
+    let ok = Command::new("ffmpeg")
+        .args([
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:sample_rate=48000:duration=60",
+        ])
+        .arg(&wav)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    format!("audiofile:{}", wav.display())
+}
+
+fn python() -> String {
+    std::env::var("AUGUR_PYTHON").unwrap_or_else(|_| "python3".into())
+}
+
+#[test]
+fn record_kill_repair_and_read_back_with_other_tools() {
+    let dir = tempfile::tempdir().unwrap();
+    let ds = dir.path().join("ds");
+    let ds_s = ds.display().to_string();
+    let mic = microphone(dir.path());
+    let common = ["--source", SOURCE, "--mic", &mic, "--out", &ds_s, "--action-keys", "space,left"];
+
+    let mut args = vec!["record"];
+    args.extend_from_slice(&common);
+    args.extend_from_slice(&["--task", "watch the ball", "--episodes", "2", "--episode-seconds", "2"]);
+    args.extend_from_slice(&["--keys-from", "space@0.2-0.8,left@1.0-1.6"]);
+    let out = augur(&args);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("episode 1 (2/2): 30 frames"), "{stdout}");
+
+    // The third episode is killed after at least two seconds reached the disk.
+    let mut child = Command::new(binary("augur"))
+        .arg("record")
+        .args(common)
+        .args(["--task", "killed mid-way", "--episode-seconds", "60"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let staging = ds.join(".recording/episode-000002");
+    let start = Instant::now();
+    let segments = || {
+        std::fs::read_dir(&staging)
+            .map_or(0, |d| d.flatten().filter(|e| e.path().extension().is_some_and(|x| x == "parquet")).count())
+    };
+    while segments() < 2 && start.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert!(segments() >= 2, "the killed recorder wrote no complete second");
+
+    let out = augur(&["dataset", "validate", &ds_s]);
+    assert!(!out.status.success());
+    assert!(text(&out).0.contains("augur dataset repair"), "{}", text(&out).0);
+
+    let out = augur(&["dataset", "repair", &ds_s]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("episode 2: recovered"), "{stdout}");
+
+    let out = augur(&["dataset", "validate", &ds_s]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("valid LeRobot v3.0 dataset, 3 episodes"), "{stdout}");
+    let out = augur(&["dataset", "info", &ds_s]);
+    assert!(text(&out).0.contains("recovered after a crash"), "{}", text(&out).0);
+
+    let check = Command::new(python())
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/python/check_dataset.py"))
+        .arg(&ds)
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&check);
+    assert!(check.status.success(), "pyarrow/ffprobe check failed: {stderr}");
+    let summary: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let episodes = summary["episodes"].as_array().unwrap();
+    assert_eq!(episodes.len(), 3, "{summary}");
+    assert_eq!(episodes[0]["rows"], 30);
+    assert_eq!(episodes[0]["audio"], "aac");
+    // space for 0.6 s and left for 0.6 s at 15 fps: 18 frames with a key held.
+    assert_eq!(episodes[1]["actions_pressed"], 18, "{summary}");
+    assert_eq!(episodes[2]["recovered"], true);
+    let recovered = episodes[2]["rows"].as_u64().unwrap();
+    assert!(recovered >= 30 && recovered.is_multiple_of(15), "whole seconds are recovered: {recovered}");
+    assert_eq!(summary["tasks"], serde_json::json!(["watch the ball", "killed mid-way"]));
+
+    // Fine-tune on the recording: clips come from inside episodes, never across two.
+    let config = dir.path().join("tiny.json");
+    TrainConfig::new(ModelConfig::tiny()).with_batch_size(2).with_warmup_steps(1).save(&config).unwrap();
+    let data = format!("dataset:{ds_s}");
+    let run = dir.path().join("run").display().to_string();
+    let args = ["train", "--config", config.to_str().unwrap(), "--data", &data, "--steps", "2", "--device", "cpu"];
+    let out = augur(&[&args[..], &["--out", &run]].concat());
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("trained 2 steps"), "{stdout}");
+    let card = std::fs::read_to_string(dir.path().join("run/model.json")).unwrap();
+    assert!(card.contains("dataset:"), "the card records the dataset it was trained on");
+    let out = augur(&[
+        "train",
+        "--config",
+        config.to_str().unwrap(),
+        "--data",
+        &format!("{data}?episode=9"),
+        "--steps",
+        "1",
+        "--out",
+        &run,
+    ]);
+    assert!(text(&out).1.contains("no episode 9"), "{}", text(&out).1);
+}
+
+#[test]
+fn recording_refuses_bad_arguments_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let ds = dir.path().join("ds").display().to_string();
+    let base = ["record", "--out", &ds, "--task", "t"];
+    let cases: [(&[&str], &str); 4] = [
+        (&["--source", SOURCE, "--episode-seconds", "0"], "--episode-seconds must be"),
+        (&["--source", SOURCE, "--action-keys", "a", "--keys-from", "b@0-1"], "not one of the --action-keys"),
+        (&["--source", "scene:nope"], "unknown scene"),
+        (&["--source", SOURCE, "--mic", "audiofile:/no/such.wav"], "does not exist"),
+    ];
+    for (extra, expect) in cases {
+        let mut args = base.to_vec();
+        args.extend_from_slice(extra);
+        let out = augur(&args);
+        let (_, stderr) = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(stderr.contains(expect) && !stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+    let out = augur(&["dataset", "validate", dir.path().to_str().unwrap()]);
+    assert!(text(&out).1.contains("no meta/info.json"), "{}", text(&out).1);
+}
