@@ -166,3 +166,49 @@ fn recording_refuses_bad_arguments_clearly() {
     let out = augur(&["dataset", "validate", dir.path().to_str().unwrap()]);
     assert!(text(&out).1.contains("no meta/info.json"), "{}", text(&out).1);
 }
+
+/// Unmounts the small disk when the test ends, however it ends.
+struct Mounted(std::path::PathBuf);
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_full_disk_stops_recording_cleanly_and_keeps_what_was_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let disk = dir.path().join("small-disk");
+    std::fs::create_dir(&disk).unwrap();
+    let mounted = Command::new("mount").args(["-t", "tmpfs", "-o", "size=12m", "tmpfs"]).arg(&disk).output();
+    if !mounted.is_ok_and(|o| o.status.success()) {
+        eprintln!("NOTICE: cannot mount a 12 MB tmpfs here (needs root, as in CI); the full-disk test did not run");
+        return;
+    }
+    let _guard = Mounted(disk.clone());
+    let ds = disk.join("ds").display().to_string();
+    // Noise defeats compression: about 2 MB/s, so the 12 MB disk fills within seconds.
+    let source = "lavfi:testsrc2=size=640x480:rate=30,noise=alls=60:allf=t";
+    let out = augur(&[
+        "record",
+        "--source",
+        source,
+        "--out",
+        &ds,
+        "--task",
+        "fill",
+        "--episodes",
+        "3",
+        "--episode-seconds",
+        "30",
+    ]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("nearly full") && stderr.contains("keeps"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let out = augur(&["dataset", "validate", &ds]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "what was written stays valid: {stdout}{stderr}");
+    assert!(stdout.contains("1 episodes"), "{stdout}");
+}

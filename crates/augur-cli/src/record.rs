@@ -165,6 +165,9 @@ pub fn run(args: &Args) -> Result<()> {
             &rec,
             &mut padded,
         );
+        if !matches!(outcome, Ok(Stop::Done)) {
+            eprintln!();
+        }
         let (frames_written, audio_s) = (episode.frames(), episode.audio_seconds());
         let rate = f64::from(rec.audio_rate.unwrap_or(1));
         // Drift is what the microphone delivered against the video, before any padding.
@@ -180,6 +183,16 @@ pub fn run(args: &Args) -> Result<()> {
                     eprintln!("augur: the source ended; stopping after episode {index}");
                     break;
                 }
+            }
+            Ok(Stop::DiskLow(free)) => {
+                let meta = episode.finish(&mut ds)?;
+                bail!(
+                    "the disk holding {} is nearly full ({:.1} MB free), so recording stopped. Episode {index} keeps {} \
+                     frames and every earlier episode is intact. Free space or record to another disk",
+                    args.out.display(),
+                    free as f64 / 1e6,
+                    meta.map_or(0, |m| m.length)
+                );
             }
             Ok(Stop::Overflow(n)) => {
                 let meta = episode.abandon(&mut ds)?;
@@ -207,6 +220,7 @@ pub fn run(args: &Args) -> Result<()> {
 
 enum Stop {
     Done,
+    DiskLow(u64),
     SourceEnded,
     Overflow(u64),
 }
@@ -232,6 +246,10 @@ fn record_episode(
         if over > 0 {
             return Ok(Stop::Overflow(over));
         }
+        // Stop while there is still room to finish cleanly: 3 s of recording plus 1 MB.
+        if ep.disk().low(3.0) {
+            return Ok(Stop::DiskLow(ep.disk().free.unwrap_or(0)));
+        }
         let frame = match frames.recv_timeout(Duration::from_secs(10)) {
             Ok(f) => f,
             Err(crossbeam_channel::RecvTimeoutError::Disconnected) => return Ok(Stop::SourceEnded),
@@ -255,13 +273,10 @@ fn record_episode(
         ep.push_frame(&frame.rgb, frame.width, frame.height, &action)?;
         if last_print.elapsed() >= Duration::from_secs(1) {
             last_print = Instant::now();
-            eprint!(
-                "\r  episode {}: {:5.1} s  {} frames  sound {:.2} s   ",
-                ep.episode(),
-                started.elapsed().as_secs_f64(),
-                ep.frames(),
-                ep.audio_seconds()
-            );
+            let sound = if audio.is_some() { format!("  sound {:.2} s", ep.audio_seconds()) } else { String::new() };
+            let free = ep.disk().free.map_or(String::new(), |f| format!("  {:.0} MB free", f as f64 / 1e6));
+            let elapsed = started.elapsed().as_secs_f64();
+            eprint!("\r  episode {}: {elapsed:5.1} s  {} frames{sound}{free}   ", ep.episode(), ep.frames());
         }
     }
     // Sound up to the end of the last frame: the microphone delivers with some latency, so

@@ -114,3 +114,16 @@ pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, Datas
         )
     })
 }
+
+/// Bytes free for this user on the disk holding `path` (`None` where it cannot be asked).
+pub fn free_bytes(path: &Path) -> Option<u64> {
+    #[cfg(unix)]
+    {
+        rustix::fs::statvfs(path).ok().map(|s| s.f_bavail.saturating_mul(s.f_frsize))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}

@@ -49,6 +49,25 @@ pub struct EpisodeRecorder {
     pending: Vec<Row>,
     camera: Moments,
     frames: u64,
+    video_path: std::path::PathBuf,
+    /// Free bytes on the dataset's disk and the episode's bytes per second, checked each second.
+    disk: Disk,
+}
+
+/// What the recorder last saw of its disk.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Disk {
+    /// Bytes free (None where the system cannot say).
+    pub free: Option<u64>,
+    /// Bytes the episode writes per second (video and rows).
+    pub rate: f64,
+}
+
+impl Disk {
+    /// True when less than `seconds` of recording (plus 1 MB for finishing) fits on the disk.
+    pub fn low(&self, seconds: f64) -> bool {
+        self.free.is_some_and(|f| (f as f64) < 1e6 + self.rate * seconds)
+    }
 }
 
 impl EpisodeRecorder {
@@ -77,6 +96,7 @@ impl EpisodeRecorder {
         };
         write_atomic(&staging.join("journal.json"), &serde_json::to_vec_pretty(&journal).unwrap_or_default())?;
         let writer = RecordingWriter::create(&video, rec.width, rec.height, rec.fps, audio)?;
+        let disk = Disk { free: crate::layout::free_bytes(&ds.layout.root), rate: 0.0 };
         Ok(Self {
             staging,
             rec,
@@ -85,6 +105,8 @@ impl EpisodeRecorder {
             pending: Vec::new(),
             camera: Moments::default(),
             frames: 0,
+            video_path: video,
+            disk,
         })
     }
 
@@ -96,6 +118,11 @@ impl EpisodeRecorder {
     /// Frames recorded so far.
     pub fn frames(&self) -> u64 {
         self.frames
+    }
+
+    /// The disk as of the last second: free space and this episode's write rate.
+    pub fn disk(&self) -> Disk {
+        self.disk
     }
 
     /// Seconds of sound written so far.
@@ -153,7 +180,14 @@ impl EpisodeRecorder {
         self.journal.segments += 1;
         self.journal.camera = self.camera.clone();
         self.pending.clear();
-        write_atomic(&self.staging.join("journal.json"), &serde_json::to_vec_pretty(&self.journal).unwrap_or_default())
+        write_atomic(
+            &self.staging.join("journal.json"),
+            &serde_json::to_vec_pretty(&self.journal).unwrap_or_default(),
+        )?;
+        let seconds = self.frames as f64 / f64::from(self.rec.fps);
+        let bytes = std::fs::metadata(&self.video_path).map_or(0, |m| m.len()) + 4096 * self.journal.segments;
+        self.disk = Disk { free: crate::layout::free_bytes(&self.staging), rate: bytes as f64 / seconds.max(1e-3) };
+        Ok(())
     }
 
     /// Closes the video, writes the last segment and finishes the episode into the dataset.
