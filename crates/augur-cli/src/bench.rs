@@ -23,6 +23,9 @@ pub struct Args {
 enum What {
     /// Model step cost per size on wgpu and the CPU, training throughput, kernels vs burn ops.
     Model(ModelArgs),
+    /// `augur record` vs the ffmpeg CLI on the same 720p30 + 48 kHz source: dropped frames,
+    /// A/V drift, CPU and memory, side by side.
+    Record(crate::bench_record::RecordArgs),
 }
 
 #[derive(clap::Args)]
@@ -58,6 +61,7 @@ struct StepFigures {
 pub fn run(args: &Args) -> Result<()> {
     match &args.what {
         What::Model(a) => model(a),
+        What::Record(a) => crate::bench_record::run(a),
     }
 }
 
