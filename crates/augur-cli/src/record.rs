@@ -137,8 +137,20 @@ pub fn run(args: &Args) -> Result<()> {
     let overflow = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let over = overflow.clone();
     let mut source = video;
+    let failure: Arc<Mutex<Option<String>>> = Arc::default();
+    let failed = failure.clone();
     std::thread::Builder::new().name("record-source".into()).spawn(move || {
-        while let Ok(Some(f)) = source.next_frame() {
+        loop {
+            let f = match source.next_frame() {
+                Ok(Some(f)) => f,
+                Ok(None) => break,
+                Err(e) => {
+                    if let Ok(mut slot) = failed.lock() {
+                        *slot = Some(e.to_string());
+                    }
+                    break;
+                }
+            };
             match frames_tx.try_send(f) {
                 Ok(()) => {}
                 Err(TrySendError::Full(_)) => {
@@ -180,6 +192,11 @@ pub fn run(args: &Args) -> Result<()> {
                 let frames_kept = meta.as_ref().map_or(0, |m| m.length);
                 report(args.json, index, e + 1, args.episodes, frames_kept, fps, audio_s, frames_written, bytes_before);
                 if matches!(outcome, Ok(Stop::SourceEnded)) {
+                    if let Some(why) = failure.lock().ok().and_then(|mut f| f.take()) {
+                        bail!(
+                            "the source failed: {why}. Episode {index} keeps {frames_kept} frames; earlier episodes are intact"
+                        );
+                    }
                     eprintln!("augur: the source ended; stopping after episode {index}");
                     break;
                 }
@@ -208,7 +225,9 @@ pub fn run(args: &Args) -> Result<()> {
                 let kept = episode.abandon(&mut ds).ok().flatten().map_or(0, |m| m.length);
                 if disk_full {
                     bail!(
-                        "the disk is full, recording stopped. Episode {index} keeps {kept} complete frames; earlier episodes are intact. Free space and record again ({err})"
+                        "the disk is full, recording stopped ({err}). Earlier episodes are intact; episode {index} \
+                         keeps {kept} frames, or if it could not be finished, free space and run `augur dataset repair {}`",
+                        args.out.display()
                     );
                 }
                 return Err(err).with_context(|| format!("recording episode {index} (kept {kept} frames)"));
