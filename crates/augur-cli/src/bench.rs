@@ -26,6 +26,9 @@ enum What {
     /// `augur record` vs the ffmpeg CLI on the same 720p30 + 48 kHz source: dropped frames,
     /// A/V drift, CPU and memory, side by side.
     Record(crate::bench_record::RecordArgs),
+    /// The live session headless on lavfi 640x480@30 and the scene: preview fps, prediction
+    /// rate, latency, skipped and lost frames, CPU, memory.
+    Live(crate::bench_live::LiveArgs),
 }
 
 #[derive(clap::Args)]
@@ -62,6 +65,7 @@ pub fn run(args: &Args) -> Result<()> {
     match &args.what {
         What::Model(a) => model(a),
         What::Record(a) => crate::bench_record::run(a),
+        What::Live(a) => crate::bench_live::run(a),
     }
 }
 

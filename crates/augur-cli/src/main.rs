@@ -1,6 +1,7 @@
 //! `augur`: Augur's command line. Everything the app does can be driven from here, headless.
 
 mod bench;
+mod bench_live;
 mod bench_record;
 mod dataset;
 mod devices;

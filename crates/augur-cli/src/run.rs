@@ -27,6 +27,12 @@ pub struct Args {
     /// Stop after this many seconds (default: run until interrupted).
     #[arg(long)]
     seconds: Option<f64>,
+    /// The world model (headless: predictions, surprise and the latent trajectory once a second).
+    #[arg(long, default_value = "models/bounce-64")]
+    model: PathBuf,
+    /// auto, cpu or gpu.
+    #[arg(long, default_value = "auto")]
+    device: String,
 }
 
 pub fn run(args: &Args) -> Result<()> {
@@ -38,6 +44,10 @@ pub fn run(args: &Args) -> Result<()> {
             Some(why) => println!("{why}; running headless (figures below, once a second)."),
         }
     }
+    if augur_model::checkpoint::load_card(&args.model).is_ok() {
+        return headless_model(args);
+    }
+    println!("No model at {}; showing the source only (pass --model).", args.model.display());
     let clock = SessionClock::start();
     let chosen = open_video_or_scene(args.source.as_deref(), clock)?;
     if let Some(notice) = &chosen.notice {
@@ -91,6 +101,55 @@ fn launch_app(source: Option<&str>, mic: Option<&str>, seconds: Option<f64>) -> 
     let status = cmd.status().with_context(|| format!("starting {}", app.display()))?;
     anyhow::ensure!(status.success(), "the Augur window exited with {status}");
     Ok(())
+}
+
+/// The live session without a window: once a second, the rates, the latency, the newest
+/// surprise and where the latent state sits on its first two principal components.
+fn headless_model(args: &Args) -> Result<()> {
+    let mut cfg = augur_engine::SessionConfig::new(args.source.as_deref(), args.model.clone());
+    cfg.device = augur_model::DeviceChoice::parse(&args.device)?;
+    let session = augur_engine::Session::start(cfg)?;
+    for n in &session.notices {
+        println!("{n}");
+    }
+    println!("predicting with {} ({}x{} input)", session.model_name(), session.size(), session.size());
+    let started = Instant::now();
+    let stop_at = seconds_limit(args.seconds, started);
+    let mut last_status = None;
+    loop {
+        std::thread::sleep(Duration::from_secs(1));
+        let status = session.status();
+        if last_status.as_ref() != Some(&status) {
+            println!("source: {status:?}");
+            last_status = Some(status.clone());
+        }
+        if status == augur_engine::SourceStatus::Ended {
+            return Ok(());
+        }
+        let st = session.stats();
+        let latest = session.latest();
+        let surprise = latest.as_ref().map_or(f32::NAN, |m| m.surprise);
+        let point = session.trajectory(2).ok().and_then(|t| t.trail.last().cloned()).unwrap_or_default();
+        println!(
+            "t={:>5.1}s  preview {:.1} fps  predictions {:.1} Hz (step {:.0} ms)  latency p50 {:.0} ms p99 {:.0} ms  surprise {:.4}  latent ({})  model skipped {}",
+            started.elapsed().as_secs_f64(),
+            st.preview_fps,
+            st.prediction_hz,
+            st.step_ms,
+            st.latency_p50_ms,
+            st.latency_p99_ms,
+            surprise,
+            point.iter().map(|v| format!("{v:+.2}")).collect::<Vec<_>>().join(", "),
+            st.model_skipped,
+        );
+        if stop_at.is_some_and(|t| Instant::now() >= t) {
+            return Ok(());
+        }
+    }
+}
+
+fn seconds_limit(seconds: Option<f64>, started: Instant) -> Option<Instant> {
+    seconds.map(|s| started + Duration::from_secs_f64(s.clamp(0.0, 1e7)))
 }
 
 fn headless(

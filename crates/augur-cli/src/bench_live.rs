@@ -1,0 +1,114 @@
+//! `augur bench live`: the live session headless (no window) on a 640×480 30 fps lavfi source
+//! and on the scene with the default model: preview fps, prediction rate, capture-to-prediction
+//! latency, frames the model skipped, frames lost, CPU and memory. Writes
+//! bench/results/live.{md,json}. The webview's own latency is measured by the app, not here.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use augur_engine::{Session, SessionConfig, Stats};
+use serde::Serialize;
+
+/// Options for `augur bench live`.
+#[derive(clap::Args)]
+pub struct LiveArgs {
+    /// Seconds per source (the memory figure is after 600).
+    #[arg(long, default_value_t = 60.0)]
+    seconds: f64,
+    /// The model.
+    #[arg(long, default_value = "models/bounce-64")]
+    model: PathBuf,
+    /// auto, cpu or gpu.
+    #[arg(long, default_value = "auto")]
+    device: String,
+    /// Output folder.
+    #[arg(long, default_value = "bench/results")]
+    out: PathBuf,
+}
+
+#[derive(Serialize)]
+struct Row {
+    source: String,
+    device: String,
+    seconds: f64,
+    stats: Stats,
+    cpu_percent: f64,
+    rss_mb: f64,
+}
+
+pub fn run(args: &LiveArgs) -> Result<()> {
+    if !(args.seconds >= 5.0 && args.seconds <= 7200.0) {
+        anyhow::bail!("--seconds must be between 5 and 7200, got {}", args.seconds);
+    }
+    let sources = ["lavfi:testsrc=size=640x480:rate=30", "scene:bounce?size=640x480&fps=30"];
+    let mut rows = Vec::new();
+    for source in sources {
+        let mut cfg = SessionConfig::new(Some(source), args.model.clone());
+        cfg.device = augur_model::DeviceChoice::parse(&args.device)?;
+        let session = Session::start(cfg)?;
+        let device = session.notices.join("; ");
+        eprintln!("augur: {source} for {} s", args.seconds);
+        let (t0, c0) = (Instant::now(), cpu_ticks());
+        std::thread::sleep(Duration::from_secs_f64(args.seconds));
+        let stats = session.stats();
+        let cpu = (cpu_ticks() - c0) as f64 / 100.0 / t0.elapsed().as_secs_f64() * 100.0;
+        rows.push(Row {
+            source: source.into(),
+            device,
+            seconds: args.seconds,
+            stats,
+            cpu_percent: cpu,
+            rss_mb: rss_mb(),
+        });
+        drop(session);
+    }
+    let mut md = format!(
+        "# Live session benchmark (headless)\n\nModel `{}`, {} s per source, on {}.\n\n",
+        args.model.display(),
+        args.seconds,
+        augur_model::train::machine()
+    );
+    md.push_str("| source | preview fps | predictions Hz | step ms | latency p50 / p99 ms | model skipped | lost | CPU % | RSS MB |\n|---|---|---|---|---|---|---|---|---|\n");
+    for r in &rows {
+        let s = &r.stats;
+        md.push_str(&format!(
+            "| `{}` | {:.1} | {:.1} | {:.0} | {:.0} / {:.0} | {} of {} | {} | {:.0} | {:.0} |\n",
+            r.source,
+            s.preview_fps,
+            s.prediction_hz,
+            s.step_ms,
+            s.latency_p50_ms,
+            s.latency_p99_ms,
+            s.model_skipped,
+            s.frames,
+            s.source_dropped,
+            r.cpu_percent,
+            r.rss_mb
+        ));
+    }
+    md.push_str("\nThe model always takes the newest frame, so frames it was too busy for are skipped by design; \"lost\" counts frames the capture thread never saw.\n");
+    print!("{md}");
+    std::fs::create_dir_all(&args.out)?;
+    std::fs::write(args.out.join("live.md"), &md)?;
+    std::fs::write(args.out.join("live.json"), serde_json::to_string_pretty(&rows)?)?;
+    Ok(())
+}
+
+fn cpu_ticks() -> u64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else { return 0 };
+    let Some((_, after)) = stat.rsplit_once(')') else { return 0 };
+    let f: Vec<&str> = after.split_whitespace().collect();
+    f.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
+        + f.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
+}
+
+fn rss_mb() -> f64 {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else { return f64::NAN };
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}

@@ -1,0 +1,24 @@
+//! Augur's live session, headless: a source (preview at its own rate), the world model
+//! (predictions at the rate it sustains), a timeline to pause, scrub and re-run what-if
+//! rollouts from, the latent trajectory in principal components, and latent steering.
+//!
+//! ```text
+//! source ─ capture thread ─┬─ preview (newest frame, source rate)
+//!                          └─ one-slot mailbox ─ model thread: encode → rollout H → decode → surprise
+//!                                                  └─► Timeline (60 s) ─► trajectory (PCA), what-if, steer
+//! ```
+//! Nothing here knows about windows; the app and `augur run` drive a [`Session`].
+
+mod error;
+mod runner;
+mod session;
+mod stats;
+mod timeline;
+mod trajectory;
+
+pub use error::EngineError;
+pub use runner::{Runner, heatmap, pool};
+pub use session::{Session, SessionConfig, SourceStatus, WhatIf, WhatIfResult};
+pub use stats::Stats;
+pub use timeline::{Moment, Timeline};
+pub use trajectory::{Trajectory, project};

@@ -1,0 +1,517 @@
+//! A live session: a capture thread (preview at source rate, reopening a failed source) and a
+//! model thread (predictions at whatever rate the model sustains), joined by a one-slot
+//! mailbox so the preview never waits for the model.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use augur_capture::{Frame, Mailbox, SessionClock, SourceSpec, open_video, open_video_or_scene, spawn_video};
+use augur_model::frames::to_model_input;
+use augur_model::{DeviceChoice, checkpoint, pick_device};
+use crossbeam_channel::{Receiver, Sender, bounded};
+
+use crate::EngineError;
+use crate::runner::{Runner, moment};
+use crate::stats::{Rates, Stats};
+use crate::timeline::{Moment, Timeline};
+use crate::trajectory::{Trajectory, project};
+
+/// What a session runs.
+#[derive(Debug, Clone)]
+pub struct SessionConfig {
+    /// Video source name; `None` picks the first camera, or the built-in scene without one.
+    pub source: Option<String>,
+    /// The model (`models/bounce-64`, a `.safetensors` or a `.json` card).
+    pub model: PathBuf,
+    /// Where the model runs.
+    pub device: DeviceChoice,
+    /// Rollout horizon; `None` uses the model's.
+    pub horizon: Option<usize>,
+    /// History kept for scrubbing and what-if rollouts.
+    pub timeline: Duration,
+}
+
+impl SessionConfig {
+    /// A session on `source` with `model`, automatic device, the model's horizon, 60 s history.
+    pub fn new(source: Option<&str>, model: PathBuf) -> Self {
+        Self {
+            source: source.map(String::from),
+            model,
+            device: DeviceChoice::Auto,
+            horizon: None,
+            timeline: Duration::from_secs(60),
+        }
+    }
+}
+
+/// The source's state, for the status line.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SourceStatus {
+    /// Opening for the first time.
+    Starting,
+    /// Delivering frames.
+    Running {
+        /// What it is.
+        description: String,
+    },
+    /// It failed; the session keeps its timeline and reopens it every 2 s.
+    Retrying {
+        /// Why it failed, with what to do.
+        error: String,
+        /// Reopen attempts so far.
+        attempts: u32,
+    },
+    /// It reached its end (a file).
+    Ended,
+}
+
+/// A what-if request: roll out again from a past moment.
+#[derive(Debug, Clone)]
+pub struct WhatIf {
+    /// The moment to start from (its index in the timeline).
+    pub at: u64,
+    /// Frames to predict.
+    pub horizon: usize,
+    /// Context frames up to and including `at` (at most the model's context).
+    pub context: usize,
+    /// Actions per step (`horizon × action_dim`), for models trained with actions.
+    pub actions: Option<Vec<f32>>,
+}
+
+/// What a what-if rollout produced.
+#[derive(Debug, Clone)]
+pub struct WhatIfResult {
+    /// Predicted frames, packed RGB8, one after another (`horizon × size × size × 3`).
+    pub frames: Vec<u8>,
+    /// Frame size in pixels.
+    pub size: usize,
+    /// Pooled latents of the predicted steps.
+    pub pooled: Vec<Vec<f32>>,
+}
+
+enum Request {
+    WhatIf(WhatIf, Sender<Result<WhatIfResult, EngineError>>),
+    Steer(u64, Vec<f32>, Sender<Result<Vec<u8>, EngineError>>),
+    SetModel(PathBuf, Sender<Result<String, EngineError>>),
+}
+
+struct Shared {
+    timeline: Mutex<Timeline>,
+    preview: Mutex<Option<Frame>>,
+    status: Mutex<SourceStatus>,
+    rates: Mutex<Rates>,
+    paused: AtomicBool,
+    stop: AtomicBool,
+    horizon: AtomicUsize,
+    next_source: Mutex<Option<String>>,
+    model_name: Mutex<String>,
+    trajectory: Mutex<Option<Trajectory>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// A running session. Dropping it stops its threads.
+pub struct Session {
+    shared: Arc<Shared>,
+    requests: Sender<Request>,
+    threads: Vec<JoinHandle<()>>,
+    size: usize,
+    /// Things the user should know (CPU fallback, scene instead of a camera).
+    pub notices: Vec<String>,
+}
+
+impl Session {
+    /// Loads the model, opens the source and starts both threads. Fails at once on a bad
+    /// source name or model; a source that fails later is retried, not fatal.
+    pub fn start(cfg: SessionConfig) -> Result<Self, EngineError> {
+        if let Some(s) = &cfg.source {
+            SourceSpec::video(s)?;
+        }
+        let card = checkpoint::load_card(&cfg.model)?;
+        let horizon = cfg.horizon.unwrap_or(card.config.horizon);
+        if horizon == 0 || horizon > card.config.max_horizon {
+            return Err(EngineError::Usage(format!("the horizon must be 1 to {}", card.config.max_horizon)));
+        }
+        let shared = Arc::new(Shared {
+            timeline: Mutex::new(Timeline::new(cfg.timeline)),
+            preview: Mutex::new(None),
+            status: Mutex::new(SourceStatus::Starting),
+            rates: Mutex::new(Rates::default()),
+            paused: AtomicBool::new(false),
+            stop: AtomicBool::new(false),
+            horizon: AtomicUsize::new(horizon),
+            next_source: Mutex::new(None),
+            model_name: Mutex::new(cfg.model.display().to_string()),
+            trajectory: Mutex::new(None),
+        });
+        let frames: Arc<Mailbox<Frame>> = Arc::new(Mailbox::new());
+        let (requests, inbox) = bounded(8);
+        let (ready_tx, ready) = bounded(1);
+        let clock = SessionClock::start();
+        let model_thread = {
+            let (shared, frames, cfg) = (shared.clone(), frames.clone(), cfg.clone());
+            std::thread::Builder::new()
+                .name("augur-model".into())
+                .spawn(move || model_loop(&cfg, clock, &shared, &frames, &inbox, &ready_tx))
+                .map_err(|e| EngineError::Usage(format!("cannot start the model thread: {e}")))?
+        };
+        let notices = match ready.recv_timeout(Duration::from_secs(120)) {
+            Ok(Ok(n)) => n,
+            Ok(Err(e)) => return Err(e),
+            Err(_) => return Err(EngineError::Usage("the model did not load within 2 minutes".into())),
+        };
+        let (source_notice_tx, source_notice) = bounded(1);
+        let capture_thread = {
+            let (shared, frames) = (shared.clone(), frames.clone());
+            std::thread::Builder::new()
+                .name("augur-capture".into())
+                .spawn(move || capture_loop(cfg.source, clock, &shared, &frames, &source_notice_tx))
+                .map_err(|e| EngineError::Usage(format!("cannot start the capture thread: {e}")))?
+        };
+        let mut notices = notices;
+        if let Ok(Some(n)) = source_notice.recv_timeout(Duration::from_secs(10)) {
+            notices.push(n);
+        }
+        Ok(Self {
+            shared,
+            requests,
+            threads: vec![model_thread, capture_thread],
+            size: card.config.image_size,
+            notices,
+        })
+    }
+
+    /// The newest source frame at its own size (the preview; never waits for the model).
+    pub fn preview(&self) -> Option<Frame> {
+        lock(&self.shared.preview).clone()
+    }
+
+    /// The newest processed moment.
+    pub fn latest(&self) -> Option<Moment> {
+        lock(&self.shared.timeline).latest().cloned()
+    }
+
+    /// A past moment, if the timeline still holds it.
+    pub fn moment(&self, index: u64) -> Option<Moment> {
+        lock(&self.shared.timeline).get(index).cloned()
+    }
+
+    /// Indices of the oldest and newest moments held.
+    pub fn span(&self) -> Option<(u64, u64)> {
+        let t = lock(&self.shared.timeline);
+        Some((t.iter().next()?.index, t.latest()?.index))
+    }
+
+    /// Moments held.
+    pub fn timeline_len(&self) -> usize {
+        lock(&self.shared.timeline).len()
+    }
+
+    /// (index, surprise) for every moment held.
+    pub fn surprise_trace(&self) -> Vec<(u64, f32)> {
+        lock(&self.shared.timeline).surprise_trace()
+    }
+
+    /// Stops adding moments (the preview keeps running); the timeline stays for scrubbing.
+    pub fn pause(&self) {
+        self.shared.paused.store(true, Ordering::SeqCst);
+    }
+
+    /// Predicts again from the newest frame on.
+    pub fn resume(&self) {
+        self.shared.paused.store(false, Ordering::SeqCst);
+    }
+
+    /// Whether predictions are paused.
+    pub fn is_paused(&self) -> bool {
+        self.shared.paused.load(Ordering::SeqCst)
+    }
+
+    /// Changes the live rollout horizon.
+    pub fn set_horizon(&self, horizon: usize) {
+        self.shared.horizon.store(horizon.max(1), Ordering::SeqCst);
+    }
+
+    /// Switches to another source without stopping; the timeline is kept.
+    pub fn set_source(&self, source: &str) -> Result<(), EngineError> {
+        SourceSpec::video(source)?;
+        *lock(&self.shared.next_source) = Some(source.to_string());
+        Ok(())
+    }
+
+    /// Switches to another model without stopping; returns its description.
+    pub fn set_model(&self, model: PathBuf) -> Result<String, EngineError> {
+        let (tx, rx) = bounded(1);
+        self.requests.send(Request::SetModel(model, tx)).map_err(|_| EngineError::Stopped)?;
+        rx.recv_timeout(Duration::from_secs(120)).map_err(|_| EngineError::Stopped)?
+    }
+
+    /// Rolls out again from a past moment with another horizon, context or actions.
+    pub fn what_if(&self, req: WhatIf) -> Result<WhatIfResult, EngineError> {
+        let (tx, rx) = bounded(1);
+        self.requests.send(Request::WhatIf(req, tx)).map_err(|_| EngineError::Stopped)?;
+        rx.recv_timeout(Duration::from_secs(60)).map_err(|_| EngineError::Stopped)?
+    }
+
+    /// What the model imagines at moment `at` moved by `weights` along the trajectory's
+    /// principal components (packed RGB8 at model size).
+    pub fn steer(&self, at: u64, weights: Vec<f32>) -> Result<Vec<u8>, EngineError> {
+        let (tx, rx) = bounded(1);
+        self.requests.send(Request::Steer(at, weights, tx)).map_err(|_| EngineError::Stopped)?;
+        rx.recv_timeout(Duration::from_secs(60)).map_err(|_| EngineError::Stopped)?
+    }
+
+    /// The latent trajectory in 2 or 3 principal components.
+    pub fn trajectory(&self, dims: usize) -> Result<Trajectory, EngineError> {
+        let t = project(&lock(&self.shared.timeline), dims)?;
+        *lock(&self.shared.trajectory) = Some(t.clone());
+        Ok(t)
+    }
+
+    /// Rates, latency and drops so far.
+    pub fn stats(&self) -> Stats {
+        lock(&self.shared.rates).stats()
+    }
+
+    /// The source's state.
+    pub fn status(&self) -> SourceStatus {
+        lock(&self.shared.status).clone()
+    }
+
+    /// The model in use.
+    pub fn model_name(&self) -> String {
+        lock(&self.shared.model_name).clone()
+    }
+
+    /// Model input size in pixels.
+    pub fn size(&self) -> usize {
+        self.size
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}
+
+fn load(model: &std::path::Path, device: &DeviceChoice) -> Result<(Runner, Vec<String>), EngineError> {
+    let dev = pick_device(device)?;
+    let (m, card) = checkpoint::load(model, &dev.device)?;
+    let notices = dev.notice.clone().into_iter().collect();
+    Ok((Runner::new(m, card, dev.device), notices))
+}
+
+fn model_loop(
+    cfg: &SessionConfig,
+    clock: SessionClock,
+    shared: &Shared,
+    frames: &Mailbox<Frame>,
+    inbox: &Receiver<Request>,
+    ready: &Sender<Result<Vec<String>, EngineError>>,
+) {
+    let mut runner = match load(&cfg.model, &cfg.device) {
+        Ok((r, notices)) => {
+            let _ = ready.send(Ok(notices));
+            r
+        }
+        Err(e) => {
+            let _ = ready.send(Err(e));
+            return;
+        }
+    };
+    let mut index = 0u64;
+    let mut last_source_index = None;
+    while !shared.stop.load(Ordering::SeqCst) {
+        while let Ok(req) = inbox.try_recv() {
+            serve(req, &mut runner, shared);
+        }
+        let Some(frame) = frames.wait(Duration::from_millis(50)) else { continue };
+        if shared.paused.load(Ordering::SeqCst) {
+            continue;
+        }
+        // A gap in the source (reopened, or a new source) breaks the context.
+        if last_source_index.is_some_and(|i: u64| frame.index < i) {
+            runner.reset();
+        }
+        last_source_index = Some(frame.index);
+        let started = Instant::now();
+        let s = runner.size();
+        let input = to_model_input(&frame.rgb, frame.width as usize, frame.height as usize, s);
+        let horizon = shared.horizon.load(Ordering::SeqCst);
+        match runner.step(&input, None, horizon) {
+            Ok(step) => {
+                let cfg = &runner.card.config;
+                let m = moment(index, frame.pts, &input, step, s, cfg.tokens(), cfg.latent_dim);
+                lock(&shared.timeline).push(m);
+                index += 1;
+                // Capture to prediction ready, on the clock the frame was stamped with.
+                let latency = clock.now().saturating_sub(frame.pts);
+                lock(&shared.rates).predicted(started.elapsed(), latency);
+            }
+            Err(e) => {
+                *lock(&shared.status) = SourceStatus::Retrying { error: format!("the model failed: {e}"), attempts: 0 };
+            }
+        }
+    }
+}
+
+fn serve(req: Request, runner: &mut Runner, shared: &Shared) {
+    let cfg = runner.card.config.clone();
+    let (s, m, d) = (cfg.image_size, cfg.tokens(), cfg.latent_dim);
+    match req {
+        Request::WhatIf(w, reply) => {
+            let result = (|| {
+                if w.horizon == 0 || w.horizon > cfg.max_horizon {
+                    return Err(EngineError::Usage(format!("the horizon must be 1 to {}", cfg.max_horizon)));
+                }
+                if w.context == 0 || w.context > cfg.context {
+                    return Err(EngineError::Usage(format!("the context must be 1 to {}", cfg.context)));
+                }
+                let (tokens, anchor) = {
+                    let t = lock(&shared.timeline);
+                    let ctx = t.before(w.at, w.context);
+                    if ctx.last().is_none_or(|last| last.index != w.at) {
+                        return Err(EngineError::Usage(format!("moment {} is not in the timeline any more", w.at)));
+                    }
+                    let tokens: Vec<f32> = ctx.iter().flat_map(|m| m.tokens.iter().copied()).collect();
+                    let anchor = ctx.last().map(|m| from_rgb8(&m.input, s)).unwrap_or_default();
+                    (tokens, anchor)
+                };
+                let context = tokens.len() / (m * d);
+                let (pixels, latents) = runner.what_if(&tokens, context, &anchor, w.horizon, w.actions)?;
+                let frames = pixels.chunks(3 * s * s).flat_map(|f| augur_model::frames::to_rgb8(f, s)).collect();
+                Ok(WhatIfResult { frames, size: s, pooled: crate::runner::pool(&latents, m, d) })
+            })();
+            let _ = reply.send(result);
+        }
+        Request::Steer(at, weights, reply) => {
+            let result = (|| {
+                let (tokens, anchor) = {
+                    let t = lock(&shared.timeline);
+                    let mo =
+                        t.get(at).ok_or_else(|| EngineError::Usage(format!("moment {at} is not in the timeline")))?;
+                    (mo.tokens.to_vec(), from_rgb8(&mo.input, s))
+                };
+                let traj = lock(&shared.trajectory).clone();
+                let traj = match traj {
+                    Some(t) if !t.components.is_empty() => t,
+                    _ => project(&lock(&shared.timeline), weights.len().clamp(2, 3))?,
+                };
+                if weights.len() > traj.components.len() / d.max(1) {
+                    return Err(EngineError::Usage(format!("steer along at most {} components", traj.dims)));
+                }
+                let mut moved = tokens;
+                for (w, c) in weights.iter().zip(traj.components.chunks(d)) {
+                    for token in moved.chunks_mut(d) {
+                        for (x, ci) in token.iter_mut().zip(c) {
+                            *x += w * ci;
+                        }
+                    }
+                }
+                runner.imagine(moved, &anchor)
+            })();
+            let _ = reply.send(result);
+        }
+        Request::SetModel(path, reply) => {
+            let result = load(&path, &DeviceChoice::Auto).map(|(r, _)| {
+                *runner = r;
+                *lock(&shared.model_name) = path.display().to_string();
+                lock(&shared.timeline).clear();
+                path.display().to_string()
+            });
+            let _ = reply.send(result);
+        }
+    }
+}
+
+fn from_rgb8(rgb: &[u8], s: usize) -> Vec<f32> {
+    to_model_input(rgb, s, s, s)
+}
+
+fn capture_loop(
+    source: Option<String>,
+    clock: SessionClock,
+    shared: &Shared,
+    frames: &Mailbox<Frame>,
+    notice: &Sender<Option<String>>,
+) {
+    let mut name = source;
+    let mut attempts = 0u32;
+    let mut first = true;
+    while !shared.stop.load(Ordering::SeqCst) {
+        if let Some(next) = lock(&shared.next_source).take() {
+            name = Some(next);
+        }
+        let opened = match &name {
+            Some(n) => SourceSpec::video(n).and_then(|spec| open_video(&spec, clock)).map(|s| (s, None)),
+            None => open_video_or_scene(None, clock).map(|c| (c.source, c.notice)),
+        };
+        let (src, note) = match opened {
+            Ok(x) => x,
+            Err(e) => {
+                attempts += 1;
+                *lock(&shared.status) = SourceStatus::Retrying { error: e.to_string(), attempts };
+                if first {
+                    let _ = notice.send(None);
+                    first = false;
+                }
+                sleep_unless_stopped(shared, Duration::from_secs(2));
+                continue;
+            }
+        };
+        if first {
+            let _ = notice.send(note);
+            first = false;
+        }
+        let handle = spawn_video(src);
+        *lock(&shared.status) = SourceStatus::Running { description: handle.info().description.clone() };
+        attempts = 0;
+        loop {
+            if shared.stop.load(Ordering::SeqCst) {
+                return;
+            }
+            if lock(&shared.next_source).is_some() {
+                break;
+            }
+            if let Some(f) = handle.wait(Duration::from_millis(50)) {
+                let age = clock.now().saturating_sub(f.pts);
+                lock(&shared.rates).captured(age, handle.stats().skipped);
+                *lock(&shared.preview) = Some(f.clone());
+                frames.put(f);
+                continue;
+            }
+            match handle.take_end() {
+                None => {}
+                Some(augur_capture::StreamEnd::Failed(e)) => {
+                    attempts += 1;
+                    *lock(&shared.status) = SourceStatus::Retrying { error: e.to_string(), attempts };
+                    sleep_unless_stopped(shared, Duration::from_secs(2));
+                    break;
+                }
+                Some(_) => {
+                    *lock(&shared.status) = SourceStatus::Ended;
+                    while !shared.stop.load(Ordering::SeqCst) && lock(&shared.next_source).is_none() {
+                        std::thread::sleep(Duration::from_millis(50));
+                    }
+                    break;
+                }
+            }
+        }
+    }
+}
+
+fn sleep_unless_stopped(shared: &Shared, d: Duration) {
+    let until = Instant::now() + d;
+    while Instant::now() < until && !shared.stop.load(Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

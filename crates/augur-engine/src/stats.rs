@@ -1,0 +1,99 @@
+//! Rates, latency and drops of a session, measured as it runs.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+/// What the status bar and `augur bench live` show.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Stats {
+    /// Source frames per second reaching the preview (last 2 s).
+    pub preview_fps: f64,
+    /// Predictions per second (last 2 s).
+    pub prediction_hz: f64,
+    /// Capture to prediction ready, median over the last 200 predictions (ms).
+    pub latency_p50_ms: f64,
+    /// The same, 99th percentile (ms).
+    pub latency_p99_ms: f64,
+    /// Mean model step (encode, rollout, decode, surprise) over the last 200 (ms).
+    pub step_ms: f64,
+    /// Frames the source delivered.
+    pub frames: u64,
+    /// Frames the model processed.
+    pub predicted: u64,
+    /// Frames the model skipped because it was busy (it always takes the newest).
+    pub model_skipped: u64,
+    /// Frames the source produced that the capture thread never saw (should stay 0).
+    pub source_dropped: u64,
+}
+
+/// Running measurements.
+#[derive(Debug, Default)]
+pub struct Rates {
+    captured: VecDeque<Instant>,
+    predicted_at: VecDeque<Instant>,
+    latencies: VecDeque<Duration>,
+    steps: VecDeque<Duration>,
+    frames: u64,
+    predicted: u64,
+    source_dropped: u64,
+}
+
+const WINDOW: Duration = Duration::from_secs(2);
+
+impl Rates {
+    /// A source frame reached the capture thread.
+    pub fn captured(&mut self, _age: Duration, source_skipped: u64) {
+        self.frames += 1;
+        self.source_dropped = source_skipped;
+        push_recent(&mut self.captured, Instant::now());
+    }
+
+    /// The model finished a frame.
+    pub fn predicted(&mut self, step: Duration, latency: Duration) {
+        self.predicted += 1;
+        push_recent(&mut self.predicted_at, Instant::now());
+        push_capped(&mut self.latencies, latency);
+        push_capped(&mut self.steps, step);
+    }
+
+    /// The figures now.
+    pub fn stats(&self) -> Stats {
+        let rate = |q: &VecDeque<Instant>| {
+            let now = Instant::now();
+            q.iter().filter(|t| now.duration_since(**t) <= WINDOW).count() as f64 / WINDOW.as_secs_f64()
+        };
+        let mut lat: Vec<f64> = self.latencies.iter().map(|d| d.as_secs_f64() * 1e3).collect();
+        lat.sort_by(f64::total_cmp);
+        let pct = |p: f64| if lat.is_empty() { f64::NAN } else { lat[((lat.len() - 1) as f64 * p).round() as usize] };
+        let step_ms = if self.steps.is_empty() {
+            f64::NAN
+        } else {
+            self.steps.iter().map(|d| d.as_secs_f64() * 1e3).sum::<f64>() / self.steps.len() as f64
+        };
+        Stats {
+            preview_fps: rate(&self.captured),
+            prediction_hz: rate(&self.predicted_at),
+            latency_p50_ms: pct(0.5),
+            latency_p99_ms: pct(0.99),
+            step_ms,
+            frames: self.frames,
+            predicted: self.predicted,
+            model_skipped: self.frames.saturating_sub(self.predicted),
+            source_dropped: self.source_dropped,
+        }
+    }
+}
+
+fn push_recent(q: &mut VecDeque<Instant>, t: Instant) {
+    q.push_back(t);
+    while q.front().is_some_and(|f| t.duration_since(*f) > WINDOW) {
+        q.pop_front();
+    }
+}
+
+fn push_capped(q: &mut VecDeque<Duration>, d: Duration) {
+    q.push_back(d);
+    if q.len() > 200 {
+        q.pop_front();
+    }
+}

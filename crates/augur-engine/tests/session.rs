@@ -1,0 +1,103 @@
+//! Live sessions with the bundled model on the CPU: predictions arrive from a scene, pause and
+//! what-if rollouts work, the trajectory has one point per moment, steering changes the
+//! picture, and a source that fails is reopened with the timeline kept.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use augur_engine::{Session, SessionConfig, SourceStatus, WhatIf};
+use augur_model::DeviceChoice;
+
+fn config(source: &str) -> SessionConfig {
+    let model = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../models/bounce-64");
+    SessionConfig { device: DeviceChoice::Cpu, ..SessionConfig::new(Some(source), model) }
+}
+
+fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < limit, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_scene_session_predicts_pauses_and_rolls_out_what_ifs() {
+    let s = Session::start(config("scene:bounce?size=96x96&fps=15&seed=3")).unwrap();
+    wait_for("12 moments", Duration::from_secs(90), || s.timeline_len() >= 12);
+    let m = s.latest().unwrap();
+    let px = 64 * 64 * 3;
+    assert_eq!(m.input.len(), px);
+    assert_eq!(m.predicted.len(), 8 * px, "H = 8 predicted frames");
+    assert_eq!(m.predicted_pooled.len(), 8);
+    assert!(m.surprise.is_finite() && m.surprise >= 0.0);
+    let trace = s.surprise_trace();
+    assert!(trace[0].1.is_nan(), "the first moment has no earlier prediction");
+    let stats = s.stats();
+    assert!(stats.preview_fps > 8.0, "{stats:?}");
+    assert!(stats.prediction_hz > 0.0 && stats.latency_p50_ms.is_finite(), "{stats:?}");
+    assert_eq!(stats.source_dropped, 0, "{stats:?}");
+
+    // Pause: the timeline stops, the preview goes on.
+    s.pause();
+    std::thread::sleep(Duration::from_millis(300));
+    let (held, preview) = (s.timeline_len(), s.preview().unwrap().index);
+    std::thread::sleep(Duration::from_millis(800));
+    assert_eq!(s.timeline_len(), held);
+    assert!(s.preview().unwrap().index > preview, "the preview never waits for the model");
+
+    // What-if from a past moment, with another horizon and context.
+    let (first, last) = s.span().unwrap();
+    let at = first + 9;
+    let long = s.what_if(WhatIf { at, horizon: 4, context: 8, actions: None }).unwrap();
+    assert_eq!(long.frames.len(), 4 * px);
+    let short = s.what_if(WhatIf { at, horizon: 4, context: 1, actions: None }).unwrap();
+    assert_ne!(long.frames, short.frames, "the context changes the rollout");
+    assert!(s.what_if(WhatIf { at: last + 100, horizon: 4, context: 8, actions: None }).is_err());
+    assert!(s.what_if(WhatIf { at, horizon: 0, context: 8, actions: None }).is_err());
+    let err = s.what_if(WhatIf { at, horizon: 2, context: 8, actions: Some(vec![1.0; 2]) }).unwrap_err();
+    assert!(err.to_string().contains("without actions"), "{err}");
+
+    // The trajectory has a point per moment and a predicted branch of H points.
+    let t = s.trajectory(3).unwrap();
+    assert_eq!(t.trail.len(), s.timeline_len());
+    assert_eq!(t.branch.len(), 8);
+    assert!(t.trail.iter().all(|p| p.len() == 3));
+    assert!(s.trajectory(5).is_err());
+
+    // Steering along the first component changes what the model imagines.
+    let still = s.steer(last, vec![0.0, 0.0]).unwrap();
+    let moved = s.steer(last, vec![4.0, 0.0]).unwrap();
+    assert_eq!(still.len(), px);
+    assert_ne!(still, moved);
+
+    s.resume();
+    wait_for("moments after resuming", Duration::from_secs(30), || s.timeline_len() > held);
+}
+
+#[test]
+fn a_failing_source_is_reopened_and_the_timeline_kept() {
+    // A "camera" (paced in real time) whose stream ends after 3 s: for a camera that is a disconnect.
+    let s = Session::start(config("camera:testsrc=size=64x64:rate=15:duration=3,realtime?driver=lavfi")).unwrap();
+    wait_for("the camera to fail", Duration::from_secs(60), || matches!(s.status(), SourceStatus::Retrying { .. }));
+    let SourceStatus::Retrying { error, .. } = s.status() else { unreachable!() };
+    assert!(!error.is_empty());
+    let kept = s.timeline_len();
+    assert!(kept > 0, "moments before the failure are kept");
+    wait_for("the camera to come back", Duration::from_secs(30), || matches!(s.status(), SourceStatus::Running { .. }));
+    wait_for("new moments", Duration::from_secs(60), || s.timeline_len() > kept);
+}
+
+#[test]
+fn bad_sessions_are_refused_clearly() {
+    let err = Session::start(config("scene:nope")).err().unwrap().to_string();
+    assert!(err.contains("unknown scene"), "{err}");
+    let mut cfg = config("scene:bounce");
+    cfg.model = PathBuf::from("/no/such/model");
+    assert!(Session::start(cfg).is_err());
+    let mut cfg = config("scene:bounce");
+    cfg.horizon = Some(99);
+    assert!(Session::start(cfg).err().unwrap().to_string().contains("horizon"));
+}
