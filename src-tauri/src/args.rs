@@ -1,4 +1,5 @@
-//! The app's command line: `augur-app [--source NAME] [--mic NAME|none] [--seconds N]`.
+//! The app's command line:
+//! `augur-app [--source NAME] [--mic NAME|none] [--model PATH] [--device auto|cpu|gpu] [--seconds N]`.
 //! Kept tiny and dependency-free; `augur run` is the documented way to start the app.
 
 /// What the app was asked to open.
@@ -10,17 +11,30 @@ pub struct AppArgs {
     pub mic: Option<String>,
     /// Close the window after this many seconds (demos on a timer, tests).
     pub seconds: Option<f64>,
+    /// The world model; `None` means `models/bounce-64` if it is there.
+    pub model: Option<String>,
+    /// Where the model runs: auto, cpu or gpu.
+    pub device: Option<String>,
 }
 
 impl AppArgs {
     pub fn parse(mut it: impl Iterator<Item = String>) -> Result<Self, String> {
-        let usage = "usage: augur-app [--source NAME] [--mic NAME|none] [--seconds N]";
+        let usage =
+            "usage: augur-app [--source NAME] [--mic NAME|none] [--model PATH] [--device auto|cpu|gpu] [--seconds N]";
         let mut args = Self::default();
         while let Some(flag) = it.next() {
             let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value; {usage}"));
             match flag.as_str() {
                 "--source" => args.source = Some(value()?),
                 "--mic" => args.mic = Some(value()?),
+                "--model" => args.model = Some(value()?),
+                "--device" => {
+                    let v = value()?;
+                    if !["auto", "cpu", "gpu"].contains(&v.as_str()) {
+                        return Err(format!("--device {v} should be auto, cpu or gpu; {usage}"));
+                    }
+                    args.device = Some(v);
+                }
                 "--seconds" => {
                     let v = value()?;
                     let s: f64 = v.parse().map_err(|_| format!("--seconds {v} is not a number; {usage}"))?;

@@ -1,11 +1,11 @@
-//! Commands the web UI may call. Each one reads the session and answers; none takes a path
-//! or anything else that could reach outside the session.
+//! Commands the web UI may call. Each one reads or steers the session and answers; none takes
+//! a path or anything else that could reach outside the session, and every argument is checked.
 
 use serde::Serialize;
 use tauri::State;
 use tauri::ipc::Response;
 
-use crate::state::Session;
+use crate::state::{Live, Session};
 
 /// Errors sent to the web UI: a message a person can read, and a stable code for the UI.
 #[derive(Debug, Serialize)]
@@ -14,14 +14,19 @@ pub struct CommandError {
     message: String,
 }
 
+fn bad(message: impl Into<String>) -> CommandError {
+    CommandError { code: "bad_argument", message: message.into() }
+}
+
 #[derive(Serialize)]
 pub struct AppInfo {
     name: &'static str,
     version: &'static str,
     source: String,
-    notice: Option<String>,
-    video: augur_capture::SourceInfo,
+    notices: Vec<String>,
+    video: Option<augur_capture::SourceInfo>,
     audio: Option<augur_capture::AudioInfo>,
+    model: Option<String>,
 }
 
 /// Name, version and what the session opened.
@@ -31,33 +36,62 @@ pub fn app_info(session: State<'_, Session>) -> AppInfo {
         name: "Augur",
         version: env!("CARGO_PKG_VERSION"),
         source: session.source_name.clone(),
-        notice: session.notice.clone(),
-        video: session.video.info().clone(),
+        notices: session.notices.clone(),
+        video: session.source_info(),
         audio: session.audio.as_ref().map(|a| a.info().clone()),
+        model: match &session.live {
+            Live::Model(s) => Some(s.model_name()),
+            Live::Source(_) => None,
+        },
     }
 }
 
-/// The newest frame as raw bytes: a 16-byte header (width, height as u32 LE, frame index as
-/// u64 LE) then RGBA pixels, ready for `ImageData`. Empty when no new frame arrived. Binary
-/// IPC avoids JSON/base64 encoding of the pixels.
-#[tauri::command]
-pub fn latest_frame(session: State<'_, Session>) -> Response {
-    let Some(frame) = session.video.latest() else { return Response::new(Vec::new()) };
-    let mut out = Vec::with_capacity(16 + frame.rgb.len() / 3 * 4);
-    out.extend_from_slice(&frame.width.to_le_bytes());
-    out.extend_from_slice(&frame.height.to_le_bytes());
-    out.extend_from_slice(&frame.index.to_le_bytes());
-    for px in frame.rgb.chunks_exact(3) {
+/// Appends a 16-byte header (width, height as u32 LE, index as u64 LE) and RGBA pixels.
+fn rgba_image(width: u32, height: u32, index: u64, rgb: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(16 + rgb.len() / 3 * 4);
+    out.extend_from_slice(&width.to_le_bytes());
+    out.extend_from_slice(&height.to_le_bytes());
+    out.extend_from_slice(&index.to_le_bytes());
+    for px in rgb.chunks_exact(3) {
         out.extend_from_slice(&[px[0], px[1], px[2], 255]);
     }
-    Response::new(out)
+    out
+}
+
+/// The newest frame as raw bytes: a 16-byte header then RGBA pixels, ready for `ImageData`.
+/// Empty when no new frame arrived. Binary IPC avoids JSON/base64 encoding of the pixels.
+#[tauri::command]
+pub fn latest_frame(session: State<'_, Session>) -> Response {
+    match session.new_frame() {
+        Some(f) => Response::new(rgba_image(f.width, f.height, f.index, &f.rgb)),
+        None => Response::new(Vec::new()),
+    }
+}
+
+/// The newest prediction as one image strip (same header): what the model saw, its error
+/// heatmap, then the predicted frames t+1…t+H, each `size × size`. Empty without a model.
+#[tauri::command]
+pub fn prediction(session: State<'_, Session>) -> Response {
+    let Live::Model(s) = &session.live else { return Response::new(Vec::new()) };
+    let Some(m) = s.latest() else { return Response::new(Vec::new()) };
+    let size = s.size();
+    let tiles: Vec<&[u8]> =
+        [&m.input[..], &m.heatmap[..]].into_iter().chain(m.predicted.chunks(size * size * 3)).collect();
+    let n = tiles.len();
+    let mut strip = vec![0u8; n * size * size * 3];
+    for (k, tile) in tiles.iter().enumerate() {
+        for y in 0..size {
+            let dst = (y * n * size + k * size) * 3;
+            strip[dst..dst + size * 3].copy_from_slice(&tile[y * size * 3..(y + 1) * size * 3]);
+        }
+    }
+    Response::new(rgba_image((n * size) as u32, size as u32, m.index, &strip))
 }
 
 #[derive(Serialize)]
 pub struct SourceStatus {
-    frames_produced: u64,
-    frames_shown: u64,
-    frames_skipped: u64,
+    frames: u64,
+    skipped: u64,
     audio_dropped: u64,
     ended: Option<String>,
     session_seconds: f64,
@@ -66,26 +100,99 @@ pub struct SourceStatus {
 /// Counters for the status bar, and why the source stopped if it did.
 #[tauri::command]
 pub fn source_status(session: State<'_, Session>) -> SourceStatus {
-    let stats = session.video.stats();
+    let (frames, skipped) = match &session.live {
+        Live::Model(s) => {
+            let st = s.stats();
+            (st.frames, st.source_dropped)
+        }
+        Live::Source(v) => (v.stats().produced, v.stats().skipped),
+    };
     SourceStatus {
-        frames_produced: stats.produced,
-        frames_shown: stats.delivered,
-        frames_skipped: stats.skipped,
+        frames,
+        skipped,
         audio_dropped: session.audio.as_ref().map_or(0, |a| a.dropped()),
         ended: session.end_message(),
         session_seconds: session.clock.now().as_secs_f64(),
     }
 }
 
-/// The UI reports what it drew; when `AUGUR_SMOKE` is set (the end-to-end test) the app prints
-/// the report and exits, proving window, webview, IPC and frame path work together.
+#[derive(Serialize)]
+pub struct ModelState {
+    paused: bool,
+    horizon: usize,
+    stats: augur_engine::Stats,
+    /// The surprise of the last 300 moments (null before the first prediction).
+    surprise: Vec<Option<f32>>,
+    /// The newest moment's index.
+    index: Option<u64>,
+    /// The last 300 trajectory points on the first two principal components.
+    trail: Vec<[f32; 2]>,
+    /// The predicted branch from the newest moment.
+    branch: Vec<[f32; 2]>,
+}
+
+/// What the model panels show: rates, the surprise trace, the latent trajectory.
 #[tauri::command]
-pub fn smoke_report(app: tauri::AppHandle, frames_drawn: u32, distinct_colours: u32) -> Result<(), CommandError> {
-    if frames_drawn > 100_000 || distinct_colours > 1 << 24 {
-        return Err(CommandError { code: "bad_argument", message: "smoke_report: counts out of range".into() });
+pub fn model_state(session: State<'_, Session>) -> Result<ModelState, CommandError> {
+    let Live::Model(s) = &session.live else {
+        return Err(CommandError { code: "no_model", message: "no model is loaded".into() });
+    };
+    let trace = s.surprise_trace();
+    let from = trace.len().saturating_sub(300);
+    let traj = s.trajectory(2).map_err(|e| CommandError { code: "engine", message: e.to_string() })?;
+    let xy = |p: &Vec<f32>| [p.first().copied().unwrap_or(0.0), p.get(1).copied().unwrap_or(0.0)];
+    let tail = traj.trail.len().saturating_sub(300);
+    Ok(ModelState {
+        paused: s.is_paused(),
+        horizon: s.horizon(),
+        stats: s.stats(),
+        surprise: trace[from..].iter().map(|(_, v)| v.is_finite().then_some(*v)).collect(),
+        index: trace.last().map(|(i, _)| *i),
+        trail: traj.trail[tail..].iter().map(xy).collect(),
+        branch: traj.branch.iter().map(xy).collect(),
+    })
+}
+
+/// Pauses or resumes predictions (the live preview keeps running).
+#[tauri::command]
+pub fn set_paused(session: State<'_, Session>, paused: bool) -> Result<(), CommandError> {
+    let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
+    if paused {
+        s.pause()
+    } else {
+        s.resume()
+    }
+    Ok(())
+}
+
+/// Sets the rollout horizon (1 to 32 frames).
+#[tauri::command]
+pub fn set_horizon(session: State<'_, Session>, horizon: u32) -> Result<(), CommandError> {
+    let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
+    if !(1..=32).contains(&horizon) {
+        return Err(bad(format!("the horizon must be 1 to 32 frames, got {horizon}")));
+    }
+    s.set_horizon(horizon as usize);
+    Ok(())
+}
+
+/// The UI reports what it drew; when `AUGUR_SMOKE` is set (the end-to-end test) the app prints
+/// the report and exits, proving window, webview, IPC, frame path and predictions work together.
+#[tauri::command]
+pub fn smoke_report(
+    app: tauri::AppHandle,
+    frames_drawn: u32,
+    distinct_colours: u32,
+    predictions_drawn: Option<u32>,
+) -> Result<(), CommandError> {
+    if frames_drawn > 100_000 || distinct_colours > 1 << 24 || predictions_drawn.is_some_and(|p| p > 100_000) {
+        return Err(bad("smoke_report: counts out of range"));
     }
     if std::env::var_os("AUGUR_SMOKE").is_some() {
-        println!("AUGUR_SMOKE_OK frames_drawn={frames_drawn} distinct_colours={distinct_colours}");
+        println!(
+            "AUGUR_SMOKE_OK frames_drawn={frames_drawn} predictions_drawn={} distinct_colours={distinct_colours}",
+            predictions_drawn.unwrap_or(0)
+        );
         app.exit(0);
     }
     Ok(())

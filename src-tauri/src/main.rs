@@ -1,5 +1,6 @@
-//! Augur's desktop app: a thin Tauri 2 shell. It parses its arguments, opens the session's
-//! sources through augur-capture, and serves frames and status to the web UI in `ui/`.
+//! Augur's desktop app: a thin Tauri 2 shell. It parses its arguments, starts the live session
+//! (augur-engine, or the source alone without a model), and serves frames, predictions and
+//! status to the web UI in `ui/`.
 //! Everything it does is done by the crates; this file only wires them to the window.
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
@@ -31,6 +32,10 @@ fn main() -> ExitCode {
             commands::app_info,
             commands::latest_frame,
             commands::source_status,
+            commands::prediction,
+            commands::model_state,
+            commands::set_paused,
+            commands::set_horizon,
             commands::smoke_report,
         ])
         .setup(move |app| {

@@ -1,53 +1,121 @@
-//! The app's live session: the running sources and what the UI needs to know about them.
+//! The app's live session: the world model's session (predictions, timeline, trajectory) when a
+//! model is available, otherwise the live source alone; and what the UI needs to know about it.
 
+use std::path::PathBuf;
 use std::sync::Mutex;
+use std::sync::atomic::AtomicU64;
 
 use augur_capture::{
-    AudioHandle, SessionClock, StreamEnd, VideoHandle, open_audio_or_none, open_video_or_scene, spawn_audio,
-    spawn_video,
+    AudioHandle, Frame, SessionClock, SourceInfo, StreamEnd, VideoHandle, open_audio_or_none, open_video_or_scene,
+    spawn_audio, spawn_video,
 };
+use augur_engine::SessionConfig;
+use augur_model::DeviceChoice;
 
 use crate::args::AppArgs;
+
+/// The bundled model, used when `--model` is not given and it is where the README puts it.
+const DEFAULT_MODEL: &str = "models/bounce-64";
+
+/// What produces the pictures.
+pub enum Live {
+    /// The world model's session: preview, predictions, surprise, trajectory.
+    Model(augur_engine::Session),
+    /// No model: the source alone.
+    Source(VideoHandle),
+}
 
 /// Everything the window shows comes from here.
 pub struct Session {
     pub clock: SessionClock,
     pub source_name: String,
-    pub notice: Option<String>,
-    pub video: VideoHandle,
+    pub notices: Vec<String>,
+    pub live: Live,
     pub audio: Option<AudioHandle>,
+    /// The frame index last sent to the UI, so an unchanged preview is not sent twice.
+    pub last_sent: AtomicU64,
     /// How the video source ended, once it has (kept so every status poll can show it).
     pub end: Mutex<Option<String>>,
 }
 
 impl Session {
-    pub fn open(args: &AppArgs) -> Result<Self, augur_capture::CaptureError> {
+    pub fn open(args: &AppArgs) -> Result<Self, String> {
         let clock = SessionClock::start();
-        let chosen = open_video_or_scene(args.source.as_deref(), clock)?;
-        if let Some(n) = &chosen.notice {
+        let audio = open_audio_or_none(args.mic.as_deref(), clock).map(|a| spawn_audio(a.source));
+        let mut notices = Vec::new();
+        let model = PathBuf::from(args.model.as_deref().unwrap_or(DEFAULT_MODEL));
+        let have_model = augur_model::checkpoint::load_card(&model);
+        let live = match (have_model, &args.model) {
+            (Ok(_), _) => {
+                let mut cfg = SessionConfig::new(args.source.as_deref(), model);
+                cfg.device =
+                    DeviceChoice::parse(args.device.as_deref().unwrap_or("auto")).map_err(|e| e.to_string())?;
+                let s = augur_engine::Session::start(cfg).map_err(|e| e.to_string())?;
+                notices.extend(s.notices.iter().cloned());
+                Live::Model(s)
+            }
+            (Err(e), Some(_)) => return Err(e.to_string()),
+            (Err(_), None) => {
+                notices.push(format!("no model at {DEFAULT_MODEL}: showing the source only (pass --model)"));
+                let chosen = open_video_or_scene(args.source.as_deref(), clock).map_err(|e| e.to_string())?;
+                notices.extend(chosen.notice);
+                Live::Source(spawn_video(chosen.source))
+            }
+        };
+        for n in &notices {
             println!("{n}");
         }
-        let audio = open_audio_or_none(args.mic.as_deref(), clock).map(|a| spawn_audio(a.source));
+        let source_name = args.source.clone().unwrap_or_else(|| "default camera".into());
         Ok(Self {
             clock,
-            source_name: chosen.name,
-            notice: chosen.notice,
-            video: spawn_video(chosen.source),
+            source_name,
+            notices,
+            live,
             audio,
+            last_sent: AtomicU64::new(u64::MAX),
             end: Mutex::new(None),
         })
     }
 
-    /// How the source ended, if it has: `None` while it runs.
-    pub fn end_message(&self) -> Option<String> {
-        let mut end = self.end.lock().unwrap_or_else(|p| p.into_inner());
-        if end.is_none() {
-            *end = self.video.take_end().map(|e| match e {
-                StreamEnd::Finished => "the source reached its end".to_string(),
-                StreamEnd::Stopped => "the source was stopped".to_string(),
-                StreamEnd::Failed(err) => err.to_string(),
-            });
+    /// The newest frame not yet sent to the UI.
+    pub fn new_frame(&self) -> Option<Frame> {
+        use std::sync::atomic::Ordering;
+        let frame = match &self.live {
+            Live::Model(s) => s.preview()?,
+            Live::Source(v) => v.latest()?,
+        };
+        (self.last_sent.swap(frame.index, Ordering::SeqCst) != frame.index).then_some(frame)
+    }
+
+    /// What the source negotiated.
+    pub fn source_info(&self) -> Option<SourceInfo> {
+        match &self.live {
+            Live::Model(s) => s.source_info(),
+            Live::Source(v) => Some(v.info().clone()),
         }
-        end.clone()
+    }
+
+    /// How the source ended or why it is failing: `None` while it runs.
+    pub fn end_message(&self) -> Option<String> {
+        match &self.live {
+            Live::Model(s) => match s.status() {
+                augur_engine::SourceStatus::Retrying { error, attempts } => {
+                    Some(format!("{error} (reopening, attempt {attempts})"))
+                }
+                augur_engine::SourceStatus::Ended => Some("the source reached its end".into()),
+                _ => None,
+            },
+            Live::Source(v) => {
+                let mut end = self.end.lock().unwrap_or_else(|p| p.into_inner());
+                if end.is_none() {
+                    *end = v.take_end().map(|e| match e {
+                        StreamEnd::Finished => "the source reached its end".to_string(),
+                        StreamEnd::Stopped => "the source was stopped".to_string(),
+                        StreamEnd::Failed(err) => err.to_string(),
+                    });
+                }
+                end.clone()
+            }
+        }
     }
 }

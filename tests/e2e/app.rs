@@ -10,14 +10,15 @@ fn have_display() -> bool {
 }
 
 #[test]
-fn app_window_shows_live_frames() {
+fn app_window_shows_live_frames_and_predictions() {
     if !have_display() {
         assert!(std::env::var_os("CI").is_none(), "CI must run this test: scripts/services.sh starts Xvfb");
         eprintln!("skipped: no display; run `. scripts/services.sh` first");
         return;
     }
     let mut cmd = Command::new(binary("augur-app"));
-    cmd.args(["--source", "scene:bounce?size=320x240&fps=30", "--mic", "none", "--seconds", "90"]);
+    cmd.args(["--source", "scene:bounce?size=320x240&fps=30", "--mic", "none", "--seconds", "90", "--device", "cpu"]);
+    cmd.args(["--model", concat!(env!("CARGO_MANIFEST_DIR"), "/../models/bounce-64")]);
     cmd.env("AUGUR_SMOKE", "1");
     let out = run_with_deadline(cmd, Duration::from_secs(120));
     let (stdout, stderr) = text(&out);
@@ -27,6 +28,9 @@ fn app_window_shows_live_frames() {
         .unwrap_or_else(|| panic!("the window never reported drawn frames\nstdout: {stdout}\nstderr: {stderr}"));
     let colours: u32 = line.split("distinct_colours=").nth(1).unwrap().trim().parse().unwrap();
     assert!(colours >= 4, "the canvas should show the scene, not a blank frame: {line}");
+    let predictions: u32 =
+        line.split("predictions_drawn=").nth(1).unwrap().split_whitespace().next().unwrap().parse().unwrap();
+    assert!(predictions >= 3, "the window should draw the model's predictions: {line}");
     assert!(out.status.success(), "{stderr}");
 }
 

@@ -1,10 +1,16 @@
-// Augur's first UI: shows the live source and its counters. The TypeScript + Vite front end
-// (pickers, timeline, predictions) replaces this once the live engine lands.
+// Augur's UI: the live source, the model's predictions beside it, surprise over time and the
+// latent trajectory. Frames and predictions arrive as raw RGBA over Tauri's binary IPC.
 const invoke = window.__TAURI__.core.invoke;
-const canvas = document.getElementById("live");
-const ctx = canvas.getContext("2d");
+const $ = (id) => document.getElementById(id);
+const live = $("live");
+const liveCtx = live.getContext("2d");
+const strip = $("strip");
+const stripCtx = strip.getContext("2d");
 let drawn = 0;
+let predictionsDrawn = 0;
+let lastPrediction = -1;
 let reported = false;
+let hasModel = false;
 
 function distinctColours(data) {
   const seen = new Set();
@@ -14,52 +20,162 @@ function distinctColours(data) {
   return seen.size;
 }
 
+// Draws a frame sent as [width u32, height u32, index u64, RGBA…] into `canvas`; returns its index.
+function drawImage(buf, canvas, ctx) {
+  if (!buf || buf.byteLength <= 16) return null;
+  const head = new DataView(buf, 0, 16);
+  const w = head.getUint32(0, true);
+  const h = head.getUint32(4, true);
+  const index = Number(head.getBigUint64(8, true));
+  if (canvas.width !== w || canvas.height !== h) {
+    canvas.width = w;
+    canvas.height = h;
+  }
+  ctx.putImageData(new ImageData(new Uint8ClampedArray(buf, 16, w * h * 4), w, h), 0, 0);
+  return index;
+}
+
+async function maybeReport() {
+  const ready = drawn >= 10 && (!hasModel || predictionsDrawn >= 3);
+  if (ready && !reported) {
+    reported = true;
+    const shown = liveCtx.getImageData(0, 0, live.width, live.height).data;
+    await invoke("smoke_report", {
+      framesDrawn: drawn,
+      distinctColours: distinctColours(shown),
+      predictionsDrawn: predictionsDrawn,
+    });
+  }
+}
+
 async function drawLatest() {
   try {
-    const buf = await invoke("latest_frame");
-    if (buf && buf.byteLength > 16) {
-      const head = new DataView(buf, 0, 16);
-      const w = head.getUint32(0, true);
-      const h = head.getUint32(4, true);
-      if (canvas.width !== w || canvas.height !== h) {
-        canvas.width = w;
-        canvas.height = h;
-      }
-      const pixels = new Uint8ClampedArray(buf, 16, w * h * 4);
-      ctx.putImageData(new ImageData(pixels, w, h), 0, 0);
-      drawn += 1;
-      if (drawn >= 10 && !reported) {
-        reported = true;
-        const shown = ctx.getImageData(0, 0, w, h).data;
-        await invoke("smoke_report", { framesDrawn: drawn, distinctColours: distinctColours(shown) });
+    if (drawImage(await invoke("latest_frame"), live, liveCtx) !== null) drawn += 1;
+    if (hasModel) {
+      const index = drawImage(await invoke("prediction"), strip, stripCtx);
+      if (index !== null && index !== lastPrediction) {
+        lastPrediction = index;
+        predictionsDrawn += 1;
       }
     }
+    await maybeReport();
   } catch (e) {
-    document.getElementById("status").textContent = `frame error: ${e}`;
+    $("status").textContent = `frame error: ${e}`;
   }
   requestAnimationFrame(drawLatest);
 }
 
+function plotSurprise(values) {
+  const c = $("surprise");
+  const ctx = c.getContext("2d");
+  ctx.clearRect(0, 0, c.width, c.height);
+  const finite = values.filter((v) => v !== null);
+  if (finite.length < 2) return;
+  const max = Math.max(...finite) * 1.1 || 1;
+  ctx.strokeStyle = "#5ac8ff";
+  ctx.lineWidth = 1.5;
+  ctx.beginPath();
+  let started = false;
+  values.forEach((v, i) => {
+    if (v === null) return;
+    const x = (i / Math.max(values.length - 1, 1)) * (c.width - 4) + 2;
+    const y = c.height - 4 - (v / max) * (c.height - 8);
+    if (started) ctx.lineTo(x, y); else ctx.moveTo(x, y);
+    started = true;
+  });
+  ctx.stroke();
+  ctx.fillStyle = "#ffb347";
+  ctx.fillRect(c.width - 3, 0, 2, c.height); // the current moment
+  ctx.fillStyle = "#8a93a6";
+  ctx.fillText(max.toPrecision(2), 4, 12);
+}
+
+function plotTrajectory(trail, branch) {
+  const c = $("trajectory");
+  const ctx = c.getContext("2d");
+  ctx.clearRect(0, 0, c.width, c.height);
+  const all = trail.concat(branch);
+  if (all.length < 2) return;
+  const xs = all.map((p) => p[0]);
+  const ys = all.map((p) => p[1]);
+  const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+  const sx = (x) => 6 + ((x - x0) / (x1 - x0 || 1)) * (c.width - 12);
+  const sy = (y) => c.height - 6 - ((y - y0) / (y1 - y0 || 1)) * (c.height - 12);
+  trail.forEach((p, i) => {
+    ctx.fillStyle = `rgba(90, 200, 255, ${0.15 + (0.85 * i) / trail.length})`;
+    ctx.fillRect(sx(p[0]) - 1, sy(p[1]) - 1, 3, 3);
+  });
+  if (trail.length && branch.length) {
+    ctx.strokeStyle = "#ffb347";
+    ctx.lineWidth = 2;
+    ctx.beginPath();
+    const now = trail[trail.length - 1];
+    ctx.moveTo(sx(now[0]), sy(now[1]));
+    branch.forEach((p) => ctx.lineTo(sx(p[0]), sy(p[1])));
+    ctx.stroke();
+  }
+}
+
 async function pollStatus() {
   const s = await invoke("source_status");
-  const text = `${s.frames_produced} frames from the source, ${s.frames_shown} shown, ${s.frames_skipped} skipped` +
-    (s.ended ? ` — ${s.ended}` : "");
-  document.getElementById("status").textContent = text;
+  let text = `${s.frames} frames from the source, ${s.skipped} lost` + (s.ended ? ` — ${s.ended}` : "");
+  if (hasModel) {
+    try {
+      const m = await invoke("model_state");
+      const st = m.stats;
+      text += ` · preview ${st.preview_fps.toFixed(1)} fps · predictions ${st.prediction_hz.toFixed(1)} Hz` +
+        ` · latency p50 ${st.latency_p50_ms.toFixed(0)} ms · model skipped ${st.model_skipped}`;
+      $("pause").textContent = m.paused ? "Play" : "Pause";
+      plotSurprise(m.surprise);
+      plotTrajectory(m.trail, m.branch);
+    } catch (e) {
+      text += ` · model: ${e.message ?? e}`;
+    }
+  }
+  $("status").textContent = text;
+}
+
+async function togglePause() {
+  const paused = $("pause").textContent === "Pause";
+  await invoke("set_paused", { paused });
+  $("pause").textContent = paused ? "Play" : "Pause";
+}
+
+function toggleDemo() {
+  document.body.classList.toggle("demo");
+  if (document.body.classList.contains("demo") && document.fullscreenEnabled) {
+    document.documentElement.requestFullscreen().catch(() => {});
+  } else if (document.fullscreenElement) {
+    document.exitFullscreen().catch(() => {});
+  }
 }
 
 async function start() {
   const info = await invoke("app_info");
   document.title = `Augur ${info.version} — ${info.source}`;
-  document.getElementById("version").textContent = `v${info.version}`;
-  document.getElementById("source").textContent =
-    `${info.video.description} · ${info.video.width}×${info.video.height} @ ${info.video.fps.toFixed(1)} fps` +
+  $("version").textContent = `v${info.version}`;
+  const v = info.video;
+  $("source").textContent = (v ? `${v.description} · ${v.width}×${v.height} @ ${v.fps.toFixed(1)} fps` : info.source) +
     (info.audio ? ` · ${info.audio.description}` : " · no sound");
-  if (info.notice) {
-    const n = document.getElementById("notice");
-    n.textContent = info.notice;
-    n.hidden = false;
+  hasModel = info.model !== null;
+  if (hasModel) {
+    $("model").textContent = `model ${info.model}`;
+    $("model-panels").hidden = false;
+    $("pause").disabled = false;
+    $("horizon").disabled = false;
   }
-  setInterval(pollStatus, 500);
+  if (info.notices.length) {
+    $("notice").textContent = info.notices.join(" · ");
+    $("notice").hidden = false;
+  }
+  $("pause").addEventListener("click", togglePause);
+  $("demo").addEventListener("click", toggleDemo);
+  $("horizon").addEventListener("change", (e) => invoke("set_horizon", { horizon: Number(e.target.value) }));
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "d") toggleDemo();
+    if (e.key === " " && hasModel) { e.preventDefault(); togglePause(); }
+  });
+  setInterval(pollStatus, 250);
   requestAnimationFrame(drawLatest);
 }
 

@@ -40,7 +40,7 @@ pub fn run(args: &Args) -> Result<()> {
         match display_problem() {
             // The app makes the same default choice (camera, else the scene) and says so, in
             // its output and in the window, so only what the user named is passed on.
-            None => return launch_app(args.source.as_deref(), args.mic.as_deref(), args.seconds),
+            None => return launch_app(args),
             Some(why) => println!("{why}; running headless (figures below, once a second)."),
         }
     }
@@ -85,18 +85,26 @@ fn app_path() -> Result<PathBuf> {
     }
 }
 
-fn launch_app(source: Option<&str>, mic: Option<&str>, seconds: Option<f64>) -> Result<()> {
+fn launch_app(args: &Args) -> Result<()> {
     let app = app_path()?;
     let mut cmd = std::process::Command::new(&app);
-    if let Some(s) = source {
+    if let Some(s) = &args.source {
         cmd.arg("--source").arg(s);
     }
-    if let Some(m) = mic {
+    if let Some(m) = &args.mic {
         cmd.arg("--mic").arg(m);
     }
-    if let Some(s) = seconds {
+    if let Some(s) = args.seconds {
         cmd.arg("--seconds").arg(s.to_string());
     }
+    // The app shows the source alone when the default model is missing; a named one must load.
+    if args.model.exists()
+        || args.model.with_extension("json").exists()
+        || args.model.with_extension("safetensors").exists()
+    {
+        cmd.arg("--model").arg(&args.model);
+    }
+    cmd.arg("--device").arg(&args.device);
     println!("Opening the Augur window…");
     let status = cmd.status().with_context(|| format!("starting {}", app.display()))?;
     anyhow::ensure!(status.success(), "the Augur window exited with {status}");

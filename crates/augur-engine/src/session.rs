@@ -109,6 +109,7 @@ struct Shared {
     next_source: Mutex<Option<String>>,
     model_name: Mutex<String>,
     trajectory: Mutex<Option<Trajectory>>,
+    source_info: Mutex<Option<augur_capture::SourceInfo>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -148,6 +149,7 @@ impl Session {
             next_source: Mutex::new(None),
             model_name: Mutex::new(cfg.model.display().to_string()),
             trajectory: Mutex::new(None),
+            source_info: Mutex::new(None),
         });
         let frames: Arc<Mailbox<Frame>> = Arc::new(Mailbox::new());
         let (requests, inbox) = bounded(8);
@@ -281,6 +283,16 @@ impl Session {
     /// The source's state.
     pub fn status(&self) -> SourceStatus {
         lock(&self.shared.status).clone()
+    }
+
+    /// What the source negotiated (size, rate, format), once it has opened.
+    pub fn source_info(&self) -> Option<augur_capture::SourceInfo> {
+        lock(&self.shared.source_info).clone()
+    }
+
+    /// The horizon of live rollouts.
+    pub fn horizon(&self) -> usize {
+        self.shared.horizon.load(Ordering::SeqCst)
     }
 
     /// The model in use.
@@ -474,6 +486,7 @@ fn capture_loop(
         }
         let handle = spawn_video(src);
         *lock(&shared.status) = SourceStatus::Running { description: handle.info().description.clone() };
+        *lock(&shared.source_info) = Some(handle.info().clone());
         attempts = 0;
         loop {
             if shared.stop.load(Ordering::SeqCst) {
