@@ -70,22 +70,87 @@ pub fn latest_frame(session: State<'_, Session>) -> Response {
 
 /// The newest prediction as one image strip (same header): what the model saw, its error
 /// heatmap, then the predicted frames t+1…t+H, each `size × size`. Empty without a model.
+/// With `index`, the strip of that past moment (scrubbing), empty when it is gone.
 #[tauri::command]
-pub fn prediction(session: State<'_, Session>) -> Response {
+pub fn prediction(session: State<'_, Session>, index: Option<u64>) -> Response {
     let Live::Model(s) = &session.live else { return Response::new(Vec::new()) };
-    let Some(m) = s.latest() else { return Response::new(Vec::new()) };
+    let found = match index {
+        Some(i) => s.moment(i),
+        None => s.latest(),
+    };
+    let Some(m) = found else { return Response::new(Vec::new()) };
     let size = s.size();
     let tiles: Vec<&[u8]> =
         [&m.input[..], &m.heatmap[..]].into_iter().chain(m.predicted.chunks(size * size * 3)).collect();
+    Response::new(strip(&tiles, size, m.index))
+}
+
+/// `size × size` RGB tiles side by side, as a header + RGBA image.
+fn strip(tiles: &[&[u8]], size: usize, index: u64) -> Vec<u8> {
     let n = tiles.len();
     let mut strip = vec![0u8; n * size * size * 3];
     for (k, tile) in tiles.iter().enumerate() {
         for y in 0..size {
             let dst = (y * n * size + k * size) * 3;
-            strip[dst..dst + size * 3].copy_from_slice(&tile[y * size * 3..(y + 1) * size * 3]);
+            if let Some(row) = tile.get(y * size * 3..(y + 1) * size * 3) {
+                strip[dst..dst + size * 3].copy_from_slice(row);
+            }
         }
     }
-    Response::new(rgba_image((n * size) as u32, size as u32, m.index, &strip))
+    rgba_image((n * size) as u32, size as u32, index, &strip)
+}
+
+/// Rolls out again from past moment `at` with another horizon and context; the strip shows
+/// what the model saw at `at`, a blank tile, then the new predictions.
+#[tauri::command]
+pub fn what_if(session: State<'_, Session>, at: u64, horizon: u32, context: u32) -> Result<Response, CommandError> {
+    let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
+    if !(1..=32).contains(&horizon) || !(1..=64).contains(&context) {
+        return Err(bad(format!("what_if: horizon must be 1 to 32 and context 1 to 64, got {horizon} and {context}")));
+    }
+    let req = augur_engine::WhatIf { at, horizon: horizon as usize, context: context as usize, actions: None };
+    let r = s.what_if(req).map_err(|e| bad(e.to_string()))?;
+    let m = s.moment(at).ok_or_else(|| bad(format!("moment {at} is no longer on the timeline")))?;
+    let blank = vec![0u8; r.size * r.size * 3];
+    let tiles: Vec<&[u8]> =
+        [&m.input[..], &blank[..]].into_iter().chain(r.frames.chunks(r.size * r.size * 3)).collect();
+    Ok(Response::new(strip(&tiles, r.size, at)))
+}
+
+#[derive(Serialize)]
+pub struct Exported {
+    dir: String,
+    moments: usize,
+}
+
+/// Exports the last `seconds` of the timeline (side-by-side MP4, PNG snapshot, metrics CSV)
+/// into a new folder under ~/Augur/exports that the app picks; the webview names no paths.
+#[tauri::command]
+pub fn export_recent(session: State<'_, Session>, seconds: f64) -> Result<Exported, CommandError> {
+    let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
+    if !(seconds.is_finite() && (1.0..=600.0).contains(&seconds)) {
+        return Err(bad(format!("export_recent: seconds must be 1 to 600, got {seconds}")));
+    }
+    let (first, last) = s.span().ok_or_else(|| bad("nothing on the timeline yet"))?;
+    let end = s.moment(last).map(|m| m.pts).unwrap_or_default();
+    let from =
+        (first..=last).find(|&i| s.moment(i).is_some_and(|m| end.saturating_sub(m.pts).as_secs_f64() <= seconds));
+    let home = std::env::var_os("HOME").map_or_else(std::env::temp_dir, std::path::PathBuf::from);
+    let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let dir = home.join("Augur/exports").join(format!("augur-{stamp}"));
+    let out = s
+        .export(from.unwrap_or(first), last, &dir)
+        .map_err(|e| CommandError { code: "export", message: e.to_string() })?;
+    Ok(Exported { dir: out.dir.display().to_string(), moments: out.moments })
+}
+
+/// The oldest and newest moment on the timeline, for the scrub bar.
+#[tauri::command]
+pub fn timeline_span(session: State<'_, Session>) -> Option<(u64, u64)> {
+    match &session.live {
+        Live::Model(s) => s.span(),
+        Live::Source(_) => None,
+    }
 }
 
 #[derive(Serialize)]

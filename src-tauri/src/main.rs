@@ -36,6 +36,9 @@ fn main() -> ExitCode {
             commands::model_state,
             commands::set_paused,
             commands::set_horizon,
+            commands::what_if,
+            commands::export_recent,
+            commands::timeline_span,
             commands::smoke_report,
         ])
         .setup(move |app| {

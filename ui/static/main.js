@@ -11,6 +11,7 @@ let predictionsDrawn = 0;
 let lastPrediction = -1;
 let reported = false;
 let hasModel = false;
+let scrubbing = null; // the moment shown while paused, or null to follow the newest
 
 function distinctColours(data) {
   const seen = new Set();
@@ -51,8 +52,8 @@ async function maybeReport() {
 async function drawLatest() {
   try {
     if (drawImage(await invoke("latest_frame"), live, liveCtx) !== null) drawn += 1;
-    if (hasModel) {
-      const index = drawImage(await invoke("prediction"), strip, stripCtx);
+    if (hasModel && scrubbing === null) {
+      const index = drawImage(await invoke("prediction", { index: null }), strip, stripCtx);
       if (index !== null && index !== lastPrediction) {
         lastPrediction = index;
         predictionsDrawn += 1;
@@ -139,6 +140,47 @@ async function togglePause() {
   const paused = $("pause").textContent === "Pause";
   await invoke("set_paused", { paused });
   $("pause").textContent = paused ? "Play" : "Pause";
+  $("scrub").disabled = !paused;
+  $("whatif").disabled = !paused;
+  if (paused) {
+    const span = await invoke("timeline_span");
+    if (span) {
+      $("scrub").min = span[0];
+      $("scrub").max = span[1];
+      $("scrub").value = span[1];
+      await showMoment(span[1]);
+    }
+  } else {
+    scrubbing = null;
+    $("strip-caption").textContent = "What the model saw · where it was surprised · what it expects next (t+1 … t+H)";
+  }
+}
+
+async function showMoment(index) {
+  scrubbing = Number(index);
+  drawImage(await invoke("prediction", { index: scrubbing }), strip, stripCtx);
+  $("strip-caption").textContent = `Moment ${scrubbing} (paused): what the model saw · its surprise · what it expected`;
+}
+
+async function whatIf() {
+  if (scrubbing === null) return;
+  const horizon = Number($("horizon").value);
+  try {
+    drawImage(await invoke("what_if", { at: scrubbing, horizon, context: 8 }), strip, stripCtx);
+    $("strip-caption").textContent = `What if: rolled out ${horizon} frames again from moment ${scrubbing}`;
+  } catch (e) {
+    $("strip-caption").textContent = `what-if failed: ${e.message ?? e}`;
+  }
+}
+
+async function exportRecent() {
+  try {
+    const r = await invoke("export_recent", { seconds: 10 });
+    $("notice").textContent = `Exported ${r.moments} moments to ${r.dir}`;
+  } catch (e) {
+    $("notice").textContent = `export failed: ${e.message ?? e}`;
+  }
+  $("notice").hidden = false;
 }
 
 function toggleDemo() {
@@ -163,6 +205,7 @@ async function start() {
     $("model-panels").hidden = false;
     $("pause").disabled = false;
     $("horizon").disabled = false;
+    $("export").disabled = false;
   }
   if (info.notices.length) {
     $("notice").textContent = info.notices.join(" · ");
@@ -170,10 +213,18 @@ async function start() {
   }
   $("pause").addEventListener("click", togglePause);
   $("demo").addEventListener("click", toggleDemo);
+  $("scrub").addEventListener("input", (e) => showMoment(e.target.value));
+  $("whatif").addEventListener("click", whatIf);
+  $("export").addEventListener("click", exportRecent);
   $("horizon").addEventListener("change", (e) => invoke("set_horizon", { horizon: Number(e.target.value) }));
   document.addEventListener("keydown", (e) => {
     if (e.key === "d") toggleDemo();
     if (e.key === " " && hasModel) { e.preventDefault(); togglePause(); }
+    if ((e.key === "ArrowLeft" || e.key === "ArrowRight") && scrubbing !== null) {
+      const s = $("scrub");
+      s.value = Number(s.value) + (e.key === "ArrowLeft" ? -1 : 1);
+      showMoment(s.value);
+    }
   });
   setInterval(pollStatus, 250);
   requestAnimationFrame(drawLatest);

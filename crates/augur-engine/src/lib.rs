@@ -10,6 +10,7 @@
 //! Nothing here knows about windows; the app and `augur run` drive a [`Session`].
 
 mod error;
+mod export;
 mod runner;
 mod session;
 mod stats;
@@ -17,6 +18,7 @@ mod timeline;
 mod trajectory;
 
 pub use error::EngineError;
+pub use export::{Exported, export};
 pub use runner::{Runner, heatmap, pool};
 pub use session::{Session, SessionConfig, SourceStatus, WhatIf, WhatIfResult};
 pub use stats::Stats;

@@ -268,6 +268,19 @@ impl Session {
         rx.recv_timeout(Duration::from_secs(60)).map_err(|_| EngineError::Stopped)?
     }
 
+    /// Exports the moments `from..=to` (side-by-side MP4, PNG snapshot, metrics CSV) into `dir`.
+    pub fn export(&self, from: u64, to: u64, dir: &std::path::Path) -> Result<crate::Exported, EngineError> {
+        let moments: Vec<Moment> =
+            lock(&self.shared.timeline).iter().filter(|m| (from..=to).contains(&m.index)).cloned().collect();
+        // Moments come at the prediction rate, so the video plays at that rate: real time.
+        let span = match (moments.first(), moments.last()) {
+            (Some(a), Some(b)) if moments.len() > 1 => (b.pts - a.pts).as_secs_f64() / (moments.len() - 1) as f64,
+            _ => 1.0 / 30.0,
+        };
+        let fps = (1.0 / span.max(1e-3)).round().clamp(1.0, 240.0) as u32;
+        crate::export(&moments, self.size, fps, 256, dir)
+    }
+
     /// The latent trajectory in 2 or 3 principal components.
     pub fn trajectory(&self, dims: usize) -> Result<Trajectory, EngineError> {
         let t = project(&lock(&self.shared.timeline), dims)?;

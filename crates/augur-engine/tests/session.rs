@@ -48,6 +48,17 @@ fn a_scene_session_predicts_pauses_and_rolls_out_what_ifs() {
     assert_eq!(s.timeline_len(), held);
     assert!(s.preview().unwrap().index > preview, "the preview never waits for the model");
 
+    // Export the paused timeline: a video of every step, a snapshot and the metrics.
+    let out = tempfile::tempdir().unwrap();
+    let (first, last) = s.span().unwrap();
+    let exported = s.export(first, last, out.path()).unwrap();
+    let frames = augur_capture::count_media(&exported.files[0]).unwrap().video_frames;
+    assert_eq!(frames as usize, exported.moments - 1, "one video frame per step after the first");
+    let csv = std::fs::read_to_string(&exported.files[2]).unwrap();
+    assert_eq!(csv.lines().count(), exported.moments + 1);
+    assert!(exported.files[1].exists());
+    assert!(s.export(last + 1, last + 5, out.path()).is_err(), "an empty range is refused");
+
     // What-if from a past moment, with another horizon and context.
     let (first, last) = s.span().unwrap();
     let at = first + 9;
