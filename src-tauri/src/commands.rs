@@ -244,8 +244,8 @@ pub fn set_horizon(session: State<'_, Session>, horizon: u32) -> Result<(), Comm
 /// The UI reports what it drew; when `AUGUR_SMOKE` is set (the end-to-end test) the app prints
 /// the report and exits, proving window, webview, IPC, frame path and predictions work together.
 #[tauri::command]
-pub fn smoke_report(
-    app: tauri::AppHandle,
+pub fn smoke_report<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
     frames_drawn: u32,
     distinct_colours: u32,
     predictions_drawn: Option<u32>,

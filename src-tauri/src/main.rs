@@ -8,8 +8,27 @@
 mod args;
 mod commands;
 mod state;
+#[cfg(test)]
+mod tests;
 
 use std::process::ExitCode;
+
+/// The session and every command the web UI may call (the same set in the app and in tests).
+fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, session: state::Session) -> tauri::Builder<R> {
+    builder.manage(session).invoke_handler(tauri::generate_handler![
+        commands::app_info,
+        commands::latest_frame,
+        commands::source_status,
+        commands::prediction,
+        commands::model_state,
+        commands::set_paused,
+        commands::set_horizon,
+        commands::what_if,
+        commands::export_recent,
+        commands::timeline_span,
+        commands::smoke_report,
+    ])
+}
 
 fn main() -> ExitCode {
     let args = match args::AppArgs::parse(std::env::args().skip(1)) {
@@ -26,21 +45,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result = tauri::Builder::default()
-        .manage(session)
-        .invoke_handler(tauri::generate_handler![
-            commands::app_info,
-            commands::latest_frame,
-            commands::source_status,
-            commands::prediction,
-            commands::model_state,
-            commands::set_paused,
-            commands::set_horizon,
-            commands::what_if,
-            commands::export_recent,
-            commands::timeline_span,
-            commands::smoke_report,
-        ])
+    let result = with_commands(tauri::Builder::default(), session)
         .setup(move |app| {
             if let Some(secs) = args.seconds {
                 let handle = app.handle().clone();
