@@ -118,6 +118,28 @@ fn record_kill_repair_and_read_back_with_other_tools() {
     assert!(recovered >= 30 && recovered.is_multiple_of(15), "whole seconds are recovered: {recovered}");
     assert_eq!(summary["tasks"], serde_json::json!(["watch the ball", "killed mid-way"]));
 
+    // Replay a recorded episode as a source: the model predicts on it like on a camera.
+    let pred = dir.path().join("pred").display().to_string();
+    let source = format!("dataset:{ds_s}?episode=2");
+    let model = concat!(env!("CARGO_MANIFEST_DIR"), "/../models/bounce-64");
+    let out = augur(&[
+        "predict",
+        "--model",
+        model,
+        "--source",
+        &source,
+        "--out",
+        &pred,
+        "--steps",
+        "6",
+        "--video-only",
+        "--device",
+        "cpu",
+    ]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("6 steps written"), "{stdout}");
+
     // Fine-tune on the recording: clips come from inside episodes, never across two.
     let config = dir.path().join("tiny.json");
     TrainConfig::new(ModelConfig::tiny()).with_batch_size(2).with_warmup_steps(1).save(&config).unwrap();

@@ -32,7 +32,9 @@ pub use level::{AudioLevel, audio_level};
 pub use mailbox::{Mailbox, MailboxStats};
 pub use microphone::{Microphone, MicrophoneInfo, list_microphones};
 pub use open::{AudioSourceBox, VideoSourceBox, open_audio, open_video};
-pub use spec::{AudioSpec, CameraSpec, FileSpec, Pacing, SceneSpec, SourceSpec, VideoSpec};
+pub use spec::{
+    AudioSpec, CameraSpec, DATASET_VIDEO_KEY, FileSpec, Pacing, SceneSpec, SourceSpec, VideoSpec, dataset_episode_video,
+};
 pub use thread::{AudioHandle, StreamEnd, VideoHandle, spawn_audio, spawn_video};
 
 /// A video source: something that yields decoded RGB frames, one at a time.

@@ -15,7 +15,7 @@ use crate::scene::{SceneConfig, SceneKind, Violation};
 
 /// Every accepted form, shown whenever a name does not parse.
 pub const FORMS: &str = "Accepted forms: camera:0 | camera:/dev/video0?size=1280x720&fps=30&pix=yuyv422 | \
-file:clip.mp4?loop=1&pace=fast | lavfi:testsrc=size=320x240:rate=30 | \
+file:clip.mp4?loop=1&pace=fast | lavfi:testsrc=size=320x240:rate=30 | dataset:my-dataset?episode=3 | \
 scene:bounce?seed=7&size=640x480&fps=30&balls=3&noise=0.02&violation=vanish&at=30 | \
 mic:default | mic:1 | audiofile:speech.wav?loop=1";
 
@@ -207,6 +207,17 @@ impl FromStr for SourceSpec {
                 video(VideoSpec::Lavfi { graph: body.into(), pacing: p.pacing(Pacing::Realtime)? })
             }
             "scene" => video(VideoSpec::Scene(scene_config(given, body, query)?)),
+            "dataset" => {
+                let p = Params::parse(given, query, &["episode", "loop", "pace"])?;
+                if body.is_empty() {
+                    return Err(bad(given, "dataset: needs the dataset folder, like dataset:my-dataset?episode=3"));
+                }
+                let episode: u64 = p.number("episode")?.unwrap_or(0);
+                let path = dataset_episode_video(std::path::Path::new(body), episode).display().to_string();
+                let file =
+                    FileSpec { path, looping: p.flag("loop")?.unwrap_or(false), pacing: p.pacing(Pacing::Realtime)? };
+                video(VideoSpec::File(file))
+            }
             "mic" | "microphone" => {
                 Params::parse(given, query, &[])?;
                 let device = if body.is_empty() { "default" } else { body };
@@ -219,6 +230,16 @@ impl FromStr for SourceSpec {
             other => Err(bad(given, format!("unknown kind {other:?}"))),
         }
     }
+}
+
+/// The camera stream Augur records, as LeRobot names it.
+pub const DATASET_VIDEO_KEY: &str = "observation.images.camera";
+
+/// Where Augur's datasets keep an episode's video: one file per episode, 1000 per chunk folder
+/// (the layout `augur-dataset` writes; `dataset:` sources play it back).
+pub fn dataset_episode_video(dir: &std::path::Path, episode: u64) -> std::path::PathBuf {
+    let (chunk, file) = (episode / 1000, episode % 1000);
+    dir.join(format!("videos/{DATASET_VIDEO_KEY}/chunk-{chunk:03}/file-{file:03}.mp4"))
 }
 
 fn file_spec(given: &str, body: &str, p: &Params<'_>) -> Result<FileSpec, CaptureError> {
@@ -302,6 +323,13 @@ mod tests {
         assert!(matches!(SourceSpec::video("camera:0").unwrap(), VideoSpec::Camera(c) if c.device == "0"));
         let file = SourceSpec::video("file:clip.mp4?loop=1&pace=fast").unwrap();
         assert_eq!(file, VideoSpec::File(FileSpec { path: "clip.mp4".into(), looping: true, pacing: Pacing::Fast }));
+        let VideoSpec::File(ep) = SourceSpec::video("dataset:runs/ds?episode=1003&loop=1").unwrap() else {
+            panic!("a dataset episode plays as a file")
+        };
+        assert_eq!(ep.path, "runs/ds/videos/observation.images.camera/chunk-001/file-003.mp4");
+        assert!(ep.looping);
+        assert!(SourceSpec::video("dataset:?episode=1").is_err());
+        assert!(SourceSpec::video("dataset:ds?episode=x").is_err());
         let lavfi = SourceSpec::video("lavfi:testsrc=size=320x240:rate=30").unwrap();
         assert!(matches!(lavfi, VideoSpec::Lavfi { ref graph, .. } if graph == "testsrc=size=320x240:rate=30"));
         let VideoSpec::Scene(s) = SourceSpec::video("scene:bounce?seed=7&size=64x64&violation=teleport&at=12").unwrap()

@@ -27,6 +27,7 @@ use clap::{Parser, Subcommand};
 ///   camera:0   camera:/dev/video0?size=1280x720&fps=30&pix=yuyv422
 ///   file:clip.mp4?loop=1&pace=fast   lavfi:testsrc=size=320x240:rate=30
 ///   scene:bounce?seed=7&size=640x480&balls=3&noise=0.02&violation=vanish&at=30
+///   dataset:my-dataset?episode=3   (a recorded episode, played back like a file)
 ///   mic:default   mic:1   audiofile:speech.wav
 #[derive(Parser)]
 #[command(name = "augur", version, verbatim_doc_comment)]

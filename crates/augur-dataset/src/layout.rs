@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use crate::DatasetError;
 
 /// The only video stream we record.
-pub const VIDEO_KEY: &str = "observation.images.camera";
+pub const VIDEO_KEY: &str = augur_capture::DATASET_VIDEO_KEY;
 /// Files per chunk folder, as LeRobot writes.
 pub const CHUNKS_SIZE: u64 = 1000;
 /// `meta/info.json`'s path templates.
@@ -53,10 +53,9 @@ impl Layout {
         let (c, f) = chunk_file(episode);
         self.root.join(format!("data/chunk-{c:03}/file-{f:03}.parquet"))
     }
-    /// The video file of an episode.
+    /// The video file of an episode (the path `dataset:` sources play).
     pub fn video(&self, episode: u64) -> PathBuf {
-        let (c, f) = chunk_file(episode);
-        self.root.join(format!("videos/{VIDEO_KEY}/chunk-{c:03}/file-{f:03}.mp4"))
+        augur_capture::dataset_episode_video(&self.root, episode)
     }
     /// The staging folder of an episode being recorded.
     pub fn staging(&self, episode: u64) -> PathBuf {
