@@ -262,3 +262,53 @@ pub fn smoke_report<R: tauri::Runtime>(
     }
     Ok(())
 }
+
+/// Sources the window may switch to. Files and datasets are opened from the command line only,
+/// so the webview never names a path on disk.
+const WEBVIEW_SOURCES: [&str; 3] = ["camera:", "scene:", "lavfi:"];
+
+/// Switches the live source without restarting; the timeline is kept.
+#[tauri::command]
+pub fn set_source(session: State<'_, Session>, name: String) -> Result<(), CommandError> {
+    let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
+    if name.len() > 500 || !WEBVIEW_SOURCES.iter().any(|k| name.starts_with(k)) {
+        return Err(bad(format!(
+            "the window can switch to camera:, scene: or lavfi: sources (open files with --source), got {name:?}"
+        )));
+    }
+    s.set_source(&name).map_err(|e| bad(e.to_string()))
+}
+
+/// The models beside the one in use (their card names), for the model picker.
+#[tauri::command]
+pub fn list_models(session: State<'_, Session>) -> Vec<String> {
+    let Live::Model(s) = &session.live else { return Vec::new() };
+    let current = std::path::PathBuf::from(s.model_name());
+    let dir = current.parent().map(std::path::Path::to_path_buf).unwrap_or_default();
+    let Ok(entries) = std::fs::read_dir(if dir.as_os_str().is_empty() { std::path::Path::new(".") } else { &dir })
+    else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = entries
+        .flatten()
+        .filter_map(|e| {
+            let p = e.path();
+            let stem = p.file_stem()?.to_str()?.to_string();
+            (p.extension()? == "json" && p.with_extension("safetensors").exists()).then_some(stem)
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+/// Switches to another model from [`list_models`] (by name, never by path).
+#[tauri::command]
+pub fn set_model(session: State<'_, Session>, name: String) -> Result<String, CommandError> {
+    let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
+    if !list_models(session.clone()).contains(&name) {
+        return Err(bad(format!("{name:?} is not one of the models beside the current one")));
+    }
+    let current = std::path::PathBuf::from(s.model_name());
+    let path = current.with_file_name(&name);
+    s.set_model(path).map_err(|e| CommandError { code: "model", message: e.to_string() })
+}

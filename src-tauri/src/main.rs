@@ -26,6 +26,9 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, session: state::
         commands::what_if,
         commands::export_recent,
         commands::timeline_span,
+        commands::set_source,
+        commands::list_models,
+        commands::set_model,
         commands::smoke_report,
     ])
 }

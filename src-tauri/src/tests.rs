@@ -124,6 +124,14 @@ fn every_command_answers_and_refuses_bad_arguments() {
     assert!(call(&w, "set_paused", json!({})).is_err());
     assert!(call(&w, "what_if", json!({"at": -1, "horizon": 4, "context": 8})).is_err());
     assert!(call(&w, "no_such_command", json!({})).is_err());
+    // Switching: sources the window may name, models by name only.
+    call(&w, "set_source", json!({"name": "scene:bounce?seed=9&size=96x96&violation=vanish&at=20"})).unwrap();
+    assert_eq!(code(call(&w, "set_source", json!({"name": "file:/etc/passwd"}))), "bad_argument");
+    assert_eq!(code(call(&w, "set_source", json!({"name": "scene:nope"}))), "bad_argument");
+    let models = json_of(call(&w, "list_models", json!({})).unwrap());
+    assert!(models.as_array().unwrap().iter().any(|m| m == "bounce-64"), "{models}");
+    assert_eq!(code(call(&w, "set_model", json!({"name": "../../etc/passwd"}))), "bad_argument");
+
     // A page from anywhere else cannot call the app's commands at all.
     assert!(call_from(&w, "https://example.com/", "app_info", json!({})).is_err());
 }

@@ -206,6 +206,16 @@ async function start() {
     $("pause").disabled = false;
     $("horizon").disabled = false;
     $("export").disabled = false;
+    $("source-pick").disabled = false;
+    const models = await invoke("list_models");
+    for (const m of models) {
+      const o = document.createElement("option");
+      o.value = m;
+      o.textContent = m;
+      o.selected = info.model.endsWith(m);
+      $("model-pick").appendChild(o);
+    }
+    $("model-pick").disabled = models.length < 2;
   }
   if (info.notices.length) {
     $("notice").textContent = info.notices.join(" · ");
@@ -214,6 +224,24 @@ async function start() {
   $("pause").addEventListener("click", togglePause);
   $("demo").addEventListener("click", toggleDemo);
   $("scrub").addEventListener("input", (e) => showMoment(e.target.value));
+  $("source-pick").addEventListener("change", async (e) => {
+    if (!e.target.value) return;
+    try {
+      await invoke("set_source", { name: e.target.value });
+      $("source").textContent = e.target.selectedOptions[0].textContent;
+    } catch (err) {
+      $("notice").textContent = `cannot switch: ${err.message ?? err}`;
+      $("notice").hidden = false;
+    }
+  });
+  $("model-pick").addEventListener("change", async (e) => {
+    try {
+      $("model").textContent = `model ${await invoke("set_model", { name: e.target.value })}`;
+    } catch (err) {
+      $("notice").textContent = `cannot load: ${err.message ?? err}`;
+      $("notice").hidden = false;
+    }
+  });
   $("whatif").addEventListener("click", whatIf);
   $("export").addEventListener("click", exportRecent);
   $("horizon").addEventListener("change", (e) => invoke("set_horizon", { horizon: Number(e.target.value) }));

@@ -357,7 +357,7 @@ fn model_loop(
     let mut last_source_index = None;
     while !shared.stop.load(Ordering::SeqCst) {
         while let Ok(req) = inbox.try_recv() {
-            serve(req, &mut runner, shared);
+            serve(req, &mut runner, shared, &cfg.device);
         }
         let Some(frame) = frames.wait(Duration::from_millis(50)) else { continue };
         if shared.paused.load(Ordering::SeqCst) {
@@ -389,7 +389,7 @@ fn model_loop(
     }
 }
 
-fn serve(req: Request, runner: &mut Runner, shared: &Shared) {
+fn serve(req: Request, runner: &mut Runner, shared: &Shared, device: &DeviceChoice) {
     let cfg = runner.card.config.clone();
     let (s, m, d) = (cfg.image_size, cfg.tokens(), cfg.latent_dim);
     match req {
@@ -447,7 +447,7 @@ fn serve(req: Request, runner: &mut Runner, shared: &Shared) {
             let _ = reply.send(result);
         }
         Request::SetModel(path, reply) => {
-            let result = load(&path, &DeviceChoice::Auto).map(|(r, _)| {
+            let result = load(&path, device).map(|(r, _)| {
                 *runner = r;
                 *lock(&shared.model_name) = path.display().to_string();
                 lock(&shared.timeline).clear();
