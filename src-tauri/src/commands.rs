@@ -312,3 +312,52 @@ pub fn set_model(session: State<'_, Session>, name: String) -> Result<String, Co
     let path = current.with_file_name(&name);
     s.set_model(path).map_err(|e| CommandError { code: "model", message: e.to_string() })
 }
+
+/// Where the window records: `~/Augur/datasets/<name>`; the webview gives a name, not a path.
+fn dataset_dir(name: &str) -> Result<std::path::PathBuf, CommandError> {
+    let ok =
+        !name.is_empty() && name.len() <= 64 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !ok {
+        return Err(bad(format!("a dataset name is 1 to 64 letters, digits, - or _, got {name:?}")));
+    }
+    let home = std::env::var_os("HOME").map_or_else(std::env::temp_dir, std::path::PathBuf::from);
+    Ok(home.join("Augur/datasets").join(name))
+}
+
+/// Starts recording the source as an episode of `task` into the dataset `name`.
+#[tauri::command]
+pub fn start_recording(
+    session: State<'_, Session>,
+    name: String,
+    task: String,
+) -> Result<augur_engine::RecordingStatus, CommandError> {
+    let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
+    if task.trim().is_empty() || task.len() > 500 {
+        return Err(bad("the task text must be 1 to 500 characters"));
+    }
+    let dir = dataset_dir(&name)?;
+    s.start_recording(&dir, &task).map_err(|e| CommandError { code: "record", message: e.to_string() })
+}
+
+#[derive(Serialize)]
+pub struct Stopped {
+    episode: Option<u64>,
+    frames: u64,
+}
+
+/// Stops recording; `keep` false discards the episode.
+#[tauri::command]
+pub fn stop_recording(session: State<'_, Session>, keep: bool) -> Result<Stopped, CommandError> {
+    let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
+    let meta = s.stop_recording(keep).map_err(|e| CommandError { code: "record", message: e.to_string() })?;
+    Ok(Stopped { episode: meta.as_ref().map(|m| m.episode_index), frames: meta.map_or(0, |m| m.length) })
+}
+
+/// The recording's state: episode, duration, free disk, or why it stopped.
+#[tauri::command]
+pub fn recording_status(session: State<'_, Session>) -> Option<augur_engine::RecordingStatus> {
+    match &session.live {
+        Live::Model(s) => Some(s.recording()),
+        Live::Source(_) => None,
+    }
+}

@@ -29,6 +29,9 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, session: state::
         commands::set_source,
         commands::list_models,
         commands::set_model,
+        commands::start_recording,
+        commands::stop_recording,
+        commands::recording_status,
         commands::smoke_report,
     ])
 }

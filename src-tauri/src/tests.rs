@@ -132,6 +132,12 @@ fn every_command_answers_and_refuses_bad_arguments() {
     assert!(models.as_array().unwrap().iter().any(|m| m == "bounce-64"), "{models}");
     assert_eq!(code(call(&w, "set_model", json!({"name": "../../etc/passwd"}))), "bad_argument");
 
+    // Recording: names, not paths; a task is required; stopping with nothing running refuses.
+    assert_eq!(code(call(&w, "start_recording", json!({"name": "../x", "task": "t"}))), "bad_argument");
+    assert_eq!(code(call(&w, "start_recording", json!({"name": "ok", "task": " "}))), "bad_argument");
+    assert_eq!(code(call(&w, "stop_recording", json!({"keep": true}))), "record");
+    assert_eq!(json_of(call(&w, "recording_status", json!({})).unwrap())["active"], false);
+
     // A page from anywhere else cannot call the app's commands at all.
     assert!(call_from(&w, "https://example.com/", "app_info", json!({})).is_err());
 }

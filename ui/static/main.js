@@ -136,6 +136,36 @@ async function pollStatus() {
   $("status").textContent = text;
 }
 
+async function toggleRecord(keep = true) {
+  try {
+    if ($("record").classList.contains("on")) {
+      const r = await invoke("stop_recording", { keep });
+      $("notice").textContent = keep ? `Episode ${r.episode} saved (${r.frames} frames) in ~/Augur/datasets/webcam` : "Episode discarded";
+    } else {
+      const task = $("task").value.trim() || "webcam";
+      await invoke("start_recording", { name: "webcam", task });
+      $("notice").textContent = `Recording "${task}" into ~/Augur/datasets/webcam`;
+    }
+  } catch (e) {
+    $("notice").textContent = `recording: ${e.message ?? e}`;
+  }
+  $("notice").hidden = false;
+}
+
+async function pollRecording() {
+  const r = await invoke("recording_status");
+  if (!r) return;
+  $("record").classList.toggle("on", r.active);
+  $("discard").hidden = !r.active;
+  $("record").textContent = r.active
+    ? `■ ${r.seconds.toFixed(1)} s` + (r.free_bytes !== null ? ` · ${(r.free_bytes / 1e9).toFixed(1)} GB free` : "")
+    : "● Rec";
+  if (!r.active && r.stopped) {
+    $("notice").textContent = `Recording stopped: ${r.stopped}`;
+    $("notice").hidden = false;
+  }
+}
+
 async function togglePause() {
   const paused = $("pause").textContent === "Pause";
   await invoke("set_paused", { paused });
@@ -207,6 +237,11 @@ async function start() {
     $("horizon").disabled = false;
     $("export").disabled = false;
     $("source-pick").disabled = false;
+    $("record").disabled = false;
+    $("task").disabled = false;
+    $("record").addEventListener("click", () => toggleRecord(true));
+    $("discard").addEventListener("click", () => toggleRecord(false));
+    setInterval(pollRecording, 500);
     const models = await invoke("list_models");
     for (const m of models) {
       const o = document.createElement("option");
@@ -246,7 +281,9 @@ async function start() {
   $("export").addEventListener("click", exportRecent);
   $("horizon").addEventListener("change", (e) => invoke("set_horizon", { horizon: Number(e.target.value) }));
   document.addEventListener("keydown", (e) => {
+    if (e.target.tagName === "INPUT") return;
     if (e.key === "d") toggleDemo();
+    if (e.key === "r" && hasModel) toggleRecord(true);
     if (e.key === " " && hasModel) { e.preventDefault(); togglePause(); }
     if ((e.key === "ArrowLeft" || e.key === "ArrowRight") && scrubbing !== null) {
       const s = $("scrub");

@@ -11,6 +11,7 @@
 
 mod error;
 mod export;
+mod recording;
 mod runner;
 mod session;
 mod stats;
@@ -19,6 +20,7 @@ mod trajectory;
 
 pub use error::EngineError;
 pub use export::{Exported, export};
+pub use recording::RecordingStatus;
 pub use runner::{Runner, heatmap, pool};
 pub use session::{Session, SessionConfig, SourceStatus, WhatIf, WhatIfResult};
 pub use stats::Stats;

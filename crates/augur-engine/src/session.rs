@@ -110,6 +110,8 @@ struct Shared {
     model_name: Mutex<String>,
     trajectory: Mutex<Option<Trajectory>>,
     source_info: Mutex<Option<augur_capture::SourceInfo>>,
+    recording: Mutex<Option<crate::recording::ActiveRecording>>,
+    recording_stopped: Mutex<Option<String>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -150,6 +152,8 @@ impl Session {
             model_name: Mutex::new(cfg.model.display().to_string()),
             trajectory: Mutex::new(None),
             source_info: Mutex::new(None),
+            recording: Mutex::new(None),
+            recording_stopped: Mutex::new(None),
         });
         let frames: Arc<Mailbox<Frame>> = Arc::new(Mailbox::new());
         let (requests, inbox) = bounded(8);
@@ -279,6 +283,39 @@ impl Session {
         };
         let fps = (1.0 / span.max(1e-3)).round().clamp(1.0, 240.0) as u32;
         crate::export(&moments, self.size, fps, 256, dir)
+    }
+
+    /// Starts recording every source frame into the dataset at `dir` (created when new; episodes
+    /// a crash left are finished first) as an episode of `task`.
+    pub fn start_recording(&self, dir: &std::path::Path, task: &str) -> Result<crate::RecordingStatus, EngineError> {
+        let info = self.source_info().ok_or_else(|| EngineError::Usage("the source has not opened yet".into()))?;
+        let mut slot = lock(&self.shared.recording);
+        if slot.is_some() {
+            return Err(EngineError::Usage("a recording is already running; stop it first".into()));
+        }
+        let (active, _recovered) = crate::recording::ActiveRecording::start(dir, task, &info)?;
+        let status = active.status();
+        *slot = Some(active);
+        *lock(&self.shared.recording_stopped) = None;
+        Ok(status)
+    }
+
+    /// Stops recording and finishes the episode (`keep` false throws it away).
+    pub fn stop_recording(&self, keep: bool) -> Result<Option<augur_dataset::EpisodeMeta>, EngineError> {
+        let active = lock(&self.shared.recording)
+            .take()
+            .ok_or_else(|| EngineError::Usage("nothing is being recorded".into()))?;
+        if keep { active.finish() } else { active.discard().map(|()| None) }
+    }
+
+    /// The recording's state.
+    pub fn recording(&self) -> crate::RecordingStatus {
+        match lock(&self.shared.recording).as_ref() {
+            Some(a) => a.status(),
+            None => {
+                crate::RecordingStatus { stopped: lock(&self.shared.recording_stopped).clone(), ..Default::default() }
+            }
+        }
     }
 
     /// The latent trajectory in 2 or 3 principal components.
@@ -511,6 +548,7 @@ fn capture_loop(
             if let Some(f) = handle.wait(Duration::from_millis(50)) {
                 let age = clock.now().saturating_sub(f.pts);
                 lock(&shared.rates).captured(age, handle.stats().skipped);
+                record(shared, &f);
                 *lock(&shared.preview) = Some(f.clone());
                 frames.put(f);
                 continue;
@@ -532,6 +570,21 @@ fn capture_loop(
                 }
             }
         }
+    }
+}
+
+/// Hands a frame to the running recording, if any; a failure stops it and keeps what was written.
+fn record(shared: &Shared, frame: &Frame) {
+    let mut slot = lock(&shared.recording);
+    let Some(active) = slot.as_mut() else { return };
+    if let Err(why) = active.push(frame) {
+        let kept = slot.take().map(|a| a.finish());
+        let kept = match kept {
+            Some(Ok(Some(m))) => format!("; episode {} keeps {} frames", m.episode_index, m.length),
+            Some(Err(e)) => format!("; finishing failed ({e}); run `augur dataset repair`"),
+            _ => String::new(),
+        };
+        *lock(&shared.recording_stopped) = Some(format!("{why}{kept}"));
     }
 }
 

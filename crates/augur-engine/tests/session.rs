@@ -84,6 +84,22 @@ fn a_scene_session_predicts_pauses_and_rolls_out_what_ifs() {
     assert_eq!(still.len(), px);
     assert_ne!(still, moved);
 
+    // Record two seconds of the source into a dataset, then check it.
+    let ds = tempfile::tempdir().unwrap();
+    let dir = ds.path().join("rec");
+    let status = s.start_recording(&dir, "watch the balls").unwrap();
+    assert!(status.active);
+    assert!(s.start_recording(&dir, "again").is_err(), "one recording at a time");
+    wait_for("two seconds recorded", Duration::from_secs(30), || s.recording().frames >= 30);
+    let meta = s.stop_recording(true).unwrap().unwrap();
+    assert!(meta.length >= 30);
+    assert!(!s.recording().active);
+    assert!(s.stop_recording(true).is_err());
+    let dataset = augur_dataset::Dataset::open(&dir).unwrap();
+    let report = augur_dataset::validate(&dataset);
+    assert!(report.ok(), "{:?}", report.problems);
+    assert_eq!(report.frames, meta.length);
+
     s.resume();
     wait_for("moments after resuming", Duration::from_secs(30), || s.timeline_len() > held);
 }

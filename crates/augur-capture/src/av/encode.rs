@@ -4,7 +4,6 @@
 use std::path::{Path, PathBuf};
 
 use ff::format::Pixel;
-use ff::software::scaling;
 use ff::{Dictionary, Rational, codec, encoder, format};
 use ffmpeg_next as ff;
 
@@ -16,7 +15,7 @@ pub struct VideoWriter {
     path: PathBuf,
     output: format::context::Output,
     encoder: encoder::Video,
-    scaler: scaling::Context,
+    scaler: super::scaler::Converter,
     rgb: ff::frame::Video,
     yuv: ff::frame::Video,
     time_base: Rational,
@@ -59,8 +58,7 @@ impl VideoWriter {
         stream.set_parameters(&encoder);
         stream.set_time_base(time_base);
         output.write_header().map_err(failed)?;
-        let scaler = scaling::Context::get(Pixel::RGB24, w, h, Pixel::YUV420P, w, h, scaling::Flags::BILINEAR)
-            .map_err(failed)?;
+        let scaler = super::scaler::Converter::new(Pixel::RGB24, Pixel::YUV420P, w, h).map_err(failed)?;
         Ok(Self {
             path: path.into(),
             output,

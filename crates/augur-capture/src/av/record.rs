@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 
 use ff::format::sample::Type as SampleType;
 use ff::format::{Pixel, Sample};
-use ff::software::scaling;
 use ff::{ChannelLayout, Dictionary, Rational, codec, encoder, format, media};
 use ffmpeg_next as ff;
 
@@ -25,7 +24,7 @@ pub struct RecordingWriter {
     path: PathBuf,
     output: format::context::Output,
     video: encoder::Video,
-    scaler: scaling::Context,
+    scaler: super::scaler::Converter,
     rgb: ff::frame::Video,
     yuv: ff::frame::Video,
     video_tb: Rational,
@@ -98,8 +97,7 @@ impl RecordingWriter {
         // Do not hold video back for more than a second waiting for a late microphone packet.
         mux.set("max_interleave_delta", "1000000");
         output.write_header_with(mux).map_err(failed)?;
-        let scaler = scaling::Context::get(Pixel::RGB24, w, h, Pixel::YUV420P, w, h, scaling::Flags::BILINEAR)
-            .map_err(failed)?;
+        let scaler = super::scaler::Converter::new(Pixel::RGB24, Pixel::YUV420P, w, h).map_err(failed)?;
         Ok(Self {
             path: path.into(),
             output,

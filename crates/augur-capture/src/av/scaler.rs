@@ -32,3 +32,23 @@ impl RgbScaler {
         self.ctx.run(input, output)
     }
 }
+
+/// A swscale context for any conversion, movable between threads for the same reason as
+/// [`RgbScaler`]: the writers that own one (RGB to YUV for encoding) run on whichever thread
+/// records.
+pub(crate) struct Converter(scaling::Context);
+
+// SAFETY: as for `RgbScaler` above: exclusively owned, used only through `&mut self`, no
+// thread affinity in swscale; `!Sync` remains.
+#[allow(unsafe_code)]
+unsafe impl Send for Converter {}
+
+impl Converter {
+    pub(crate) fn new(from: Pixel, to: Pixel, width: u32, height: u32) -> Result<Self, ff::Error> {
+        Ok(Self(scaling::Context::get(from, width, height, to, width, height, scaling::Flags::BILINEAR)?))
+    }
+
+    pub(crate) fn run(&mut self, input: &ff::frame::Video, output: &mut ff::frame::Video) -> Result<(), ff::Error> {
+        self.0.run(input, output)
+    }
+}

@@ -1,0 +1,107 @@
+//! Recording from a live session: the capture thread hands every source frame to an
+//! [`EpisodeRecorder`] while a recording runs. A frame the capture thread never saw (the
+//! source overwrote it while the encoder was busy) stops the recording with a message rather
+//! than leave a silent hole; what was written stays valid.
+
+use std::path::Path;
+
+use augur_capture::{Frame, SourceInfo};
+use augur_dataset::{Dataset, EpisodeMeta, EpisodeRecorder, Recording, repair};
+
+use crate::EngineError;
+
+/// What the status line shows about a recording.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct RecordingStatus {
+    /// Whether an episode is being recorded.
+    pub active: bool,
+    /// The dataset folder.
+    pub dataset: Option<String>,
+    /// The episode being recorded (or last finished).
+    pub episode: Option<u64>,
+    /// Frames in the current episode.
+    pub frames: u64,
+    /// Seconds in the current episode.
+    pub seconds: f64,
+    /// Bytes free on the dataset's disk.
+    pub free_bytes: Option<u64>,
+    /// Why the last recording stopped on its own, if it did.
+    pub stopped: Option<String>,
+}
+
+/// A running episode.
+pub struct ActiveRecording {
+    dataset: Dataset,
+    episode: EpisodeRecorder,
+    fps: u32,
+    last_index: Option<u64>,
+}
+
+impl ActiveRecording {
+    /// Opens (or creates) `dir` for frames like `info`'s, finishing episodes a crash left, and
+    /// starts an episode of `task`.
+    pub fn start(dir: &Path, task: &str, info: &SourceInfo) -> Result<(Self, Vec<EpisodeMeta>), EngineError> {
+        let fps = info.fps.round() as u32;
+        if fps == 0 {
+            return Err(EngineError::Usage("the source reports no frame rate; it cannot be recorded".into()));
+        }
+        let rec = Recording {
+            fps,
+            width: info.width & !1,
+            height: info.height & !1,
+            audio_rate: None,
+            action_names: Vec::new(),
+        };
+        let mut dataset = Dataset::open_or_create(dir, &rec).map_err(|e| EngineError::Usage(e.to_string()))?;
+        let recovered = repair(&mut dataset)
+            .map_err(|e| EngineError::Usage(e.to_string()))?
+            .into_iter()
+            .filter_map(|r| match r {
+                augur_dataset::Repaired::Recovered(m) => Some(m),
+                augur_dataset::Repaired::Empty(_) => None,
+            })
+            .collect();
+        let episode = EpisodeRecorder::start(&dataset, task).map_err(|e| EngineError::Usage(e.to_string()))?;
+        Ok((Self { dataset, episode, fps, last_index: None }, recovered))
+    }
+
+    /// Records one source frame. Errors stop the recording (the caller finishes it).
+    pub fn push(&mut self, frame: &Frame) -> Result<(), String> {
+        if let Some(last) = self.last_index
+            && frame.index > last + 1
+        {
+            return Err(format!(
+                "{} source frames were missed while recording (the machine is too busy); recording stopped",
+                frame.index - last - 1
+            ));
+        }
+        self.last_index = Some(frame.index);
+        if self.episode.disk().low(3.0) {
+            return Err("the disk is nearly full; recording stopped".into());
+        }
+        self.episode.push_frame(&frame.rgb, frame.width, frame.height, &[]).map_err(|e| e.to_string())
+    }
+
+    /// The status line.
+    pub fn status(&self) -> RecordingStatus {
+        RecordingStatus {
+            active: true,
+            dataset: Some(self.dataset.layout.root.display().to_string()),
+            episode: Some(self.episode.episode()),
+            frames: self.episode.frames(),
+            seconds: self.episode.frames() as f64 / f64::from(self.fps),
+            free_bytes: self.episode.disk().free,
+            stopped: None,
+        }
+    }
+
+    /// Finishes the episode into the dataset.
+    pub fn finish(mut self) -> Result<Option<EpisodeMeta>, EngineError> {
+        self.episode.finish(&mut self.dataset).map_err(|e| EngineError::Usage(e.to_string()))
+    }
+
+    /// Throws the episode away.
+    pub fn discard(self) -> Result<(), EngineError> {
+        self.episode.discard(&self.dataset).map_err(|e| EngineError::Usage(e.to_string()))
+    }
+}
