@@ -93,7 +93,9 @@ fn every_command_answers_and_refuses_bad_arguments() {
     let frame = bytes_of(call(&w, "latest_frame", json!({})).unwrap());
     assert_eq!(frame.len(), 16 + 96 * 96 * 4, "header + RGBA");
     let strip = bytes_of(call(&w, "prediction", json!({"index": null})).unwrap());
-    assert_eq!(strip.len(), 16 + 10 * 64 * 64 * 4, "input, heatmap and 8 predicted frames");
+    // On the CPU the live horizon is 4 unless asked for: input, heatmap and 4 predicted frames.
+    assert_eq!(strip.len(), 16 + 6 * 64 * 64 * 4);
+    assert_eq!(json_of(call(&w, "model_state", json!({})).unwrap())["horizon"], 4);
     let state = json_of(call(&w, "model_state", json!({})).unwrap());
     assert!(state["stats"]["prediction_hz"].as_f64().unwrap() >= 0.0);
     assert!(!state["trail"].as_array().unwrap().is_empty());

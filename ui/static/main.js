@@ -127,6 +127,7 @@ async function pollStatus() {
       text += ` · preview ${st.preview_fps.toFixed(1)} fps · predictions ${st.prediction_hz.toFixed(1)} Hz` +
         ` · latency p50 ${st.latency_p50_ms.toFixed(0)} ms · model skipped ${st.model_skipped}`;
       $("pause").textContent = m.paused ? "Play" : "Pause";
+      if (document.activeElement !== $("horizon")) $("horizon").value = String(m.horizon);
       plotSurprise(m.surprise);
       plotTrajectory(m.trail, m.branch);
     } catch (e) {
@@ -251,6 +252,7 @@ async function start() {
       $("model-pick").appendChild(o);
     }
     $("model-pick").disabled = models.length < 2;
+    $("model").hidden = models.length > 0;
   }
   if (info.notices.length) {
     $("notice").textContent = info.notices.join(" · ");

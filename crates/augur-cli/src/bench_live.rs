@@ -22,6 +22,9 @@ pub struct LiveArgs {
     /// auto, cpu or gpu.
     #[arg(long, default_value = "auto")]
     device: String,
+    /// Rollout horizons to measure, comma separated (the model's default is 8).
+    #[arg(long, value_delimiter = ',', default_value = "8,4")]
+    horizons: Vec<usize>,
     /// Output folder.
     #[arg(long, default_value = "bench/results")]
     out: PathBuf,
@@ -30,6 +33,7 @@ pub struct LiveArgs {
 #[derive(Serialize)]
 struct Row {
     source: String,
+    horizon: usize,
     device: String,
     seconds: f64,
     stats: Stats,
@@ -43,18 +47,20 @@ pub fn run(args: &LiveArgs) -> Result<()> {
     }
     let sources = ["lavfi:testsrc=size=640x480:rate=30", "scene:bounce?size=640x480&fps=30"];
     let mut rows = Vec::new();
-    for source in sources {
+    for (source, horizon) in sources.iter().flat_map(|s| args.horizons.iter().map(move |h| (*s, *h))) {
         let mut cfg = SessionConfig::new(Some(source), args.model.clone());
         cfg.device = augur_model::DeviceChoice::parse(&args.device)?;
+        cfg.horizon = Some(horizon);
         let session = Session::start(cfg)?;
         let device = session.notices.join("; ");
-        eprintln!("augur: {source} for {} s", args.seconds);
+        eprintln!("augur: {source}, horizon {horizon}, for {} s", args.seconds);
         let (t0, c0) = (Instant::now(), cpu_ticks());
         std::thread::sleep(Duration::from_secs_f64(args.seconds));
         let stats = session.stats();
         let cpu = (cpu_ticks() - c0) as f64 / 100.0 / t0.elapsed().as_secs_f64() * 100.0;
         rows.push(Row {
             source: source.into(),
+            horizon,
             device,
             seconds: args.seconds,
             stats,
@@ -69,12 +75,13 @@ pub fn run(args: &LiveArgs) -> Result<()> {
         args.seconds,
         augur_model::train::machine()
     );
-    md.push_str("| source | preview fps | predictions Hz | step ms | latency p50 / p99 ms | model skipped | lost | CPU % | RSS MB |\n|---|---|---|---|---|---|---|---|---|\n");
+    md.push_str("| source | H | preview fps | predictions Hz | step ms | latency p50 / p99 ms | model skipped | lost | CPU % | RSS MB |\n|---|---|---|---|---|---|---|---|---|---|\n");
     for r in &rows {
         let s = &r.stats;
         md.push_str(&format!(
-            "| `{}` | {:.1} | {:.1} | {:.0} | {:.0} / {:.0} | {} of {} | {} | {:.0} | {:.0} |\n",
+            "| `{}` | {} | {:.1} | {:.1} | {:.0} | {:.0} / {:.0} | {} of {} | {} | {:.0} | {:.0} |\n",
             r.source,
+            r.horizon,
             s.preview_fps,
             s.prediction_hz,
             s.step_ms,

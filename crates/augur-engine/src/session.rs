@@ -365,11 +365,16 @@ impl Drop for Session {
     }
 }
 
-fn load(model: &std::path::Path, device: &DeviceChoice) -> Result<(Runner, Vec<String>), EngineError> {
+/// Live horizon on the CPU when none was asked for: on a 2-core machine the default model rolls
+/// out 4 frames at 12–15 Hz but 8 frames at 7–9 Hz (bench/results/live.md).
+const CPU_LIVE_HORIZON: usize = 4;
+
+fn load(model: &std::path::Path, device: &DeviceChoice) -> Result<(Runner, Vec<String>, bool), EngineError> {
     let dev = pick_device(device)?;
     let (m, card) = checkpoint::load(model, &dev.device)?;
     let notices = dev.notice.clone().into_iter().collect();
-    Ok((Runner::new(m, card, dev.device), notices))
+    let gpu = dev.is_gpu();
+    Ok((Runner::new(m, card, dev.device), notices, gpu))
 }
 
 fn model_loop(
@@ -381,7 +386,15 @@ fn model_loop(
     ready: &Sender<Result<Vec<String>, EngineError>>,
 ) {
     let mut runner = match load(&cfg.model, &cfg.device) {
-        Ok((r, notices)) => {
+        Ok((r, mut notices, gpu)) => {
+            let model_horizon = r.card.config.horizon;
+            if !gpu && cfg.horizon.is_none() && model_horizon > CPU_LIVE_HORIZON {
+                shared.horizon.store(CPU_LIVE_HORIZON, Ordering::SeqCst);
+                notices.push(format!(
+                    "on the CPU the live view predicts {CPU_LIVE_HORIZON} frames ahead to stay above 10 Hz; \
+                     choose {model_horizon} in the horizon menu for the model's full horizon"
+                ));
+            }
             let _ = ready.send(Ok(notices));
             r
         }
@@ -484,7 +497,7 @@ fn serve(req: Request, runner: &mut Runner, shared: &Shared, device: &DeviceChoi
             let _ = reply.send(result);
         }
         Request::SetModel(path, reply) => {
-            let result = load(&path, device).map(|(r, _)| {
+            let result = load(&path, device).map(|(r, _, _)| {
                 *runner = r;
                 *lock(&shared.model_name) = path.display().to_string();
                 lock(&shared.timeline).clear();

@@ -12,7 +12,7 @@ use augur_model::DeviceChoice;
 
 fn config(source: &str) -> SessionConfig {
     let model = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../models/bounce-64");
-    SessionConfig { device: DeviceChoice::Cpu, ..SessionConfig::new(Some(source), model) }
+    SessionConfig { device: DeviceChoice::Cpu, horizon: Some(8), ..SessionConfig::new(Some(source), model) }
 }
 
 fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
@@ -115,6 +115,15 @@ fn a_failing_source_is_reopened_and_the_timeline_kept() {
     assert!(kept > 0, "moments before the failure are kept");
     wait_for("the camera to come back", Duration::from_secs(30), || matches!(s.status(), SourceStatus::Running { .. }));
     wait_for("new moments", Duration::from_secs(60), || s.timeline_len() > kept);
+}
+
+#[test]
+fn on_the_cpu_the_live_horizon_is_shortened_unless_asked_for() {
+    let mut cfg = config("scene:bounce?size=64x64&fps=15");
+    cfg.horizon = None;
+    let s = Session::start(cfg).unwrap();
+    assert_eq!(s.horizon(), 4);
+    assert!(s.notices.iter().any(|n| n.contains("4 frames ahead")), "{:?}", s.notices);
 }
 
 #[test]
