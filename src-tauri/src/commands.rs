@@ -361,3 +361,69 @@ pub fn recording_status(session: State<'_, Session>) -> Option<augur_engine::Rec
         Live::Source(_) => None,
     }
 }
+
+#[derive(Serialize)]
+pub struct EpisodeRow {
+    episode: u64,
+    frames: u64,
+    seconds: f64,
+    task: String,
+    recovered: bool,
+}
+
+#[derive(Serialize)]
+pub struct DatasetRow {
+    name: String,
+    episodes: Vec<EpisodeRow>,
+    /// Episodes a stopped recorder left unfinished (opening repairs them).
+    unfinished: usize,
+}
+
+/// The datasets under ~/Augur/datasets with their episodes. Episodes a crash left unfinished
+/// are repaired as the browser opens them, keeping every complete second.
+#[tauri::command]
+pub fn list_datasets() -> Vec<DatasetRow> {
+    let Ok(root) = dataset_dir("x").map(|p| p.parent().map(std::path::Path::to_path_buf).unwrap_or_default()) else {
+        return Vec::new();
+    };
+    let Ok(entries) = std::fs::read_dir(&root) else { return Vec::new() };
+    let mut rows: Vec<DatasetRow> = entries
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_str()?.to_string();
+            let mut ds = augur_dataset::Dataset::open(&e.path()).ok()?;
+            let unfinished = ds.layout.staged().len();
+            if unfinished > 0 {
+                let _ = augur_dataset::repair(&mut ds);
+            }
+            let episodes = ds
+                .episodes()
+                .ok()?
+                .into_iter()
+                .map(|m| EpisodeRow {
+                    episode: m.episode_index,
+                    frames: m.length,
+                    seconds: m.to_timestamp - m.from_timestamp,
+                    task: m.tasks.join("; "),
+                    recovered: m.recovered,
+                })
+                .collect();
+            Some(DatasetRow { name, episodes, unfinished })
+        })
+        .collect();
+    rows.sort_by(|a, b| a.name.cmp(&b.name));
+    rows
+}
+
+/// Plays a recorded episode as the live source (looping), so predictions run on it.
+#[tauri::command]
+pub fn play_episode(session: State<'_, Session>, name: String, episode: u64) -> Result<(), CommandError> {
+    let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
+    let dir = dataset_dir(&name)?;
+    let ds = augur_dataset::Dataset::open(&dir).map_err(|e| bad(e.to_string()))?;
+    let known = ds.episodes().map_err(|e| bad(e.to_string()))?.iter().any(|m| m.episode_index == episode);
+    if !known {
+        return Err(bad(format!("dataset {name} has no episode {episode}")));
+    }
+    s.set_source(&format!("dataset:{}?episode={episode}&loop=1", dir.display())).map_err(|e| bad(e.to_string()))
+}

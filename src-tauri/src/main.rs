@@ -32,6 +32,8 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, session: state::
         commands::start_recording,
         commands::stop_recording,
         commands::recording_status,
+        commands::list_datasets,
+        commands::play_episode,
         commands::smoke_report,
     ])
 }

@@ -140,6 +140,11 @@ fn every_command_answers_and_refuses_bad_arguments() {
     assert_eq!(code(call(&w, "stop_recording", json!({"keep": true}))), "record");
     assert_eq!(json_of(call(&w, "recording_status", json!({})).unwrap())["active"], false);
 
+    // The dataset browser lists what is under ~/Augur/datasets; playing needs a known episode.
+    assert!(json_of(call(&w, "list_datasets", json!({})).unwrap()).is_array());
+    assert_eq!(code(call(&w, "play_episode", json!({"name": "/etc", "episode": 0}))), "bad_argument");
+    assert_eq!(code(call(&w, "play_episode", json!({"name": "no-such-dataset", "episode": 0}))), "bad_argument");
+
     // A page from anywhere else cannot call the app's commands at all.
     assert!(call_from(&w, "https://example.com/", "app_info", json!({})).is_err());
 }

@@ -167,6 +167,36 @@ async function pollRecording() {
   }
 }
 
+async function toggleBrowser() {
+  const b = $("browser");
+  b.hidden = !b.hidden;
+  if (b.hidden) return;
+  const list = await invoke("list_datasets");
+  const root = $("datasets");
+  root.replaceChildren();
+  if (!list.length) root.textContent = "none yet: press ● Rec to record one";
+  for (const ds of list) {
+    const h = document.createElement("h3");
+    h.textContent = `${ds.name} · ${ds.episodes.length} episodes` + (ds.unfinished ? ` · ${ds.unfinished} repaired after a crash` : "");
+    root.appendChild(h);
+    for (const ep of ds.episodes) {
+      const btn = document.createElement("button");
+      btn.textContent = `▶ ${ep.episode}: ${ep.task} · ${ep.seconds.toFixed(1)} s` + (ep.recovered ? " (recovered)" : "");
+      btn.addEventListener("click", async () => {
+        try {
+          await invoke("play_episode", { name: ds.name, episode: ep.episode });
+          $("source").textContent = `dataset ${ds.name}, episode ${ep.episode} (looping)`;
+          b.hidden = true;
+        } catch (e) {
+          $("notice").textContent = `cannot play: ${e.message ?? e}`;
+          $("notice").hidden = false;
+        }
+      });
+      root.appendChild(btn);
+    }
+  }
+}
+
 async function togglePause() {
   const paused = $("pause").textContent === "Pause";
   await invoke("set_paused", { paused });
@@ -241,6 +271,7 @@ async function start() {
     $("record").disabled = false;
     $("task").disabled = false;
     $("record").addEventListener("click", () => toggleRecord(true));
+    $("browse").addEventListener("click", toggleBrowser);
     $("discard").addEventListener("click", () => toggleRecord(false));
     setInterval(pollRecording, 500);
     const models = await invoke("list_models");
