@@ -26,6 +26,8 @@ pub struct AppInfo {
     notices: Vec<String>,
     video: Option<augur_capture::SourceInfo>,
     audio: Option<augur_capture::AudioInfo>,
+    /// What the model's session listens to.
+    sound: Option<String>,
     model: Option<String>,
 }
 
@@ -39,6 +41,10 @@ pub fn app_info(session: State<'_, Session>) -> AppInfo {
         notices: session.notices.clone(),
         video: session.source_info(),
         audio: session.audio.as_ref().map(|a| a.info().clone()),
+        sound: match &session.live {
+            Live::Model(s) => s.sound().map(|v| v.description),
+            Live::Source(_) => None,
+        },
         model: match &session.live {
             Live::Model(s) => Some(s.model_name()),
             Live::Source(_) => None,
@@ -426,4 +432,23 @@ pub fn play_episode(session: State<'_, Session>, name: String, episode: u64) -> 
         return Err(bad(format!("dataset {name} has no episode {episode}")));
     }
     s.set_source(&format!("dataset:{}?episode={episode}&loop=1", dir.display())).map_err(|e| bad(e.to_string()))
+}
+
+/// The microphone panel as bytes: a 16-byte header (columns u32, mel bands u32, level in dBFS
+/// as f32, 0) then one byte per band per column (0 quiet … 255 loud), oldest column first.
+/// Empty without sound.
+#[tauri::command]
+pub fn sound(session: State<'_, Session>) -> Response {
+    let Live::Model(s) = &session.live else { return Response::new(Vec::new()) };
+    let Some(view) = s.sound() else { return Response::new(Vec::new()) };
+    let mels = view.columns.first().map_or(0, Vec::len);
+    let mut out = Vec::with_capacity(16 + view.columns.len() * mels);
+    out.extend_from_slice(&(view.columns.len() as u32).to_le_bytes());
+    out.extend_from_slice(&(mels as u32).to_le_bytes());
+    out.extend_from_slice(&view.level_dbfs.to_le_bytes());
+    out.extend_from_slice(&0u32.to_le_bytes());
+    for c in &view.columns {
+        out.extend_from_slice(c);
+    }
+    Response::new(out)
 }

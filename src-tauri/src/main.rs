@@ -34,6 +34,7 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, session: state::
         commands::recording_status,
         commands::list_datasets,
         commands::play_episode,
+        commands::sound,
         commands::smoke_report,
     ])
 }

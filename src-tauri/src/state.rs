@@ -41,13 +41,20 @@ pub struct Session {
 impl Session {
     pub fn open(args: &AppArgs) -> Result<Self, String> {
         let clock = SessionClock::start();
-        let audio = open_audio_or_none(args.mic.as_deref(), clock).map(|a| spawn_audio(a.source));
+        let mut audio = None;
         let mut notices = Vec::new();
         let model = PathBuf::from(args.model.as_deref().unwrap_or(DEFAULT_MODEL));
         let have_model = augur_model::checkpoint::load_card(&model);
         let live = match (have_model, &args.model) {
             (Ok(_), _) => {
                 let mut cfg = SessionConfig::new(args.source.as_deref(), model);
+                // The session listens itself (the model's audio token, the spectrogram panel).
+                cfg.mic = match args.mic.as_deref() {
+                    Some("none") => None,
+                    Some(m) if m.contains(':') => Some(m.to_string()),
+                    Some(m) => Some(format!("mic:{m}")),
+                    None => Some("mic:default".into()),
+                };
                 cfg.device =
                     DeviceChoice::parse(args.device.as_deref().unwrap_or("auto")).map_err(|e| e.to_string())?;
                 let s = augur_engine::Session::start(cfg).map_err(|e| e.to_string())?;
@@ -57,6 +64,7 @@ impl Session {
             (Err(e), Some(_)) => return Err(e.to_string()),
             (Err(_), None) => {
                 notices.push(format!("no model at {DEFAULT_MODEL}: showing the source only (pass --model)"));
+                audio = open_audio_or_none(args.mic.as_deref(), clock).map(|a| spawn_audio(a.source));
                 let chosen = open_video_or_scene(args.source.as_deref(), clock).map_err(|e| e.to_string())?;
                 notices.extend(chosen.notice);
                 Live::Source(spawn_video(chosen.source))

@@ -145,6 +145,9 @@ fn every_command_answers_and_refuses_bad_arguments() {
     assert_eq!(code(call(&w, "play_episode", json!({"name": "/etc", "episode": 0}))), "bad_argument");
     assert_eq!(code(call(&w, "play_episode", json!({"name": "no-such-dataset", "episode": 0}))), "bad_argument");
 
+    // No microphone in this session: the sound panel is empty, not an error.
+    assert!(bytes_of(call(&w, "sound", json!({})).unwrap()).is_empty());
+
     // A page from anywhere else cannot call the app's commands at all.
     assert!(call_from(&w, "https://example.com/", "app_info", json!({})).is_err());
 }

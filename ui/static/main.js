@@ -117,6 +117,32 @@ function plotTrajectory(trail, branch) {
   }
 }
 
+// Spectrogram bytes [cols u32, mels u32, level f32, 0, then mels bytes per column].
+async function drawSound() {
+  const buf = await invoke("sound");
+  if (!buf || buf.byteLength <= 16) return;
+  const head = new DataView(buf, 0, 16);
+  const cols = head.getUint32(0, true);
+  const mels = head.getUint32(4, true);
+  const level = head.getFloat32(8, true);
+  const c = $("spectrogram");
+  if (c.width !== cols || c.height !== mels) { c.width = Math.max(cols, 1); c.height = Math.max(mels, 1); }
+  const bytes = new Uint8Array(buf, 16, cols * mels);
+  const img = c.getContext("2d").createImageData(c.width, c.height);
+  for (let x = 0; x < cols; x++) {
+    for (let m = 0; m < mels; m++) {
+      const v = bytes[x * mels + m];
+      const i = ((mels - 1 - m) * c.width + x) * 4; // low bands at the bottom
+      img.data[i] = Math.min(255, v * 1.6);
+      img.data[i + 1] = Math.max(0, v * 1.2 - 60);
+      img.data[i + 2] = 80 + v / 3;
+      img.data[i + 3] = 255;
+    }
+  }
+  c.getContext("2d").putImageData(img, 0, 0);
+  $("sound-caption").textContent = `Sound: log-mel spectrogram (last 3 s) · level ${level.toFixed(0)} dBFS`;
+}
+
 async function pollStatus() {
   const s = await invoke("source_status");
   let text = `${s.frames} frames from the source, ${s.skipped} lost` + (s.ended ? ` — ${s.ended}` : "");
@@ -130,6 +156,7 @@ async function pollStatus() {
       if (document.activeElement !== $("horizon")) $("horizon").value = String(m.horizon);
       plotSurprise(m.surprise);
       plotTrajectory(m.trail, m.branch);
+      if (!$("sound-panel").hidden) await drawSound();
     } catch (e) {
       text += ` · model: ${e.message ?? e}`;
     }
@@ -259,8 +286,9 @@ async function start() {
   $("version").textContent = `v${info.version}`;
   const v = info.video;
   $("source").textContent = (v ? `${v.description} · ${v.width}×${v.height} @ ${v.fps.toFixed(1)} fps` : info.source) +
-    (info.audio ? ` · ${info.audio.description}` : " · no sound");
+    (info.sound ? ` · ${info.sound}` : info.audio ? ` · ${info.audio.description}` : " · no sound");
   hasModel = info.model !== null;
+  if (info.sound) $("sound-panel").hidden = false;
   if (hasModel) {
     $("model").textContent = `model ${info.model}`;
     $("model-panels").hidden = false;

@@ -116,6 +116,12 @@ fn launch_app(args: &Args) -> Result<()> {
 fn headless_model(args: &Args) -> Result<()> {
     let mut cfg = augur_engine::SessionConfig::new(args.source.as_deref(), args.model.clone());
     cfg.device = augur_model::DeviceChoice::parse(&args.device)?;
+    cfg.mic = match args.mic.as_deref() {
+        Some("none") => None,
+        Some(m) if m.contains(':') => Some(m.to_string()),
+        Some(m) => Some(format!("mic:{m}")),
+        None => Some("mic:default".into()),
+    };
     let session = augur_engine::Session::start(cfg)?;
     for n in &session.notices {
         println!("{n}");
@@ -138,8 +144,9 @@ fn headless_model(args: &Args) -> Result<()> {
         let latest = session.latest();
         let surprise = latest.as_ref().map_or(f32::NAN, |m| m.surprise);
         let point = session.trajectory(2).ok().and_then(|t| t.trail.last().cloned()).unwrap_or_default();
+        let sound = session.sound().map_or(String::new(), |v| format!("  sound {:.0} dBFS", v.level_dbfs));
         println!(
-            "t={:>5.1}s  preview {:.1} fps  predictions {:.1} Hz (step {:.0} ms)  latency p50 {:.0} ms p99 {:.0} ms  surprise {:.4}  latent ({})  model skipped {}",
+            "t={:>5.1}s  preview {:.1} fps  predictions {:.1} Hz (step {:.0} ms)  latency p50 {:.0} ms p99 {:.0} ms  surprise {:.4}  latent ({})  model skipped {}{sound}",
             started.elapsed().as_secs_f64(),
             st.preview_fps,
             st.prediction_hz,

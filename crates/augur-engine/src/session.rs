@@ -32,6 +32,8 @@ pub struct SessionConfig {
     pub horizon: Option<usize>,
     /// History kept for scrubbing and what-if rollouts.
     pub timeline: Duration,
+    /// Microphone or audio file (`mic:default`, `audiofile:…`); `None` for no sound.
+    pub mic: Option<String>,
 }
 
 impl SessionConfig {
@@ -43,6 +45,7 @@ impl SessionConfig {
             device: DeviceChoice::Auto,
             horizon: None,
             timeline: Duration::from_secs(60),
+            mic: None,
         }
     }
 }
@@ -112,6 +115,7 @@ struct Shared {
     source_info: Mutex<Option<augur_capture::SourceInfo>>,
     recording: Mutex<Option<crate::recording::ActiveRecording>>,
     recording_stopped: Mutex<Option<String>>,
+    sound: Option<crate::sound::Sound>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -140,6 +144,19 @@ impl Session {
         if horizon == 0 || horizon > card.config.max_horizon {
             return Err(EngineError::Usage(format!("the horizon must be 1 to {}", card.config.max_horizon)));
         }
+        let clock = SessionClock::start();
+        // A microphone that will not open costs the session its sound, not the session.
+        let mut sound_notice = None;
+        let sound = match cfg.mic.as_deref() {
+            None | Some("none") => None,
+            Some(m) => match crate::sound::Sound::open(m, clock) {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    sound_notice = Some(format!("no sound: {e}"));
+                    None
+                }
+            },
+        };
         let shared = Arc::new(Shared {
             timeline: Mutex::new(Timeline::new(cfg.timeline)),
             preview: Mutex::new(None),
@@ -154,11 +171,11 @@ impl Session {
             source_info: Mutex::new(None),
             recording: Mutex::new(None),
             recording_stopped: Mutex::new(None),
+            sound,
         });
         let frames: Arc<Mailbox<Frame>> = Arc::new(Mailbox::new());
         let (requests, inbox) = bounded(8);
         let (ready_tx, ready) = bounded(1);
-        let clock = SessionClock::start();
         let model_thread = {
             let (shared, frames, cfg) = (shared.clone(), frames.clone(), cfg.clone());
             std::thread::Builder::new()
@@ -180,6 +197,7 @@ impl Session {
                 .map_err(|e| EngineError::Usage(format!("cannot start the capture thread: {e}")))?
         };
         let mut notices = notices;
+        notices.extend(sound_notice);
         if let Ok(Some(n)) = source_notice.recv_timeout(Duration::from_secs(10)) {
             notices.push(n);
         }
@@ -308,6 +326,11 @@ impl Session {
         if keep { active.finish() } else { active.discard().map(|()| None) }
     }
 
+    /// Level and spectrogram of the microphone, when there is one.
+    pub fn sound(&self) -> Option<crate::sound::SoundView> {
+        self.shared.sound.as_ref().map(crate::sound::Sound::view)
+    }
+
     /// The recording's state.
     pub fn recording(&self) -> crate::RecordingStatus {
         match lock(&self.shared.recording).as_ref() {
@@ -422,7 +445,10 @@ fn model_loop(
         let s = runner.size();
         let input = to_model_input(&frame.rgb, frame.width as usize, frame.height as usize, s);
         let horizon = shared.horizon.load(Ordering::SeqCst);
-        match runner.step(&input, None, horizon) {
+        let mels = runner.card.config.audio_mels;
+        let fps = lock(&shared.source_info).as_ref().map_or(30.0, |i| i.fps);
+        let sound = shared.sound.as_ref().filter(|_| mels > 0).map(|s| s.frame_features(fps, mels));
+        match runner.step(&input, sound, horizon) {
             Ok(step) => {
                 let cfg = &runner.card.config;
                 let m = moment(index, frame.pts, &input, step, s, cfg.tokens(), cfg.latent_dim);

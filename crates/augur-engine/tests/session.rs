@@ -127,6 +127,47 @@ fn on_the_cpu_the_live_horizon_is_shortened_unless_asked_for() {
 }
 
 #[test]
+fn sound_reaches_the_audio_token_and_the_spectrogram() {
+    // A 1 kHz tone file paced like a microphone.
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("tone.wav");
+    let ok = std::process::Command::new("ffmpeg")
+        .args([
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=1000:sample_rate=16000:duration=30",
+        ])
+        .arg(&wav)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let mut cfg = config("scene:bounce?size=64x64&fps=15");
+    cfg.mic = Some(format!("audiofile:{}", wav.display()));
+    let s = Session::start(cfg).unwrap();
+    wait_for("a second of spectrogram", Duration::from_secs(30), || s.sound().is_some_and(|v| v.columns.len() >= 100));
+    let view = s.sound().unwrap();
+    // ffmpeg's sine has amplitude 1/8: -21 dBFS RMS.
+    assert!((view.level_dbfs + 21.0).abs() < 2.0, "{}", view.level_dbfs);
+    // 1 kHz of 8 kHz lies in the lower mel bands: they carry far more energy than the top ones.
+    let col = view.columns.last().unwrap();
+    let (low, high) = (
+        col[..32].iter().map(|&v| u32::from(v)).max().unwrap(),
+        col[56..].iter().map(|&v| u32::from(v)).max().unwrap(),
+    );
+    assert!(low > high + 50, "{col:?}");
+    let mut cfg = config("scene:bounce?size=64x64&fps=15");
+    cfg.mic = Some("audiofile:/no/such.wav".into());
+    let s = Session::start(cfg).unwrap();
+    assert!(s.notices.iter().any(|n| n.starts_with("no sound")), "a missing microphone is a notice: {:?}", s.notices);
+    assert!(s.sound().is_none());
+}
+
+#[test]
 fn bad_sessions_are_refused_clearly() {
     let err = Session::start(config("scene:nope")).err().unwrap().to_string();
     assert!(err.contains("unknown scene"), "{err}");
