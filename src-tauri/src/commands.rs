@@ -93,17 +93,8 @@ pub fn prediction(session: State<'_, Session>, index: Option<u64>) -> Response {
 
 /// `size × size` RGB tiles side by side, as a header + RGBA image.
 fn strip(tiles: &[&[u8]], size: usize, index: u64) -> Vec<u8> {
-    let n = tiles.len();
-    let mut strip = vec![0u8; n * size * size * 3];
-    for (k, tile) in tiles.iter().enumerate() {
-        for y in 0..size {
-            let dst = (y * n * size + k * size) * 3;
-            if let Some(row) = tile.get(y * size * 3..(y + 1) * size * 3) {
-                strip[dst..dst + size * 3].copy_from_slice(row);
-            }
-        }
-    }
-    rgba_image((n * size) as u32, size as u32, index, &strip)
+    let rgb = augur_model::canvas::side_by_side(tiles, size, size);
+    rgba_image((tiles.len() * size) as u32, size as u32, index, &rgb)
 }
 
 /// Rolls out again from past moment `at` with another horizon and context; the strip shows

@@ -99,7 +99,8 @@ pub fn run(args: &Args) -> Result<()> {
         let open_loop = &anchor[(t - c) % horizon];
         let heat = heatmap_rgb(open_loop, &frames[t], s);
         let panels = [to_rgb8(&frames[t], s), to_rgb8(open_loop, s), heat.clone()];
-        video.push_rgb(&side_by_side(&panels, s, p), (3 * p) as u32)?;
+        let tiles: Vec<&[u8]> = panels.iter().map(Vec::as_slice).collect();
+        video.push_rgb(&augur_model::canvas::side_by_side(&tiles, s, p), (3 * p) as u32)?;
         let one_step = &future[..plane];
         let dir = if args.video_only {
             None
@@ -227,20 +228,4 @@ fn write_step(dir: &Path, input: &[f32], future: &[f32], heat: &[u8], latent: &[
     let bytes: Vec<u8> = latent.iter().flat_map(|v| v.to_le_bytes()).collect();
     std::fs::write(dir.join("latent.f32"), bytes)?;
     Ok(())
-}
-
-/// Three `s × s` RGB panels scaled (nearest) to `p × p` and placed side by side.
-fn side_by_side(panels: &[Vec<u8>; 3], s: usize, p: usize) -> Vec<u8> {
-    let width = 3 * p;
-    let mut out = vec![0u8; width * p * 3];
-    for (k, panel) in panels.iter().enumerate() {
-        for y in 0..p {
-            for x in 0..p {
-                let src = ((y * s / p) * s + x * s / p) * 3;
-                let dst = (y * width + k * p + x) * 3;
-                out[dst..dst + 3].copy_from_slice(&panel[src..src + 3]);
-            }
-        }
-    }
-    out
 }

@@ -36,7 +36,7 @@ pub fn export(moments: &[Moment], size: usize, fps: u32, panel: usize, dir: &Pat
         let (before, now) = (&pair[0], &pair[1]);
         let expected = before.predicted.get(..plane).unwrap_or(&now.input);
         let tiles = [&now.input[..], expected, &now.heatmap[..]];
-        w.push_rgb(&scale_row(&tiles, size, p), (3 * p) as u32)?;
+        w.push_rgb(&augur_model::canvas::side_by_side(&tiles, size, p), (3 * p) as u32)?;
     }
     for m in moments {
         let _ = writeln!(csv, "{},{:.4},{},{}", m.index, m.pts.as_secs_f64(), m.surprise, m.pixel_error);
@@ -49,24 +49,11 @@ pub fn export(moments: &[Moment], size: usize, fps: u32, panel: usize, dir: &Pat
     let tiles: Vec<&[u8]> =
         [&last.input[..], &last.heatmap[..]].into_iter().chain(last.predicted.chunks(plane)).collect();
     let snap = dir.join("snapshot.png");
-    augur_model::canvas::write_png(&snap, (tiles.len() * size) as u32, size as u32, &scale_row(&tiles, size, size))?;
+    augur_model::canvas::write_png(
+        &snap,
+        (tiles.len() * size) as u32,
+        size as u32,
+        &augur_model::canvas::side_by_side(&tiles, size, size),
+    )?;
     Ok(Exported { dir: dir.to_path_buf(), moments: moments.len(), files: vec![video, snap, csv_path] })
-}
-
-/// `size × size` RGB tiles side by side, each scaled (nearest) to `p × p`.
-fn scale_row(tiles: &[&[u8]], size: usize, p: usize) -> Vec<u8> {
-    let width = tiles.len() * p;
-    let mut out = vec![0u8; width * p * 3];
-    for (k, tile) in tiles.iter().enumerate() {
-        for y in 0..p {
-            for x in 0..p {
-                let src = ((y * size / p) * size + x * size / p) * 3;
-                let dst = (y * width + k * p + x) * 3;
-                if let Some(px) = tile.get(src..src + 3) {
-                    out[dst..dst + 3].copy_from_slice(px);
-                }
-            }
-        }
-    }
-    out
 }

@@ -135,3 +135,22 @@ fn glyph(ch: char) -> [u8; 5] {
         _ => [0; 5],
     }
 }
+
+/// `size × size` packed RGB tiles side by side, each scaled (nearest) to `p × p`: the layout
+/// of side-by-side videos and filmstrips. A tile too short for its size is left black.
+pub fn side_by_side(tiles: &[&[u8]], size: usize, p: usize) -> Vec<u8> {
+    let width = tiles.len() * p;
+    let mut out = vec![0u8; width * p * 3];
+    for (k, tile) in tiles.iter().enumerate() {
+        for y in 0..p {
+            for x in 0..p {
+                let src = ((y * size / p) * size + x * size / p) * 3;
+                let dst = (y * width + k * p + x) * 3;
+                if let Some(px) = tile.get(src..src + 3) {
+                    out[dst..dst + 3].copy_from_slice(px);
+                }
+            }
+        }
+    }
+    out
+}

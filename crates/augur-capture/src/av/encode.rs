@@ -34,29 +34,9 @@ impl VideoWriter {
             return Err(write_error(format!("cannot encode {width}x{height} at {fps} fps")));
         }
         let mut output = format::output(path).map_err(failed)?;
-        let global_header = output.format().flags().contains(format::Flags::GLOBAL_HEADER);
-        let codec = encoder::find(codec::Id::H264).ok_or_else(|| {
-            write_error("this FFmpeg has no H.264 encoder; install libx264 (Debian: libavcodec-extra)".into())
-        })?;
-        let mut stream = output.add_stream(codec).map_err(failed)?;
-        let mut enc = codec::context::Context::new_with_codec(codec).encoder().video().map_err(failed)?;
-        let time_base = Rational(1, fps as i32);
-        enc.set_width(w);
-        enc.set_height(h);
-        enc.set_format(Pixel::YUV420P);
-        enc.set_time_base(time_base);
-        enc.set_frame_rate(Some(Rational(fps as i32, 1)));
-        if global_header {
-            enc.set_flags(codec::Flags::GLOBAL_HEADER);
-        }
         let mut opts = Dictionary::new();
-        opts.set("preset", "veryfast");
         opts.set("crf", "20");
-        // No B-frames: with them the MP4 needs an edit list and some readers drop a frame.
-        opts.set("bf", "0");
-        let encoder = enc.open_with(opts).map_err(failed)?;
-        stream.set_parameters(&encoder);
-        stream.set_time_base(time_base);
+        let (encoder, time_base) = add_h264(&mut output, w, h, fps, opts).map_err(|e| h264_error(e, &write_error))?;
         output.write_header().map_err(failed)?;
         let scaler = super::scaler::Converter::new(Pixel::RGB24, Pixel::YUV420P, w, h).map_err(failed)?;
         Ok(Self {
@@ -120,5 +100,47 @@ impl VideoWriter {
 
     fn error(&self, e: ff::Error) -> CaptureError {
         CaptureError::Write { why: e.to_string(), path: self.path.display().to_string() }
+    }
+}
+
+/// Adds an H.264 (`yuv420p`, no B-frames) stream to `output` and opens its encoder, with `opts`
+/// on top of preset veryfast. Returns the encoder and its time base (1/fps).
+pub(super) fn add_h264(
+    output: &mut format::context::Output,
+    w: u32,
+    h: u32,
+    fps: u32,
+    mut opts: Dictionary<'_>,
+) -> Result<(encoder::Video, Rational), ff::Error> {
+    let global_header = output.format().flags().contains(format::Flags::GLOBAL_HEADER);
+    let codec = encoder::find(codec::Id::H264).ok_or(ff::Error::EncoderNotFound)?;
+    let mut stream = output.add_stream(codec)?;
+    let mut enc = codec::context::Context::new_with_codec(codec).encoder().video()?;
+    let time_base = Rational(1, fps as i32);
+    enc.set_width(w);
+    enc.set_height(h);
+    enc.set_format(Pixel::YUV420P);
+    enc.set_time_base(time_base);
+    enc.set_frame_rate(Some(Rational(fps as i32, 1)));
+    enc.set_gop(fps);
+    if global_header {
+        enc.set_flags(codec::Flags::GLOBAL_HEADER);
+    }
+    opts.set("preset", "veryfast");
+    // No B-frames: with them the MP4 needs an edit list and some readers drop a frame.
+    opts.set("bf", "0");
+    let encoder = enc.open_with(opts)?;
+    stream.set_parameters(&encoder);
+    stream.set_time_base(time_base);
+    Ok((encoder, time_base))
+}
+
+/// The write error for a failed H.264 setup, naming the missing encoder when that is the cause.
+pub(super) fn h264_error(e: ff::Error, write_error: &dyn Fn(String) -> CaptureError) -> CaptureError {
+    match e {
+        ff::Error::EncoderNotFound => {
+            write_error("this FFmpeg has no H.264 encoder; install libx264 (Debian: libavcodec-extra)".into())
+        }
+        other => write_error(other.to_string()),
     }
 }

@@ -60,32 +60,14 @@ impl RecordingWriter {
         }
         let mut output = format::output_as(path, "mp4").map_err(failed)?;
         let global_header = output.format().flags().contains(format::Flags::GLOBAL_HEADER);
-        let codec = encoder::find(codec::Id::H264).ok_or_else(|| {
-            err("this FFmpeg has no H.264 encoder; install libx264 (Debian: libavcodec-extra)".into())
-        })?;
-        let mut stream = output.add_stream(codec).map_err(failed)?;
-        let mut enc = codec::context::Context::new_with_codec(codec).encoder().video().map_err(failed)?;
-        let video_tb = Rational(1, fps as i32);
-        enc.set_width(w);
-        enc.set_height(h);
-        enc.set_format(Pixel::YUV420P);
-        enc.set_time_base(video_tb);
-        enc.set_frame_rate(Some(Rational(fps as i32, 1)));
-        enc.set_gop(fps);
-        if global_header {
-            enc.set_flags(codec::Flags::GLOBAL_HEADER);
-        }
         let mut opts = Dictionary::new();
-        opts.set("preset", "veryfast");
         opts.set("crf", "23");
-        opts.set("bf", "0");
+        // A keyframe exactly every second, and no lookahead: each frame leaves the encoder as it
+        // arrives, so a fragment closes on disk as soon as its second ends.
         opts.set("sc_threshold", "0");
-        // No lookahead: each frame leaves the encoder as it arrives, so a fragment closes on
-        // disk as soon as its second ends instead of a lookahead's worth later.
         opts.set("tune", "zerolatency");
-        let video = enc.open_with(opts).map_err(failed)?;
-        stream.set_parameters(&video);
-        stream.set_time_base(video_tb);
+        let (video, video_tb) =
+            super::encode::add_h264(&mut output, w, h, fps, opts).map_err(|e| super::encode::h264_error(e, &err))?;
 
         let audio = match audio {
             Some(a) => Some(AudioTrack::add(&mut output, a, global_header).map_err(failed)?),
