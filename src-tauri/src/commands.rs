@@ -99,7 +99,7 @@ fn strip(tiles: &[&[u8]], size: usize, index: u64) -> Vec<u8> {
 
 /// Rolls out again from past moment `at` with another horizon and context; the strip shows
 /// what the model saw at `at`, a blank tile, then the new predictions.
-#[tauri::command]
+#[tauri::command(async)]
 pub fn what_if(session: State<'_, Session>, at: u64, horizon: u32, context: u32) -> Result<Response, CommandError> {
     let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
     if !(1..=32).contains(&horizon) || !(1..=64).contains(&context) {
@@ -122,7 +122,7 @@ pub struct Exported {
 
 /// Exports the last `seconds` of the timeline (side-by-side MP4, PNG snapshot, metrics CSV)
 /// into a new folder under ~/Augur/exports that the app picks; the webview names no paths.
-#[tauri::command]
+#[tauri::command(async)]
 pub fn export_recent(session: State<'_, Session>, seconds: f64) -> Result<Exported, CommandError> {
     let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
     if !(seconds.is_finite() && (1.0..=600.0).contains(&seconds)) {
@@ -194,7 +194,7 @@ pub struct ModelState {
 }
 
 /// What the model panels show: rates, the surprise trace, the latent trajectory.
-#[tauri::command]
+#[tauri::command(async)]
 pub fn model_state(session: State<'_, Session>) -> Result<ModelState, CommandError> {
     let Live::Model(s) = &session.live else {
         return Err(CommandError { code: "no_model", message: "no model is loaded".into() });
@@ -260,20 +260,26 @@ pub fn smoke_report<R: tauri::Runtime>(
     Ok(())
 }
 
-/// Sources the window may switch to. Files and datasets are opened from the command line only,
-/// so the webview never names a path on disk.
-const WEBVIEW_SOURCES: [&str; 3] = ["camera:", "scene:", "lavfi:"];
+/// Sources the window may switch to, by id. The webview never sends a source name: a lavfi
+/// graph or a camera driver could read files (`movie=`, `textfile=`) or grab the screen.
+const SOURCE_PRESETS: [(&str, &str); 5] = [
+    ("camera", "camera:0"),
+    ("scene", "scene:bounce?size=640x480"),
+    ("scene-vanish", "scene:bounce?size=640x480&violation=vanish&at=90"),
+    ("scene-teleport", "scene:bounce?size=640x480&violation=teleport&at=90"),
+    ("test-pattern", "lavfi:testsrc=size=640x480:rate=30"),
+];
 
-/// Switches the live source without restarting; the timeline is kept.
+/// Switches the live source to a preset (see [`SOURCE_PRESETS`]) without restarting; the
+/// timeline is kept. Files and datasets are opened from the command line or the browser.
 #[tauri::command]
-pub fn set_source(session: State<'_, Session>, name: String) -> Result<(), CommandError> {
+pub fn set_source(session: State<'_, Session>, preset: String) -> Result<(), CommandError> {
     let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
-    if name.len() > 500 || !WEBVIEW_SOURCES.iter().any(|k| name.starts_with(k)) {
-        return Err(bad(format!(
-            "the window can switch to camera:, scene: or lavfi: sources (open files with --source), got {name:?}"
-        )));
-    }
-    s.set_source(&name).map_err(|e| bad(e.to_string()))
+    let Some((_, spec)) = SOURCE_PRESETS.iter().find(|(id, _)| *id == preset) else {
+        let ids: Vec<&str> = SOURCE_PRESETS.iter().map(|(id, _)| *id).collect();
+        return Err(bad(format!("unknown source preset {preset:?}; one of {}", ids.join(", "))));
+    };
+    s.set_source(spec).map_err(|e| bad(e.to_string()))
 }
 
 /// The models beside the one in use (their card names), for the model picker.
@@ -299,7 +305,7 @@ pub fn list_models(session: State<'_, Session>) -> Vec<String> {
 }
 
 /// Switches to another model from [`list_models`] (by name, never by path).
-#[tauri::command]
+#[tauri::command(async)]
 pub fn set_model(session: State<'_, Session>, name: String) -> Result<String, CommandError> {
     let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
     if !list_models(session.clone()).contains(&name) {
@@ -322,7 +328,7 @@ fn dataset_dir(name: &str) -> Result<std::path::PathBuf, CommandError> {
 }
 
 /// Starts recording the source as an episode of `task` into the dataset `name`.
-#[tauri::command]
+#[tauri::command(async)]
 pub fn start_recording(
     session: State<'_, Session>,
     name: String,
@@ -343,7 +349,7 @@ pub struct Stopped {
 }
 
 /// Stops recording; `keep` false discards the episode.
-#[tauri::command]
+#[tauri::command(async)]
 pub fn stop_recording(session: State<'_, Session>, keep: bool) -> Result<Stopped, CommandError> {
     let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
     let meta = s.stop_recording(keep).map_err(|e| CommandError { code: "record", message: e.to_string() })?;
@@ -378,19 +384,29 @@ pub struct DatasetRow {
 
 /// The datasets under ~/Augur/datasets with their episodes. Episodes a crash left unfinished
 /// are repaired as the browser opens them, keeping every complete second.
-#[tauri::command]
-pub fn list_datasets() -> Vec<DatasetRow> {
-    let Ok(root) = dataset_dir("x").map(|p| p.parent().map(std::path::Path::to_path_buf).unwrap_or_default()) else {
-        return Vec::new();
+#[tauri::command(async)]
+pub fn list_datasets(session: State<'_, Session>) -> Result<Vec<DatasetRow>, CommandError> {
+    // The dataset being recorded into has a live staging folder: it is not a crash to repair.
+    let recording = match &session.live {
+        Live::Model(s) => s.recording().dataset.filter(|_| s.recording().active),
+        Live::Source(_) => None,
     };
-    let Ok(entries) = std::fs::read_dir(&root) else { return Vec::new() };
+    let Ok(root) = dataset_dir("x").map(|p| p.parent().map(std::path::Path::to_path_buf).unwrap_or_default()) else {
+        return Ok(Vec::new());
+    };
+    let Ok(entries) = std::fs::read_dir(&root) else { return Ok(Vec::new()) };
     let mut rows: Vec<DatasetRow> = entries
         .flatten()
         .filter_map(|e| {
             let name = e.file_name().to_str()?.to_string();
             let mut ds = augur_dataset::Dataset::open(&e.path()).ok()?;
             let unfinished = ds.layout.staged().len();
-            if unfinished > 0 {
+            let busy = recording.as_deref() == Some(&*ds.layout.root.display().to_string());
+            // Another process may be recording into it: repair only with the dataset's lock.
+            if unfinished > 0
+                && !busy
+                && let Ok(_hold) = augur_dataset::DatasetLock::take(&ds.layout.root)
+            {
                 let _ = augur_dataset::repair(&mut ds);
             }
             let episodes = ds
@@ -409,11 +425,11 @@ pub fn list_datasets() -> Vec<DatasetRow> {
         })
         .collect();
     rows.sort_by(|a, b| a.name.cmp(&b.name));
-    rows
+    Ok(rows)
 }
 
 /// Plays a recorded episode as the live source (looping), so predictions run on it.
-#[tauri::command]
+#[tauri::command(async)]
 pub fn play_episode(session: State<'_, Session>, name: String, episode: u64) -> Result<(), CommandError> {
     let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
     let dir = dataset_dir(&name)?;

@@ -111,7 +111,7 @@ impl Session {
                     Some(format!("{error} (reopening, attempt {attempts})"))
                 }
                 augur_engine::SourceStatus::Ended => Some("the source reached its end".into()),
-                _ => None,
+                _ => s.model_error(),
             },
             Live::Source(v) => {
                 let mut end = self.end.lock().unwrap_or_else(|p| p.into_inner());

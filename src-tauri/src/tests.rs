@@ -127,9 +127,11 @@ fn every_command_answers_and_refuses_bad_arguments() {
     assert!(call(&w, "what_if", json!({"at": -1, "horizon": 4, "context": 8})).is_err());
     assert!(call(&w, "no_such_command", json!({})).is_err());
     // Switching: sources the window may name, models by name only.
-    call(&w, "set_source", json!({"name": "scene:bounce?seed=9&size=96x96&violation=vanish&at=20"})).unwrap();
-    assert_eq!(code(call(&w, "set_source", json!({"name": "file:/etc/passwd"}))), "bad_argument");
-    assert_eq!(code(call(&w, "set_source", json!({"name": "scene:nope"}))), "bad_argument");
+    call(&w, "set_source", json!({"preset": "scene-vanish"})).unwrap();
+    // Only presets: no file, no lavfi graph that reads files, no camera driver that grabs the screen.
+    for name in ["file:/etc/passwd", "lavfi:movie=/etc/passwd", "camera:0?driver=x11grab", "scene:bounce"] {
+        assert_eq!(code(call(&w, "set_source", json!({"preset": name}))), "bad_argument", "{name}");
+    }
     let models = json_of(call(&w, "list_models", json!({})).unwrap());
     assert!(models.as_array().unwrap().iter().any(|m| m == "bounce-64"), "{models}");
     assert_eq!(code(call(&w, "set_model", json!({"name": "../../etc/passwd"}))), "bad_argument");

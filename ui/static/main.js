@@ -12,6 +12,16 @@ let lastPrediction = -1;
 let reported = false;
 let hasModel = false;
 let scrubbing = null; // the moment shown while paused, or null to follow the newest
+// Numbers from Rust may be null (NaN before the first prediction).
+const num = (v, digits = 0) => (typeof v === "number" && isFinite(v) ? v.toFixed(digits) : "–");
+// Runs `fn` every `ms` after the previous run finished, so calls never pile up.
+function every(ms, fn) {
+  const tick = async () => {
+    try { await fn(); } catch (e) { console.error(e); }
+    setTimeout(tick, ms);
+  };
+  setTimeout(tick, ms);
+}
 
 function distinctColours(data) {
   const seen = new Set();
@@ -140,7 +150,7 @@ async function drawSound() {
     }
   }
   c.getContext("2d").putImageData(img, 0, 0);
-  $("sound-caption").textContent = `Sound: log-mel spectrogram (last 3 s) · level ${level.toFixed(0)} dBFS`;
+  $("sound-caption").textContent = `Sound: log-mel spectrogram (last 3 s) · level ${num(level)} dBFS`;
 }
 
 async function pollStatus() {
@@ -150,8 +160,8 @@ async function pollStatus() {
     try {
       const m = await invoke("model_state");
       const st = m.stats;
-      text += ` · preview ${st.preview_fps.toFixed(1)} fps · predictions ${st.prediction_hz.toFixed(1)} Hz` +
-        ` · latency p50 ${st.latency_p50_ms.toFixed(0)} ms · model skipped ${st.model_skipped}`;
+      text += ` · preview ${num(st.preview_fps, 1)} fps · predictions ${num(st.prediction_hz, 1)} Hz` +
+        ` · latency p50 ${num(st.latency_p50_ms)} ms · model skipped ${st.model_skipped}`;
       $("pause").textContent = m.paused ? "Play" : "Pause";
       if (document.activeElement !== $("horizon")) $("horizon").value = String(m.horizon);
       plotSurprise(m.surprise);
@@ -186,7 +196,7 @@ async function pollRecording() {
   $("record").classList.toggle("on", r.active);
   $("discard").hidden = !r.active;
   $("record").textContent = r.active
-    ? `■ ${r.seconds.toFixed(1)} s` + (r.free_bytes !== null ? ` · ${(r.free_bytes / 1e9).toFixed(1)} GB free` : "")
+    ? `■ ${num(r.seconds, 1)} s` + (r.free_bytes !== null ? ` · ${num(r.free_bytes / 1e9, 1)} GB free` : "")
     : "● Rec";
   if (!r.active && r.stopped) {
     $("notice").textContent = `Recording stopped: ${r.stopped}`;
@@ -208,7 +218,7 @@ async function toggleBrowser() {
     root.appendChild(h);
     for (const ep of ds.episodes) {
       const btn = document.createElement("button");
-      btn.textContent = `▶ ${ep.episode}: ${ep.task} · ${ep.seconds.toFixed(1)} s` + (ep.recovered ? " (recovered)" : "");
+      btn.textContent = `▶ ${ep.episode}: ${ep.task} · ${num(ep.seconds, 1)} s` + (ep.recovered ? " (recovered)" : "");
       btn.addEventListener("click", async () => {
         try {
           await invoke("play_episode", { name: ds.name, episode: ep.episode });
@@ -226,7 +236,13 @@ async function toggleBrowser() {
 
 async function togglePause() {
   const paused = $("pause").textContent === "Pause";
-  await invoke("set_paused", { paused });
+  try {
+    await invoke("set_paused", { paused });
+  } catch (e) {
+    $("notice").textContent = `pause: ${e.message ?? e}`;
+    $("notice").hidden = false;
+    return;
+  }
   $("pause").textContent = paused ? "Play" : "Pause";
   $("scrub").disabled = !paused;
   $("whatif").disabled = !paused;
@@ -285,7 +301,7 @@ async function start() {
   document.title = `Augur ${info.version} — ${info.source}`;
   $("version").textContent = `v${info.version}`;
   const v = info.video;
-  $("source").textContent = (v ? `${v.description} · ${v.width}×${v.height} @ ${v.fps.toFixed(1)} fps` : info.source) +
+  $("source").textContent = (v ? `${v.description} · ${v.width}×${v.height} @ ${num(v.fps, 1)} fps` : info.source) +
     (info.sound ? ` · ${info.sound}` : info.audio ? ` · ${info.audio.description}` : " · no sound");
   hasModel = info.model !== null;
   if (info.sound) $("sound-panel").hidden = false;
@@ -301,7 +317,7 @@ async function start() {
     $("record").addEventListener("click", () => toggleRecord(true));
     $("browse").addEventListener("click", toggleBrowser);
     $("discard").addEventListener("click", () => toggleRecord(false));
-    setInterval(pollRecording, 500);
+    every(500, pollRecording);
     const models = await invoke("list_models");
     for (const m of models) {
       const o = document.createElement("option");
@@ -323,7 +339,7 @@ async function start() {
   $("source-pick").addEventListener("change", async (e) => {
     if (!e.target.value) return;
     try {
-      await invoke("set_source", { name: e.target.value });
+      await invoke("set_source", { preset: e.target.value });
       $("source").textContent = e.target.selectedOptions[0].textContent;
     } catch (err) {
       $("notice").textContent = `cannot switch: ${err.message ?? err}`;
@@ -352,7 +368,7 @@ async function start() {
       showMoment(s.value);
     }
   });
-  setInterval(pollStatus, 250);
+  every(250, pollStatus);
   requestAnimationFrame(drawLatest);
 }
 

@@ -57,10 +57,12 @@ pub fn run(args: &Args) -> Result<()> {
         }
         Action::Repair { dir } => {
             let mut ds = Dataset::open(dir)?;
+            let _hold = augur_dataset::DatasetLock::take(dir)?;
             let done = repair(&mut ds)?;
             if done.is_empty() {
                 println!("{}: nothing to repair", dir.display());
             }
+            let mut failed = 0;
             for r in done {
                 match r {
                     Repaired::Recovered(m) => println!(
@@ -71,7 +73,14 @@ pub fn run(args: &Args) -> Result<()> {
                         m.tasks.join("; ")
                     ),
                     Repaired::Empty(n) => println!("episode {n}: no complete second was written; removed"),
+                    Repaired::Failed(n, why) => {
+                        failed += 1;
+                        println!("episode {n}: cannot be finished, left as it is: {why}");
+                    }
                 }
+            }
+            if failed > 0 {
+                bail!("{failed} episode(s) could not be repaired; their files are untouched");
             }
             Ok(())
         }

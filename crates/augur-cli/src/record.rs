@@ -112,6 +112,7 @@ pub fn run(args: &Args) -> Result<()> {
     if args.keys_from.as_deref() == Some("stdin") {
         spawn_stdin_keys(keys.clone());
     }
+    let _hold = augur_dataset::DatasetLock::take(&args.out)?;
     let mut ds = Dataset::open_or_create(&args.out, &rec)?;
     for r in repair(&mut ds)? {
         match r {
@@ -122,6 +123,10 @@ pub fn run(args: &Args) -> Result<()> {
             Repaired::Empty(n) => {
                 eprintln!("augur: episode {n} left by a stopped recorder had no complete second; removed")
             }
+            Repaired::Failed(n, why) => bail!(
+                "episode {n}, left by a stopped recorder, cannot be finished ({why}); new episodes would \
+                 be numbered after it. Look at it with `augur dataset validate`, or record into a new folder"
+            ),
         }
     }
     eprintln!(
@@ -162,6 +167,9 @@ pub fn run(args: &Args) -> Result<()> {
     })?;
 
     for e in 0..args.episodes {
+        // Frames that queued while the last episode was being finished belong to no episode.
+        while frames.try_recv().is_ok() {}
+        overflow.store(0, std::sync::atomic::Ordering::Relaxed);
         let mut episode = EpisodeRecorder::start(&ds, &args.task)?;
         let target = (args.episode_seconds * f64::from(fps)).round().max(1.0) as u64;
         let mut padded = 0u64;

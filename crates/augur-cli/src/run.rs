@@ -36,6 +36,11 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> Result<()> {
+    if let Some(s) = args.seconds
+        && !(s.is_finite() && s > 0.0 && s <= 1e7)
+    {
+        anyhow::bail!("--seconds must be a number of seconds above 0 (at most 1e7), got {s}");
+    }
     if !args.headless {
         match display_problem() {
             // The app makes the same default choice (camera, else the scene) and says so, in

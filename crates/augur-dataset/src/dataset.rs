@@ -65,7 +65,9 @@ impl Dataset {
             }
             return Ok(ds);
         }
-        if root.exists() && std::fs::read_dir(root).map(|mut d| d.next().is_some()).unwrap_or(false) {
+        let other_files =
+            std::fs::read_dir(root).map(|d| d.flatten().any(|e| e.file_name() != ".augur.lock")).unwrap_or(false);
+        if other_files {
             return Err(DatasetError::Usage(format!(
                 "{} exists and is not a dataset; record into a new or empty folder",
                 root.display()
@@ -115,7 +117,10 @@ impl Dataset {
         }
         if recovered || frames != n {
             let tmp = video.with_extension("repair.mp4");
-            augur_capture::remux_prefix(&video, &tmp, n)?;
+            if let Err(e) = augur_capture::remux_prefix(&video, &tmp, n) {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(e.into());
+            }
             std::fs::rename(&tmp, &video).map_err(|e| DatasetError::io("replace", &video, e))?;
         }
         rows.truncate(n as usize);

@@ -126,3 +126,32 @@ pub fn free_bytes(path: &Path) -> Option<u64> {
         None
     }
 }
+
+/// An exclusive hold on a dataset folder (`.augur.lock`), so two processes never record into
+/// or repair the same dataset at once. Released when dropped (or when the process dies).
+#[derive(Debug)]
+pub struct DatasetLock {
+    _file: std::fs::File,
+}
+
+impl DatasetLock {
+    /// Takes the hold, or says who has it.
+    pub fn take(root: &Path) -> Result<Self, DatasetError> {
+        std::fs::create_dir_all(root).map_err(|e| DatasetError::io("create the folder", root, e))?;
+        let path = root.join(".augur.lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| DatasetError::io("open", &path, e))?;
+        #[cfg(unix)]
+        if rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive).is_err() {
+            return Err(DatasetError::Usage(format!(
+                "another augur process is recording into or repairing {}; wait for it, or use another folder",
+                root.display()
+            )));
+        }
+        Ok(Self { _file: file })
+    }
+}

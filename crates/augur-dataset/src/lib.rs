@@ -24,7 +24,7 @@ mod validate;
 pub use dataset::{Dataset, read_segments};
 pub use error::DatasetError;
 pub use info::{CODEBASE_VERSION, Feature, Info, Recording};
-pub use layout::{Layout, VIDEO_KEY, chunk_file, free_bytes};
+pub use layout::{DatasetLock, Layout, VIDEO_KEY, chunk_file, free_bytes};
 pub use meta::EpisodeMeta;
 pub use recorder::{Disk, EpisodeRecorder, Journal};
 pub use repair::{Repaired, repair};

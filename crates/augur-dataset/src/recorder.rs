@@ -134,7 +134,8 @@ impl EpisodeRecorder {
     /// Records one frame with the actions held at it. Every `fps` frames the rows so far are
     /// written as a complete parquet segment and the journal is updated.
     pub fn push_frame(&mut self, rgb: &[u8], width: u32, height: u32, action: &[f32]) -> Result<(), DatasetError> {
-        if width != self.rec.width || height != self.rec.height {
+        // Odd sizes are recorded without their last row or column (yuv420p needs even sizes).
+        if (width & !1, height & !1) != (self.rec.width, self.rec.height) {
             return Err(DatasetError::Usage(format!(
                 "the source changed size to {width}x{height}; this dataset records {}x{}. Record into a new folder",
                 self.rec.width, self.rec.height

@@ -12,6 +12,8 @@ pub enum Repaired {
     Recovered(EpisodeMeta),
     /// Not one complete second survived; its files were removed.
     Empty(u64),
+    /// It could not be finished (its files are left as they are); the reason says what failed.
+    Failed(u64, String),
 }
 
 /// Finishes every staged episode, oldest first.
@@ -19,7 +21,8 @@ pub fn repair(ds: &mut Dataset) -> Result<Vec<Repaired>, DatasetError> {
     let mut done = Vec::new();
     for (episode, staging) in ds.layout.staged() {
         let journal = match Journal::read(&staging) {
-            Ok(j) => j,
+            // The folder's number is the episode, whatever a copied journal says.
+            Ok(j) => Journal { episode_index: episode, ..j },
             // Killed before its first journal write: nothing of it can be recovered.
             Err(_) => Journal {
                 episode_index: episode,
@@ -30,9 +33,11 @@ pub fn repair(ds: &mut Dataset) -> Result<Vec<Repaired>, DatasetError> {
                 camera: Default::default(),
             },
         };
-        match ds.finish_episode(&journal, true)? {
-            Some(meta) => done.push(Repaired::Recovered(meta)),
-            None => done.push(Repaired::Empty(episode)),
+        // One episode that cannot be finished does not stop the others.
+        match ds.finish_episode(&journal, true) {
+            Ok(Some(meta)) => done.push(Repaired::Recovered(meta)),
+            Ok(None) => done.push(Repaired::Empty(episode)),
+            Err(e) => done.push(Repaired::Failed(episode, e.to_string())),
         }
     }
     Ok(done)

@@ -130,3 +130,24 @@ fn bad_datasets_get_clear_errors() {
     std::fs::write(ds.layout.info(), "{").unwrap();
     assert!(Dataset::open(&root).unwrap_err().to_string().contains("info.json"));
 }
+
+#[test]
+fn odd_sized_sources_are_recorded_and_a_second_process_is_kept_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("ds");
+    let hold = augur_dataset::DatasetLock::take(&root).unwrap();
+    assert!(augur_dataset::DatasetLock::take(&root).unwrap_err().to_string().contains("another augur process"));
+    let rec = Recording { audio_rate: None, ..recording() };
+    let mut ds = Dataset::open_or_create(&root, &rec).unwrap();
+    let mut ep = EpisodeRecorder::start(&ds, "odd").unwrap();
+    // A 65x49 source records as 64x48 (the last column and row are dropped for yuv420p).
+    let odd = vec![90u8; 65 * 49 * 3];
+    for _ in 0..12 {
+        ep.push_frame(&odd, 65, 49, &[0.0, 0.0]).unwrap();
+    }
+    assert!(ep.push_frame(&odd, 80, 49, &[0.0, 0.0]).is_err(), "a real size change is refused");
+    assert_eq!(ep.finish(&mut ds).unwrap().unwrap().length, 12);
+    assert!(validate(&ds).ok());
+    drop(hold);
+    assert!(augur_dataset::DatasetLock::take(&root).is_ok());
+}

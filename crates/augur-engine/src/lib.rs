@@ -27,4 +27,4 @@ pub use session::{Session, SessionConfig, SourceStatus, WhatIf, WhatIfResult};
 pub use sound::SoundView;
 pub use stats::Stats;
 pub use timeline::{Moment, Timeline};
-pub use trajectory::{Trajectory, project};
+pub use trajectory::{Points, Trajectory, project};

@@ -31,6 +31,7 @@ pub struct RecordingStatus {
 
 /// A running episode.
 pub struct ActiveRecording {
+    _hold: augur_dataset::DatasetLock,
     dataset: Dataset,
     episode: EpisodeRecorder,
     fps: u32,
@@ -52,28 +53,34 @@ impl ActiveRecording {
             audio_rate: None,
             action_names: Vec::new(),
         };
+        let hold = augur_dataset::DatasetLock::take(dir).map_err(|e| EngineError::Usage(e.to_string()))?;
         let mut dataset = Dataset::open_or_create(dir, &rec).map_err(|e| EngineError::Usage(e.to_string()))?;
         let recovered = repair(&mut dataset)
             .map_err(|e| EngineError::Usage(e.to_string()))?
             .into_iter()
             .filter_map(|r| match r {
                 augur_dataset::Repaired::Recovered(m) => Some(m),
-                augur_dataset::Repaired::Empty(_) => None,
+                augur_dataset::Repaired::Empty(_) | augur_dataset::Repaired::Failed(..) => None,
             })
             .collect();
         let episode = EpisodeRecorder::start(&dataset, task).map_err(|e| EngineError::Usage(e.to_string()))?;
-        Ok((Self { dataset, episode, fps, last_index: None }, recovered))
+        Ok((Self { _hold: hold, dataset, episode, fps, last_index: None }, recovered))
     }
 
     /// Records one source frame. Errors stop the recording (the caller finishes it).
     pub fn push(&mut self, frame: &Frame) -> Result<(), String> {
-        if let Some(last) = self.last_index
-            && frame.index > last + 1
-        {
-            return Err(format!(
-                "{} source frames were missed while recording (the machine is too busy); recording stopped",
-                frame.index - last - 1
-            ));
+        match self.last_index {
+            Some(last) if frame.index > last + 1 => {
+                return Err(format!(
+                    "{} source frames were missed while recording (the machine is too busy); recording stopped",
+                    frame.index - last - 1
+                ));
+            }
+            // The frame count restarted: the source was reopened or switched.
+            Some(last) if frame.index <= last => {
+                return Err("the source was reopened or switched; recording stopped".into());
+            }
+            _ => {}
         }
         self.last_index = Some(frame.index);
         if self.episode.disk().low(3.0) {

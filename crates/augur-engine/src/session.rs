@@ -115,7 +115,12 @@ struct Shared {
     source_info: Mutex<Option<augur_capture::SourceInfo>>,
     recording: Mutex<Option<crate::recording::ActiveRecording>>,
     recording_stopped: Mutex<Option<String>>,
+    finishing: Mutex<Option<JoinHandle<String>>>,
     sound: Option<crate::sound::Sound>,
+    /// Model input size (changes with the model).
+    size: AtomicUsize,
+    /// Why the model's last step failed (cleared by the next good one).
+    model_error: Mutex<Option<String>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -127,7 +132,6 @@ pub struct Session {
     shared: Arc<Shared>,
     requests: Sender<Request>,
     threads: Vec<JoinHandle<()>>,
-    size: usize,
     /// Things the user should know (CPU fallback, scene instead of a camera).
     pub notices: Vec<String>,
 }
@@ -171,7 +175,10 @@ impl Session {
             source_info: Mutex::new(None),
             recording: Mutex::new(None),
             recording_stopped: Mutex::new(None),
+            finishing: Mutex::new(None),
             sound,
+            size: AtomicUsize::new(card.config.image_size),
+            model_error: Mutex::new(None),
         });
         let frames: Arc<Mailbox<Frame>> = Arc::new(Mailbox::new());
         let (requests, inbox) = bounded(8);
@@ -186,7 +193,10 @@ impl Session {
         let notices = match ready.recv_timeout(Duration::from_secs(120)) {
             Ok(Ok(n)) => n,
             Ok(Err(e)) => return Err(e),
-            Err(_) => return Err(EngineError::Usage("the model did not load within 2 minutes".into())),
+            Err(_) => {
+                shared.stop.store(true, Ordering::SeqCst);
+                return Err(EngineError::Usage("the model did not load within 2 minutes".into()));
+            }
         };
         let (source_notice_tx, source_notice) = bounded(1);
         let capture_thread = {
@@ -194,20 +204,20 @@ impl Session {
             std::thread::Builder::new()
                 .name("augur-capture".into())
                 .spawn(move || capture_loop(cfg.source, clock, &shared, &frames, &source_notice_tx))
-                .map_err(|e| EngineError::Usage(format!("cannot start the capture thread: {e}")))?
+        };
+        let capture_thread = match capture_thread {
+            Ok(t) => t,
+            Err(e) => {
+                shared.stop.store(true, Ordering::SeqCst);
+                return Err(EngineError::Usage(format!("cannot start the capture thread: {e}")));
+            }
         };
         let mut notices = notices;
         notices.extend(sound_notice);
         if let Ok(Some(n)) = source_notice.recv_timeout(Duration::from_secs(10)) {
             notices.push(n);
         }
-        Ok(Self {
-            shared,
-            requests,
-            threads: vec![model_thread, capture_thread],
-            size: card.config.image_size,
-            notices,
-        })
+        Ok(Self { shared, requests, threads: vec![model_thread, capture_thread], notices })
     }
 
     /// The newest source frame at its own size (the preview; never waits for the model).
@@ -300,19 +310,25 @@ impl Session {
             _ => 1.0 / 30.0,
         };
         let fps = (1.0 / span.max(1e-3)).round().clamp(1.0, 240.0) as u32;
-        crate::export(&moments, self.size, fps, 256, dir)
+        crate::export(&moments, self.size(), fps, 256, dir)
     }
 
     /// Starts recording every source frame into the dataset at `dir` (created when new; episodes
     /// a crash left are finished first) as an episode of `task`.
     pub fn start_recording(&self, dir: &std::path::Path, task: &str) -> Result<crate::RecordingStatus, EngineError> {
         let info = self.source_info().ok_or_else(|| EngineError::Usage("the source has not opened yet".into()))?;
-        let mut slot = lock(&self.shared.recording);
-        if slot.is_some() {
+        if lock(&self.shared.recording).is_some() {
             return Err(EngineError::Usage("a recording is already running; stop it first".into()));
         }
+        // Opened (and earlier crashes repaired) without holding the lock the capture thread
+        // takes for every frame, so the preview never waits for the disk.
         let (active, _recovered) = crate::recording::ActiveRecording::start(dir, task, &info)?;
         let status = active.status();
+        let mut slot = lock(&self.shared.recording);
+        if slot.is_some() {
+            let _ = active.discard();
+            return Err(EngineError::Usage("a recording is already running; stop it first".into()));
+        }
         *slot = Some(active);
         *lock(&self.shared.recording_stopped) = None;
         Ok(status)
@@ -333,6 +349,13 @@ impl Session {
 
     /// The recording's state.
     pub fn recording(&self) -> crate::RecordingStatus {
+        let finished = {
+            let mut f = lock(&self.shared.finishing);
+            if f.as_ref().is_some_and(JoinHandle::is_finished) { f.take() } else { None }
+        };
+        if let Some(msg) = finished.and_then(|h| h.join().ok()) {
+            *lock(&self.shared.recording_stopped) = Some(msg);
+        }
         match lock(&self.shared.recording).as_ref() {
             Some(a) => a.status(),
             None => {
@@ -343,7 +366,9 @@ impl Session {
 
     /// The latent trajectory in 2 or 3 principal components.
     pub fn trajectory(&self, dims: usize) -> Result<Trajectory, EngineError> {
-        let t = project(&lock(&self.shared.timeline), dims)?;
+        // Copy the points out first: the fit must not hold the lock the model thread needs.
+        let points = crate::trajectory::Points::of(&lock(&self.shared.timeline));
+        let t = project(&points, dims)?;
         *lock(&self.shared.trajectory) = Some(t.clone());
         Ok(t)
     }
@@ -375,7 +400,12 @@ impl Session {
 
     /// Model input size in pixels.
     pub fn size(&self) -> usize {
-        self.size
+        self.shared.size.load(Ordering::SeqCst)
+    }
+
+    /// Why the model's last step failed, if it did.
+    pub fn model_error(&self) -> Option<String> {
+        lock(&self.shared.model_error).clone()
     }
 }
 
@@ -453,13 +483,14 @@ fn model_loop(
                 let cfg = &runner.card.config;
                 let m = moment(index, frame.pts, &input, step, s, cfg.tokens(), cfg.latent_dim);
                 lock(&shared.timeline).push(m);
+                *lock(&shared.model_error) = None;
                 index += 1;
                 // Capture to prediction ready, on the clock the frame was stamped with.
                 let latency = clock.now().saturating_sub(frame.pts);
                 lock(&shared.rates).predicted(started.elapsed(), latency);
             }
             Err(e) => {
-                *lock(&shared.status) = SourceStatus::Retrying { error: format!("the model failed: {e}"), attempts: 0 };
+                *lock(&shared.model_error) = Some(format!("the model failed on a frame: {e}"));
             }
         }
     }
@@ -505,7 +536,7 @@ fn serve(req: Request, runner: &mut Runner, shared: &Shared, device: &DeviceChoi
                 let traj = lock(&shared.trajectory).clone();
                 let traj = match traj {
                     Some(t) if !t.components.is_empty() => t,
-                    _ => project(&lock(&shared.timeline), weights.len().clamp(2, 3))?,
+                    _ => project(&crate::trajectory::Points::of(&lock(&shared.timeline)), weights.len().clamp(2, 3))?,
                 };
                 if weights.len() > traj.components.len() / d.max(1) {
                     return Err(EngineError::Usage(format!("steer along at most {} components", traj.dims)));
@@ -525,6 +556,8 @@ fn serve(req: Request, runner: &mut Runner, shared: &Shared, device: &DeviceChoi
         Request::SetModel(path, reply) => {
             let result = load(&path, device).map(|(r, _, _)| {
                 *runner = r;
+                shared.size.store(runner.size(), Ordering::SeqCst);
+                *lock(&shared.trajectory) = None;
                 *lock(&shared.model_name) = path.display().to_string();
                 lock(&shared.timeline).clear();
                 path.display().to_string()
@@ -617,13 +650,21 @@ fn record(shared: &Shared, frame: &Frame) {
     let mut slot = lock(&shared.recording);
     let Some(active) = slot.as_mut() else { return };
     if let Err(why) = active.push(frame) {
-        let kept = slot.take().map(|a| a.finish());
-        let kept = match kept {
-            Some(Ok(Some(m))) => format!("; episode {} keeps {} frames", m.episode_index, m.length),
-            Some(Err(e)) => format!("; finishing failed ({e}); run `augur dataset repair`"),
-            _ => String::new(),
-        };
-        *lock(&shared.recording_stopped) = Some(format!("{why}{kept}"));
+        let Some(failed) = slot.take() else { return };
+        drop(slot);
+        *lock(&shared.recording_stopped) = Some(format!("{why}; finishing the episode…"));
+        // Finishing writes tables and may remux: not on the capture thread.
+        let done = move |kept: String| format!("{why}{kept}");
+        let result =
+            std::thread::Builder::new().name("augur-record-finish".into()).spawn(move || match failed.finish() {
+                Ok(Some(m)) => done(format!("; episode {} keeps {} frames", m.episode_index, m.length)),
+                Ok(None) => done("; nothing complete was kept".into()),
+                Err(e) => done(format!("; finishing failed ({e}); run `augur dataset repair`")),
+            });
+        if let Ok(handle) = result {
+            // The message is picked up by `recording()` once the thread is done.
+            *lock(&shared.finishing) = Some(handle);
+        }
     }
 }
 

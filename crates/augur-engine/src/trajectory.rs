@@ -21,23 +21,42 @@ pub struct Trajectory {
     pub components: Vec<f32>,
 }
 
-/// Fits PCA on the timeline's pooled latents and projects the trail and the newest branch.
-pub fn project(timeline: &Timeline, dims: usize) -> Result<Trajectory, EngineError> {
+/// The timeline's pooled latents, copied out so the fit runs without holding its lock.
+#[derive(Debug, Clone, Default)]
+pub struct Points {
+    pooled: Vec<Vec<f32>>,
+    indices: Vec<u64>,
+    branch: Vec<Vec<f32>>,
+}
+
+impl Points {
+    /// The points of every moment held, and the newest moment's predicted branch.
+    pub fn of(timeline: &Timeline) -> Self {
+        Self {
+            pooled: timeline.iter().map(|m| m.pooled.clone()).collect(),
+            indices: timeline.iter().map(|m| m.index).collect(),
+            branch: timeline.latest().map(|m| m.predicted_pooled.clone()).unwrap_or_default(),
+        }
+    }
+}
+
+/// Fits PCA on the pooled latents and projects the trail and the newest branch.
+pub fn project(points: &Points, dims: usize) -> Result<Trajectory, EngineError> {
     if !(2..=3).contains(&dims) {
         return Err(EngineError::Usage(format!("a trajectory has 2 or 3 components, not {dims}")));
     }
-    let dim = timeline.latest().map_or(0, |m| m.pooled.len());
-    if timeline.len() < 2 || dim < dims {
+    let dim = points.pooled.last().map_or(0, Vec::len);
+    if points.pooled.len() < 2 || dim < dims || points.pooled.iter().any(|p| p.len() != dim) {
         return Ok(Trajectory { dims, ..Trajectory::default() });
     }
-    let samples: Vec<f32> = timeline.iter().flat_map(|m| m.pooled.iter().copied()).collect();
+    let samples: Vec<f32> = points.pooled.iter().flat_map(|p| p.iter().copied()).collect();
     let (mean, components) =
         augur_gpu::project::fit_pca(&samples, dim, dims).map_err(|e| EngineError::Usage(e.to_string()))?;
     let onto = |v: &[f32]| -> Vec<f32> {
         components.chunks(dim).map(|c| c.iter().zip(v.iter().zip(&mean)).map(|(c, (x, m))| c * (x - m)).sum()).collect()
     };
-    let trail = timeline.iter().map(|m| onto(&m.pooled)).collect();
-    let indices = timeline.iter().map(|m| m.index).collect();
-    let branch = timeline.latest().map(|m| m.predicted_pooled.iter().map(|p| onto(p)).collect()).unwrap_or_default();
+    let trail = points.pooled.iter().map(|p| onto(p)).collect();
+    let indices = points.indices.clone();
+    let branch = points.branch.iter().filter(|p| p.len() == dim).map(|p| onto(p)).collect();
     Ok(Trajectory { dims, trail, indices, branch, mean, components })
 }

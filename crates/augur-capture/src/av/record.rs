@@ -262,6 +262,11 @@ pub fn count_media(path: &Path) -> Result<MediaCount, CaptureError> {
     count.fps = if rate.denominator() != 0 { f64::from(rate) } else { 0.0 };
     let mut audio_end = 0.0f64;
     for (stream, packet) in input.packets() {
+        // A fragment cut off by a kill or a full disk ends in a packet FFmpeg marks corrupt:
+        // everything from there on is not a whole frame.
+        if packet.is_corrupt() {
+            break;
+        }
         if stream.index() == vi {
             count.video_frames += 1;
         } else if let Some((ai, tb)) = audio
@@ -315,6 +320,9 @@ pub fn remux_prefix(src: &Path, dst: &Path, max_frames: u64) -> Result<MediaCoun
     output.write_header_with(mux).map_err(werr)?;
     let mut frames = 0u64;
     for (stream, mut packet) in input.packets() {
+        if packet.is_corrupt() {
+            break;
+        }
         let Some(Some((oi, itb))) = map.get(stream.index()).copied() else { continue };
         if stream.index() == vi {
             if frames >= max_frames {
