@@ -17,6 +17,13 @@ use crate::{DatasetError, Journal};
 pub struct Extra {
     /// Pixel moments of the camera over every finished episode.
     pub camera: Moments,
+    /// Moments of every row feature over every finished episode, merged as episodes finish so
+    /// finishing one never re-reads the others.
+    #[serde(default)]
+    pub rows: std::collections::BTreeMap<String, Moments>,
+    /// Episodes already merged into the moments (finishing one twice after a crash counts once).
+    #[serde(default)]
+    pub merged: std::collections::BTreeSet<u64>,
 }
 
 /// An open dataset.
@@ -159,9 +166,14 @@ impl Dataset {
         episodes.push(meta.clone());
         let mut extra: Extra =
             if self.extra_path().exists() { read_json(&self.extra_path())? } else { Extra::default() };
-        extra.camera.merge(&journal.camera);
-        let all_rows = self.all_rows(&episodes)?;
-        self.write_meta(&episodes, &tasks, &extra, &stats::row_moments(&all_rows))?;
+        if extra.merged.insert(journal.episode_index) {
+            extra.camera.merge(&journal.camera);
+            for (k, m) in stats::row_moments(&rows) {
+                extra.rows.entry(k).or_default().merge(&m);
+            }
+        }
+        let row_stats = extra.rows.clone();
+        self.write_meta(&episodes, &tasks, &extra, &row_stats)?;
         remove_staging(&staging)?;
         Ok(Some(meta))
     }

@@ -69,6 +69,8 @@ fn episodes_are_recorded_finished_and_valid() {
     assert_eq!(ds.info.total_frames, 38);
     let stats: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(ds.layout.stats()).unwrap()).unwrap();
     assert_eq!(stats["frame_index"]["max"][0], 22.0);
+    assert_eq!(stats["index"]["max"][0], 37.0, "stats cover both episodes");
+    assert_eq!(stats["timestamp"]["count"][0], 38);
     assert!(stats[augur_dataset::VIDEO_KEY]["mean"][0][0][0].as_f64().unwrap() > 0.1);
     assert!(!root.join(".recording").exists(), "staging is removed once episodes finish");
 }

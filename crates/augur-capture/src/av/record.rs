@@ -314,7 +314,13 @@ pub fn remux_prefix(src: &Path, dst: &Path, max_frames: u64) -> Result<MediaCoun
             path: p,
         });
     };
-    let end = if fps.numerator() > 0 { max_frames as f64 * f64::from(fps.invert()) } else { f64::INFINITY };
+    // The sound is cut where the kept video ends: the end of the last kept frame, read from the
+    // file itself (a file without its trailer may report no frame rate).
+    let end = video_end(src, vi, max_frames)?.unwrap_or(if fps.numerator() > 0 {
+        max_frames as f64 * f64::from(fps.invert())
+    } else {
+        f64::INFINITY
+    });
     let mut mux = Dictionary::new();
     mux.set("movflags", "+faststart");
     output.write_header_with(mux).map_err(werr)?;
@@ -341,4 +347,24 @@ pub fn remux_prefix(src: &Path, dst: &Path, max_frames: u64) -> Result<MediaCoun
     output.write_trailer().map_err(werr)?;
     drop(output);
     count_media(dst)
+}
+
+/// Seconds at which the first `frames` whole video frames of `src` end (stream `vi`).
+fn video_end(src: &Path, vi: usize, frames: u64) -> Result<Option<f64>, CaptureError> {
+    let p = src.display().to_string();
+    let mut input = format::input(src).map_err(|e| super::open_file_error("video", &p, e))?;
+    let (mut seen, mut end) = (0u64, None::<f64>);
+    for (stream, packet) in input.packets() {
+        if packet.is_corrupt() || seen >= frames {
+            break;
+        }
+        if stream.index() == vi {
+            seen += 1;
+            if let Some(pts) = packet.pts() {
+                let t = (pts + packet.duration().max(0)) as f64 * f64::from(stream.time_base());
+                end = Some(end.map_or(t, |e: f64| e.max(t)));
+            }
+        }
+    }
+    Ok(end)
 }
