@@ -114,6 +114,23 @@ pub fn what_if(session: State<'_, Session>, at: u64, horizon: u32, context: u32)
     Ok(Response::new(strip(&tiles, r.size, at)))
 }
 
+/// What the model imagines at moment `at` (the newest when null) moved by `pc1`, `pc2` along
+/// the latent trajectory's first two principal components: one `size × size` image.
+#[tauri::command(async)]
+pub fn steer(session: State<'_, Session>, at: Option<u64>, pc1: f32, pc2: f32) -> Result<Response, CommandError> {
+    let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
+    if !(pc1.is_finite() && pc2.is_finite() && pc1.abs() <= 20.0 && pc2.abs() <= 20.0) {
+        return Err(bad(format!("steer: pc1 and pc2 must be within ±20, got {pc1} and {pc2}")));
+    }
+    let at = match at {
+        Some(i) => i,
+        None => s.span().map(|(_, last)| last).ok_or_else(|| bad("nothing on the timeline yet"))?,
+    };
+    let rgb = s.steer(at, vec![pc1, pc2]).map_err(|e| bad(e.to_string()))?;
+    let size = s.size();
+    Ok(Response::new(rgba_image(size as u32, size as u32, at, &rgb)))
+}
+
 #[derive(Serialize)]
 pub struct Exported {
     dir: String,

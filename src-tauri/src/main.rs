@@ -24,6 +24,7 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, session: state::
         commands::set_paused,
         commands::set_horizon,
         commands::what_if,
+        commands::steer,
         commands::export_recent,
         commands::timeline_span,
         commands::set_source,

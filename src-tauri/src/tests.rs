@@ -110,6 +110,11 @@ fn every_command_answers_and_refuses_bad_arguments() {
     assert!(bytes_of(call(&w, "prediction", json!({"index": last + 1000})).unwrap()).is_empty());
     let rolled = bytes_of(call(&w, "what_if", json!({"at": last, "horizon": 4, "context": 8})).unwrap());
     assert_eq!(rolled.len(), 16 + 6 * 64 * 64 * 4);
+    let still = bytes_of(call(&w, "steer", json!({"at": last, "pc1": 0.0, "pc2": 0.0})).unwrap());
+    let moved = bytes_of(call(&w, "steer", json!({"at": last, "pc1": 5.0, "pc2": -3.0})).unwrap());
+    assert_eq!(still.len(), 16 + 64 * 64 * 4);
+    assert_ne!(still, moved, "steering changes what the model imagines");
+    assert_eq!(code(call(&w, "steer", json!({"at": last, "pc1": 1e9, "pc2": 0.0}))), "bad_argument");
     call(&w, "set_horizon", json!({"horizon": 4})).unwrap();
     call(&w, "set_paused", json!({"paused": false})).unwrap();
 

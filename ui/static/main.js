@@ -234,6 +234,16 @@ async function toggleBrowser() {
   }
 }
 
+// Latent steering: decode the shown moment (or the newest) moved along PC1/PC2.
+async function steer() {
+  try {
+    const buf = await invoke("steer", { at: scrubbing, pc1: Number($("pc1").value), pc2: Number($("pc2").value) });
+    drawImage(buf, $("imagined"), $("imagined").getContext("2d"));
+  } catch (e) {
+    console.error(e);
+  }
+}
+
 async function togglePause() {
   const paused = $("pause").textContent === "Pause";
   try {
@@ -336,6 +346,8 @@ async function start() {
   $("pause").addEventListener("click", togglePause);
   $("demo").addEventListener("click", toggleDemo);
   $("scrub").addEventListener("input", (e) => showMoment(e.target.value));
+  $("pc1").addEventListener("input", steer);
+  $("pc2").addEventListener("input", steer);
   $("source-pick").addEventListener("change", async (e) => {
     if (!e.target.value) return;
     try {
@@ -369,6 +381,8 @@ async function start() {
     }
   });
   every(250, pollStatus);
+  // The imagined frame follows the newest moment (or the one scrubbed to) once a second.
+  if (hasModel) every(1000, steer);
   requestAnimationFrame(drawLatest);
 }
 
