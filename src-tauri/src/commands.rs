@@ -405,7 +405,10 @@ pub struct DatasetRow {
 pub fn list_datasets(session: State<'_, Session>) -> Result<Vec<DatasetRow>, CommandError> {
     // The dataset being recorded into has a live staging folder: it is not a crash to repair.
     let recording = match &session.live {
-        Live::Model(s) => s.recording().dataset.filter(|_| s.recording().active),
+        Live::Model(s) => {
+            let r = s.recording();
+            r.dataset.filter(|_| r.active)
+        }
         Live::Source(_) => None,
     };
     let Ok(root) = dataset_dir("x").map(|p| p.parent().map(std::path::Path::to_path_buf).unwrap_or_default()) else {

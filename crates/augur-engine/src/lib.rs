@@ -9,6 +9,7 @@
 //! ```
 //! Nothing here knows about windows; the app and `augur run` drive a [`Session`].
 
+mod capture;
 mod error;
 mod export;
 mod recording;

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use augur_capture::{Frame, Mailbox, SessionClock, SourceSpec, open_video, open_video_or_scene, spawn_video};
+use augur_capture::{Frame, Mailbox, SessionClock, SourceSpec};
 use augur_model::frames::to_model_input;
 use augur_model::{DeviceChoice, checkpoint, pick_device};
 use crossbeam_channel::{Receiver, Sender, bounded};
@@ -101,29 +101,29 @@ enum Request {
     SetModel(PathBuf, Sender<Result<String, EngineError>>),
 }
 
-struct Shared {
-    timeline: Mutex<Timeline>,
-    preview: Mutex<Option<Frame>>,
-    status: Mutex<SourceStatus>,
-    rates: Mutex<Rates>,
-    paused: AtomicBool,
-    stop: AtomicBool,
-    horizon: AtomicUsize,
-    next_source: Mutex<Option<String>>,
-    model_name: Mutex<String>,
-    trajectory: Mutex<Option<Trajectory>>,
-    source_info: Mutex<Option<augur_capture::SourceInfo>>,
-    recording: Mutex<Option<crate::recording::ActiveRecording>>,
-    recording_stopped: Mutex<Option<String>>,
-    finishing: Mutex<Option<JoinHandle<String>>>,
-    sound: Option<crate::sound::Sound>,
+pub(crate) struct Shared {
+    pub(crate) timeline: Mutex<Timeline>,
+    pub(crate) preview: Mutex<Option<Frame>>,
+    pub(crate) status: Mutex<SourceStatus>,
+    pub(crate) rates: Mutex<Rates>,
+    pub(crate) paused: AtomicBool,
+    pub(crate) stop: AtomicBool,
+    pub(crate) horizon: AtomicUsize,
+    pub(crate) next_source: Mutex<Option<String>>,
+    pub(crate) model_name: Mutex<String>,
+    pub(crate) trajectory: Mutex<Option<Trajectory>>,
+    pub(crate) source_info: Mutex<Option<augur_capture::SourceInfo>>,
+    pub(crate) recording: Mutex<Option<crate::recording::ActiveRecording>>,
+    pub(crate) recording_stopped: Mutex<Option<String>>,
+    pub(crate) finishing: Mutex<Option<JoinHandle<String>>>,
+    pub(crate) sound: Option<crate::sound::Sound>,
     /// Model input size (changes with the model).
-    size: AtomicUsize,
+    pub(crate) size: AtomicUsize,
     /// Why the model's last step failed (cleared by the next good one).
-    model_error: Mutex<Option<String>>,
+    pub(crate) model_error: Mutex<Option<String>>,
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
@@ -203,7 +203,7 @@ impl Session {
             let (shared, frames) = (shared.clone(), frames.clone());
             std::thread::Builder::new()
                 .name("augur-capture".into())
-                .spawn(move || capture_loop(cfg.source, clock, &shared, &frames, &source_notice_tx))
+                .spawn(move || crate::capture::capture_loop(cfg.source, clock, &shared, &frames, &source_notice_tx))
         };
         let capture_thread = match capture_thread {
             Ok(t) => t,
@@ -569,108 +569,4 @@ fn serve(req: Request, runner: &mut Runner, shared: &Shared, device: &DeviceChoi
 
 fn from_rgb8(rgb: &[u8], s: usize) -> Vec<f32> {
     to_model_input(rgb, s, s, s)
-}
-
-fn capture_loop(
-    source: Option<String>,
-    clock: SessionClock,
-    shared: &Shared,
-    frames: &Mailbox<Frame>,
-    notice: &Sender<Option<String>>,
-) {
-    let mut name = source;
-    let mut attempts = 0u32;
-    let mut first = true;
-    while !shared.stop.load(Ordering::SeqCst) {
-        if let Some(next) = lock(&shared.next_source).take() {
-            name = Some(next);
-        }
-        let opened = match &name {
-            Some(n) => SourceSpec::video(n).and_then(|spec| open_video(&spec, clock)).map(|s| (s, None)),
-            None => open_video_or_scene(None, clock).map(|c| (c.source, c.notice)),
-        };
-        let (src, note) = match opened {
-            Ok(x) => x,
-            Err(e) => {
-                attempts += 1;
-                *lock(&shared.status) = SourceStatus::Retrying { error: e.to_string(), attempts };
-                if first {
-                    let _ = notice.send(None);
-                    first = false;
-                }
-                sleep_unless_stopped(shared, Duration::from_secs(2));
-                continue;
-            }
-        };
-        if first {
-            let _ = notice.send(note);
-            first = false;
-        }
-        let handle = spawn_video(src);
-        *lock(&shared.status) = SourceStatus::Running { description: handle.info().description.clone() };
-        *lock(&shared.source_info) = Some(handle.info().clone());
-        attempts = 0;
-        loop {
-            if shared.stop.load(Ordering::SeqCst) {
-                return;
-            }
-            if lock(&shared.next_source).is_some() {
-                break;
-            }
-            if let Some(f) = handle.wait(Duration::from_millis(50)) {
-                let age = clock.now().saturating_sub(f.pts);
-                lock(&shared.rates).captured(age, handle.stats().skipped);
-                record(shared, &f);
-                *lock(&shared.preview) = Some(f.clone());
-                frames.put(f);
-                continue;
-            }
-            match handle.take_end() {
-                None => {}
-                Some(augur_capture::StreamEnd::Failed(e)) => {
-                    attempts += 1;
-                    *lock(&shared.status) = SourceStatus::Retrying { error: e.to_string(), attempts };
-                    sleep_unless_stopped(shared, Duration::from_secs(2));
-                    break;
-                }
-                Some(_) => {
-                    *lock(&shared.status) = SourceStatus::Ended;
-                    while !shared.stop.load(Ordering::SeqCst) && lock(&shared.next_source).is_none() {
-                        std::thread::sleep(Duration::from_millis(50));
-                    }
-                    break;
-                }
-            }
-        }
-    }
-}
-
-/// Hands a frame to the running recording, if any; a failure stops it and keeps what was written.
-fn record(shared: &Shared, frame: &Frame) {
-    let mut slot = lock(&shared.recording);
-    let Some(active) = slot.as_mut() else { return };
-    if let Err(why) = active.push(frame) {
-        let Some(failed) = slot.take() else { return };
-        drop(slot);
-        *lock(&shared.recording_stopped) = Some(format!("{why}; finishing the episode…"));
-        // Finishing writes tables and may remux: not on the capture thread.
-        let done = move |kept: String| format!("{why}{kept}");
-        let result =
-            std::thread::Builder::new().name("augur-record-finish".into()).spawn(move || match failed.finish() {
-                Ok(Some(m)) => done(format!("; episode {} keeps {} frames", m.episode_index, m.length)),
-                Ok(None) => done("; nothing complete was kept".into()),
-                Err(e) => done(format!("; finishing failed ({e}); run `augur dataset repair`")),
-            });
-        if let Ok(handle) = result {
-            // The message is picked up by `recording()` once the thread is done.
-            *lock(&shared.finishing) = Some(handle);
-        }
-    }
-}
-
-fn sleep_unless_stopped(shared: &Shared, d: Duration) {
-    let until = Instant::now() + d;
-    while Instant::now() < until && !shared.stop.load(Ordering::SeqCst) {
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }

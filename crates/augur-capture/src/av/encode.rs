@@ -83,19 +83,7 @@ impl VideoWriter {
     }
 
     fn drain(&mut self) -> Result<(), CaptureError> {
-        let stream_tb = self.output.stream(0).map_or(self.time_base, |s| s.time_base());
-        let mut packet = ff::Packet::empty();
-        while self.encoder.receive_packet(&mut packet).is_ok() {
-            packet.set_stream(0);
-            // One frame per packet; without a duration the MP4 muxer ends its edit list at the
-            // last frame's start and players drop that frame.
-            if packet.duration() <= 0 {
-                packet.set_duration(1);
-            }
-            packet.rescale_ts(self.time_base, stream_tb);
-            packet.write_interleaved(&mut self.output).map_err(|e| self.error(e))?;
-        }
-        Ok(())
+        drain_h264(&mut self.encoder, &mut self.output, self.time_base).map_err(|e| self.error(e))
     }
 
     fn error(&self, e: ff::Error) -> CaptureError {
@@ -143,4 +131,25 @@ pub(super) fn h264_error(e: ff::Error, write_error: &dyn Fn(String) -> CaptureEr
         }
         other => write_error(other.to_string()),
     }
+}
+
+/// Writes every packet the H.264 encoder has ready to stream 0 of `output`.
+pub(super) fn drain_h264(
+    encoder: &mut encoder::Video,
+    output: &mut format::context::Output,
+    time_base: Rational,
+) -> Result<(), ff::Error> {
+    let stream_tb = output.stream(0).map_or(time_base, |s| s.time_base());
+    let mut packet = ff::Packet::empty();
+    while encoder.receive_packet(&mut packet).is_ok() {
+        packet.set_stream(0);
+        // One frame per packet; without a duration the MP4 muxer ends its edit list at the
+        // last frame's start and players drop that frame.
+        if packet.duration() <= 0 {
+            packet.set_duration(1);
+        }
+        packet.rescale_ts(time_base, stream_tb);
+        packet.write_interleaved(output)?;
+    }
+    Ok(())
 }

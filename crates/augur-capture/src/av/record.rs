@@ -143,17 +143,7 @@ impl RecordingWriter {
     }
 
     fn drain_video(&mut self) -> Result<(), CaptureError> {
-        let stream_tb = self.output.stream(0).map_or(self.video_tb, |s| s.time_base());
-        let mut packet = ff::Packet::empty();
-        while self.video.receive_packet(&mut packet).is_ok() {
-            packet.set_stream(0);
-            if packet.duration() <= 0 {
-                packet.set_duration(1);
-            }
-            packet.rescale_ts(self.video_tb, stream_tb);
-            packet.write_interleaved(&mut self.output).map_err(|e| self.ff_err(e))?;
-        }
-        Ok(())
+        super::encode::drain_h264(&mut self.video, &mut self.output, self.video_tb).map_err(|e| self.ff_err(e))
     }
 
     fn err(&self, why: String) -> CaptureError {

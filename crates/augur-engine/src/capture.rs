@@ -1,0 +1,116 @@
+//! The capture thread of a session: opens the source (reopening it every 2 s after a
+//! failure, keeping the timeline), publishes each frame as the preview, hands it to the
+//! recording if one runs, and drops it in the model's one-slot mailbox. It never waits for the
+//! model or the disk.
+
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use augur_capture::{Frame, Mailbox, SessionClock, SourceSpec, open_video, open_video_or_scene, spawn_video};
+use crossbeam_channel::Sender;
+
+use crate::session::{Shared, SourceStatus, lock};
+
+pub(crate) fn capture_loop(
+    source: Option<String>,
+    clock: SessionClock,
+    shared: &Shared,
+    frames: &Mailbox<Frame>,
+    notice: &Sender<Option<String>>,
+) {
+    let mut name = source;
+    let mut attempts = 0u32;
+    let mut first = true;
+    while !shared.stop.load(Ordering::SeqCst) {
+        if let Some(next) = lock(&shared.next_source).take() {
+            name = Some(next);
+        }
+        let opened = match &name {
+            Some(n) => SourceSpec::video(n).and_then(|spec| open_video(&spec, clock)).map(|s| (s, None)),
+            None => open_video_or_scene(None, clock).map(|c| (c.source, c.notice)),
+        };
+        let (src, note) = match opened {
+            Ok(x) => x,
+            Err(e) => {
+                attempts += 1;
+                *lock(&shared.status) = SourceStatus::Retrying { error: e.to_string(), attempts };
+                if first {
+                    let _ = notice.send(None);
+                    first = false;
+                }
+                sleep_unless_stopped(shared, Duration::from_secs(2));
+                continue;
+            }
+        };
+        if first {
+            let _ = notice.send(note);
+            first = false;
+        }
+        let handle = spawn_video(src);
+        *lock(&shared.status) = SourceStatus::Running { description: handle.info().description.clone() };
+        *lock(&shared.source_info) = Some(handle.info().clone());
+        attempts = 0;
+        loop {
+            if shared.stop.load(Ordering::SeqCst) {
+                return;
+            }
+            if lock(&shared.next_source).is_some() {
+                break;
+            }
+            if let Some(f) = handle.wait(Duration::from_millis(50)) {
+                let age = clock.now().saturating_sub(f.pts);
+                lock(&shared.rates).captured(age, handle.stats().skipped);
+                record(shared, &f);
+                *lock(&shared.preview) = Some(f.clone());
+                frames.put(f);
+                continue;
+            }
+            match handle.take_end() {
+                None => {}
+                Some(augur_capture::StreamEnd::Failed(e)) => {
+                    attempts += 1;
+                    *lock(&shared.status) = SourceStatus::Retrying { error: e.to_string(), attempts };
+                    sleep_unless_stopped(shared, Duration::from_secs(2));
+                    break;
+                }
+                Some(_) => {
+                    *lock(&shared.status) = SourceStatus::Ended;
+                    while !shared.stop.load(Ordering::SeqCst) && lock(&shared.next_source).is_none() {
+                        std::thread::sleep(Duration::from_millis(50));
+                    }
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// Hands a frame to the running recording, if any; a failure stops it and keeps what was written.
+fn record(shared: &Shared, frame: &Frame) {
+    let mut slot = lock(&shared.recording);
+    let Some(active) = slot.as_mut() else { return };
+    if let Err(why) = active.push(frame) {
+        let Some(failed) = slot.take() else { return };
+        drop(slot);
+        *lock(&shared.recording_stopped) = Some(format!("{why}; finishing the episode…"));
+        // Finishing writes tables and may remux: not on the capture thread.
+        let done = move |kept: String| format!("{why}{kept}");
+        let result =
+            std::thread::Builder::new().name("augur-record-finish".into()).spawn(move || match failed.finish() {
+                Ok(Some(m)) => done(format!("; episode {} keeps {} frames", m.episode_index, m.length)),
+                Ok(None) => done("; nothing complete was kept".into()),
+                Err(e) => done(format!("; finishing failed ({e}); run `augur dataset repair`")),
+            });
+        if let Ok(handle) = result {
+            // The message is picked up by `recording()` once the thread is done.
+            *lock(&shared.finishing) = Some(handle);
+        }
+    }
+}
+
+fn sleep_unless_stopped(shared: &Shared, d: Duration) {
+    let until = Instant::now() + d;
+    while Instant::now() < until && !shared.stop.load(Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
