@@ -1,5 +1,5 @@
 //! The app's command line:
-//! `augur-app [--source NAME] [--mic NAME|none] [--model PATH] [--device auto|cpu|gpu] [--seconds N]`.
+//! `augur-app [--source NAME] [--mic NAME|none] [--model PATH] [--device auto|cpu|gpu] [--home DIR] [--seconds N]`.
 //! Kept tiny and dependency-free; `augur run` is the documented way to start the app.
 
 /// What the app was asked to open.
@@ -15,12 +15,13 @@ pub struct AppArgs {
     pub model: Option<String>,
     /// Where the model runs: auto, cpu or gpu.
     pub device: Option<String>,
+    /// Where datasets, fine-tuned models and exports live; `None` means `~/Augur`.
+    pub home: Option<std::path::PathBuf>,
 }
 
 impl AppArgs {
     pub fn parse(mut it: impl Iterator<Item = String>) -> Result<Self, String> {
-        let usage =
-            "usage: augur-app [--source NAME] [--mic NAME|none] [--model PATH] [--device auto|cpu|gpu] [--seconds N]";
+        let usage = "usage: augur-app [--source NAME] [--mic NAME|none] [--model PATH] [--device auto|cpu|gpu] [--home DIR] [--seconds N]";
         let mut args = Self::default();
         while let Some(flag) = it.next() {
             let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value; {usage}"));
@@ -28,6 +29,7 @@ impl AppArgs {
                 "--source" => args.source = Some(value()?),
                 "--mic" => args.mic = Some(value()?),
                 "--model" => args.model = Some(value()?),
+                "--home" => args.home = Some(value()?.into()),
                 "--device" => {
                     let v = value()?;
                     if !["auto", "cpu", "gpu"].contains(&v.as_str()) {

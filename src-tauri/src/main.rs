@@ -35,6 +35,11 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, session: state::
         commands::recording_status,
         commands::list_datasets,
         commands::play_episode,
+        commands::episode_thumbnail,
+        commands::episode_surprise,
+        commands::start_training,
+        commands::training_status,
+        commands::cancel_training,
         commands::sound,
         commands::smoke_report,
     ])

@@ -36,6 +36,12 @@ pub struct Session {
     pub last_sent: AtomicU64,
     /// How the video source ended, once it has (kept so every status poll can show it).
     pub end: Mutex<Option<String>>,
+    /// `~/Augur` (or `--home`): `datasets/`, `models/` (fine-tunes) and `exports/`.
+    pub home: PathBuf,
+    /// The folder of the model the app started with: its siblings are in the model picker.
+    pub models_dir: PathBuf,
+    /// The fine-tune running (or last run) from the window.
+    pub training: Mutex<Option<augur_engine::Training>>,
 }
 
 impl Session {
@@ -44,6 +50,7 @@ impl Session {
         let mut audio = None;
         let mut notices = Vec::new();
         let model = PathBuf::from(args.model.as_deref().unwrap_or(DEFAULT_MODEL));
+        let models_dir = model.parent().map(std::path::Path::to_path_buf).unwrap_or_default();
         let have_model = augur_model::checkpoint::load_card(&model);
         let live = match (have_model, &args.model) {
             (Ok(_), _) => {
@@ -74,6 +81,10 @@ impl Session {
             println!("{n}");
         }
         let source_name = args.source.clone().unwrap_or_else(|| "default camera".into());
+        let home = args
+            .home
+            .clone()
+            .unwrap_or_else(|| std::env::var_os("HOME").map_or_else(std::env::temp_dir, PathBuf::from).join("Augur"));
         Ok(Self {
             clock,
             source_name,
@@ -82,6 +93,9 @@ impl Session {
             audio,
             last_sent: AtomicU64::new(u64::MAX),
             end: Mutex::new(None),
+            home,
+            models_dir,
+            training: Mutex::new(None),
         })
     }
 

@@ -14,12 +14,18 @@ use crate::args::AppArgs;
 use crate::state::Session;
 
 fn app() -> (tauri::App<MockRuntime>, tauri::WebviewWindow<MockRuntime>) {
+    app_in(None)
+}
+
+/// The app with its datasets, fine-tunes and exports under `home` (default `~/Augur`).
+fn app_in(home: Option<std::path::PathBuf>) -> (tauri::App<MockRuntime>, tauri::WebviewWindow<MockRuntime>) {
     let args = AppArgs {
         source: Some("scene:bounce?size=96x96&fps=15".into()),
         mic: Some("none".into()),
         model: Some(concat!(env!("CARGO_MANIFEST_DIR"), "/../models/bounce-64").into()),
         device: Some("cpu".into()),
         seconds: None,
+        home,
     };
     let session = Session::open(&args).unwrap();
     // The real context, so the capabilities (the ACL) the app ships with are what is tested.
@@ -138,8 +144,22 @@ fn every_command_answers_and_refuses_bad_arguments() {
         assert_eq!(code(call(&w, "set_source", json!({"preset": name}))), "bad_argument", "{name}");
     }
     let models = json_of(call(&w, "list_models", json!({})).unwrap());
-    assert!(models.as_array().unwrap().iter().any(|m| m == "bounce-64"), "{models}");
+    assert!(models.as_array().unwrap().iter().any(|m| m["name"] == "bounce-64" && m["current"] == true), "{models}");
     assert_eq!(code(call(&w, "set_model", json!({"name": "../../etc/passwd"}))), "bad_argument");
+
+    // Fine-tuning: names, not paths; a known dataset; a sane number of steps.
+    assert!(json_of(call(&w, "training_status", json!({})).unwrap()).is_null());
+    assert_eq!(code(call(&w, "cancel_training", json!({}))), "bad_argument");
+    for (dataset, name, steps) in [("/etc", "m", 10), ("ok", "../m", 10), ("ok", "m", 0), ("ok", "m", 999_999)] {
+        let args = json!({"dataset": dataset, "name": name, "steps": steps});
+        assert_eq!(code(call(&w, "start_training", args.clone())), "bad_argument", "{args}");
+    }
+    let args = json!({"dataset": "no-such-dataset", "name": "m", "steps": 10});
+    assert_eq!(code(call(&w, "start_training", args)), "bad_argument");
+    assert_eq!(
+        code(call(&w, "start_training", json!({"dataset": "x", "name": "bounce-64", "steps": 1}))),
+        "bad_argument"
+    );
 
     // Recording: names, not paths; a task is required; stopping with nothing running refuses.
     assert_eq!(code(call(&w, "start_recording", json!({"name": "../x", "task": "t"}))), "bad_argument");
@@ -151,10 +171,84 @@ fn every_command_answers_and_refuses_bad_arguments() {
     assert!(json_of(call(&w, "list_datasets", json!({})).unwrap()).is_array());
     assert_eq!(code(call(&w, "play_episode", json!({"name": "/etc", "episode": 0}))), "bad_argument");
     assert_eq!(code(call(&w, "play_episode", json!({"name": "no-such-dataset", "episode": 0}))), "bad_argument");
+    for cmd in ["episode_thumbnail", "episode_surprise"] {
+        assert_eq!(code(call(&w, cmd, json!({"name": "../x", "episode": 0}))), "bad_argument", "{cmd}");
+        assert!(call(&w, cmd, json!({"name": "x", "episode": -1})).is_err(), "{cmd}");
+    }
 
     // No microphone in this session: the sound panel is empty, not an error.
     assert!(bytes_of(call(&w, "sound", json!({})).unwrap()).is_empty());
 
     // A page from anywhere else cannot call the app's commands at all.
     assert!(call_from(&w, "https://example.com/", "app_info", json!({})).is_err());
+}
+
+/// Journey 3 in the window: record an episode, browse it (thumbnail, surprise curve), replay it
+/// as the live source, fine-tune the model on it, and switch to the fine-tuned model.
+#[test]
+fn a_recording_is_browsed_replayed_and_fine_tuned_from_the_window() {
+    let home = tempfile::tempdir().unwrap();
+    let (_app, w) = app_in(Some(home.path().to_path_buf()));
+    let start = Instant::now();
+    while json_of(call(&w, "source_status", json!({})).unwrap())["frames"].as_u64().unwrap_or(0) == 0 {
+        assert!(start.elapsed() < Duration::from_secs(60), "the source never delivered");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    json_of(call(&w, "start_recording", json!({"name": "demo", "task": "watch the balls"})).unwrap());
+    let start = Instant::now();
+    while json_of(call(&w, "recording_status", json!({})).unwrap())["frames"].as_u64().unwrap() < 45 {
+        assert!(start.elapsed() < Duration::from_secs(60), "no frames recorded");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let stopped = json_of(call(&w, "stop_recording", json!({"keep": true})).unwrap());
+    let frames = stopped["frames"].as_u64().unwrap();
+    assert!(frames >= 45, "{stopped}");
+
+    let datasets = json_of(call(&w, "list_datasets", json!({})).unwrap());
+    let demo = &datasets[0];
+    assert_eq!(demo["name"], "demo", "{datasets}");
+    assert_eq!(demo["episodes"][0]["frames"].as_u64().unwrap(), frames);
+    assert_eq!(demo["episodes"][0]["task"], "watch the balls");
+
+    let thumb = bytes_of(call(&w, "episode_thumbnail", json!({"name": "demo", "episode": 0})).unwrap());
+    let (tw, th) =
+        (u32::from_le_bytes(thumb[0..4].try_into().unwrap()), u32::from_le_bytes(thumb[4..8].try_into().unwrap()));
+    assert_eq!((tw, th), (96, 96), "the source is 96x96, smaller than a thumbnail");
+    assert_eq!(thumb.len(), 16 + 96 * 96 * 4);
+    assert!(thumb[16..].chunks(4).any(|p| p[..3] != thumb[16..19]), "the thumbnail is a picture, not a fill");
+    let curve = json_of(call(&w, "episode_surprise", json!({"name": "demo", "episode": 0})).unwrap());
+    let values = curve["values"].as_array().unwrap();
+    let first = curve["first_frame"].as_u64().unwrap();
+    assert_eq!(values.len() as u64, frames - first, "one value per frame after the context: {curve}");
+    assert!(values.iter().all(|v| v.as_f64().is_some_and(|v| v.is_finite() && v >= 0.0)), "{curve}");
+    assert_eq!(code(call(&w, "episode_thumbnail", json!({"name": "demo", "episode": 7}))), "bad_argument");
+
+    call(&w, "play_episode", json!({"name": "demo", "episode": 0})).unwrap();
+
+    let started = json_of(call(&w, "start_training", json!({"dataset": "demo", "name": "mine", "steps": 2})).unwrap());
+    assert_eq!(started["steps"], 2);
+    let args = json!({"dataset": "demo", "name": "other", "steps": 2});
+    let busy = call(&w, "start_training", args);
+    let start = Instant::now();
+    let status = loop {
+        let s = json_of(call(&w, "training_status", json!({})).unwrap());
+        if s["running"] == false {
+            break s;
+        }
+        assert!(start.elapsed() < Duration::from_secs(300), "fine-tuning 2 steps took over 5 minutes");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert!(status["error"].is_null(), "{status}");
+    assert_eq!(status["step"], 2);
+    assert_eq!(status["losses"].as_array().unwrap().len(), 2);
+    if let Ok(b) = busy {
+        panic!("a second fine-tune while one runs should be refused, got {b:?}");
+    }
+    let models = json_of(call(&w, "list_models", json!({})).unwrap());
+    let mine = models.as_array().unwrap().iter().find(|m| m["name"] == "mine").expect("the fine-tune is in the picker");
+    assert_eq!(mine["steps"], 2);
+    assert!(mine["fine_tuned_from"].as_str().unwrap().ends_with("bounce-64"), "{mine}");
+    assert!(mine["data"][0].as_str().unwrap().contains("datasets/demo"), "{mine}");
+    assert_eq!(json_of(call(&w, "set_model", json!({"name": "mine"})).unwrap()), "mine");
+    assert!(home.path().join("models/mine/loss.png").exists(), "the loss curve is written beside the model");
 }

@@ -140,18 +140,25 @@ fn record_kill_repair_and_read_back_with_other_tools() {
     assert!(out.status.success(), "{stderr}");
     assert!(stdout.contains("6 steps written"), "{stdout}");
 
-    // Fine-tune on the recording: clips come from inside episodes, never across two.
+    // Fine-tune the bundled model on the recording: clips come from inside episodes, never
+    // across two.
     let config = dir.path().join("tiny.json");
     TrainConfig::new(ModelConfig::tiny()).with_batch_size(2).with_warmup_steps(1).save(&config).unwrap();
     let data = format!("dataset:{ds_s}");
     let run = dir.path().join("run").display().to_string();
     let args = ["train", "--config", config.to_str().unwrap(), "--data", &data, "--steps", "2", "--device", "cpu"];
-    let out = augur(&[&args[..], &["--out", &run]].concat());
+    let out = augur(&[&args[..], &["--out", &run, "--init", model]].concat());
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stderr}");
     assert!(stdout.contains("trained 2 steps"), "{stdout}");
-    let card = std::fs::read_to_string(dir.path().join("run/model.json")).unwrap();
-    assert!(card.contains("dataset:"), "the card records the dataset it was trained on");
+    let card: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("run/model.json")).unwrap()).unwrap();
+    let training = &card["training"];
+    assert!(training["data"][0].as_str().unwrap().starts_with("dataset:"), "the card records the dataset: {card}");
+    assert!(training["fine_tuned_from"].as_str().unwrap().ends_with("bounce-64"), "{card}");
+    let bundled: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{model}.json")).unwrap()).unwrap();
+    assert_eq!(card["config"], bundled["config"], "a fine-tune keeps the architecture it starts from");
     let out = augur(&[
         "train",
         "--config",

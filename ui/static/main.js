@@ -1,7 +1,8 @@
 // Augur's UI: the live source, the model's predictions beside it, surprise over time and the
 // latent trajectory. Frames and predictions arrive as raw RGBA over Tauri's binary IPC.
-const invoke = window.__TAURI__.core.invoke;
-const $ = (id) => document.getElementById(id);
+import { $, drawImage, every, invoke, notice, num } from "./util.js";
+import { refreshModels, startTrainingPanel, toggleBrowser } from "./datasets.js";
+
 const live = $("live");
 const liveCtx = live.getContext("2d");
 const strip = $("strip");
@@ -13,37 +14,13 @@ let reported = false;
 let hasModel = false;
 let scrubbing = null; // the moment shown while paused, or null to follow the newest
 // Numbers from Rust may be null (NaN before the first prediction).
-const num = (v, digits = 0) => (typeof v === "number" && isFinite(v) ? v.toFixed(digits) : "–");
 // Runs `fn` every `ms` after the previous run finished, so calls never pile up.
-function every(ms, fn) {
-  const tick = async () => {
-    try { await fn(); } catch (e) { console.error(e); }
-    setTimeout(tick, ms);
-  };
-  setTimeout(tick, ms);
-}
-
 function distinctColours(data) {
   const seen = new Set();
   for (let i = 0; i < data.length && seen.size < 4096; i += 4 * 97) {
     seen.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
   }
   return seen.size;
-}
-
-// Draws a frame sent as [width u32, height u32, index u64, RGBA…] into `canvas`; returns its index.
-function drawImage(buf, canvas, ctx) {
-  if (!buf || buf.byteLength <= 16) return null;
-  const head = new DataView(buf, 0, 16);
-  const w = head.getUint32(0, true);
-  const h = head.getUint32(4, true);
-  const index = Number(head.getBigUint64(8, true));
-  if (canvas.width !== w || canvas.height !== h) {
-    canvas.width = w;
-    canvas.height = h;
-  }
-  ctx.putImageData(new ImageData(new Uint8ClampedArray(buf, 16, w * h * 4), w, h), 0, 0);
-  return index;
 }
 
 async function maybeReport() {
@@ -204,36 +181,6 @@ async function pollRecording() {
   }
 }
 
-async function toggleBrowser() {
-  const b = $("browser");
-  b.hidden = !b.hidden;
-  if (b.hidden) return;
-  const list = await invoke("list_datasets");
-  const root = $("datasets");
-  root.replaceChildren();
-  if (!list.length) root.textContent = "none yet: press ● Rec to record one";
-  for (const ds of list) {
-    const h = document.createElement("h3");
-    h.textContent = `${ds.name} · ${ds.episodes.length} episodes` + (ds.unfinished ? ` · ${ds.unfinished} repaired after a crash` : "");
-    root.appendChild(h);
-    for (const ep of ds.episodes) {
-      const btn = document.createElement("button");
-      btn.textContent = `▶ ${ep.episode}: ${ep.task} · ${num(ep.seconds, 1)} s` + (ep.recovered ? " (recovered)" : "");
-      btn.addEventListener("click", async () => {
-        try {
-          await invoke("play_episode", { name: ds.name, episode: ep.episode });
-          $("source").textContent = `dataset ${ds.name}, episode ${ep.episode} (looping)`;
-          b.hidden = true;
-        } catch (e) {
-          $("notice").textContent = `cannot play: ${e.message ?? e}`;
-          $("notice").hidden = false;
-        }
-      });
-      root.appendChild(btn);
-    }
-  }
-}
-
 // Latent steering: decode the shown moment (or the newest) moved along PC1/PC2.
 async function steer() {
   try {
@@ -328,16 +275,8 @@ async function start() {
     $("browse").addEventListener("click", toggleBrowser);
     $("discard").addEventListener("click", () => toggleRecord(false));
     every(500, pollRecording);
-    const models = await invoke("list_models");
-    for (const m of models) {
-      const o = document.createElement("option");
-      o.value = m;
-      o.textContent = m;
-      o.selected = info.model.endsWith(m);
-      $("model-pick").appendChild(o);
-    }
-    $("model-pick").disabled = models.length < 2;
-    $("model").hidden = models.length > 0;
+    await refreshModels();
+    startTrainingPanel();
   }
   if (info.notices.length) {
     $("notice").textContent = info.notices.join(" · ");
@@ -362,8 +301,7 @@ async function start() {
     try {
       $("model").textContent = `model ${await invoke("set_model", { name: e.target.value })}`;
     } catch (err) {
-      $("notice").textContent = `cannot load: ${err.message ?? err}`;
-      $("notice").hidden = false;
+      notice(`cannot load: ${err.message ?? err}`);
     }
   });
   $("whatif").addEventListener("click", whatIf);

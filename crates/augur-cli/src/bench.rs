@@ -172,6 +172,7 @@ fn train_rate(cfg: &ModelConfig, device: &ComputeDevice, steps: usize) -> Result
         data: vec![("scene:bounce".into(), 1.0)],
         out: dir.clone(),
         resume: false,
+        init: None,
         command: "augur bench model".into(),
         device: device.clone(),
         cancel: Default::default(),

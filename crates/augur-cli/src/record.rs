@@ -13,7 +13,7 @@ use anyhow::{Context, Result, bail};
 use augur_capture::{
     AudioHandle, Frame, SessionClock, SourceSpec, open_audio, open_video, open_video_or_scene, spawn_audio,
 };
-use augur_dataset::{Dataset, DatasetError, EpisodeRecorder, Recording, Repaired, repair};
+use augur_dataset::{Dataset, DatasetError, EpisodeRecorder, Recording, Repaired, SoundAligner, repair};
 use crossbeam_channel::{Receiver, TrySendError, bounded};
 
 use crate::keys::{KeyScript, KeyState};
@@ -73,16 +73,16 @@ pub fn run(args: &Args) -> Result<()> {
             Some(spawn_audio(open_audio(&SourceSpec::audio(&name)?, clock).with_context(|| format!("opening {name}"))?))
         }
     };
-    let mut sound = SoundAligner::default();
+    let mut sound = SoundAligner::new(audio.as_ref().map_or(1, |a| a.info().sample_rate));
     if let Some(a) = &audio {
         // A microphone takes a moment to start; the camera opens once it delivers, or the first
         // episode would open with silence where the microphone had not started yet.
         let waited = Instant::now();
-        while sound.start.is_none() && waited.elapsed() < Duration::from_secs(3) {
-            sound.pull(a);
+        while !sound.started() && waited.elapsed() < Duration::from_secs(3) {
+            sound.pull(a.drain());
             std::thread::sleep(Duration::from_millis(10));
         }
-        if sound.start.is_none() {
+        if !sound.started() {
             eprintln!("augur: {} has delivered no sound after 3 s; recording anyway", a.info().description);
         }
     }
@@ -294,7 +294,8 @@ fn record_episode(
             if ep.frames() == 0 {
                 sound.begin(frame.pts);
             }
-            let samples = sound.take(a, ep.frames() + 1, rec.fps);
+            sound.pull(a.drain());
+            let samples = sound.take(ep.frames() + 1, rec.fps);
             ep.push_audio(&samples)?;
         }
         ep.push_frame(&frame.rgb, frame.width, frame.height, &action)?;
@@ -311,108 +312,20 @@ fn record_episode(
     if let Some(a) = audio {
         let end = last_pts + Duration::from_secs_f64(1.0 / f64::from(rec.fps));
         let waited = Instant::now();
-        while !sound.covers(a, end) && waited.elapsed() < Duration::from_secs(3) {
+        while !{
+            sound.pull(a.drain());
+            sound.covers(end)
+        } && waited.elapsed() < Duration::from_secs(3)
+        {
             std::thread::sleep(Duration::from_millis(20));
         }
-        let mut samples = sound.take(a, ep.frames(), rec.fps);
-        samples.extend(sound.pad_to(ep.frames(), rec.fps, a.info().sample_rate));
-        *padded = sound.padded;
+        let mut samples = sound.take(ep.frames(), rec.fps);
+        samples.extend(sound.pad_to(ep.frames(), rec.fps));
+        *padded = sound.padded();
         ep.push_audio(&samples)?;
     }
     eprintln!();
     Ok(Stop::Done)
-}
-
-/// Lines the microphone up with the video. Each episode's sound starts at its first frame's
-/// timestamp; after frame k, (k+1)/fps seconds are handed over as far as the microphone has
-/// delivered them. Sound from before that point is dropped; a stretch the microphone never
-/// covered (it started after the first frame) becomes silence, counted as padding.
-#[derive(Default)]
-struct SoundAligner {
-    buffer: std::collections::VecDeque<f32>,
-    /// Session time of the buffer's first sample.
-    start: Option<Duration>,
-    /// First frame of the current episode.
-    origin: Duration,
-    /// Samples handed to the current episode.
-    given: u64,
-    /// Silence inserted in the current episode.
-    padded: u64,
-}
-
-impl SoundAligner {
-    /// Takes what the microphone delivered. Time follows the sample count from the first
-    /// chunk on (chunk timestamps jitter with callback timing); a chunk more than 50 ms later
-    /// than the count says means sound was lost, and the hole becomes silence.
-    fn pull(&mut self, audio: &AudioHandle) {
-        let rate = f64::from(audio.info().sample_rate.max(1));
-        for chunk in audio.drain() {
-            match self.start {
-                None => self.start = Some(chunk.pts),
-                Some(start) => {
-                    let expected = start.as_secs_f64() + self.buffer.len() as f64 / rate;
-                    let hole = chunk.pts.as_secs_f64() - expected;
-                    if hole > 0.05 {
-                        let n = (hole * rate) as usize;
-                        self.buffer.extend(std::iter::repeat_n(0.0, n));
-                        self.padded += n as u64;
-                    }
-                }
-            }
-            self.buffer.extend(chunk.samples);
-        }
-    }
-
-    /// Whether the sound received so far reaches `end` on the session clock.
-    fn covers(&mut self, audio: &AudioHandle, end: Duration) -> bool {
-        self.pull(audio);
-        let rate = f64::from(audio.info().sample_rate.max(1));
-        self.start.is_some_and(|s| s + Duration::from_secs_f64(self.buffer.len() as f64 / rate) >= end)
-    }
-
-    /// Starts a new episode at `first_frame`.
-    fn begin(&mut self, first_frame: Duration) {
-        self.origin = first_frame;
-        self.given = 0;
-        self.padded = 0;
-    }
-
-    /// The sound for the episode up to the end of `frames` frames (as much as has arrived).
-    fn take(&mut self, audio: &AudioHandle, frames: u64, fps: u32) -> Vec<f32> {
-        self.pull(audio);
-        let rate = f64::from(audio.info().sample_rate.max(1));
-        let want = (frames as f64 / f64::from(fps) * rate).round() as u64;
-        let mut out = Vec::new();
-        let Some(start) = self.start else { return out };
-        let next = self.origin.as_secs_f64() + self.given as f64 / rate;
-        let lead = start.as_secs_f64() - next;
-        if lead < 0.0 {
-            let skip = ((-lead * rate) as usize).min(self.buffer.len());
-            self.buffer.drain(..skip);
-            self.start = Some(start + Duration::from_secs_f64(skip as f64 / rate));
-        } else if lead * rate >= 1.0 {
-            let gap = ((lead * rate) as u64).min(want.saturating_sub(self.given));
-            out.resize(gap as usize, 0.0);
-            self.given += gap;
-            self.padded += gap;
-        }
-        let n = want.saturating_sub(self.given).min(self.buffer.len() as u64) as usize;
-        out.extend(self.buffer.drain(..n));
-        self.given += n as u64;
-        if let Some(s) = self.start.as_mut() {
-            *s += Duration::from_secs_f64(n as f64 / rate);
-        }
-        out
-    }
-
-    /// Silence to make the episode's sound exactly `frames` frames long (what never arrived).
-    fn pad_to(&mut self, frames: u64, fps: u32, rate: u32) -> Vec<f32> {
-        let want = (frames as f64 / f64::from(fps) * f64::from(rate)).round() as u64;
-        let missing = want.saturating_sub(self.given);
-        self.given += missing;
-        self.padded += missing;
-        vec![0.0; missing as usize]
-    }
 }
 
 #[allow(clippy::too_many_arguments)]

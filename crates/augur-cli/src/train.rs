@@ -50,6 +50,10 @@ pub struct Args {
     /// Continue from the checkpoint in --out.
     #[arg(long)]
     resume: bool,
+    /// Fine-tune: start from this model's weights (e.g. models/bounce-64); its architecture is
+    /// kept, so --image-size does not apply.
+    #[arg(long, value_name = "MODEL")]
+    init: Option<PathBuf>,
     /// auto (a hardware GPU, else the CPU), cpu or gpu.
     #[arg(long, default_value = "auto")]
     device: String,
@@ -67,6 +71,9 @@ pub fn run(args: &Args) -> Result<()> {
         if let Ok(card) = augur_model::checkpoint::load_card(&args.out.join("model")) {
             cfg.steps = card.training.map_or(cfg.steps, |t| t.config.steps);
         }
+    }
+    if args.init.is_some() && args.image_size.is_some() {
+        bail!("--init keeps the starting model's architecture; drop --image-size");
     }
     if let Some(v) = args.image_size {
         cfg.model.image_size = v;
@@ -93,6 +100,7 @@ pub fn run(args: &Args) -> Result<()> {
         data,
         out: args.out.clone(),
         resume: args.resume,
+        init: args.init.clone(),
         command: std::env::args().collect::<Vec<_>>().join(" "),
         device,
         cancel: Arc::new(AtomicBool::new(false)),

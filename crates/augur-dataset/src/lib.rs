@@ -9,6 +9,7 @@
 //! .recording/episode-NNNNNN/                             only while recording or after a kill
 //! ```
 
+mod align;
 mod dataset;
 mod error;
 mod info;
@@ -21,6 +22,7 @@ mod stats;
 mod table;
 mod validate;
 
+pub use align::SoundAligner;
 pub use dataset::{Dataset, read_segments};
 pub use error::DatasetError;
 pub use info::{CODEBASE_VERSION, Feature, Info, Recording};

@@ -9,6 +9,7 @@
 //! ```
 //! Nothing here knows about windows; the app and `augur run` drive a [`Session`].
 
+mod browse;
 mod capture;
 mod error;
 mod export;
@@ -18,8 +19,10 @@ mod session;
 mod sound;
 mod stats;
 mod timeline;
+mod training;
 mod trajectory;
 
+pub use browse::{EpisodeSurprise, MAX_SURPRISE_FRAMES, episode_surprise, thumbnail};
 pub use error::EngineError;
 pub use export::{Exported, export};
 pub use recording::RecordingStatus;
@@ -28,4 +31,5 @@ pub use session::{Session, SessionConfig, SourceStatus, WhatIf, WhatIfResult};
 pub use sound::SoundView;
 pub use stats::Stats;
 pub use timeline::{Moment, Timeline};
+pub use training::{FineTune, Training, TrainingStatus};
 pub use trajectory::{Points, Trajectory, project};

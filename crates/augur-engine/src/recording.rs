@@ -1,14 +1,17 @@
 //! Recording from a live session: the capture thread hands every source frame to an
 //! [`EpisodeRecorder`] while a recording runs. A frame the capture thread never saw (the
 //! source overwrote it while the encoder was busy) stops the recording with a message rather
-//! than leave a silent hole; what was written stays valid.
+//! than leave a silent hole; what was written stays valid. With a microphone, its sound is
+//! recorded beside the frames, lined up with the first frame's timestamp.
 
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use augur_capture::{Frame, SourceInfo};
-use augur_dataset::{Dataset, EpisodeMeta, EpisodeRecorder, Recording, repair};
+use augur_dataset::{Dataset, EpisodeMeta, EpisodeRecorder, Recording, SoundAligner, repair};
 
 use crate::EngineError;
+use crate::sound::{Sound, SoundTap};
 
 /// What the status line shows about a recording.
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -36,12 +39,21 @@ pub struct ActiveRecording {
     episode: EpisodeRecorder,
     fps: u32,
     last_index: Option<u64>,
+    /// The microphone's chunks and the aligner that cuts them to the frames.
+    sound: Option<(SoundTap, SoundAligner)>,
+    /// Session time of the last frame recorded.
+    last_pts: Duration,
 }
 
 impl ActiveRecording {
     /// Opens (or creates) `dir` for frames like `info`'s, finishing episodes a crash left, and
-    /// starts an episode of `task`.
-    pub fn start(dir: &Path, task: &str, info: &SourceInfo) -> Result<(Self, Vec<EpisodeMeta>), EngineError> {
+    /// starts an episode of `task`, with `sound` when there is a microphone.
+    pub fn start(
+        dir: &Path,
+        task: &str,
+        info: &SourceInfo,
+        sound: Option<&Sound>,
+    ) -> Result<(Self, Vec<EpisodeMeta>), EngineError> {
         let fps = info.fps.round() as u32;
         if fps == 0 {
             return Err(EngineError::Usage("the source reports no frame rate; it cannot be recorded".into()));
@@ -50,7 +62,7 @@ impl ActiveRecording {
             fps,
             width: info.width & !1,
             height: info.height & !1,
-            audio_rate: None,
+            audio_rate: sound.map(Sound::rate),
             action_names: Vec::new(),
         };
         let hold = augur_dataset::DatasetLock::take(dir).map_err(|e| EngineError::Usage(e.to_string()))?;
@@ -64,7 +76,8 @@ impl ActiveRecording {
             })
             .collect();
         let episode = EpisodeRecorder::start(&dataset, task).map_err(|e| EngineError::Usage(e.to_string()))?;
-        Ok((Self { _hold: hold, dataset, episode, fps, last_index: None }, recovered))
+        let sound = sound.map(|s| (s.tap(), SoundAligner::new(s.rate())));
+        Ok((Self { _hold: hold, dataset, episode, fps, last_index: None, sound, last_pts: Duration::ZERO }, recovered))
     }
 
     /// Records one source frame. Errors stop the recording (the caller finishes it).
@@ -86,6 +99,15 @@ impl ActiveRecording {
         if self.episode.disk().low(3.0) {
             return Err("the disk is nearly full; recording stopped".into());
         }
+        if let Some((tap, aligner)) = self.sound.as_mut() {
+            aligner.pull(tap.drain());
+            if self.episode.frames() == 0 {
+                aligner.begin(frame.pts);
+            }
+            let samples = aligner.take(self.episode.frames() + 1, self.fps);
+            self.episode.push_audio(&samples).map_err(|e| e.to_string())?;
+        }
+        self.last_pts = frame.pts;
         self.episode.push_frame(&frame.rgb, frame.width, frame.height, &[]).map_err(|e| e.to_string())
     }
 
@@ -102,9 +124,27 @@ impl ActiveRecording {
         }
     }
 
-    /// Finishes the episode into the dataset.
+    /// Finishes the episode into the dataset. The microphone delivers late, so its sound is
+    /// awaited (up to 3 s) to the end of the last frame; what never came is silence.
     pub fn finish(mut self) -> Result<Option<EpisodeMeta>, EngineError> {
-        self.episode.finish(&mut self.dataset).map_err(|e| EngineError::Usage(e.to_string()))
+        let usage = |e: augur_dataset::DatasetError| EngineError::Usage(e.to_string());
+        if let Some((tap, mut aligner)) = self.sound.take()
+            && self.episode.frames() > 0
+        {
+            let end = self.last_pts + Duration::from_secs_f64(1.0 / f64::from(self.fps));
+            let waited = Instant::now();
+            loop {
+                aligner.pull(tap.drain());
+                if aligner.covers(end) || waited.elapsed() > Duration::from_secs(3) {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let mut samples = aligner.take(self.episode.frames(), self.fps);
+            samples.extend(aligner.pad_to(self.episode.frames(), self.fps));
+            self.episode.push_audio(&samples).map_err(usage)?;
+        }
+        self.episode.finish(&mut self.dataset).map_err(usage)
     }
 
     /// Throws the episode away.

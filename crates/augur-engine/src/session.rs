@@ -322,7 +322,8 @@ impl Session {
         }
         // Opened (and earlier crashes repaired) without holding the lock the capture thread
         // takes for every frame, so the preview never waits for the disk.
-        let (active, _recovered) = crate::recording::ActiveRecording::start(dir, task, &info)?;
+        let (active, _recovered) =
+            crate::recording::ActiveRecording::start(dir, task, &info, self.shared.sound.as_ref())?;
         let status = active.status();
         let mut slot = lock(&self.shared.recording);
         if slot.is_some() {

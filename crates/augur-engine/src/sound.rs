@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use augur_capture::{AudioInfo, SessionClock, SourceSpec, audio_level, open_audio, spawn_audio};
+use augur_capture::{AudioChunk, AudioInfo, SessionClock, SourceSpec, audio_level, open_audio, spawn_audio};
 
 use crate::EngineError;
 
@@ -41,11 +41,14 @@ struct State {
 /// A microphone (or audio file) feeding a session.
 pub struct Sound {
     state: Arc<Mutex<State>>,
+    /// Every chunk as it arrives, while a recording listens (see [`Sound::tap`]).
+    tap: Arc<Mutex<Option<Vec<AudioChunk>>>>,
+    rate: u32,
     stop: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
-fn lock(m: &Mutex<State>) -> std::sync::MutexGuard<'_, State> {
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
@@ -58,16 +61,21 @@ impl Sound {
         let state =
             Arc::new(Mutex::new(State { rate: info.sample_rate, description: info.description, ..State::default() }));
         let stop = Arc::new(AtomicBool::new(false));
+        let tap: Arc<Mutex<Option<Vec<AudioChunk>>>> = Arc::new(Mutex::new(None));
         let thread = {
-            let (state, stop) = (state.clone(), stop.clone());
+            let (state, stop, tap) = (state.clone(), stop.clone(), tap.clone());
             std::thread::Builder::new()
                 .name("augur-sound".into())
                 .spawn(move || {
                     while !stop.load(Ordering::SeqCst) {
                         if let Some(first) = handle.wait(Duration::from_millis(50)) {
                             let mut s = lock(&state);
+                            let mut tapped = lock(&tap);
                             for chunk in std::iter::once(first).chain(handle.drain()) {
                                 s.add(&chunk.samples);
+                                if let Some(t) = tapped.as_mut() {
+                                    t.push(chunk);
+                                }
                             }
                         }
                         if handle.take_end().is_some() {
@@ -77,7 +85,19 @@ impl Sound {
                 })
                 .map_err(|e| EngineError::Usage(format!("cannot start the sound thread: {e}")))?
         };
-        Ok(Self { state, stop, thread: Some(thread) })
+        Ok(Self { state, tap, rate: info.sample_rate, stop, thread: Some(thread) })
+    }
+
+    /// Sample rate, Hz.
+    pub fn rate(&self) -> u32 {
+        self.rate
+    }
+
+    /// Starts handing every chunk from now on to the returned tap (one at a time: a new tap
+    /// replaces the old one).
+    pub fn tap(&self) -> SoundTap {
+        *lock(&self.tap) = Some(Vec::new());
+        SoundTap { tap: self.tap.clone() }
     }
 
     /// The audio token's features for one video frame at `fps`: the log-mel of the last
@@ -127,6 +147,24 @@ impl State {
             self.columns.pop_front();
         }
         self.unprocessed.drain(..used.min(self.unprocessed.len()));
+    }
+}
+
+/// The chunks a recording takes from the microphone; dropping it stops the tapping.
+pub struct SoundTap {
+    tap: Arc<Mutex<Option<Vec<AudioChunk>>>>,
+}
+
+impl SoundTap {
+    /// The chunks delivered since the last call.
+    pub fn drain(&self) -> Vec<AudioChunk> {
+        lock(&self.tap).as_mut().map(std::mem::take).unwrap_or_default()
+    }
+}
+
+impl Drop for SoundTap {
+    fn drop(&mut self) {
+        *lock(&self.tap) = None;
     }
 }
 

@@ -160,6 +160,23 @@ fn sound_reaches_the_audio_token_and_the_spectrogram() {
         col[56..].iter().map(|&v| u32::from(v)).max().unwrap(),
     );
     assert!(low > high + 50, "{col:?}");
+
+    // Recording from the live view keeps the microphone's sound beside the frames, as long.
+    let ds = dir.path().join("rec");
+    s.start_recording(&ds, "listen").unwrap();
+    wait_for("three seconds recorded", Duration::from_secs(30), || s.recording().frames >= 45);
+    let meta = s.stop_recording(true).unwrap().unwrap();
+    let dataset = augur_dataset::Dataset::open(&ds).unwrap();
+    assert_eq!(dataset.info.recording().unwrap().audio_rate, Some(16000));
+    let report = augur_dataset::validate(&dataset);
+    assert!(report.ok(), "{:?}", report.problems);
+    let media = augur_capture::count_media(&dataset.layout.video(meta.episode_index)).unwrap();
+    let video_s = media.video_frames as f64 / 15.0;
+    assert_eq!(media.video_frames, meta.length);
+    // AAC adds its priming and pads the last packet: within two 1024-sample packets.
+    assert!((media.audio_seconds - video_s).abs() < 0.15, "sound {} s, video {video_s} s", media.audio_seconds);
+    drop(s);
+
     let mut cfg = config("scene:bounce?size=64x64&fps=15");
     cfg.mic = Some("audiofile:/no/such.wav".into());
     let s = Session::start(cfg).unwrap();

@@ -44,4 +44,7 @@ pub struct TrainingRecord {
     pub commands: Vec<String>,
     /// Loss terms at the last step.
     pub final_losses: crate::LossTerms,
+    /// The model whose weights this one started from (a fine-tune), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fine_tuned_from: Option<String>,
 }

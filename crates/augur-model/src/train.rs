@@ -60,6 +60,9 @@ pub struct TrainJob {
     pub out: PathBuf,
     /// Continue from the checkpoint in `out` when there is one.
     pub resume: bool,
+    /// Start from this model's weights and architecture (a fine-tune) instead of random ones;
+    /// ignored when resuming.
+    pub init: Option<PathBuf>,
     /// The command line, recorded in the card.
     pub command: String,
     /// Where to compute.
@@ -111,13 +114,21 @@ pub fn train(job: &TrainJob, mut progress: impl FnMut(&Progress)) -> Result<Mode
         })?;
         (model, card, state)
     } else {
-        job.config.model.validate()?;
         device.seed(job.config.seed);
-        let model = WorldModel::new(&job.config.model, &device);
+        let (model, config) = match &job.init {
+            Some(init) => {
+                let (model, card) = checkpoint::load(init, &device)?;
+                (model, card.config)
+            }
+            None => {
+                job.config.model.validate()?;
+                (WorldModel::new(&job.config.model, &device), job.config.model.clone())
+            }
+        };
         let card = ModelCard {
             format_version: FORMAT_VERSION,
             name: job.out.file_name().map_or_else(|| "model".into(), |n| n.to_string_lossy().into_owned()),
-            config: job.config.model.clone(),
+            config,
             parameters: 0,
             weights_bytes: 0,
             training: None,
@@ -127,7 +138,12 @@ pub fn train(job: &TrainJob, mut progress: impl FnMut(&Progress)) -> Result<Mode
     };
     let cfg = match card.training.as_ref() {
         Some(record) if resuming => TrainConfig { steps: job.config.steps, ..record.config.clone() },
-        _ => job.config.clone(),
+        // A fine-tune keeps the architecture of the model it starts from.
+        _ => TrainConfig { model: card.config.clone(), ..job.config.clone() },
+    };
+    let fine_tuned_from = match card.training.as_ref() {
+        Some(record) if resuming => record.fine_tuned_from.clone(),
+        _ => job.init.as_ref().map(|p| p.display().to_string()),
     };
     model.target = model.target.no_grad();
     let mut optim =
@@ -184,6 +200,7 @@ pub fn train(job: &TrainJob, mut progress: impl FnMut(&Progress)) -> Result<Mode
                 machine: format!("{}; {}", job.device.name, machine()),
                 commands: state.commands.clone(),
                 final_losses: terms,
+                fine_tuned_from: fine_tuned_from.clone(),
             });
             checkpoint::save(&model.valid(), &mut card, &base)?;
             optim.save(&optim_path).map_err(|e| ModelError::Device(format!("cannot save the optimiser: {e}")))?;

@@ -26,6 +26,7 @@ pub fn tiny_job(out: &Path, steps: usize) -> TrainJob {
         data: vec![("scene:bounce".into(), 1.0)],
         out: out.to_path_buf(),
         resume: false,
+        init: None,
         command: "test".into(),
         device: ComputeDevice::cpu(),
         cancel: Arc::new(AtomicBool::new(false)),

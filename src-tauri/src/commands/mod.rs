@@ -7,6 +7,11 @@ use tauri::ipc::Response;
 
 use crate::state::{Live, Session};
 
+mod datasets;
+mod models;
+pub use datasets::*;
+pub use models::*;
+
 /// Errors sent to the web UI: a message a person can read, and a stable code for the UI.
 #[derive(Debug, Serialize)]
 pub struct CommandError {
@@ -14,8 +19,21 @@ pub struct CommandError {
     message: String,
 }
 
+impl CommandError {
+    fn new(code: &'static str, message: impl std::fmt::Display) -> Self {
+        Self { code, message: message.to_string() }
+    }
+}
+
 fn bad(message: impl Into<String>) -> CommandError {
     CommandError { code: "bad_argument", message: message.into() }
+}
+
+/// Names of datasets and models: a folder name the webview may choose, never a path.
+fn check_name(name: &str, what: &str) -> Result<(), CommandError> {
+    let ok =
+        !name.is_empty() && name.len() <= 64 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if ok { Ok(()) } else { Err(bad(format!("{what} is 1 to 64 letters, digits, - or _, got {name:?}"))) }
 }
 
 #[derive(Serialize)]
@@ -53,7 +71,7 @@ pub fn app_info(session: State<'_, Session>) -> AppInfo {
 }
 
 /// Appends a 16-byte header (width, height as u32 LE, index as u64 LE) and RGBA pixels.
-fn rgba_image(width: u32, height: u32, index: u64, rgb: &[u8]) -> Vec<u8> {
+pub(crate) fn rgba_image(width: u32, height: u32, index: u64, rgb: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(16 + rgb.len() / 3 * 4);
     out.extend_from_slice(&width.to_le_bytes());
     out.extend_from_slice(&height.to_le_bytes());
@@ -138,7 +156,7 @@ pub struct Exported {
 }
 
 /// Exports the last `seconds` of the timeline (side-by-side MP4, PNG snapshot, metrics CSV)
-/// into a new folder under ~/Augur/exports that the app picks; the webview names no paths.
+/// into a new folder under ~/Augur/exports (or `--home`) that the app picks; the webview names no paths.
 #[tauri::command(async)]
 pub fn export_recent(session: State<'_, Session>, seconds: f64) -> Result<Exported, CommandError> {
     let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
@@ -149,9 +167,8 @@ pub fn export_recent(session: State<'_, Session>, seconds: f64) -> Result<Export
     let end = s.moment(last).map(|m| m.pts).unwrap_or_default();
     let from =
         (first..=last).find(|&i| s.moment(i).is_some_and(|m| end.saturating_sub(m.pts).as_secs_f64() <= seconds));
-    let home = std::env::var_os("HOME").map_or_else(std::env::temp_dir, std::path::PathBuf::from);
     let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let dir = home.join("Augur/exports").join(format!("augur-{stamp}"));
+    let dir = session.home.join("exports").join(format!("augur-{stamp}"));
     let out = s
         .export(from.unwrap_or(first), last, &dir)
         .map_err(|e| CommandError { code: "export", message: e.to_string() })?;
@@ -297,168 +314,6 @@ pub fn set_source(session: State<'_, Session>, preset: String) -> Result<(), Com
         return Err(bad(format!("unknown source preset {preset:?}; one of {}", ids.join(", "))));
     };
     s.set_source(spec).map_err(|e| bad(e.to_string()))
-}
-
-/// The models beside the one in use (their card names), for the model picker.
-#[tauri::command]
-pub fn list_models(session: State<'_, Session>) -> Vec<String> {
-    let Live::Model(s) = &session.live else { return Vec::new() };
-    let current = std::path::PathBuf::from(s.model_name());
-    let dir = current.parent().map(std::path::Path::to_path_buf).unwrap_or_default();
-    let Ok(entries) = std::fs::read_dir(if dir.as_os_str().is_empty() { std::path::Path::new(".") } else { &dir })
-    else {
-        return Vec::new();
-    };
-    let mut names: Vec<String> = entries
-        .flatten()
-        .filter_map(|e| {
-            let p = e.path();
-            let stem = p.file_stem()?.to_str()?.to_string();
-            (p.extension()? == "json" && p.with_extension("safetensors").exists()).then_some(stem)
-        })
-        .collect();
-    names.sort();
-    names
-}
-
-/// Switches to another model from [`list_models`] (by name, never by path).
-#[tauri::command(async)]
-pub fn set_model(session: State<'_, Session>, name: String) -> Result<String, CommandError> {
-    let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
-    if !list_models(session.clone()).contains(&name) {
-        return Err(bad(format!("{name:?} is not one of the models beside the current one")));
-    }
-    let current = std::path::PathBuf::from(s.model_name());
-    let path = current.with_file_name(&name);
-    s.set_model(path).map_err(|e| CommandError { code: "model", message: e.to_string() })
-}
-
-/// Where the window records: `~/Augur/datasets/<name>`; the webview gives a name, not a path.
-fn dataset_dir(name: &str) -> Result<std::path::PathBuf, CommandError> {
-    let ok =
-        !name.is_empty() && name.len() <= 64 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if !ok {
-        return Err(bad(format!("a dataset name is 1 to 64 letters, digits, - or _, got {name:?}")));
-    }
-    let home = std::env::var_os("HOME").map_or_else(std::env::temp_dir, std::path::PathBuf::from);
-    Ok(home.join("Augur/datasets").join(name))
-}
-
-/// Starts recording the source as an episode of `task` into the dataset `name`.
-#[tauri::command(async)]
-pub fn start_recording(
-    session: State<'_, Session>,
-    name: String,
-    task: String,
-) -> Result<augur_engine::RecordingStatus, CommandError> {
-    let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
-    if task.trim().is_empty() || task.len() > 500 {
-        return Err(bad("the task text must be 1 to 500 characters"));
-    }
-    let dir = dataset_dir(&name)?;
-    s.start_recording(&dir, &task).map_err(|e| CommandError { code: "record", message: e.to_string() })
-}
-
-#[derive(Serialize)]
-pub struct Stopped {
-    episode: Option<u64>,
-    frames: u64,
-}
-
-/// Stops recording; `keep` false discards the episode.
-#[tauri::command(async)]
-pub fn stop_recording(session: State<'_, Session>, keep: bool) -> Result<Stopped, CommandError> {
-    let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
-    let meta = s.stop_recording(keep).map_err(|e| CommandError { code: "record", message: e.to_string() })?;
-    Ok(Stopped { episode: meta.as_ref().map(|m| m.episode_index), frames: meta.map_or(0, |m| m.length) })
-}
-
-/// The recording's state: episode, duration, free disk, or why it stopped.
-#[tauri::command]
-pub fn recording_status(session: State<'_, Session>) -> Option<augur_engine::RecordingStatus> {
-    match &session.live {
-        Live::Model(s) => Some(s.recording()),
-        Live::Source(_) => None,
-    }
-}
-
-#[derive(Serialize)]
-pub struct EpisodeRow {
-    episode: u64,
-    frames: u64,
-    seconds: f64,
-    task: String,
-    recovered: bool,
-}
-
-#[derive(Serialize)]
-pub struct DatasetRow {
-    name: String,
-    episodes: Vec<EpisodeRow>,
-    /// Episodes a stopped recorder left unfinished (opening repairs them).
-    unfinished: usize,
-}
-
-/// The datasets under ~/Augur/datasets with their episodes. Episodes a crash left unfinished
-/// are repaired as the browser opens them, keeping every complete second.
-#[tauri::command(async)]
-pub fn list_datasets(session: State<'_, Session>) -> Result<Vec<DatasetRow>, CommandError> {
-    // The dataset being recorded into has a live staging folder: it is not a crash to repair.
-    let recording = match &session.live {
-        Live::Model(s) => {
-            let r = s.recording();
-            r.dataset.filter(|_| r.active)
-        }
-        Live::Source(_) => None,
-    };
-    let Ok(root) = dataset_dir("x").map(|p| p.parent().map(std::path::Path::to_path_buf).unwrap_or_default()) else {
-        return Ok(Vec::new());
-    };
-    let Ok(entries) = std::fs::read_dir(&root) else { return Ok(Vec::new()) };
-    let mut rows: Vec<DatasetRow> = entries
-        .flatten()
-        .filter_map(|e| {
-            let name = e.file_name().to_str()?.to_string();
-            let mut ds = augur_dataset::Dataset::open(&e.path()).ok()?;
-            let unfinished = ds.layout.staged().len();
-            let busy = recording.as_deref() == Some(&*ds.layout.root.display().to_string());
-            // Another process may be recording into it: repair only with the dataset's lock.
-            if unfinished > 0
-                && !busy
-                && let Ok(_hold) = augur_dataset::DatasetLock::take(&ds.layout.root)
-            {
-                let _ = augur_dataset::repair(&mut ds);
-            }
-            let episodes = ds
-                .episodes()
-                .ok()?
-                .into_iter()
-                .map(|m| EpisodeRow {
-                    episode: m.episode_index,
-                    frames: m.length,
-                    seconds: m.to_timestamp - m.from_timestamp,
-                    task: m.tasks.join("; "),
-                    recovered: m.recovered,
-                })
-                .collect();
-            Some(DatasetRow { name, episodes, unfinished })
-        })
-        .collect();
-    rows.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(rows)
-}
-
-/// Plays a recorded episode as the live source (looping), so predictions run on it.
-#[tauri::command(async)]
-pub fn play_episode(session: State<'_, Session>, name: String, episode: u64) -> Result<(), CommandError> {
-    let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
-    let dir = dataset_dir(&name)?;
-    let ds = augur_dataset::Dataset::open(&dir).map_err(|e| bad(e.to_string()))?;
-    let known = ds.episodes().map_err(|e| bad(e.to_string()))?.iter().any(|m| m.episode_index == episode);
-    if !known {
-        return Err(bad(format!("dataset {name} has no episode {episode}")));
-    }
-    s.set_source(&format!("dataset:{}?episode={episode}&loop=1", dir.display())).map_err(|e| bad(e.to_string()))
 }
 
 /// The microphone panel as bytes: a 16-byte header (columns u32, mel bands u32, level in dBFS

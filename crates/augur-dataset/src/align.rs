@@ -1,0 +1,120 @@
+//! Sound beside video: the microphone's samples cut to match the frames recorded, so that an
+//! episode's sound and pictures start together and stay together however the microphone's
+//! callbacks jitter. Used by `augur record` and by recording from the live view.
+
+use std::time::Duration;
+
+use augur_capture::AudioChunk;
+
+/// Lines the microphone up with the video. Each episode's sound starts at its first frame's
+/// timestamp; after frame k, (k+1)/fps seconds are handed over as far as the microphone has
+/// delivered them. Sound from before that point is dropped; a stretch the microphone never
+/// covered (it started after the first frame) becomes silence, counted as padding.
+#[derive(Debug, Clone)]
+pub struct SoundAligner {
+    rate: u32,
+    buffer: std::collections::VecDeque<f32>,
+    /// Session time of the buffer's first sample.
+    start: Option<Duration>,
+    /// First frame of the current episode.
+    origin: Duration,
+    /// Samples handed to the current episode.
+    given: u64,
+    /// Silence inserted in the current episode.
+    padded: u64,
+}
+
+impl SoundAligner {
+    /// An aligner for sound at `rate` Hz.
+    pub fn new(rate: u32) -> Self {
+        Self {
+            rate: rate.max(1),
+            buffer: std::collections::VecDeque::new(),
+            start: None,
+            origin: Duration::ZERO,
+            given: 0,
+            padded: 0,
+        }
+    }
+
+    /// Whether any sound has arrived yet.
+    pub fn started(&self) -> bool {
+        self.start.is_some()
+    }
+
+    /// Silence inserted into the current episode so far (sound that never arrived), samples.
+    pub fn padded(&self) -> u64 {
+        self.padded
+    }
+
+    /// Takes what the microphone delivered. Time follows the sample count from the first
+    /// chunk on (chunk timestamps jitter with callback timing); a chunk more than 50 ms later
+    /// than the count says means sound was lost, and the hole becomes silence.
+    pub fn pull(&mut self, chunks: impl IntoIterator<Item = AudioChunk>) {
+        let rate = f64::from(self.rate);
+        for chunk in chunks {
+            match self.start {
+                None => self.start = Some(chunk.pts),
+                Some(start) => {
+                    let expected = start.as_secs_f64() + self.buffer.len() as f64 / rate;
+                    let hole = chunk.pts.as_secs_f64() - expected;
+                    if hole > 0.05 {
+                        let n = (hole * rate) as usize;
+                        self.buffer.extend(std::iter::repeat_n(0.0, n));
+                        self.padded += n as u64;
+                    }
+                }
+            }
+            self.buffer.extend(chunk.samples);
+        }
+    }
+
+    /// Whether the sound received so far reaches `end` on the session clock.
+    pub fn covers(&self, end: Duration) -> bool {
+        let rate = f64::from(self.rate);
+        self.start.is_some_and(|s| s + Duration::from_secs_f64(self.buffer.len() as f64 / rate) >= end)
+    }
+
+    /// Starts a new episode at `first_frame`.
+    pub fn begin(&mut self, first_frame: Duration) {
+        self.origin = first_frame;
+        self.given = 0;
+        self.padded = 0;
+    }
+
+    /// The sound for the episode up to the end of `frames` frames (as much as has arrived).
+    pub fn take(&mut self, frames: u64, fps: u32) -> Vec<f32> {
+        let rate = f64::from(self.rate);
+        let want = (frames as f64 / f64::from(fps) * rate).round() as u64;
+        let mut out = Vec::new();
+        let Some(start) = self.start else { return out };
+        let next = self.origin.as_secs_f64() + self.given as f64 / rate;
+        let lead = start.as_secs_f64() - next;
+        if lead < 0.0 {
+            let skip = ((-lead * rate) as usize).min(self.buffer.len());
+            self.buffer.drain(..skip);
+            self.start = Some(start + Duration::from_secs_f64(skip as f64 / rate));
+        } else if lead * rate >= 1.0 {
+            let gap = ((lead * rate) as u64).min(want.saturating_sub(self.given));
+            out.resize(gap as usize, 0.0);
+            self.given += gap;
+            self.padded += gap;
+        }
+        let n = want.saturating_sub(self.given).min(self.buffer.len() as u64) as usize;
+        out.extend(self.buffer.drain(..n));
+        self.given += n as u64;
+        if let Some(s) = self.start.as_mut() {
+            *s += Duration::from_secs_f64(n as f64 / rate);
+        }
+        out
+    }
+
+    /// Silence to make the episode's sound exactly `frames` frames long (what never arrived).
+    pub fn pad_to(&mut self, frames: u64, fps: u32) -> Vec<f32> {
+        let want = (frames as f64 / f64::from(fps) * f64::from(self.rate)).round() as u64;
+        let missing = want.saturating_sub(self.given);
+        self.given += missing;
+        self.padded += missing;
+        vec![0.0; missing as usize]
+    }
+}

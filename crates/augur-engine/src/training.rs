@@ -1,0 +1,158 @@
+//! Fine-tuning in the background while the live view keeps running: a thread runs
+//! [`augur_model::train`] from a model's weights on a recorded dataset, and the window polls
+//! its progress (step, loss history for the plot, throughput, ETA), cancels it, and picks up
+//! the resulting model when it is done.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use augur_model::{DeviceChoice, TrainConfig, TrainJob, pick_device};
+
+use crate::EngineError;
+use crate::session::lock;
+
+/// What to fine-tune, on what, into where.
+#[derive(Debug, Clone)]
+pub struct FineTune {
+    /// Training data, e.g. `dataset:/home/me/Augur/datasets/webcam`.
+    pub data: String,
+    /// The model to start from (base path, without extension).
+    pub init: PathBuf,
+    /// Output folder; the model is written as `<out>/model.safetensors` + `model.json`.
+    pub out: PathBuf,
+    /// Optimiser steps.
+    pub steps: usize,
+    /// Where to compute.
+    pub device: DeviceChoice,
+}
+
+/// What the training panel shows.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct TrainingStatus {
+    /// Whether the thread is still training.
+    pub running: bool,
+    /// The output folder's name (the new model's name in the picker).
+    pub name: String,
+    /// Steps done.
+    pub step: usize,
+    /// Steps in total.
+    pub steps: usize,
+    /// `(step, total loss, prediction loss)` after every step, for the loss plot.
+    pub losses: Vec<(usize, f32, f32)>,
+    /// Clips per second.
+    pub samples_per_s: f64,
+    /// Seconds left, estimated.
+    pub eta_s: f64,
+    /// The device it trains on.
+    pub device: String,
+    /// Why it failed, if it did.
+    pub error: Option<String>,
+    /// Whether it was cancelled (the last checkpoint is kept and usable).
+    pub cancelled: bool,
+    /// The trained model's base path once a checkpoint exists.
+    pub model: Option<String>,
+}
+
+/// A fine-tune running on its own thread. Dropping it cancels the run and waits for its
+/// checkpoint.
+pub struct Training {
+    status: Arc<Mutex<TrainingStatus>>,
+    cancel: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Training {
+    /// Checks the job and starts it.
+    pub fn start(job: FineTune) -> Result<Self, EngineError> {
+        if !(1..=100_000).contains(&job.steps) {
+            return Err(EngineError::Usage(format!("steps must be 1 to 100000, got {}", job.steps)));
+        }
+        if job.out.join("model.safetensors").exists() {
+            return Err(EngineError::Usage(format!(
+                "{} already holds a model; choose another name",
+                job.out.display()
+            )));
+        }
+        let card = augur_model::checkpoint::load_card(&job.init)?;
+        let device = pick_device(&job.device)?;
+        // Fine-tuning: a gentler learning rate than training from scratch, a short warm-up,
+        // checkpoints often enough that a cancel keeps most of the work.
+        let config = TrainConfig::new(card.config.clone())
+            .with_steps(job.steps)
+            .with_learning_rate(3e-4)
+            .with_warmup_steps((job.steps / 10).clamp(1, 50))
+            .with_checkpoint_every((job.steps / 4).clamp(1, 100));
+        let name = job.out.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        let status = Arc::new(Mutex::new(TrainingStatus {
+            running: true,
+            name,
+            steps: job.steps,
+            device: device.name.clone(),
+            ..TrainingStatus::default()
+        }));
+        let cancel = Arc::new(AtomicBool::new(false));
+        let train_job = TrainJob {
+            config,
+            data: vec![(job.data.clone(), 1.0)],
+            out: job.out.clone(),
+            resume: false,
+            init: Some(job.init.clone()),
+            command: format!(
+                "augur train --init {} --data {} --steps {} --lr 0.0003 --out {}  (from the app)",
+                job.init.display(),
+                job.data,
+                job.steps,
+                job.out.display()
+            ),
+            device,
+            cancel: cancel.clone(),
+        };
+        let thread = {
+            let status = status.clone();
+            let base = job.out.join("model");
+            std::thread::Builder::new()
+                .name("augur-train".into())
+                .spawn(move || {
+                    let result = augur_model::train(&train_job, |p| {
+                        let mut s = lock(&status);
+                        s.step = p.step;
+                        s.losses.push((p.step, p.losses.total, p.losses.prediction));
+                        s.samples_per_s = p.samples_per_s;
+                        s.eta_s = p.eta_s;
+                        if p.checkpoint.is_some() {
+                            s.model = Some(base.display().to_string());
+                        }
+                    });
+                    let mut s = lock(&status);
+                    s.running = false;
+                    s.cancelled = train_job.cancel.load(Ordering::Relaxed);
+                    if let Err(e) = result {
+                        s.error = Some(e.to_string());
+                    }
+                })
+                .map_err(|e| EngineError::Usage(format!("cannot start the training thread: {e}")))?
+        };
+        Ok(Self { status, cancel, thread: Some(thread) })
+    }
+
+    /// Progress so far.
+    pub fn status(&self) -> TrainingStatus {
+        lock(&self.status).clone()
+    }
+
+    /// Asks the run to stop after the current step (it writes a checkpoint first).
+    pub fn cancel(&self) {
+        self.cancel.store(true, Ordering::Relaxed);
+    }
+}
+
+impl Drop for Training {
+    fn drop(&mut self) {
+        self.cancel();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}

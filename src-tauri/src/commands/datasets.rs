@@ -1,0 +1,160 @@
+//! Recording into datasets and the dataset browser. The webview names datasets, never paths:
+//! they live in `~/Augur/datasets/<name>` (or under `--home`).
+
+use serde::Serialize;
+use tauri::State;
+use tauri::ipc::Response;
+
+use super::{CommandError, bad, check_name, rgba_image};
+use crate::state::{Live, Session};
+
+/// Where the window records: `~/Augur/datasets/<name>`.
+pub(super) fn dataset_dir(session: &Session, name: &str) -> Result<std::path::PathBuf, CommandError> {
+    check_name(name, "a dataset name")?;
+    Ok(session.home.join("datasets").join(name))
+}
+
+/// Starts recording the source as an episode of `task` into the dataset `name`.
+#[tauri::command(async)]
+pub fn start_recording(
+    session: State<'_, Session>,
+    name: String,
+    task: String,
+) -> Result<augur_engine::RecordingStatus, CommandError> {
+    let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
+    if task.trim().is_empty() || task.len() > 500 {
+        return Err(bad("the task text must be 1 to 500 characters"));
+    }
+    let dir = dataset_dir(&session, &name)?;
+    s.start_recording(&dir, &task).map_err(|e| CommandError::new("record", e))
+}
+
+#[derive(Serialize)]
+pub struct Stopped {
+    episode: Option<u64>,
+    frames: u64,
+}
+
+/// Stops recording; `keep` false discards the episode.
+#[tauri::command(async)]
+pub fn stop_recording(session: State<'_, Session>, keep: bool) -> Result<Stopped, CommandError> {
+    let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
+    let meta = s.stop_recording(keep).map_err(|e| CommandError::new("record", e))?;
+    Ok(Stopped { episode: meta.as_ref().map(|m| m.episode_index), frames: meta.map_or(0, |m| m.length) })
+}
+
+/// The recording's state: episode, duration, free disk, or why it stopped.
+#[tauri::command]
+pub fn recording_status(session: State<'_, Session>) -> Option<augur_engine::RecordingStatus> {
+    match &session.live {
+        Live::Model(s) => Some(s.recording()),
+        Live::Source(_) => None,
+    }
+}
+
+#[derive(Serialize)]
+pub struct EpisodeRow {
+    episode: u64,
+    frames: u64,
+    seconds: f64,
+    task: String,
+    recovered: bool,
+}
+
+#[derive(Serialize)]
+pub struct DatasetRow {
+    name: String,
+    episodes: Vec<EpisodeRow>,
+    /// Episodes a stopped recorder left unfinished (opening repairs them).
+    unfinished: usize,
+}
+
+/// The datasets under ~/Augur/datasets with their episodes. Episodes a crash left unfinished
+/// are repaired as the browser opens them, keeping every complete second.
+#[tauri::command(async)]
+pub fn list_datasets(session: State<'_, Session>) -> Result<Vec<DatasetRow>, CommandError> {
+    // The dataset being recorded into has a live staging folder: it is not a crash to repair.
+    let recording = match &session.live {
+        Live::Model(s) => {
+            let r = s.recording();
+            r.dataset.filter(|_| r.active)
+        }
+        Live::Source(_) => None,
+    };
+    let root = session.home.join("datasets");
+    let Ok(entries) = std::fs::read_dir(&root) else { return Ok(Vec::new()) };
+    let mut rows: Vec<DatasetRow> = entries
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_str()?.to_string();
+            let mut ds = augur_dataset::Dataset::open(&e.path()).ok()?;
+            let unfinished = ds.layout.staged().len();
+            let busy = recording.as_deref() == Some(&*ds.layout.root.display().to_string());
+            // Another process may be recording into it: repair only with the dataset's lock.
+            if unfinished > 0
+                && !busy
+                && let Ok(_hold) = augur_dataset::DatasetLock::take(&ds.layout.root)
+            {
+                let _ = augur_dataset::repair(&mut ds);
+            }
+            let episodes = ds
+                .episodes()
+                .ok()?
+                .into_iter()
+                .map(|m| EpisodeRow {
+                    episode: m.episode_index,
+                    frames: m.length,
+                    seconds: m.to_timestamp - m.from_timestamp,
+                    task: m.tasks.join("; "),
+                    recovered: m.recovered,
+                })
+                .collect();
+            Some(DatasetRow { name, episodes, unfinished })
+        })
+        .collect();
+    rows.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(rows)
+}
+
+/// Plays a recorded episode as the live source (looping), so predictions run on it.
+#[tauri::command(async)]
+pub fn play_episode(session: State<'_, Session>, name: String, episode: u64) -> Result<(), CommandError> {
+    let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
+    episode_video(&session, &name, episode)?;
+    let dir = dataset_dir(&session, &name)?;
+    s.set_source(&format!("dataset:{}?episode={episode}&loop=1", dir.display())).map_err(|e| bad(e.to_string()))
+}
+
+/// The episode's video, after checking the dataset and episode exist.
+fn episode_video(session: &Session, name: &str, episode: u64) -> Result<std::path::PathBuf, CommandError> {
+    let dir = dataset_dir(session, name)?;
+    let ds = augur_dataset::Dataset::open(&dir).map_err(|e| bad(e.to_string()))?;
+    let known = ds.episodes().map_err(|e| bad(e.to_string()))?.iter().any(|m| m.episode_index == episode);
+    if !known {
+        return Err(bad(format!("dataset {name} has no episode {episode}")));
+    }
+    Ok(ds.layout.video(episode))
+}
+
+/// An episode's first frame, 160 pixels across, in the same binary form as `latest_frame`.
+#[tauri::command(async)]
+pub fn episode_thumbnail(session: State<'_, Session>, name: String, episode: u64) -> Result<Response, CommandError> {
+    let video = episode_video(&session, &name, episode)?;
+    let (w, h, rgb) = augur_engine::thumbnail(&video, 160).map_err(|e| CommandError::new("dataset", e))?;
+    Ok(Response::new(rgba_image(w, h, episode, &rgb)))
+}
+
+/// The model in use's surprise over a whole episode, frame by frame (computed on demand, a
+/// few seconds on a CPU).
+#[tauri::command(async)]
+pub fn episode_surprise(
+    session: State<'_, Session>,
+    name: String,
+    episode: u64,
+) -> Result<augur_engine::EpisodeSurprise, CommandError> {
+    let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
+    let video = episode_video(&session, &name, episode)?;
+    let model = std::path::PathBuf::from(s.model_name());
+    augur_engine::episode_surprise(&video, &model, &augur_model::DeviceChoice::Auto)
+        .map_err(|e| CommandError::new("model", e))
+}

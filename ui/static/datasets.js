@@ -1,0 +1,160 @@
+// The dataset browser (episodes with thumbnails and the model's surprise over each), replaying
+// an episode as the live source, fine-tuning the model on a dataset, and the model picker.
+import { $, drawImage, every, invoke, notice, num } from "./util.js";
+
+// Surprise curves are computed one at a time (each runs the model over a whole episode).
+let queue = Promise.resolve();
+const AUTO_CURVES = 12;
+
+function el(tag, props = {}, ...children) {
+  const e = Object.assign(document.createElement(tag), props);
+  e.append(...children);
+  return e;
+}
+
+// A small line plot of `values` (y from 0 to the maximum) into `canvas`.
+function plotLine(canvas, series, colours) {
+  const ctx = canvas.getContext("2d");
+  const { width: w, height: h } = canvas;
+  ctx.clearRect(0, 0, w, h);
+  const all = series.flat().filter((v) => isFinite(v));
+  if (!all.length) return;
+  const max = Math.max(...all) || 1;
+  series.forEach((values, k) => {
+    ctx.strokeStyle = colours[k];
+    ctx.beginPath();
+    values.forEach((v, i) => {
+      const x = (i / Math.max(1, values.length - 1)) * (w - 2) + 1;
+      const y = h - 2 - (Math.max(0, v) / max) * (h - 4);
+      if (i === 0) ctx.moveTo(x, y);
+      else ctx.lineTo(x, y);
+    });
+    ctx.stroke();
+  });
+}
+
+function surpriseCurve(ds, ep, canvas, caption) {
+  caption.textContent = "surprise: computing…";
+  queue = queue.then(async () => {
+    try {
+      const s = await invoke("episode_surprise", { name: ds, episode: ep });
+      plotLine(canvas, [s.values], ["#ff8a5a"]);
+      const peak = s.values.reduce((best, v, i) => (v > s.values[best] ? i : best), 0);
+      caption.textContent = s.values.length
+        ? `surprise (${s.model}): peak at frame ${peak + s.first_frame}` + (s.truncated ? ", first minute" : "")
+        : "too short for a surprise curve";
+    } catch (e) {
+      caption.textContent = `surprise: ${e.message ?? e}`;
+    }
+  });
+}
+
+function episodeCard(ds, ep, index, browser) {
+  const thumb = el("canvas", { width: 160, height: 90, title: "First frame" });
+  invoke("episode_thumbnail", { name: ds.name, episode: ep.episode })
+    .then((buf) => drawImage(buf, thumb, thumb.getContext("2d")))
+    .catch((e) => (thumb.title = `no thumbnail: ${e.message ?? e}`));
+  const curve = el("canvas", { width: 160, height: 36, className: "curve" });
+  const caption = el("small", { textContent: "" });
+  const play = el("button", { textContent: "▶ Play", title: "Play this episode as the live source (looping)" });
+  play.addEventListener("click", async () => {
+    try {
+      await invoke("play_episode", { name: ds.name, episode: ep.episode });
+      $("source").textContent = `dataset ${ds.name}, episode ${ep.episode} (looping)`;
+      browser.hidden = true;
+    } catch (e) {
+      notice(`cannot play: ${e.message ?? e}`);
+    }
+  });
+  const card = el(
+    "div",
+    { className: "episode" },
+    thumb,
+    el("div", {}, `${ep.episode}: ${ep.task}`, el("br"), `${num(ep.seconds, 1)} s · ${ep.frames} frames` + (ep.recovered ? " · recovered" : "")),
+    curve,
+    caption,
+    play,
+  );
+  if (index < AUTO_CURVES) surpriseCurve(ds.name, ep.episode, curve, caption);
+  else {
+    const more = el("button", { textContent: "Surprise", title: "Run the model over this episode" });
+    more.addEventListener("click", () => surpriseCurve(ds.name, ep.episode, curve, caption));
+    card.append(more);
+  }
+  return card;
+}
+
+function fineTuneControls(ds) {
+  const steps = el("input", { type: "number", min: 1, max: 5000, value: 100, title: "Optimiser steps" });
+  const name = el("input", { type: "text", value: `${ds.name}-tuned`, title: "Name of the new model" });
+  const go = el("button", { textContent: "Fine-tune", title: "Train the model in use further on this dataset, in the background" });
+  go.disabled = ds.episodes.length === 0;
+  go.addEventListener("click", async () => {
+    try {
+      await invoke("start_training", { dataset: ds.name, name: name.value, steps: Number(steps.value) });
+      $("training").hidden = false;
+    } catch (e) {
+      notice(`cannot fine-tune: ${e.message ?? e}`);
+    }
+  });
+  return el("span", { className: "tune" }, "steps ", steps, " as ", name, go);
+}
+
+export async function toggleBrowser() {
+  const b = $("browser");
+  b.hidden = !b.hidden;
+  if (b.hidden) return;
+  const list = await invoke("list_datasets");
+  const root = $("datasets");
+  root.replaceChildren();
+  if (!list.length) root.textContent = "none yet: press ● Rec to record one";
+  let shown = 0;
+  for (const ds of list) {
+    const repaired = ds.unfinished ? ` · ${ds.unfinished} repaired after a crash` : "";
+    root.append(el("h3", {}, `${ds.name} · ${ds.episodes.length} episodes${repaired} `, fineTuneControls(ds)));
+    const row = el("div", { className: "episodes" });
+    for (const ep of ds.episodes) row.append(episodeCard(ds, ep, shown++, b));
+    root.append(row);
+  }
+}
+
+// The model picker, with what each model's card says in its tooltip.
+export async function refreshModels() {
+  const models = await invoke("list_models");
+  const pick = $("model-pick");
+  pick.replaceChildren();
+  for (const m of models) {
+    const trained = m.fine_tuned_from ? `fine-tuned from ${m.fine_tuned_from.split("/").pop()}` : "trained";
+    const o = el("option", { value: m.name, textContent: m.name + (m.fine_tuned_from ? " (fine-tuned)" : "") });
+    o.title = `${(m.parameters / 1e6).toFixed(2)} M parameters, ${trained} ${m.steps} steps on ${m.data.join(", ")}`;
+    o.selected = m.current;
+    pick.append(o);
+  }
+  pick.disabled = models.length < 2;
+  $("model").hidden = models.length > 0;
+}
+
+let lastTraining = null;
+
+// The fine-tune panel: progress, loss plot, cancel, and the new model once it is written.
+async function pollTraining() {
+  const t = await invoke("training_status");
+  if (!t) return;
+  $("training").hidden = false;
+  const eta = Math.round(t.eta_s);
+  $("training-text").textContent = t.running
+    ? `Fine-tuning ${t.name} on ${t.device}: step ${t.step}/${t.steps} · ${num(t.samples_per_s, 1)} clips/s · ${Math.floor(eta / 60)}m${String(eta % 60).padStart(2, "0")}s left`
+    : t.error
+      ? `Fine-tuning ${t.name} failed: ${t.error}`
+      : `${t.name} ${t.cancelled ? "cancelled" : "done"} after ${t.step} steps` + (t.model ? "; it is in the model picker" : "");
+  $("training-bar").value = t.steps ? t.step / t.steps : 0;
+  $("cancel-training").hidden = !t.running;
+  plotLine($("loss"), [t.losses.map((l) => l[1]), t.losses.map((l) => l[2])], ["#5ac8ff", "#ffd98a"]);
+  if (lastTraining?.running && !t.running && t.model) await refreshModels();
+  lastTraining = t;
+}
+
+export function startTrainingPanel() {
+  $("cancel-training").addEventListener("click", () => invoke("cancel_training").catch((e) => notice(e.message ?? e)));
+  every(1000, pollTraining);
+}
