@@ -21,8 +21,8 @@ mod spec;
 mod thread;
 
 pub use av::{
-    AudioFileSource, AvVideoSource, CameraInfo, MediaCount, RecordAudio, RecordingWriter, VideoWriter, count_media,
-    list_cameras, remux_prefix,
+    AudioFileSource, AvVideoSource, CameraInfo, MediaCount, RecordAudio, RecordingWriter, VideoCodec, VideoWriter,
+    count_media, list_cameras, remux_prefix,
 };
 pub use clock::SessionClock;
 pub use error::CaptureError;

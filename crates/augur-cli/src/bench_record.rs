@@ -21,6 +21,9 @@ pub struct RecordArgs {
     /// The microphone (`mic:default` when PulseAudio runs, else a 48 kHz sine file paced live).
     #[arg(long)]
     mic: Option<String>,
+    /// Video codec for both tools: `h264` or `av1` (SVT-AV1 preset 12, low delay).
+    #[arg(long, default_value = "h264")]
+    codec: String,
     /// Output folder.
     #[arg(long, default_value = "bench/results")]
     out: PathBuf,
@@ -33,6 +36,8 @@ struct Run {
     expected_frames: u64,
     dropped_frames: i64,
     av_drift_frames: f64,
+    /// How much faster the microphone's clock ran than the session's (augur only).
+    mic_clock_drift_frames: Option<f64>,
     cpu_percent: f64,
     peak_rss_mb: f64,
     wall_s: f64,
@@ -71,7 +76,9 @@ pub fn run(args: &RecordArgs) -> Result<()> {
     let ds = work.join("ds");
     let augur = std::env::current_exe()?;
     let mut cmd = Command::new(augur);
-    cmd.args(["record", "--source", &args.source, "--mic", &mic, "--task", "bench", "--json", "--episode-seconds"])
+    let codec = augur_capture::VideoCodec::parse(&args.codec)?;
+    cmd.args(["record", "--source", &args.source, "--mic", &mic, "--task", "bench", "--json", "--codec", &args.codec])
+        .arg("--episode-seconds")
         .arg(args.seconds.to_string())
         .arg("--out")
         .arg(&ds)
@@ -85,11 +92,13 @@ pub fn run(args: &RecordArgs) -> Result<()> {
         expected_frames: expected,
         dropped_frames: expected as i64 - frames as i64,
         av_drift_frames: line["av_drift_frames"].as_f64().unwrap_or(f64::NAN),
+        mic_clock_drift_frames: line["mic_clock_drift_frames"].as_f64(),
         ..ours
     };
 
-    // The same settings through the ffmpeg CLI: H.264 veryfast crf 23, 1 s GOP, no B-frames,
-    // zero-latency, AAC 96 kb/s, fragmented MP4; -re paces the lavfi source like a camera.
+    // The same settings through the ffmpeg CLI: H.264 veryfast crf 23, no B-frames, zero-latency
+    // (or SVT-AV1 preset 12, low delay, closed GOPs), 1 s GOP, AAC 96 kb/s, fragmented MP4;
+    // -re paces the lavfi source like a camera.
     let out = work.join("ffmpeg.mp4");
     let mut cmd = Command::new("ffmpeg");
     cmd.args(["-nostdin", "-loglevel", "error", "-y", "-re", "-f", "lavfi", "-i", lavfi]);
@@ -98,23 +107,23 @@ pub fn run(args: &RecordArgs) -> Result<()> {
     } else {
         cmd.args(["-re", "-i", mic.trim_start_matches("audiofile:")]);
     }
-    cmd.args([
-        "-t",
-        &args.seconds.to_string(),
-        "-c:v",
-        "libx264",
-        "-preset",
-        "veryfast",
-        "-crf",
-        "23",
-        "-tune",
-        "zerolatency",
-    ])
-    .args(["-g", "30", "-bf", "0", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "96k", "-ac", "1"])
-    .args(["-movflags", "frag_keyframe+empty_moov+default_base_moof"])
-    .arg(&out)
-    .stdout(Stdio::null())
-    .stderr(Stdio::null());
+    cmd.args(["-t", &args.seconds.to_string()]);
+    match codec {
+        augur_capture::VideoCodec::H264 => {
+            cmd.args(["-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-tune", "zerolatency", "-bf", "0"])
+        }
+        augur_capture::VideoCodec::Av1 => cmd.args(["-c:v", "libsvtav1", "-preset", "12", "-crf", "35"]).args([
+            "-svtav1-params",
+            "pred-struct=1:lookahead=0",
+            "-flags",
+            "+cgop",
+        ]),
+    };
+    cmd.args(["-g", "30", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "96k", "-ac", "1"])
+        .args(["-movflags", "frag_keyframe+empty_moov+default_base_moof"])
+        .arg(&out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
     let (theirs, _) = measure(cmd, "ffmpeg")?;
     let count = augur_capture::count_media(&out)?;
     let theirs = Run {
@@ -128,9 +137,11 @@ pub fn run(args: &RecordArgs) -> Result<()> {
     let md = markdown(&runs, args);
     print!("{md}");
     std::fs::create_dir_all(&args.out)?;
-    std::fs::write(args.out.join("record.md"), &md)?;
-    std::fs::write(args.out.join("record.json"), serde_json::to_string_pretty(&runs)?)?;
-    eprintln!("augur: wrote {}", args.out.join("record.md").display());
+    let name =
+        if codec == augur_capture::VideoCodec::H264 { "record".to_string() } else { format!("record-{}", args.codec) };
+    std::fs::write(args.out.join(format!("{name}.md")), &md)?;
+    std::fs::write(args.out.join(format!("{name}.json")), serde_json::to_string_pretty(&runs)?)?;
+    eprintln!("augur: wrote {}", args.out.join(format!("{name}.md")).display());
     let _ = std::fs::remove_dir_all(&work);
     Ok(())
 }
@@ -183,26 +194,32 @@ fn proc_sample(pid: u32) -> Option<(u64, u64)> {
 
 fn markdown(runs: &[Run; 2], args: &RecordArgs) -> String {
     let mut s = format!(
-        "# Recording benchmark\n\n{} s of `{}` with 48 kHz sound, H.264 veryfast crf 23 + AAC in fragmented MP4, on {}.\n\n",
+        "# Recording benchmark\n\n{} s of `{}` with 48 kHz sound, {} + AAC in fragmented MP4, on {}.\n\n",
         args.seconds,
         args.source,
+        if args.codec == "av1" { "AV1 (SVT-AV1 preset 12, low delay, crf 35)" } else { "H.264 veryfast crf 23" },
         augur_model::train::machine()
     );
-    s.push_str("| tool | frames | dropped | A/V drift (frames) | CPU % | peak RSS MB | wall s |\n|---|---|---|---|---|---|---|\n");
+    s.push_str("| tool | frames | dropped | A/V drift (frames) | mic clock drift (frames) | CPU % | peak RSS MB | wall s |\n|---|---|---|---|---|---|---|---|\n");
     for r in runs {
         s.push_str(&format!(
-            "| {} | {}/{} | {} | {:+.2} | {:.0} | {:.0} | {:.1} |\n",
+            "| {} | {}/{} | {} | {:+.2} | {} | {:.0} | {:.0} | {:.1} |\n",
             r.tool,
             r.frames,
             r.expected_frames,
             r.dropped_frames,
             r.av_drift_frames,
+            r.mic_clock_drift_frames.map_or("–".to_string(), |d| format!("{d:+.2}")),
             r.cpu_percent,
             r.peak_rss_mb,
             r.wall_s
         ));
     }
     let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { f64::NAN };
+    s.push_str(
+        "\nA/V drift: sound delivered minus video, in frames (short sound counts negative). Mic clock \
+         drift: how far the microphone's sample count ran ahead of the session clock over the episode.\n",
+    );
     s.push_str(&format!(
         "\naugur / ffmpeg: CPU {:.2}x, memory {:.2}x.\n",
         ratio(runs[0].cpu_percent, runs[1].cpu_percent),

@@ -47,6 +47,9 @@ pub struct Args {
     /// (seconds from each episode's start), for demos and tests.
     #[arg(long)]
     keys_from: Option<String>,
+    /// Video codec: `h264` (default) or `av1` (SVT-AV1, smaller files, more CPU).
+    #[arg(long, default_value = "h264")]
+    codec: String,
     /// Print one JSON line per episode instead of text.
     #[arg(long)]
     json: bool,
@@ -59,7 +62,11 @@ pub fn run(args: &Args) -> Result<()> {
     if args.episodes == 0 {
         bail!("--episodes must be at least 1");
     }
-    // Names and scripts are checked before any device opens, so mistakes fail at once.
+    // Names, codecs and scripts are checked before any device opens, so mistakes fail at once.
+    let codec = augur_capture::VideoCodec::parse(&args.codec)?;
+    if !codec.available() {
+        bail!("this FFmpeg has no {} encoder; record with --codec h264", args.codec);
+    }
     let video_spec = args.source.as_deref().map(SourceSpec::video).transpose()?;
     let script = match args.keys_from.as_deref() {
         None | Some("stdin") => None,
@@ -107,6 +114,7 @@ pub fn run(args: &Args) -> Result<()> {
         height: info.height & !1,
         audio_rate: audio.as_ref().map(|a| a.info().sample_rate),
         action_names: args.action_keys.iter().map(|k| format!("key.{k}")).collect(),
+        codec,
     };
     let keys = Arc::new(Mutex::new(KeyState::new(&args.action_keys)));
     if args.keys_from.as_deref() == Some("stdin") {
@@ -173,6 +181,7 @@ pub fn run(args: &Args) -> Result<()> {
         let mut episode = EpisodeRecorder::start(&ds, &args.task)?;
         let target = (args.episode_seconds * f64::from(fps)).round().max(1.0) as u64;
         let mut padded = 0u64;
+        let lead_before = sound.lead();
         let outcome = record_episode(
             &mut episode,
             &frames,
@@ -192,13 +201,25 @@ pub fn run(args: &Args) -> Result<()> {
         let rate = f64::from(rec.audio_rate.unwrap_or(1));
         // Drift is what the microphone delivered against the video, before any padding.
         let audio_s = audio_s - padded as f64 / rate;
+        // And the other way: how much faster the microphone's clock ran than the session's.
+        let clock = if audio.is_some() { (sound.lead() - lead_before) * f64::from(fps) } else { 0.0 };
         let index = episode.episode();
         let bytes_before = dir_bytes(&args.out);
         match outcome {
             Ok(Stop::Done) | Ok(Stop::SourceEnded) => {
                 let meta = episode.finish(&mut ds)?;
                 let frames_kept = meta.as_ref().map_or(0, |m| m.length);
-                report(args.json, index, e + 1, args.episodes, frames_kept, fps, audio_s, frames_written, bytes_before);
+                report(
+                    args.json,
+                    index,
+                    e + 1,
+                    args.episodes,
+                    frames_kept,
+                    fps,
+                    (audio_s, clock),
+                    frames_written,
+                    bytes_before,
+                );
                 if matches!(outcome, Ok(Stop::SourceEnded)) {
                     if let Some(why) = failure.lock().ok().and_then(|mut f| f.take()) {
                         bail!(
@@ -329,18 +350,28 @@ fn record_episode(
 }
 
 #[allow(clippy::too_many_arguments)]
-fn report(json: bool, index: u64, n: u32, of: u32, frames: u64, fps: u32, audio_s: f64, written: u64, bytes: u64) {
+fn report(
+    json: bool,
+    index: u64,
+    n: u32,
+    of: u32,
+    frames: u64,
+    fps: u32,
+    (audio_s, clock): (f64, f64),
+    written: u64,
+    bytes: u64,
+) {
     let seconds = frames as f64 / f64::from(fps);
     let drift = (audio_s - written as f64 / f64::from(fps)) * f64::from(fps);
     if json {
         println!(
             "{}",
             serde_json::json!({"episode": index, "frames": frames, "seconds": seconds, "audio_seconds": audio_s,
-                "av_drift_frames": drift, "dataset_bytes": bytes})
+                "av_drift_frames": drift, "mic_clock_drift_frames": clock, "dataset_bytes": bytes})
         );
     } else {
         println!(
-            "episode {index} ({n}/{of}): {frames} frames, {seconds:.1} s, sound {audio_s:.2} s (A/V {drift:+.2} frames), dataset {:.2} MB",
+            "episode {index} ({n}/{of}): {frames} frames, {seconds:.1} s, sound {audio_s:.2} s (A/V {drift:+.2} frames, microphone clock {clock:+.2}), dataset {:.2} MB",
             bytes as f64 / 1e6
         );
     }

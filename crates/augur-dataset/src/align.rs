@@ -22,6 +22,8 @@ pub struct SoundAligner {
     given: u64,
     /// Silence inserted in the current episode.
     padded: u64,
+    /// `(chunk time, sample-count time − chunk time)` over the last second of chunks.
+    recent: std::collections::VecDeque<(f64, f64)>,
 }
 
 impl SoundAligner {
@@ -34,6 +36,7 @@ impl SoundAligner {
             origin: Duration::ZERO,
             given: 0,
             padded: 0,
+            recent: std::collections::VecDeque::new(),
         }
     }
 
@@ -57,16 +60,32 @@ impl SoundAligner {
                 None => self.start = Some(chunk.pts),
                 Some(start) => {
                     let expected = start.as_secs_f64() + self.buffer.len() as f64 / rate;
-                    let hole = chunk.pts.as_secs_f64() - expected;
+                    let pts = chunk.pts.as_secs_f64();
+                    let hole = pts - expected;
                     if hole > 0.05 {
                         let n = (hole * rate) as usize;
                         self.buffer.extend(std::iter::repeat_n(0.0, n));
                         self.padded += n as u64;
+                        self.recent.clear();
+                    } else {
+                        self.recent.push_back((pts, -hole));
+                        while self.recent.front().is_some_and(|(t, _)| pts - t > 1.0) {
+                            self.recent.pop_front();
+                        }
                     }
                 }
             }
             self.buffer.extend(chunk.samples);
         }
+    }
+
+    /// How far the sample count runs ahead of the session clock, in seconds: the largest
+    /// lead over the last second of chunks (a chunk is stamped when its callback runs, never
+    /// before its sound, so the largest lead is the least delayed stamp). It grows over time
+    /// when the microphone's clock runs fast against the session's, which sample counting
+    /// alone would not show.
+    pub fn lead(&self) -> f64 {
+        self.recent.iter().map(|(_, l)| *l).fold(f64::NEG_INFINITY, f64::max).max(0.0)
     }
 
     /// Whether the sound received so far reaches `end` on the session clock.
@@ -116,5 +135,51 @@ impl SoundAligner {
         self.given += missing;
         self.padded += missing;
         vec![0.0; missing as usize]
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// `count` chunks of `n` samples at 48 kHz, the k-th stamped at `k × every` seconds plus
+    /// `late(k)` (callback delay).
+    fn chunks(count: usize, n: usize, every: f64, late: impl Fn(usize) -> f64) -> Vec<AudioChunk> {
+        (0..count)
+            .map(|k| AudioChunk {
+                pts: Duration::from_secs_f64(1.0 + k as f64 * every + late(k)),
+                sample_rate: 48_000,
+                samples: vec![0.1; n],
+            })
+            .collect()
+    }
+
+    #[test]
+    fn sound_is_cut_to_the_frames_and_holes_become_silence() {
+        let mut a = SoundAligner::new(48_000);
+        // The microphone started 100 ms after the first frame: that stretch is silence.
+        a.pull(chunks(100, 480, 0.01, |_| 0.1));
+        a.begin(Duration::from_secs(1));
+        let first = a.take(3, 30); // 0.1 s of frames
+        assert_eq!(first.len(), 4800);
+        assert!(first.iter().all(|&v| v == 0.0), "before the microphone started: silence");
+        assert_eq!(a.padded(), 4800);
+        let more = a.take(30, 30);
+        assert_eq!(more.len(), 48_000 - 4800);
+        assert!(more.iter().all(|&v| v == 0.1));
+        assert!(a.covers(Duration::from_secs_f64(2.0)));
+    }
+
+    #[test]
+    fn a_fast_microphone_clock_shows_as_lead_despite_jitter() {
+        // 10 s of 10 ms chunks on time, stamped up to 4 ms late: no lead.
+        let mut a = SoundAligner::new(48_000);
+        a.pull(chunks(1000, 480, 0.01, |k| (k * 7 % 5) as f64 * 0.001));
+        assert!(a.lead() < 0.001, "{}", a.lead());
+        // A clock 0.2 % fast: 481 samples every 10 ms of session time, 20 ms ahead after 10 s.
+        let mut a = SoundAligner::new(48_000);
+        a.pull(chunks(1000, 481, 0.01, |k| (k * 7 % 5) as f64 * 0.001));
+        assert!((a.lead() - 0.02).abs() < 0.001, "{}", a.lead());
     }
 }

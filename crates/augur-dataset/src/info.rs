@@ -68,6 +68,8 @@ pub struct Recording {
     pub audio_rate: Option<u32>,
     /// Names of the action components (keys held → 1.0); empty for no `action` feature.
     pub action_names: Vec<String>,
+    /// The video codec of every episode.
+    pub codec: augur_capture::VideoCodec,
 }
 
 impl Info {
@@ -91,7 +93,7 @@ impl Info {
             );
         }
         let mut video = json!({
-            "video.height": rec.height, "video.width": rec.width, "video.codec": "h264",
+            "video.height": rec.height, "video.width": rec.width, "video.codec": rec.codec.name(),
             "video.pix_fmt": "yuv420p", "video.is_depth_map": false, "video.fps": rec.fps,
             "video.channels": 3, "has_audio": rec.audio_rate.is_some(),
         });
@@ -138,7 +140,9 @@ impl Info {
             Some(Value::Array(names)) => names.iter().filter_map(|n| n.as_str().map(String::from)).collect(),
             _ => Vec::new(),
         };
+        let codec = video.info.as_ref().and_then(|i| i.get("video.codec")).and_then(Value::as_str).unwrap_or("h264");
         Some(Recording {
+            codec: augur_capture::VideoCodec::parse(codec).ok()?,
             fps: self.fps,
             width: u32::try_from(w).ok()?,
             height: u32::try_from(h).ok()?,

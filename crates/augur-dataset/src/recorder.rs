@@ -95,7 +95,7 @@ impl EpisodeRecorder {
             camera: Moments::default(),
         };
         write_atomic(&staging.join("journal.json"), &serde_json::to_vec_pretty(&journal).unwrap_or_default())?;
-        let writer = RecordingWriter::create(&video, rec.width, rec.height, rec.fps, audio)?;
+        let writer = RecordingWriter::create(&video, rec.width, rec.height, rec.fps, rec.codec, audio)?;
         let disk = Disk { free: crate::layout::free_bytes(&ds.layout.root), rate: 0.0 };
         Ok(Self {
             staging,

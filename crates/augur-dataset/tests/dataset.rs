@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use augur_capture::VideoCodec;
 use augur_dataset::{Dataset, EpisodeRecorder, Recording, Repaired, repair, validate};
 
 const FPS: u32 = 10;
@@ -14,6 +15,7 @@ fn recording() -> Recording {
         height: 48,
         audio_rate: Some(RATE),
         action_names: vec!["key.space".into(), "key.a".into()],
+        codec: VideoCodec::H264,
     }
 }
 
@@ -31,10 +33,22 @@ fn frame(i: u64) -> Vec<u8> {
 }
 
 fn record(rec: &mut EpisodeRecorder, frames: u64) {
+    record_rows(rec, frames, 48);
+}
+
+/// Records `frames` frames of 64 × `rows` (the moving square, then flat rows) with sound.
+fn record_rows(rec: &mut EpisodeRecorder, frames: u64, rows: usize) {
+    record_rows_from(rec, 0, frames, rows);
+}
+
+/// Frames `first..first + frames` of [`record_rows`].
+fn record_rows_from(rec: &mut EpisodeRecorder, first: u64, frames: u64, rows: usize) {
     let per_frame = (RATE / FPS) as usize;
-    for i in 0..frames {
+    for i in first..first + frames {
         let held = if i % 4 < 2 { [1.0, 0.0] } else { [0.0, 1.0] };
-        rec.push_frame(&frame(i), 64, 48, &held).unwrap();
+        let mut rgb = frame(i);
+        rgb.resize(64 * rows * 3, 30);
+        rec.push_frame(&rgb, 64, rows as u32, &held).unwrap();
         let t0 = i as usize * per_frame;
         let tone: Vec<f32> = (t0..t0 + per_frame)
             .map(|n| (n as f32 * 440.0 * std::f32::consts::TAU / RATE as f32).sin() * 0.3)
@@ -102,6 +116,47 @@ fn a_killed_recording_is_repaired_to_its_completed_seconds() {
     assert_eq!(report.frames, 32);
     let next = EpisodeRecorder::start(&ds, "after").unwrap();
     assert_eq!(next.episode(), 2);
+}
+
+#[test]
+fn av1_episodes_are_recorded_and_survive_a_kill() {
+    if !VideoCodec::Av1.available() {
+        eprintln!("NOTICE: this FFmpeg has no libsvtav1; the AV1 recording test did not run");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("ds");
+    // SVT-AV1 encodes nothing smaller than 64 × 64, and says so.
+    let small =
+        Dataset::open_or_create(&dir.path().join("small"), &Recording { codec: VideoCodec::Av1, ..recording() });
+    let err = EpisodeRecorder::start(&small.unwrap(), "t").err().unwrap().to_string();
+    assert!(err.contains("at least 64"), "{err}");
+    let rec = Recording { codec: VideoCodec::Av1, height: 64, ..recording() };
+    let mut ds = Dataset::open_or_create(&root, &rec).unwrap();
+    assert_eq!(ds.info.features[augur_dataset::VIDEO_KEY].info.as_ref().unwrap()["video.codec"], "av1");
+    let mut ep = EpisodeRecorder::start(&ds, "first").unwrap();
+    record_rows(&mut ep, 12, 64);
+    let meta = ep.finish(&mut ds).unwrap().unwrap();
+    let media = augur_capture::count_media(&ds.layout.video(meta.episode_index)).unwrap();
+    assert_eq!(media.video_frames, 12);
+    assert!((media.audio_seconds - 1.2).abs() < 0.15, "{}", media.audio_seconds);
+    // SVT-AV1 encodes on its own threads: frames fed at a camera's pace (here 50 fps) come
+    // out as they go in; frames fed all at once would still be inside the encoder.
+    let mut ep = EpisodeRecorder::start(&ds, "killed").unwrap();
+    for i in 0..27 {
+        record_rows_from(&mut ep, i, 1, 64);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::mem::forget(ep);
+    let mut ds = Dataset::open(&root).unwrap();
+    let done = repair(&mut ds).unwrap();
+    let [Repaired::Recovered(meta)] = done.as_slice() else { panic!("expected one recovered episode, got {done:?}") };
+    // Two whole seconds are kept, as with H.264.
+    assert_eq!(meta.length, 20);
+    let report = validate(&ds);
+    assert!(report.ok(), "{:?}", report.problems);
+    // An H.264 recording cannot be appended to an AV1 dataset.
+    assert!(Dataset::open_or_create(&root, &Recording { height: 64, ..recording() }).is_err());
 }
 
 #[test]

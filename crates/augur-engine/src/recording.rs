@@ -64,6 +64,7 @@ impl ActiveRecording {
             height: info.height & !1,
             audio_rate: sound.map(Sound::rate),
             action_names: Vec::new(),
+            codec: augur_capture::VideoCodec::H264,
         };
         let hold = augur_dataset::DatasetLock::take(dir).map_err(|e| EngineError::Usage(e.to_string()))?;
         let mut dataset = Dataset::open_or_create(dir, &rec).map_err(|e| EngineError::Usage(e.to_string()))?;

@@ -1,4 +1,4 @@
-//! Writing video: packed RGB frames to H.264 (`yuv420p`) in MP4 or MKV through FFmpeg, for
+//! Writing video: packed RGB frames to H.264 or AV1 (`yuv420p`) in MP4 or MKV through FFmpeg, for
 //! `augur predict`'s side-by-side videos and exports.
 
 use std::path::{Path, PathBuf};
@@ -36,7 +36,8 @@ impl VideoWriter {
         let mut output = format::output(path).map_err(failed)?;
         let mut opts = Dictionary::new();
         opts.set("crf", "20");
-        let (encoder, time_base) = add_h264(&mut output, w, h, fps, opts).map_err(|e| h264_error(e, &write_error))?;
+        let (encoder, time_base) = add_video(&mut output, VideoCodec::H264, w, h, fps, opts)
+            .map_err(|e| encoder_error(VideoCodec::H264, e, &write_error))?;
         output.write_header().map_err(failed)?;
         let scaler = super::scaler::Converter::new(Pixel::RGB24, Pixel::YUV420P, w, h).map_err(failed)?;
         Ok(Self {
@@ -83,7 +84,7 @@ impl VideoWriter {
     }
 
     fn drain(&mut self) -> Result<(), CaptureError> {
-        drain_h264(&mut self.encoder, &mut self.output, self.time_base).map_err(|e| self.error(e))
+        drain_video(&mut self.encoder, &mut self.output, self.time_base).map_err(|e| self.error(e))
     }
 
     fn error(&self, e: ff::Error) -> CaptureError {
@@ -91,17 +92,65 @@ impl VideoWriter {
     }
 }
 
-/// Adds an H.264 (`yuv420p`, no B-frames) stream to `output` and opens its encoder, with `opts`
-/// on top of preset veryfast. Returns the encoder and its time base (1/fps).
-pub(super) fn add_h264(
+/// The video codecs Augur writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VideoCodec {
+    /// H.264 through libx264: everywhere, fast.
+    #[default]
+    H264,
+    /// AV1 through SVT-AV1 (libsvtav1), in its low-delay mode: smaller files, more CPU.
+    Av1,
+}
+
+impl VideoCodec {
+    /// `h264` or `av1`, as in `--codec` and in a dataset's `video.codec`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::H264 => "h264",
+            Self::Av1 => "av1",
+        }
+    }
+
+    /// Parses [`VideoCodec::name`].
+    pub fn parse(name: &str) -> Result<Self, CaptureError> {
+        match name {
+            "h264" => Ok(Self::H264),
+            "av1" => Ok(Self::Av1),
+            other => Err(CaptureError::Write {
+                why: format!("unknown video codec {other:?}; use h264 or av1"),
+                path: String::new(),
+            }),
+        }
+    }
+
+    /// Whether this FFmpeg has the encoder.
+    pub fn available(self) -> bool {
+        super::init().is_ok() && self.encoder().is_some()
+    }
+
+    fn encoder(self) -> Option<ff::Codec> {
+        match self {
+            Self::H264 => encoder::find(codec::Id::H264),
+            Self::Av1 => encoder::find_by_name("libsvtav1"),
+        }
+    }
+}
+
+/// Adds a `yuv420p` video stream to `output` and opens its encoder with `opts` on top of
+/// Augur's defaults: H.264 preset veryfast with no B-frames, or SVT-AV1 preset 12 in low-delay
+/// mode (frames leave the encoder in order, as they arrive). A keyframe starts every second.
+/// Returns the encoder and its time base (1/fps).
+pub(super) fn add_video(
     output: &mut format::context::Output,
+    kind: VideoCodec,
     w: u32,
     h: u32,
     fps: u32,
     mut opts: Dictionary<'_>,
 ) -> Result<(encoder::Video, Rational), ff::Error> {
     let global_header = output.format().flags().contains(format::Flags::GLOBAL_HEADER);
-    let codec = encoder::find(codec::Id::H264).ok_or(ff::Error::EncoderNotFound)?;
+    let codec = kind.encoder().ok_or(ff::Error::EncoderNotFound)?;
     let mut stream = output.add_stream(codec)?;
     let mut enc = codec::context::Context::new_with_codec(codec).encoder().video()?;
     let time_base = Rational(1, fps as i32);
@@ -111,30 +160,56 @@ pub(super) fn add_h264(
     enc.set_time_base(time_base);
     enc.set_frame_rate(Some(Rational(fps as i32, 1)));
     enc.set_gop(fps);
+    let mut flags = codec::Flags::empty();
     if global_header {
-        enc.set_flags(codec::Flags::GLOBAL_HEADER);
+        flags |= codec::Flags::GLOBAL_HEADER;
     }
-    opts.set("preset", "veryfast");
-    // No B-frames: with them the MP4 needs an edit list and some readers drop a frame.
-    opts.set("bf", "0");
+    if kind == VideoCodec::Av1 {
+        // Closed GOPs make SVT-AV1 start each second with a real key frame; its default forward
+        // key frames need a 16-frame mini-GOP, and frames would sit in the encoder that long.
+        flags |= codec::Flags::CLOSED_GOP;
+    }
+    enc.set_flags(flags);
+    match kind {
+        VideoCodec::H264 => {
+            opts.set("preset", "veryfast");
+            // No B-frames: with them the MP4 needs an edit list and some readers drop a frame.
+            opts.set("bf", "0");
+        }
+        VideoCodec::Av1 => {
+            // Preset 12 keeps 720p30 real-time on two cores (about 85 fps measured there).
+            opts.set("preset", "12");
+            opts.set("crf", "35");
+            opts.set("svtav1-params", "pred-struct=1:lookahead=0");
+        }
+    }
     let encoder = enc.open_with(opts)?;
     stream.set_parameters(&encoder);
     stream.set_time_base(time_base);
     Ok((encoder, time_base))
 }
 
-/// The write error for a failed H.264 setup, naming the missing encoder when that is the cause.
-pub(super) fn h264_error(e: ff::Error, write_error: &dyn Fn(String) -> CaptureError) -> CaptureError {
-    match e {
-        ff::Error::EncoderNotFound => {
+/// The write error for a failed encoder setup, naming the missing encoder when that is the cause.
+pub(super) fn encoder_error(
+    kind: VideoCodec,
+    e: ff::Error,
+    write_error: &dyn Fn(String) -> CaptureError,
+) -> CaptureError {
+    match (e, kind) {
+        (ff::Error::EncoderNotFound, VideoCodec::H264) => {
             write_error("this FFmpeg has no H.264 encoder; install libx264 (Debian: libavcodec-extra)".into())
         }
-        other => write_error(other.to_string()),
+        (ff::Error::EncoderNotFound, VideoCodec::Av1) => write_error(
+            "this FFmpeg has no AV1 encoder (libsvtav1); record with --codec h264, or install an FFmpeg \
+             built with SVT-AV1 (Debian 12 and later: libavcodec-extra)"
+                .into(),
+        ),
+        (other, _) => write_error(other.to_string()),
     }
 }
 
-/// Writes every packet the H.264 encoder has ready to stream 0 of `output`.
-pub(super) fn drain_h264(
+/// Writes every packet the video encoder has ready to stream 0 of `output`.
+pub(super) fn drain_video(
     encoder: &mut encoder::Video,
     output: &mut format::context::Output,
     time_base: Rational,

@@ -16,7 +16,7 @@ use ffmpeg_next as ff;
 
 pub use audio::AudioFileSource;
 pub use camera::{CameraInfo, list_cameras};
-pub use encode::VideoWriter;
+pub use encode::{VideoCodec, VideoWriter};
 pub use record::{MediaCount, RecordAudio, RecordingWriter, count_media, remux_prefix};
 pub use video::AvVideoSource;
 

@@ -1,4 +1,4 @@
-//! Writing recordings that survive a crash: H.264 video (plus AAC sound when there is a
+//! Writing recordings that survive a crash: H.264 (or AV1) video (plus AAC sound when there is a
 //! microphone) in fragmented MP4, one fragment per second, each flushed to disk as it closes.
 //! A recorder killed mid-episode leaves every completed second readable; [`remux_prefix`] turns
 //! such a file into a clean MP4 of exactly the frames that survived.
@@ -49,6 +49,7 @@ impl RecordingWriter {
         width: u32,
         height: u32,
         fps: u32,
+        codec: super::encode::VideoCodec,
         audio: Option<RecordAudio>,
     ) -> Result<Self, CaptureError> {
         super::init()?;
@@ -58,16 +59,23 @@ impl RecordingWriter {
         if w < 2 || h < 2 || fps == 0 {
             return Err(err(format!("cannot encode {width}x{height} at {fps} fps")));
         }
+        if codec == super::encode::VideoCodec::Av1 && (w < 64 || h < 64) {
+            return Err(err(format!(
+                "SVT-AV1 encodes frames of at least 64x64, and this source is {width}x{height}; record with --codec h264"
+            )));
+        }
         let mut output = format::output_as(path, "mp4").map_err(failed)?;
         let global_header = output.format().flags().contains(format::Flags::GLOBAL_HEADER);
         let mut opts = Dictionary::new();
-        opts.set("crf", "23");
-        // A keyframe exactly every second, and no lookahead: each frame leaves the encoder as it
-        // arrives, so a fragment closes on disk as soon as its second ends.
-        opts.set("sc_threshold", "0");
-        opts.set("tune", "zerolatency");
-        let (video, video_tb) =
-            super::encode::add_h264(&mut output, w, h, fps, opts).map_err(|e| super::encode::h264_error(e, &err))?;
+        if codec == super::encode::VideoCodec::H264 {
+            opts.set("crf", "23");
+            // A keyframe exactly every second, and no lookahead: each frame leaves the encoder
+            // as it arrives, so a fragment closes on disk as soon as its second ends.
+            opts.set("sc_threshold", "0");
+            opts.set("tune", "zerolatency");
+        }
+        let (video, video_tb) = super::encode::add_video(&mut output, codec, w, h, fps, opts)
+            .map_err(|e| super::encode::encoder_error(codec, e, &err))?;
 
         let audio = match audio {
             Some(a) => Some(AudioTrack::add(&mut output, a, global_header).map_err(failed)?),
@@ -143,7 +151,7 @@ impl RecordingWriter {
     }
 
     fn drain_video(&mut self) -> Result<(), CaptureError> {
-        super::encode::drain_h264(&mut self.video, &mut self.output, self.video_tb).map_err(|e| self.ff_err(e))
+        super::encode::drain_video(&mut self.video, &mut self.output, self.video_tb).map_err(|e| self.ff_err(e))
     }
 
     fn err(&self, why: String) -> CaptureError {
