@@ -15,6 +15,7 @@ packages=(
   libasound2-dev libasound2-plugins pulseaudio pulseaudio-utils
   xvfb xauth imagemagick
   python3 python3-venv
+  libudev-dev
 )
 
 sudo=""

@@ -178,12 +178,14 @@ fn recording_refuses_bad_arguments_clearly() {
     let dir = tempfile::tempdir().unwrap();
     let ds = dir.path().join("ds").display().to_string();
     let base = ["record", "--out", &ds, "--task", "t"];
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 6] = [
         (&["--source", SOURCE, "--episode-seconds", "0"], "--episode-seconds must be"),
         (&["--source", SOURCE, "--action-keys", "a", "--keys-from", "b@0-1"], "not one of the --action-keys"),
         (&["--source", "scene:nope"], "unknown scene"),
         (&["--source", SOURCE, "--mic", "audiofile:/no/such.wav"], "does not exist"),
         (&["--source", SOURCE, "--codec", "vp9"], "unknown video codec"),
+        // No gamepad on a CI machine: said before anything is recorded.
+        (&["--source", SOURCE, "--gamepad"], "--gamepad: "),
     ];
     for (extra, expect) in cases {
         let mut args = base.to_vec();

@@ -38,6 +38,8 @@ struct Run {
     av_drift_frames: f64,
     /// How much faster the microphone's clock ran than the session's (augur only).
     mic_clock_drift_frames: Option<f64>,
+    /// Sound against video at the end, after that drift was corrected (augur only).
+    av_offset_frames: Option<f64>,
     cpu_percent: f64,
     peak_rss_mb: f64,
     wall_s: f64,
@@ -93,6 +95,7 @@ pub fn run(args: &RecordArgs) -> Result<()> {
         dropped_frames: expected as i64 - frames as i64,
         av_drift_frames: line["av_drift_frames"].as_f64().unwrap_or(f64::NAN),
         mic_clock_drift_frames: line["mic_clock_drift_frames"].as_f64(),
+        av_offset_frames: line["av_offset_frames"].as_f64(),
         ..ours
     };
 
@@ -200,16 +203,17 @@ fn markdown(runs: &[Run; 2], args: &RecordArgs) -> String {
         if args.codec == "av1" { "AV1 (SVT-AV1 preset 12, low delay, crf 35)" } else { "H.264 veryfast crf 23" },
         augur_model::train::machine()
     );
-    s.push_str("| tool | frames | dropped | A/V drift (frames) | mic clock drift (frames) | CPU % | peak RSS MB | wall s |\n|---|---|---|---|---|---|---|---|\n");
+    s.push_str("| tool | frames | dropped | A/V drift (frames) | mic clock drift (frames) | A/V offset at end (frames) | CPU % | peak RSS MB | wall s |\n|---|---|---|---|---|---|---|---|---|\n");
     for r in runs {
         s.push_str(&format!(
-            "| {} | {}/{} | {} | {:+.2} | {} | {:.0} | {:.0} | {:.1} |\n",
+            "| {} | {}/{} | {} | {:+.2} | {} | {} | {:.0} | {:.0} | {:.1} |\n",
             r.tool,
             r.frames,
             r.expected_frames,
             r.dropped_frames,
             r.av_drift_frames,
             r.mic_clock_drift_frames.map_or("–".to_string(), |d| format!("{d:+.2}")),
+            r.av_offset_frames.map_or("–".to_string(), |d| format!("{d:+.2}")),
             r.cpu_percent,
             r.peak_rss_mb,
             r.wall_s
@@ -218,7 +222,8 @@ fn markdown(runs: &[Run; 2], args: &RecordArgs) -> String {
     let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { f64::NAN };
     s.push_str(
         "\nA/V drift: sound delivered minus video, in frames (short sound counts negative). Mic clock \
-         drift: how far the microphone's sample count ran ahead of the session clock over the episode.\n",
+         drift: how far the microphone's sample count ran ahead of the session clock over the episode; \
+         augur drops the samples that run ahead, and the A/V offset is what is left at the end.\n",
     );
     s.push_str(&format!(
         "\naugur / ffmpeg: CPU {:.2}x, memory {:.2}x.\n",

@@ -10,6 +10,7 @@ mod gpu_info;
 mod heat;
 mod keys;
 mod measure;
+mod pad;
 mod predict;
 mod probe;
 mod record;

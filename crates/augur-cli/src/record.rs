@@ -17,6 +17,7 @@ use augur_dataset::{Dataset, DatasetError, EpisodeRecorder, Recording, Repaired,
 use crossbeam_channel::{Receiver, TrySendError, bounded};
 
 use crate::keys::{KeyScript, KeyState};
+use crate::pad::PadState;
 
 /// Options for `augur record`.
 #[derive(clap::Args)]
@@ -47,6 +48,10 @@ pub struct Args {
     /// (seconds from each episode's start), for demos and tests.
     #[arg(long)]
     keys_from: Option<String>,
+    /// Record the first connected gamepad as actions too: stick axes and buttons
+    /// (`pad.axis.LeftStickX`, `pad.button.South`, …) after any --action-keys.
+    #[arg(long)]
+    gamepad: bool,
     /// Video codec: `h264` (default) or `av1` (SVT-AV1, smaller files, more CPU).
     #[arg(long, default_value = "h264")]
     codec: String,
@@ -71,6 +76,14 @@ pub fn run(args: &Args) -> Result<()> {
     let script = match args.keys_from.as_deref() {
         None | Some("stdin") => None,
         Some(s) => Some(KeyScript::parse(s, &args.action_keys)?),
+    };
+    let pad = if args.gamepad {
+        let state = Arc::new(Mutex::new(PadState::default()));
+        let name = crate::pad::spawn(state.clone())?;
+        eprintln!("augur: recording gamepad \"{name}\" as actions");
+        Some(state)
+    } else {
+        None
     };
     let clock = SessionClock::start();
     let audio = match args.mic.as_deref() {
@@ -113,7 +126,12 @@ pub fn run(args: &Args) -> Result<()> {
         width: info.width & !1,
         height: info.height & !1,
         audio_rate: audio.as_ref().map(|a| a.info().sample_rate),
-        action_names: args.action_keys.iter().map(|k| format!("key.{k}")).collect(),
+        action_names: args
+            .action_keys
+            .iter()
+            .map(|k| format!("key.{k}"))
+            .chain(if args.gamepad { PadState::names() } else { Vec::new() })
+            .collect(),
         codec,
     };
     let keys = Arc::new(Mutex::new(KeyState::new(&args.action_keys)));
@@ -189,6 +207,7 @@ pub fn run(args: &Args) -> Result<()> {
             &mut sound,
             &keys,
             script.as_ref(),
+            pad.as_deref(),
             target,
             &overflow,
             &rec,
@@ -201,8 +220,16 @@ pub fn run(args: &Args) -> Result<()> {
         let rate = f64::from(rec.audio_rate.unwrap_or(1));
         // Drift is what the microphone delivered against the video, before any padding.
         let audio_s = audio_s - padded as f64 / rate;
-        // And the other way: how much faster the microphone's clock ran than the session's.
-        let clock = if audio.is_some() { (sound.lead() - lead_before) * f64::from(fps) } else { 0.0 };
+        // And the other way: how much faster the microphone's clock ran than the session's
+        // (samples dropped to keep it in step, plus its lead now), and what is left after the
+        // correction: the sound's offset against the video at the episode's end.
+        let (clock, offset) = match audio.as_ref() {
+            Some(a) => {
+                let dropped_s = sound.dropped() as f64 / f64::from(a.info().sample_rate.max(1));
+                ((dropped_s + sound.lead() - lead_before) * f64::from(fps), sound.lead() * f64::from(fps))
+            }
+            None => (0.0, 0.0),
+        };
         let index = episode.episode();
         let bytes_before = dir_bytes(&args.out);
         match outcome {
@@ -216,7 +243,7 @@ pub fn run(args: &Args) -> Result<()> {
                     args.episodes,
                     frames_kept,
                     fps,
-                    (audio_s, clock),
+                    (audio_s, clock, offset),
                     frames_written,
                     bytes_before,
                 );
@@ -281,6 +308,7 @@ fn record_episode(
     sound: &mut SoundAligner,
     keys: &Mutex<KeyState>,
     script: Option<&KeyScript>,
+    pad: Option<&Mutex<PadState>>,
     target: u64,
     overflow: &std::sync::atomic::AtomicU64,
     rec: &Recording,
@@ -306,10 +334,13 @@ fn record_episode(
             }
         };
         let t = ep.frames() as f64 / f64::from(rec.fps);
-        let action = match script {
+        let mut action = match script {
             Some(s) => s.at(t),
             None => keys.lock().map(|k| k.values()).unwrap_or_default(),
         };
+        if let Some(p) = pad {
+            action.extend_from_slice(p.lock().map(|p| p.values().to_vec()).unwrap_or_default().as_slice());
+        }
         last_pts = frame.pts;
         if let Some(a) = audio {
             if ep.frames() == 0 {
@@ -357,7 +388,7 @@ fn report(
     of: u32,
     frames: u64,
     fps: u32,
-    (audio_s, clock): (f64, f64),
+    (audio_s, clock, offset): (f64, f64, f64),
     written: u64,
     bytes: u64,
 ) {
@@ -367,11 +398,12 @@ fn report(
         println!(
             "{}",
             serde_json::json!({"episode": index, "frames": frames, "seconds": seconds, "audio_seconds": audio_s,
-                "av_drift_frames": drift, "mic_clock_drift_frames": clock, "dataset_bytes": bytes})
+                "av_drift_frames": drift, "mic_clock_drift_frames": clock, "av_offset_frames": offset,
+                "dataset_bytes": bytes})
         );
     } else {
         println!(
-            "episode {index} ({n}/{of}): {frames} frames, {seconds:.1} s, sound {audio_s:.2} s (A/V {drift:+.2} frames, microphone clock {clock:+.2}), dataset {:.2} MB",
+            "episode {index} ({n}/{of}): {frames} frames, {seconds:.1} s, sound {audio_s:.2} s (A/V {drift:+.2} frames; microphone clock {clock:+.2} frames, corrected to {offset:+.2}), dataset {:.2} MB",
             bytes as f64 / 1e6
         );
     }
