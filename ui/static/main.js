@@ -152,19 +152,19 @@ async function pollStatus() {
 }
 
 async function toggleRecord(keep = true) {
+  const name = $("dataset").value.trim() || "webcam";
   try {
     if ($("record").classList.contains("on")) {
       const r = await invoke("stop_recording", { keep });
-      $("notice").textContent = keep ? `Episode ${r.episode} saved (${r.frames} frames) in ~/Augur/datasets/webcam` : "Episode discarded";
+      notice(keep ? `Episode ${r.episode} saved (${r.frames} frames) in ~/Augur/datasets/${name}` : "Episode discarded");
     } else {
       const task = $("task").value.trim() || "webcam";
-      await invoke("start_recording", { name: "webcam", task });
-      $("notice").textContent = `Recording "${task}" into ~/Augur/datasets/webcam`;
+      await invoke("start_recording", { name, task });
+      notice(`Recording "${task}" into ~/Augur/datasets/${name}`);
     }
   } catch (e) {
-    $("notice").textContent = `recording: ${e.message ?? e}`;
+    notice(`recording: ${e.message ?? e}`);
   }
-  $("notice").hidden = false;
 }
 
 async function pollRecording() {
@@ -271,6 +271,7 @@ async function start() {
     $("source-pick").disabled = false;
     $("record").disabled = false;
     $("task").disabled = false;
+    $("dataset").disabled = false;
     $("record").addEventListener("click", () => toggleRecord(true));
     $("browse").addEventListener("click", toggleBrowser);
     $("discard").addEventListener("click", () => toggleRecord(false));
