@@ -173,7 +173,7 @@ async function pollRecording() {
   $("record").classList.toggle("on", r.active);
   $("discard").hidden = !r.active;
   $("record").textContent = r.active
-    ? `■ ${num(r.seconds, 1)} s` + (r.free_bytes !== null ? ` · ${num(r.free_bytes / 1e9, 1)} GB free` : "")
+    ? `■ ${num(r.seconds, 1)} s · ${num(r.write_rate / 1e6, 1)} MB/s` + (r.free_bytes !== null ? ` · ${num(r.free_bytes / 1e9, 1)} GB free` : "")
     : "● Rec";
   if (!r.active && r.stopped) {
     $("notice").textContent = `Recording stopped: ${r.stopped}`;

@@ -28,6 +28,8 @@ pub struct RecordingStatus {
     pub seconds: f64,
     /// Bytes free on the dataset's disk.
     pub free_bytes: Option<u64>,
+    /// Bytes written per second (video and rows).
+    pub write_rate: f64,
     /// Why the last recording stopped on its own, if it did.
     pub stopped: Option<String>,
 }
@@ -121,6 +123,7 @@ impl ActiveRecording {
             frames: self.episode.frames(),
             seconds: self.episode.frames() as f64 / f64::from(self.fps),
             free_bytes: self.episode.disk().free,
+            write_rate: self.episode.disk().rate,
             stopped: None,
         }
     }

@@ -91,6 +91,7 @@ fn a_scene_session_predicts_pauses_and_rolls_out_what_ifs() {
     assert!(status.active);
     assert!(s.start_recording(&dir, "again").is_err(), "one recording at a time");
     wait_for("two seconds recorded", Duration::from_secs(30), || s.recording().frames >= 30);
+    assert!(s.recording().write_rate > 0.0, "the disk rate is shown while recording");
     let meta = s.stop_recording(true).unwrap().unwrap();
     assert!(meta.length >= 30);
     assert!(!s.recording().active);
