@@ -251,4 +251,23 @@ fn a_recording_is_browsed_replayed_and_fine_tuned_from_the_window() {
     assert!(mine["data"][0].as_str().unwrap().contains("datasets/demo"), "{mine}");
     assert_eq!(json_of(call(&w, "set_model", json!({"name": "mine"})).unwrap()), "mine");
     assert!(home.path().join("models/mine/loss.png").exists(), "the loss curve is written beside the model");
+
+    // A dataset too short to train on: the fine-tune fails and its status says why.
+    json_of(call(&w, "start_recording", json!({"name": "short", "task": "blink"})).unwrap());
+    while json_of(call(&w, "recording_status", json!({})).unwrap())["frames"].as_u64().unwrap() < 1 {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let stopped = json_of(call(&w, "stop_recording", json!({"keep": true})).unwrap());
+    assert!(stopped["frames"].as_u64().unwrap() < 8, "{stopped}");
+    call(&w, "start_training", json!({"dataset": "short", "name": "too-short", "steps": 2})).unwrap();
+    let start = Instant::now();
+    let status = loop {
+        let s = json_of(call(&w, "training_status", json!({})).unwrap());
+        if s["running"] == false {
+            break s;
+        }
+        assert!(start.elapsed() < Duration::from_secs(120), "the failing fine-tune never ended");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(status["error"].as_str().unwrap().contains("frames a clip needs"), "{status}");
 }
