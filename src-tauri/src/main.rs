@@ -7,6 +7,7 @@
 
 mod args;
 mod commands;
+mod settings;
 mod state;
 #[cfg(test)]
 mod tests;
@@ -23,6 +24,7 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, session: state::
         commands::model_state,
         commands::set_paused,
         commands::set_horizon,
+        commands::set_demo,
         commands::what_if,
         commands::steer,
         commands::export_recent,
@@ -30,6 +32,8 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, session: state::
         commands::set_source,
         commands::list_models,
         commands::set_model,
+        commands::set_compare,
+        commands::compare_prediction,
         commands::start_recording,
         commands::stop_recording,
         commands::recording_status,

@@ -13,6 +13,7 @@ use augur_engine::SessionConfig;
 use augur_model::DeviceChoice;
 
 use crate::args::AppArgs;
+use crate::settings::Settings;
 
 /// The bundled model, used when `--model` is not given and it is where the README puts it.
 const DEFAULT_MODEL: &str = "models/bounce-64";
@@ -42,6 +43,47 @@ pub struct Session {
     pub models_dir: PathBuf,
     /// The fine-tune running (or last run) from the window.
     pub training: Mutex<Option<augur_engine::Training>>,
+    /// What the window remembers between runs (`home/settings.json`).
+    pub settings: Mutex<Settings>,
+}
+
+/// Every model the window may switch to: `(name, base path)`, the bundled ones in
+/// `models_dir` first, then fine-tunes in `home/models/NAME/model`.
+pub fn catalog(models_dir: &std::path::Path, home: &std::path::Path) -> Vec<(String, PathBuf)> {
+    let mut out = Vec::new();
+    let bundled = if models_dir.as_os_str().is_empty() { std::path::Path::new(".") } else { models_dir };
+    if let Ok(entries) = std::fs::read_dir(bundled) {
+        let mut found: Vec<(String, PathBuf)> = entries
+            .flatten()
+            .filter_map(|e| {
+                let p = e.path();
+                let stem = p.file_stem()?.to_str()?.to_string();
+                (p.extension()? == "json" && p.with_extension("safetensors").exists())
+                    .then(|| (stem, p.with_extension("")))
+            })
+            .collect();
+        found.sort();
+        out.extend(found);
+    }
+    if let Ok(entries) = std::fs::read_dir(home.join("models")) {
+        let mut found: Vec<(String, PathBuf)> = entries
+            .flatten()
+            .filter_map(|e| {
+                let name = e.file_name().to_str()?.to_string();
+                let base = e.path().join("model");
+                base.with_extension("safetensors").exists().then_some((name, base))
+            })
+            .filter(|(name, _)| !out.iter().any(|(n, _)| n == name))
+            .collect();
+        found.sort();
+        out.extend(found);
+    }
+    out
+}
+
+/// A model's path from its name in the picker.
+fn find_model(models_dir: &std::path::Path, home: &std::path::Path, name: &str) -> Option<PathBuf> {
+    catalog(models_dir, home).into_iter().find(|(n, _)| n == name).map(|(_, p)| p)
 }
 
 impl Session {
@@ -49,12 +91,37 @@ impl Session {
         let clock = SessionClock::start();
         let mut audio = None;
         let mut notices = Vec::new();
-        let model = PathBuf::from(args.model.as_deref().unwrap_or(DEFAULT_MODEL));
-        let models_dir = model.parent().map(std::path::Path::to_path_buf).unwrap_or_default();
+        let home = args
+            .home
+            .clone()
+            .unwrap_or_else(|| std::env::var_os("HOME").map_or_else(std::env::temp_dir, PathBuf::from).join("Augur"));
+        let (settings, bad_settings) = Settings::load(&home);
+        notices.extend(bad_settings);
+        let bundled = PathBuf::from(args.model.as_deref().unwrap_or(DEFAULT_MODEL));
+        let models_dir = bundled.parent().map(std::path::Path::to_path_buf).unwrap_or_default();
+        // The command line wins; then what the window last used; then the bundled model.
+        let remembered = match (&args.model, &settings.model) {
+            (None, Some(name)) => {
+                let found = find_model(&models_dir, &home, name);
+                if found.is_none() {
+                    notices.push(format!("the model {name} used last time is gone; using {}", bundled.display()));
+                }
+                found
+            }
+            _ => None,
+        };
+        let model = remembered.unwrap_or(bundled);
+        // A remembered camera means "the camera", which falls back to the scene when there is none.
+        let source = args.source.clone().or_else(|| {
+            let preset = settings.source.as_deref().filter(|p| *p != "camera")?;
+            crate::commands::source_preset(preset).map(String::from)
+        });
         let have_model = augur_model::checkpoint::load_card(&model);
         let live = match (have_model, &args.model) {
-            (Ok(_), _) => {
-                let mut cfg = SessionConfig::new(args.source.as_deref(), model);
+            (Ok(card), _) => {
+                let mut cfg = SessionConfig::new(source.as_deref(), model);
+                cfg.horizon =
+                    settings.horizon.map(|h| h as usize).filter(|h| (1..=card.config.max_horizon).contains(h));
                 // The session listens itself (the model's audio token, the spectrogram panel).
                 cfg.mic = match args.mic.as_deref() {
                     Some("none") => None,
@@ -66,13 +133,20 @@ impl Session {
                     DeviceChoice::parse(args.device.as_deref().unwrap_or("auto")).map_err(|e| e.to_string())?;
                 let s = augur_engine::Session::start(cfg).map_err(|e| e.to_string())?;
                 notices.extend(s.notices.iter().cloned());
+                if let Some(name) = &settings.compare {
+                    match find_model(&models_dir, &home, name).map(|p| s.set_compare(Some(p))) {
+                        Some(Ok(_)) => {}
+                        Some(Err(e)) => notices.push(format!("cannot compare with {name} again: {e}")),
+                        None => notices.push(format!("the model {name} compared last time is gone")),
+                    }
+                }
                 Live::Model(s)
             }
             (Err(e), Some(_)) => return Err(e.to_string()),
             (Err(_), None) => {
                 notices.push(format!("no model at {DEFAULT_MODEL}: showing the source only (pass --model)"));
                 audio = open_audio_or_none(args.mic.as_deref(), clock).map(|a| spawn_audio(a.source));
-                let chosen = open_video_or_scene(args.source.as_deref(), clock).map_err(|e| e.to_string())?;
+                let chosen = open_video_or_scene(source.as_deref(), clock).map_err(|e| e.to_string())?;
                 notices.extend(chosen.notice);
                 Live::Source(spawn_video(chosen.source))
             }
@@ -80,11 +154,7 @@ impl Session {
         for n in &notices {
             println!("{n}");
         }
-        let source_name = args.source.clone().unwrap_or_else(|| "default camera".into());
-        let home = args
-            .home
-            .clone()
-            .unwrap_or_else(|| std::env::var_os("HOME").map_or_else(std::env::temp_dir, PathBuf::from).join("Augur"));
+        let source_name = source.unwrap_or_else(|| "default camera".into());
         Ok(Self {
             clock,
             source_name,
@@ -96,7 +166,18 @@ impl Session {
             home,
             models_dir,
             training: Mutex::new(None),
+            settings: Mutex::new(settings),
         })
+    }
+
+    /// Changes what the window remembers and saves it; a failure to save is reported on
+    /// stderr and costs only the memory, not the change the user made.
+    pub fn remember(&self, change: impl FnOnce(&mut Settings)) {
+        let mut s = self.settings.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        change(&mut s);
+        if let Err(e) = s.save(&self.home) {
+            eprintln!("augur-app: {e}");
+        }
     }
 
     /// The newest frame not yet sent to the UI.

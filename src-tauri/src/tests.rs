@@ -13,20 +13,25 @@ use tauri::webview::InvokeRequest;
 use crate::args::AppArgs;
 use crate::state::Session;
 
-fn app() -> (tauri::App<MockRuntime>, tauri::WebviewWindow<MockRuntime>) {
-    app_in(None)
+type Window = tauri::WebviewWindow<MockRuntime>;
+
+/// The app on a small scene with the bundled model, its settings, datasets, fine-tunes and
+/// exports under `home`.
+fn app_in(home: Option<std::path::PathBuf>) -> (tauri::App<MockRuntime>, Window) {
+    app_with(AppArgs {
+        source: Some("scene:bounce?size=96x96&fps=15".into()),
+        model: Some(concat!(env!("CARGO_MANIFEST_DIR"), "/../models/bounce-64").into()),
+        home,
+        ..bare_args()
+    })
 }
 
-/// The app with its datasets, fine-tunes and exports under `home` (default `~/Augur`).
-fn app_in(home: Option<std::path::PathBuf>) -> (tauri::App<MockRuntime>, tauri::WebviewWindow<MockRuntime>) {
-    let args = AppArgs {
-        source: Some("scene:bounce?size=96x96&fps=15".into()),
-        mic: Some("none".into()),
-        model: Some(concat!(env!("CARGO_MANIFEST_DIR"), "/../models/bounce-64").into()),
-        device: Some("cpu".into()),
-        seconds: None,
-        home,
-    };
+/// No source or model named: what the settings say, or the defaults.
+fn bare_args() -> AppArgs {
+    AppArgs { mic: Some("none".into()), device: Some("cpu".into()), ..Default::default() }
+}
+
+fn app_with(args: AppArgs) -> (tauri::App<MockRuntime>, Window) {
     let session = Session::open(&args).unwrap();
     // The real context, so the capabilities (the ACL) the app ships with are what is tested.
     let app = crate::with_commands(mock_builder(), session).build(tauri::generate_context!()).unwrap();
@@ -84,7 +89,8 @@ fn code(r: Result<InvokeResponseBody, Value>) -> String {
 
 #[test]
 fn every_command_answers_and_refuses_bad_arguments() {
-    let (_app, w) = app();
+    let home = tempfile::tempdir().unwrap();
+    let (_app, w) = app_in(Some(home.path().to_path_buf()));
     let info = json_of(call(&w, "app_info", json!({})).unwrap());
     assert_eq!(info["name"], "Augur");
     assert!(info["model"].as_str().unwrap().contains("bounce-64"));
@@ -175,6 +181,26 @@ fn every_command_answers_and_refuses_bad_arguments() {
         assert_eq!(code(call(&w, cmd, json!({"name": "../x", "episode": 0}))), "bad_argument", "{cmd}");
         assert!(call(&w, cmd, json!({"name": "x", "episode": -1})).is_err(), "{cmd}");
     }
+
+    // A/B compare: a model from the picker by name, or null to stop.
+    assert!(bytes_of(call(&w, "compare_prediction", json!({"index": null})).unwrap()).is_empty());
+    assert_eq!(code(call(&w, "set_compare", json!({"name": "/etc/passwd"}))), "bad_argument");
+    assert_eq!(json_of(call(&w, "set_compare", json!({"name": "bounce-64"})).unwrap()), "bounce-64");
+    let start = Instant::now();
+    let compared = loop {
+        let b = bytes_of(call(&w, "compare_prediction", json!({"index": null})).unwrap());
+        if !b.is_empty() {
+            break b;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "no compared prediction within a minute");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(compared.len(), strip.len(), "the same model gives a strip of the same size");
+    let state = json_of(call(&w, "model_state", json!({})).unwrap());
+    assert!(state["compare"].as_str().unwrap().ends_with("bounce-64"), "{state}");
+    let both = state["compare_surprise"].as_array().unwrap();
+    assert_eq!(both.len(), state["surprise"].as_array().unwrap().len(), "the two traces line up");
+    assert!(json_of(call(&w, "set_compare", json!({"name": null})).unwrap()).is_null());
 
     // No microphone in this session: the sound panel is empty, not an error.
     assert!(bytes_of(call(&w, "sound", json!({})).unwrap()).is_empty());
@@ -270,4 +296,36 @@ fn a_recording_is_browsed_replayed_and_fine_tuned_from_the_window() {
         std::thread::sleep(Duration::from_millis(100));
     };
     assert!(status["error"].as_str().unwrap().contains("frames a clip needs"), "{status}");
+}
+
+/// The window's choices come back on the next run: source, model, comparison, horizon, demo
+/// mode. A settings file that cannot be read is set aside with a notice, not a refusal to start.
+#[test]
+fn settings_are_remembered_between_runs() {
+    let home = tempfile::tempdir().unwrap();
+    let bundled = concat!(env!("CARGO_MANIFEST_DIR"), "/../models/bounce-64");
+    std::fs::write(home.path().join("settings.json"), "{ not json").unwrap();
+    {
+        let (_app, w) = app_in(Some(home.path().to_path_buf()));
+        let info = json_of(call(&w, "app_info", json!({})).unwrap());
+        assert!(info["notices"].to_string().contains("settings.json.bad"), "{info}");
+        call(&w, "set_source", json!({"preset": "test-pattern"})).unwrap();
+        call(&w, "set_horizon", json!({"horizon": 2})).unwrap();
+        call(&w, "set_model", json!({"name": "bounce-64"})).unwrap();
+        call(&w, "set_compare", json!({"name": "bounce-64"})).unwrap();
+        call(&w, "set_demo", json!({"on": true})).unwrap();
+        assert!(call(&w, "set_demo", json!({"on": "yes"})).is_err());
+    }
+    assert!(home.path().join("settings.json.bad").exists());
+    // Next run, with no source named.
+    let (_app, w) =
+        app_with(AppArgs { model: Some(bundled.into()), home: Some(home.path().to_path_buf()), ..bare_args() });
+    let info = json_of(call(&w, "app_info", json!({})).unwrap());
+    assert_eq!(info["source"], "lavfi:testsrc=size=640x480:rate=30", "{info}");
+    assert_eq!(info["settings"]["demo"], true, "{info}");
+    assert!(info["compare"].as_str().unwrap().ends_with("bounce-64"), "{info}");
+    assert_eq!(json_of(call(&w, "model_state", json!({})).unwrap())["horizon"], 2);
+    // The command line still wins over what was remembered.
+    let (_app2, w2) = app_in(Some(home.path().to_path_buf()));
+    assert!(json_of(call(&w2, "app_info", json!({})).unwrap())["source"].as_str().unwrap().starts_with("scene:"));
 }

@@ -132,6 +132,12 @@ export async function refreshModels() {
   }
   pick.disabled = models.length < 2;
   $("model").hidden = models.length > 0;
+  // A/B: any model may be compared with the one in use, itself included (a sanity check).
+  const compare = $("compare-pick");
+  const chosen = compare.value;
+  compare.replaceChildren(el("option", { value: "", textContent: "compare with…" }));
+  for (const m of models) compare.append(el("option", { value: m.name, textContent: `B: ${m.name}`, selected: m.name === chosen }));
+  compare.disabled = models.length === 0;
 }
 
 let lastTraining = null;

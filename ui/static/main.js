@@ -7,6 +7,9 @@ const live = $("live");
 const liveCtx = live.getContext("2d");
 const strip = $("strip");
 const stripCtx = strip.getContext("2d");
+const stripB = $("strip-b");
+const stripBCtx = stripB.getContext("2d");
+let comparing = false;
 let drawn = 0;
 let predictionsDrawn = 0;
 let lastPrediction = -1;
@@ -44,6 +47,7 @@ async function drawLatest() {
       if (index !== null && index !== lastPrediction) {
         lastPrediction = index;
         predictionsDrawn += 1;
+        if (comparing) drawImage(await invoke("compare_prediction", { index }), stripB, stripBCtx);
       }
     }
     await maybeReport();
@@ -53,25 +57,30 @@ async function drawLatest() {
   requestAnimationFrame(drawLatest);
 }
 
-function plotSurprise(values) {
+// The surprise trace of the model in use (blue) and, with A/B on, of model B (pink), on one scale.
+function plotSurprise(values, valuesB = []) {
   const c = $("surprise");
   const ctx = c.getContext("2d");
   ctx.clearRect(0, 0, c.width, c.height);
-  const finite = values.filter((v) => v !== null);
+  const finite = values.concat(valuesB).filter((v) => v !== null);
   if (finite.length < 2) return;
   const max = Math.max(...finite) * 1.1 || 1;
-  ctx.strokeStyle = "#5ac8ff";
-  ctx.lineWidth = 1.5;
-  ctx.beginPath();
-  let started = false;
-  values.forEach((v, i) => {
-    if (v === null) return;
-    const x = (i / Math.max(values.length - 1, 1)) * (c.width - 4) + 2;
-    const y = c.height - 4 - (v / max) * (c.height - 8);
-    if (started) ctx.lineTo(x, y); else ctx.moveTo(x, y);
-    started = true;
-  });
-  ctx.stroke();
+  const line = (series, colour) => {
+    ctx.strokeStyle = colour;
+    ctx.lineWidth = 1.5;
+    ctx.beginPath();
+    let started = false;
+    series.forEach((v, i) => {
+      if (v === null) { started = false; return; }
+      const x = (i / Math.max(series.length - 1, 1)) * (c.width - 4) + 2;
+      const y = c.height - 4 - (v / max) * (c.height - 8);
+      if (started) ctx.lineTo(x, y); else ctx.moveTo(x, y);
+      started = true;
+    });
+    ctx.stroke();
+  };
+  line(values, "#5ac8ff");
+  if (valuesB.some((v) => v !== null)) line(valuesB, "#ff7ab8");
   ctx.fillStyle = "#ffb347";
   ctx.fillRect(c.width - 3, 0, 2, c.height); // the current moment
   ctx.fillStyle = "#8a93a6";
@@ -141,7 +150,8 @@ async function pollStatus() {
         ` · latency p50 ${num(st.latency_p50_ms)} ms · model skipped ${st.model_skipped}`;
       $("pause").textContent = m.paused ? "Play" : "Pause";
       if (document.activeElement !== $("horizon")) $("horizon").value = String(m.horizon);
-      plotSurprise(m.surprise);
+      showCompare(m.compare);
+      plotSurprise(m.surprise, m.compare ? m.compare_surprise : []);
       plotTrajectory(m.trail, m.branch);
       if (!$("sound-panel").hidden) await drawSound();
     } catch (e) {
@@ -220,6 +230,7 @@ async function togglePause() {
 async function showMoment(index) {
   scrubbing = Number(index);
   drawImage(await invoke("prediction", { index: scrubbing }), strip, stripCtx);
+  if (comparing) drawImage(await invoke("compare_prediction", { index: scrubbing }), stripB, stripBCtx);
   $("strip-caption").textContent = `Moment ${scrubbing} (paused): what the model saw · its surprise · what it expected`;
 }
 
@@ -244,9 +255,24 @@ async function exportRecent() {
   $("notice").hidden = false;
 }
 
-function toggleDemo() {
+// Shows or hides model B's strip and legend as the comparison starts or stops.
+function showCompare(name) {
+  comparing = Boolean(name);
+  $("compare-panel").hidden = !comparing;
+  const short = (p) => p.split("/").pop();
+  if (comparing) {
+    $("strip-b-caption").textContent = `Model B (${short(name)}) on the same frames: what it saw · its surprise · what it expects`;
+    $("surprise-caption").textContent = `Surprise over time: A (blue) ${short($("model-pick").value || "")} vs B (pink) ${short(name)}; now at the right`;
+  } else {
+    $("surprise-caption").textContent = "Surprise over time (latent prediction error; now at the right)";
+  }
+}
+
+function toggleDemo(remember = true) {
   document.body.classList.toggle("demo");
-  if (document.body.classList.contains("demo") && document.fullscreenEnabled) {
+  const on = document.body.classList.contains("demo");
+  if (remember) invoke("set_demo", { on }).catch(() => {});
+  if (on && document.fullscreenEnabled) {
     document.documentElement.requestFullscreen().catch(() => {});
   } else if (document.fullscreenElement) {
     document.exitFullscreen().catch(() => {});
@@ -279,6 +305,11 @@ async function start() {
     await refreshModels();
     startTrainingPanel();
   }
+  if (info.settings.demo) toggleDemo(false);
+  if (hasModel) {
+    showCompare(info.compare);
+    if (info.compare) $("compare-pick").value = info.compare.split("/").pop();
+  }
   if (info.notices.length) {
     $("notice").textContent = info.notices.join(" · ");
     $("notice").hidden = false;
@@ -303,6 +334,14 @@ async function start() {
       $("model").textContent = `model ${await invoke("set_model", { name: e.target.value })}`;
     } catch (err) {
       notice(`cannot load: ${err.message ?? err}`);
+    }
+  });
+  $("compare-pick").addEventListener("change", async (e) => {
+    try {
+      showCompare(await invoke("set_compare", { name: e.target.value || null }));
+      if (comparing) notice("A/B: both models share the predictions' time, so each refreshes at about half the rate");
+    } catch (err) {
+      notice(`cannot compare: ${err.message ?? err}`);
     }
   });
   $("whatif").addEventListener("click", whatIf);

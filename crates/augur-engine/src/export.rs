@@ -1,6 +1,8 @@
 //! Exports from the timeline: a side-by-side MP4 (truth | what the model expected one frame
 //! earlier | error heatmap), a PNG snapshot of the newest moment's filmstrip, and a CSV of the
-//! per-frame metrics, so a moment can be shown or analysed outside the app.
+//! per-frame metrics, so a moment can be shown or analysed outside the app. With an A/B
+//! compare running, the video adds the second model's expectation and error, and the CSV its
+//! surprise and pixel error.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -29,17 +31,28 @@ pub fn export(moments: &[Moment], size: usize, fps: u32, panel: usize, dir: &Pat
     std::fs::create_dir_all(dir).map_err(|e| EngineError::Usage(format!("cannot create {}: {e}", dir.display())))?;
     let p = panel.max(size);
     let video = dir.join("side-by-side.mp4");
-    let mut w = VideoWriter::create(&video, (3 * p) as u32, p as u32, fps.max(1))?;
+    // The second model's panels only when it ran for the whole range: a video's width is fixed.
+    let both = moments.iter().all(|m| m.compare.is_some());
+    let columns = if both { 5 } else { 3 };
+    let mut w = VideoWriter::create(&video, (columns * p) as u32, p as u32, fps.max(1))?;
     let plane = size * size * 3;
-    let mut csv = String::from("index,seconds,surprise,pixel_error\n");
+    let mut csv = String::from("index,seconds,surprise,pixel_error,compare_surprise,compare_pixel_error\n");
     for pair in moments.windows(2) {
         let (before, now) = (&pair[0], &pair[1]);
         let expected = before.predicted.get(..plane).unwrap_or(&now.input);
-        let tiles = [&now.input[..], expected, &now.heatmap[..]];
-        w.push_rgb(&augur_model::canvas::side_by_side(&tiles, size, p), (3 * p) as u32)?;
+        let mut tiles: Vec<Vec<u8>> = vec![now.input.to_vec(), expected.to_vec(), now.heatmap.to_vec()];
+        if let (true, Some(b0), Some(b1)) = (both, &before.compare, &now.compare) {
+            let bp = b1.size * b1.size * 3;
+            let expected_b = b0.predicted.get(..bp).unwrap_or(&b1.input);
+            tiles.push(resize(expected_b, b1.size, size));
+            tiles.push(resize(&b1.heatmap, b1.size, size));
+        }
+        let refs: Vec<&[u8]> = tiles.iter().map(Vec::as_slice).collect();
+        w.push_rgb(&augur_model::canvas::side_by_side(&refs, size, p), (columns * p) as u32)?;
     }
     for m in moments {
-        let _ = writeln!(csv, "{},{:.4},{},{}", m.index, m.pts.as_secs_f64(), m.surprise, m.pixel_error);
+        let (cs, cp) = m.compare.as_ref().map_or((f32::NAN, f32::NAN), |c| (c.surprise, c.pixel_error));
+        let _ = writeln!(csv, "{},{:.4},{},{},{cs},{cp}", m.index, m.pts.as_secs_f64(), m.surprise, m.pixel_error);
     }
     w.finish()?;
     let csv_path = dir.join("metrics.csv");
@@ -56,4 +69,12 @@ pub fn export(moments: &[Moment], size: usize, fps: u32, panel: usize, dir: &Pat
         &augur_model::canvas::side_by_side(&tiles, size, size),
     )?;
     Ok(Exported { dir: dir.to_path_buf(), moments: moments.len(), files: vec![video, snap, csv_path] })
+}
+
+/// A square RGB8 image from `from` to `to` pixels a side (the second model may see another size).
+fn resize(rgb: &[u8], from: usize, to: usize) -> Vec<u8> {
+    if from == to {
+        return rgb.to_vec();
+    }
+    augur_model::frames::to_rgb8(&augur_model::frames::to_model_input(rgb, from, from, to), to)
 }

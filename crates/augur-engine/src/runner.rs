@@ -183,6 +183,24 @@ pub fn moment(
         surprise: step.surprise,
         pixel_error: step.pixel_error,
         heatmap: Arc::from(heat),
+        compare: None,
+    }
+}
+
+/// Builds the second model's view of a moment (A/B compare).
+pub fn compared(model: Arc<str>, frame: &[f32], step: Step, s: usize) -> crate::timeline::Compared {
+    let heat = match &step.expected {
+        Some(e) => heatmap(e, frame, s),
+        None => vec![0; 3 * s * s],
+    };
+    crate::timeline::Compared {
+        model,
+        size: s,
+        input: Arc::from(to_rgb8(frame, s)),
+        predicted: step.predicted.chunks(3 * s * s).flat_map(|f| to_rgb8(f, s)).collect(),
+        surprise: step.surprise,
+        pixel_error: step.pixel_error,
+        heatmap: Arc::from(heat),
     }
 }
 

@@ -99,6 +99,7 @@ enum Request {
     WhatIf(WhatIf, Sender<Result<WhatIfResult, EngineError>>),
     Steer(u64, Vec<f32>, Sender<Result<Vec<u8>, EngineError>>),
     SetModel(PathBuf, Sender<Result<String, EngineError>>),
+    SetCompare(Option<PathBuf>, Sender<Result<Option<String>, EngineError>>),
 }
 
 pub(crate) struct Shared {
@@ -111,6 +112,8 @@ pub(crate) struct Shared {
     pub(crate) horizon: AtomicUsize,
     pub(crate) next_source: Mutex<Option<String>>,
     pub(crate) model_name: Mutex<String>,
+    /// The second model of an A/B compare, if one runs.
+    pub(crate) compare_name: Mutex<Option<String>>,
     pub(crate) trajectory: Mutex<Option<Trajectory>>,
     pub(crate) source_info: Mutex<Option<augur_capture::SourceInfo>>,
     pub(crate) recording: Mutex<Option<crate::recording::ActiveRecording>>,
@@ -171,6 +174,7 @@ impl Session {
             horizon: AtomicUsize::new(horizon),
             next_source: Mutex::new(None),
             model_name: Mutex::new(cfg.model.display().to_string()),
+            compare_name: Mutex::new(None),
             trajectory: Mutex::new(None),
             source_info: Mutex::new(None),
             recording: Mutex::new(None),
@@ -283,6 +287,27 @@ impl Session {
         let (tx, rx) = bounded(1);
         self.requests.send(Request::SetModel(model, tx)).map_err(|_| EngineError::Stopped)?;
         rx.recv_timeout(Duration::from_secs(120)).map_err(|_| EngineError::Stopped)?
+    }
+
+    /// Runs a second model on the same frames beside the first (A/B compare), or stops it with
+    /// `None`; returns its description. Each moment then carries both predictions and both
+    /// surprises. The two share the model thread, so on a CPU each prediction takes their
+    /// sum: the rate roughly halves.
+    pub fn set_compare(&self, model: Option<PathBuf>) -> Result<Option<String>, EngineError> {
+        let (tx, rx) = bounded(1);
+        self.requests.send(Request::SetCompare(model, tx)).map_err(|_| EngineError::Stopped)?;
+        rx.recv_timeout(Duration::from_secs(120)).map_err(|_| EngineError::Stopped)?
+    }
+
+    /// The second model of an A/B compare, if one runs.
+    pub fn compare_name(&self) -> Option<String> {
+        lock(&self.shared.compare_name).clone()
+    }
+
+    /// (index, surprise, the second model's surprise) for every moment held, read at once so
+    /// the two line up; the second is NaN where no comparison ran.
+    pub fn compare_trace(&self) -> Vec<(u64, f32, f32)> {
+        lock(&self.shared.timeline).compare_trace()
     }
 
     /// Rolls out again from a past moment with another horizon, context or actions.
@@ -457,11 +482,17 @@ fn model_loop(
             return;
         }
     };
+    let mut compare: Option<(Runner, Arc<str>)> = None;
     let mut index = 0u64;
     let mut last_source_index = None;
     while !shared.stop.load(Ordering::SeqCst) {
         while let Ok(req) = inbox.try_recv() {
-            serve(req, &mut runner, shared, &cfg.device);
+            match req {
+                Request::SetCompare(path, reply) => {
+                    let _ = reply.send(set_compare(path, &mut compare, shared, &cfg.device));
+                }
+                req => serve(req, &mut runner, shared, &cfg.device),
+            }
         }
         let Some(frame) = frames.wait(Duration::from_millis(50)) else { continue };
         if shared.paused.load(Ordering::SeqCst) {
@@ -470,6 +501,9 @@ fn model_loop(
         // A gap in the source (reopened, or a new source) breaks the context.
         if last_source_index.is_some_and(|i: u64| frame.index < i) {
             runner.reset();
+            if let Some((b, _)) = compare.as_mut() {
+                b.reset();
+            }
         }
         last_source_index = Some(frame.index);
         let started = Instant::now();
@@ -482,7 +516,10 @@ fn model_loop(
         match runner.step(&input, sound, horizon) {
             Ok(step) => {
                 let cfg = &runner.card.config;
-                let m = moment(index, frame.pts, &input, step, s, cfg.tokens(), cfg.latent_dim);
+                let mut m = moment(index, frame.pts, &input, step, s, cfg.tokens(), cfg.latent_dim);
+                if let Some((b, name)) = compare.as_mut() {
+                    m.compare = step_compare(b, name, &frame, shared, fps, horizon).map(Arc::new);
+                }
                 lock(&shared.timeline).push(m);
                 *lock(&shared.model_error) = None;
                 index += 1;
@@ -493,6 +530,48 @@ fn model_loop(
             Err(e) => {
                 *lock(&shared.model_error) = Some(format!("the model failed on a frame: {e}"));
             }
+        }
+    }
+}
+
+/// Loads (or with `None` drops) the second model of an A/B compare.
+fn set_compare(
+    path: Option<PathBuf>,
+    compare: &mut Option<(Runner, Arc<str>)>,
+    shared: &Shared,
+    device: &DeviceChoice,
+) -> Result<Option<String>, EngineError> {
+    let Some(path) = path else {
+        *compare = None;
+        *lock(&shared.compare_name) = None;
+        return Ok(None);
+    };
+    let (runner, _, _) = load(&path, device)?;
+    let name = path.display().to_string();
+    *compare = Some((runner, Arc::from(name.as_str())));
+    *lock(&shared.compare_name) = Some(name.clone());
+    Ok(Some(name))
+}
+
+/// The second model's step on the same frame. A failure is reported like the first model's
+/// and leaves the moment without a comparison rather than losing it.
+fn step_compare(
+    b: &mut Runner,
+    name: &Arc<str>,
+    frame: &Frame,
+    shared: &Shared,
+    fps: f64,
+    horizon: usize,
+) -> Option<crate::timeline::Compared> {
+    let s = b.size();
+    let input = to_model_input(&frame.rgb, frame.width as usize, frame.height as usize, s);
+    let mels = b.card.config.audio_mels;
+    let sound = shared.sound.as_ref().filter(|_| mels > 0).map(|snd| snd.frame_features(fps, mels));
+    match b.step(&input, sound, horizon.min(b.card.config.max_horizon)) {
+        Ok(step) => Some(crate::runner::compared(name.clone(), &input, step, s)),
+        Err(e) => {
+            *lock(&shared.model_error) = Some(format!("the compared model failed on a frame: {e}"));
+            None
         }
     }
 }
@@ -553,6 +632,9 @@ fn serve(req: Request, runner: &mut Runner, shared: &Shared, device: &DeviceChoi
                 runner.imagine(moved, &anchor)
             })();
             let _ = reply.send(result);
+        }
+        Request::SetCompare(_, reply) => {
+            let _ = reply.send(Err(EngineError::Usage("compare requests are served by the model loop".into())));
         }
         Request::SetModel(path, reply) => {
             let result = load(&path, device).map(|(r, _, _)| {

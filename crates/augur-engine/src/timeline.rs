@@ -30,6 +30,27 @@ pub struct Moment {
     pub pixel_error: f32,
     /// Error heatmap of that comparison, packed RGB8 (`size × size × 3`).
     pub heatmap: Arc<[u8]>,
+    /// What the second model (A/B compare) made of the same frame, when one is set.
+    pub compare: Option<Arc<Compared>>,
+}
+
+/// The second model's view of a moment: the same frame, its own predictions and surprise.
+#[derive(Debug, Clone)]
+pub struct Compared {
+    /// The second model, as it was named.
+    pub model: Arc<str>,
+    /// Its input size in pixels (it may differ from the first model's).
+    pub size: usize,
+    /// The frame at its size, packed RGB8.
+    pub input: Arc<[u8]>,
+    /// Its predicted frames t+1…t+H, packed RGB8 at its size.
+    pub predicted: Arc<[u8]>,
+    /// Its surprise at this frame (NaN until it has an earlier prediction).
+    pub surprise: f32,
+    /// Pixel MSE against its own one-step prediction.
+    pub pixel_error: f32,
+    /// Its error heatmap, packed RGB8 at its size.
+    pub heatmap: Arc<[u8]>,
 }
 
 /// A ring of moments covering at most `window` of session time.
@@ -97,6 +118,14 @@ impl Timeline {
     pub fn surprise_trace(&self) -> Vec<(u64, f32)> {
         self.moments.iter().map(|m| (m.index, m.surprise)).collect()
     }
+
+    /// (index, surprise, the second model's surprise) per moment; NaN where it was not running.
+    pub fn compare_trace(&self) -> Vec<(u64, f32, f32)> {
+        self.moments
+            .iter()
+            .map(|m| (m.index, m.surprise, m.compare.as_ref().map_or(f32::NAN, |c| c.surprise)))
+            .collect()
+    }
 }
 
 #[cfg(test)]
@@ -116,6 +145,7 @@ mod tests {
             surprise: f32::NAN,
             pixel_error: 0.0,
             heatmap: Arc::from(vec![0u8; 3]),
+            compare: None,
         }
     }
 

@@ -196,3 +196,64 @@ fn bad_sessions_are_refused_clearly() {
     cfg.horizon = Some(99);
     assert!(Session::start(cfg).err().unwrap().to_string().contains("horizon"));
 }
+
+#[test]
+fn a_second_model_runs_beside_the_first_on_the_same_frames() {
+    let cfg = SessionConfig { horizon: Some(4), ..config("scene:bounce?size=96x96&fps=15&seed=5") };
+    let model = cfg.model.clone();
+    let s = Session::start(cfg).unwrap();
+    let err = s.set_compare(Some(PathBuf::from("/no/such/model"))).unwrap_err();
+    assert!(err.to_string().contains("/no/such/model"), "{err}");
+    assert_eq!(s.compare_name(), None, "a model that fails to load does not become the comparison");
+
+    // The same model as its own comparison: once its context has filled (8 frames) it sees what
+    // the first one sees, so both must predict the same and be surprised the same.
+    assert!(s.set_compare(Some(model)).unwrap().unwrap().ends_with("bounce-64"));
+    let from = s.span().map_or(0, |(_, last)| last + 1);
+    wait_for("12 compared moments", Duration::from_secs(120), || {
+        s.latest().is_some_and(|m| m.index >= from + 12 && m.compare.is_some())
+    });
+    let m = s.latest().unwrap();
+    let b = m.compare.as_ref().unwrap();
+    assert_eq!((b.size, b.predicted.len()), (64, 4 * 64 * 64 * 3));
+    assert!(m.surprise.is_finite() && b.surprise.is_finite());
+    assert!((m.surprise - b.surprise).abs() <= 1e-3 * m.surprise.max(1e-6), "{} vs {}", m.surprise, b.surprise);
+    let same = m.predicted.iter().zip(b.predicted.iter()).filter(|(x, y)| x.abs_diff(**y) <= 1).count();
+    assert!(same as f64 >= 0.999 * m.predicted.len() as f64, "the same model on the same frames predicts the same");
+    let trace = s.compare_trace();
+    assert!(trace.iter().any(|(_, _, b)| b.is_nan()), "moments before the compare started have none");
+    assert!(trace.last().unwrap().2.is_finite());
+
+    // The export shows both models: truth | A expected | A error | B expected | B error.
+    s.pause();
+    std::thread::sleep(Duration::from_millis(300));
+    let last = s.span().unwrap().1;
+    let out = tempfile::tempdir().unwrap();
+    let exported = s.export(last - 5, last, out.path()).unwrap();
+    let probe = augur_capture::count_media(&exported.files[0]).unwrap();
+    assert_eq!(probe.video_frames, 5);
+    let csv = std::fs::read_to_string(&exported.files[2]).unwrap();
+    let row: Vec<&str> = csv.lines().nth(1).unwrap().split(',').collect();
+    assert_eq!(row.len(), 6, "{csv}");
+    assert!(row[4].parse::<f32>().unwrap().is_finite(), "{csv}");
+    let width = image_width(&exported.files[0]);
+    assert_eq!(width, 5 * 256, "five panels of 256 px");
+    s.resume();
+
+    // Stopping the comparison: new moments carry only the first model.
+    assert_eq!(s.set_compare(None).unwrap(), None);
+    let after = s.latest().unwrap().index + 2;
+    wait_for("moments after stopping", Duration::from_secs(60), || s.latest().is_some_and(|m| m.index >= after));
+    assert!(s.latest().unwrap().compare.is_none());
+    assert_eq!(s.compare_name(), None);
+}
+
+/// The video's width, from ffprobe.
+fn image_width(video: &std::path::Path) -> u32 {
+    let out = std::process::Command::new("ffprobe")
+        .args(["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width", "-of", "csv=p=0"])
+        .arg(video)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+}

@@ -47,6 +47,10 @@ pub struct AppInfo {
     /// What the model's session listens to.
     sound: Option<String>,
     model: Option<String>,
+    /// The model compared with it (A/B), if any.
+    compare: Option<String>,
+    /// What the window remembered from the last run.
+    settings: crate::settings::Settings,
 }
 
 /// Name, version and what the session opened.
@@ -67,6 +71,11 @@ pub fn app_info(session: State<'_, Session>) -> AppInfo {
             Live::Model(s) => Some(s.model_name()),
             Live::Source(_) => None,
         },
+        compare: match &session.live {
+            Live::Model(s) => s.compare_name(),
+            Live::Source(_) => None,
+        },
+        settings: session.settings.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone(),
     }
 }
 
@@ -107,6 +116,21 @@ pub fn prediction(session: State<'_, Session>, index: Option<u64>) -> Response {
     let tiles: Vec<&[u8]> =
         [&m.input[..], &m.heatmap[..]].into_iter().chain(m.predicted.chunks(size * size * 3)).collect();
     Response::new(strip(&tiles, size, m.index))
+}
+
+/// The second model's strip (A/B compare) for the same moment as [`prediction`]: the frame at
+/// its size, its error heatmap, its predicted frames. Empty when no comparison ran then.
+#[tauri::command]
+pub fn compare_prediction(session: State<'_, Session>, index: Option<u64>) -> Response {
+    let Live::Model(s) = &session.live else { return Response::new(Vec::new()) };
+    let found = match index {
+        Some(i) => s.moment(i),
+        None => s.latest(),
+    };
+    let Some((m, b)) = found.and_then(|m| m.compare.clone().map(|b| (m, b))) else { return Response::new(Vec::new()) };
+    let tiles: Vec<&[u8]> =
+        [&b.input[..], &b.heatmap[..]].into_iter().chain(b.predicted.chunks(b.size * b.size * 3)).collect();
+    Response::new(strip(&tiles, b.size, m.index))
 }
 
 /// `size × size` RGB tiles side by side, as a header + RGBA image.
@@ -221,6 +245,10 @@ pub struct ModelState {
     surprise: Vec<Option<f32>>,
     /// The newest moment's index.
     index: Option<u64>,
+    /// The second model of an A/B compare, if one runs.
+    compare: Option<String>,
+    /// Its surprise over the same moments (null where it did not run).
+    compare_surprise: Vec<Option<f32>>,
     /// The last 300 trajectory points on the first two principal components.
     trail: Vec<[f32; 2]>,
     /// The predicted branch from the newest moment.
@@ -233,8 +261,9 @@ pub fn model_state(session: State<'_, Session>) -> Result<ModelState, CommandErr
     let Live::Model(s) = &session.live else {
         return Err(CommandError { code: "no_model", message: "no model is loaded".into() });
     };
-    let trace = s.surprise_trace();
+    let trace = s.compare_trace();
     let from = trace.len().saturating_sub(300);
+    let finite = |v: f32| v.is_finite().then_some(v);
     let traj = s.trajectory(2).map_err(|e| CommandError { code: "engine", message: e.to_string() })?;
     let xy = |p: &Vec<f32>| [p.first().copied().unwrap_or(0.0), p.get(1).copied().unwrap_or(0.0)];
     let tail = traj.trail.len().saturating_sub(300);
@@ -242,8 +271,10 @@ pub fn model_state(session: State<'_, Session>) -> Result<ModelState, CommandErr
         paused: s.is_paused(),
         horizon: s.horizon(),
         stats: s.stats(),
-        surprise: trace[from..].iter().map(|(_, v)| v.is_finite().then_some(*v)).collect(),
-        index: trace.last().map(|(i, _)| *i),
+        surprise: trace[from..].iter().map(|t| finite(t.1)).collect(),
+        index: trace.last().map(|t| t.0),
+        compare: s.compare_name(),
+        compare_surprise: trace[from..].iter().map(|t| finite(t.2)).collect(),
         trail: traj.trail[tail..].iter().map(xy).collect(),
         branch: traj.branch.iter().map(xy).collect(),
     })
@@ -269,7 +300,14 @@ pub fn set_horizon(session: State<'_, Session>, horizon: u32) -> Result<(), Comm
         return Err(bad(format!("the horizon must be 1 to 32 frames, got {horizon}")));
     }
     s.set_horizon(horizon as usize);
+    session.remember(|set| set.horizon = Some(horizon));
     Ok(())
+}
+
+/// Demo mode on or off, remembered for the next run (the page does the rest).
+#[tauri::command]
+pub fn set_demo(session: State<'_, Session>, on: bool) {
+    session.remember(|set| set.demo = on);
 }
 
 /// The UI reports what it drew; when `AUGUR_SMOKE` is set (the end-to-end test) the app prints
@@ -313,7 +351,14 @@ pub fn set_source(session: State<'_, Session>, preset: String) -> Result<(), Com
         let ids: Vec<&str> = SOURCE_PRESETS.iter().map(|(id, _)| *id).collect();
         return Err(bad(format!("unknown source preset {preset:?}; one of {}", ids.join(", "))));
     };
-    s.set_source(spec).map_err(|e| bad(e.to_string()))
+    s.set_source(spec).map_err(|e| bad(e.to_string()))?;
+    session.remember(|set| set.source = Some(preset));
+    Ok(())
+}
+
+/// The source a preset id stands for.
+pub(crate) fn source_preset(id: &str) -> Option<&'static str> {
+    SOURCE_PRESETS.iter().find(|(i, _)| *i == id).map(|(_, spec)| *spec)
 }
 
 /// The microphone panel as bytes: a 16-byte header (columns u32, mel bands u32, level in dBFS

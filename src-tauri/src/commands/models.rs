@@ -11,36 +11,7 @@ use crate::state::{Live, Session};
 
 /// Every model the window may switch to: `(name, base path)`, bundled ones first.
 fn catalog(session: &Session) -> Vec<(String, PathBuf)> {
-    let mut out = Vec::new();
-    let bundled =
-        if session.models_dir.as_os_str().is_empty() { PathBuf::from(".") } else { session.models_dir.clone() };
-    if let Ok(entries) = std::fs::read_dir(&bundled) {
-        let mut found: Vec<(String, PathBuf)> = entries
-            .flatten()
-            .filter_map(|e| {
-                let p = e.path();
-                let stem = p.file_stem()?.to_str()?.to_string();
-                (p.extension()? == "json" && p.with_extension("safetensors").exists())
-                    .then(|| (stem, p.with_extension("")))
-            })
-            .collect();
-        found.sort();
-        out.extend(found);
-    }
-    if let Ok(entries) = std::fs::read_dir(session.home.join("models")) {
-        let mut found: Vec<(String, PathBuf)> = entries
-            .flatten()
-            .filter_map(|e| {
-                let name = e.file_name().to_str()?.to_string();
-                let base = e.path().join("model");
-                base.with_extension("safetensors").exists().then_some((name, base))
-            })
-            .filter(|(name, _)| !out.iter().any(|(n, _)| n == name))
-            .collect();
-        found.sort();
-        out.extend(found);
-    }
-    out
+    crate::state::catalog(&session.models_dir, &session.home)
 }
 
 #[derive(Serialize)]
@@ -88,7 +59,26 @@ pub fn set_model(session: State<'_, Session>, name: String) -> Result<String, Co
     let Some((_, path)) = catalog(&session).into_iter().find(|(n, _)| *n == name) else {
         return Err(bad(format!("{name:?} is not one of the models in the picker")));
     };
-    s.set_model(path).map(|_| name).map_err(|e| CommandError::new("model", e))
+    s.set_model(path).map_err(|e| CommandError::new("model", e))?;
+    session.remember(|set| set.model = Some(name.clone()));
+    Ok(name)
+}
+
+/// Runs a second model from [`list_models`] beside the one in use on the same frames (A/B
+/// compare), or stops it with `null`; answers its name or `null`.
+#[tauri::command(async)]
+pub fn set_compare(session: State<'_, Session>, name: Option<String>) -> Result<Option<String>, CommandError> {
+    let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
+    let path = match &name {
+        None => None,
+        Some(name) => match catalog(&session).into_iter().find(|(n, _)| n == name) {
+            Some((_, path)) => Some(path),
+            None => return Err(bad(format!("{name:?} is not one of the models in the picker"))),
+        },
+    };
+    s.set_compare(path).map_err(|e| CommandError::new("model", e))?;
+    session.remember(|set| set.compare.clone_from(&name));
+    Ok(name)
 }
 
 /// Fine-tunes the model in use on the dataset `dataset` for `steps` steps, into a new model
