@@ -10,6 +10,12 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/augur/target}"
 export CARGO_TERM_COLOR=never
 . scripts/python-env.sh
+# tauri-driver (the WebDriver front of WebKitWebDriver) for the window test, beside the target dir.
+export AUGUR_TOOLS="${AUGUR_TOOLS:-$(dirname "$CARGO_TARGET_DIR")/tools}"
+if [ ! -x "$AUGUR_TOOLS/bin/tauri-driver" ]; then
+  echo "Installing tauri-driver into $AUGUR_TOOLS (about a minute)"
+  cargo install tauri-driver --locked --version 2.1.0 --root "$AUGUR_TOOLS" --quiet
+fi
 
 step() { echo; echo "== $* ($(date +%T))"; }
 step "cargo fmt --check"
@@ -20,4 +26,8 @@ step "build (the app and the CLI are used by the end-to-end tests)"
 cargo build --workspace --all-targets --locked
 step "tests"
 cargo test --workspace --locked -- --test-threads=2
+# Files the tests keep for people to look at (the WebDriver screenshot of demo mode).
+if [ -d "$CARGO_TARGET_DIR/ci-artifacts" ]; then
+  echo; echo "== CI artifacts"; find "$CARGO_TARGET_DIR/ci-artifacts" -type f -printf '%p (%s bytes)\n'
+fi
 echo; echo "== all checks passed ($(date +%T))"

@@ -6,3 +6,4 @@ mod app;
 mod cli;
 mod dataset;
 mod model;
+mod webdriver;

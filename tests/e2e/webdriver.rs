@@ -1,0 +1,234 @@
+//! The built app driven like a user would, through WebDriver: `tauri-driver` in front of
+//! WebKitGTK's `WebKitWebDriver`, under Xvfb in CI. It waits for predicted frames in the
+//! canvas, clicks Pause and Play, switches to demo mode, and keeps a screenshot whose path it
+//! prints. The WebDriver client is a few lines of HTTP over a socket: the protocol is JSON.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use augur_tests::binary;
+use serde_json::{Value, json};
+
+/// WebDriver's key for an element reference in JSON.
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// `tauri-driver` on PATH, or where `scripts/check.sh` installs it.
+fn tauri_driver() -> Option<PathBuf> {
+    let installed = std::env::var_os("AUGUR_TOOLS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/var/cache/augur/tools"))
+        .join("bin/tauri-driver");
+    let on_path = std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .map(|d| d.join("tauri-driver"));
+    [installed].into_iter().chain(on_path).find(|p| p.exists())
+}
+
+/// The driver process, killed (with the app it started) when the test ends either way.
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One HTTP/1.0 request (so the answer is never chunked) and its JSON answer's `value`.
+fn request(port: u16, method: &str, path: &str, body: Option<&Value>) -> Result<Value, String> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
+    stream.set_read_timeout(Some(Duration::from_secs(120))).map_err(|e| e.to_string())?;
+    let body = body.map(Value::to_string).unwrap_or_default();
+    let head = format!(
+        "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(body.as_bytes())).map_err(|e| e.to_string())?;
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).map_err(|e| e.to_string())?;
+    let answer = String::from_utf8_lossy(&answer);
+    let (status, json) = answer.split_once("\r\n\r\n").ok_or_else(|| format!("no HTTP answer: {answer}"))?;
+    let parsed: Value = serde_json::from_str(json).map_err(|e| format!("{e}: {status} {json}"))?;
+    if !status.contains(" 200 ") {
+        return Err(format!("{method} {path}: {status}: {parsed}"));
+    }
+    Ok(parsed["value"].clone())
+}
+
+/// A WebDriver session on the app.
+struct Page<'a> {
+    driver: &'a Driver,
+    id: String,
+}
+
+impl Page<'_> {
+    fn call(&self, method: &str, path: &str, body: Option<&Value>) -> Value {
+        let path = format!("/session/{}{path}", self.id);
+        request(self.driver.port, method, &path, body).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Runs `script` (a function body) in the page and returns what it returns.
+    fn run(&self, script: &str) -> Value {
+        self.call("POST", "/execute/sync", Some(&json!({"script": script, "args": []})))
+    }
+
+    fn click(&self, css: &str) {
+        let found = self.call("POST", "/element", Some(&json!({"using": "css selector", "value": css})));
+        let id = found[ELEMENT].as_str().unwrap_or_else(|| panic!("no element {css}: {found}")).to_string();
+        self.call("POST", &format!("/element/{id}/click"), Some(&json!({})));
+    }
+
+    fn wait_until(&self, what: &str, limit: Duration, script: &str) -> Value {
+        let start = Instant::now();
+        loop {
+            let v = self.run(script);
+            if v.as_bool() == Some(true) || v.get("ok").and_then(Value::as_bool) == Some(true) {
+                return v;
+            }
+            assert!(start.elapsed() < limit, "timed out waiting for {what}; last answer {v}");
+            std::thread::sleep(Duration::from_millis(250));
+        }
+    }
+}
+
+/// Non-blank pixels and distinct colours in a canvas, counted in the page.
+const CANVAS_STATS: &str = "
+  const c = document.getElementById(ID);
+  if (!c || c.width < 2) return {ok: false, why: 'no canvas'};
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let lit = 0; const seen = new Set();
+  for (let i = 0; i < d.length; i += 4) {
+    if (d[i] + d[i + 1] + d[i + 2] > 24) lit++;
+    if (seen.size < 5000) seen.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+  }
+  return {ok: lit > d.length / 40 && seen.size >= 16, lit, colours: seen.size, width: c.width, height: c.height};";
+
+fn decode_base64(text: &str) -> Vec<u8> {
+    let value = |c: u8| match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    };
+    let digits: Vec<u8> = text.bytes().filter_map(value).collect();
+    digits
+        .chunks(4)
+        .flat_map(|q| {
+            let n = q.iter().enumerate().fold(0u32, |n, (i, d)| n | (u32::from(*d) << (18 - 6 * i)));
+            let bytes = n.to_be_bytes();
+            bytes[1..q.len()].to_vec()
+        })
+        .collect()
+}
+
+#[test]
+fn the_built_app_is_driven_through_webdriver() {
+    if std::env::var_os("DISPLAY").is_none() {
+        assert!(std::env::var_os("CI").is_none(), "CI must run this test: scripts/services.sh starts Xvfb");
+        eprintln!("skipped: no display; run `. scripts/services.sh` first");
+        return;
+    }
+    let Some(driver_path) = tauri_driver() else {
+        assert!(std::env::var_os("CI").is_none(), "CI must run this test: scripts/check.sh installs tauri-driver");
+        eprintln!("skipped: no tauri-driver; `cargo install tauri-driver --locked` (scripts/check.sh does)");
+        return;
+    };
+    let port = 4444 + (std::process::id() % 1000) as u16 * 2;
+    let child = Command::new(driver_path)
+        .args(["--port", &port.to_string(), "--native-port", &(port + 1).to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("tauri-driver starts");
+    let driver = Driver { child, port };
+    let start = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(start.elapsed() < Duration::from_secs(20), "tauri-driver never listened on {port}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    let home = tempfile::tempdir().unwrap();
+    let model = concat!(env!("CARGO_MANIFEST_DIR"), "/../models/bounce-64");
+    let app_args = [
+        "--source",
+        "scene:bounce?size=320x240&fps=30",
+        "--mic",
+        "none",
+        "--device",
+        "cpu",
+        "--model",
+        model,
+        "--seconds",
+        "170",
+        "--home",
+        home.path().to_str().unwrap(),
+    ];
+    let caps = json!({"capabilities": {"alwaysMatch": {"tauri:options": {
+        "application": binary("augur-app"),
+        "args": app_args,
+    }}}});
+    let session = request(port, "POST", "/session", Some(&caps)).unwrap_or_else(|e| panic!("no session: {e}"));
+    let page = Page { driver: &driver, id: session["sessionId"].as_str().expect("a session id").to_string() };
+
+    // Live frames, then the model's predicted frames, drawn in their canvases.
+    let live = page.wait_until("live frames", Duration::from_secs(60), &CANVAS_STATS.replace("ID", "'live'"));
+    let strip = page.wait_until("predicted frames", Duration::from_secs(90), &CANVAS_STATS.replace("ID", "'strip'"));
+    assert!(strip["width"].as_u64().unwrap() >= 3 * strip["height"].as_u64().unwrap(), "a filmstrip: {strip}");
+    eprintln!("live canvas {live}, prediction strip {strip}");
+
+    // Pause stops the predictions (the strip's moment stays); Play resumes them.
+    page.click("#pause");
+    page.wait_until(
+        "the Play label",
+        Duration::from_secs(10),
+        "return document.getElementById('pause').textContent === 'Play';",
+    );
+    assert_eq!(
+        page.run("return document.getElementById('scrub').disabled;"),
+        json!(false),
+        "scrubbing is on while paused"
+    );
+    page.click("#pause");
+    page.wait_until(
+        "the Pause label",
+        Duration::from_secs(10),
+        "return document.getElementById('pause').textContent === 'Pause';",
+    );
+
+    // Demo mode: debug figures hidden, large panels.
+    page.click("#demo");
+    page.wait_until("demo mode", Duration::from_secs(10), "return document.body.classList.contains('demo');");
+    let status_shown = page.run("return getComputedStyle(document.getElementById('status')).display;");
+    assert_eq!(status_shown, json!("none"), "demo mode hides the status line");
+    std::thread::sleep(Duration::from_millis(1500));
+    let shot = page.call("GET", "/screenshot", None);
+    let png = decode_base64(shot.as_str().expect("a base64 screenshot"));
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 20_000, "a real screenshot ({} bytes)", png.len());
+    let dir = std::env::var_os("CARGO_TARGET_DIR").map_or_else(std::env::temp_dir, PathBuf::from).join("ci-artifacts");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("webdriver-demo-mode.png");
+    std::fs::write(&path, &png).unwrap();
+    println!("CI artifact: WebDriver screenshot of demo mode at {}", path.display());
+    eprintln!("CI artifact: WebDriver screenshot of demo mode at {}", path.display());
+
+    // The choice is remembered for the next run.
+    let settings = std::fs::read_to_string(home.path().join("settings.json")).unwrap_or_default();
+    assert!(settings.contains("\"demo\": true"), "{settings}");
+    let _ = request(port, "DELETE", &format!("/session/{}", page.id), None);
+}
+
+#[test]
+fn base64_decodes() {
+    assert_eq!(decode_base64("aGVsbG8="), b"hello");
+    assert_eq!(decode_base64("aGk="), b"hi");
+    assert_eq!(decode_base64("YWJj"), b"abc");
+}
