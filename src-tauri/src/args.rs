@@ -1,5 +1,5 @@
 //! The app's command line:
-//! `augur-app [--source NAME] [--mic NAME|none] [--model PATH] [--device auto|cpu|gpu] [--home DIR] [--seconds N]`.
+//! `augur-app [--source NAME] [--mic NAME|none] [--model PATH] [--device auto|cpu|gpu] [--home DIR] [--seconds N] [--bench N]`.
 //! Kept tiny and dependency-free; `augur run` is the documented way to start the app.
 
 /// What the app was asked to open.
@@ -17,11 +17,13 @@ pub struct AppArgs {
     pub device: Option<String>,
     /// Where datasets, fine-tuned models and exports live; `None` means `~/Augur`.
     pub home: Option<std::path::PathBuf>,
+    /// Benchmark the window for this many seconds, print the figures and exit.
+    pub bench: Option<f64>,
 }
 
 impl AppArgs {
     pub fn parse(mut it: impl Iterator<Item = String>) -> Result<Self, String> {
-        let usage = "usage: augur-app [--source NAME] [--mic NAME|none] [--model PATH] [--device auto|cpu|gpu] [--home DIR] [--seconds N]";
+        let usage = "usage: augur-app [--source NAME] [--mic NAME|none] [--model PATH] [--device auto|cpu|gpu] [--home DIR] [--seconds N] [--bench N]";
         let mut args = Self::default();
         while let Some(flag) = it.next() {
             let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value; {usage}"));
@@ -37,13 +39,13 @@ impl AppArgs {
                     }
                     args.device = Some(v);
                 }
-                "--seconds" => {
+                "--seconds" | "--bench" => {
                     let v = value()?;
-                    let s: f64 = v.parse().map_err(|_| format!("--seconds {v} is not a number; {usage}"))?;
+                    let s: f64 = v.parse().map_err(|_| format!("{flag} {v} is not a number; {usage}"))?;
                     if !(s > 0.0 && s.is_finite()) {
-                        return Err(format!("--seconds must be positive; {usage}"));
+                        return Err(format!("{flag} must be positive; {usage}"));
                     }
-                    args.seconds = Some(s);
+                    if flag == "--bench" { args.bench = Some(s) } else { args.seconds = Some(s) }
                 }
                 "-h" | "--help" => return Err(usage.to_string()),
                 other => return Err(format!("unknown argument {other:?}; {usage}")),

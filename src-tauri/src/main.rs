@@ -6,6 +6,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod args;
+mod bench;
 mod commands;
 mod settings;
 mod state;
@@ -46,10 +47,14 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, session: state::
         commands::cancel_training,
         commands::sound,
         commands::smoke_report,
+        commands::frame_drawn,
+        commands::bench_payload,
+        commands::bench_report,
     ])
 }
 
 fn main() -> ExitCode {
+    prefer_shared_memory_renderer();
     let args = match args::AppArgs::parse(std::env::args().skip(1)) {
         Ok(a) => a,
         Err(msg) => {
@@ -64,6 +69,11 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let mut context = tauri::generate_context!();
+    if let Some(bench) = &session.bench {
+        // Only the benchmark may reach its loopback server; the app's policy stays strict.
+        allow_connect(&mut context, &bench.loopback);
+    }
     let result = with_commands(tauri::Builder::default(), session)
         .setup(move |app| {
             if let Some(secs) = args.seconds {
@@ -75,12 +85,39 @@ fn main() -> ExitCode {
             }
             Ok(())
         })
-        .run(tauri::generate_context!());
+        .run(context);
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("augur-app: the window could not start: {e}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// Adds `origin` to the content security policy's `connect-src`.
+fn allow_connect<R: tauri::Runtime>(context: &mut tauri::Context<R>, origin: &str) {
+    use tauri::utils::config::Csp;
+    let security = &mut context.config_mut().app.security;
+    if let Some(Csp::Policy(policy)) = security.csp.as_mut() {
+        *policy = policy.replace("connect-src ", &format!("connect-src {origin} "));
+    }
+}
+
+/// WebKitGTK's DMA-BUF renderer wants a GPU render node. Without one (a VM, a server, Xvfb in
+/// CI) it falls back to a path that drew 7–8 frames/s of the live view instead of 30, with
+/// 3× the camera-to-screen latency (bench/results/window.md). A user's own setting wins.
+fn prefer_shared_memory_renderer() {
+    const VAR: &str = "WEBKIT_DISABLE_DMABUF_RENDERER";
+    let render_node = std::fs::read_dir("/dev/dri")
+        .map(|d| d.flatten().any(|e| e.file_name().to_string_lossy().starts_with("renderD")))
+        .unwrap_or(false);
+    if cfg!(target_os = "linux") && std::env::var_os(VAR).is_none() && !render_node {
+        // SAFETY: this runs first in `main`, before the app starts any thread, so nothing can
+        // read the environment while it changes.
+        #[allow(unsafe_code)]
+        unsafe {
+            std::env::set_var(VAR, "1");
         }
     }
 }

@@ -1,9 +1,11 @@
 //! The app's live session: the world model's session (predictions, timeline, trajectory) when a
 //! model is available, otherwise the live source alone; and what the UI needs to know about it.
 
+use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::AtomicU64;
+use std::time::Duration;
 
 use augur_capture::{
     AudioHandle, Frame, SessionClock, SourceInfo, StreamEnd, VideoHandle, open_audio_or_none, open_video_or_scene,
@@ -45,6 +47,12 @@ pub struct Session {
     pub training: Mutex<Option<augur_engine::Training>>,
     /// What the window remembers between runs (`home/settings.json`).
     pub settings: Mutex<Settings>,
+    /// (index, capture time) of the frames last sent to the page, to time them when drawn.
+    pub sent: Mutex<VecDeque<(u64, Duration)>>,
+    /// Capture-to-drawn latency of the frames the page drew, ms (the newest 20 000).
+    pub screen_latency: Mutex<VecDeque<f32>>,
+    /// The window benchmark, when the app was started with `--bench`.
+    pub bench: Option<crate::bench::BenchInfo>,
 }
 
 /// Every model the window may switch to: `(name, base path)`, the bundled ones in
@@ -167,6 +175,9 @@ impl Session {
             models_dir,
             training: Mutex::new(None),
             settings: Mutex::new(settings),
+            sent: Mutex::new(VecDeque::new()),
+            screen_latency: Mutex::new(VecDeque::new()),
+            bench: args.bench.map(crate::bench::start).transpose()?,
         })
     }
 
@@ -187,7 +198,48 @@ impl Session {
             Live::Model(s) => s.preview()?,
             Live::Source(v) => v.latest()?,
         };
-        (self.last_sent.swap(frame.index, Ordering::SeqCst) != frame.index).then_some(frame)
+        if self.last_sent.swap(frame.index, Ordering::SeqCst) == frame.index {
+            return None;
+        }
+        let mut sent = self.sent.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        sent.push_back((frame.index, frame.pts));
+        while sent.len() > 64 {
+            sent.pop_front();
+        }
+        Some(frame)
+    }
+
+    /// The page drew frame `index`: keeps its capture-to-screen latency. Frames the page never
+    /// reports (it skipped them) are not counted.
+    pub fn drawn(&self, index: u64) -> Option<f32> {
+        let pts = {
+            let sent = self.sent.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            sent.iter().rev().find(|(i, _)| *i == index).map(|(_, pts)| *pts)?
+        };
+        // Frames from the model's session carry its clock, not the app's.
+        let now = match &self.live {
+            Live::Model(s) => s.clock().now(),
+            Live::Source(_) => self.clock.now(),
+        };
+        let ms = now.saturating_sub(pts).as_secs_f32() * 1000.0;
+        let mut lat = self.screen_latency.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        lat.push_back(ms);
+        while lat.len() > 20_000 {
+            lat.pop_front();
+        }
+        Some(ms)
+    }
+
+    /// p50 and p99 of the newest `n` screen latencies, ms.
+    pub fn screen_latency(&self, n: usize) -> Option<(f32, f32)> {
+        let lat = self.screen_latency.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut v: Vec<f32> = lat.iter().rev().take(n).copied().collect();
+        if v.is_empty() {
+            return None;
+        }
+        v.sort_by(f32::total_cmp);
+        let at = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
+        Some((at(0.5), at(0.99)))
     }
 
     /// What the source negotiated.

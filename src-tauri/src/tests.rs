@@ -104,6 +104,10 @@ fn every_command_answers_and_refuses_bad_arguments() {
     std::thread::sleep(Duration::from_millis(1500));
     let frame = bytes_of(call(&w, "latest_frame", json!({})).unwrap());
     assert_eq!(frame.len(), 16 + 96 * 96 * 4, "header + RGBA");
+    std::thread::sleep(Duration::from_millis(150));
+    let small = bytes_of(call(&w, "latest_frame", json!({"fit": [40, 48]})).unwrap());
+    assert_eq!(small.len(), 16 + 48 * 48 * 4, "a frame twice the canvas is sent at half size");
+    assert_eq!(code(call(&w, "latest_frame", json!({"fit": [0, 60]}))), "bad_argument");
     let strip = bytes_of(call(&w, "prediction", json!({"index": null})).unwrap());
     // On the CPU the live horizon is 4 unless asked for: input, heatmap and 4 predicted frames.
     assert_eq!(strip.len(), 16 + 6 * 64 * 64 * 4);

@@ -2,6 +2,7 @@
 // latent trajectory. Frames and predictions arrive as raw RGBA over Tauri's binary IPC.
 import { $, drawImage, every, invoke, notice, num } from "./util.js";
 import { refreshModels, startTrainingPanel, toggleBrowser } from "./datasets.js";
+import { runBench } from "./bench.js";
 
 const live = $("live");
 const liveCtx = live.getContext("2d");
@@ -41,13 +42,27 @@ async function maybeReport() {
 
 async function drawLatest() {
   try {
-    if (drawImage(await invoke("latest_frame"), live, liveCtx) !== null) drawn += 1;
-    if (hasModel && scrubbing === null) {
-      const index = drawImage(await invoke("prediction", { index: null }), strip, stripCtx);
-      if (index !== null && index !== lastPrediction) {
-        lastPrediction = index;
+    // The canvas's size on screen: the app shrinks frames at least twice as large.
+    const dpr = window.devicePixelRatio || 1;
+    const fit = [Math.max(1, Math.round(live.clientWidth * dpr)), Math.max(1, Math.round(live.clientHeight * dpr))];
+    // Both asked for at once: each IPC round trip costs the page tens of ms in WebKitGTK.
+    const following = hasModel && scrubbing === null;
+    const [frame, prediction] = await Promise.all([
+      invoke("latest_frame", { fit }),
+      following ? invoke("prediction", { index: null }) : null,
+    ]);
+    const index = drawImage(frame, live, liveCtx);
+    if (index !== null) {
+      drawn += 1;
+      // Timed by the app from the frame's capture: camera-to-screen latency.
+      invoke("frame_drawn", { index }).catch(() => {});
+    }
+    if (following) {
+      const moment = drawImage(prediction, strip, stripCtx);
+      if (moment !== null && moment !== lastPrediction) {
+        lastPrediction = moment;
         predictionsDrawn += 1;
-        if (comparing) drawImage(await invoke("compare_prediction", { index }), stripB, stripBCtx);
+        if (comparing) drawImage(await invoke("compare_prediction", { index: moment }), stripB, stripBCtx);
       }
     }
     await maybeReport();
@@ -141,7 +156,8 @@ async function drawSound() {
 
 async function pollStatus() {
   const s = await invoke("source_status");
-  let text = `${s.frames} frames from the source, ${s.skipped} lost` + (s.ended ? ` — ${s.ended}` : "");
+  let text = `${s.frames} frames from the source, ${s.skipped} lost` + (s.ended ? ` — ${s.ended}` : "") +
+    (s.screen_latency_p50_ms !== null ? ` · camera→screen p50 ${num(s.screen_latency_p50_ms)} ms` : "");
   if (hasModel) {
     try {
       const m = await invoke("model_state");
@@ -362,6 +378,9 @@ async function start() {
   // The imagined frame follows the newest moment (or the one scrubbed to) once a second.
   if (hasModel) every(1000, steer);
   requestAnimationFrame(drawLatest);
+  if (info.bench) {
+    runBench(info.bench, () => ({ frames: drawn, predictions: predictionsDrawn })).catch((e) => notice(`benchmark failed: ${e.message ?? e}`));
+  }
 }
 
 start();

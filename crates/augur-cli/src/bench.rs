@@ -29,6 +29,9 @@ enum What {
     /// The live session headless on lavfi 640x480@30 and the scene: preview fps, prediction
     /// rate, latency, skipped and lost frames, CPU, memory.
     Live(crate::bench_live::LiveArgs),
+    /// The app's window under a real webview: frames drawn per second, camera-to-screen
+    /// latency, memory, and binary IPC vs a loopback stream for images of each size.
+    Window(crate::bench_window::WindowArgs),
 }
 
 #[derive(clap::Args)]
@@ -66,6 +69,7 @@ pub fn run(args: &Args) -> Result<()> {
         What::Model(a) => model(a),
         What::Record(a) => crate::bench_record::run(a),
         What::Live(a) => crate::bench_live::run(a),
+        What::Window(a) => crate::bench_window::run(a),
     }
 }
 

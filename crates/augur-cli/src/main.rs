@@ -3,6 +3,7 @@
 mod bench;
 mod bench_live;
 mod bench_record;
+mod bench_window;
 mod dataset;
 mod devices;
 mod eval;

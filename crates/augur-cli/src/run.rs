@@ -63,7 +63,7 @@ pub fn run(args: &Args) -> Result<()> {
 }
 
 /// Why no window can be shown here, or `None` when one can.
-fn display_problem() -> Option<String> {
+pub(crate) fn display_problem() -> Option<String> {
     if cfg!(any(target_os = "macos", windows)) {
         return None;
     }
@@ -75,7 +75,7 @@ fn display_problem() -> Option<String> {
     }
 }
 
-fn app_path() -> Result<PathBuf> {
+pub(crate) fn app_path() -> Result<PathBuf> {
     let exe = std::env::current_exe().context("finding the augur binary")?;
     let name = if cfg!(windows) { "augur-app.exe" } else { "augur-app" };
     let app = exe.with_file_name(name);
@@ -83,7 +83,7 @@ fn app_path() -> Result<PathBuf> {
         Ok(app)
     } else {
         anyhow::bail!(
-            "the app window is not built; run `cargo build -p augur-app` (scripts/setup.sh does this), \
+            "the app window is not built; run `cargo build --workspace` (scripts/setup.sh does this), \
              or pass --headless: {}",
             app.display()
         )

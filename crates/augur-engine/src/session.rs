@@ -135,6 +135,7 @@ pub struct Session {
     shared: Arc<Shared>,
     requests: Sender<Request>,
     threads: Vec<JoinHandle<()>>,
+    clock: SessionClock,
     /// Things the user should know (CPU fallback, scene instead of a camera).
     pub notices: Vec<String>,
 }
@@ -221,7 +222,12 @@ impl Session {
         if let Ok(Some(n)) = source_notice.recv_timeout(Duration::from_secs(10)) {
             notices.push(n);
         }
-        Ok(Self { shared, requests, threads: vec![model_thread, capture_thread], notices })
+        Ok(Self { shared, requests, threads: vec![model_thread, capture_thread], clock, notices })
+    }
+
+    /// The clock every frame's `pts` is on.
+    pub fn clock(&self) -> SessionClock {
+        self.clock
     }
 
     /// The newest source frame at its own size (the preview; never waits for the model).

@@ -7,8 +7,10 @@ use tauri::ipc::Response;
 
 use crate::state::{Live, Session};
 
+mod bench;
 mod datasets;
 mod models;
+pub use bench::*;
 pub use datasets::*;
 pub use models::*;
 
@@ -51,6 +53,8 @@ pub struct AppInfo {
     compare: Option<String>,
     /// What the window remembered from the last run.
     settings: crate::settings::Settings,
+    /// The window benchmark to run (`--bench`), if any.
+    bench: Option<crate::bench::BenchInfo>,
 }
 
 /// Name, version and what the session opened.
@@ -76,6 +80,7 @@ pub fn app_info(session: State<'_, Session>) -> AppInfo {
             Live::Source(_) => None,
         },
         settings: session.settings.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone(),
+        bench: session.bench.clone(),
     }
 }
 
@@ -93,12 +98,45 @@ pub(crate) fn rgba_image(width: u32, height: u32, index: u64, rgb: &[u8]) -> Vec
 
 /// The newest frame as raw bytes: a 16-byte header then RGBA pixels, ready for `ImageData`.
 /// Empty when no new frame arrived. Binary IPC avoids JSON/base64 encoding of the pixels.
+/// With `fit` (the canvas's size on screen, in device pixels), a frame at least twice as large
+/// is shrunk by a whole factor first: moving the bytes to the page is the preview's slowest
+/// step (bench/results/window.md), and an HD camera shown at half size needs a quarter of them.
 #[tauri::command]
-pub fn latest_frame(session: State<'_, Session>) -> Response {
-    match session.new_frame() {
-        Some(f) => Response::new(rgba_image(f.width, f.height, f.index, &f.rgb)),
-        None => Response::new(Vec::new()),
+pub fn latest_frame(session: State<'_, Session>, fit: Option<[u32; 2]>) -> Result<Response, CommandError> {
+    if let Some([w, h]) = fit
+        && !((1..=16_384).contains(&w) && (1..=16_384).contains(&h))
+    {
+        return Err(bad(format!("latest_frame: fit must be 1 to 16384 pixels a side, got {w}×{h}")));
     }
+    let Some(f) = session.new_frame() else { return Ok(Response::new(Vec::new())) };
+    let factor = fit.map_or(1, |[w, h]| (f.width / w).min(f.height / h).max(1));
+    if factor == 1 {
+        return Ok(Response::new(rgba_image(f.width, f.height, f.index, &f.rgb)));
+    }
+    let (w, h, rgb) = shrink(&f.rgb, f.width, f.height, factor);
+    Ok(Response::new(rgba_image(w, h, f.index, &rgb)))
+}
+
+/// Averages `factor × factor` blocks of packed RGB (edge pixels that do not fill a block are
+/// dropped).
+fn shrink(rgb: &[u8], width: u32, height: u32, factor: u32) -> (u32, u32, Vec<u8>) {
+    let (w, h, f, stride) = (width / factor, height / factor, factor as usize, width as usize * 3);
+    let area = (f * f) as u32;
+    let mut out = Vec::with_capacity(w as usize * h as usize * 3);
+    for y in 0..h as usize {
+        for x in 0..w as usize {
+            let mut sum = [0u32; 3];
+            for row in rgb.chunks_exact(stride).skip(y * f).take(f) {
+                for px in row[x * f * 3..(x + 1) * f * 3].chunks_exact(3) {
+                    for (s, v) in sum.iter_mut().zip(px) {
+                        *s += u32::from(*v);
+                    }
+                }
+            }
+            out.extend(sum.map(|s| (s / area) as u8));
+        }
+    }
+    (w, h, out)
 }
 
 /// The newest prediction as one image strip (same header): what the model saw, its error
@@ -215,6 +253,8 @@ pub struct SourceStatus {
     audio_dropped: u64,
     ended: Option<String>,
     session_seconds: f64,
+    /// Capture-to-screen latency of the last 90 frames the page drew, ms.
+    screen_latency_p50_ms: Option<f32>,
 }
 
 /// Counters for the status bar, and why the source stopped if it did.
@@ -233,6 +273,7 @@ pub fn source_status(session: State<'_, Session>) -> SourceStatus {
         audio_dropped: session.audio.as_ref().map_or(0, |a| a.dropped()),
         ended: session.end_message(),
         session_seconds: session.clock.now().as_secs_f64(),
+        screen_latency_p50_ms: session.screen_latency(90).map(|(p50, _)| p50),
     }
 }
 
@@ -378,4 +419,17 @@ pub fn sound(session: State<'_, Session>) -> Response {
         out.extend_from_slice(c);
     }
     Response::new(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn shrink_averages_whole_blocks() {
+        // 4×2 pixels: the left 2×2 block is black and white, the right one all 90.
+        let px = |v: u8| [v, v, v];
+        let rgb: Vec<u8> = [px(0), px(255), px(90), px(90), px(255), px(0), px(90), px(90)].concat();
+        let (w, h, out) = super::shrink(&rgb, 4, 2, 2);
+        assert_eq!((w, h), (2, 1));
+        assert_eq!(out, vec![127, 127, 127, 90, 90, 90]);
+    }
 }
