@@ -10,6 +10,7 @@ mod bench;
 mod commands;
 mod settings;
 mod state;
+mod stream;
 #[cfg(test)]
 mod tests;
 
@@ -62,7 +63,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let session = match state::Session::open(&args) {
+    let mut session = match state::Session::open(&args) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("augur-app: error: {e}");
@@ -70,12 +71,24 @@ fn main() -> ExitCode {
         }
     };
     let mut context = tauri::generate_context!();
-    if let Some(bench) = &session.bench {
-        // Only the benchmark may reach its loopback server; the app's policy stays strict.
-        allow_connect(&mut context, &bench.loopback);
-    }
+    // The frame stream: the page may connect to this one loopback port and nothing else new.
+    let listener = match stream::bind() {
+        Ok((listener, info)) => {
+            allow_connect(&mut context, &info.url);
+            let token = info.token.clone();
+            session.stream = Some(info);
+            Some((listener, token))
+        }
+        Err(e) => {
+            eprintln!("augur-app: {e}; frames go by IPC");
+            None
+        }
+    };
     let result = with_commands(tauri::Builder::default(), session)
         .setup(move |app| {
+            if let Some((listener, token)) = listener {
+                stream::serve(listener, token, app.handle().clone());
+            }
             if let Some(secs) = args.seconds {
                 let handle = app.handle().clone();
                 std::thread::spawn(move || {

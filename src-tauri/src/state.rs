@@ -53,6 +53,8 @@ pub struct Session {
     pub screen_latency: Mutex<VecDeque<f32>>,
     /// The window benchmark, when the app was started with `--bench`.
     pub bench: Option<crate::bench::BenchInfo>,
+    /// The loopback frame stream, once the window has opened one.
+    pub stream: Option<crate::stream::StreamInfo>,
 }
 
 /// Every model the window may switch to: `(name, base path)`, the bundled ones in
@@ -177,7 +179,8 @@ impl Session {
             settings: Mutex::new(settings),
             sent: Mutex::new(VecDeque::new()),
             screen_latency: Mutex::new(VecDeque::new()),
-            bench: args.bench.map(crate::bench::start).transpose()?,
+            bench: args.bench.map(|seconds| crate::bench::BenchInfo { seconds }),
+            stream: None,
         })
     }
 

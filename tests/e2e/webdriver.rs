@@ -185,6 +185,20 @@ fn the_built_app_is_driven_through_webdriver() {
     assert!(strip["width"].as_u64().unwrap() >= 3 * strip["height"].as_u64().unwrap(), "a filmstrip: {strip}");
     eprintln!("live canvas {live}, prediction strip {strip}");
 
+    // Frames came by the loopback stream, which answers only with the session's token.
+    let by_stream = "return performance.getEntriesByType('resource').some(e => e.name.includes('/frame?token='));";
+    assert_eq!(page.run(by_stream), json!(true), "the page fetches frames from the loopback stream");
+    let stream = page.run("return window.__TAURI__.core.invoke('app_info').then(i => i.stream);");
+    let url = stream["url"].as_str().expect("the app opened a frame stream");
+    let port: u16 = url.rsplit(':').next().unwrap().parse().unwrap();
+    let token = stream["token"].as_str().unwrap();
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    let status = |path: &str| raw_status(port, path);
+    assert_eq!(status(&format!("/prediction?token={token}")), 200);
+    assert_eq!(status("/prediction?token=0000"), 403);
+    assert_eq!(status(&format!("/payload?token={token}&width=8&height=8")), 404, "test images only with --bench");
+    assert_eq!(status(&format!("/../../etc/passwd?token={token}")), 404);
+
     // Pause stops the predictions (the strip's moment stays); Play resumes them.
     page.click("#pause");
     page.wait_until(
@@ -224,6 +238,15 @@ fn the_built_app_is_driven_through_webdriver() {
     let settings = std::fs::read_to_string(home.path().join("settings.json")).unwrap_or_default();
     assert!(settings.contains("\"demo\": true"), "{settings}");
     let _ = request(port, "DELETE", &format!("/session/{}", page.id), None);
+}
+
+/// The status code of a GET to the frame stream.
+fn raw_status(port: u16, path: &str) -> u16 {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.write_all(format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").as_bytes()).unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).unwrap();
+    String::from_utf8_lossy(&answer).split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0)
 }
 
 #[test]

@@ -1,6 +1,6 @@
 // The window benchmark (`augur-app --bench N`, run by `augur bench window`): after N seconds of
 // live drawing, fetch test images of the live and scope sizes over Tauri's binary IPC and over
-// the loopback stream, time both, and hand the figures to the app, which prints them and exits.
+// the loopback frame stream, time both, and hand the figures to the app, which prints them and exits.
 import { invoke } from "./util.js";
 
 const SIZES = [[640, 480], [1280, 720], [1920, 1080]];
@@ -25,14 +25,15 @@ async function time(transport, width, height, fetchOnce) {
   return { width, height, transport, p50_ms: quantile(ms, 0.5), p99_ms: quantile(ms, 0.99), count: ROUNDS };
 }
 
-export async function runBench(bench, counts) {
+export async function runBench(bench, stream, counts) {
+  if (!stream) throw new Error("the app opened no frame stream to compare with IPC");
   await new Promise((done) => setTimeout(done, bench.seconds * 1000));
   const seconds = bench.seconds;
   const drawn = { frames: counts().frames, predictions: counts().predictions };
   const transports = [];
   for (const [width, height] of SIZES) {
     transports.push(await time("ipc", width, height, () => invoke("bench_payload", { width, height })));
-    const url = `${bench.loopback}/payload?token=${bench.token}&width=${width}&height=${height}`;
+    const url = `${stream.url}/payload?token=${stream.token}&width=${width}&height=${height}`;
     transports.push(await time("loopback", width, height, async () => (await fetch(url, { cache: "no-store" })).arrayBuffer()));
   }
   await invoke("bench_report", {

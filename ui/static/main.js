@@ -1,6 +1,6 @@
 // Augur's UI: the live source, the model's predictions beside it, surprise over time and the
 // latent trajectory. Frames and predictions arrive as raw RGBA over Tauri's binary IPC.
-import { $, drawImage, every, invoke, notice, num } from "./util.js";
+import { $, drawImage, every, invoke, notice, num, pixels, useStream } from "./util.js";
 import { refreshModels, startTrainingPanel, toggleBrowser } from "./datasets.js";
 import { runBench } from "./bench.js";
 
@@ -48,8 +48,8 @@ async function drawLatest() {
     // Both asked for at once: each IPC round trip costs the page tens of ms in WebKitGTK.
     const following = hasModel && scrubbing === null;
     const [frame, prediction] = await Promise.all([
-      invoke("latest_frame", { fit }),
-      following ? invoke("prediction", { index: null }) : null,
+      pixels("/frame", { fit: fit.join("x") }, "latest_frame", { fit }),
+      following ? pixels("/prediction", {}, "prediction", { index: null }) : null,
     ]);
     const index = drawImage(frame, live, liveCtx);
     if (index !== null) {
@@ -62,7 +62,7 @@ async function drawLatest() {
       if (moment !== null && moment !== lastPrediction) {
         lastPrediction = moment;
         predictionsDrawn += 1;
-        if (comparing) drawImage(await invoke("compare_prediction", { index: moment }), stripB, stripBCtx);
+        if (comparing) drawImage(await pixels("/compare", { index: moment }, "compare_prediction", { index: moment }), stripB, stripBCtx);
       }
     }
     await maybeReport();
@@ -297,6 +297,7 @@ function toggleDemo(remember = true) {
 
 async function start() {
   const info = await invoke("app_info");
+  useStream(info.stream);
   document.title = `Augur ${info.version} — ${info.source}`;
   $("version").textContent = `v${info.version}`;
   const v = info.video;
@@ -379,7 +380,7 @@ async function start() {
   if (hasModel) every(1000, steer);
   requestAnimationFrame(drawLatest);
   if (info.bench) {
-    runBench(info.bench, () => ({ frames: drawn, predictions: predictionsDrawn })).catch((e) => notice(`benchmark failed: ${e.message ?? e}`));
+    runBench(info.bench, info.stream, () => ({ frames: drawn, predictions: predictionsDrawn })).catch((e) => notice(`benchmark failed: ${e.message ?? e}`));
   }
 }
 

@@ -31,3 +31,18 @@ export function drawImage(buf, canvas, ctx) {
   return index;
 }
 
+
+// The loopback frame stream (faster than IPC for pixels: bench/results/window.md); IPC when the
+// app has none. `pixels(path, query, command, args)` answers the bytes either way.
+let stream = null;
+export function useStream(info) {
+  stream = info;
+}
+
+export async function pixels(path, query, command, args) {
+  if (!stream) return invoke(command, args);
+  const q = new URLSearchParams({ token: stream.token, ...query });
+  const r = await fetch(`${stream.url}${path}?${q}`, { cache: "no-store" });
+  if (!r.ok) throw new Error(`${path}: ${r.status} ${await r.text()}`);
+  return r.arrayBuffer();
+}

@@ -25,6 +25,11 @@ impl CommandError {
     fn new(code: &'static str, message: impl std::fmt::Display) -> Self {
         Self { code, message: message.to_string() }
     }
+
+    /// What went wrong, for a person.
+    pub(crate) fn message(&self) -> String {
+        self.message.clone()
+    }
 }
 
 fn bad(message: impl Into<String>) -> CommandError {
@@ -55,6 +60,8 @@ pub struct AppInfo {
     settings: crate::settings::Settings,
     /// The window benchmark to run (`--bench`), if any.
     bench: Option<crate::bench::BenchInfo>,
+    /// The loopback frame stream (frames and strips), when the window opened one.
+    stream: Option<crate::stream::StreamInfo>,
 }
 
 /// Name, version and what the session opened.
@@ -81,6 +88,7 @@ pub fn app_info(session: State<'_, Session>) -> AppInfo {
         },
         settings: session.settings.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone(),
         bench: session.bench.clone(),
+        stream: session.stream.clone(),
     }
 }
 
@@ -103,18 +111,23 @@ pub(crate) fn rgba_image(width: u32, height: u32, index: u64, rgb: &[u8]) -> Vec
 /// step (bench/results/window.md), and an HD camera shown at half size needs a quarter of them.
 #[tauri::command]
 pub fn latest_frame(session: State<'_, Session>, fit: Option<[u32; 2]>) -> Result<Response, CommandError> {
+    frame_bytes(&session, fit).map(Response::new)
+}
+
+/// [`latest_frame`]'s bytes, for the command and the frame stream.
+pub(crate) fn frame_bytes(session: &Session, fit: Option<[u32; 2]>) -> Result<Vec<u8>, CommandError> {
     if let Some([w, h]) = fit
         && !((1..=16_384).contains(&w) && (1..=16_384).contains(&h))
     {
         return Err(bad(format!("latest_frame: fit must be 1 to 16384 pixels a side, got {w}×{h}")));
     }
-    let Some(f) = session.new_frame() else { return Ok(Response::new(Vec::new())) };
+    let Some(f) = session.new_frame() else { return Ok(Vec::new()) };
     let factor = fit.map_or(1, |[w, h]| (f.width / w).min(f.height / h).max(1));
     if factor == 1 {
-        return Ok(Response::new(rgba_image(f.width, f.height, f.index, &f.rgb)));
+        return Ok(rgba_image(f.width, f.height, f.index, &f.rgb));
     }
     let (w, h, rgb) = shrink(&f.rgb, f.width, f.height, factor);
-    Ok(Response::new(rgba_image(w, h, f.index, &rgb)))
+    Ok(rgba_image(w, h, f.index, &rgb))
 }
 
 /// Averages `factor × factor` blocks of packed RGB (edge pixels that do not fill a block are
@@ -144,31 +157,41 @@ fn shrink(rgb: &[u8], width: u32, height: u32, factor: u32) -> (u32, u32, Vec<u8
 /// With `index`, the strip of that past moment (scrubbing), empty when it is gone.
 #[tauri::command]
 pub fn prediction(session: State<'_, Session>, index: Option<u64>) -> Response {
-    let Live::Model(s) = &session.live else { return Response::new(Vec::new()) };
+    Response::new(prediction_bytes(&session, index))
+}
+
+/// [`prediction`]'s bytes, for the command and the frame stream.
+pub(crate) fn prediction_bytes(session: &Session, index: Option<u64>) -> Vec<u8> {
+    let Live::Model(s) = &session.live else { return Vec::new() };
     let found = match index {
         Some(i) => s.moment(i),
         None => s.latest(),
     };
-    let Some(m) = found else { return Response::new(Vec::new()) };
+    let Some(m) = found else { return Vec::new() };
     let size = s.size();
     let tiles: Vec<&[u8]> =
         [&m.input[..], &m.heatmap[..]].into_iter().chain(m.predicted.chunks(size * size * 3)).collect();
-    Response::new(strip(&tiles, size, m.index))
+    strip(&tiles, size, m.index)
 }
 
 /// The second model's strip (A/B compare) for the same moment as [`prediction`]: the frame at
 /// its size, its error heatmap, its predicted frames. Empty when no comparison ran then.
 #[tauri::command]
 pub fn compare_prediction(session: State<'_, Session>, index: Option<u64>) -> Response {
-    let Live::Model(s) = &session.live else { return Response::new(Vec::new()) };
+    Response::new(compare_bytes(&session, index))
+}
+
+/// [`compare_prediction`]'s bytes, for the command and the frame stream.
+pub(crate) fn compare_bytes(session: &Session, index: Option<u64>) -> Vec<u8> {
+    let Live::Model(s) = &session.live else { return Vec::new() };
     let found = match index {
         Some(i) => s.moment(i),
         None => s.latest(),
     };
-    let Some((m, b)) = found.and_then(|m| m.compare.clone().map(|b| (m, b))) else { return Response::new(Vec::new()) };
+    let Some((m, b)) = found.and_then(|m| m.compare.clone().map(|b| (m, b))) else { return Vec::new() };
     let tiles: Vec<&[u8]> =
         [&b.input[..], &b.heatmap[..]].into_iter().chain(b.predicted.chunks(b.size * b.size * 3)).collect();
-    Response::new(strip(&tiles, b.size, m.index))
+    strip(&tiles, b.size, m.index)
 }
 
 /// `size × size` RGB tiles side by side, as a header + RGBA image.
