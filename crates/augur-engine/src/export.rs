@@ -19,8 +19,10 @@ pub struct Exported {
     pub dir: PathBuf,
     /// Moments exported.
     pub moments: usize,
-    /// The video, the snapshot and the CSV.
+    /// The video, the snapshot and the CSV (then the dashboard image, when it could be drawn).
     pub files: Vec<PathBuf>,
+    /// What could not be written and why (the export keeps the rest).
+    pub notes: Vec<String>,
 }
 
 /// Writes `moments` (oldest first, consecutive) into `dir` at `fps`, panels scaled to `panel`.
@@ -68,7 +70,12 @@ pub fn export(moments: &[Moment], size: usize, fps: u32, panel: usize, dir: &Pat
         size as u32,
         &augur_model::canvas::side_by_side(&tiles, size, size),
     )?;
-    Ok(Exported { dir: dir.to_path_buf(), moments: moments.len(), files: vec![video, snap, csv_path] })
+    Ok(Exported {
+        dir: dir.to_path_buf(),
+        moments: moments.len(),
+        files: vec![video, snap, csv_path],
+        notes: Vec::new(),
+    })
 }
 
 /// A square RGB8 image from `from` to `to` pixels a side (the second model may see another size).

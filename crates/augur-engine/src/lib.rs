@@ -16,6 +16,7 @@ mod export;
 mod recording;
 mod runner;
 mod session;
+mod snapshot;
 mod sound;
 mod stats;
 mod timeline;

@@ -331,7 +331,8 @@ impl Session {
         rx.recv_timeout(Duration::from_secs(60)).map_err(|_| EngineError::Stopped)?
     }
 
-    /// Exports the moments `from..=to` (side-by-side MP4, PNG snapshot, metrics CSV) into `dir`.
+    /// Exports the moments `from..=to` (side-by-side MP4, PNG snapshot, metrics CSV, and the
+    /// scope's dashboard of the newest moment as `dashboard.png`) into `dir`.
     pub fn export(&self, from: u64, to: u64, dir: &std::path::Path) -> Result<crate::Exported, EngineError> {
         let moments: Vec<Moment> =
             lock(&self.shared.timeline).iter().filter(|m| (from..=to).contains(&m.index)).cloned().collect();
@@ -341,7 +342,28 @@ impl Session {
             _ => 1.0 / 30.0,
         };
         let fps = (1.0 / span.max(1e-3)).round().clamp(1.0, 240.0) as u32;
-        crate::export(&moments, self.size(), fps, 256, dir)
+        let mut out = crate::export(&moments, self.size(), fps, 256, dir)?;
+        // The dashboard needs a GPU device (lavapipe will do); without one the rest still stands.
+        let xy = |p: &Vec<f32>| [p.first().copied().unwrap_or(0.0), p.get(1).copied().unwrap_or(0.0)];
+        let (trail, branch) = match self.trajectory(2) {
+            Ok(t) => (t.trail.iter().map(xy).collect(), t.branch.iter().map(xy).collect()),
+            Err(_) => (Vec::new(), Vec::new()),
+        };
+        let short = |p: String| p.rsplit('/').next().unwrap_or_default().to_string();
+        let models = [short(self.model_name()), self.compare_name().map(short).unwrap_or_default()];
+        let stats = self.stats();
+        let ctx = crate::snapshot::Context {
+            models: [&models[0], &models[1]],
+            trail: &trail,
+            branch: &branch,
+            stats: &stats,
+        };
+        let path = dir.join("dashboard.png");
+        match crate::snapshot::write(&moments, self.size(), &ctx, &path) {
+            Ok(()) => out.files.push(path),
+            Err(e) => out.notes.push(e.to_string()),
+        }
+        Ok(out)
     }
 
     /// Starts recording every source frame into the dataset at `dir` (created when new; episodes

@@ -57,6 +57,8 @@ fn a_scene_session_predicts_pauses_and_rolls_out_what_ifs() {
     let csv = std::fs::read_to_string(&exported.files[2]).unwrap();
     assert_eq!(csv.lines().count(), exported.moments + 1);
     assert!(exported.files[1].exists());
+    assert!(exported.notes.is_empty(), "{:?}", exported.notes);
+    assert_eq!(png_size(&exported.files[3]), (760, 330), "the scope's dashboard of the newest moment");
     assert!(s.export(last + 1, last + 5, out.path()).is_err(), "an empty range is refused");
 
     // What-if from a past moment, with another horizon and context.
@@ -238,6 +240,7 @@ fn a_second_model_runs_beside_the_first_on_the_same_frames() {
     assert!(row[4].parse::<f32>().unwrap().is_finite(), "{csv}");
     let width = image_width(&exported.files[0]);
     assert_eq!(width, 5 * 256, "five panels of 256 px");
+    assert_eq!(png_size(&exported.files[3]), (760, 440), "the dashboard shows both filmstrips");
     s.resume();
 
     // Stopping the comparison: new moments carry only the first model.
@@ -246,6 +249,14 @@ fn a_second_model_runs_beside_the_first_on_the_same_frames() {
     wait_for("moments after stopping", Duration::from_secs(60), || s.latest().is_some_and(|m| m.index >= after));
     assert!(s.latest().unwrap().compare.is_none());
     assert_eq!(s.compare_name(), None);
+}
+
+/// A PNG's width and height, from its header.
+fn png_size(path: &std::path::Path) -> (u32, u32) {
+    let bytes = std::fs::read(path).unwrap();
+    assert!(bytes.starts_with(b"\x89PNG"), "{} is not a PNG", path.display());
+    let be = |at: usize| u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap());
+    (be(16), be(20))
 }
 
 /// The video's width, from ffprobe.

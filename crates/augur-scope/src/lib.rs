@@ -5,11 +5,13 @@
 //! shell streams to its webview and tests compare with golden PNGs. Offscreen, because a wgpu
 //! surface under a Tauri webview is unreliable on Linux, and because the same path then works
 //! with no display at all. Camera frames are shown as egui textures
-//! ([`Scope::set_frame_texture`]); [`panels`] holds the panels themselves.
+//! ([`Scope::set_frame_texture`]); [`panels`] holds the panels themselves and [`plots`] the
+//! plots they draw.
 
 mod error;
 mod image;
 pub mod panels;
+pub mod plots;
 mod scope;
 
 pub use error::ScopeError;

@@ -179,3 +179,65 @@ fn text_has_real_glyphs() {
         fonts.has_glyphs(&font, "Augur fps dropped") && fonts.has_glyphs(&monospace, "0123456789.")
     }));
 }
+
+/// A tile with a ball at `x` on a dark floor, like the scene's frames.
+fn ball_tile(x: u32) -> Vec<u8> {
+    let mut rgb = Vec::new();
+    for py in 0..32u32 {
+        for px in 0..32u32 {
+            let (dx, dy) = (px as i32 - x as i32, py as i32 - 16);
+            rgb.extend(if dx * dx + dy * dy <= 16 {
+                [240, 90, 200]
+            } else if py > 26 {
+                [90, 120, 90]
+            } else {
+                [30, 40, 40]
+            });
+        }
+    }
+    rgb
+}
+
+#[test]
+fn dashboard_matches_golden() {
+    use augur_scope::plots::{MODEL_A, MODEL_B, Trace};
+    let mut scope = Scope::new(gpu());
+    let mut tex = |name: &str, rgb: Vec<u8>| scope.set_frame_texture(name, 32, 32, &rgb).unwrap();
+    let seen = tex("seen", ball_tile(8));
+    let error = tex("error", gradient(32, 32));
+    let predicted: Vec<_> = (1..=4).map(|i| tex(&format!("p{i}"), ball_tile(8 + 4 * i))).collect();
+    let seen_b = tex("seen-b", ball_tile(8));
+    let predicted_b: Vec<_> = (1..=4).map(|i| tex(&format!("b{i}"), ball_tile(8 + 3 * i))).collect();
+    let strips = [
+        panels::Filmstrip { label: "A: bounce-64", seen, error, predicted: &predicted, colour: MODEL_A },
+        panels::Filmstrip { label: "B: bounce-tuned", seen: seen_b, error, predicted: &predicted_b, colour: MODEL_B },
+    ];
+    let a: Vec<f32> = (0..120).map(|i| if i < 3 { f32::NAN } else { 0.2 + 0.1 * (i as f32 / 7.0).sin() }).collect();
+    let b: Vec<f32> = (0..120).map(|i| if i < 40 { f32::NAN } else { 0.15 + 0.05 * (i as f32 / 5.0).cos() }).collect();
+    let surprise = [Trace { values: &a, colour: MODEL_A }, Trace { values: &b, colour: MODEL_B }];
+    let trail: Vec<[f32; 2]> =
+        (0..80).map(|i| [(i as f32 / 9.0).cos() * i as f32, (i as f32 / 9.0).sin() * i as f32]).collect();
+    let branch: Vec<[f32; 2]> = (1..=4).map(|k| [80.0 + 6.0 * k as f32, -10.0 * k as f32]).collect();
+    let rates =
+        panels::Rates { preview_fps: 30.0, prediction_hz: 11.5, latency_ms: [36.0, 107.0], skipped: 912, lost: 0 };
+    let dashboard = panels::Dashboard {
+        title: "moment 1234 · 41.3 s",
+        strips: &strips,
+        surprise: &surprise,
+        trail: &trail,
+        branch: &branch,
+        rates: Some(rates),
+    };
+    let image = scope
+        .render(760, 440, 1.0, |ui| {
+            egui::CentralPanel::default().show(ui, |ui| panels::dashboard(ui, &dashboard));
+        })
+        .unwrap();
+    let count = |c: egui::Color32| image.pixels.chunks_exact(4).filter(|p| *p == c.to_array()).count();
+    assert!(count(MODEL_A) > 100, "model A's trace is drawn: {}", count(MODEL_A));
+    assert!(count(MODEL_B) > 50, "model B's trace is drawn: {}", count(MODEL_B));
+    let ball = image.pixels.chunks_exact(4).filter(|p| p[0] > 200 && p[1] < 120 && p[2] > 160).count();
+    assert!(ball > 10 * 40, "the filmstrips show their balls: {ball}");
+    assert!(image.distinct_colours() > 300);
+    assert_matches_golden("dashboard", &image);
+}

@@ -1,0 +1,130 @@
+//! Plots drawn with egui's painter from plain numbers: the surprise trace (one or two models on
+//! one scale, now at the right), the latent trajectory with its predicted branch, and the
+//! microphone's log-mel spectrogram.
+
+use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, Vec2, pos2};
+
+/// Plot background: a shade darker than egui's dark panels, so the plots read as wells.
+const WELL: Color32 = Color32::from_rgb(11, 14, 20);
+/// The current moment's marker.
+const NOW: Color32 = Color32::from_rgb(255, 179, 71);
+/// The first model's colour everywhere (trace, trail).
+pub const MODEL_A: Color32 = Color32::from_rgb(90, 200, 255);
+/// The second model's colour in an A/B compare.
+pub const MODEL_B: Color32 = Color32::from_rgb(255, 122, 184);
+
+/// One line of the surprise plot: a value per moment, NaN where there is none.
+#[derive(Clone, Copy, Debug)]
+pub struct Trace<'a> {
+    /// Oldest first; the last one is now.
+    pub values: &'a [f32],
+    /// Line colour.
+    pub colour: Color32,
+}
+
+/// Surprise over time: every trace on one y scale from 0 to the largest value, gaps where a
+/// value is missing, now marked at the right edge, and the scale's top written in the corner.
+pub fn surprise_trace(ui: &mut egui::Ui, traces: &[Trace<'_>], size: Vec2) {
+    let (response, painter) = ui.allocate_painter(size, Sense::hover());
+    let rect = response.rect;
+    painter.rect_filled(rect, 4.0, WELL);
+    let max = traces.iter().flat_map(|t| t.values.iter()).copied().filter(|v| v.is_finite()).fold(0.0f32, f32::max);
+    let plot = rect.shrink(4.0);
+    if max > 0.0 {
+        for trace in traces {
+            let n = trace.values.len().max(2) - 1;
+            let mut run: Vec<Pos2> = Vec::new();
+            for (i, v) in trace.values.iter().enumerate() {
+                if !v.is_finite() {
+                    flush(&painter, &mut run, trace.colour);
+                    continue;
+                }
+                let x = plot.left() + plot.width() * i as f32 / n as f32;
+                let y = plot.bottom() - plot.height() * (v / (max * 1.1));
+                run.push(pos2(x, y));
+            }
+            flush(&painter, &mut run, trace.colour);
+        }
+        let label = format!("{max:.2}");
+        painter.text(
+            rect.left_top() + Vec2::splat(4.0),
+            Align2::LEFT_TOP,
+            label,
+            FontId::monospace(10.0),
+            Color32::GRAY,
+        );
+    }
+    painter.rect_filled(Rect::from_min_max(pos2(rect.right() - 3.0, rect.top()), rect.right_bottom()), 0.0, NOW);
+}
+
+fn flush(painter: &egui::Painter, run: &mut Vec<Pos2>, colour: Color32) {
+    match run.len() {
+        0 => {}
+        1 => {
+            painter.circle_filled(run[0], 1.0, colour);
+        }
+        _ => {
+            painter.line(std::mem::take(run), Stroke::new(1.5, colour));
+        }
+    }
+    run.clear();
+}
+
+/// The latent trajectory on two principal components: the trail of observed moments (fading
+/// from old to new) and the predicted branch from now, scaled together to fit.
+pub fn trajectory(ui: &mut egui::Ui, trail: &[[f32; 2]], branch: &[[f32; 2]], size: Vec2) {
+    let (response, painter) = ui.allocate_painter(size, Sense::hover());
+    let rect = response.rect;
+    painter.rect_filled(rect, 4.0, WELL);
+    let all: Vec<[f32; 2]> =
+        trail.iter().chain(branch).copied().filter(|p| p[0].is_finite() && p[1].is_finite()).collect();
+    if all.len() < 2 {
+        return;
+    }
+    let (mut lo, mut hi) = ([f32::MAX; 2], [f32::MIN; 2]);
+    for p in &all {
+        for k in 0..2 {
+            lo[k] = lo[k].min(p[k]);
+            hi[k] = hi[k].max(p[k]);
+        }
+    }
+    let plot = rect.shrink(6.0);
+    let at = |p: [f32; 2]| {
+        let fx = (p[0] - lo[0]) / (hi[0] - lo[0]).max(1e-6);
+        let fy = (p[1] - lo[1]) / (hi[1] - lo[1]).max(1e-6);
+        pos2(plot.left() + fx * plot.width(), plot.bottom() - fy * plot.height())
+    };
+    for (i, p) in trail.iter().enumerate() {
+        let age = 0.15 + 0.85 * (i + 1) as f32 / trail.len() as f32;
+        painter.circle_filled(at(*p), 1.5, MODEL_A.gamma_multiply(age));
+    }
+    if let (Some(now), false) = (trail.last(), branch.is_empty()) {
+        let line: Vec<Pos2> = std::iter::once(*now).chain(branch.iter().copied()).map(at).collect();
+        painter.line(line, Stroke::new(2.0, NOW));
+    }
+}
+
+/// The log-mel spectrogram: one column per time step (oldest left), one row per band (low at
+/// the bottom), each byte 0 (quiet) … 255 (loud); the level in dBFS underneath.
+pub fn spectrogram(ui: &mut egui::Ui, columns: &[Vec<u8>], level_dbfs: f32, size: Vec2) {
+    let (response, painter) = ui.allocate_painter(size, Sense::hover());
+    let rect = response.rect;
+    painter.rect_filled(rect, 4.0, WELL);
+    let bands = columns.first().map_or(0, Vec::len);
+    if bands > 0 {
+        let (w, h) = (rect.width() / columns.len() as f32, rect.height() / bands as f32);
+        for (x, column) in columns.iter().enumerate() {
+            for (m, v) in column.iter().enumerate() {
+                let min = pos2(rect.left() + x as f32 * w, rect.bottom() - (m + 1) as f32 * h);
+                painter.rect_filled(Rect::from_min_size(min, egui::vec2(w + 0.5, h + 0.5)), 0.0, heat(*v));
+            }
+        }
+    }
+    ui.label(format!("level {level_dbfs:.0} dBFS"));
+}
+
+/// Dark blue → magenta → yellow: loud bands stand out on the dark well.
+fn heat(v: u8) -> Color32 {
+    let v = f32::from(v);
+    Color32::from_rgb((v * 1.6).min(255.0) as u8, (v * 1.2 - 60.0).clamp(0.0, 255.0) as u8, (80.0 + v / 3.0) as u8)
+}
