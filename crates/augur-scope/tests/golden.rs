@@ -241,3 +241,26 @@ fn dashboard_matches_golden() {
     assert!(image.distinct_colours() > 300);
     assert_matches_golden("dashboard", &image);
 }
+
+#[test]
+fn spectrogram_matches_golden() {
+    let mut scope = Scope::new(gpu());
+    // A tone sweeping up through 32 bands over 48 columns, over quiet noise.
+    let columns: Vec<Vec<u8>> = (0..48)
+        .map(|x| (0..32).map(|m| if m == x * 2 / 3 { 250 } else { ((x * 7 + m * 13) % 40) as u8 }).collect())
+        .collect();
+    let image = scope
+        .render(220, 120, 1.0, |ui| {
+            egui::CentralPanel::default().show(ui, |ui| {
+                augur_scope::plots::spectrogram(ui, &columns, -23.4, egui::vec2(192.0, 64.0));
+            });
+        })
+        .unwrap();
+    // The loud band is drawn in the hot colour, rising from bottom left to top right.
+    let hot = |x: u32, y: u32| image.pixel(x, y).is_some_and(|p| p[0] > 240 && p[1] > 200);
+    let (left, right) = (8 + 2, 8 + 188);
+    assert!((8..72).any(|y| hot(left, y)) && (8..72).any(|y| hot(right, y)));
+    let row = |x: u32| (8..72).find(|&y| hot(x, y)).unwrap();
+    assert!(row(left) > row(right), "low bands at the bottom, high at the top");
+    assert_matches_golden("spectrogram", &image);
+}
