@@ -20,6 +20,8 @@ fi
 step() { echo; echo "== $* ($(date +%T))"; }
 step "cargo fmt --check"
 cargo fmt --all -- --check
+step "web front end (ui/ → ui/dist: tsc, vite; the app embeds it, so before clippy)"
+scripts/build-ui.sh
 step "cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 step "build (the app and the CLI are used by the end-to-end tests)"

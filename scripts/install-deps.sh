@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Augur needs to build and run on Debian/Ubuntu: FFmpeg's libraries (cameras,
 # files), WebKitGTK 4.1 (the app window), Mesa's Vulkan drivers (a software GPU when there is no
-# real one), ALSA + PulseAudio (microphones), clang (bindings), Xvfb (headless tests), and Rust.
+# real one), ALSA + PulseAudio (microphones), clang (bindings), Xvfb (headless tests), Node.js
+# (builds the window's TypeScript front end), and Rust.
 # macOS: `brew install ffmpeg pkg-config` (WebKit and Metal come with the OS).
 # Windows: install FFmpeg shared libraries (e.g. `vcpkg install ffmpeg[avdevice]`), set
 # FFMPEG_DIR, and the WebView2 runtime (preinstalled on Windows 11).
@@ -29,6 +30,19 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing system packages: ${missing[*]}"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# Node.js builds the window's page (scripts/build-ui.sh). npm on its own and only where it is
+# still missing: NodeSource's nodejs brings its own npm, which Debian's npm package conflicts with.
+if ! command -v node >/dev/null 2>&1; then
+  echo "Installing Node.js"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends nodejs
+fi
+if ! command -v npm >/dev/null 2>&1; then
+  echo "Installing npm"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends npm
 fi
 
 if ! command -v cargo >/dev/null 2>&1; then

@@ -8,6 +8,8 @@ scripts/install-deps.sh
 [ -x "$HOME/.cargo/bin/cargo" ] && export PATH="$HOME/.cargo/bin:$PATH"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/augur/target}"
 echo "Building Augur (the first build takes a while: burn, wgpu and WebKit are large)…"
+# The window's page first: the app embeds ui/dist when it is compiled.
+scripts/build-ui.sh
 # The same build as scripts/check.sh, so tests after a start (or a start after tests) reuse it.
 cargo build --workspace --all-targets --locked
 exec "$CARGO_TARGET_DIR/debug/augur" run "$@"

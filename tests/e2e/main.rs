@@ -6,4 +6,5 @@ mod app;
 mod cli;
 mod dataset;
 mod model;
+#[cfg(unix)]
 mod webdriver;

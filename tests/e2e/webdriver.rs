@@ -5,6 +5,7 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -28,7 +29,8 @@ fn tauri_driver() -> Option<PathBuf> {
     [installed].into_iter().chain(on_path).find(|p| p.exists())
 }
 
-/// The driver process, killed (with the app it started) when the test ends either way.
+/// The driver process, killed with everything it started (WebKitWebDriver, the app) when the
+/// test ends either way: it runs in its own process group, and the whole group is killed.
 struct Driver {
     child: Child,
     port: u16,
@@ -36,6 +38,8 @@ struct Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -145,6 +149,7 @@ fn the_built_app_is_driven_through_webdriver() {
     let port = 4444 + (std::process::id() % 1000) as u16 * 2;
     let child = Command::new(driver_path)
         .args(["--port", &port.to_string(), "--native-port", &(port + 1).to_string()])
+        .process_group(0)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

@@ -1,33 +1,35 @@
 // Augur's UI: the live source, the model's predictions beside it, surprise over time and the
-// latent trajectory. Frames and predictions arrive as raw RGBA over Tauri's binary IPC.
-import { $, drawImage, every, invoke, notice, num, pixels, useStream } from "./util.js";
-import { refreshModels, startTrainingPanel, toggleBrowser } from "./datasets.js";
-import { runBench } from "./bench.js";
+// latent trajectory. Frames and predictions arrive as raw RGBA over the loopback frame stream,
+// or Tauri's binary IPC when there is none.
+import "./style.css";
+import { $, ctx2d, drawImage, errorText, every, invoke, notice, num, pixels, useStream } from "./util";
+import { refreshModels, startTrainingPanel, toggleBrowser } from "./datasets";
+import { runBench } from "./bench";
+import type { Point } from "./commands";
 
 const live = $("live");
-const liveCtx = live.getContext("2d");
+const liveCtx = ctx2d(live);
 const strip = $("strip");
-const stripCtx = strip.getContext("2d");
+const stripCtx = ctx2d(strip);
 const stripB = $("strip-b");
-const stripBCtx = stripB.getContext("2d");
+const stripBCtx = ctx2d(stripB);
 let comparing = false;
 let drawn = 0;
 let predictionsDrawn = 0;
 let lastPrediction = -1;
 let reported = false;
 let hasModel = false;
-let scrubbing = null; // the moment shown while paused, or null to follow the newest
-// Numbers from Rust may be null (NaN before the first prediction).
-// Runs `fn` every `ms` after the previous run finished, so calls never pile up.
-function distinctColours(data) {
-  const seen = new Set();
+let scrubbing: number | null = null; // the moment shown while paused, or null to follow the newest
+
+function distinctColours(data: Uint8ClampedArray): number {
+  const seen = new Set<number>();
   for (let i = 0; i < data.length && seen.size < 4096; i += 4 * 97) {
     seen.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
   }
   return seen.size;
 }
 
-async function maybeReport() {
+async function maybeReport(): Promise<void> {
   const ready = drawn >= 10 && (!hasModel || predictionsDrawn >= 3);
   if (ready && !reported) {
     reported = true;
@@ -40,11 +42,14 @@ async function maybeReport() {
   }
 }
 
-async function drawLatest() {
+async function drawLatest(): Promise<void> {
   try {
     // The canvas's size on screen: the app shrinks frames at least twice as large.
     const dpr = window.devicePixelRatio || 1;
-    const fit = [Math.max(1, Math.round(live.clientWidth * dpr)), Math.max(1, Math.round(live.clientHeight * dpr))];
+    const fit: [number, number] = [
+      Math.max(1, Math.round(live.clientWidth * dpr)),
+      Math.max(1, Math.round(live.clientHeight * dpr)),
+    ];
     // Both asked for at once: each IPC round trip costs the page tens of ms in WebKitGTK.
     const following = hasModel && scrubbing === null;
     const [frame, prediction] = await Promise.all([
@@ -62,7 +67,9 @@ async function drawLatest() {
       if (moment !== null && moment !== lastPrediction) {
         lastPrediction = moment;
         predictionsDrawn += 1;
-        if (comparing) drawImage(await pixels("/compare", { index: moment }, "compare_prediction", { index: moment }), stripB, stripBCtx);
+        if (comparing) {
+          drawImage(await pixels("/compare", { index: moment }, "compare_prediction", { index: moment }), stripB, stripBCtx);
+        }
       }
     }
     await maybeReport();
@@ -73,14 +80,14 @@ async function drawLatest() {
 }
 
 // The surprise trace of the model in use (blue) and, with A/B on, of model B (pink), on one scale.
-function plotSurprise(values, valuesB = []) {
+function plotSurprise(values: (number | null)[], valuesB: (number | null)[] = []): void {
   const c = $("surprise");
-  const ctx = c.getContext("2d");
+  const ctx = ctx2d(c);
   ctx.clearRect(0, 0, c.width, c.height);
-  const finite = values.concat(valuesB).filter((v) => v !== null);
+  const finite = values.concat(valuesB).filter((v): v is number => v !== null);
   if (finite.length < 2) return;
   const max = Math.max(...finite) * 1.1 || 1;
-  const line = (series, colour) => {
+  const line = (series: (number | null)[], colour: string) => {
     ctx.strokeStyle = colour;
     ctx.lineWidth = 1.5;
     ctx.beginPath();
@@ -102,17 +109,17 @@ function plotSurprise(values, valuesB = []) {
   ctx.fillText(max.toPrecision(2), 4, 12);
 }
 
-function plotTrajectory(trail, branch) {
+function plotTrajectory(trail: Point[], branch: Point[]): void {
   const c = $("trajectory");
-  const ctx = c.getContext("2d");
+  const ctx = ctx2d(c);
   ctx.clearRect(0, 0, c.width, c.height);
   const all = trail.concat(branch);
   if (all.length < 2) return;
   const xs = all.map((p) => p[0]);
   const ys = all.map((p) => p[1]);
   const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
-  const sx = (x) => 6 + ((x - x0) / (x1 - x0 || 1)) * (c.width - 12);
-  const sy = (y) => c.height - 6 - ((y - y0) / (y1 - y0 || 1)) * (c.height - 12);
+  const sx = (x: number) => 6 + ((x - x0) / (x1 - x0 || 1)) * (c.width - 12);
+  const sy = (y: number) => c.height - 6 - ((y - y0) / (y1 - y0 || 1)) * (c.height - 12);
   trail.forEach((p, i) => {
     ctx.fillStyle = `rgba(90, 200, 255, ${0.15 + (0.85 * i) / trail.length})`;
     ctx.fillRect(sx(p[0]) - 1, sy(p[1]) - 1, 3, 3);
@@ -129,7 +136,7 @@ function plotTrajectory(trail, branch) {
 }
 
 // Spectrogram bytes [cols u32, mels u32, level f32, 0, then mels bytes per column].
-async function drawSound() {
+async function drawSound(): Promise<void> {
   const buf = await invoke("sound");
   if (!buf || buf.byteLength <= 16) return;
   const head = new DataView(buf, 0, 16);
@@ -139,7 +146,7 @@ async function drawSound() {
   const c = $("spectrogram");
   if (c.width !== cols || c.height !== mels) { c.width = Math.max(cols, 1); c.height = Math.max(mels, 1); }
   const bytes = new Uint8Array(buf, 16, cols * mels);
-  const img = c.getContext("2d").createImageData(c.width, c.height);
+  const img = ctx2d(c).createImageData(c.width, c.height);
   for (let x = 0; x < cols; x++) {
     for (let m = 0; m < mels; m++) {
       const v = bytes[x * mels + m];
@@ -150,11 +157,11 @@ async function drawSound() {
       img.data[i + 3] = 255;
     }
   }
-  c.getContext("2d").putImageData(img, 0, 0);
+  ctx2d(c).putImageData(img, 0, 0);
   $("sound-caption").textContent = `Sound: log-mel spectrogram (last 3 s) · level ${num(level)} dBFS`;
 }
 
-async function pollStatus() {
+async function pollStatus(): Promise<void> {
   const s = await invoke("source_status");
   let text = `${s.frames} frames from the source, ${s.skipped} lost` + (s.ended ? ` — ${s.ended}` : "") +
     (s.screen_latency_p50_ms !== null ? ` · camera→screen p50 ${num(s.screen_latency_p50_ms)} ms` : "");
@@ -171,13 +178,13 @@ async function pollStatus() {
       plotTrajectory(m.trail, m.branch);
       if (!$("sound-panel").hidden) await drawSound();
     } catch (e) {
-      text += ` · model: ${e.message ?? e}`;
+      text += ` · model: ${errorText(e)}`;
     }
   }
   $("status").textContent = text;
 }
 
-async function toggleRecord(keep = true) {
+async function toggleRecord(keep = true): Promise<void> {
   const name = $("dataset").value.trim() || "webcam";
   try {
     if ($("record").classList.contains("on")) {
@@ -189,11 +196,11 @@ async function toggleRecord(keep = true) {
       notice(`Recording "${task}" into ~/Augur/datasets/${name}`);
     }
   } catch (e) {
-    notice(`recording: ${e.message ?? e}`);
+    notice(`recording: ${errorText(e)}`);
   }
 }
 
-async function pollRecording() {
+async function pollRecording(): Promise<void> {
   const r = await invoke("recording_status");
   if (!r) return;
   $("record").classList.toggle("on", r.active);
@@ -208,21 +215,21 @@ async function pollRecording() {
 }
 
 // Latent steering: decode the shown moment (or the newest) moved along PC1/PC2.
-async function steer() {
+async function steer(): Promise<void> {
   try {
     const buf = await invoke("steer", { at: scrubbing, pc1: Number($("pc1").value), pc2: Number($("pc2").value) });
-    drawImage(buf, $("imagined"), $("imagined").getContext("2d"));
+    drawImage(buf, $("imagined"), ctx2d($("imagined")));
   } catch (e) {
     console.error(e);
   }
 }
 
-async function togglePause() {
+async function togglePause(): Promise<void> {
   const paused = $("pause").textContent === "Pause";
   try {
     await invoke("set_paused", { paused });
   } catch (e) {
-    $("notice").textContent = `pause: ${e.message ?? e}`;
+    $("notice").textContent = `pause: ${errorText(e)}`;
     $("notice").hidden = false;
     return;
   }
@@ -232,9 +239,9 @@ async function togglePause() {
   if (paused) {
     const span = await invoke("timeline_span");
     if (span) {
-      $("scrub").min = span[0];
-      $("scrub").max = span[1];
-      $("scrub").value = span[1];
+      $("scrub").min = String(span[0]);
+      $("scrub").max = String(span[1]);
+      $("scrub").value = String(span[1]);
       await showMoment(span[1]);
     }
   } else {
@@ -243,40 +250,40 @@ async function togglePause() {
   }
 }
 
-async function showMoment(index) {
+async function showMoment(index: number | string): Promise<void> {
   scrubbing = Number(index);
   drawImage(await invoke("prediction", { index: scrubbing }), strip, stripCtx);
   if (comparing) drawImage(await invoke("compare_prediction", { index: scrubbing }), stripB, stripBCtx);
   $("strip-caption").textContent = `Moment ${scrubbing} (paused): what the model saw · its surprise · what it expected`;
 }
 
-async function whatIf() {
+async function whatIf(): Promise<void> {
   if (scrubbing === null) return;
   const horizon = Number($("horizon").value);
   try {
     drawImage(await invoke("what_if", { at: scrubbing, horizon, context: 8 }), strip, stripCtx);
     $("strip-caption").textContent = `What if: rolled out ${horizon} frames again from moment ${scrubbing}`;
   } catch (e) {
-    $("strip-caption").textContent = `what-if failed: ${e.message ?? e}`;
+    $("strip-caption").textContent = `what-if failed: ${errorText(e)}`;
   }
 }
 
-async function exportRecent() {
+async function exportRecent(): Promise<void> {
   try {
     const r = await invoke("export_recent", { seconds: 10 });
     $("notice").textContent = `Exported ${r.moments} moments to ${r.dir}`;
   } catch (e) {
-    $("notice").textContent = `export failed: ${e.message ?? e}`;
+    $("notice").textContent = `export failed: ${errorText(e)}`;
   }
   $("notice").hidden = false;
 }
 
 // Shows or hides model B's strip and legend as the comparison starts or stops.
-function showCompare(name) {
+function showCompare(name: string | null): void {
   comparing = Boolean(name);
   $("compare-panel").hidden = !comparing;
-  const short = (p) => p.split("/").pop();
-  if (comparing) {
+  const short = (p: string) => p.split("/").pop();
+  if (name) {
     $("strip-b-caption").textContent = `Model B (${short(name)}) on the same frames: what it saw · its surprise · what it expects`;
     $("surprise-caption").textContent = `Surprise over time: A (blue) ${short($("model-pick").value || "")} vs B (pink) ${short(name)}; now at the right`;
   } else {
@@ -284,7 +291,7 @@ function showCompare(name) {
   }
 }
 
-function toggleDemo(remember = true) {
+function toggleDemo(remember = true): void {
   document.body.classList.toggle("demo");
   const on = document.body.classList.contains("demo");
   if (remember) invoke("set_demo", { on }).catch(() => {});
@@ -295,7 +302,7 @@ function toggleDemo(remember = true) {
   }
 }
 
-async function start() {
+async function start(): Promise<void> {
   const info = await invoke("app_info");
   useStream(info.stream);
   document.title = `Augur ${info.version} — ${info.source}`;
@@ -325,53 +332,54 @@ async function start() {
   if (info.settings.demo) toggleDemo(false);
   if (hasModel) {
     showCompare(info.compare);
-    if (info.compare) $("compare-pick").value = info.compare.split("/").pop();
+    if (info.compare) $("compare-pick").value = info.compare.split("/").pop() ?? "";
   }
   if (info.notices.length) {
     $("notice").textContent = info.notices.join(" · ");
     $("notice").hidden = false;
   }
   $("pause").addEventListener("click", togglePause);
-  $("demo").addEventListener("click", toggleDemo);
-  $("scrub").addEventListener("input", (e) => showMoment(e.target.value));
+  $("demo").addEventListener("click", () => toggleDemo());
+  $("scrub").addEventListener("input", () => showMoment($("scrub").value));
   $("pc1").addEventListener("input", steer);
   $("pc2").addEventListener("input", steer);
-  $("source-pick").addEventListener("change", async (e) => {
-    if (!e.target.value) return;
+  $("source-pick").addEventListener("change", async () => {
+    const pick = $("source-pick");
+    if (!pick.value) return;
     try {
-      await invoke("set_source", { preset: e.target.value });
-      $("source").textContent = e.target.selectedOptions[0].textContent;
+      await invoke("set_source", { preset: pick.value });
+      $("source").textContent = pick.selectedOptions[0].textContent;
     } catch (err) {
-      $("notice").textContent = `cannot switch: ${err.message ?? err}`;
+      $("notice").textContent = `cannot switch: ${errorText(err)}`;
       $("notice").hidden = false;
     }
   });
-  $("model-pick").addEventListener("change", async (e) => {
+  $("model-pick").addEventListener("change", async () => {
     try {
-      $("model").textContent = `model ${await invoke("set_model", { name: e.target.value })}`;
+      $("model").textContent = `model ${await invoke("set_model", { name: $("model-pick").value })}`;
     } catch (err) {
-      notice(`cannot load: ${err.message ?? err}`);
+      notice(`cannot load: ${errorText(err)}`);
     }
   });
-  $("compare-pick").addEventListener("change", async (e) => {
+  $("compare-pick").addEventListener("change", async () => {
     try {
-      showCompare(await invoke("set_compare", { name: e.target.value || null }));
+      showCompare(await invoke("set_compare", { name: $("compare-pick").value || null }));
       if (comparing) notice("A/B: both models share the predictions' time, so each refreshes at about half the rate");
     } catch (err) {
-      notice(`cannot compare: ${err.message ?? err}`);
+      notice(`cannot compare: ${errorText(err)}`);
     }
   });
   $("whatif").addEventListener("click", whatIf);
   $("export").addEventListener("click", exportRecent);
-  $("horizon").addEventListener("change", (e) => invoke("set_horizon", { horizon: Number(e.target.value) }));
+  $("horizon").addEventListener("change", () => invoke("set_horizon", { horizon: Number($("horizon").value) }));
   document.addEventListener("keydown", (e) => {
-    if (e.target.tagName === "INPUT") return;
+    if (e.target instanceof Element && e.target.tagName === "INPUT") return;
     if (e.key === "d") toggleDemo();
     if (e.key === "r" && hasModel) toggleRecord(true);
     if (e.key === " " && hasModel) { e.preventDefault(); togglePause(); }
     if ((e.key === "ArrowLeft" || e.key === "ArrowRight") && scrubbing !== null) {
       const s = $("scrub");
-      s.value = Number(s.value) + (e.key === "ArrowLeft" ? -1 : 1);
+      s.value = String(Number(s.value) + (e.key === "ArrowLeft" ? -1 : 1));
       showMoment(s.value);
     }
   });
@@ -380,7 +388,8 @@ async function start() {
   if (hasModel) every(1000, steer);
   requestAnimationFrame(drawLatest);
   if (info.bench) {
-    runBench(info.bench, info.stream, () => ({ frames: drawn, predictions: predictionsDrawn })).catch((e) => notice(`benchmark failed: ${e.message ?? e}`));
+    runBench(info.bench, info.stream, () => ({ frames: drawn, predictions: predictionsDrawn }))
+      .catch((e) => notice(`benchmark failed: ${errorText(e)}`));
   }
 }
 

@@ -1,23 +1,29 @@
 // The dataset browser (episodes with thumbnails and the model's surprise over each), replaying
 // an episode as the live source, fine-tuning the model on a dataset, and the model picker.
-import { $, drawImage, every, invoke, notice, num } from "./util.js";
+import { $, ctx2d, drawImage, errorText, every, invoke, notice, num } from "./util";
+import type { DatasetRow, EpisodeRow, TrainingStatus } from "./commands";
 
 // Surprise curves are computed one at a time (each runs the model over a whole episode).
-let queue = Promise.resolve();
+let queue: Promise<void> = Promise.resolve();
 const AUTO_CURVES = 12;
 
-function el(tag, props = {}, ...children) {
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Partial<HTMLElementTagNameMap[K]> = {},
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] {
   const e = Object.assign(document.createElement(tag), props);
   e.append(...children);
   return e;
 }
 
-// A small line plot of `values` (y from 0 to the maximum) into `canvas`.
-function plotLine(canvas, series, colours) {
-  const ctx = canvas.getContext("2d");
+// A small line plot of `series` (y from 0 to the maximum) into `canvas`; a null (NaN in Rust)
+// counts as 0.
+function plotLine(canvas: HTMLCanvasElement, series: (number | null)[][], colours: string[]): void {
+  const ctx = ctx2d(canvas);
   const { width: w, height: h } = canvas;
   ctx.clearRect(0, 0, w, h);
-  const all = series.flat().filter((v) => isFinite(v));
+  const all = series.flat().map((v) => v ?? 0).filter((v) => isFinite(v));
   if (!all.length) return;
   const max = Math.max(...all) || 1;
   series.forEach((values, k) => {
@@ -25,7 +31,7 @@ function plotLine(canvas, series, colours) {
     ctx.beginPath();
     values.forEach((v, i) => {
       const x = (i / Math.max(1, values.length - 1)) * (w - 2) + 1;
-      const y = h - 2 - (Math.max(0, v) / max) * (h - 4);
+      const y = h - 2 - (Math.max(0, v ?? 0) / max) * (h - 4);
       if (i === 0) ctx.moveTo(x, y);
       else ctx.lineTo(x, y);
     });
@@ -33,27 +39,27 @@ function plotLine(canvas, series, colours) {
   });
 }
 
-function surpriseCurve(ds, ep, canvas, caption) {
+function surpriseCurve(ds: string, ep: number, canvas: HTMLCanvasElement, caption: HTMLElement): void {
   caption.textContent = "surprise: computing…";
   queue = queue.then(async () => {
     try {
       const s = await invoke("episode_surprise", { name: ds, episode: ep });
       plotLine(canvas, [s.values], ["#ff8a5a"]);
-      const peak = s.values.reduce((best, v, i) => (v > s.values[best] ? i : best), 0);
+      const peak = s.values.reduce<number>((best, v, i) => ((v ?? 0) > (s.values[best] ?? 0) ? i : best), 0);
       caption.textContent = s.values.length
         ? `surprise (${s.model}): peak at frame ${peak + s.first_frame}` + (s.truncated ? ", first minute" : "")
         : "too short for a surprise curve";
     } catch (e) {
-      caption.textContent = `surprise: ${e.message ?? e}`;
+      caption.textContent = `surprise: ${errorText(e)}`;
     }
   });
 }
 
-function episodeCard(ds, ep, index, browser) {
+function episodeCard(ds: DatasetRow, ep: EpisodeRow, index: number, browser: HTMLElement): HTMLDivElement {
   const thumb = el("canvas", { width: 160, height: 90, title: "First frame" });
   invoke("episode_thumbnail", { name: ds.name, episode: ep.episode })
-    .then((buf) => drawImage(buf, thumb, thumb.getContext("2d")))
-    .catch((e) => (thumb.title = `no thumbnail: ${e.message ?? e}`));
+    .then((buf) => drawImage(buf, thumb, ctx2d(thumb)))
+    .catch((e) => (thumb.title = `no thumbnail: ${errorText(e)}`));
   const curve = el("canvas", { width: 160, height: 36, className: "curve" });
   const caption = el("small", { textContent: "" });
   const play = el("button", { textContent: "▶ Play", title: "Play this episode as the live source (looping)" });
@@ -63,7 +69,7 @@ function episodeCard(ds, ep, index, browser) {
       $("source").textContent = `dataset ${ds.name}, episode ${ep.episode} (looping)`;
       browser.hidden = true;
     } catch (e) {
-      notice(`cannot play: ${e.message ?? e}`);
+      notice(`cannot play: ${errorText(e)}`);
     }
   });
   const card = el(
@@ -84,8 +90,8 @@ function episodeCard(ds, ep, index, browser) {
   return card;
 }
 
-function fineTuneControls(ds) {
-  const steps = el("input", { type: "number", min: 1, max: 5000, value: 100, title: "Optimiser steps" });
+function fineTuneControls(ds: DatasetRow): HTMLSpanElement {
+  const steps = el("input", { type: "number", min: "1", max: "5000", value: "100", title: "Optimiser steps" });
   const name = el("input", { type: "text", value: `${ds.name}-tuned`, title: "Name of the new model" });
   const go = el("button", { textContent: "Fine-tune", title: "Train the model in use further on this dataset, in the background" });
   go.disabled = ds.episodes.length === 0;
@@ -94,13 +100,13 @@ function fineTuneControls(ds) {
       await invoke("start_training", { dataset: ds.name, name: name.value, steps: Number(steps.value) });
       $("training").hidden = false;
     } catch (e) {
-      notice(`cannot fine-tune: ${e.message ?? e}`);
+      notice(`cannot fine-tune: ${errorText(e)}`);
     }
   });
   return el("span", { className: "tune" }, "steps ", steps, " as ", name, go);
 }
 
-export async function toggleBrowser() {
+export async function toggleBrowser(): Promise<void> {
   const b = $("browser");
   b.hidden = !b.hidden;
   if (b.hidden) return;
@@ -119,7 +125,7 @@ export async function toggleBrowser() {
 }
 
 // The model picker, with what each model's card says in its tooltip.
-export async function refreshModels() {
+export async function refreshModels(): Promise<void> {
   const models = await invoke("list_models");
   const pick = $("model-pick");
   pick.replaceChildren();
@@ -140,14 +146,14 @@ export async function refreshModels() {
   compare.disabled = models.length === 0;
 }
 
-let lastTraining = null;
+let lastTraining: TrainingStatus | null = null;
 
 // The fine-tune panel: progress, loss plot, cancel, and the new model once it is written.
-async function pollTraining() {
+async function pollTraining(): Promise<void> {
   const t = await invoke("training_status");
   if (!t) return;
   $("training").hidden = false;
-  const eta = Math.round(t.eta_s);
+  const eta = Math.round(t.eta_s ?? 0);
   $("training-text").textContent = t.running
     ? `Fine-tuning ${t.name} on ${t.device}: step ${t.step}/${t.steps} · ${num(t.samples_per_s, 1)} clips/s · ${Math.floor(eta / 60)}m${String(eta % 60).padStart(2, "0")}s left`
     : t.error
@@ -160,7 +166,7 @@ async function pollTraining() {
   lastTraining = t;
 }
 
-export function startTrainingPanel() {
-  $("cancel-training").addEventListener("click", () => invoke("cancel_training").catch((e) => notice(e.message ?? e)));
+export function startTrainingPanel(): void {
+  $("cancel-training").addEventListener("click", () => invoke("cancel_training").catch((e) => notice(errorText(e))));
   every(1000, pollTraining);
 }

@@ -1,0 +1,137 @@
+// Helpers every part of the UI uses: commands, elements, numbers, polling, binary images.
+import type { ArgsOf, Command, ResultOf, StreamInfo } from "./commands";
+
+const tauriInvoke = window.__TAURI__.core.invoke;
+
+/** Calls command `command` (arguments only for commands that take some), typed by commands.ts. */
+export function invoke<K extends Command>(
+  command: K,
+  ...args: ArgsOf<K> extends undefined ? [] : [ArgsOf<K>]
+): Promise<ResultOf<K>> {
+  return tauriInvoke<ResultOf<K>>(command, args[0] as InvokeArgs | undefined);
+}
+
+/** The page's elements by id (index.html), each with its type. */
+interface Elements {
+  "source-pick": HTMLSelectElement;
+  "model-pick": HTMLSelectElement;
+  "compare-pick": HTMLSelectElement;
+  model: HTMLSpanElement;
+  pause: HTMLButtonElement;
+  horizon: HTMLSelectElement;
+  dataset: HTMLInputElement;
+  task: HTMLInputElement;
+  record: HTMLButtonElement;
+  discard: HTMLButtonElement;
+  browse: HTMLButtonElement;
+  demo: HTMLButtonElement;
+  version: HTMLSpanElement;
+  notice: HTMLParagraphElement;
+  browser: HTMLElement;
+  datasets: HTMLDivElement;
+  training: HTMLElement;
+  loss: HTMLCanvasElement;
+  "training-text": HTMLSpanElement;
+  "training-bar": HTMLProgressElement;
+  "cancel-training": HTMLButtonElement;
+  live: HTMLCanvasElement;
+  source: HTMLSpanElement;
+  "model-panels": HTMLElement;
+  strip: HTMLCanvasElement;
+  "strip-caption": HTMLElement;
+  "compare-panel": HTMLElement;
+  "strip-b": HTMLCanvasElement;
+  "strip-b-caption": HTMLElement;
+  scrub: HTMLInputElement;
+  whatif: HTMLButtonElement;
+  export: HTMLButtonElement;
+  surprise: HTMLCanvasElement;
+  "surprise-caption": HTMLElement;
+  "sound-panel": HTMLElement;
+  spectrogram: HTMLCanvasElement;
+  "sound-caption": HTMLElement;
+  trajectory: HTMLCanvasElement;
+  imagined: HTMLCanvasElement;
+  pc1: HTMLInputElement;
+  pc2: HTMLInputElement;
+  status: HTMLElement;
+}
+
+export function $<K extends keyof Elements>(id: K): Elements[K] {
+  const found = document.getElementById(id);
+  if (!found) throw new Error(`index.html has no element #${id}`);
+  return found as Elements[K];
+}
+
+/** A canvas's 2D context. */
+export function ctx2d(canvas: HTMLCanvasElement): CanvasRenderingContext2D {
+  const ctx = canvas.getContext("2d");
+  if (!ctx) throw new Error(`no 2D context for canvas #${canvas.id}`);
+  return ctx;
+}
+
+// Numbers from Rust may be null (NaN before the first prediction).
+export const num = (v: number | null | undefined, digits = 0): string =>
+  typeof v === "number" && isFinite(v) ? v.toFixed(digits) : "–";
+
+/** What a failed command or fetch says: a command's `{code, message}`, an Error's message, or itself. */
+export function errorText(e: unknown): string {
+  if (typeof e === "object" && e !== null && "message" in e && e.message != null) return String(e.message);
+  return String(e);
+}
+
+export function notice(text: string): void {
+  $("notice").textContent = text;
+  $("notice").hidden = false;
+}
+
+// Runs `fn` every `ms` after the previous run finished, so calls never pile up.
+export function every(ms: number, fn: () => unknown): void {
+  const tick = async () => {
+    try { await fn(); } catch (e) { console.error(e); }
+    setTimeout(tick, ms);
+  };
+  setTimeout(tick, ms);
+}
+
+// Draws a frame sent as [width u32, height u32, index u64, RGBA…] into `canvas`; returns its index.
+export function drawImage(
+  buf: ArrayBuffer | null | undefined,
+  canvas: HTMLCanvasElement,
+  ctx: CanvasRenderingContext2D,
+): number | null {
+  if (!buf || buf.byteLength <= 16) return null;
+  const head = new DataView(buf, 0, 16);
+  const w = head.getUint32(0, true);
+  const h = head.getUint32(4, true);
+  const index = Number(head.getBigUint64(8, true));
+  if (canvas.width !== w || canvas.height !== h) {
+    canvas.width = w;
+    canvas.height = h;
+  }
+  ctx.putImageData(new ImageData(new Uint8ClampedArray(buf, 16, w * h * 4), w, h), 0, 0);
+  return index;
+}
+
+// The loopback frame stream (faster than IPC for pixels: bench/results/window.md); IPC when the
+// app has none. `pixels(path, query, command, args)` answers the bytes either way.
+let stream: StreamInfo | null = null;
+export function useStream(info: StreamInfo | null): void {
+  stream = info;
+}
+
+type PixelCommand = "latest_frame" | "prediction" | "compare_prediction";
+
+export async function pixels<K extends PixelCommand>(
+  path: string,
+  query: Record<string, string | number>,
+  command: K,
+  args: ArgsOf<K>,
+): Promise<ArrayBuffer> {
+  if (!stream) return tauriInvoke<ArrayBuffer>(command, args);
+  const q = new URLSearchParams({ token: stream.token });
+  for (const [key, value] of Object.entries(query)) q.set(key, String(value));
+  const r = await fetch(`${stream.url}${path}?${q}`, { cache: "no-store" });
+  if (!r.ok) throw new Error(`${path}: ${r.status} ${await r.text()}`);
+  return r.arrayBuffer();
+}
