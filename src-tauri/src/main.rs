@@ -8,6 +8,7 @@
 mod args;
 mod bench;
 mod commands;
+mod scope_view;
 mod settings;
 mod state;
 mod stream;
@@ -36,6 +37,7 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, session: state::
         commands::set_model,
         commands::set_compare,
         commands::compare_prediction,
+        commands::arrived,
         commands::start_recording,
         commands::stop_recording,
         commands::recording_status,
@@ -49,6 +51,8 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, session: state::
         commands::sound,
         commands::smoke_report,
         commands::frame_drawn,
+        commands::scope_frame,
+        commands::scope_input,
         commands::bench_payload,
         commands::bench_report,
     ])

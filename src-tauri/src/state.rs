@@ -55,6 +55,8 @@ pub struct Session {
     pub bench: Option<crate::bench::BenchInfo>,
     /// The loopback frame stream, once the window has opened one.
     pub stream: Option<crate::stream::StreamInfo>,
+    /// The Scope view, opened when the page first shows it.
+    pub scope: Mutex<Option<crate::scope_view::ScopeView>>,
 }
 
 /// Every model the window may switch to: `(name, base path)`, the bundled ones in
@@ -181,6 +183,7 @@ impl Session {
             screen_latency: Mutex::new(VecDeque::new()),
             bench: args.bench.map(|seconds| crate::bench::BenchInfo { seconds }),
             stream: None,
+            scope: Mutex::new(None),
         })
     }
 

@@ -1,7 +1,7 @@
-//! The frame stream: live frames and prediction strips served to the page over loopback HTTP
+//! The frame stream: live frames, prediction strips and the Scope view served to the page over loopback HTTP
 //! with a per-session token, because the page gets them 5–48 % sooner that way than by Tauri's
 //! binary IPC at every size measured (bench/results/window.md). Only `127.0.0.1` is bound, every
-//! request needs the token, only `GET` of four paths is answered, and only the app's own
+//! request needs the token, only `GET` of five paths is answered, and only the app's own
 //! origin may read the answers. Everything else the page does stays on IPC commands.
 
 use std::io::{BufRead, BufReader, Write};
@@ -32,6 +32,8 @@ pub enum Route {
     Compare(Option<u64>),
     /// A test image for the window benchmark.
     Payload(u32, u32),
+    /// The Scope view's dashboard at this size.
+    Scope(u32, u32),
 }
 
 /// An answer: the status line's code and text, and the body.
@@ -75,6 +77,7 @@ fn answer(session: &Session, route: Route) -> Answer {
         Route::Compare(index) => ok(crate::commands::compare_bytes(session, index)),
         Route::Payload(w, h) if session.bench.is_some() => ok(crate::bench::payload(w, h)),
         Route::Payload(..) => (404, b"test images are served only with --bench".to_vec()),
+        Route::Scope(w, h) => crate::scope_view::frame(session, w, h).map_or_else(|e| (400, e.into_bytes()), ok),
     }
 }
 
@@ -163,9 +166,10 @@ pub fn parse(line: &str, token: &str) -> Result<Route, Answer> {
         },
         "/prediction" => number("index").map(Route::Prediction),
         "/compare" => number("index").map(Route::Compare),
-        "/payload" => {
-            let max = crate::bench::MAX_SIDE;
+        "/payload" | "/scope" => {
+            let max = if path == "/scope" { crate::scope_view::MAX_SIDE } else { crate::bench::MAX_SIDE };
             match (field("width").and_then(|v| side(v, max)), field("height").and_then(|v| side(v, max))) {
+                (Some(w), Some(h)) if path == "/scope" => Ok(Route::Scope(w, h)),
                 (Some(w), Some(h)) => Ok(Route::Payload(w, h)),
                 _ => refuse(400, format!("width and height must be 1 to {max}")),
             }

@@ -124,6 +124,13 @@ fn every_command_answers_and_refuses_bad_arguments() {
     let (first, last) = (span[0].as_u64().unwrap(), span[1].as_u64().unwrap());
     assert_eq!(bytes_of(call(&w, "prediction", json!({"index": first})).unwrap()).len(), strip.len());
     assert!(bytes_of(call(&w, "prediction", json!({"index": last + 1000})).unwrap()).is_empty());
+    let came = bytes_of(call(&w, "arrived", json!({"index": first})).unwrap());
+    assert_eq!(came.len(), strip.len(), "what came lines up under the prediction strip");
+    let tile = |b: &[u8], k: usize| -> Vec<u8> {
+        (0..64).flat_map(|y| b[16 + (y * 6 * 64 + k * 64) * 4..16 + (y * 6 * 64 + (k + 1) * 64) * 4].to_vec()).collect()
+    };
+    assert!(tile(&came, 2).chunks(4).any(|p| p[..3] != [0, 0, 0]), "the frame after the moment is there");
+    assert_eq!(code(call(&w, "arrived", json!({"index": last + 1000}))), "bad_argument");
     let rolled = bytes_of(call(&w, "what_if", json!({"at": last, "horizon": 4, "context": 8})).unwrap());
     assert_eq!(rolled.len(), 16 + 6 * 64 * 64 * 4);
     let still = bytes_of(call(&w, "steer", json!({"at": last, "pc1": 0.0, "pc2": 0.0})).unwrap());
@@ -205,6 +212,23 @@ fn every_command_answers_and_refuses_bad_arguments() {
     let both = state["compare_surprise"].as_array().unwrap();
     assert_eq!(both.len(), state["surprise"].as_array().unwrap().len(), "the two traces line up");
     assert!(json_of(call(&w, "set_compare", json!({"name": null})).unwrap()).is_null());
+
+    // The Scope view: the dashboard composited by egui, and the pointer forwarded to it.
+    let scope = bytes_of(call(&w, "scope_frame", json!({"width": 760, "height": 330})).unwrap());
+    assert_eq!(scope.len(), 16 + 760 * 330 * 4);
+    let events =
+        json!([{"kind": "move", "x": 100.0, "y": 200.0}, {"kind": "wheel", "x": 100.0, "y": 200.0, "dy": 40.0}]);
+    call(&w, "scope_input", json!({"events": events})).unwrap();
+    assert_eq!(bytes_of(call(&w, "scope_frame", json!({"width": 760, "height": 330})).unwrap()).len(), scope.len());
+    assert_eq!(code(call(&w, "scope_frame", json!({"width": 10, "height": 330}))), "bad_argument");
+    assert_eq!(code(call(&w, "scope_frame", json!({"width": 760, "height": 99_999}))), "bad_argument");
+    let far = json!([{"kind": "move", "x": 1e9, "y": 0.0}]);
+    assert_eq!(code(call(&w, "scope_input", json!({"events": far}))), "bad_argument");
+    let nan_wheel = json!([{"kind": "wheel", "x": 1.0, "y": 1.0, "dy": 1e9}]);
+    assert_eq!(code(call(&w, "scope_input", json!({"events": nan_wheel}))), "bad_argument");
+    let many: Vec<Value> = (0..65).map(|_| json!({"kind": "leave"})).collect();
+    assert_eq!(code(call(&w, "scope_input", json!({"events": many}))), "bad_argument");
+    assert!(call(&w, "scope_input", json!({"events": [{"kind": "teleport"}]})).is_err());
 
     // No microphone in this session: the sound panel is empty, not an error.
     assert!(bytes_of(call(&w, "sound", json!({})).unwrap()).is_empty());

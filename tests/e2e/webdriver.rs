@@ -223,6 +223,13 @@ fn the_built_app_is_driven_through_webdriver() {
         "return document.getElementById('pause').textContent === 'Pause';",
     );
 
+    // The Scope view: every panel composited by egui in the app, streamed to a canvas.
+    page.click("#scope-toggle");
+    let scope = page.wait_until("the scope", Duration::from_secs(60), &CANVAS_STATS.replace("ID", "'scope'"));
+    assert_eq!(scope["width"], json!(760), "{scope}");
+    assert_eq!(status(&format!("/scope?token={token}&width=760&height=330")), 200);
+    page.click("#scope-toggle");
+
     // Demo mode: debug figures hidden, large panels.
     page.click("#demo");
     page.wait_until("demo mode", Duration::from_secs(10), "return document.body.classList.contains('demo');");

@@ -190,6 +190,7 @@ export interface Commands {
   latest_frame: { args: { fit: [number, number] | null }; result: Bytes };
   prediction: { args: { index: number | null }; result: Bytes };
   compare_prediction: { args: { index: number | null }; result: Bytes };
+  arrived: { args: { index: number }; result: Bytes };
   what_if: { args: { at: number; horizon: number; context: number }; result: Bytes };
   steer: { args: { at: number | null; pc1: number; pc2: number }; result: Bytes };
   export_recent: { args: { seconds: number }; result: Exported };
@@ -221,7 +222,15 @@ export interface Commands {
   frame_drawn: { args: { index: number }; result: null };
   bench_payload: { args: { width: number; height: number }; result: Bytes };
   bench_report: { args: { report: PageReport }; result: null };
+  scope_frame: { args: { width: number; height: number }; result: Bytes };
+  scope_input: { args: { events: ScopeEvent[] }; result: null };
 }
+
+/** commands::scope::ScopeEvent: pointer input on the Scope view, in CSS pixels. */
+export type ScopeEvent =
+  | { kind: "move" | "down" | "up"; x: number; y: number }
+  | { kind: "wheel"; x: number; y: number; dy: number }
+  | { kind: "leave" };
 
 export type Command = keyof Commands;
 export type ArgsOf<K extends Command> = Commands[K]["args"];

@@ -5,6 +5,7 @@ import "./style.css";
 import { $, ctx2d, drawImage, errorText, every, invoke, notice, num, pixels, useStream } from "./util";
 import { refreshModels, startTrainingPanel, toggleBrowser } from "./datasets";
 import { runBench } from "./bench";
+import { toggleScope } from "./scope";
 import type { Point } from "./commands";
 
 const live = $("live");
@@ -246,6 +247,7 @@ async function togglePause(): Promise<void> {
     }
   } else {
     scrubbing = null;
+    $("arrived-panel").hidden = true;
     $("strip-caption").textContent = "What the model saw · where it was surprised · what it expects next (t+1 … t+H)";
   }
 }
@@ -255,6 +257,12 @@ async function showMoment(index: number | string): Promise<void> {
   drawImage(await invoke("prediction", { index: scrubbing }), strip, stripCtx);
   if (comparing) drawImage(await invoke("compare_prediction", { index: scrubbing }), stripB, stripBCtx);
   $("strip-caption").textContent = `Moment ${scrubbing} (paused): what the model saw · its surprise · what it expected`;
+  try {
+    drawImage(await invoke("arrived", { index: scrubbing }), $("arrived"), ctx2d($("arrived")));
+    $("arrived-panel").hidden = false;
+  } catch (e) {
+    $("arrived-panel").hidden = true;
+  }
 }
 
 async function whatIf(): Promise<void> {
@@ -324,6 +332,8 @@ async function start(): Promise<void> {
     $("dataset").disabled = false;
     $("record").addEventListener("click", () => toggleRecord(true));
     $("browse").addEventListener("click", toggleBrowser);
+    $("scope-toggle").disabled = false;
+    $("scope-toggle").addEventListener("click", () => toggleScope(() => comparing));
     $("discard").addEventListener("click", () => toggleRecord(false));
     every(500, pollRecording);
     await refreshModels();

@@ -24,6 +24,9 @@ interface Elements {
   record: HTMLButtonElement;
   discard: HTMLButtonElement;
   browse: HTMLButtonElement;
+  "scope-toggle": HTMLButtonElement;
+  "scope-panel": HTMLElement;
+  scope: HTMLCanvasElement;
   demo: HTMLButtonElement;
   version: HTMLSpanElement;
   notice: HTMLParagraphElement;
@@ -39,6 +42,8 @@ interface Elements {
   "model-panels": HTMLElement;
   strip: HTMLCanvasElement;
   "strip-caption": HTMLElement;
+  "arrived-panel": HTMLElement;
+  arrived: HTMLCanvasElement;
   "compare-panel": HTMLElement;
   "strip-b": HTMLCanvasElement;
   "strip-b-caption": HTMLElement;
@@ -120,7 +125,7 @@ export function useStream(info: StreamInfo | null): void {
   stream = info;
 }
 
-type PixelCommand = "latest_frame" | "prediction" | "compare_prediction";
+type PixelCommand = "latest_frame" | "prediction" | "compare_prediction" | "scope_frame";
 
 export async function pixels<K extends PixelCommand>(
   path: string,

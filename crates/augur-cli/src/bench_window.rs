@@ -108,6 +108,7 @@ fn report(args: &WindowArgs, runs: &[Value]) -> String {
             f(&res["rss_mb"]),
         ));
     }
+    md.push_str("\nCPU % and RSS are the app's own process (the webview's WebKit processes are not counted). Frames drawn count live frames the page put on its canvas; camera→screen runs from the frame's capture timestamp to the page reporting it drawn.\n");
     md.push_str("\n## Binary IPC vs a loopback stream\n\nThe same image (16-byte header + RGBA) fetched by the page 30 times after 3 warm-ups, with the live session running; ms from request to bytes in hand.\n\n| source | size | IPC p50 / p99 ms | loopback p50 / p99 ms | loopback ÷ IPC (p50) |\n|---|---|---|---|---|\n");
     for r in runs {
         let timings = r["result"]["page"]["transports"].as_array().cloned().unwrap_or_default();

@@ -29,6 +29,7 @@ pub use export::{Exported, export};
 pub use recording::RecordingStatus;
 pub use runner::{Runner, heatmap, pool};
 pub use session::{Session, SessionConfig, SourceStatus, WhatIf, WhatIfResult};
+pub use snapshot::Snapshot;
 pub use sound::SoundView;
 pub use stats::Stats;
 pub use timeline::{Moment, Timeline};

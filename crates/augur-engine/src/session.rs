@@ -122,6 +122,11 @@ pub(crate) struct Shared {
     pub(crate) sound: Option<crate::sound::Sound>,
     /// Model input size (changes with the model).
     pub(crate) size: AtomicUsize,
+    /// Every source frame of the last minute at model size (timestamp, RGB8), so a moment's
+    /// predictions can be set beside the frames that actually came after it.
+    pub(crate) arrived: Mutex<std::collections::VecDeque<(Duration, Arc<[u8]>)>>,
+    /// How many of those to keep.
+    pub(crate) arrived_cap: usize,
     /// Why the model's last step failed (cleared by the next good one).
     pub(crate) model_error: Mutex<Option<String>>,
 }
@@ -183,6 +188,8 @@ impl Session {
             finishing: Mutex::new(None),
             sound,
             size: AtomicUsize::new(card.config.image_size),
+            arrived: Mutex::new(std::collections::VecDeque::new()),
+            arrived_cap: (cfg.timeline.as_secs_f64() * 30.0).clamp(64.0, 1800.0) as usize,
             model_error: Mutex::new(None),
         });
         let frames: Arc<Mailbox<Frame>> = Arc::new(Mailbox::new());
@@ -344,26 +351,57 @@ impl Session {
         let fps = (1.0 / span.max(1e-3)).round().clamp(1.0, 240.0) as u32;
         let mut out = crate::export(&moments, self.size(), fps, 256, dir)?;
         // The dashboard needs a GPU device (lavapipe will do); without one the rest still stands.
+        let path = dir.join("dashboard.png");
+        match self.snapshot(moments).write(&path) {
+            Ok(()) => out.files.push(path),
+            Err(e) => out.notes.push(e.to_string()),
+        }
+        Ok(out)
+    }
+
+    /// The `count` source frames that arrived after moment `index` (at model size, packed RGB8,
+    /// oldest first): what actually happened where the model predicted t+1…t+count. Fewer when
+    /// they have not all arrived yet; an error when the moment is gone.
+    pub fn arrived_after(&self, index: u64, count: usize) -> Result<Vec<Arc<[u8]>>, EngineError> {
+        let pts = self
+            .moment(index)
+            .map(|m| m.pts)
+            .ok_or_else(|| EngineError::Usage(format!("moment {index} is not in the timeline any more")))?;
+        let size = self.size();
+        let ring = lock(&self.shared.arrived);
+        Ok(ring
+            .iter()
+            .filter(|(t, rgb)| *t > pts && rgb.len() == size * size * 3)
+            .take(count)
+            .map(|(_, rgb)| rgb.clone())
+            .collect())
+    }
+
+    /// What the scope's dashboard shows now: the newest 300 moments, the trajectory, the rates.
+    pub fn dashboard(&self) -> crate::Snapshot {
+        let moments = {
+            let t = lock(&self.shared.timeline);
+            let skip = t.len().saturating_sub(300);
+            t.iter().skip(skip).cloned().collect()
+        };
+        self.snapshot(moments)
+    }
+
+    fn snapshot(&self, moments: Vec<Moment>) -> crate::Snapshot {
         let xy = |p: &Vec<f32>| [p.first().copied().unwrap_or(0.0), p.get(1).copied().unwrap_or(0.0)];
         let (trail, branch) = match self.trajectory(2) {
             Ok(t) => (t.trail.iter().map(xy).collect(), t.branch.iter().map(xy).collect()),
             Err(_) => (Vec::new(), Vec::new()),
         };
         let short = |p: String| p.rsplit('/').next().unwrap_or_default().to_string();
-        let models = [short(self.model_name()), self.compare_name().map(short).unwrap_or_default()];
-        let stats = self.stats();
-        let ctx = crate::snapshot::Context {
-            models: [&models[0], &models[1]],
-            trail: &trail,
-            branch: &branch,
-            stats: &stats,
-        };
-        let path = dir.join("dashboard.png");
-        match crate::snapshot::write(&moments, self.size(), &ctx, &path) {
-            Ok(()) => out.files.push(path),
-            Err(e) => out.notes.push(e.to_string()),
+        crate::Snapshot {
+            moments,
+            size: self.size(),
+            models: [short(self.model_name()), self.compare_name().map(short).unwrap_or_default()],
+            trail,
+            branch,
+            stats: self.stats(),
         }
-        Ok(out)
     }
 
     /// Starts recording every source frame into the dataset at `dir` (created when new; episodes
@@ -668,6 +706,7 @@ fn serve(req: Request, runner: &mut Runner, shared: &Shared, device: &DeviceChoi
             let result = load(&path, device).map(|(r, _, _)| {
                 *runner = r;
                 shared.size.store(runner.size(), Ordering::SeqCst);
+                lock(&shared.arrived).clear();
                 *lock(&shared.trajectory) = None;
                 *lock(&shared.model_name) = path.display().to_string();
                 lock(&shared.timeline).clear();

@@ -1,78 +1,103 @@
-//! The export's dashboard image: the newest moment drawn by the scope (egui, offscreen on a
-//! wgpu device) with each model's filmstrip, the surprise traces, the latent trajectory and the
-//! rates: what the panels show, as one PNG to put in a report or a slide.
+//! The scope's dashboard of the newest moment: each model's filmstrip, the surprise traces, the
+//! latent trajectory and the rates, drawn by egui offscreen on a wgpu device. The window shows it
+//! live (its Scope view, with the page's pointer forwarded) and every export writes it as
+//! `dashboard.png`.
 
 use std::path::Path;
 
 use augur_scope::panels::{Dashboard, Filmstrip, Rates};
-use augur_scope::plots::{MODEL_A, MODEL_B, Trace};
-use augur_scope::{FrameTexture, Scope, egui};
+use augur_scope::plots::{MODEL_A, MODEL_B, Trace, TraceView};
+use augur_scope::{FrameTexture, RgbaImage, Scope, egui};
 
 use crate::timeline::Moment;
 use crate::{EngineError, Stats};
 
-/// What the dashboard shows besides the moments.
-pub struct Context<'a> {
+/// Everything the dashboard shows, gathered from a session at one time.
+pub struct Snapshot {
+    /// The newest moments, oldest first (the surprise traces); the last one is shown.
+    pub moments: Vec<Moment>,
+    /// The first model's input size.
+    pub size: usize,
     /// The model's name, and the second model's in an A/B compare.
-    pub models: [&'a str; 2],
-    /// Latent trail and predicted branch on two principal components.
-    pub trail: &'a [[f32; 2]],
+    pub models: [String; 2],
+    /// Latent trail on two principal components.
+    pub trail: Vec<[f32; 2]>,
     /// The predicted branch from the newest moment.
-    pub branch: &'a [[f32; 2]],
-    /// Rates when the export was made.
-    pub stats: &'a Stats,
+    pub branch: Vec<[f32; 2]>,
+    /// Rates at the time.
+    pub stats: Stats,
 }
 
-/// Renders the dashboard of `moments` (oldest first; the newest is shown) into `path`.
-pub fn write(moments: &[Moment], size: usize, ctx: &Context<'_>, path: &Path) -> Result<(), EngineError> {
-    let fail = |what: &str, e: &dyn std::fmt::Display| EngineError::Usage(format!("dashboard image: {what}: {e}"));
-    let last = moments.last().ok_or_else(|| EngineError::Usage("dashboard image: no moments".into()))?;
-    let gpu =
-        augur_gpu::GpuContext::new(augur_gpu::AdapterChoice::PreferHardware).map_err(|e| fail("no GPU device", &e))?;
-    let mut scope = Scope::new(&gpu);
-    let (seen, error, predicted) = textures(&mut scope, "a", size, &last.input, &last.heatmap, &last.predicted)
-        .map_err(|e| fail("a frame", &e))?;
-    let b = match &last.compare {
-        Some(c) => Some(
-            textures(&mut scope, "b", c.size, &c.input, &c.heatmap, &c.predicted).map_err(|e| fail("a frame", &e))?,
-        ),
-        None => None,
-    };
-    let label_a = format!("A: {}", ctx.models[0]);
-    let label_b = format!("B: {}", ctx.models[1]);
-    let mut strips = vec![Filmstrip { label: &label_a, seen, error, predicted: &predicted, colour: MODEL_A }];
-    if let Some((seen, error, predicted)) = &b {
-        strips.push(Filmstrip { label: &label_b, seen: *seen, error: *error, predicted, colour: MODEL_B });
+fn fail(what: &str, e: &dyn std::fmt::Display) -> EngineError {
+    EngineError::Usage(format!("dashboard: {what}: {e}"))
+}
+
+impl Snapshot {
+    /// Height that fits the dashboard at 760 wide: taller with a second filmstrip.
+    pub fn height(&self) -> u32 {
+        if self.moments.last().is_some_and(|m| m.compare.is_some()) { 440 } else { 330 }
     }
-    let a: Vec<f32> = moments.iter().map(|m| m.surprise).collect();
-    let bs: Vec<f32> = moments.iter().map(|m| m.compare.as_ref().map_or(f32::NAN, |c| c.surprise)).collect();
-    let mut surprise = vec![Trace { values: &a, colour: MODEL_A }];
-    if b.is_some() {
-        surprise.push(Trace { values: &bs, colour: MODEL_B });
+
+    /// Draws the dashboard with `scope` at `width × height`; `view` is the surprise plot's zoom
+    /// and pan, which pointer input on the scope changes.
+    pub fn render(
+        &self,
+        scope: &mut Scope,
+        view: &mut TraceView,
+        width: u32,
+        height: u32,
+    ) -> Result<RgbaImage, EngineError> {
+        let last = self.moments.last().ok_or_else(|| EngineError::Usage("dashboard: no moments yet".into()))?;
+        let (seen, error, predicted) = textures(scope, "a", self.size, &last.input, &last.heatmap, &last.predicted)
+            .map_err(|e| fail("a frame", &e))?;
+        let b = match &last.compare {
+            Some(c) => Some(
+                textures(scope, "b", c.size, &c.input, &c.heatmap, &c.predicted).map_err(|e| fail("a frame", &e))?,
+            ),
+            None => None,
+        };
+        let label_a = format!("A: {}", self.models[0]);
+        let label_b = format!("B: {}", self.models[1]);
+        let mut strips = vec![Filmstrip { label: &label_a, seen, error, predicted: &predicted, colour: MODEL_A }];
+        if let Some((seen, error, predicted)) = &b {
+            strips.push(Filmstrip { label: &label_b, seen: *seen, error: *error, predicted, colour: MODEL_B });
+        }
+        let a: Vec<f32> = self.moments.iter().map(|m| m.surprise).collect();
+        let bs: Vec<f32> = self.moments.iter().map(|m| m.compare.as_ref().map_or(f32::NAN, |c| c.surprise)).collect();
+        let mut surprise = vec![Trace { values: &a, colour: MODEL_A }];
+        if b.is_some() {
+            surprise.push(Trace { values: &bs, colour: MODEL_B });
+        }
+        let s = &self.stats;
+        let title = format!("moment {} · {:.1} s", last.index, last.pts.as_secs_f64());
+        let dashboard = Dashboard {
+            title: &title,
+            strips: &strips,
+            surprise: &surprise,
+            trail: &self.trail,
+            branch: &self.branch,
+            rates: Some(Rates {
+                preview_fps: s.preview_fps as f32,
+                prediction_hz: s.prediction_hz as f32,
+                latency_ms: [s.latency_p50_ms as f32, s.latency_p99_ms as f32],
+                skipped: s.model_skipped,
+                lost: s.source_dropped,
+            }),
+        };
+        scope
+            .render(width, height, 1.0, |ui| {
+                egui::CentralPanel::default().show(ui, |ui| augur_scope::panels::dashboard(ui, &dashboard, view));
+            })
+            .map_err(|e| fail("rendering", &e))
     }
-    let s = ctx.stats;
-    let title = format!("moment {} · {:.1} s", last.index, last.pts.as_secs_f64());
-    let dashboard = Dashboard {
-        title: &title,
-        strips: &strips,
-        surprise: &surprise,
-        trail: ctx.trail,
-        branch: ctx.branch,
-        rates: Some(Rates {
-            preview_fps: s.preview_fps as f32,
-            prediction_hz: s.prediction_hz as f32,
-            latency_ms: [s.latency_p50_ms as f32, s.latency_p99_ms as f32],
-            skipped: s.model_skipped,
-            lost: s.source_dropped,
-        }),
-    };
-    let height = if b.is_some() { 440 } else { 330 };
-    let image = scope
-        .render(760, height, 1.0, |ui| {
-            egui::CentralPanel::default().show(ui, |ui| augur_scope::panels::dashboard(ui, &dashboard));
-        })
-        .map_err(|e| fail("rendering", &e))?;
-    image.write_png(path).map_err(|e| fail("writing", &e))
+
+    /// Renders the dashboard once on a new device and writes it as a PNG.
+    pub fn write(&self, path: &Path) -> Result<(), EngineError> {
+        let gpu = augur_gpu::GpuContext::new(augur_gpu::AdapterChoice::PreferHardware)
+            .map_err(|e| fail("no GPU device", &e))?;
+        let image = self.render(&mut Scope::new(&gpu), &mut TraceView::default(), 760, self.height())?;
+        image.write_png(path).map_err(|e| fail("writing", &e))
+    }
 }
 
 /// Uploads one model's tiles (`side × side` RGB each): what it saw, its error, its predictions.
@@ -85,6 +110,10 @@ fn textures(
     predicted: &[u8],
 ) -> Result<(FrameTexture, FrameTexture, Vec<FrameTexture>), augur_scope::ScopeError> {
     let s = side as u32;
+    // Stale tiles of a longer horizon are dropped, so the strip shows only this one.
+    for i in predicted.len() / (side * side * 3)..32 {
+        scope.remove_frame_texture(&format!("{prefix}{i}"));
+    }
     let frames = predicted
         .chunks_exact(side * side * 3)
         .enumerate()

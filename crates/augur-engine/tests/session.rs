@@ -61,6 +61,14 @@ fn a_scene_session_predicts_pauses_and_rolls_out_what_ifs() {
     assert_eq!(png_size(&exported.files[3]), (760, 330), "the scope's dashboard of the newest moment");
     assert!(s.export(last + 1, last + 5, out.path()).is_err(), "an empty range is refused");
 
+    // The frames that actually came after a moment, to set beside its predictions.
+    let (first, _) = s.span().unwrap();
+    let came = s.arrived_after(first, 8).unwrap();
+    assert_eq!(came.len(), 8, "the source ran on after the first moment");
+    assert!(came.iter().all(|f| f.len() == px));
+    assert!(came.windows(2).any(|w| w[0] != w[1]), "the balls move from frame to frame");
+    assert!(s.arrived_after(u64::MAX, 8).is_err());
+
     // What-if from a past moment, with another horizon and context.
     let (first, last) = s.span().unwrap();
     let at = first + 9;

@@ -16,7 +16,7 @@ mod scope;
 
 pub use error::ScopeError;
 pub use image::{ImageDiff, RgbaImage};
-pub use scope::{FrameTexture, Scope};
+pub use scope::{FrameTexture, PointerInput, Scope};
 
 /// The egui this crate draws with, re-exported so panel code names the same version.
 pub use egui;

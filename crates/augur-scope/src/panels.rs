@@ -139,8 +139,8 @@ pub struct Dashboard<'a> {
     pub rates: Option<Rates>,
 }
 
-/// Draws a [`Dashboard`] filling `ui`.
-pub fn dashboard(ui: &mut egui::Ui, d: &Dashboard<'_>) {
+/// Draws a [`Dashboard`] filling `ui`; `view` is the surprise plot's zoom and pan.
+pub fn dashboard(ui: &mut egui::Ui, d: &Dashboard<'_>, view: &mut crate::plots::TraceView) {
     ui.heading(d.title);
     for strip in d.strips {
         filmstrip(ui, strip, 72.0);
@@ -148,7 +148,7 @@ pub fn dashboard(ui: &mut egui::Ui, d: &Dashboard<'_>) {
     ui.add_space(6.0);
     ui.horizontal_top(|ui| {
         ui.vertical(|ui| {
-            crate::plots::surprise_trace(ui, d.surprise, egui::vec2(320.0, 140.0));
+            crate::plots::surprise_trace(ui, d.surprise, egui::vec2(320.0, 140.0), view);
             ui.small("surprise (latent prediction error), now at the right");
         });
         ui.vertical(|ui| {

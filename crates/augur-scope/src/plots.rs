@@ -22,30 +22,78 @@ pub struct Trace<'a> {
     pub colour: Color32,
 }
 
-/// Surprise over time: every trace on one y scale from 0 to the largest value, gaps where a
-/// value is missing, now marked at the right edge, and the scale's top written in the corner.
-pub fn surprise_trace(ui: &mut egui::Ui, traces: &[Trace<'_>], size: Vec2) {
-    let (response, painter) = ui.allocate_painter(size, Sense::hover());
+/// Which stretch of the surprise history the plot shows. The caller keeps it between frames:
+/// the wheel over the plot zooms (fewer, wider moments), dragging pans back in time.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TraceView {
+    /// Moments shown; 0 shows them all.
+    pub shown: usize,
+    /// Moments hidden at the right (0: the plot ends now).
+    pub back: usize,
+}
+
+impl TraceView {
+    /// The half-open range of moments shown out of `len`.
+    pub fn range(&self, len: usize) -> std::ops::Range<usize> {
+        let shown = if self.shown == 0 { len } else { self.shown.min(len) };
+        let end = len - self.back.min(len - shown);
+        end - shown..end
+    }
+}
+
+/// Surprise over time: every trace on one y scale from 0 to the largest value shown, gaps where
+/// a value is missing, now marked at the right edge, and the scale's top written in the corner.
+/// Hovering reads out the values under the pointer; the wheel zooms and dragging pans `view`.
+pub fn surprise_trace(ui: &mut egui::Ui, traces: &[Trace<'_>], size: Vec2, view: &mut TraceView) {
+    let (response, painter) = ui.allocate_painter(size, Sense::click_and_drag());
     let rect = response.rect;
-    painter.rect_filled(rect, 4.0, WELL);
-    let max = traces.iter().flat_map(|t| t.values.iter()).copied().filter(|v| v.is_finite()).fold(0.0f32, f32::max);
     let plot = rect.shrink(4.0);
+    let len = traces.iter().map(|t| t.values.len()).max().unwrap_or(0);
+    if response.hovered() {
+        let wheel: f32 = ui.input(|i| {
+            i.events
+                .iter()
+                .filter_map(|e| if let egui::Event::MouseWheel { delta, .. } = e { Some(delta.y) } else { None })
+                .sum()
+        });
+        if wheel != 0.0 {
+            let now = view.range(len).len();
+            let next = if wheel > 0.0 { now * 4 / 5 } else { now * 5 / 4 + 1 };
+            view.shown = if next >= len { 0 } else { next.max(8.min(len)) };
+        }
+    }
+    if response.dragged() {
+        let shown = view.range(len).len();
+        let moved = (response.drag_delta().x * shown as f32 / plot.width().max(1.0)).round() as isize;
+        view.back = (view.back as isize + moved).clamp(0, (len - shown) as isize) as usize;
+    }
+    let range = view.range(len);
+    painter.rect_filled(rect, 4.0, WELL);
+    let value = |t: &Trace<'_>, i: usize| t.values.get(i).copied().unwrap_or(f32::NAN);
+    let max = traces
+        .iter()
+        .flat_map(|t| range.clone().map(move |i| value(t, i)))
+        .filter(|v| v.is_finite())
+        .fold(0.0f32, f32::max);
+    let n = range.len().max(2) - 1;
+    let x_of = |i: usize| plot.left() + plot.width() * (i - range.start) as f32 / n as f32;
     if max > 0.0 {
         for trace in traces {
-            let n = trace.values.len().max(2) - 1;
             let mut run: Vec<Pos2> = Vec::new();
-            for (i, v) in trace.values.iter().enumerate() {
+            for i in range.clone() {
+                let v = value(trace, i);
                 if !v.is_finite() {
                     flush(&painter, &mut run, trace.colour);
                     continue;
                 }
-                let x = plot.left() + plot.width() * i as f32 / n as f32;
-                let y = plot.bottom() - plot.height() * (v / (max * 1.1));
-                run.push(pos2(x, y));
+                run.push(pos2(x_of(i), plot.bottom() - plot.height() * (v / (max * 1.1))));
             }
             flush(&painter, &mut run, trace.colour);
         }
-        let label = format!("{max:.2}");
+        let mut label = format!("{max:.2}");
+        if range.len() < len {
+            label += &format!(" · {} of {len} moments", range.len());
+        }
         painter.text(
             rect.left_top() + Vec2::splat(4.0),
             Align2::LEFT_TOP,
@@ -54,7 +102,25 @@ pub fn surprise_trace(ui: &mut egui::Ui, traces: &[Trace<'_>], size: Vec2) {
             Color32::GRAY,
         );
     }
-    painter.rect_filled(Rect::from_min_max(pos2(rect.right() - 3.0, rect.top()), rect.right_bottom()), 0.0, NOW);
+    if range.end == len {
+        painter.rect_filled(Rect::from_min_max(pos2(rect.right() - 3.0, rect.top()), rect.right_bottom()), 0.0, NOW);
+    }
+    if let (Some(pos), false) = (response.hover_pos(), range.is_empty()) {
+        let f = ((pos.x - plot.left()) / plot.width().max(1.0)).clamp(0.0, 1.0);
+        let i = range.start + (f * n as f32).round() as usize;
+        let i = i.min(range.end - 1);
+        painter
+            .line_segment([pos2(x_of(i), rect.top()), pos2(x_of(i), rect.bottom())], Stroke::new(1.0, Color32::GRAY));
+        let values: Vec<String> = traces.iter().map(|t| format!("{:.3}", value(t, i))).collect();
+        let text = format!("now−{} · {}", len - 1 - i, values.join(" / "));
+        painter.text(
+            rect.right_top() + egui::vec2(-8.0, 4.0),
+            Align2::RIGHT_TOP,
+            text,
+            FontId::monospace(10.0),
+            Color32::WHITE,
+        );
+    }
 }
 
 fn flush(painter: &egui::Painter, run: &mut Vec<Pos2>, colour: Color32) {

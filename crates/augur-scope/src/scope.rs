@@ -50,6 +50,45 @@ pub struct Scope {
     renderer: Renderer,
     target: Option<Target>,
     frames: HashMap<String, (egui::TextureHandle, FrameTexture)>,
+    /// Pointer input forwarded from the page, handed to egui with the next frame.
+    events: Vec<egui::Event>,
+}
+
+/// Pointer input from wherever the image is shown, in points from its top left.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum PointerInput {
+    /// The pointer moved to (`x`, `y`).
+    Move {
+        /// Points from the left edge.
+        x: f32,
+        /// Points from the top edge.
+        y: f32,
+    },
+    /// The primary button went down at (`x`, `y`).
+    Down {
+        /// Points from the left edge.
+        x: f32,
+        /// Points from the top edge.
+        y: f32,
+    },
+    /// The primary button came up at (`x`, `y`).
+    Up {
+        /// Points from the left edge.
+        x: f32,
+        /// Points from the top edge.
+        y: f32,
+    },
+    /// The wheel turned at (`x`, `y`).
+    Wheel {
+        /// Points from the left edge.
+        x: f32,
+        /// Points from the top edge.
+        y: f32,
+        /// Points turned; positive is towards the user (zoom in).
+        dy: f32,
+    },
+    /// The pointer left the image.
+    Leave,
 }
 
 /// The offscreen texture and its readback buffer, reused while the size stays the same.
@@ -77,7 +116,15 @@ impl Scope {
         // Predictable: no dithering noise and egui's own texture filtering, so the same scene
         // gives the same pixels on every adapter and golden images hold.
         let renderer = Renderer::new(device, FORMAT, RendererOptions::PREDICTABLE);
-        Self { device: device.clone(), queue: queue.clone(), ctx, renderer, target: None, frames: HashMap::new() }
+        Self {
+            device: device.clone(),
+            queue: queue.clone(),
+            ctx,
+            renderer,
+            target: None,
+            frames: HashMap::new(),
+            events: Vec::new(),
+        }
     }
 
     /// The egui context, e.g. to change style or fonts.
@@ -124,6 +171,33 @@ impl Scope {
         Ok(frame)
     }
 
+    /// Queues pointer input for the next [`Scope::render`], so hover, drag and wheel work on an
+    /// image shown elsewhere (the page forwards its canvas's events).
+    pub fn pointer(&mut self, input: PointerInput) {
+        let button = |pos: egui::Pos2, pressed: bool| egui::Event::PointerButton {
+            pos,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::default(),
+        };
+        match input {
+            PointerInput::Move { x, y } => self.events.push(egui::Event::PointerMoved(egui::pos2(x, y))),
+            PointerInput::Down { x, y } => self.events.push(button(egui::pos2(x, y), true)),
+            PointerInput::Up { x, y } => self.events.push(button(egui::pos2(x, y), false)),
+            PointerInput::Wheel { x, y, dy } => {
+                self.events.push(egui::Event::PointerMoved(egui::pos2(x, y)));
+                self.events.push(egui::Event::MouseWheel {
+                    unit: egui::MouseWheelUnit::Point,
+                    delta: egui::vec2(0.0, dy),
+                    phase: egui::TouchPhase::Move,
+                    source: egui::MouseWheelSource::Wheel,
+                    modifiers: egui::Modifiers::default(),
+                });
+            }
+            PointerInput::Leave => self.events.push(egui::Event::PointerGone),
+        }
+    }
+
     /// The frame called `name`, if one was set.
     pub fn frame_texture(&self, name: &str) -> Option<FrameTexture> {
         self.frames.get(name).map(|(_, frame)| *frame)
@@ -160,7 +234,8 @@ impl Scope {
             return Err(size_error(format!("pixels_per_point {pixels_per_point} must be > 0")));
         }
 
-        let mut output = self.ctx.run_ui(self.raw_input(width, height, pixels_per_point), ui_fn);
+        let input = self.raw_input(width, height, pixels_per_point);
+        let mut output = self.ctx.run_ui(input, ui_fn);
         let mut textures = std::mem::take(&mut output.textures_delta);
         let jobs = self.ctx.tessellate(std::mem::take(&mut output.shapes), output.pixels_per_point);
         // egui requires new textures uploaded before painting and freed ones dropped after.
@@ -177,11 +252,12 @@ impl Scope {
         image
     }
 
-    fn raw_input(&self, width: u32, height: u32, pixels_per_point: f32) -> egui::RawInput {
+    fn raw_input(&mut self, width: u32, height: u32, pixels_per_point: f32) -> egui::RawInput {
         let size = egui::vec2(width as f32, height as f32) / pixels_per_point;
         let mut input = egui::RawInput {
             screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, size)),
             max_texture_side: Some(self.device.limits().max_texture_dimension_2d as usize),
+            events: std::mem::take(&mut self.events),
             ..Default::default()
         };
         if let Some(viewport) = input.viewports.get_mut(&egui::ViewportId::ROOT) {

@@ -230,7 +230,7 @@ fn dashboard_matches_golden() {
     };
     let image = scope
         .render(760, 440, 1.0, |ui| {
-            egui::CentralPanel::default().show(ui, |ui| panels::dashboard(ui, &dashboard));
+            egui::CentralPanel::default().show(ui, |ui| panels::dashboard(ui, &dashboard, &mut Default::default()));
         })
         .unwrap();
     let count = |c: egui::Color32| image.pixels.chunks_exact(4).filter(|p| *p == c.to_array()).count();
@@ -263,4 +263,50 @@ fn spectrogram_matches_golden() {
     let row = |x: u32| (8..72).find(|&y| hot(x, y)).unwrap();
     assert!(row(left) > row(right), "low bands at the bottom, high at the top");
     assert_matches_golden("spectrogram", &image);
+}
+
+/// Pointer input forwarded to the scope: hovering the surprise plot reads out the value under
+/// the pointer, the wheel zooms, dragging pans back in time (and hides the now marker).
+#[test]
+fn the_surprise_plot_answers_hover_wheel_and_drag() {
+    use augur_scope::PointerInput::{Down, Move, Up, Wheel};
+    use augur_scope::plots::{MODEL_A, Trace, TraceView, surprise_trace};
+    let values: Vec<f32> = (0..200).map(|i| (i as f32 / 10.0).sin().abs() + 0.05).collect();
+    let mut scope = Scope::new(gpu());
+    let mut view = TraceView::default();
+    let draw = |scope: &mut Scope, view: &mut TraceView| {
+        scope
+            .render(340, 160, 1.0, |ui| {
+                egui::CentralPanel::default().show(ui, |ui| {
+                    surprise_trace(ui, &[Trace { values: &values, colour: MODEL_A }], egui::vec2(320.0, 140.0), view);
+                });
+            })
+            .unwrap()
+    };
+    // The readout is white text: anti-aliased, so "bright in every channel" rather than 255.
+    let white = |img: &RgbaImage| img.pixels.chunks_exact(4).filter(|p| p[..3].iter().all(|c| *c > 180)).count();
+    let marker = |img: &RgbaImage| img.pixel(326, 80) == Some([255, 179, 71, 255]);
+    let plain = draw(&mut scope, &mut view);
+    assert!(marker(&plain), "now is marked at the right edge");
+
+    scope.pointer(Move { x: 100.0, y: 60.0 });
+    let hovered = draw(&mut scope, &mut view);
+    assert!(white(&hovered) > white(&plain) + 50, "the readout is written while hovering");
+
+    scope.pointer(Wheel { x: 100.0, y: 60.0, dy: 40.0 });
+    draw(&mut scope, &mut view);
+    assert_eq!(view.shown, 160, "one notch towards the user shows four fifths");
+
+    scope.pointer(Down { x: 100.0, y: 60.0 });
+    draw(&mut scope, &mut view);
+    for x in [130.0, 160.0, 200.0] {
+        scope.pointer(Move { x, y: 60.0 });
+        draw(&mut scope, &mut view);
+    }
+    scope.pointer(Up { x: 200.0, y: 60.0 });
+    let panned = draw(&mut scope, &mut view);
+    assert!((30..=60).contains(&view.back), "dragging 100 points right goes back about 50 moments: {view:?}");
+    assert!(!marker(&panned), "looking back, the plot no longer ends now");
+    scope.pointer(augur_scope::PointerInput::Leave);
+    draw(&mut scope, &mut view);
 }

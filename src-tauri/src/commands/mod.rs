@@ -10,9 +10,11 @@ use crate::state::{Live, Session};
 mod bench;
 mod datasets;
 mod models;
+mod scope;
 pub use bench::*;
 pub use datasets::*;
 pub use models::*;
+pub use scope::*;
 
 /// Errors sent to the web UI: a message a person can read, and a stable code for the UI.
 #[derive(Debug, Serialize)]
@@ -192,6 +194,25 @@ pub(crate) fn compare_bytes(session: &Session, index: Option<u64>) -> Vec<u8> {
     let tiles: Vec<&[u8]> =
         [&b.input[..], &b.heatmap[..]].into_iter().chain(b.predicted.chunks(b.size * b.size * 3)).collect();
     strip(&tiles, b.size, m.index)
+}
+
+/// What actually came after moment `index`, lined up under its prediction strip: two blank
+/// tiles (under what the model saw and its error), then the source frames that arrived after it
+/// at t+1…t+H (blank where one has not arrived yet).
+#[tauri::command]
+pub fn arrived(session: State<'_, Session>, index: u64) -> Result<Response, CommandError> {
+    let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
+    let m = s.moment(index).ok_or_else(|| bad(format!("moment {index} is not in the timeline any more")))?;
+    let size = s.size();
+    let plane = size * size * 3;
+    let horizon = m.predicted.len() / plane;
+    let frames = s.arrived_after(index, horizon).map_err(|e| bad(e.to_string()))?;
+    let blank = vec![0u8; plane];
+    let tiles: Vec<&[u8]> = [&blank[..], &blank[..]]
+        .into_iter()
+        .chain((0..horizon).map(|k| frames.get(k).map_or(&blank[..], |f| &f[..])))
+        .collect();
+    Ok(Response::new(strip(&tiles, size, index)))
 }
 
 /// `size × size` RGB tiles side by side, as a header + RGBA image.
