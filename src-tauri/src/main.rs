@@ -21,6 +21,7 @@ use std::process::ExitCode;
 fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, session: state::Session) -> tauri::Builder<R> {
     builder.manage(session).invoke_handler(tauri::generate_handler![
         commands::app_info,
+        commands::about,
         commands::latest_frame,
         commands::source_status,
         commands::prediction,
@@ -28,6 +29,8 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, session: state::
         commands::set_paused,
         commands::set_horizon,
         commands::set_demo,
+        commands::set_context,
+        commands::set_stride,
         commands::what_if,
         commands::steer,
         commands::export_recent,

@@ -19,6 +19,10 @@ pub struct Settings {
     pub compare: Option<String>,
     /// The live rollout horizon.
     pub horizon: Option<u32>,
+    /// Context frames of live rollouts.
+    pub context: Option<u32>,
+    /// Source frames between the frames the model takes.
+    pub stride: Option<u32>,
     /// Demo mode (large panels, no debug figures).
     pub demo: bool,
 }

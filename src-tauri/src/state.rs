@@ -145,6 +145,13 @@ impl Session {
                     DeviceChoice::parse(args.device.as_deref().unwrap_or("auto")).map_err(|e| e.to_string())?;
                 let s = augur_engine::Session::start(cfg).map_err(|e| e.to_string())?;
                 notices.extend(s.notices.iter().cloned());
+                // Remembered knobs that no longer fit (another model) are left at the defaults.
+                if let Some(c) = settings.context {
+                    let _ = s.set_context(c as usize);
+                }
+                if let Some(st) = settings.stride {
+                    let _ = s.set_stride(st as usize);
+                }
                 if let Some(name) = &settings.compare {
                     match find_model(&models_dir, &home, name).map(|p| s.set_compare(Some(p))) {
                         Some(Ok(_)) => {}

@@ -49,17 +49,32 @@ pub fn bind() -> Result<(TcpListener, StreamInfo), String> {
     Ok((listener, StreamInfo { url: format!("http://127.0.0.1:{port}"), token: token() }))
 }
 
+/// Threads answering requests: the page has at most a few in flight (frame, strip, scope).
+/// A fixed pool, not a thread per request: each new thread can get its own malloc arena, and
+/// megabyte frames in many arenas kept the process growing.
+const WORKERS: usize = 4;
+
 /// Serves requests from `listener` in the background for as long as the app runs.
 pub fn serve<R: tauri::Runtime>(listener: TcpListener, token: String, app: tauri::AppHandle<R>) {
-    let spawned = std::thread::Builder::new().name("augur-stream".into()).spawn(move || {
-        for conn in listener.incoming().flatten() {
-            let (app, token) = (app.clone(), token.clone());
-            std::thread::spawn(move || {
+    let (tx, rx) = crossbeam_channel::bounded::<TcpStream>(16);
+    for i in 0..WORKERS {
+        let (rx, app, token) = (rx.clone(), app.clone(), token.clone());
+        let worker = std::thread::Builder::new().name(format!("augur-stream-{i}")).spawn(move || {
+            for conn in rx {
                 handle(conn, &token, |route| match app.try_state::<Session>() {
                     Some(session) => answer(&session, route),
                     None => (503, b"the session is not ready".to_vec()),
                 });
-            });
+            }
+        });
+        if let Err(e) = worker {
+            eprintln!("augur-app: a frame stream worker could not start ({e})");
+        }
+    }
+    let spawned = std::thread::Builder::new().name("augur-stream".into()).spawn(move || {
+        for conn in listener.incoming().flatten() {
+            // A full queue means the page asks faster than frames are made: close, don't pile up.
+            let _ = tx.try_send(conn);
         }
     });
     if let Err(e) = spawned {

@@ -93,6 +93,9 @@ fn every_command_answers_and_refuses_bad_arguments() {
     let (_app, w) = app_in(Some(home.path().to_path_buf()));
     let info = json_of(call(&w, "app_info", json!({})).unwrap());
     assert_eq!(info["name"], "Augur");
+    let about = json_of(call(&w, "about", json!({})).unwrap());
+    assert_eq!((about["name"].as_str(), about["version"].as_str()), (Some("Augur"), Some(env!("CARGO_PKG_VERSION"))));
+    assert!(about["model"].as_str().unwrap().starts_with("bounce-64: "), "{about}");
     assert!(info["model"].as_str().unwrap().contains("bounce-64"));
 
     // Wait for predictions, then look at frames, strips and state.
@@ -139,6 +142,18 @@ fn every_command_answers_and_refuses_bad_arguments() {
     assert_ne!(still, moved, "steering changes what the model imagines");
     assert_eq!(code(call(&w, "steer", json!({"at": last, "pc1": 1e9, "pc2": 0.0}))), "bad_argument");
     call(&w, "set_horizon", json!({"horizon": 4})).unwrap();
+    call(&w, "set_context", json!({"context": 4})).unwrap();
+    call(&w, "set_stride", json!({"stride": 2})).unwrap();
+    let state = json_of(call(&w, "model_state", json!({})).unwrap());
+    assert_eq!(
+        (state["context"].as_u64(), state["model_context"].as_u64(), state["stride"].as_u64()),
+        (Some(4), Some(8), Some(2))
+    );
+    assert_eq!(code(call(&w, "set_context", json!({"context": 9}))), "bad_argument", "longer than the model's");
+    assert_eq!(code(call(&w, "set_context", json!({"context": 0}))), "bad_argument");
+    assert_eq!(code(call(&w, "set_stride", json!({"stride": 9}))), "bad_argument");
+    call(&w, "set_context", json!({"context": 8})).unwrap();
+    call(&w, "set_stride", json!({"stride": 1})).unwrap();
     call(&w, "set_paused", json!({"paused": false})).unwrap();
 
     // Bad arguments: out of range, wrong types, missing, unknown moments.
@@ -339,6 +354,8 @@ fn settings_are_remembered_between_runs() {
         assert!(info["notices"].to_string().contains("settings.json.bad"), "{info}");
         call(&w, "set_source", json!({"preset": "test-pattern"})).unwrap();
         call(&w, "set_horizon", json!({"horizon": 2})).unwrap();
+        call(&w, "set_context", json!({"context": 3})).unwrap();
+        call(&w, "set_stride", json!({"stride": 2})).unwrap();
         call(&w, "set_model", json!({"name": "bounce-64"})).unwrap();
         call(&w, "set_compare", json!({"name": "bounce-64"})).unwrap();
         call(&w, "set_demo", json!({"on": true})).unwrap();
@@ -352,7 +369,11 @@ fn settings_are_remembered_between_runs() {
     assert_eq!(info["source"], "lavfi:testsrc=size=640x480:rate=30", "{info}");
     assert_eq!(info["settings"]["demo"], true, "{info}");
     assert!(info["compare"].as_str().unwrap().ends_with("bounce-64"), "{info}");
-    assert_eq!(json_of(call(&w, "model_state", json!({})).unwrap())["horizon"], 2);
+    let state = json_of(call(&w, "model_state", json!({})).unwrap());
+    assert_eq!(
+        (state["horizon"].as_u64(), state["context"].as_u64(), state["stride"].as_u64()),
+        (Some(2), Some(3), Some(2))
+    );
     // The command line still wins over what was remembered.
     let (_app2, w2) = app_in(Some(home.path().to_path_buf()));
     assert!(json_of(call(&w2, "app_info", json!({})).unwrap())["source"].as_str().unwrap().starts_with("scene:"));

@@ -84,6 +84,9 @@ export type Point = [number, number];
 export interface ModelState {
   paused: boolean;
   horizon: number;
+  context: number;
+  model_context: number;
+  stride: number;
   stats: Stats;
   surprise: (number | null)[];
   index: number | null;
@@ -200,6 +203,9 @@ export interface Commands {
   set_paused: { args: { paused: boolean }; result: null };
   set_horizon: { args: { horizon: number }; result: null };
   set_demo: { args: { on: boolean }; result: null };
+  set_context: { args: { context: number }; result: null };
+  set_stride: { args: { stride: number }; result: null };
+  about: { args: undefined; result: About };
   smoke_report: {
     args: { framesDrawn: number; distinctColours: number; predictionsDrawn: number | null };
     result: null;
@@ -235,3 +241,13 @@ export type ScopeEvent =
 export type Command = keyof Commands;
 export type ArgsOf<K extends Command> = Commands[K]["args"];
 export type ResultOf<K extends Command> = Commands[K]["result"];
+
+/** commands::models::About: what the About box shows. */
+export interface About {
+  name: string;
+  version: string;
+  license: string;
+  model: string | null;
+  home: string;
+  notices: string[];
+}

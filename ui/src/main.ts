@@ -174,6 +174,8 @@ async function pollStatus(): Promise<void> {
         ` · latency p50 ${num(st.latency_p50_ms)} ms · model skipped ${st.model_skipped}`;
       $("pause").textContent = m.paused ? "Play" : "Pause";
       if (document.activeElement !== $("horizon")) $("horizon").value = String(m.horizon);
+      syncContext(m.context, m.model_context);
+      if (document.activeElement !== $("stride")) $("stride").value = String(m.stride);
       showCompare(m.compare);
       plotSurprise(m.surprise, m.compare ? m.compare_surprise : []);
       plotTrajectory(m.trail, m.branch);
@@ -269,8 +271,9 @@ async function whatIf(): Promise<void> {
   if (scrubbing === null) return;
   const horizon = Number($("horizon").value);
   try {
-    drawImage(await invoke("what_if", { at: scrubbing, horizon, context: 8 }), strip, stripCtx);
-    $("strip-caption").textContent = `What if: rolled out ${horizon} frames again from moment ${scrubbing}`;
+    const context = Number($("context").value) || 8;
+    drawImage(await invoke("what_if", { at: scrubbing, horizon, context }), strip, stripCtx);
+    $("strip-caption").textContent = `What if: rolled out ${horizon} frames again from moment ${scrubbing} with ${context} frames of context`;
   } catch (e) {
     $("strip-caption").textContent = `what-if failed: ${errorText(e)}`;
   }
@@ -299,6 +302,33 @@ function showCompare(name: string | null): void {
   }
 }
 
+// The context menu offers 1 … the model's context; rebuilt when the model changes.
+function syncContext(context: number, max: number): void {
+  const pick = $("context");
+  if (pick.options.length !== max) {
+    pick.replaceChildren(...Array.from({ length: max }, (_, i) => new Option(String(i + 1))));
+  }
+  if (document.activeElement !== pick) pick.value = String(context);
+}
+
+async function toggleAbout(): Promise<void> {
+  const box = $("about");
+  box.hidden = !box.hidden;
+  if (box.hidden) return;
+  const a = await invoke("about");
+  const line = (text: string) => {
+    const p = document.createElement("p");
+    p.textContent = text;
+    return p;
+  };
+  box.replaceChildren(
+    line(`${a.name} ${a.version} — a live lab for world models. Licence: ${a.license}.`),
+    line(a.model ? `Model: ${a.model}` : "No model loaded: the source alone."),
+    line(`Datasets, fine-tuned models, exports and settings: ${a.home}`),
+    ...a.notices.map((n) => line(`Notice: ${n}`)),
+  );
+}
+
 function toggleDemo(remember = true): void {
   document.body.classList.toggle("demo");
   const on = document.body.classList.contains("demo");
@@ -325,6 +355,8 @@ async function start(): Promise<void> {
     $("model-panels").hidden = false;
     $("pause").disabled = false;
     $("horizon").disabled = false;
+    $("context").disabled = false;
+    $("stride").disabled = false;
     $("export").disabled = false;
     $("source-pick").disabled = false;
     $("record").disabled = false;
@@ -382,6 +414,9 @@ async function start(): Promise<void> {
   $("whatif").addEventListener("click", whatIf);
   $("export").addEventListener("click", exportRecent);
   $("horizon").addEventListener("change", () => invoke("set_horizon", { horizon: Number($("horizon").value) }));
+  $("context").addEventListener("change", () => invoke("set_context", { context: Number($("context").value) }).catch((e) => notice(errorText(e))));
+  $("stride").addEventListener("change", () => invoke("set_stride", { stride: Number($("stride").value) }).catch((e) => notice(errorText(e))));
+  $("version").addEventListener("click", toggleAbout);
   document.addEventListener("keydown", (e) => {
     if (e.target instanceof Element && e.target.tagName === "INPUT") return;
     if (e.key === "d") toggleDemo();

@@ -28,7 +28,10 @@ interface Elements {
   "scope-panel": HTMLElement;
   scope: HTMLCanvasElement;
   demo: HTMLButtonElement;
-  version: HTMLSpanElement;
+  version: HTMLButtonElement;
+  about: HTMLElement;
+  context: HTMLSelectElement;
+  stride: HTMLSelectElement;
   notice: HTMLParagraphElement;
   browser: HTMLElement;
   datasets: HTMLDivElement;

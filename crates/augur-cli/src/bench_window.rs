@@ -72,7 +72,7 @@ fn run_app(app: &std::path::Path, source: &str, args: &WindowArgs, home: &std::p
     cmd.arg("--bench").arg(args.seconds.to_string());
     // A generous deadline: the run, three sizes × two transports × 33 requests, and start-up.
     cmd.arg("--seconds").arg((args.seconds + 240.0).to_string());
-    let out = output_with_deadline(cmd, Duration::from_secs_f64(args.seconds + 300.0))?;
+    let (out, rss) = output_with_deadline(cmd, Duration::from_secs_f64(args.seconds + 300.0))?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     let Some(line) = stdout.lines().find_map(|l| l.strip_prefix("AUGUR_BENCH ")) else {
         bail!(
@@ -81,7 +81,9 @@ fn run_app(app: &std::path::Path, source: &str, args: &WindowArgs, home: &std::p
             String::from_utf8_lossy(&out.stderr).lines().rev().take(8).collect::<Vec<_>>().join(" | ")
         );
     };
-    Ok(serde_json::from_str(line)?)
+    let mut result: Value = serde_json::from_str(line)?;
+    result["rss_samples_mb"] = serde_json::json!(rss);
+    Ok(result)
 }
 
 fn report(args: &WindowArgs, runs: &[Value]) -> String {
@@ -92,19 +94,20 @@ fn report(args: &WindowArgs, runs: &[Value]) -> String {
         args.seconds,
         augur_model::train::machine()
     );
-    md.push_str("| source | frames drawn /s | predictions drawn /s | camera→screen p50 / p99 ms | CPU % | RSS MB at the end |\n|---|---|---|---|---|---|\n");
+    md.push_str("| source | frames drawn /s | predictions drawn /s | camera→screen p50 / p99 ms | CPU % | RSS MB after 1 min → at the end |\n|---|---|---|---|---|---|\n");
     let f = |v: &Value| v.as_f64().unwrap_or(f64::NAN);
     for r in runs {
         let (res, page) = (&r["result"], &r["result"]["page"]);
         let secs = f(&page["seconds"]).max(1e-9);
         md.push_str(&format!(
-            "| `{}` | {:.1} | {:.1} | {:.0} / {:.0} | {:.0} | {:.0} |\n",
+            "| `{}` | {:.1} | {:.1} | {:.0} / {:.0} | {:.0} | {:.0} → {:.0} |\n",
             r["source"].as_str().unwrap_or("?"),
             f(&page["frames_drawn"]) / secs,
             f(&page["predictions_drawn"]) / secs,
             f(&res["screen_latency_p50_ms"]),
             f(&res["screen_latency_p99_ms"]),
             f(&res["cpu_seconds"]) / f(&res["session_seconds"]).max(1e-9) * 100.0,
+            res["rss_samples_mb"].get(1).map_or(f64::NAN, |s| f(&s[1])),
             f(&res["rss_mb"]),
         ));
     }
@@ -133,8 +136,17 @@ fn report(args: &WindowArgs, runs: &[Value]) -> String {
     md
 }
 
-/// Runs `cmd` to the end, killing it if it outlives `limit`.
-fn output_with_deadline(mut cmd: Command, limit: Duration) -> Result<std::process::Output> {
+/// The app's resident memory in MB, from /proc (Linux).
+fn rss_of(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let kb: f64 =
+        status.lines().find_map(|l| l.strip_prefix("VmRSS:"))?.trim().trim_end_matches("kB").trim().parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// Runs `cmd` to the end, killing it if it outlives `limit`; samples its memory every 30 s as
+/// (seconds, MB), so growth shows apart from the level.
+fn output_with_deadline(mut cmd: Command, limit: Duration) -> Result<(std::process::Output, Vec<(f64, f64)>)> {
     use std::io::Read;
     use std::process::Stdio;
     let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().context("starting augur-app")?;
@@ -151,9 +163,16 @@ fn output_with_deadline(mut cmd: Command, limit: Duration) -> Result<std::proces
     let out = read(pipes.0.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
     let err = read(pipes.1.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
     let started = std::time::Instant::now();
+    let mut samples = Vec::new();
     let status = loop {
         if let Some(s) = child.try_wait()? {
             break s;
+        }
+        let t = started.elapsed().as_secs_f64();
+        if t >= 30.0 * (samples.len() + 1) as f64
+            && let Some(mb) = rss_of(child.id())
+        {
+            samples.push((t.round(), mb));
         }
         if started.elapsed() > limit {
             let _ = child.kill();
@@ -162,5 +181,5 @@ fn output_with_deadline(mut cmd: Command, limit: Duration) -> Result<std::proces
         std::thread::sleep(Duration::from_millis(100));
     };
     let join = |h: std::thread::JoinHandle<Vec<u8>>| h.join().unwrap_or_default();
-    Ok(std::process::Output { status, stdout: join(out), stderr: join(err) })
+    Ok((std::process::Output { status, stdout: join(out), stderr: join(err) }, samples))
 }

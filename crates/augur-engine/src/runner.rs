@@ -57,8 +57,16 @@ impl Runner {
         self.expected = None;
     }
 
-    /// One frame in (`3 × s × s`, model scale), with optional log-mel features for its sound.
-    pub fn step(&mut self, frame: &[f32], mels: Option<Vec<f32>>, horizon: usize) -> Result<Step, EngineError> {
+    /// One frame in (`3 × s × s`, model scale), with optional log-mel features for its sound;
+    /// the rollout starts from the newest `context` latents (at most the model's context; the
+    /// model's full context is kept, so a longer one takes effect at once).
+    pub fn step(
+        &mut self,
+        frame: &[f32],
+        mels: Option<Vec<f32>>,
+        horizon: usize,
+        context: usize,
+    ) -> Result<Step, EngineError> {
         let cfg = &self.card.config;
         let s = cfg.image_size;
         let x = Tensor::<5>::from_data(TensorData::new(frame.to_vec(), [1, 1, 3, s, s]), &self.device);
@@ -78,7 +86,8 @@ impl Runner {
         while self.context.len() > cfg.context {
             self.context.pop_front();
         }
-        let window = Tensor::cat(self.context.iter().cloned().collect(), 1);
+        let used = context.clamp(1, cfg.context).min(self.context.len());
+        let window = Tensor::cat(self.context.iter().skip(self.context.len() - used).cloned().collect(), 1);
         let horizon = horizon.clamp(1, cfg.max_horizon);
         let future = self.model.rollout(window, None, horizon);
         let anchor = Tensor::<4>::from_data(TensorData::new(frame.to_vec(), [1, 3, s, s]), &self.device);

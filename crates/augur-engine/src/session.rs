@@ -110,6 +110,12 @@ pub(crate) struct Shared {
     pub(crate) paused: AtomicBool,
     pub(crate) stop: AtomicBool,
     pub(crate) horizon: AtomicUsize,
+    /// Context frames for live rollouts (clamped to the model's).
+    pub(crate) context: AtomicUsize,
+    /// The model takes a frame only when it is at least this many source frames after the last.
+    pub(crate) stride: AtomicUsize,
+    /// The model's own context length.
+    pub(crate) model_context: AtomicUsize,
     pub(crate) next_source: Mutex<Option<String>>,
     pub(crate) model_name: Mutex<String>,
     /// The second model of an A/B compare, if one runs.
@@ -178,6 +184,9 @@ impl Session {
             paused: AtomicBool::new(false),
             stop: AtomicBool::new(false),
             horizon: AtomicUsize::new(horizon),
+            context: AtomicUsize::new(card.config.context),
+            stride: AtomicUsize::new(1),
+            model_context: AtomicUsize::new(card.config.context),
             next_source: Mutex::new(None),
             model_name: Mutex::new(cfg.model.display().to_string()),
             compare_name: Mutex::new(None),
@@ -286,6 +295,37 @@ impl Session {
     /// Changes the live rollout horizon.
     pub fn set_horizon(&self, horizon: usize) {
         self.shared.horizon.store(horizon.max(1), Ordering::SeqCst);
+    }
+
+    /// Live rollouts start from the newest `context` frames (1 to the model's context).
+    pub fn set_context(&self, context: usize) -> Result<(), EngineError> {
+        let max = self.shared.model_context.load(Ordering::SeqCst);
+        if !(1..=max).contains(&context) {
+            return Err(EngineError::Usage(format!("the context must be 1 to {max} frames for this model")));
+        }
+        self.shared.context.store(context, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// Context frames of live rollouts, and the model's own context.
+    pub fn context(&self) -> (usize, usize) {
+        let max = self.shared.model_context.load(Ordering::SeqCst);
+        (self.shared.context.load(Ordering::SeqCst).min(max), max)
+    }
+
+    /// The model takes every `stride`-th source frame at most (1 to 8): predictions then reach
+    /// `stride` times further ahead per step. The model may skip more when it cannot keep up.
+    pub fn set_stride(&self, stride: usize) -> Result<(), EngineError> {
+        if !(1..=8).contains(&stride) {
+            return Err(EngineError::Usage(format!("the stride must be 1 to 8 source frames, got {stride}")));
+        }
+        self.shared.stride.store(stride, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// Source frames between the frames the model takes, at least.
+    pub fn stride(&self) -> usize {
+        self.shared.stride.load(Ordering::SeqCst)
     }
 
     /// Switches to another source without stopping; the timeline is kept.
@@ -571,6 +611,11 @@ fn model_loop(
                 b.reset();
             }
         }
+        // Frames closer than the stride to the last one the model took wait for a later one.
+        let stride = shared.stride.load(Ordering::SeqCst) as u64;
+        if last_source_index.is_some_and(|i: u64| frame.index > i && frame.index < i + stride) {
+            continue;
+        }
         last_source_index = Some(frame.index);
         let started = Instant::now();
         let s = runner.size();
@@ -579,12 +624,13 @@ fn model_loop(
         let mels = runner.card.config.audio_mels;
         let fps = lock(&shared.source_info).as_ref().map_or(30.0, |i| i.fps);
         let sound = shared.sound.as_ref().filter(|_| mels > 0).map(|s| s.frame_features(fps, mels));
-        match runner.step(&input, sound, horizon) {
+        let context = shared.context.load(Ordering::SeqCst);
+        match runner.step(&input, sound, horizon, context) {
             Ok(step) => {
                 let cfg = &runner.card.config;
                 let mut m = moment(index, frame.pts, &input, step, s, cfg.tokens(), cfg.latent_dim);
                 if let Some((b, name)) = compare.as_mut() {
-                    m.compare = step_compare(b, name, &frame, shared, fps, horizon).map(Arc::new);
+                    m.compare = step_compare(b, name, &frame, shared, fps, horizon, context).map(Arc::new);
                 }
                 lock(&shared.timeline).push(m);
                 *lock(&shared.model_error) = None;
@@ -628,12 +674,13 @@ fn step_compare(
     shared: &Shared,
     fps: f64,
     horizon: usize,
+    context: usize,
 ) -> Option<crate::timeline::Compared> {
     let s = b.size();
     let input = to_model_input(&frame.rgb, frame.width as usize, frame.height as usize, s);
     let mels = b.card.config.audio_mels;
     let sound = shared.sound.as_ref().filter(|_| mels > 0).map(|snd| snd.frame_features(fps, mels));
-    match b.step(&input, sound, horizon.min(b.card.config.max_horizon)) {
+    match b.step(&input, sound, horizon.min(b.card.config.max_horizon), context) {
         Ok(step) => Some(crate::runner::compared(name.clone(), &input, step, s)),
         Err(e) => {
             *lock(&shared.model_error) = Some(format!("the compared model failed on a frame: {e}"));
@@ -706,6 +753,7 @@ fn serve(req: Request, runner: &mut Runner, shared: &Shared, device: &DeviceChoi
             let result = load(&path, device).map(|(r, _, _)| {
                 *runner = r;
                 shared.size.store(runner.size(), Ordering::SeqCst);
+                shared.model_context.store(runner.card.config.context, Ordering::SeqCst);
                 lock(&shared.arrived).clear();
                 *lock(&shared.trajectory) = None;
                 *lock(&shared.model_name) = path.display().to_string();

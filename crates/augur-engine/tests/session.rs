@@ -61,6 +61,17 @@ fn a_scene_session_predicts_pauses_and_rolls_out_what_ifs() {
     assert_eq!(png_size(&exported.files[3]), (760, 330), "the scope's dashboard of the newest moment");
     assert!(s.export(last + 1, last + 5, out.path()).is_err(), "an empty range is refused");
 
+    // Context and stride of live rollouts: checked, and the context is capped by the model's.
+    assert_eq!(s.context(), (8, 8));
+    assert!(s.set_context(0).is_err() && s.set_context(9).is_err());
+    s.set_context(2).unwrap();
+    assert_eq!(s.context(), (2, 8));
+    s.set_context(8).unwrap();
+    assert!(s.set_stride(0).is_err() && s.set_stride(9).is_err());
+    s.set_stride(2).unwrap();
+    assert_eq!(s.stride(), 2);
+    s.set_stride(1).unwrap();
+
     // The frames that actually came after a moment, to set beside its predictions.
     let (first, _) = s.span().unwrap();
     let came = s.arrived_after(first, 8).unwrap();

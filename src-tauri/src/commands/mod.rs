@@ -325,6 +325,11 @@ pub fn source_status(session: State<'_, Session>) -> SourceStatus {
 pub struct ModelState {
     paused: bool,
     horizon: usize,
+    /// Context frames of live rollouts, and the model's own context.
+    context: usize,
+    model_context: usize,
+    /// Source frames between the frames the model takes, at least.
+    stride: usize,
     stats: augur_engine::Stats,
     /// The surprise of the last 300 moments (null before the first prediction).
     surprise: Vec<Option<f32>>,
@@ -355,6 +360,9 @@ pub fn model_state(session: State<'_, Session>) -> Result<ModelState, CommandErr
     Ok(ModelState {
         paused: s.is_paused(),
         horizon: s.horizon(),
+        context: s.context().0,
+        model_context: s.context().1,
+        stride: s.stride(),
         stats: s.stats(),
         surprise: trace[from..].iter().map(|t| finite(t.1)).collect(),
         index: trace.last().map(|t| t.0),
@@ -386,6 +394,27 @@ pub fn set_horizon(session: State<'_, Session>, horizon: u32) -> Result<(), Comm
     }
     s.set_horizon(horizon as usize);
     session.remember(|set| set.horizon = Some(horizon));
+    Ok(())
+}
+
+/// Live rollouts start from the newest `context` frames (1 to the model's context).
+#[tauri::command]
+pub fn set_context(session: State<'_, Session>, context: u32) -> Result<(), CommandError> {
+    let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
+    if !(1..=64).contains(&context) {
+        return Err(bad(format!("the context must be 1 to 64 frames, got {context}")));
+    }
+    s.set_context(context as usize).map_err(|e| bad(e.to_string()))?;
+    session.remember(|set| set.context = Some(context));
+    Ok(())
+}
+
+/// The model takes at most every `stride`-th source frame (1 to 8).
+#[tauri::command]
+pub fn set_stride(session: State<'_, Session>, stride: u32) -> Result<(), CommandError> {
+    let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
+    s.set_stride(stride as usize).map_err(|e| bad(e.to_string()))?;
+    session.remember(|set| set.stride = Some(stride));
     Ok(())
 }
 

@@ -140,3 +140,48 @@ pub fn cancel_training(session: State<'_, Session>) -> Result<(), CommandError> 
         _ => Err(bad("no fine-tune is running")),
     }
 }
+
+/// What the About box shows.
+#[derive(Serialize)]
+pub struct About {
+    name: &'static str,
+    version: &'static str,
+    license: &'static str,
+    /// The model in use, from its card: name, parameters, training steps, data, machine.
+    model: Option<String>,
+    /// Where datasets, fine-tunes, exports and settings live.
+    home: String,
+    /// What the session had to say at start (CPU fallback, scene instead of camera).
+    notices: Vec<String>,
+}
+
+/// Augur's name, version and licence, the model in use and where things are kept.
+#[tauri::command]
+pub fn about(session: State<'_, Session>) -> About {
+    let model = match &session.live {
+        Live::Model(s) => augur_model::checkpoint::load_card(std::path::Path::new(&s.model_name())).ok().map(|c| {
+            let t = c.training.as_ref();
+            format!(
+                "{}: {:.2} M parameters, {}×{} input, context {}, horizon {}; trained {} steps on {} ({})",
+                c.name,
+                c.parameters as f64 / 1e6,
+                c.config.image_size,
+                c.config.image_size,
+                c.config.context,
+                c.config.horizon,
+                t.map_or(0, |t| t.steps_done),
+                t.map(|t| t.data.join(", ")).unwrap_or_else(|| "unknown data".into()),
+                t.map_or("unknown machine", |t| t.machine.as_str()),
+            )
+        }),
+        Live::Source(_) => None,
+    };
+    About {
+        name: "Augur",
+        version: env!("CARGO_PKG_VERSION"),
+        license: env!("CARGO_PKG_LICENSE"),
+        model,
+        home: session.home.display().to_string(),
+        notices: session.notices.clone(),
+    }
+}
