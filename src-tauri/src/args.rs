@@ -1,5 +1,5 @@
 //! The app's command line:
-//! `augur-app [--source NAME] [--mic NAME|none] [--model PATH] [--device auto|cpu|gpu] [--home DIR] [--seconds N] [--bench N]`.
+//! `augur-app [--source NAME] [--mic NAME|none] [--model PATH] [--models DIR] [--device auto|cpu|gpu] [--home DIR] [--seconds N] [--bench N]`.
 //! Kept tiny and dependency-free; `augur run` is the documented way to start the app.
 
 /// What the app was asked to open.
@@ -11,8 +11,10 @@ pub struct AppArgs {
     pub mic: Option<String>,
     /// Close the window after this many seconds (demos on a timer, tests).
     pub seconds: Option<f64>,
-    /// The world model; `None` means `models/bounce-64` if it is there.
+    /// The world model; `None` means the one the window used last, else `models/bounce-64`.
     pub model: Option<String>,
+    /// Where the bundled models are (default `models`): the model picker's first entries.
+    pub models: Option<std::path::PathBuf>,
     /// Where the model runs: auto, cpu or gpu.
     pub device: Option<String>,
     /// Where datasets, fine-tuned models and exports live; `None` means `~/Augur`.
@@ -23,7 +25,7 @@ pub struct AppArgs {
 
 impl AppArgs {
     pub fn parse(mut it: impl Iterator<Item = String>) -> Result<Self, String> {
-        let usage = "usage: augur-app [--source NAME] [--mic NAME|none] [--model PATH] [--device auto|cpu|gpu] [--home DIR] [--seconds N] [--bench N]";
+        let usage = "usage: augur-app [--source NAME] [--mic NAME|none] [--model PATH] [--models DIR] [--device auto|cpu|gpu] [--home DIR] [--seconds N] [--bench N]";
         let mut args = Self::default();
         while let Some(flag) = it.next() {
             let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value; {usage}"));
@@ -31,6 +33,7 @@ impl AppArgs {
                 "--source" => args.source = Some(value()?),
                 "--mic" => args.mic = Some(value()?),
                 "--model" => args.model = Some(value()?),
+                "--models" => args.models = Some(value()?.into()),
                 "--home" => args.home = Some(value()?.into()),
                 "--device" => {
                     let v = value()?;

@@ -17,8 +17,9 @@ use augur_model::DeviceChoice;
 use crate::args::AppArgs;
 use crate::settings::Settings;
 
-/// The bundled model, used when `--model` is not given and it is where the README puts it.
-const DEFAULT_MODEL: &str = "models/bounce-64";
+/// The bundled model in the bundled models' folder, used when `--model` is not given and the
+/// window remembers none.
+const DEFAULT_MODEL: &str = "bounce-64";
 
 /// What produces the pictures.
 pub enum Live {
@@ -109,8 +110,12 @@ impl Session {
             .unwrap_or_else(|| std::env::var_os("HOME").map_or_else(std::env::temp_dir, PathBuf::from).join("Augur"));
         let (settings, bad_settings) = Settings::load(&home);
         notices.extend(bad_settings);
-        let bundled = PathBuf::from(args.model.as_deref().unwrap_or(DEFAULT_MODEL));
-        let models_dir = bundled.parent().map(std::path::Path::to_path_buf).unwrap_or_default();
+        let bundled_dir = args.models.clone().unwrap_or_else(|| PathBuf::from("models"));
+        let bundled = args.model.as_ref().map_or_else(|| bundled_dir.join(DEFAULT_MODEL), PathBuf::from);
+        let models_dir = match &args.model {
+            Some(_) => bundled.parent().map(std::path::Path::to_path_buf).unwrap_or_default(),
+            None => bundled_dir,
+        };
         // The command line wins; then what the window last used; then the bundled model.
         let remembered = match (&args.model, &settings.model) {
             (None, Some(name)) => {
@@ -163,7 +168,7 @@ impl Session {
             }
             (Err(e), Some(_)) => return Err(e.to_string()),
             (Err(_), None) => {
-                notices.push(format!("no model at {DEFAULT_MODEL}: showing the source only (pass --model)"));
+                notices.push(format!("no model at {}: showing the source only (pass --model)", model.display()));
                 audio = open_audio_or_none(args.mic.as_deref(), clock).map(|a| spawn_audio(a.source));
                 let chosen = open_video_or_scene(source.as_deref(), clock).map_err(|e| e.to_string())?;
                 notices.extend(chosen.notice);

@@ -348,6 +348,12 @@ fn settings_are_remembered_between_runs() {
     let home = tempfile::tempdir().unwrap();
     let bundled = concat!(env!("CARGO_MANIFEST_DIR"), "/../models/bounce-64");
     std::fs::write(home.path().join("settings.json"), "{ not json").unwrap();
+    // A second model in the picker, as a fine-tune would leave it.
+    let copy = home.path().join("models/copy");
+    std::fs::create_dir_all(&copy).unwrap();
+    for ext in ["json", "safetensors"] {
+        std::fs::copy(format!("{bundled}.{ext}"), copy.join(format!("model.{ext}"))).unwrap();
+    }
     {
         let (_app, w) = app_in(Some(home.path().to_path_buf()));
         let info = json_of(call(&w, "app_info", json!({})).unwrap());
@@ -356,18 +362,19 @@ fn settings_are_remembered_between_runs() {
         call(&w, "set_horizon", json!({"horizon": 2})).unwrap();
         call(&w, "set_context", json!({"context": 3})).unwrap();
         call(&w, "set_stride", json!({"stride": 2})).unwrap();
-        call(&w, "set_model", json!({"name": "bounce-64"})).unwrap();
+        call(&w, "set_model", json!({"name": "copy"})).unwrap();
         call(&w, "set_compare", json!({"name": "bounce-64"})).unwrap();
         call(&w, "set_demo", json!({"on": true})).unwrap();
         assert!(call(&w, "set_demo", json!({"on": "yes"})).is_err());
     }
     assert!(home.path().join("settings.json.bad").exists());
-    // Next run, with no source named.
-    let (_app, w) =
-        app_with(AppArgs { model: Some(bundled.into()), home: Some(home.path().to_path_buf()), ..bare_args() });
+    // Next run, with no source or model named (as `augur run` starts it).
+    let models = Some(concat!(env!("CARGO_MANIFEST_DIR"), "/../models").into());
+    let (_app, w) = app_with(AppArgs { models, home: Some(home.path().to_path_buf()), ..bare_args() });
     let info = json_of(call(&w, "app_info", json!({})).unwrap());
     assert_eq!(info["source"], "lavfi:testsrc=size=640x480:rate=30", "{info}");
     assert_eq!(info["settings"]["demo"], true, "{info}");
+    assert!(info["model"].as_str().unwrap().ends_with("copy/model"), "the model used last: {info}");
     assert!(info["compare"].as_str().unwrap().ends_with("bounce-64"), "{info}");
     let state = json_of(call(&w, "model_state", json!({})).unwrap());
     assert_eq!(

@@ -28,8 +28,9 @@ pub struct Args {
     #[arg(long)]
     seconds: Option<f64>,
     /// The world model (headless: predictions, surprise and the latent trajectory once a second).
-    #[arg(long, default_value = "models/bounce-64")]
-    model: PathBuf,
+    /// Default: models/bounce-64; the window opens the one it used last time.
+    #[arg(long)]
+    model: Option<PathBuf>,
     /// auto, cpu or gpu.
     #[arg(long, default_value = "auto")]
     device: String,
@@ -49,10 +50,10 @@ pub fn run(args: &Args) -> Result<()> {
             Some(why) => println!("{why}; running headless (figures below, once a second)."),
         }
     }
-    if augur_model::checkpoint::load_card(&args.model).is_ok() {
+    if augur_model::checkpoint::load_card(&model_path(args)).is_ok() {
         return headless_model(args);
     }
-    println!("No model at {}; showing the source only (pass --model).", args.model.display());
+    println!("No model at {}; showing the source only (pass --model).", model_path(args).display());
     let clock = SessionClock::start();
     let chosen = open_video_or_scene(args.source.as_deref(), clock)?;
     if let Some(notice) = &chosen.notice {
@@ -102,12 +103,10 @@ fn launch_app(args: &Args) -> Result<()> {
     if let Some(s) = args.seconds {
         cmd.arg("--seconds").arg(s.to_string());
     }
-    // The app shows the source alone when the default model is missing; a named one must load.
-    if args.model.exists()
-        || args.model.with_extension("json").exists()
-        || args.model.with_extension("safetensors").exists()
-    {
-        cmd.arg("--model").arg(&args.model);
+    // Only a model named here is passed on: otherwise the window opens the one it used last
+    // time, or the bundled one (or the source alone when that is missing).
+    if let Some(m) = &args.model {
+        cmd.arg("--model").arg(m);
     }
     cmd.arg("--device").arg(&args.device);
     println!("Opening the Augur window…");
@@ -118,8 +117,13 @@ fn launch_app(args: &Args) -> Result<()> {
 
 /// The live session without a window: once a second, the rates, the latency, the newest
 /// surprise and where the latent state sits on its first two principal components.
+/// The model named, or the bundled one.
+fn model_path(args: &Args) -> PathBuf {
+    args.model.clone().unwrap_or_else(|| PathBuf::from("models/bounce-64"))
+}
+
 fn headless_model(args: &Args) -> Result<()> {
-    let mut cfg = augur_engine::SessionConfig::new(args.source.as_deref(), args.model.clone());
+    let mut cfg = augur_engine::SessionConfig::new(args.source.as_deref(), model_path(args));
     cfg.device = augur_model::DeviceChoice::parse(&args.device)?;
     cfg.mic = match args.mic.as_deref() {
         Some("none") => None,
