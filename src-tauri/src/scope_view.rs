@@ -44,10 +44,7 @@ pub fn frame(session: &Session, width: u32, height: u32) -> Result<Vec<u8>, Stri
     let Some(index) = snapshot.moments.last().map(|m| m.index) else { return Ok(Vec::new()) };
     let image =
         with_view(session, |v| snapshot.render(&mut v.scope, &mut v.view, width, height).map_err(|e| e.to_string()))?;
-    let mut out = Vec::with_capacity(16 + image.pixels.len());
-    out.extend_from_slice(&image.width.to_le_bytes());
-    out.extend_from_slice(&image.height.to_le_bytes());
-    out.extend_from_slice(&index.to_le_bytes());
+    let mut out = crate::commands::image_header(image.width, image.height, index, image.pixels.len());
     out.extend_from_slice(&image.pixels);
     Ok(out)
 }

@@ -4,7 +4,6 @@
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::Mutex;
-use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use augur_capture::{
@@ -36,8 +35,6 @@ pub struct Session {
     pub notices: Vec<String>,
     pub live: Live,
     pub audio: Option<AudioHandle>,
-    /// The frame index last sent to the UI, so an unchanged preview is not sent twice.
-    pub last_sent: AtomicU64,
     /// How the video source ended, once it has (kept so every status poll can show it).
     pub end: Mutex<Option<String>>,
     /// `~/Augur` (or `--home`): `datasets/`, `models/` (fine-tunes) and `exports/`.
@@ -48,7 +45,8 @@ pub struct Session {
     pub training: Mutex<Option<augur_engine::Training>>,
     /// What the window remembers between runs (`home/settings.json`).
     pub settings: Mutex<Settings>,
-    /// (index, capture time) of the frames last sent to the page, to time them when drawn.
+    /// (index, capture time) of the frames last sent to the page, newest last: an unchanged
+    /// preview is not sent twice, and a frame is timed when the page has drawn it.
     pub sent: Mutex<VecDeque<(u64, Duration)>>,
     /// Capture-to-drawn latency of the frames the page drew, ms (the newest 20 000).
     pub screen_latency: Mutex<VecDeque<f32>>,
@@ -185,7 +183,6 @@ impl Session {
             notices,
             live,
             audio,
-            last_sent: AtomicU64::new(u64::MAX),
             end: Mutex::new(None),
             home,
             models_dir,
@@ -211,15 +208,15 @@ impl Session {
 
     /// The newest frame not yet sent to the UI.
     pub fn new_frame(&self) -> Option<Frame> {
-        use std::sync::atomic::Ordering;
         let frame = match &self.live {
             Live::Model(s) => s.preview()?,
             Live::Source(v) => v.latest()?,
         };
-        if self.last_sent.swap(frame.index, Ordering::SeqCst) == frame.index {
+        // Checked and noted under one lock: two stream requests at once never get the same frame.
+        let mut sent = self.sent.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if sent.back().is_some_and(|(i, _)| *i == frame.index) {
             return None;
         }
-        let mut sent = self.sent.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         sent.push_back((frame.index, frame.pts));
         while sent.len() > 64 {
             sent.pop_front();

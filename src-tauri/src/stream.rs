@@ -175,10 +175,13 @@ pub fn parse(line: &str, token: &str) -> Result<Route, Answer> {
     match path {
         "/frame" => match field("fit") {
             None => Ok(Route::Frame(None)),
-            Some(fit) => match fit.split_once('x').and_then(|(w, h)| Some([side(w, 16_384)?, side(h, 16_384)?])) {
-                Some(wh) => Ok(Route::Frame(Some(wh))),
-                None => refuse(400, format!("fit={fit} should be WIDTHxHEIGHT, each 1 to 16384")),
-            },
+            Some(fit) => {
+                let max = crate::commands::MAX_FIT;
+                match fit.split_once('x').and_then(|(w, h)| Some([side(w, max)?, side(h, max)?])) {
+                    Some(wh) => Ok(Route::Frame(Some(wh))),
+                    None => refuse(400, format!("fit={fit} should be WIDTHxHEIGHT, each 1 to {max}")),
+                }
+            }
         },
         "/prediction" => number("index").map(Route::Prediction),
         "/compare" => number("index").map(Route::Compare),

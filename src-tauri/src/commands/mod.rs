@@ -94,12 +94,19 @@ pub fn app_info(session: State<'_, Session>) -> AppInfo {
     }
 }
 
-/// Appends a 16-byte header (width, height as u32 LE, index as u64 LE) and RGBA pixels.
-pub(crate) fn rgba_image(width: u32, height: u32, index: u64, rgb: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(16 + rgb.len() / 3 * 4);
+/// The 16-byte header of every image sent to the page (width, height as u32 LE, index as u64
+/// LE), in a buffer with room for `pixels` more bytes.
+pub(crate) fn image_header(width: u32, height: u32, index: u64, pixels: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(16 + pixels);
     out.extend_from_slice(&width.to_le_bytes());
     out.extend_from_slice(&height.to_le_bytes());
     out.extend_from_slice(&index.to_le_bytes());
+    out
+}
+
+/// Packed RGB as an image for the page: the header, then RGBA pixels.
+pub(crate) fn rgba_image(width: u32, height: u32, index: u64, rgb: &[u8]) -> Vec<u8> {
+    let mut out = image_header(width, height, index, rgb.len() / 3 * 4);
     for px in rgb.chunks_exact(3) {
         out.extend_from_slice(&[px[0], px[1], px[2], 255]);
     }
@@ -116,12 +123,15 @@ pub fn latest_frame(session: State<'_, Session>, fit: Option<[u32; 2]>) -> Resul
     frame_bytes(&session, fit).map(Response::new)
 }
 
+/// Largest canvas side the page may ask frames to fit.
+pub(crate) const MAX_FIT: u32 = 16_384;
+
 /// [`latest_frame`]'s bytes, for the command and the frame stream.
 pub(crate) fn frame_bytes(session: &Session, fit: Option<[u32; 2]>) -> Result<Vec<u8>, CommandError> {
     if let Some([w, h]) = fit
-        && !((1..=16_384).contains(&w) && (1..=16_384).contains(&h))
+        && !((1..=MAX_FIT).contains(&w) && (1..=MAX_FIT).contains(&h))
     {
-        return Err(bad(format!("latest_frame: fit must be 1 to 16384 pixels a side, got {w}×{h}")));
+        return Err(bad(format!("latest_frame: fit must be 1 to {MAX_FIT} pixels a side, got {w}×{h}")));
     }
     let Some(f) = session.new_frame() else { return Ok(Vec::new()) };
     let factor = fit.map_or(1, |[w, h]| (f.width / w).min(f.height / h).max(1));
