@@ -13,6 +13,7 @@ mod browse;
 mod capture;
 mod error;
 mod export;
+mod model_thread;
 mod recording;
 mod runner;
 mod session;

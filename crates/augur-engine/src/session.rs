@@ -6,15 +6,13 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use augur_capture::{Frame, Mailbox, SessionClock, SourceSpec};
-use augur_model::frames::to_model_input;
-use augur_model::{DeviceChoice, checkpoint, pick_device};
-use crossbeam_channel::{Receiver, Sender, bounded};
+use augur_model::{DeviceChoice, checkpoint};
+use crossbeam_channel::{Sender, bounded};
 
 use crate::EngineError;
-use crate::runner::{Runner, moment};
 use crate::stats::{Rates, Stats};
 use crate::timeline::{Moment, Timeline};
 use crate::trajectory::{Trajectory, project};
@@ -95,7 +93,7 @@ pub struct WhatIfResult {
     pub pooled: Vec<Vec<f32>>,
 }
 
-enum Request {
+pub(crate) enum Request {
     WhatIf(WhatIf, Sender<Result<WhatIfResult, EngineError>>),
     Steer(u64, Vec<f32>, Sender<Result<Vec<u8>, EngineError>>),
     SetModel(PathBuf, Sender<Result<String, EngineError>>),
@@ -208,7 +206,7 @@ impl Session {
             let (shared, frames, cfg) = (shared.clone(), frames.clone(), cfg.clone());
             std::thread::Builder::new()
                 .name("augur-model".into())
-                .spawn(move || model_loop(&cfg, clock, &shared, &frames, &inbox, &ready_tx))
+                .spawn(move || crate::model_thread::model_loop(&cfg, clock, &shared, &frames, &inbox, &ready_tx))
                 .map_err(|e| EngineError::Usage(format!("cannot start the model thread: {e}")))?
         };
         let notices = match ready.recv_timeout(Duration::from_secs(120)) {
@@ -548,223 +546,4 @@ impl Drop for Session {
             let _ = t.join();
         }
     }
-}
-
-/// Live horizon on the CPU when none was asked for: on a 2-core machine the default model rolls
-/// out 4 frames at 12–15 Hz but 8 frames at 7–9 Hz (bench/results/live.md).
-const CPU_LIVE_HORIZON: usize = 4;
-
-fn load(model: &std::path::Path, device: &DeviceChoice) -> Result<(Runner, Vec<String>, bool), EngineError> {
-    let dev = pick_device(device)?;
-    let (m, card) = checkpoint::load(model, &dev.device)?;
-    let notices = dev.notice.clone().into_iter().collect();
-    let gpu = dev.is_gpu();
-    Ok((Runner::new(m, card, dev.device), notices, gpu))
-}
-
-fn model_loop(
-    cfg: &SessionConfig,
-    clock: SessionClock,
-    shared: &Shared,
-    frames: &Mailbox<Frame>,
-    inbox: &Receiver<Request>,
-    ready: &Sender<Result<Vec<String>, EngineError>>,
-) {
-    let mut runner = match load(&cfg.model, &cfg.device) {
-        Ok((r, mut notices, gpu)) => {
-            let model_horizon = r.card.config.horizon;
-            if !gpu && cfg.horizon.is_none() && model_horizon > CPU_LIVE_HORIZON {
-                shared.horizon.store(CPU_LIVE_HORIZON, Ordering::SeqCst);
-                notices.push(format!(
-                    "on the CPU the live view predicts {CPU_LIVE_HORIZON} frames ahead to stay above 10 Hz; \
-                     choose {model_horizon} in the horizon menu for the model's full horizon"
-                ));
-            }
-            let _ = ready.send(Ok(notices));
-            r
-        }
-        Err(e) => {
-            let _ = ready.send(Err(e));
-            return;
-        }
-    };
-    let mut compare: Option<(Runner, Arc<str>)> = None;
-    let mut index = 0u64;
-    let mut last_source_index = None;
-    while !shared.stop.load(Ordering::SeqCst) {
-        while let Ok(req) = inbox.try_recv() {
-            match req {
-                Request::SetCompare(path, reply) => {
-                    let _ = reply.send(set_compare(path, &mut compare, shared, &cfg.device));
-                }
-                req => serve(req, &mut runner, shared, &cfg.device),
-            }
-        }
-        let Some(frame) = frames.wait(Duration::from_millis(50)) else { continue };
-        if shared.paused.load(Ordering::SeqCst) {
-            continue;
-        }
-        // A gap in the source (reopened, or a new source) breaks the context.
-        if last_source_index.is_some_and(|i: u64| frame.index < i) {
-            runner.reset();
-            if let Some((b, _)) = compare.as_mut() {
-                b.reset();
-            }
-        }
-        // Frames closer than the stride to the last one the model took wait for a later one.
-        let stride = shared.stride.load(Ordering::SeqCst) as u64;
-        if last_source_index.is_some_and(|i: u64| frame.index > i && frame.index < i + stride) {
-            continue;
-        }
-        last_source_index = Some(frame.index);
-        let started = Instant::now();
-        let s = runner.size();
-        let input = to_model_input(&frame.rgb, frame.width as usize, frame.height as usize, s);
-        let horizon = shared.horizon.load(Ordering::SeqCst);
-        let mels = runner.card.config.audio_mels;
-        let fps = lock(&shared.source_info).as_ref().map_or(30.0, |i| i.fps);
-        let sound = shared.sound.as_ref().filter(|_| mels > 0).map(|s| s.frame_features(fps, mels));
-        let context = shared.context.load(Ordering::SeqCst);
-        match runner.step(&input, sound, horizon, context) {
-            Ok(step) => {
-                let cfg = &runner.card.config;
-                let mut m = moment(index, frame.pts, &input, step, s, cfg.tokens(), cfg.latent_dim);
-                if let Some((b, name)) = compare.as_mut() {
-                    m.compare = step_compare(b, name, &frame, shared, fps, horizon, context).map(Arc::new);
-                }
-                lock(&shared.timeline).push(m);
-                *lock(&shared.model_error) = None;
-                index += 1;
-                // Capture to prediction ready, on the clock the frame was stamped with.
-                let latency = clock.now().saturating_sub(frame.pts);
-                lock(&shared.rates).predicted(started.elapsed(), latency);
-            }
-            Err(e) => {
-                *lock(&shared.model_error) = Some(format!("the model failed on a frame: {e}"));
-            }
-        }
-    }
-}
-
-/// Loads (or with `None` drops) the second model of an A/B compare.
-fn set_compare(
-    path: Option<PathBuf>,
-    compare: &mut Option<(Runner, Arc<str>)>,
-    shared: &Shared,
-    device: &DeviceChoice,
-) -> Result<Option<String>, EngineError> {
-    let Some(path) = path else {
-        *compare = None;
-        *lock(&shared.compare_name) = None;
-        return Ok(None);
-    };
-    let (runner, _, _) = load(&path, device)?;
-    let name = path.display().to_string();
-    *compare = Some((runner, Arc::from(name.as_str())));
-    *lock(&shared.compare_name) = Some(name.clone());
-    Ok(Some(name))
-}
-
-/// The second model's step on the same frame. A failure is reported like the first model's
-/// and leaves the moment without a comparison rather than losing it.
-fn step_compare(
-    b: &mut Runner,
-    name: &Arc<str>,
-    frame: &Frame,
-    shared: &Shared,
-    fps: f64,
-    horizon: usize,
-    context: usize,
-) -> Option<crate::timeline::Compared> {
-    let s = b.size();
-    let input = to_model_input(&frame.rgb, frame.width as usize, frame.height as usize, s);
-    let mels = b.card.config.audio_mels;
-    let sound = shared.sound.as_ref().filter(|_| mels > 0).map(|snd| snd.frame_features(fps, mels));
-    match b.step(&input, sound, horizon.min(b.card.config.max_horizon), context) {
-        Ok(step) => Some(crate::runner::compared(name.clone(), &input, step, s)),
-        Err(e) => {
-            *lock(&shared.model_error) = Some(format!("the compared model failed on a frame: {e}"));
-            None
-        }
-    }
-}
-
-fn serve(req: Request, runner: &mut Runner, shared: &Shared, device: &DeviceChoice) {
-    let cfg = runner.card.config.clone();
-    let (s, m, d) = (cfg.image_size, cfg.tokens(), cfg.latent_dim);
-    match req {
-        Request::WhatIf(w, reply) => {
-            let result = (|| {
-                if w.horizon == 0 || w.horizon > cfg.max_horizon {
-                    return Err(EngineError::Usage(format!("the horizon must be 1 to {}", cfg.max_horizon)));
-                }
-                if w.context == 0 || w.context > cfg.context {
-                    return Err(EngineError::Usage(format!("the context must be 1 to {}", cfg.context)));
-                }
-                let (tokens, anchor) = {
-                    let t = lock(&shared.timeline);
-                    let ctx = t.before(w.at, w.context);
-                    if ctx.last().is_none_or(|last| last.index != w.at) {
-                        return Err(EngineError::Usage(format!("moment {} is not in the timeline any more", w.at)));
-                    }
-                    let tokens: Vec<f32> = ctx.iter().flat_map(|m| m.tokens.iter().copied()).collect();
-                    let anchor = ctx.last().map(|m| from_rgb8(&m.input, s)).unwrap_or_default();
-                    (tokens, anchor)
-                };
-                let context = tokens.len() / (m * d);
-                let (pixels, latents) = runner.what_if(&tokens, context, &anchor, w.horizon, w.actions)?;
-                let frames = pixels.chunks(3 * s * s).flat_map(|f| augur_model::frames::to_rgb8(f, s)).collect();
-                Ok(WhatIfResult { frames, size: s, pooled: crate::runner::pool(&latents, m, d) })
-            })();
-            let _ = reply.send(result);
-        }
-        Request::Steer(at, weights, reply) => {
-            let result = (|| {
-                let (tokens, anchor) = {
-                    let t = lock(&shared.timeline);
-                    let mo =
-                        t.get(at).ok_or_else(|| EngineError::Usage(format!("moment {at} is not in the timeline")))?;
-                    (mo.tokens.to_vec(), from_rgb8(&mo.input, s))
-                };
-                let traj = lock(&shared.trajectory).clone();
-                let traj = match traj {
-                    Some(t) if !t.components.is_empty() => t,
-                    _ => project(&crate::trajectory::Points::of(&lock(&shared.timeline)), weights.len().clamp(2, 3))?,
-                };
-                if weights.len() > traj.components.len() / d.max(1) {
-                    return Err(EngineError::Usage(format!("steer along at most {} components", traj.dims)));
-                }
-                let mut moved = tokens;
-                for (w, c) in weights.iter().zip(traj.components.chunks(d)) {
-                    for token in moved.chunks_mut(d) {
-                        for (x, ci) in token.iter_mut().zip(c) {
-                            *x += w * ci;
-                        }
-                    }
-                }
-                runner.imagine(moved, &anchor)
-            })();
-            let _ = reply.send(result);
-        }
-        Request::SetCompare(_, reply) => {
-            let _ = reply.send(Err(EngineError::Usage("compare requests are served by the model loop".into())));
-        }
-        Request::SetModel(path, reply) => {
-            let result = load(&path, device).map(|(r, _, _)| {
-                *runner = r;
-                shared.size.store(runner.size(), Ordering::SeqCst);
-                shared.model_context.store(runner.card.config.context, Ordering::SeqCst);
-                lock(&shared.arrived).clear();
-                *lock(&shared.trajectory) = None;
-                *lock(&shared.model_name) = path.display().to_string();
-                lock(&shared.timeline).clear();
-                path.display().to_string()
-            });
-            let _ = reply.send(result);
-        }
-    }
-}
-
-fn from_rgb8(rgb: &[u8], s: usize) -> Vec<f32> {
-    to_model_input(rgb, s, s, s)
 }
