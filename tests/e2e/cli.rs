@@ -99,3 +99,15 @@ fn run_without_a_display_or_camera_falls_back_and_says_so() {
     }
     assert!(stdout.contains(" fps"), "headless mode prints live figures: {stdout}");
 }
+
+#[test]
+fn bench_window_without_a_display_says_how_to_get_one() {
+    let mut cmd = std::process::Command::new(augur_tests::binary("augur"));
+    cmd.args(["bench", "window", "--seconds", "5"]).env_remove("DISPLAY").env_remove("WAYLAND_DISPLAY");
+    let out = augur_tests::run_with_deadline(cmd, std::time::Duration::from_secs(30));
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(stderr.contains("No display found") && stderr.contains("scripts/services.sh"), "{stderr}");
+    let out = augur(&["bench", "window", "--seconds", "0.5"]);
+    assert!(text(&out).1.contains("--seconds must be between 1 and 7200"), "{}", text(&out).1);
+}
