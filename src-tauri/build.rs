@@ -1,7 +1,10 @@
 //! Build script: lets Tauri embed the config, icons and capabilities, and the web front end
 //! (`ui/dist`, built from `ui/` by `scripts/build-ui.sh`).
 fn main() {
-    let index = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/dist/index.html");
+    // Read when the script runs, not baked in when it is compiled: a target dir shared by two
+    // checkouts reuses one compiled script for both.
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_else(|| ".".into());
+    let index = std::path::Path::new(&manifest).join("../ui/dist/index.html");
     // The window's page is embedded when the app is compiled, so it must be built first.
     assert!(
         index.is_file(),
