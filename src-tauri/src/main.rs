@@ -52,6 +52,8 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, session: state::
         commands::training_status,
         commands::cancel_training,
         commands::sound,
+        commands::microphones,
+        commands::set_microphone,
         commands::smoke_report,
         commands::frame_drawn,
         commands::scope_frame,

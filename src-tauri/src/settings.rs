@@ -1,6 +1,6 @@
 //! What the window remembers between runs (`~/Augur/settings.json`): the source preset, the
-//! model and the one compared with it, the horizon, and demo mode. Arguments on the command
-//! line win over it. A file that cannot be read is set aside as `settings.json.bad` with a
+//! model and the one compared with it, the microphone, the horizon, context and stride, and
+//! demo mode. Arguments on the command line win over it. A file that cannot be read is set aside as `settings.json.bad` with a
 //! notice, never a refusal to start.
 
 use std::path::{Path, PathBuf};
@@ -23,6 +23,9 @@ pub struct Settings {
     pub context: Option<u32>,
     /// Source frames between the frames the model takes.
     pub stride: Option<u32>,
+    /// The microphone by its device name, `default`, or `none` (device indexes change when
+    /// devices come and go; names mostly do not).
+    pub mic: Option<String>,
     /// Demo mode (large panels, no debug figures).
     pub demo: bool,
 }

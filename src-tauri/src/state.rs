@@ -56,6 +56,8 @@ pub struct Session {
     pub stream: Option<crate::stream::StreamInfo>,
     /// The Scope view, opened when the page first shows it.
     pub scope: Mutex<Option<crate::scope_view::ScopeView>>,
+    /// The picker's id of the microphone listened to (`default`, a device index), when known.
+    pub mic: Mutex<Option<String>>,
 }
 
 /// Every model the window may switch to: `(name, base path)`, the bundled ones in
@@ -90,6 +92,23 @@ pub fn catalog(models_dir: &std::path::Path, home: &std::path::Path) -> Vec<(Str
         out.extend(found);
     }
     out
+}
+
+/// The microphone the window listened to last (`mic:…`), by its device name: indexes change
+/// as devices come and go. One that is gone means the default one, with a notice.
+fn remembered_mic(name: Option<&str>, notices: &mut Vec<String>) -> Option<String> {
+    match name {
+        None | Some("default") => Some("mic:default".into()),
+        Some("none") => None,
+        Some(name) => {
+            let found = augur_capture::list_microphones().ok().and_then(|l| l.into_iter().find(|m| m.name == name));
+            if found.is_none() {
+                notices
+                    .push(format!("the microphone {name:?} used last time is not there; listening to the default one"));
+            }
+            Some(format!("mic:{}", found.map_or_else(|| "default".into(), |m| m.id)))
+        }
+    }
 }
 
 /// A model's path from its name in the picker.
@@ -132,6 +151,7 @@ impl Session {
             crate::commands::source_preset(preset).map(String::from)
         });
         let have_model = augur_model::checkpoint::load_card(&model);
+        let mut mic_id = None;
         let live = match (have_model, &args.model) {
             (Ok(card), _) => {
                 let mut cfg = SessionConfig::new(source.as_deref(), model);
@@ -142,10 +162,11 @@ impl Session {
                     Some("none") => None,
                     Some(m) if m.contains(':') => Some(m.to_string()),
                     Some(m) => Some(format!("mic:{m}")),
-                    None => Some("mic:default".into()),
+                    None => remembered_mic(settings.mic.as_deref(), &mut notices),
                 };
                 cfg.device =
                     DeviceChoice::parse(args.device.as_deref().unwrap_or("auto")).map_err(|e| e.to_string())?;
+                mic_id = cfg.mic.as_deref().and_then(|m| m.strip_prefix("mic:")).map(String::from);
                 let s = augur_engine::Session::start(cfg).map_err(|e| e.to_string())?;
                 notices.extend(s.notices.iter().cloned());
                 // Remembered knobs that no longer fit (another model) are left at the defaults.
@@ -193,7 +214,18 @@ impl Session {
             bench: args.bench.map(|seconds| crate::bench::BenchInfo { seconds }),
             stream: None,
             scope: Mutex::new(None),
+            mic: Mutex::new(mic_id),
         })
+    }
+
+    /// The picker's id of the microphone listened to.
+    pub fn mic_id(&self) -> Option<String> {
+        self.mic.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    /// Notes which microphone the picker chose.
+    pub fn set_mic_id(&self, id: Option<String>) {
+        *self.mic.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = id;
     }
 
     /// Changes what the window remembers and saves it; a failure to save is reported on

@@ -223,6 +223,30 @@ fn the_built_app_is_driven_through_webdriver() {
         "return document.getElementById('pause').textContent === 'Pause';",
     );
 
+    // The microphone picker: started with none, pick the first one the app lists; the sound
+    // panel appears and its spectrogram fills (services.sh plays a sine into the default one).
+    let picked = page.run(
+        "const p = document.getElementById('mic-pick'); const o = [...p.options].find(o => o.value && o.value !== 'none'); \
+         if (!o) return null; p.value = o.value; p.dispatchEvent(new Event('change')); return o.value;",
+    );
+    if picked.is_null() {
+        eprintln!("skipped the microphone picker: the app lists no microphone; run `. scripts/services.sh` first");
+    } else {
+        page.wait_until(
+            "the sound panel",
+            Duration::from_secs(20),
+            "return !document.getElementById('sound-panel').hidden;",
+        );
+        // A sine is one loud band on a quiet floor: some loud cells (red runs with loudness),
+        // where silence has none.
+        let loud = "const c = document.getElementById('spectrogram'); \
+            const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let loud = 0; \
+            for (let i = 0; i < d.length; i += 4) if (d[i] > 150) loud++; \
+            return {ok: loud > c.width, loud, width: c.width, height: c.height};";
+        let sound = page.wait_until("a loud band in the spectrogram", Duration::from_secs(30), loud);
+        eprintln!("microphone {picked}: spectrogram {sound}");
+    }
+
     // The Scope view: every panel composited by egui in the app, streamed to a canvas.
     page.click("#scope-toggle");
     let scope = page.wait_until("the scope", Duration::from_secs(60), &CANVAS_STATS.replace("ID", "'scope'"));

@@ -41,6 +41,20 @@ export interface StreamInfo {
   token: string;
 }
 
+export interface MicrophoneRow {
+  id: string;
+  name: string;
+  is_default: boolean;
+  config: string;
+  current: boolean;
+}
+
+export interface Microphones {
+  microphones: MicrophoneRow[];
+  error: string | null;
+  listening: string | null;
+}
+
 export interface AppInfo {
   name: string;
   version: string;
@@ -116,6 +130,10 @@ export interface Stopped {
 export interface Exported {
   dir: string;
   moments: number;
+  /** The files written, by name. */
+  files: string[];
+  /** What could not be written and why (the rest was). */
+  notes: string[];
 }
 
 export interface EpisodeRow {
@@ -212,6 +230,8 @@ export interface Commands {
   };
   set_source: { args: { preset: string }; result: null };
   sound: { args: undefined; result: Bytes };
+  microphones: { args: undefined; result: Microphones };
+  set_microphone: { args: { id: string }; result: string | null };
   start_recording: { args: { name: string; task: string }; result: RecordingStatus };
   stop_recording: { args: { keep: boolean }; result: Stopped };
   recording_status: { args: undefined; result: RecordingStatus | null };

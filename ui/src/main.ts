@@ -6,6 +6,7 @@ import { $, ctx2d, drawImage, errorText, every, invoke, notice, num, pixels, use
 import { refreshModels, startTrainingPanel, toggleBrowser } from "./datasets";
 import { runBench } from "./bench";
 import { toggleScope } from "./scope";
+import { startMicrophonePicker } from "./microphone";
 import type { Point } from "./commands";
 
 const live = $("live");
@@ -280,13 +281,22 @@ async function whatIf(): Promise<void> {
 }
 
 async function exportRecent(): Promise<void> {
+  // The scope draws the dashboard once per moment for dashboard.mp4: the slow part, so it
+  // reports each frame.
+  $("export").disabled = true;
+  notice("Exporting the last 10 s…");
+  const stop = await window.__TAURI__.event.listen<{ done: number; total: number }>("export-progress", (e) => {
+    notice(`Exporting the last 10 s: dashboard video ${e.payload.done} / ${e.payload.total} frames`);
+  });
   try {
     const r = await invoke("export_recent", { seconds: 10 });
-    $("notice").textContent = `Exported ${r.moments} moments to ${r.dir}`;
+    notice(`Exported ${r.moments} moments to ${r.dir}` + (r.notes.length ? ` (${r.notes.join("; ")})` : ""));
   } catch (e) {
-    $("notice").textContent = `export failed: ${errorText(e)}`;
+    notice(`export failed: ${errorText(e)}`);
+  } finally {
+    stop();
+    $("export").disabled = false;
   }
-  $("notice").hidden = false;
 }
 
 // Shows or hides model B's strip and legend as the comparison starts or stops.
@@ -346,8 +356,9 @@ async function start(): Promise<void> {
   document.title = `Augur ${info.version} — ${info.source}`;
   $("version").textContent = `v${info.version}`;
   const v = info.video;
-  $("source").textContent = (v ? `${v.description} · ${v.width}×${v.height} @ ${num(v.fps, 1)} fps` : info.source) +
-    (info.sound ? ` · ${info.sound}` : info.audio ? ` · ${info.audio.description}` : " · no sound");
+  const video = v ? `${v.description} · ${v.width}×${v.height} @ ${num(v.fps, 1)} fps` : info.source;
+  const caption = (sound: string | null) => { $("source").textContent = `${video} · ${sound ?? "no sound"}`; };
+  caption(info.sound ?? info.audio?.description ?? null);
   hasModel = info.model !== null;
   if (info.sound) $("sound-panel").hidden = false;
   if (hasModel) {
@@ -369,6 +380,7 @@ async function start(): Promise<void> {
     $("discard").addEventListener("click", () => toggleRecord(false));
     every(500, pollRecording);
     await refreshModels();
+    startMicrophonePicker(caption);
     startTrainingPanel();
   }
   if (info.settings.demo) toggleDemo(false);

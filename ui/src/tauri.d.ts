@@ -9,6 +9,11 @@ interface TauriCore {
   invoke<T>(command: string, args?: InvokeArgs): Promise<T>;
 }
 
+interface TauriEvent {
+  /** Calls `handler` with each event `name` the app emits; resolves to a function that stops. */
+  listen<T>(name: string, handler: (event: { payload: T }) => void): Promise<() => void>;
+}
+
 interface Window {
-  readonly __TAURI__: { readonly core: TauriCore };
+  readonly __TAURI__: { readonly core: TauriCore; readonly event: TauriEvent };
 }

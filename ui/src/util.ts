@@ -14,6 +14,7 @@ export function invoke<K extends Command>(
 /** The page's elements by id (index.html), each with its type. */
 interface Elements {
   "source-pick": HTMLSelectElement;
+  "mic-pick": HTMLSelectElement;
   "model-pick": HTMLSelectElement;
   "compare-pick": HTMLSelectElement;
   model: HTMLSpanElement;

@@ -91,7 +91,7 @@ pub(crate) fn model_loop(
         let horizon = shared.horizon.load(Ordering::SeqCst);
         let mels = runner.card.config.audio_mels;
         let fps = lock(&shared.source_info).as_ref().map_or(30.0, |i| i.fps);
-        let sound = shared.sound.as_ref().filter(|_| mels > 0).map(|s| s.frame_features(fps, mels));
+        let sound = shared.sound().filter(|_| mels > 0).map(|s| s.frame_features(fps, mels));
         let context = shared.context.load(Ordering::SeqCst);
         match runner.step(&input, sound, horizon, context) {
             Ok(step) => {
@@ -147,7 +147,7 @@ fn step_compare(
     let s = b.size();
     let input = to_model_input(&frame.rgb, frame.width as usize, frame.height as usize, s);
     let mels = b.card.config.audio_mels;
-    let sound = shared.sound.as_ref().filter(|_| mels > 0).map(|snd| snd.frame_features(fps, mels));
+    let sound = shared.sound().filter(|_| mels > 0).map(|snd| snd.frame_features(fps, mels));
     match b.step(&input, sound, horizon.min(b.card.config.max_horizon), context) {
         Ok(step) => Some(crate::runner::compared(name.clone(), &input, step, s)),
         Err(e) => {

@@ -123,7 +123,9 @@ pub(crate) struct Shared {
     pub(crate) recording: Mutex<Option<crate::recording::ActiveRecording>>,
     pub(crate) recording_stopped: Mutex<Option<String>>,
     pub(crate) finishing: Mutex<Option<JoinHandle<String>>>,
-    pub(crate) sound: Option<crate::sound::Sound>,
+    /// The microphone; swapped whole by [`Session::set_microphone`], so readers take the
+    /// `Arc` and let go of the lock at once.
+    pub(crate) sound: Mutex<Option<Arc<crate::sound::Sound>>>,
     /// Model input size (changes with the model).
     pub(crate) size: AtomicUsize,
     /// Every source frame of the last minute at model size (timestamp, RGB8), so a moment's
@@ -149,6 +151,13 @@ pub struct Session {
     pub notices: Vec<String>,
 }
 
+impl Shared {
+    /// The microphone of this moment.
+    pub(crate) fn sound(&self) -> Option<Arc<crate::sound::Sound>> {
+        lock(&self.sound).clone()
+    }
+}
+
 impl Session {
     /// Loads the model, opens the source and starts both threads. Fails at once on a bad
     /// source name or model; a source that fails later is retried, not fatal.
@@ -167,7 +176,7 @@ impl Session {
         let sound = match cfg.mic.as_deref() {
             None | Some("none") => None,
             Some(m) => match crate::sound::Sound::open(m, clock) {
-                Ok(s) => Some(s),
+                Ok(s) => Some(Arc::new(s)),
                 Err(e) => {
                     sound_notice = Some(format!("no sound: {e}"));
                     None
@@ -193,7 +202,7 @@ impl Session {
             recording: Mutex::new(None),
             recording_stopped: Mutex::new(None),
             finishing: Mutex::new(None),
-            sound,
+            sound: Mutex::new(sound),
             size: AtomicUsize::new(card.config.image_size),
             arrived: Mutex::new(std::collections::VecDeque::new()),
             arrived_cap: (cfg.timeline.as_secs_f64() * 30.0).clamp(64.0, 1800.0) as usize,
@@ -376,9 +385,16 @@ impl Session {
         rx.recv_timeout(Duration::from_secs(60)).map_err(|_| EngineError::Stopped)?
     }
 
-    /// Exports the moments `from..=to` (side-by-side MP4, PNG snapshot, metrics CSV, and the
-    /// scope's dashboard of the newest moment as `dashboard.png`) into `dir`.
-    pub fn export(&self, from: u64, to: u64, dir: &std::path::Path) -> Result<crate::Exported, EngineError> {
+    /// Exports the moments `from..=to` into `dir`: side-by-side MP4, PNG snapshot, metrics CSV,
+    /// and the scope's dashboard of the newest moment (`dashboard.png`) and of every moment
+    /// (`dashboard.mp4`, the slow part: `progress(done, total)` after each of its frames).
+    pub fn export(
+        &self,
+        from: u64,
+        to: u64,
+        dir: &std::path::Path,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<crate::Exported, EngineError> {
         let moments: Vec<Moment> =
             lock(&self.shared.timeline).iter().filter(|m| (from..=to).contains(&m.index)).cloned().collect();
         // Moments come at the prediction rate, so the video plays at that rate: real time.
@@ -388,10 +404,17 @@ impl Session {
         };
         let fps = (1.0 / span.max(1e-3)).round().clamp(1.0, 240.0) as u32;
         let mut out = crate::export(&moments, self.size(), fps, 256, dir)?;
-        // The dashboard needs a GPU device (lavapipe will do); without one the rest still stands.
+        // The scope's dashboard needs a GPU device (lavapipe will do); without one the rest
+        // still stands.
+        let snapshot = self.snapshot(moments);
         let path = dir.join("dashboard.png");
-        match self.snapshot(moments).write(&path) {
+        match snapshot.write(&path) {
             Ok(()) => out.files.push(path),
+            Err(e) => out.notes.push(e.to_string()),
+        }
+        let path = dir.join("dashboard.mp4");
+        match snapshot.write_video(&path, fps, progress) {
+            Ok(_) => out.files.push(path),
             Err(e) => out.notes.push(e.to_string()),
         }
         Ok(out)
@@ -451,13 +474,26 @@ impl Session {
         }
         // Opened (and earlier crashes repaired) without holding the lock the capture thread
         // takes for every frame, so the preview never waits for the disk.
-        let (active, _recovered) =
-            crate::recording::ActiveRecording::start(dir, task, &info, self.shared.sound.as_ref())?;
+        // The recording taps the microphone of this moment; the microphone cannot change
+        // until it stops (see `set_microphone`).
+        let sound = self.shared.sound();
+        let (active, _recovered) = crate::recording::ActiveRecording::start(dir, task, &info, sound.as_deref())?;
         let status = active.status();
         let mut slot = lock(&self.shared.recording);
         if slot.is_some() {
             let _ = active.discard();
             return Err(EngineError::Usage("a recording is already running; stop it first".into()));
+        }
+        let same_mic = match (&sound, &self.shared.sound()) {
+            (None, None) => true,
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        };
+        if !same_mic {
+            let _ = active.discard();
+            return Err(EngineError::Usage(
+                "the microphone changed while the recording started; start it again".into(),
+            ));
         }
         *slot = Some(active);
         *lock(&self.shared.recording_stopped) = None;
@@ -472,9 +508,35 @@ impl Session {
         if keep { active.finish() } else { active.discard().map(|()| None) }
     }
 
+    /// Listens to another microphone (`mic:default`, `mic:3`, `audiofile:…`) or to none, without
+    /// stopping; answers what is now listened to. The old microphone keeps going until the new
+    /// one has opened, so a microphone that will not open changes nothing. Refused while a
+    /// recording runs: its episode's sound must come from one device.
+    pub fn set_microphone(&self, name: Option<&str>) -> Result<Option<String>, EngineError> {
+        if lock(&self.shared.recording).is_some() {
+            return Err(EngineError::Usage("a recording is running; stop it before changing the microphone".into()));
+        }
+        let next = match name {
+            None | Some("none") => None,
+            Some(n) => Some(Arc::new(crate::sound::Sound::open(n, self.clock)?)),
+        };
+        let described = next.as_ref().map(|s| s.view().description);
+        // Checked again under the recording lock, so a recording never starts on the old one
+        // while the new one is swapped in.
+        let recording = lock(&self.shared.recording);
+        if recording.is_some() {
+            return Err(EngineError::Usage("a recording is running; stop it before changing the microphone".into()));
+        }
+        let old = std::mem::replace(&mut *lock(&self.shared.sound), next);
+        drop(recording);
+        // Stopping a device joins its thread; done outside every lock.
+        drop(old);
+        Ok(described)
+    }
+
     /// Level and spectrogram of the microphone, when there is one.
     pub fn sound(&self) -> Option<crate::sound::SoundView> {
-        self.shared.sound.as_ref().map(crate::sound::Sound::view)
+        self.shared.sound().map(|s| s.view())
     }
 
     /// The recording's state.

@@ -60,3 +60,26 @@ pub fn project(points: &Points, dims: usize) -> Result<Trajectory, EngineError> 
     let branch = points.branch.iter().filter(|p| p.len() == dim).map(|p| onto(p)).collect();
     Ok(Trajectory { dims, trail, indices, branch, mean, components })
 }
+
+/// Where each of `moments` stood on the trajectory, for a video of the range: every moment's
+/// point and its predicted branch on two components fitted once over the whole range (so the
+/// axes hold still from frame to frame). Empty when there are too few points to fit.
+pub fn history(moments: &[crate::timeline::Moment]) -> Vec<([f32; 2], Vec<[f32; 2]>)> {
+    let dim = moments.last().map_or(0, |m| m.pooled.len());
+    if moments.len() < 2 || dim < 2 || moments.iter().any(|m| m.pooled.len() != dim) {
+        return Vec::new();
+    }
+    let samples: Vec<f32> = moments.iter().flat_map(|m| m.pooled.iter().copied()).collect();
+    let Ok((mean, components)) = augur_gpu::project::fit_pca(&samples, dim, 2) else { return Vec::new() };
+    let onto = |v: &[f32]| -> [f32; 2] {
+        let mut out = [0.0; 2];
+        for (o, c) in out.iter_mut().zip(components.chunks(dim)) {
+            *o = c.iter().zip(v.iter().zip(&mean)).map(|(c, (x, m))| c * (x - m)).sum();
+        }
+        out
+    };
+    moments
+        .iter()
+        .map(|m| (onto(&m.pooled), m.predicted_pooled.iter().filter(|p| p.len() == dim).map(|p| onto(p)).collect()))
+        .collect()
+}

@@ -51,7 +51,10 @@ fn a_scene_session_predicts_pauses_and_rolls_out_what_ifs() {
     // Export the paused timeline: a video of every step, a snapshot and the metrics.
     let out = tempfile::tempdir().unwrap();
     let (first, last) = s.span().unwrap();
-    let exported = s.export(first, last, out.path()).unwrap();
+    let mut reported = Vec::new();
+    let started = std::time::Instant::now();
+    let exported = s.export(first, last, out.path(), &mut |done, total| reported.push((done, total))).unwrap();
+    eprintln!("exported {} moments in {:.2} s", exported.moments, started.elapsed().as_secs_f64());
     let frames = augur_capture::count_media(&exported.files[0]).unwrap().video_frames;
     assert_eq!(frames as usize, exported.moments - 1, "one video frame per step after the first");
     let csv = std::fs::read_to_string(&exported.files[2]).unwrap();
@@ -59,7 +62,13 @@ fn a_scene_session_predicts_pauses_and_rolls_out_what_ifs() {
     assert!(exported.files[1].exists());
     assert!(exported.notes.is_empty(), "{:?}", exported.notes);
     assert_eq!(png_size(&exported.files[3]), (760, 330), "the scope's dashboard of the newest moment");
-    assert!(s.export(last + 1, last + 5, out.path()).is_err(), "an empty range is refused");
+    // The scope's dashboard of every moment: one frame each, progress after each.
+    let dashboard = &exported.files[4];
+    assert_eq!(augur_capture::count_media(dashboard).unwrap().video_frames as usize, exported.moments);
+    assert_eq!(image_width(dashboard), 760);
+    assert_eq!(reported.len(), exported.moments);
+    assert_eq!(reported.last(), Some(&(exported.moments, exported.moments)));
+    assert!(s.export(last + 1, last + 5, out.path(), &mut |_, _| {}).is_err(), "an empty range is refused");
 
     // Context and stride of live rollouts: checked, and the context is capped by the model's.
     assert_eq!(s.context(), (8, 8));
@@ -186,6 +195,10 @@ fn sound_reaches_the_audio_token_and_the_spectrogram() {
     // Recording from the live view keeps the microphone's sound beside the frames, as long.
     let ds = dir.path().join("rec");
     s.start_recording(&ds, "listen").unwrap();
+    // An episode's sound comes from one microphone: no swapping while it records.
+    let refused = s.set_microphone(None).unwrap_err().to_string();
+    assert!(refused.contains("stop"), "{refused}");
+    assert!(s.sound().is_some());
     wait_for("three seconds recorded", Duration::from_secs(30), || s.recording().frames >= 45);
     let meta = s.stop_recording(true).unwrap().unwrap();
     let dataset = augur_dataset::Dataset::open(&ds).unwrap();
@@ -197,6 +210,21 @@ fn sound_reaches_the_audio_token_and_the_spectrogram() {
     assert_eq!(media.video_frames, meta.length);
     // AAC adds its priming and pads the last packet: within two 1024-sample packets.
     assert!((media.audio_seconds - video_s).abs() < 0.15, "sound {} s, video {video_s} s", media.audio_seconds);
+
+    // The microphone is swapped without stopping: one that will not open changes nothing,
+    // none silences the panel, and a new one fills it again.
+    let before = s.sound().unwrap().description;
+    assert!(s.set_microphone(Some("audiofile:/no/such.wav")).is_err());
+    assert_eq!(s.sound().unwrap().description, before, "the old microphone keeps going");
+    assert_eq!(s.set_microphone(None).unwrap(), None);
+    assert!(s.sound().is_none());
+    let predicted = s.stats().predicted;
+    wait_for("predictions go on without sound", Duration::from_secs(30), || s.stats().predicted > predicted + 3);
+    let listening = s.set_microphone(Some(&format!("audiofile:{}", wav.display()))).unwrap().unwrap();
+    assert!(listening.contains("tone.wav"), "{listening}");
+    wait_for("the new microphone's spectrogram", Duration::from_secs(30), || {
+        s.sound().is_some_and(|v| v.columns.len() >= 50)
+    });
     drop(s);
 
     let mut cfg = config("scene:bounce?size=64x64&fps=15");
@@ -250,7 +278,7 @@ fn a_second_model_runs_beside_the_first_on_the_same_frames() {
     std::thread::sleep(Duration::from_millis(300));
     let last = s.span().unwrap().1;
     let out = tempfile::tempdir().unwrap();
-    let exported = s.export(last - 5, last, out.path()).unwrap();
+    let exported = s.export(last - 5, last, out.path(), &mut |_, _| {}).unwrap();
     let probe = augur_capture::count_media(&exported.files[0]).unwrap();
     assert_eq!(probe.video_frames, 5);
     let csv = std::fs::read_to_string(&exported.files[2]).unwrap();
@@ -260,6 +288,7 @@ fn a_second_model_runs_beside_the_first_on_the_same_frames() {
     let width = image_width(&exported.files[0]);
     assert_eq!(width, 5 * 256, "five panels of 256 px");
     assert_eq!(png_size(&exported.files[3]), (760, 440), "the dashboard shows both filmstrips");
+    assert_eq!(augur_capture::count_media(&exported.files[4]).unwrap().video_frames, 6);
     s.resume();
 
     // Stopping the comparison: new moments carry only the first model.

@@ -9,10 +9,12 @@ use crate::state::{Live, Session};
 
 mod bench;
 mod datasets;
+mod microphone;
 mod models;
 mod scope;
 pub use bench::*;
 pub use datasets::*;
+pub use microphone::*;
 pub use models::*;
 pub use scope::*;
 
@@ -269,12 +271,30 @@ pub fn steer(session: State<'_, Session>, at: Option<u64>, pc1: f32, pc2: f32) -
 pub struct Exported {
     dir: String,
     moments: usize,
+    /// The files written, by name.
+    files: Vec<String>,
+    /// What could not be written and why (the rest was).
+    notes: Vec<String>,
 }
 
-/// Exports the last `seconds` of the timeline (side-by-side MP4, PNG snapshot, metrics CSV)
-/// into a new folder under ~/Augur/exports (or `--home`) that the app picks; the webview names no paths.
+/// How far the dashboard video of an export has got (event `export-progress`).
+#[derive(Clone, Serialize)]
+struct ExportProgress {
+    done: usize,
+    total: usize,
+}
+
+/// Exports the last `seconds` of the timeline (side-by-side MP4, PNG snapshot, metrics CSV, the
+/// scope's dashboard as PNG and MP4) into a new folder under ~/Augur/exports (or `--home`) that
+/// the app picks; the webview names no paths. Emits `export-progress` as the dashboard video
+/// is drawn.
 #[tauri::command(async)]
-pub fn export_recent(session: State<'_, Session>, seconds: f64) -> Result<Exported, CommandError> {
+pub fn export_recent<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    session: State<'_, Session>,
+    seconds: f64,
+) -> Result<Exported, CommandError> {
+    use tauri::Emitter as _;
     let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
     if !(seconds.is_finite() && (1.0..=600.0).contains(&seconds)) {
         return Err(bad(format!("export_recent: seconds must be 1 to 600, got {seconds}")));
@@ -285,10 +305,19 @@ pub fn export_recent(session: State<'_, Session>, seconds: f64) -> Result<Export
         (first..=last).find(|&i| s.moment(i).is_some_and(|m| end.saturating_sub(m.pts).as_secs_f64() <= seconds));
     let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let dir = session.home.join("exports").join(format!("augur-{stamp}"));
+    let mut progress = |done, total| {
+        let _ = app.emit("export-progress", ExportProgress { done, total });
+    };
     let out = s
-        .export(from.unwrap_or(first), last, &dir)
+        .export(from.unwrap_or(first), last, &dir, &mut progress)
         .map_err(|e| CommandError { code: "export", message: e.to_string() })?;
-    Ok(Exported { dir: out.dir.display().to_string(), moments: out.moments })
+    let name = |p: &std::path::PathBuf| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    Ok(Exported {
+        dir: out.dir.display().to_string(),
+        moments: out.moments,
+        files: out.files.iter().map(name).collect(),
+        notes: out.notes,
+    })
 }
 
 /// The oldest and newest moment on the timeline, for the scrub bar.
@@ -483,25 +512,6 @@ pub fn set_source(session: State<'_, Session>, preset: String) -> Result<(), Com
 /// The source a preset id stands for.
 pub(crate) fn source_preset(id: &str) -> Option<&'static str> {
     SOURCE_PRESETS.iter().find(|(i, _)| *i == id).map(|(_, spec)| *spec)
-}
-
-/// The microphone panel as bytes: a 16-byte header (columns u32, mel bands u32, level in dBFS
-/// as f32, 0) then one byte per band per column (0 quiet … 255 loud), oldest column first.
-/// Empty without sound.
-#[tauri::command]
-pub fn sound(session: State<'_, Session>) -> Response {
-    let Live::Model(s) = &session.live else { return Response::new(Vec::new()) };
-    let Some(view) = s.sound() else { return Response::new(Vec::new()) };
-    let mels = view.columns.first().map_or(0, Vec::len);
-    let mut out = Vec::with_capacity(16 + view.columns.len() * mels);
-    out.extend_from_slice(&(view.columns.len() as u32).to_le_bytes());
-    out.extend_from_slice(&(mels as u32).to_le_bytes());
-    out.extend_from_slice(&view.level_dbfs.to_le_bytes());
-    out.extend_from_slice(&0u32.to_le_bytes());
-    for c in &view.columns {
-        out.extend_from_slice(c);
-    }
-    Response::new(out)
 }
 
 #[cfg(test)]

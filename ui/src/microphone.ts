@@ -1,0 +1,60 @@
+// The microphone picker: the list comes from the app (ids only; the page never names a device
+// or a file), is read again whenever the picker is opened (devices come and go), and the sound
+// panel follows what is listened to.
+import { $, errorText, invoke, notice } from "./util";
+import type { Microphones } from "./commands";
+
+/** Fills the picker from the app's list and shows the sound panel when something is heard. */
+export async function refreshMicrophones(): Promise<void> {
+  const m = await invoke("microphones");
+  showMicrophones(m);
+  heard(m.listening);
+}
+
+/** Told what is listened to whenever that may have changed. */
+let heard: (listening: string | null) => void = () => {};
+
+function showMicrophones(m: Microphones): void {
+  const pick = $("mic-pick");
+  pick.replaceChildren();
+  const none = new Option("no microphone", "none");
+  pick.add(none);
+  for (const row of m.microphones) {
+    const label = `🎙 ${row.name}${row.is_default ? " (default)" : ""}`;
+    const opt = new Option(label, row.id);
+    opt.title = row.config;
+    pick.add(opt);
+  }
+  const current = m.microphones.find((r) => r.current);
+  pick.value = current ? current.id : "none";
+  // Listening to something the list does not hold (an audio file from the command line).
+  if (!current && m.listening) {
+    const opt = new Option(m.listening, "");
+    opt.disabled = true;
+    pick.add(opt);
+    pick.value = "";
+  }
+  pick.title = m.error ? `No microphones: ${m.error}` : "Switch the microphone (refused while recording)";
+  $("sound-panel").hidden = m.listening === null;
+}
+
+/** Wires the picker; call once the session has a model (without one nothing listens).
+ * `onListening` is told what is heard after every change. */
+export function startMicrophonePicker(onListening: (listening: string | null) => void): void {
+  heard = onListening;
+  const pick = $("mic-pick");
+  pick.disabled = false;
+  // Opening the picker reads the devices again, unless a choice is being made right now.
+  pick.addEventListener("focus", () => { refreshMicrophones().catch((e) => notice(errorText(e))); });
+  pick.addEventListener("change", async () => {
+    if (!pick.value) return;
+    try {
+      const listening = await invoke("set_microphone", { id: pick.value });
+      notice(listening ? `Listening to ${listening}` : "No microphone: the model's audio token hears silence");
+    } catch (err) {
+      notice(`cannot switch the microphone: ${errorText(err)}`);
+    }
+    await refreshMicrophones();
+  });
+  refreshMicrophones().catch((e) => notice(errorText(e)));
+}
