@@ -30,10 +30,16 @@ if command -v pulseaudio >/dev/null 2>&1; then
     fi
     pactl set-default-sink augur_null
     pactl set-default-source augur_null.monitor
-    if ! pgrep -f "^augur-sine" >/dev/null 2>&1; then
+    # Asked of this server, not of the process list: a sine playing into another PulseAudio
+    # (another XDG_RUNTIME_DIR) would leave this microphone silent.
+    if ! pactl list sink-inputs 2>/dev/null | grep -q 'media.name = "augur-sine"'; then
       # -re plays in real time, like a person humming into the microphone.
       (exec -a augur-sine ffmpeg -nostdin -loglevel error -re -f lavfi -i "sine=frequency=440:sample_rate=48000" \
         -af volume=0.5 -f pulse -device augur_null "augur-sine") >>"$augur_services_log" 2>&1 &
+      for _ in $(seq 50); do
+        pactl list sink-inputs 2>/dev/null | grep -q 'media.name = "augur-sine"' && break
+        sleep 0.1
+      done
     fi
     echo "services: PulseAudio with a 440 Hz sine on the default microphone (augur_null.monitor)"
   else

@@ -43,7 +43,10 @@ pub fn microphones(session: State<'_, Session>) -> Microphones {
         Ok(list) => (
             list.into_iter()
                 .map(|m| MicrophoneRow {
-                    current: listening.is_some() && current.as_deref() == Some(m.id.as_str()),
+                    // `default` is the row of that id, or the device the host marks default.
+                    current: listening.is_some()
+                        && (current.as_deref() == Some(m.id.as_str())
+                            || (current.as_deref() == Some("default") && m.is_default)),
                     id: m.id,
                     name: m.name,
                     is_default: m.is_default,
