@@ -203,12 +203,7 @@ fn tempfile_dir() -> Result<PathBuf> {
 
 /// Peak resident memory of this process so far (VmHWM), MB; 0 where /proc is missing.
 fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
+    crate::measure::memory_mb(None, "VmHWM").unwrap_or(0.0)
 }
 
 fn markdown(rows: &[StepFigures], devices: &[ComputeDevice]) -> String {

@@ -103,19 +103,9 @@ pub fn run(args: &LiveArgs) -> Result<()> {
 }
 
 fn cpu_ticks() -> u64 {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else { return 0 };
-    let Some((_, after)) = stat.rsplit_once(')') else { return 0 };
-    let f: Vec<&str> = after.split_whitespace().collect();
-    f.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
-        + f.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
+    crate::measure::cpu_ticks(None).unwrap_or(0)
 }
 
 fn rss_mb() -> f64 {
-    let Ok(status) = std::fs::read_to_string("/proc/self/status") else { return f64::NAN };
-    status
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse::<f64>().ok())
-        .map_or(f64::NAN, |kb| kb / 1024.0)
+    crate::measure::memory_mb(None, "VmRSS").unwrap_or(f64::NAN)
 }

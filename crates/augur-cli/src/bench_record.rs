@@ -186,13 +186,9 @@ fn measure(mut cmd: Command, tool: &str) -> Result<(Run, String)> {
 
 /// CPU ticks (user + system, at 100 Hz) and resident kB of a running process.
 fn proc_sample(pid: u32) -> Option<(u64, u64)> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let after = stat.rsplit_once(')')?.1;
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let rss = status.lines().find(|l| l.starts_with("VmRSS:"))?.split_whitespace().nth(1)?.parse().ok()?;
-    Some((ticks, rss))
+    let ticks = crate::measure::cpu_ticks(Some(pid))?;
+    let rss_mb = crate::measure::memory_mb(Some(pid), "VmRSS")?;
+    Some((ticks, (rss_mb * 1024.0).round() as u64))
 }
 
 fn markdown(runs: &[Run; 2], args: &RecordArgs) -> String {

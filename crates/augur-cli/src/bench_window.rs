@@ -138,10 +138,7 @@ fn report(args: &WindowArgs, runs: &[Value]) -> String {
 
 /// The app's resident memory in MB, from /proc (Linux).
 fn rss_of(pid: u32) -> Option<f64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let kb: f64 =
-        status.lines().find_map(|l| l.strip_prefix("VmRSS:"))?.trim().trim_end_matches("kB").trim().parse().ok()?;
-    Some(kb / 1024.0)
+    crate::measure::memory_mb(Some(pid), "VmRSS")
 }
 
 /// Runs `cmd` to the end, killing it if it outlives `limit`; samples its memory every 30 s as

@@ -1,4 +1,5 @@
-//! Small measurements the CLI reports: latency percentiles and the process's CPU use.
+//! Small measurements the CLI reports: latency percentiles, and a process's CPU time and memory
+//! as Linux's /proc tells them (the benchmarks measure themselves or a child they started).
 
 use std::time::{Duration, Instant};
 
@@ -12,16 +13,31 @@ pub fn percentile_ms(values: &mut [Duration], p: f64) -> Option<f64> {
     values.get(rank.min(values.len() - 1)).map(|d| d.as_secs_f64() * 1e3)
 }
 
-/// CPU time used by this process so far (user + system), where the OS tells us.
-fn process_cpu_time() -> Option<Duration> {
-    // /proc/self/stat fields 14 and 15 are utime and stime in USER_HZ ticks, which Linux
-    // fixes at 100 per second for this interface.
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+/// `/proc/self` or `/proc/PID`.
+fn proc_dir(pid: Option<u32>) -> String {
+    pid.map_or_else(|| "/proc/self".into(), |p| format!("/proc/{p}"))
+}
+
+/// CPU ticks (user + system) a process has used; Linux fixes this interface at 100 per second.
+pub fn cpu_ticks(pid: Option<u32>) -> Option<u64> {
+    // Fields 14 and 15 of stat, counted after the command name (which may hold spaces).
+    let stat = std::fs::read_to_string(format!("{}/stat", proc_dir(pid))).ok()?;
     let after_name = stat.rsplit_once(')')?.1;
     let fields: Vec<&str> = after_name.split_whitespace().collect();
-    let utime: u64 = fields.get(11)?.parse().ok()?;
-    let stime: u64 = fields.get(12)?.parse().ok()?;
-    Some(Duration::from_millis((utime + stime) * 10))
+    Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+}
+
+/// A memory figure of a process's status in MB: `VmRSS` (resident now), `VmHWM` (peak).
+pub fn memory_mb(pid: Option<u32>, field: &str) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("{}/status", proc_dir(pid))).ok()?;
+    let line = status.lines().find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))?;
+    let kb: f64 = line.split_whitespace().next()?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// CPU time used by this process so far (user + system).
+fn process_cpu_time() -> Option<Duration> {
+    cpu_ticks(None).map(|t| Duration::from_millis(t * 10))
 }
 
 /// Measures the process's CPU use between `start` and `percent`.
@@ -54,6 +70,15 @@ mod tests {
         assert_eq!(percentile_ms(&mut v, 50.0).unwrap().round(), 51.0);
         assert_eq!(percentile_ms(&mut v, 99.0).unwrap().round(), 99.0);
         assert!(percentile_ms(&mut [], 50.0).is_none());
+    }
+
+    #[test]
+    fn proc_figures_of_this_process() {
+        let rss = memory_mb(None, "VmRSS").unwrap();
+        assert!(rss > 1.0 && rss <= memory_mb(None, "VmHWM").unwrap(), "{rss}");
+        assert_eq!(memory_mb(Some(std::process::id()), "VmRSS").map(|m| m > 1.0), Some(true));
+        assert!(memory_mb(None, "NoSuchField").is_none());
+        assert!(cpu_ticks(Some(u32::MAX)).is_none(), "no such process");
     }
 
     #[test]
