@@ -254,6 +254,26 @@ fn the_built_app_is_driven_through_webdriver() {
     assert_eq!(status(&format!("/scope?token={token}&width=760&height=330")), 200);
     page.click("#scope-toggle");
 
+    // Export: the notice counts the dashboard video's frames (progress events reach the page),
+    // then names every file written into the home folder.
+    page.click("#export");
+    let (start, mut saw_progress) = (Instant::now(), false);
+    let text = loop {
+        let t = page.run("return document.getElementById('notice').textContent;");
+        let t = t.as_str().unwrap_or_default().to_string();
+        saw_progress |= t.contains("dashboard video");
+        if t.starts_with("Exported") || t.starts_with("export failed") {
+            break t;
+        }
+        assert!(start.elapsed() < Duration::from_secs(90), "timed out waiting for the export; notice {t:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(text.contains("dashboard.mp4") && text.contains("side-by-side.mp4"), "{text}");
+    assert!(saw_progress, "the page showed the dashboard video's progress");
+    let exports: Vec<_> = std::fs::read_dir(home.path().join("exports")).unwrap().flatten().collect();
+    assert_eq!(exports.len(), 1, "one export folder");
+    assert!(exports[0].path().join("dashboard.mp4").is_file());
+
     // Demo mode: debug figures hidden, large panels.
     page.click("#demo");
     page.wait_until("demo mode", Duration::from_secs(10), "return document.body.classList.contains('demo');");

@@ -285,12 +285,16 @@ async function exportRecent(): Promise<void> {
   // reports each frame.
   $("export").disabled = true;
   notice("Exporting the last 10 s…");
-  const stop = await window.__TAURI__.event.listen<{ done: number; total: number }>("export-progress", (e) => {
-    notice(`Exporting the last 10 s: dashboard video ${e.payload.done} / ${e.payload.total} frames`);
-  });
+  // Progress is a nicety: an export goes ahead even if the page cannot listen.
+  const stop = await window.__TAURI__.event
+    .listen<{ done: number; total: number }>("export-progress", (e) => {
+      notice(`Exporting the last 10 s: dashboard video ${e.payload.done} / ${e.payload.total} frames`);
+    })
+    .catch(() => () => {});
   try {
     const r = await invoke("export_recent", { seconds: 10 });
-    notice(`Exported ${r.moments} moments to ${r.dir}` + (r.notes.length ? ` (${r.notes.join("; ")})` : ""));
+    notice(`Exported ${r.moments} moments to ${r.dir}: ${r.files.join(", ")}` +
+      (r.notes.length ? ` (${r.notes.join("; ")})` : ""));
   } catch (e) {
     notice(`export failed: ${errorText(e)}`);
   } finally {
