@@ -415,7 +415,11 @@ impl Session {
         let path = dir.join("dashboard.mp4");
         match snapshot.write_video(&path, fps, progress) {
             Ok(_) => out.files.push(path),
-            Err(e) => out.notes.push(e.to_string()),
+            Err(e) => {
+                // A video cut short would not play; the note says why it is missing.
+                let _ = std::fs::remove_file(&path);
+                out.notes.push(e.to_string());
+            }
         }
         Ok(out)
     }
