@@ -1,6 +1,6 @@
 // The microphone picker: the list comes from the app (ids only; the page never names a device
-// or a file), is read again whenever the picker is opened (devices come and go), and the sound
-// panel follows what is listened to.
+// or a file), is read again whenever the pointer or the focus reaches the picker (devices come
+// and go), and the sound panel follows what is listened to.
 import { $, errorText, invoke, notice } from "./util";
 import type { Microphones } from "./commands";
 
@@ -14,26 +14,32 @@ export async function refreshMicrophones(): Promise<void> {
 /** Told what is listened to whenever that may have changed. */
 let heard: (listening: string | null) => void = () => {};
 
+/** The list last put in the picker, so an unchanged list leaves an open drop-down alone. */
+let shown = "";
+
 function showMicrophones(m: Microphones): void {
   const pick = $("mic-pick");
-  pick.replaceChildren();
-  const none = new Option("no microphone", "none");
-  pick.add(none);
-  for (const row of m.microphones) {
-    const label = `🎙 ${row.name}${row.is_default ? " (default)" : ""}`;
-    const opt = new Option(label, row.id);
-    opt.title = row.config;
-    pick.add(opt);
-  }
   const current = m.microphones.find((r) => r.current);
-  pick.value = current ? current.id : "none";
   // Listening to something the list does not hold (an audio file from the command line).
-  if (!current && m.listening) {
-    const opt = new Option(m.listening, "");
-    opt.disabled = true;
-    pick.add(opt);
-    pick.value = "";
+  const outside = !current && m.listening ? m.listening : null;
+  const key = JSON.stringify([m.microphones.map((r) => [r.id, r.name, r.is_default, r.config]), outside]);
+  if (key !== shown) {
+    shown = key;
+    pick.replaceChildren();
+    pick.add(new Option("no microphone", "none"));
+    for (const row of m.microphones) {
+      const label = `🎙 ${row.name}${row.is_default ? " (default)" : ""}`;
+      const opt = new Option(label, row.id);
+      opt.title = row.config;
+      pick.add(opt);
+    }
+    if (outside) {
+      const opt = new Option(outside, "");
+      opt.disabled = true;
+      pick.add(opt);
+    }
   }
+  pick.value = current ? current.id : outside ? "" : "none";
   pick.title = m.error ? `No microphones: ${m.error}` : "Switch the microphone (refused while recording)";
   $("sound-panel").hidden = m.listening === null;
 }
@@ -44,8 +50,11 @@ export function startMicrophonePicker(onListening: (listening: string | null) =>
   heard = onListening;
   const pick = $("mic-pick");
   pick.disabled = false;
-  // Opening the picker reads the devices again, unless a choice is being made right now.
-  pick.addEventListener("focus", () => { refreshMicrophones().catch((e) => notice(errorText(e))); });
+  // Reaching for the picker (the pointer over it, or the keyboard's focus) reads the devices
+  // again, before it opens; a list that did not change is left as it is.
+  const reread = () => { refreshMicrophones().catch((e) => notice(errorText(e))); };
+  pick.addEventListener("pointerenter", reread);
+  pick.addEventListener("focus", reread);
   pick.addEventListener("change", async () => {
     if (!pick.value) return;
     try {
