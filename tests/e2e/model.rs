@@ -95,6 +95,12 @@ fn eval_and_predict_write_tables_images_and_a_video() {
     assert_eq!(report["scenes"]["rows"].as_array().unwrap().len(), 2);
     let voe = &report["voe"];
     assert_eq!(voe["pairs"].as_u64().unwrap() + voe["skipped_identical"].as_u64().unwrap(), 6);
+    assert_eq!(voe["window_frames"].as_u64(), Some(3), "the window is the tiny model's context");
+    for key in ["accuracy", "window_accuracy", "window_pixel_accuracy", "window_change_accuracy"] {
+        let acc = voe[key].as_f64().unwrap_or(-1.0);
+        assert!((0.0..=1.0).contains(&acc), "{key} = {acc}");
+    }
+    assert!(stdout.contains("first frames after they differ"), "{stdout}");
     for kind in ["vanish", "teleport", "passthrough"] {
         assert!(ev.join(format!("voe-{kind}.png")).exists());
     }

@@ -156,13 +156,23 @@ fn markdown(r: &Report) -> String {
         "\n### Violation of expectation ({} pairs scored, {} skipped because the violation did not show within 48 frames)\n",
         v.pairs, v.skipped_identical
     );
-    md.push_str("| surprise signal | accuracy |\n|---|---|\n");
-    let _ = writeln!(md, "| model latent error (Augur's surprise) | {:.1} % |", 100.0 * v.accuracy);
-    let _ = writeln!(md, "| model decoded pixel error | {:.1} % |", 100.0 * v.pixel_accuracy);
-    let _ = writeln!(md, "| copy-last-frame pixel change (no model) | {:.1} % |", 100.0 * v.change_accuracy);
-    md.push_str("\n| violation | pairs | latent accuracy |\n|---|---|---|\n");
-    for (kind, n, acc) in &v.by_kind {
-        let _ = writeln!(md, "| {kind} | {n} | {:.1} % |", 100.0 * acc);
+    let _ = writeln!(
+        md,
+        "Peaks compared from the violation frame to the clip's end, and over the {} frames from the first frame where the clips differ (the predictions that can see the violation).\n",
+        v.window_frames
+    );
+    md.push_str("| surprise signal | whole clip | first frames after they differ |\n|---|---|---|\n");
+    let rows = [
+        ("model latent error (Augur's surprise)", v.accuracy, v.window_accuracy),
+        ("model decoded pixel error", v.pixel_accuracy, v.window_pixel_accuracy),
+        ("copy-last-frame pixel change (no model)", v.change_accuracy, v.window_change_accuracy),
+    ];
+    for (name, whole, near) in rows {
+        let _ = writeln!(md, "| {name} | {:.1} % | {:.1} % |", 100.0 * whole, 100.0 * near);
+    }
+    md.push_str("\n| violation | pairs | latent, whole clip | latent, first frames |\n|---|---|---|---|\n");
+    for ((kind, n, acc), (_, _, near)) in v.by_kind.iter().zip(&v.window_by_kind) {
+        let _ = writeln!(md, "| {kind} | {n} | {:.1} % | {:.1} % |", 100.0 * acc, 100.0 * near);
     }
     md
 }
