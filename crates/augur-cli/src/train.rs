@@ -54,6 +54,11 @@ pub struct Args {
     /// kept, so --image-size does not apply.
     #[arg(long, value_name = "MODEL")]
     init: Option<PathBuf>,
+    /// The decoder also sees how each token changed since the last observed frame (see
+    /// ModelConfig::decoder_sees_change). With --init, the starting model's decoder is widened
+    /// so it first draws exactly what it drew before.
+    #[arg(long)]
+    decoder_sees_change: bool,
     /// auto (a hardware GPU, else the CPU), cpu or gpu.
     #[arg(long, default_value = "auto")]
     device: String,
@@ -77,6 +82,9 @@ pub fn run(args: &Args) -> Result<()> {
     }
     if let Some(v) = args.image_size {
         cfg.model.image_size = v;
+    }
+    if args.decoder_sees_change {
+        cfg.model.decoder_sees_change = Some(true);
     }
     cfg.steps = args.steps.unwrap_or(cfg.steps);
     cfg.batch_size = args.batch_size.unwrap_or(cfg.batch_size);

@@ -48,6 +48,11 @@ pub struct ModelConfig {
     /// compositing). `false`: it paints every pixel.
     #[config(default = true)]
     pub composite: bool,
+    /// The decoder also sees how each token differs from the latent of the last observed frame,
+    /// so it can tell where the scene changed: it erases what moved away and keeps what did
+    /// not. Without it, a compositing decoder only sees the new latents and must guess where
+    /// to paint. `None` (cards written before this setting existed) means `false`.
+    pub decoder_sees_change: Option<bool>,
     /// Size of the per-step action vector (keys as 0/1, gamepad axes); 0 means no actions.
     #[config(default = 0)]
     pub action_dim: usize,
@@ -68,6 +73,11 @@ impl ModelConfig {
             .with_horizon(2)
             .with_max_horizon(4)
             .with_audio_mels(8)
+    }
+
+    /// Whether the decoder takes the change from the last observed frame's latent as well.
+    pub fn sees_change(&self) -> bool {
+        self.decoder_sees_change.unwrap_or(false)
     }
 
     /// Video tokens per frame.

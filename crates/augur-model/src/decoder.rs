@@ -1,7 +1,7 @@
 //! The decoder: latent tokens back to pixels, so people can see what the model predicts.
 //! It is trained on stop-gradient target latents and never shapes the encoder.
 
-use burn::module::Module;
+use burn::module::{Module, Param};
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
 use burn::tensor::activation::{gelu, sigmoid};
@@ -17,6 +17,7 @@ pub struct Decoder {
     to_rgb: Conv2d,
     grid: usize,
     composite: bool,
+    sees_change: bool,
 }
 
 impl Decoder {
@@ -28,7 +29,9 @@ impl Decoder {
         // resolution, keeps half the first width (cheap, and enough for RGB).
         let mut outputs: Vec<usize> = widths.iter().skip(1).copied().collect();
         outputs.push((cfg.base_width / 2).max(8));
-        let mut inputs = cfg.latent_dim;
+        // Seeing the change doubles the first stage's input: the new tokens, then their
+        // difference from the last observed frame's tokens.
+        let mut inputs = if cfg.sees_change() { 2 * cfg.latent_dim } else { cfg.latent_dim };
         let stages = outputs
             .iter()
             .map(|&width| {
@@ -44,12 +47,37 @@ impl Decoder {
         let to_rgb = Conv2dConfig::new([inputs, channels], [3, 3])
             .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
             .init(device);
-        Self { stages, to_rgb, grid: cfg.grid, composite: cfg.composite }
+        Self { stages, to_rgb, grid: cfg.grid, composite: cfg.composite, sees_change: cfg.sees_change() }
+    }
+
+    /// Whether [`Decoder::forward`] uses the last observed frame's tokens.
+    pub fn sees_change(&self) -> bool {
+        self.sees_change
+    }
+
+    /// This decoder made to see the change, drawing exactly what it drew before: the first
+    /// stage's new input channels start at zero. Used to fine-tune a model trained without it.
+    pub fn with_change_input(mut self) -> Self {
+        if self.sees_change {
+            return self;
+        }
+        let Some(first) = self.stages.first_mut() else { return self };
+        let weight = first.weight.val();
+        let zeros = weight.zeros_like();
+        first.weight = Param::from_tensor(Tensor::cat(vec![weight, zeros], 0).detach());
+        self.sees_change = true;
+        self
     }
 
     /// `[batch, grid², latent_dim]` video tokens to `[batch, 3, S, S]` pixels in [0, 1];
-    /// `anchor` (`[batch, 3, S, S]`) is the last observed frame, used when compositing.
-    pub fn forward(&self, tokens: Tensor<3>, anchor: Tensor<4>) -> Tensor<4> {
+    /// `anchor` (`[batch, 3, S, S]`) is the last observed frame, used when compositing, and
+    /// `anchor_tokens` its tokens (same shape as `tokens`), used when the decoder sees change.
+    pub fn forward(&self, tokens: Tensor<3>, anchor_tokens: Option<Tensor<3>>, anchor: Tensor<4>) -> Tensor<4> {
+        let tokens = match anchor_tokens.filter(|_| self.sees_change) {
+            Some(before) => Tensor::cat(vec![tokens.clone(), tokens - before], 2),
+            None if self.sees_change => Tensor::cat(vec![tokens.clone(), tokens.zeros_like()], 2),
+            None => tokens,
+        };
         let [batch, n, dim] = tokens.dims();
         debug_assert_eq!(n, self.grid * self.grid);
         let mut x = tokens.swap_dims(1, 2).reshape([batch, dim, self.grid, self.grid]);
@@ -64,5 +92,29 @@ impl Decoder {
         // Start near "keep the last frame": an untrained decoder is the copy-last baseline.
         let mask = sigmoid(out.narrow(1, 3, 1).sub_scalar(2.0));
         rgb * mask.clone() + anchor * mask.neg().add_scalar(1.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::tensor::{Distribution, Tensor};
+
+    use super::*;
+
+    #[test]
+    fn a_decoder_that_sees_change_draws_differently_for_other_anchor_tokens() {
+        let device = Device::flex();
+        let cfg = ModelConfig::tiny().with_decoder_sees_change(Some(true));
+        let decoder = Decoder::new(&cfg, &device);
+        let tokens = || Tensor::<3>::random([1, 16, cfg.latent_dim], Distribution::Uniform(-1.0, 1.0), &device);
+        let (new, anchor) = (tokens(), Tensor::<4>::random([1, 3, 32, 32], Distribution::Uniform(0.0, 1.0), &device));
+        let draw = |before: Option<Tensor<3>>| -> Vec<f32> {
+            decoder.forward(new.clone(), before, anchor.clone()).into_data().try_to_vec::<f32>().unwrap_or_default()
+        };
+        let (a, b) = (draw(Some(tokens())), draw(Some(tokens())));
+        assert!(a.iter().zip(&b).any(|(p, q)| (p - q).abs() > 1e-4), "the change input has no effect");
+        // No anchor tokens means no change.
+        let (none, same) = (draw(None), draw(Some(new.clone())));
+        assert!(none.iter().zip(&same).all(|(p, q)| (p - q).abs() < 1e-6));
     }
 }

@@ -117,8 +117,14 @@ pub fn train(job: &TrainJob, mut progress: impl FnMut(&Progress)) -> Result<Mode
         device.seed(job.config.seed);
         let (model, config) = match &job.init {
             Some(init) => {
-                let (model, card) = checkpoint::load(init, &device)?;
-                (model, card.config)
+                let (mut model, mut config) = checkpoint::load(init, &device).map(|(m, c)| (m, c.config))?;
+                // The one architecture change a fine-tune may ask for: it starts where the
+                // starting model was, since the new input starts at zero.
+                if job.config.model.sees_change() && !config.sees_change() {
+                    model.decoder = model.decoder.with_change_input();
+                    config.decoder_sees_change = Some(true);
+                }
+                (model, config)
             }
             None => {
                 job.config.model.validate()?;

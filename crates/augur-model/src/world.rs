@@ -101,8 +101,14 @@ impl WorldModel {
         let [batch, steps, _, dim] = latents.dims();
         let video = latents.narrow(2, 0, self.video_tokens).reshape([batch * steps, self.video_tokens, dim]);
         let [_, c, h, w] = anchor.dims();
+        // The anchor's own tokens, from the target encoder the predictions are trained to match.
+        let before = self.decoder.sees_change().then(|| {
+            let n = self.video_tokens;
+            let z = self.target.video.forward(anchor.clone()).detach();
+            z.unsqueeze_dim::<4>(1).expand([batch, steps, n, dim]).reshape([batch * steps, n, dim])
+        });
         let anchor = anchor.unsqueeze_dim::<5>(1).expand([batch, steps, c, h, w]).reshape([batch * steps, c, h, w]);
-        let pixels = self.decoder.forward(video, anchor);
+        let pixels = self.decoder.forward(video, before, anchor);
         let [_, c, h, w] = pixels.dims();
         pixels.reshape([batch, steps, c, h, w])
     }

@@ -51,3 +51,32 @@ fn bad_data_is_refused_with_the_forms() {
     job.data = vec![("file:/nonexistent/clip.mp4".into(), 1.0)];
     assert!(augur_model::train(&job, |_| {}).is_err());
 }
+
+#[test]
+fn a_decoder_made_to_see_change_first_draws_what_it_drew_and_the_fine_tune_records_it() {
+    use augur_model::eval::read;
+    use burn::tensor::{Device, Distribution, Tensor};
+    let device = Device::flex();
+    let base = tempfile::tempdir().unwrap();
+    common::train_tiny(base.path(), 2);
+    let (mut model, card) = checkpoint::load(&base.path().join("model"), &device).unwrap();
+    assert!(!card.config.sees_change(), "a card without the setting means no change input");
+    let x = Tensor::<5>::random([1, 3, 3, 32, 32], Distribution::Uniform(0.0, 1.0), &device);
+    let anchor = x.clone().narrow(1, 2, 1).reshape([1, 3, 32, 32]);
+    let z = model.online.forward(x, None);
+    let before = read(model.decode(z.clone(), anchor.clone())).unwrap();
+    model.decoder = model.decoder.with_change_input();
+    let widened = read(model.decode(z, anchor)).unwrap();
+    let diff = before.iter().zip(&widened).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+    assert!(diff < 1e-6, "widening changed the drawing by {diff}");
+
+    // A fine-tune asking for it widens the starting model and records it in the card.
+    let tuned = tempfile::tempdir().unwrap();
+    let mut job = common::tiny_job(tuned.path(), 2);
+    job.init = Some(base.path().join("model"));
+    job.config.model.decoder_sees_change = Some(true);
+    augur_model::train(&job, |_| {}).unwrap();
+    let (model, card) = checkpoint::load(&tuned.path().join("model"), &device).unwrap();
+    assert!(card.config.sees_change());
+    assert!(model.decoder.sees_change());
+}
