@@ -1,6 +1,7 @@
 //! `augur train`, `eval` and `predict` as processes, with a tiny model: training killed with
-//! SIGKILL resumes where its checkpoint left off, evaluation writes its tables and plots, and
-//! prediction writes per-step images and a side-by-side video that ffprobe reads.
+//! SIGKILL resumes where its checkpoint left off, evaluation writes its tables and plots, a
+//! fine-tune widens the decoder to see change, and prediction writes per-step images and a
+//! side-by-side video that ffprobe reads.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -105,11 +106,21 @@ fn eval_and_predict_write_tables_images_and_a_video() {
         assert!(ev.join(format!("voe-{kind}.png")).exists());
     }
 
+    // A fine-tune whose decoder also sees the change; `predict` below draws through it.
+    let tuned = dir.path().join("tuned");
+    let out = train(&config, &tuned, "2", &["--init", &model, "--decoder-sees-change"]);
+    assert!(out.status.success(), "{}", text(&out).1);
+    let card: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(tuned.join("model.json")).unwrap()).unwrap();
+    assert_eq!(card["config"]["decoder_sees_change"], serde_json::json!(true));
+    assert_eq!(card["training"]["fine_tuned_from"].as_str(), Some(model.as_str()));
+    let tuned = tuned.join("model").display().to_string();
+
     let pred = dir.path().join("pred");
     let out = augur(&[
         "predict",
         "--model",
-        &model,
+        &tuned,
         "--source",
         "scene:bounce?seed=3",
         "--steps",
