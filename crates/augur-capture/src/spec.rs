@@ -269,12 +269,10 @@ fn scene_config(given: &str, body: &str, query: Option<&str>) -> Result<SceneCon
     cfg.noise = p.number("noise")?.unwrap_or(cfg.noise);
     cfg.occluder = p.flag("occluder")?.unwrap_or(cfg.occluder);
     cfg.violation_frame = p.number("at")?.unwrap_or(cfg.violation_frame);
+    let kinds = "vanish, teleport, passthrough or appear";
     cfg.violation = match p.get("violation") {
         None | Some("none") => None,
-        Some(v) => Some(
-            Violation::from_name(v)
-                .ok_or_else(|| bad(given, format!("violation={v} should be vanish, teleport or passthrough")))?,
-        ),
+        Some(v) => Some(Violation::from_name(v).ok_or_else(|| bad(given, format!("violation={v} should be {kinds}")))?),
     };
     cfg.realtime = p.pacing(Pacing::Realtime)? == Pacing::Realtime;
     cfg.validate()?;

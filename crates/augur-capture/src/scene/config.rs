@@ -58,6 +58,9 @@ pub struct SceneConfig {
     pub occluder: bool,
     /// An impossible event to stage, or `None` for a physically possible scene.
     pub violation: Option<Violation>,
+    /// Ball 0 moves but is never drawn and collides with nothing: the empty twin of a balanced
+    /// permanence test (see [`Violation::Appear`]).
+    pub first_ball_hidden: bool,
     /// The frame index at which the violation happens. It also places the occluder, so a
     /// possible scene and its impossible twin must share it to be comparable.
     pub violation_frame: u64,
@@ -78,6 +81,7 @@ impl Default for SceneConfig {
             noise: 0.0,
             occluder: true,
             violation: None,
+            first_ball_hidden: false,
             violation_frame: 30,
             realtime: true,
         }
@@ -118,6 +122,9 @@ impl SceneConfig {
         let mut text = format!("scene {} (seed {}, {} ball{plural}", self.kind.name(), self.seed, self.balls);
         if let Some(v) = self.violation {
             text.push_str(&format!(", {} at frame {}", v.name(), self.violation_frame));
+        }
+        if self.first_ball_hidden {
+            text.push_str(", ball 0 hidden");
         }
         text.push(')');
         text

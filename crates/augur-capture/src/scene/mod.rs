@@ -77,9 +77,16 @@ impl Scene {
         let canvas = Canvas { width: cfg.width, height: cfg.height, scale };
         let mut layout = Rng::new(cfg.seed, STREAM_LAYOUT);
         let floor = height - layout.range(0.06, 0.12);
-        let world = World::new(cfg, &mut layout, width, height, floor);
+        let mut world = World::new(cfg, &mut layout, width, height, floor);
         let look = Look::new(&mut Rng::new(cfg.seed, STREAM_LOOK), cfg.balls);
         let occluder = place_occluder(&world, cfg, &mut layout);
+        // After the occluder is placed from the unchanged world, so all twins share it.
+        if (cfg.first_ball_hidden || cfg.violation == Some(Violation::Appear))
+            && let Some(ball) = world.balls.first_mut()
+        {
+            ball.hidden = true;
+            ball.solid = false;
+        }
         let backdrop = render::background(&look, canvas, floor);
         let mut scene = Self {
             cfg: cfg.clone(),
@@ -117,7 +124,7 @@ impl Scene {
             dst.copy_from_slice(src);
         }
         for (ball, colour) in self.world.balls.iter().zip(&self.look.balls) {
-            if ball.present {
+            if ball.present && !ball.hidden {
                 render::draw_ball(rgb, self.canvas, ball, *colour);
             }
         }
@@ -156,7 +163,8 @@ impl Scene {
             .zip(&self.look.balls)
             .map(|(b, colour)| {
                 let ([x, y], r) = (b.pos, b.radius);
-                let visible = b.present && x + r > 0.0 && x - r < w.width && y + r > 0.0 && y - r < w.height;
+                let visible =
+                    b.present && !b.hidden && x + r > 0.0 && x - r < w.width && y + r > 0.0 && y - r < w.height;
                 let occluded =
                     visible && self.occluder.is_some_and(|o| o.left <= x - r && x + r <= o.right && y + r <= w.floor);
                 BallState {

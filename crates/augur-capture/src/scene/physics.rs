@@ -41,6 +41,8 @@ pub(super) struct Ball {
     pub present: bool,
     /// Whether it collides with other balls.
     pub solid: bool,
+    /// Moved but not drawn (a permanence test's ball that is not there yet); physics ignores it.
+    pub hidden: bool,
     /// Whether it bounces off the floor, walls and ceiling.
     pub bounded: bool,
     /// Its own stream for relaunches, so what happens to one ball never shifts another's draws.
@@ -107,6 +109,7 @@ impl World {
                 radius,
                 present: true,
                 solid: true,
+                hidden: false,
                 bounded: true,
                 rng: Rng::new(cfg.seed, 1000 + u64::from(i)),
                 still_s: 0.0,

@@ -76,12 +76,34 @@ fn impossible_twins_match_before_the_violation_and_differ_after() {
                             assert!(jump > 100.0, "{case}: jumped only {jump} px");
                             assert_eq!(xs[at][0].velocity, ps[at][0].velocity, "{case}");
                         }
-                        Violation::PassThrough => {}
+                        Violation::PassThrough | Violation::Appear => {}
                     }
                 }
             }
         }
     }
+}
+
+#[test]
+fn a_permanence_quadruplet_shows_every_frame_once_as_possible_and_once_as_impossible() {
+    for seed in 1..6 {
+        let at = 20;
+        let seen = SceneConfig { balls: 1, violation_frame: at, ..unpaced(seed) };
+        let empty = SceneConfig { first_ball_hidden: true, ..seen.clone() };
+        let vanish = SceneConfig { violation: Some(Violation::Vanish), ..seen.clone() };
+        let appear = SceneConfig { violation: Some(Violation::Appear), ..seen.clone() };
+        let n = at + 60;
+        let [(a, sa), (b, sb), (c, _), (d, sd)] = [&seen, &empty, &vanish, &appear].map(|cfg| run(cfg, n));
+        let at = at as usize;
+        assert!(a[..at] == c[..at] && b[..at] == d[..at], "seed {seed}: the twins differ before the violation");
+        assert!(a[at..] == d[at..] && b[at..] == c[at..], "seed {seed}: the twins differ after the violation");
+        // At the violation frame the ball is behind the occluder, so all four look the same.
+        assert!(a[at] == b[at], "seed {seed}: the ball is in sight at the violation frame");
+        assert!(a != b, "seed {seed}: ball 0 never shows");
+        assert!(sb.iter().all(|s| !s[0].visible) && sd[..at].iter().all(|s| !s[0].visible));
+        assert_eq!(sd[at + 5][0].position, sa[at + 5][0].position, "seed {seed}: the hidden ball moved differently");
+    }
+    assert_eq!(Violation::from_name("appear"), Some(Violation::Appear));
 }
 
 #[test]

@@ -26,11 +26,21 @@ pub enum Violation {
     /// the next contact on, when it sinks through the floor (or leaves through a wall) and is
     /// gone for good.
     PassThrough,
+    /// Object permanence the other way round: ball 0 is not there (it moves unseen and collides
+    /// with nothing) until the violation frame, when it is suddenly there behind the occluder
+    /// and comes out. With one ball, its frames from then on are the possible scene's, and
+    /// before it they are those of the scene whose ball 0 is never shown
+    /// (`SceneConfig::first_ball_hidden`): the four clips of a balanced permanence test.
+    Appear,
 }
 
 impl Violation {
-    /// Every violation, for evaluation sweeps.
+    /// The violations that pair a possible scene with its impossible twin, for evaluation sweeps.
     pub const ALL: [Violation; 3] = [Violation::Vanish, Violation::Teleport, Violation::PassThrough];
+
+    /// Every violation a scene can stage.
+    pub const EVERY: [Violation; 4] =
+        [Violation::Vanish, Violation::Teleport, Violation::PassThrough, Violation::Appear];
 
     /// The name used in source names (`violation=vanish`).
     pub fn name(self) -> &'static str {
@@ -38,6 +48,7 @@ impl Violation {
             Violation::Vanish => "vanish",
             Violation::Teleport => "teleport",
             Violation::PassThrough => "passthrough",
+            Violation::Appear => "appear",
         }
     }
 
@@ -45,7 +56,7 @@ impl Violation {
     /// accepted too.
     pub fn from_name(name: &str) -> Option<Self> {
         let name = name.to_ascii_lowercase().replace(['-', '_'], "");
-        Self::ALL.into_iter().find(|v| v.name() == name)
+        Self::EVERY.into_iter().find(|v| v.name() == name)
     }
 }
 
@@ -66,5 +77,6 @@ pub(super) fn apply(violation: Violation, world: &mut World) {
             ball.pos[0] = x.max(ball.radius).min(width - ball.radius);
         }
         Violation::PassThrough => ball.bounded = false,
+        Violation::Appear => ball.hidden = false,
     }
 }
