@@ -102,6 +102,12 @@ fn eval_and_predict_write_tables_images_and_a_video() {
         assert!((0.0..=1.0).contains(&acc), "{key} = {acc}");
     }
     assert!(stdout.contains("first frames after they differ"), "{stdout}");
+    assert_eq!(voe["quadruplets"].as_u64(), Some(2), "6 pairs come with 2 permanence quadruplets");
+    for key in ["quadruplet_accuracy", "quadruplet_change_accuracy"] {
+        let both: Vec<f64> = voe[key].as_array().unwrap().iter().filter_map(|v| v.as_f64()).collect();
+        assert!(both.len() == 2 && both.iter().all(|a| (0.0..=1.0).contains(a)), "{key} = {both:?}");
+    }
+    assert!(stdout.contains("Object permanence, balanced (2 quadruplets"), "{stdout}");
     for kind in ["vanish", "teleport", "passthrough"] {
         assert!(ev.join(format!("voe-{kind}.png")).exists());
     }

@@ -29,7 +29,8 @@ pub struct Args {
     /// Windows per real clip.
     #[arg(long, default_value_t = 32)]
     windows: usize,
-    /// Possible/impossible pairs for violation of expectation.
+    /// Possible/impossible pairs for violation of expectation (a third as many balanced
+    /// permanence quadruplets come with them).
     #[arg(long, default_value_t = 240)]
     pairs: usize,
     /// Rollout horizon (default: the model's).
@@ -93,7 +94,7 @@ pub fn run(args: &Args) -> Result<()> {
     let (len, at) = (48, 20);
     let report_voe = voe(&model, args.pairs, len, at, c, s, &device.device, |done, total| {
         if done % 20 == 0 || done == total {
-            eprint!("\rviolation-of-expectation pairs {done}/{total}");
+            eprint!("\rviolation of expectation: pairs and quadruplets {done}/{total}");
             let _ = std::io::stderr().flush();
         }
     })?;
@@ -173,6 +174,20 @@ fn markdown(r: &Report) -> String {
     md.push_str("\n| violation | pairs | latent, whole clip | latent, first frames |\n|---|---|---|---|\n");
     for ((kind, n, acc), (_, _, near)) in v.by_kind.iter().zip(&v.window_by_kind) {
         let _ = writeln!(md, "| {kind} | {n} | {:.1} % | {:.1} % |", 100.0 * acc, 100.0 * near);
+    }
+    let _ = writeln!(
+        md,
+        "\n#### Object permanence, balanced ({} quadruplets of one-ball scenes)\n\nThe ball seen throughout and never seen (possible), vanishing behind the occluder and appearing behind it (impossible): every frame is in one possible and one impossible clip, so only memory of the hidden ball tells them apart (IntPhys's design). Scored from the frame after the violation (all four show the same frame at it). Won when the impossible clips' peaks add up to more; a tie counts half, so a signal that cannot tell them apart scores 50 %.\n",
+        v.quadruplets
+    );
+    md.push_str("| surprise signal | whole clip | first frames after they differ |\n|---|---|---|\n");
+    let rows = [
+        ("model latent error (Augur's surprise)", v.quadruplet_accuracy),
+        ("model decoded pixel error", v.quadruplet_pixel_accuracy),
+        ("copy-last-frame pixel change (no model)", v.quadruplet_change_accuracy),
+    ];
+    for (name, [whole, near]) in rows {
+        let _ = writeln!(md, "| {name} | {:.1} % | {:.1} % |", 100.0 * whole, 100.0 * near);
     }
     md
 }

@@ -1,0 +1,274 @@
+//! Violation of expectation: is the model more surprised by impossible scenes than by possible
+//! ones? Two designs, on held-out seeds:
+//! - **pairs**: a possible scene and its impossible twin (vanish, teleport, pass-through), the
+//!   same bytes until the violation; a pair is won when the impossible clip's surprise peaks
+//!   higher. After the violation the twins go different ways (the possible ball keeps bouncing,
+//!   the vanished one is gone), so the peaks also compare what happens next.
+//! - **permanence quadruplets** (IntPhys's balanced design, one ball): the ball seen throughout
+//!   and never seen (possible), vanishing behind the occluder and appearing behind it
+//!   (impossible). Every frame shows up once in a possible and once in an impossible clip, so
+//!   only the model's memory of what went behind the occluder can tell them apart. A
+//!   quadruplet is won when the impossible clips' peaks add up to more; a tie counts half.
+
+use std::ops::Range;
+
+use augur_capture::scene::{SceneConfig, Violation};
+use burn::tensor::Device;
+use serde::Serialize;
+
+use super::{Trace, surprise_trace};
+use crate::data::{HELD_OUT_SEEDS, scene_clip};
+use crate::{ModelError, WorldModel};
+
+/// The scene every VoE clip starts from: `seed`, `balls`, violation frame `at`, square `size`.
+fn base(seed: u64, balls: u32, at: u64, size: usize) -> SceneConfig {
+    SceneConfig {
+        seed,
+        width: size as u32,
+        height: size as u32,
+        balls,
+        violation_frame: at,
+        realtime: false,
+        ..SceneConfig::default()
+    }
+}
+
+/// A possible scene clip and its impossible twin (same seed, `violation` at frame `at`), each
+/// `len` frames of `size × size`, from the scene's start.
+pub fn voe_pair(
+    seed: u64,
+    balls: u32,
+    violation: Violation,
+    at: u64,
+    len: usize,
+    size: usize,
+) -> Result<(Vec<f32>, Vec<f32>), ModelError> {
+    let possible = base(seed, balls, at, size);
+    let impossible = SceneConfig { violation: Some(violation), ..possible.clone() };
+    Ok((scene_clip(&possible, 0, len)?.pixels, scene_clip(&impossible, 0, len)?.pixels))
+}
+
+/// The four one-ball clips of a balanced permanence test: `[seen, never seen, vanishing,
+/// appearing]`; the first two are possible, the last two impossible.
+pub fn permanence_quadruplet(seed: u64, at: u64, len: usize, size: usize) -> Result<[Vec<f32>; 4], ModelError> {
+    let seen = base(seed, 1, at, size);
+    let clip = |cfg: SceneConfig| scene_clip(&cfg, 0, len).map(|c| c.pixels);
+    Ok([
+        clip(seen.clone())?,
+        clip(SceneConfig { first_ball_hidden: true, ..seen.clone() })?,
+        clip(SceneConfig { violation: Some(Violation::Vanish), ..seen.clone() })?,
+        clip(SceneConfig { violation: Some(Violation::Appear), ..seen })?,
+    ])
+}
+
+/// Violation-of-expectation results.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct VoeReport {
+    /// Pairs scored (pairs whose two clips were identical are skipped and counted apart).
+    pub pairs: usize,
+    /// Pairs skipped because the violation did not show within the clip.
+    pub skipped_identical: usize,
+    /// Fraction of pairs where the latent surprise, from the violation frame on, peaks higher
+    /// on the impossible clip.
+    pub accuracy: f64,
+    /// The same with the decoded pixel error as surprise.
+    pub pixel_accuracy: f64,
+    /// The same with the copy-last-frame pixel change as surprise (a model-free baseline).
+    pub change_accuracy: f64,
+    /// Per violation kind: (kind, pairs, latent accuracy).
+    pub by_kind: Vec<(String, usize, f64)>,
+    /// The same three accuracies with the peaks taken only over the `context` frames from the
+    /// first frame where the two clips differ: the frames whose prediction can see the
+    /// violation. Later on, the possible clip's ball keeps bouncing and colliding while the
+    /// impossible one's is gone or elsewhere, which the whole-clip peaks also compare.
+    pub window_accuracy: f64,
+    /// Decoded pixel error, over the same window.
+    pub window_pixel_accuracy: f64,
+    /// Copy-last-frame pixel change, over the same window.
+    pub window_change_accuracy: f64,
+    /// Frames in that window (the model's context).
+    pub window_frames: usize,
+    /// Per violation kind: (kind, pairs, latent accuracy over the window).
+    pub window_by_kind: Vec<(String, usize, f64)>,
+    /// Balanced permanence quadruplets scored.
+    pub quadruplets: usize,
+    /// Fraction of quadruplets won (ties half) by the latent surprise: whole clip, window.
+    pub quadruplet_accuracy: [f64; 2],
+    /// The same with the decoded pixel error.
+    pub quadruplet_pixel_accuracy: [f64; 2],
+    /// The same with the copy-last-frame pixel change.
+    pub quadruplet_change_accuracy: [f64; 2],
+}
+
+/// Wins of each surprise signal (a tie counts half where the design says so).
+#[derive(Default)]
+struct Wins {
+    latent: f64,
+    pixel: f64,
+    change: f64,
+}
+
+/// The highest value of `v` within `span`, cut at `v`'s end.
+fn peak(v: &[f32], span: &Range<usize>) -> f32 {
+    let end = span.end.min(v.len());
+    v[span.start.min(end)..end].iter().copied().fold(f32::MIN, f32::max)
+}
+
+impl Wins {
+    /// Scores one pair: the impossible trace `b` against the possible `a`, peaks over `span`;
+    /// a tie is a loss. Returns whether the latent surprise won.
+    fn pair(&mut self, a: &Trace, b: &Trace, span: Range<usize>) -> bool {
+        let hit = peak(&b.latent, &span) > peak(&a.latent, &span);
+        self.latent += f64::from(u8::from(hit));
+        self.pixel += f64::from(u8::from(peak(&b.pixel, &span) > peak(&a.pixel, &span)));
+        self.change += f64::from(u8::from(peak(&b.change, &span) > peak(&a.change, &span)));
+        hit
+    }
+
+    /// Scores one quadruplet: the impossible traces' peaks over `span` added up against the
+    /// possible ones'; a tie counts half.
+    fn quadruplet(&mut self, possible: [&Trace; 2], impossible: [&Trace; 2], span: Range<usize>) {
+        let score = |signal: fn(&Trace) -> &[f32]| {
+            let sum = |ts: [&Trace; 2]| ts.iter().map(|t| f64::from(peak(signal(t), &span))).sum::<f64>();
+            let (p, i) = (sum(possible), sum(impossible));
+            if i > p {
+                1.0
+            } else if i == p {
+                0.5
+            } else {
+                0.0
+            }
+        };
+        self.latent += score(|t| &t.latent);
+        self.pixel += score(|t| &t.pixel);
+        self.change += score(|t| &t.change);
+    }
+
+    /// Each signal's wins as a fraction of `n`.
+    fn fractions(&self, n: usize) -> [f64; 3] {
+        let frac = |k: f64| if n == 0 { f64::NAN } else { k / n as f64 };
+        [frac(self.latent), frac(self.pixel), frac(self.change)]
+    }
+}
+
+/// Scores `pairs` possible/impossible scene pairs (kinds in turn) and `pairs / 3` permanence
+/// quadruplets, clips of `len` frames with the violation at frame `at`. Calls
+/// `progress(done, total)` after each pair and quadruplet.
+#[allow(clippy::too_many_arguments)]
+pub fn voe(
+    model: &WorldModel,
+    pairs: usize,
+    len: usize,
+    at: u64,
+    context: usize,
+    size: usize,
+    device: &Device,
+    mut progress: impl FnMut(usize, usize),
+) -> Result<VoeReport, ModelError> {
+    let mut report = VoeReport { window_frames: context, ..VoeReport::default() };
+    let quadruplets = pairs / 3;
+    let total = pairs + quadruplets;
+    let names = || Violation::ALL.iter().map(|v| (v.name().to_string(), 0usize, 0usize)).collect::<Vec<_>>();
+    let (mut kinds, mut window_kinds) = (names(), names());
+    let (mut whole, mut window) = (Wins::default(), Wins::default());
+    let frame = 3 * size * size;
+    // The first frame where two clips differ.
+    let parting = |a: &[f32], b: &[f32]| (0..len).find(|&f| a[f * frame..][..frame] != b[f * frame..][..frame]);
+    let trace = |clip: &[f32]| surprise_trace(model, clip, len, context, size, device);
+    // A trace's index t is frame context + t. The whole clip is scored from the violation
+    // frame on (earlier frames are the same in every clip); the window is the context's
+    // frames from the first that differs.
+    let from = (at as usize).saturating_sub(context);
+    let end = len - context;
+    let near = |first: usize| {
+        let start = first.saturating_sub(context);
+        start..(start + context).min(end)
+    };
+    for i in 0..pairs {
+        let kind = i % Violation::ALL.len();
+        let seed = HELD_OUT_SEEDS + 1_000_000 + i as u64;
+        let (a, b) = voe_pair(seed, 1 + (i / 3 % 2) as u32, Violation::ALL[kind], at, len, size)?;
+        progress(i + 1, total);
+        let Some(first) = parting(&a, &b) else {
+            report.skipped_identical += 1;
+            continue;
+        };
+        let (ta, tb) = (trace(&a)?, trace(&b)?);
+        let hit = whole.pair(&ta, &tb, from..end);
+        kinds[kind].1 += 1;
+        kinds[kind].2 += usize::from(hit);
+        let hit = window.pair(&ta, &tb, near(first));
+        window_kinds[kind].1 += 1;
+        window_kinds[kind].2 += usize::from(hit);
+        report.pairs += 1;
+    }
+    [report.accuracy, report.pixel_accuracy, report.change_accuracy] = whole.fractions(report.pairs);
+    [report.window_accuracy, report.window_pixel_accuracy, report.window_change_accuracy] =
+        window.fractions(report.pairs);
+    let per_kind = |kinds: Vec<(String, usize, usize)>| {
+        kinds.into_iter().map(|(name, n, k)| (name, n, if n == 0 { f64::NAN } else { k as f64 / n as f64 })).collect()
+    };
+    report.by_kind = per_kind(kinds);
+    report.window_by_kind = per_kind(window_kinds);
+
+    // All four clips show the same frame at the violation (the ball behind the occluder), but
+    // the step into it still differs (the ball going behind the bar, or nothing), so the whole
+    // clip is scored from the frame after it: from there on every step is balanced too.
+    let after = (at as usize + 1).saturating_sub(context);
+    let (mut whole, mut window) = (Wins::default(), Wins::default());
+    for i in 0..quadruplets {
+        let [seen, empty, vanish, appear] =
+            permanence_quadruplet(HELD_OUT_SEEDS + 2_000_000 + i as u64, at, len, size)?;
+        progress(pairs + i + 1, total);
+        let Some(first) = parting(&seen, &vanish) else { continue };
+        let [ts, te, tv, ta] = [trace(&seen)?, trace(&empty)?, trace(&vanish)?, trace(&appear)?];
+        whole.quadruplet([&ts, &te], [&tv, &ta], after..end);
+        window.quadruplet([&ts, &te], [&tv, &ta], near(first));
+        report.quadruplets += 1;
+    }
+    let (w, n) = (whole.fractions(report.quadruplets), window.fractions(report.quadruplets));
+    report.quadruplet_accuracy = [w[0], n[0]];
+    report.quadruplet_pixel_accuracy = [w[1], n[1]];
+    report.quadruplet_change_accuracy = [w[2], n[2]];
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn trace(latent: &[f32]) -> Trace {
+        Trace { latent: latent.to_vec(), pixel: latent.to_vec(), change: vec![0.0; latent.len()] }
+    }
+
+    #[test]
+    fn a_pair_is_won_by_the_higher_peak_within_the_span_only() {
+        // The impossible clip peaks right after the violation; the possible one later, on an
+        // event of its own.
+        let possible = trace(&[0.1, 0.1, 0.2, 0.1, 0.1, 0.9]);
+        let impossible = trace(&[0.1, 0.1, 0.5, 0.1, 0.1, 0.1]);
+        let mut whole = Wins::default();
+        assert!(!whole.pair(&possible, &impossible, 1..6));
+        let mut near = Wins::default();
+        assert!(near.pair(&possible, &impossible, 1..4));
+        assert_eq!((near.latent, near.pixel, near.change), (1.0, 1.0, 0.0), "a tie is not a win");
+        // A span is cut at the trace's end; past it, it compares nothing and wins nothing.
+        assert!(!Wins::default().pair(&possible, &impossible, 4..9));
+        assert!(!Wins::default().pair(&possible, &impossible, 9..12));
+    }
+
+    #[test]
+    fn a_quadruplet_adds_the_peaks_up_and_a_tie_counts_half() {
+        let (seen, empty) = (trace(&[0.0, 0.3, 0.2]), trace(&[0.0, 0.0, 0.0]));
+        // Vanishing surprises a little, appearing more than the seen ball's reappearance.
+        let (vanish, appear) = (trace(&[0.0, 0.1, 0.0]), trace(&[0.0, 0.25, 0.15]));
+        let mut wins = Wins::default();
+        wins.quadruplet([&seen, &empty], [&vanish, &appear], 0..3);
+        assert_eq!(wins.latent, 1.0, "0.1 + 0.25 > 0.3 + 0");
+        assert_eq!(wins.change, 0.5, "equal change everywhere is a tie");
+        let mut wins = Wins::default();
+        wins.quadruplet([&seen, &empty], [&vanish, &appear], 2..3);
+        assert_eq!(wins.latent, 0.0, "0 + 0.15 is below 0.2 + 0");
+        assert_eq!(wins.fractions(2), [0.0, 0.0, 0.25]);
+    }
+}
