@@ -162,15 +162,14 @@ fn markdown(r: &Report) -> String {
         "Peaks compared from the violation frame to the clip's end, and over the {} frames from the first frame where the clips differ (the predictions that can see the violation).\n",
         v.window_frames
     );
-    md.push_str("| surprise signal | whole clip | first frames after they differ |\n|---|---|---|\n");
-    let rows = [
-        ("model latent error (Augur's surprise)", v.accuracy, v.window_accuracy),
-        ("model decoded pixel error", v.pixel_accuracy, v.window_pixel_accuracy),
-        ("copy-last-frame pixel change (no model)", v.change_accuracy, v.window_change_accuracy),
-    ];
-    for (name, whole, near) in rows {
-        let _ = writeln!(md, "| {name} | {:.1} % | {:.1} % |", 100.0 * whole, 100.0 * near);
-    }
+    signal_table(
+        &mut md,
+        [
+            [v.accuracy, v.window_accuracy],
+            [v.pixel_accuracy, v.window_pixel_accuracy],
+            [v.change_accuracy, v.window_change_accuracy],
+        ],
+    );
     md.push_str("\n| violation | pairs | latent, whole clip | latent, first frames |\n|---|---|---|---|\n");
     for ((kind, n, acc), (_, _, near)) in v.by_kind.iter().zip(&v.window_by_kind) {
         let _ = writeln!(md, "| {kind} | {n} | {:.1} % | {:.1} % |", 100.0 * acc, 100.0 * near);
@@ -180,16 +179,22 @@ fn markdown(r: &Report) -> String {
         "\n#### Object permanence, balanced ({} quadruplets of one-ball scenes)\n\nThe ball seen throughout and never seen (possible), vanishing behind the occluder and appearing behind it (impossible): every frame is in one possible and one impossible clip, so only memory of the hidden ball tells them apart (IntPhys's design). Scored from the frame after the violation (all four show the same frame at it). Won when the impossible clips' peaks add up to more; a tie counts half, so a signal that cannot tell them apart scores 50 %.\n",
         v.quadruplets
     );
+    signal_table(&mut md, [v.quadruplet_accuracy, v.quadruplet_pixel_accuracy, v.quadruplet_change_accuracy]);
+    md
+}
+
+/// Accuracy of the three surprise signals (latent, decoded pixels, copy-last change), each over
+/// the whole clip and over the first frames after the clips differ.
+fn signal_table(md: &mut String, rows: [[f64; 2]; 3]) {
     md.push_str("| surprise signal | whole clip | first frames after they differ |\n|---|---|---|\n");
-    let rows = [
-        ("model latent error (Augur's surprise)", v.quadruplet_accuracy),
-        ("model decoded pixel error", v.quadruplet_pixel_accuracy),
-        ("copy-last-frame pixel change (no model)", v.quadruplet_change_accuracy),
+    let names = [
+        "model latent error (Augur's surprise)",
+        "model decoded pixel error",
+        "copy-last-frame pixel change (no model)",
     ];
-    for (name, [whole, near]) in rows {
+    for (name, [whole, near]) in names.into_iter().zip(rows) {
         let _ = writeln!(md, "| {name} | {:.1} % | {:.1} % |", 100.0 * whole, 100.0 * near);
     }
-    md
 }
 
 /// One possible/impossible surprise trace per violation kind, as PNG.
