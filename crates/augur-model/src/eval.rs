@@ -161,11 +161,12 @@ pub fn surprise_trace(
     let ctx = Tensor::cat((0..windows).map(|t| online.clone().narrow(1, t, context)).collect(), 0);
     let [_, _, m, d] = ctx.dims();
     let next = model.predictor.forward(ctx, None).narrow(1, context - 1, 1);
-    let actual = target.narrow(1, context, windows).reshape([windows, 1, m, d]);
+    let actual = target.clone().narrow(1, context, windows).reshape([windows, 1, m, d]);
     let latent = read(WorldModel::surprise(next.clone(), actual).reshape([windows]))?;
     // Each window's anchor is the frame just before the predicted one.
     let anchors = frames.narrow(1, context - 1, windows).reshape([windows, 3, size, size]);
-    let decoded = read(model.decode(next, anchors).reshape([windows * frame]))?;
+    let before = target.narrow(1, context - 1, windows).reshape([windows, m, d]);
+    let decoded = read(model.decode_after(next, anchors, Some(before)).reshape([windows * frame]))?;
     let pixel = (0..windows)
         .map(|t| mse(&decoded[t * frame..][..frame], &clip[(context + t) * frame..][..frame]) as f32)
         .collect();

@@ -82,11 +82,14 @@ pub fn batch_loss(model: &WorldModel, frames: Tensor<5>, ctx: usize, cfg: &LossC
     let later = frames.clone().narrow(1, ctx, 1 + cfg.rollout_steps);
     let [b, _, c, h, w] = frames.dims();
     let anchor = frames.narrow(1, ctx - 1, 1).reshape([b, c, h, w]);
-    let reconstruction = (model.decode(target.narrow(1, ctx, 1 + cfg.rollout_steps), anchor.clone()) - later.clone())
-        .powi_scalar(2)
-        .mean();
+    // The anchor's target tokens are already encoded: no second pass for a decoder that sees change.
+    let [_, _, m, d] = target.dims();
+    let before = target.clone().narrow(1, ctx - 1, 1).reshape([b, m, d]);
+    let decoded =
+        model.decode_after(target.narrow(1, ctx, 1 + cfg.rollout_steps), anchor.clone(), Some(before.clone()));
+    let reconstruction = (decoded - later.clone()).powi_scalar(2).mean();
     let pixel = if cfg.pixel > 0.0 {
-        Some((model.decode(Tensor::cat(rolled, 1), anchor) - later).powi_scalar(2).mean())
+        Some((model.decode_after(Tensor::cat(rolled, 1), anchor, Some(before)) - later).powi_scalar(2).mean())
     } else {
         None
     };

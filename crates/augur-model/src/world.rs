@@ -98,13 +98,22 @@ impl WorldModel {
     /// `anchor` (`[batch, 3, S, S]`) is the last frame actually observed before them; a
     /// compositing decoder paints over it.
     pub fn decode(&self, latents: Tensor<4>, anchor: Tensor<4>) -> Tensor<5> {
-        let [batch, steps, _, dim] = latents.dims();
-        let video = latents.narrow(2, 0, self.video_tokens).reshape([batch * steps, self.video_tokens, dim]);
-        let [_, c, h, w] = anchor.dims();
         // The anchor's own tokens, from the target encoder the predictions are trained to match.
-        let before = self.decoder.sees_change().then(|| {
-            let n = self.video_tokens;
-            let z = self.target.video.forward(anchor.clone()).detach();
+        let before = self.decoder.sees_change().then(|| self.target.video.forward(anchor.clone()));
+        self.decode_after(latents, anchor, before)
+    }
+
+    /// [`decode`](Self::decode) when the anchor's target tokens are already at hand
+    /// (`[batch, tokens, dim]`; an audio token after the video ones is ignored), as in training
+    /// and evaluation, which encode every frame with the target anyway. A decoder that does not
+    /// see change ignores them.
+    pub fn decode_after(&self, latents: Tensor<4>, anchor: Tensor<4>, anchor_tokens: Option<Tensor<3>>) -> Tensor<5> {
+        let [batch, steps, _, dim] = latents.dims();
+        let n = self.video_tokens;
+        let video = latents.narrow(2, 0, n).reshape([batch * steps, n, dim]);
+        let [_, c, h, w] = anchor.dims();
+        let before = anchor_tokens.filter(|_| self.decoder.sees_change()).map(|z| {
+            let z = z.narrow(1, 0, n).detach();
             z.unsqueeze_dim::<4>(1).expand([batch, steps, n, dim]).reshape([batch * steps, n, dim])
         });
         let anchor = anchor.unsqueeze_dim::<5>(1).expand([batch, steps, c, h, w]).reshape([batch * steps, c, h, w]);

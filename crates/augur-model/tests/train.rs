@@ -79,4 +79,14 @@ fn a_decoder_made_to_see_change_first_draws_what_it_drew_and_the_fine_tune_recor
     let (model, card) = checkpoint::load(&tuned.path().join("model"), &device).unwrap();
     assert!(card.config.sees_change());
     assert!(model.decoder.sees_change());
+    // Training and evaluation hand the anchor's target tokens over instead of encoding it again.
+    let x = Tensor::<5>::random([1, 3, 3, 32, 32], Distribution::Uniform(0.0, 1.0), &device);
+    let anchor = x.clone().narrow(1, 2, 1).reshape([1, 3, 32, 32]);
+    let z = model.online.forward(x.clone(), None);
+    let [_, _, m, d] = z.dims();
+    let before = model.target.forward(x, None).narrow(1, 2, 1).reshape([1, m, d]);
+    let a = read(model.decode(z.clone(), anchor.clone())).unwrap();
+    let b = read(model.decode_after(z, anchor, Some(before))).unwrap();
+    let diff = a.iter().zip(&b).map(|(p, q)| (p - q).abs()).fold(0.0, f32::max);
+    assert!(diff < 1e-6, "decode and decode_after differ by {diff}");
 }
