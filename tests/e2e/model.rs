@@ -51,6 +51,11 @@ fn training_killed_mid_run_resumes_from_its_checkpoint() {
     let _ = child.wait();
     assert!(state.exists(), "no checkpoint within a minute");
 
+    // A resumed run cannot change its architecture; it says what to do instead.
+    let refused = train(&config, &out, "12", &["--resume", "--decoder-sees-change"]);
+    assert!(!refused.status.success());
+    assert!(text(&refused).1.contains("drop --decoder-sees-change"), "{}", text(&refused).1);
+
     let done = train(&config, &out, "12", &["--resume"]);
     let (stdout, stderr) = text(&done);
     assert!(done.status.success(), "{stderr}");

@@ -80,6 +80,11 @@ pub fn run(args: &Args) -> Result<()> {
     if args.init.is_some() && args.image_size.is_some() {
         bail!("--init keeps the starting model's architecture; drop --image-size");
     }
+    if args.resume && args.decoder_sees_change {
+        bail!(
+            "--resume keeps the checkpoint's architecture; drop --decoder-sees-change, or start a new run with --init from the checkpoint"
+        );
+    }
     if let Some(v) = args.image_size {
         cfg.model.image_size = v;
     }
