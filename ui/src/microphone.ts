@@ -52,7 +52,11 @@ export function startMicrophonePicker(onListening: (listening: string | null) =>
   pick.disabled = false;
   // Reaching for the picker (the pointer over it, or the keyboard's focus) reads the devices
   // again, before it opens; a list that did not change is left as it is.
-  const reread = () => { refreshMicrophones().catch((e) => notice(errorText(e))); };
+  // The pointer's arrival and the click's focus come together: one reading serves both.
+  let reading: Promise<void> | null = null;
+  const reread = () => {
+    reading ??= refreshMicrophones().catch((e) => notice(errorText(e))).finally(() => { reading = null; });
+  };
   pick.addEventListener("pointerenter", reread);
   pick.addEventListener("focus", reread);
   pick.addEventListener("change", async () => {
