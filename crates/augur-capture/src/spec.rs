@@ -16,7 +16,7 @@ use crate::scene::{SceneConfig, SceneKind, Violation};
 /// Every accepted form, shown whenever a name does not parse.
 pub const FORMS: &str = "Accepted forms: camera:0 | camera:/dev/video0?size=1280x720&fps=30&pix=yuyv422 | \
 file:clip.mp4?loop=1&pace=fast | lavfi:testsrc=size=320x240:rate=30 | dataset:my-dataset?episode=3 | \
-scene:bounce?seed=7&size=640x480&fps=30&balls=3&noise=0.02&violation=vanish&at=30 | \
+scene:bounce?seed=7&size=640x480&fps=30&balls=3&noise=0.02&violation=vanish&at=30&until=45&hidden=0 | \
 mic:default | mic:1 | audiofile:speech.wav?loop=1";
 
 /// A parsed source name.
@@ -250,8 +250,11 @@ fn file_spec(given: &str, body: &str, p: &Params<'_>) -> Result<FileSpec, Captur
 }
 
 fn scene_config(given: &str, body: &str, query: Option<&str>) -> Result<SceneConfig, CaptureError> {
-    let p =
-        Params::parse(given, query, &["seed", "size", "fps", "balls", "noise", "occluder", "violation", "at", "pace"])?;
+    let p = Params::parse(
+        given,
+        query,
+        &["seed", "size", "fps", "balls", "noise", "occluder", "violation", "at", "until", "hidden", "pace"],
+    )?;
     let kind = match body {
         "" => SceneKind::Bounce,
         name => {
@@ -269,6 +272,8 @@ fn scene_config(given: &str, body: &str, query: Option<&str>) -> Result<SceneCon
     cfg.noise = p.number("noise")?.unwrap_or(cfg.noise);
     cfg.occluder = p.flag("occluder")?.unwrap_or(cfg.occluder);
     cfg.violation_frame = p.number("at")?.unwrap_or(cfg.violation_frame);
+    cfg.rejoin_frame = p.number("until")?;
+    cfg.first_ball_hidden = p.flag("hidden")?.unwrap_or(cfg.first_ball_hidden);
     let kinds = "vanish, teleport, passthrough or appear";
     cfg.violation = match p.get("violation") {
         None | Some("none") => None,
@@ -335,6 +340,20 @@ mod tests {
             panic!("not a scene")
         };
         assert_eq!((s.seed, s.width, s.violation, s.violation_frame), (7, 64, Some(Violation::Teleport), 12));
+        assert_eq!((s.rejoin_frame, s.first_ball_hidden), (None, false));
+        // The clips of the balanced permanence and continuity tests can be opened by name.
+        let VideoSpec::Scene(s) = SourceSpec::video("scene:bounce?balls=1&violation=vanish&at=20&until=34").unwrap()
+        else {
+            panic!("not a scene")
+        };
+        assert_eq!((s.violation, s.rejoin_frame), (Some(Violation::Vanish), Some(34)));
+        let VideoSpec::Scene(s) = SourceSpec::video("scene:bounce?hidden=1&until=34&at=20").unwrap() else {
+            panic!("not a scene")
+        };
+        assert!(s.first_ball_hidden && s.violation.is_none());
+        let err = SourceSpec::video("scene:bounce?violation=teleport&at=20&until=30").unwrap_err().to_string();
+        assert!(err.contains("until=30") && err.contains("vanish or appear"), "{err}");
+        assert!(SourceSpec::video("scene:bounce?at=20&until=20").is_err());
         assert_eq!(SourceSpec::audio("mic:default").unwrap(), AudioSpec::Mic { device: "default".into() });
         assert!(matches!(SourceSpec::audio("audiofile:a.wav").unwrap(), AudioSpec::File(_)));
     }

@@ -6,7 +6,8 @@ use super::Violation;
 use crate::CaptureError;
 
 /// How a scene is written as a source name, shown whenever a scene setting is refused.
-pub const SCENE_FORMS: &str = "e.g. scene:bounce?seed=7&size=640x480&fps=30&balls=3&noise=0.02&violation=vanish&at=30";
+pub const SCENE_FORMS: &str =
+    "e.g. scene:bounce?seed=7&size=640x480&fps=30&balls=3&noise=0.02&violation=vanish&at=30&until=45";
 
 /// Which family of scene to simulate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -64,6 +65,12 @@ pub struct SceneConfig {
     /// The frame index at which the violation happens. It also places the occluder, so a
     /// possible scene and its impossible twin must share it to be comparable.
     pub violation_frame: u64,
+    /// A second bar, standing where ball 0 is at this frame (after `violation_frame`), and the
+    /// end of a `vanish` or `appear` violation: the vanished ball comes back out from behind
+    /// it, the one that appeared goes behind it and is not seen again. With one ball, the
+    /// clips seen / never seen / vanish / appear with this set make a balanced continuity test
+    /// (the ball leaves one bar and comes out of the other without crossing the gap).
+    pub rejoin_frame: Option<u64>,
     /// `true`: a source waits until each frame is due, like a camera. `false`: frames come as
     /// fast as they are asked for (training data, tests).
     pub realtime: bool,
@@ -83,6 +90,7 @@ impl Default for SceneConfig {
             violation: None,
             first_ball_hidden: false,
             violation_frame: 30,
+            rejoin_frame: None,
             realtime: true,
         }
     }
@@ -113,6 +121,20 @@ impl SceneConfig {
                 "noise is a standard deviation in [0, 1] (0.02 is a typical webcam)".into(),
             );
         }
+        if let Some(rejoin) = self.rejoin_frame {
+            if rejoin <= self.violation_frame {
+                return bad(
+                    format!("until={rejoin}"),
+                    format!("the second bar's frame must come after the violation frame (at={})", self.violation_frame),
+                );
+            }
+            if matches!(self.violation, Some(Violation::Teleport | Violation::PassThrough)) {
+                return bad(
+                    format!("until={rejoin}"),
+                    "only a vanish or appear violation can end at a second bar; leave out until= for teleport and passthrough".into(),
+                );
+            }
+        }
         Ok(())
     }
 
@@ -122,6 +144,9 @@ impl SceneConfig {
         let mut text = format!("scene {} (seed {}, {} ball{plural}", self.kind.name(), self.seed, self.balls);
         if let Some(v) = self.violation {
             text.push_str(&format!(", {} at frame {}", v.name(), self.violation_frame));
+        }
+        if let Some(rejoin) = self.rejoin_frame {
+            text.push_str(&format!(", second bar at frame {rejoin}"));
         }
         if self.first_ball_hidden {
             text.push_str(", ball 0 hidden");
@@ -152,7 +177,14 @@ mod tests {
             SceneConfig { balls: 17, ..base.clone() },
             SceneConfig { noise: -0.1, ..base.clone() },
             SceneConfig { noise: f32::NAN, ..base.clone() },
+            SceneConfig { rejoin_frame: Some(30), ..base.clone() },
+            SceneConfig { rejoin_frame: Some(40), violation: Some(Violation::Teleport), ..base.clone() },
         ];
+        assert!(
+            SceneConfig { rejoin_frame: Some(31), violation: Some(Violation::Vanish), ..base.clone() }
+                .validate()
+                .is_ok()
+        );
         for cfg in bad {
             let err = cfg.validate().expect_err("accepted a bad config");
             let text = err.to_string();

@@ -21,7 +21,7 @@ use serde::Serialize;
 
 pub use config::{SCENE_FORMS, SceneConfig, SceneKind};
 pub use source::SceneSource;
-pub use violation::Violation;
+pub use violation::{Violation, continuity_rejoin_frame};
 
 use crate::CaptureError;
 use physics::World;
@@ -60,7 +60,8 @@ pub struct Scene {
     cfg: SceneConfig,
     world: World,
     look: Look,
-    occluder: Option<Occluder>,
+    /// The bar placed by the violation frame, then the one placed by the rejoin frame.
+    occluders: Vec<Occluder>,
     canvas: Canvas,
     /// Background and floor, drawn once.
     backdrop: Vec<u8>,
@@ -79,7 +80,7 @@ impl Scene {
         let floor = height - layout.range(0.06, 0.12);
         let mut world = World::new(cfg, &mut layout, width, height, floor);
         let look = Look::new(&mut Rng::new(cfg.seed, STREAM_LOOK), cfg.balls);
-        let occluder = place_occluder(&world, cfg, &mut layout);
+        let bars = place_occluders(&world, cfg, &mut layout);
         // After the occluder is placed from the unchanged world, so all twins share it.
         if (cfg.first_ball_hidden || cfg.violation == Some(Violation::Appear))
             && let Some(ball) = world.balls.first_mut()
@@ -92,7 +93,7 @@ impl Scene {
             cfg: cfg.clone(),
             world,
             look,
-            occluder: cfg.occluder.then_some(occluder),
+            occluders: if cfg.occluder { bars } else { Vec::new() },
             canvas,
             backdrop,
             frame: 0,
@@ -109,10 +110,11 @@ impl Scene {
     }
 
     fn stage_violation(&mut self) {
-        if let Some(v) = self.cfg.violation
-            && self.frame == self.cfg.violation_frame
-        {
+        let Some(v) = self.cfg.violation else { return };
+        if self.frame == self.cfg.violation_frame {
             violation::apply(v, &mut self.world);
+        } else if Some(self.frame) == self.cfg.rejoin_frame {
+            violation::end(v, &mut self.world);
         }
     }
 
@@ -128,7 +130,7 @@ impl Scene {
                 render::draw_ball(rgb, self.canvas, ball, *colour);
             }
         }
-        if let Some(occ) = self.occluder {
+        for &occ in &self.occluders {
             render::draw_occluder(rgb, self.canvas, occ, self.world.floor, &self.look);
         }
         if self.cfg.noise > 0.0 {
@@ -166,7 +168,7 @@ impl Scene {
                 let visible =
                     b.present && !b.hidden && x + r > 0.0 && x - r < w.width && y + r > 0.0 && y - r < w.height;
                 let occluded =
-                    visible && self.occluder.is_some_and(|o| o.left <= x - r && x + r <= o.right && y + r <= w.floor);
+                    visible && self.occluders.iter().any(|o| o.left <= x - r && x + r <= o.right && y + r <= w.floor);
                 BallState {
                     position: [(x * s) as f32, (y * s) as f32],
                     velocity: [(b.vel[0] * s) as f32, (b.vel[1] * s) as f32],
@@ -178,22 +180,39 @@ impl Scene {
             })
             .collect()
     }
+
+    /// The occluding bars as `[left, right]` in pixels: the first bar, then the second when
+    /// there is a rejoin frame; none when the occluder is off.
+    pub fn occluders(&self) -> Vec<[f32; 2]> {
+        let s = self.canvas.scale;
+        self.occluders.iter().map(|o| [(o.left * s) as f32, (o.right * s) as f32]).collect()
+    }
 }
 
-/// Where the occluder stands: centred on where ball 0 will be at the violation frame in the
-/// possible scene, so a vanishing ball is out of sight when it vanishes. Physics never looks at
-/// the occluder, so this only needs the violation frame, which possible and impossible twins
-/// share; the draws made for it are the same whether or not a violation is set (or the
-/// occluder enabled), keeping the twins byte-identical.
-fn place_occluder(world: &World, cfg: &SceneConfig, layout: &mut Rng) -> Occluder {
+/// Where the bars stand: see [`place_occluder`]; the second, when there is a rejoin frame, by
+/// the same rule at that frame (falling back to the mirror of the first's seeded place).
+fn place_occluders(world: &World, cfg: &SceneConfig, layout: &mut Rng) -> Vec<Occluder> {
     let margin = layout.range(0.02, 0.05);
     let fallback = layout.range(0.25, 0.75) * world.width;
+    let mut bars = vec![place_occluder(world, cfg, cfg.violation_frame, margin, fallback)];
+    if let Some(rejoin) = cfg.rejoin_frame {
+        bars.push(place_occluder(world, cfg, rejoin, margin, world.width - fallback));
+    }
+    bars
+}
+
+/// Where a bar stands: centred on where ball 0 will be at `frame` (the violation frame, or the
+/// rejoin frame) in the possible scene, so a vanishing ball is out of sight when it vanishes.
+/// Physics never looks at the bars, so this only needs those frames, which possible and
+/// impossible twins share; the draws made for them are the same whether or not a violation is
+/// set (or the occluder enabled), keeping the twins byte-identical.
+fn place_occluder(world: &World, cfg: &SceneConfig, frame: u64, margin: f64, fallback: f64) -> Occluder {
     let radius = world.balls.first().map_or(0.06, |b| b.radius);
     let half = radius + margin;
-    let steer_s = cfg.violation_frame as f64 / cfg.fps;
+    let steer_s = frame as f64 / cfg.fps;
     let centre = if cfg.occluder && steer_s <= MAX_STEER_S {
         let mut ahead = world.clone();
-        for _ in 0..cfg.violation_frame {
+        for _ in 0..frame {
             ahead.step_frame();
         }
         ahead.balls.first().map_or(fallback, |b| b.pos[0])

@@ -107,6 +107,39 @@ fn a_permanence_quadruplet_shows_every_frame_once_as_possible_and_once_as_imposs
 }
 
 #[test]
+fn a_continuity_quadruplet_shows_every_frame_once_as_possible_and_once_as_impossible() {
+    let mut found = 0;
+    for seed in 1..17 {
+        let at = 20;
+        let base = SceneConfig { balls: 1, width: 64, height: 64, violation_frame: at, ..unpaced(seed) };
+        let Some(rejoin) = continuity_rejoin_frame(&base, 39).unwrap() else { continue };
+        found += 1;
+        let seen = SceneConfig { rejoin_frame: Some(rejoin), ..base };
+        let empty = SceneConfig { first_ball_hidden: true, ..seen.clone() };
+        let vanish = SceneConfig { violation: Some(Violation::Vanish), ..seen.clone() };
+        let appear = SceneConfig { violation: Some(Violation::Appear), ..seen.clone() };
+        let bars = Scene::new(&seen).unwrap().occluders();
+        assert!(bars.len() == 2 && (bars[0][1] <= bars[1][0] || bars[1][1] <= bars[0][0]), "seed {seed}: {bars:?}");
+        let n = rejoin + 20;
+        let [(a, sa), (b, _), (c, sc), (d, _)] = [&seen, &empty, &vanish, &appear].map(|cfg| run(cfg, n));
+        let (at, rejoin) = (at as usize, rejoin as usize);
+        let case = format!("seed {seed}, second bar at {rejoin}");
+        // Before the first bar and after the second: seen = vanishing, never seen = appearing.
+        assert!(a[..at] == c[..at] && b[..at] == d[..at], "{case}: differ before the first bar");
+        assert!(a[rejoin..] == c[rejoin..] && b[rejoin..] == d[rejoin..], "{case}: differ after the second bar");
+        // Between them: seen = appearing, never seen = vanishing.
+        assert!(a[at..rejoin] == d[at..rejoin] && b[at..rejoin] == c[at..rejoin], "{case}: differ between the bars");
+        // Behind either bar the ball looks like no ball, so all four agree there.
+        assert!(a[at] == b[at] && a[rejoin] == b[rejoin], "{case}: the ball shows at a bar");
+        assert!(a[at..rejoin] != b[at..rejoin] && a[rejoin..] != b[rejoin..], "{case}: the ball never shows");
+        // The ball that vanished comes back out exactly where the seen one is.
+        assert_eq!(sc[rejoin + 4][0], sa[rejoin + 4][0], "{case}");
+    }
+    // About a third of the seeds: a slow ball does not get clear of the first bar in time.
+    assert!(found >= 5, "only {found} of 16 seeds have a second bar by frame 39");
+}
+
+#[test]
 fn occluder_hides_ball_zero_at_the_violation_frame() {
     for seed in 0..12 {
         for at in [0, 1, 30, 95] {
