@@ -113,8 +113,15 @@ fn eval_and_predict_write_tables_images_and_a_video() {
         assert!(both.len() == 2 && both.iter().all(|a| (0.0..=1.0).contains(a)), "{key} = {both:?}");
     }
     assert!(stdout.contains("Object permanence, balanced (2 quadruplets"), "{stdout}");
-    for kind in ["vanish", "teleport", "passthrough"] {
-        assert!(ev.join(format!("voe-{kind}.png")).exists());
+    assert_eq!(voe["continuity_quadruplets"].as_u64(), Some(2), "and 2 continuity quadruplets");
+    assert!(stdout.contains("Continuity, balanced (2 quadruplets"), "{stdout}");
+    // Both designs show every frame once as possible and once as impossible, so a signal with
+    // no memory (the copy-last change) cannot tell them apart: exactly 50 %.
+    for key in ["quadruplet_change_accuracy", "continuity_change_accuracy"] {
+        assert_eq!(voe[key][0].as_f64(), Some(0.5), "{key}: {}", voe[key]);
+    }
+    for kind in ["vanish", "teleport", "passthrough", "permanence-4", "continuity-4"] {
+        assert!(ev.join(format!("voe-{kind}.png")).exists(), "no voe-{kind}.png");
     }
 
     // A fine-tune whose decoder also sees the change; `predict` below draws through it.

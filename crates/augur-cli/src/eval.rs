@@ -30,7 +30,7 @@ pub struct Args {
     #[arg(long, default_value_t = 32)]
     windows: usize,
     /// Possible/impossible pairs for violation of expectation (a third as many balanced
-    /// permanence quadruplets come with them).
+    /// permanence quadruplets, and as many continuity ones, come with them).
     #[arg(long, default_value_t = 240)]
     pairs: usize,
     /// Rollout horizon (default: the model's).
@@ -180,6 +180,12 @@ fn markdown(r: &Report) -> String {
         v.quadruplets
     );
     signal_table(&mut md, [v.quadruplet_accuracy, v.quadruplet_pixel_accuracy, v.quadruplet_change_accuracy]);
+    let _ = writeln!(
+        md,
+        "\n#### Continuity, balanced ({} quadruplets of one-ball scenes; {} seeds passed over because the ball did not get clear of the first bar in time)\n\nThe same four clips with a second bar where the ball is a little later: the vanishing ball comes out of the second bar without crossing the gap, the appearing one goes behind it for good. Peaks are taken between the bars and after the second bar and added up, each stretch balanced on its own (IntPhys's continuity design); the window is each stretch's first {} frames.\n",
+        v.continuity_quadruplets, v.continuity_skipped, v.window_frames
+    );
+    signal_table(&mut md, [v.continuity_accuracy, v.continuity_pixel_accuracy, v.continuity_change_accuracy]);
     md
 }
 
@@ -197,7 +203,8 @@ fn signal_table(md: &mut String, rows: [[f64; 2]; 3]) {
     }
 }
 
-/// One possible/impossible surprise trace per violation kind, as PNG.
+/// One possible/impossible surprise trace per violation kind, and the four traces of one
+/// permanence and one continuity quadruplet, as PNG.
 fn plot_examples(
     model: &augur_model::WorldModel,
     out: &std::path::Path,
@@ -221,5 +228,39 @@ fn plot_examples(
         let title = format!("surprise: {} at frame {at}", v.name());
         line_plot(&title, "frame", &series, false, &out.join(format!("voe-{}.png", v.name())))?;
     }
+    let seed = data::HELD_OUT_SEEDS + 999;
+    let clips = augur_model::eval::permanence_quadruplet(seed, at, len, s)?;
+    let title = format!("surprise, balanced permanence: the ball goes behind the bar at frame {at}");
+    plot_four(model, &clips, &title, &out.join("voe-permanence-4.png"), len, c, s, device)?;
+    for seed in seed..seed + 100 {
+        if let Some((rejoin, clips)) = augur_model::eval::continuity_quadruplet(seed, at, len, c, s)? {
+            let title = format!("surprise, balanced continuity: bars at frames {at} and {rejoin}");
+            plot_four(model, &clips, &title, &out.join("voe-continuity-4.png"), len, c, s, device)?;
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// The latent surprise of a quadruplet's four clips (seen, never seen, vanishing, appearing).
+#[allow(clippy::too_many_arguments)]
+fn plot_four(
+    model: &augur_model::WorldModel,
+    clips: &[Vec<f32>; 4],
+    title: &str,
+    path: &std::path::Path,
+    len: usize,
+    c: usize,
+    s: usize,
+    device: &burn::tensor::Device,
+) -> Result<()> {
+    let labels = ["seen (possible)", "never seen (possible)", "vanishing (impossible)", "appearing (impossible)"];
+    let mut series = Vec::new();
+    for (label, clip) in labels.into_iter().zip(clips) {
+        let trace = surprise_trace(model, clip, len, c, s, device)?;
+        let points = trace.latent.iter().enumerate().map(|(i, &y)| ((c + i) as f64, f64::from(y))).collect();
+        series.push(Series { label, points });
+    }
+    line_plot(title, "frame", &series, false, path)?;
     Ok(())
 }

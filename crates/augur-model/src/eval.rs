@@ -12,7 +12,7 @@ use crate::{ModelError, WorldModel};
 
 mod voe;
 
-pub use voe::{VoeReport, permanence_quadruplet, voe, voe_pair};
+pub use voe::{Quadruplet, VoeReport, continuity_quadruplet, permanence_quadruplet, voe, voe_pair};
 
 /// One horizon step of a prediction table.
 #[derive(Clone, Debug, Default, Serialize)]

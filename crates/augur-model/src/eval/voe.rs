@@ -9,10 +9,16 @@
 //!   (impossible). Every frame shows up once in a possible and once in an impossible clip, so
 //!   only the model's memory of what went behind the occluder can tell them apart. A
 //!   quadruplet is won when the impossible clips' peaks add up to more; a tie counts half.
+//! - **continuity quadruplets** (IntPhys's continuity design, one ball, two bars): the same
+//!   four clips with a second bar where the ball is a little later, at which the violations
+//!   end: the vanished ball comes out of the second bar without crossing the gap, the one that
+//!   appeared goes behind it for good. Scored like the permanence quadruplets, with the peaks
+//!   taken per stretch (between the bars, after the second) and added up, so that every
+//!   stretch is balanced on its own.
 
 use std::ops::Range;
 
-use augur_capture::scene::{SceneConfig, Violation};
+use augur_capture::scene::{SceneConfig, Violation, continuity_rejoin_frame};
 use burn::tensor::Device;
 use serde::Serialize;
 
@@ -48,9 +54,12 @@ pub fn voe_pair(
     Ok((scene_clip(&possible, 0, len)?.pixels, scene_clip(&impossible, 0, len)?.pixels))
 }
 
+/// The four clips of a balanced test: seen, never seen, vanishing, appearing.
+pub type Quadruplet = [Vec<f32>; 4];
+
 /// The four one-ball clips of a balanced permanence test: `[seen, never seen, vanishing,
 /// appearing]`; the first two are possible, the last two impossible.
-pub fn permanence_quadruplet(seed: u64, at: u64, len: usize, size: usize) -> Result<[Vec<f32>; 4], ModelError> {
+pub fn permanence_quadruplet(seed: u64, at: u64, len: usize, size: usize) -> Result<Quadruplet, ModelError> {
     let seen = base(seed, 1, at, size);
     let clip = |cfg: SceneConfig| scene_clip(&cfg, 0, len).map(|c| c.pixels);
     Ok([
@@ -59,6 +68,39 @@ pub fn permanence_quadruplet(seed: u64, at: u64, len: usize, size: usize) -> Res
         clip(SceneConfig { violation: Some(Violation::Vanish), ..seen.clone() })?,
         clip(SceneConfig { violation: Some(Violation::Appear), ..seen })?,
     ])
+}
+
+/// A balanced continuity test on `seed` (one ball, bars at frame `at` and at the returned
+/// rejoin frame, chosen by [`continuity_rejoin_frame`] at most `context` frames before the
+/// clip's end): `[seen, never seen, vanishing, appearing]` as in [`permanence_quadruplet`].
+/// `None` when the seed's ball does not get clear of the first bar in time.
+pub fn continuity_quadruplet(
+    seed: u64,
+    at: u64,
+    len: usize,
+    context: usize,
+    size: usize,
+) -> Result<Option<(u64, Quadruplet)>, ModelError> {
+    let base = base(seed, 1, at, size);
+    let latest = len.saturating_sub(context + 1) as u64;
+    let bad = |e: augur_capture::CaptureError| ModelError::BadData {
+        given: format!("scene seed {seed}"),
+        why: e.to_string(),
+    };
+    let Some(rejoin) = continuity_rejoin_frame(&base, latest).map_err(bad)? else {
+        return Ok(None);
+    };
+    let seen = SceneConfig { rejoin_frame: Some(rejoin), ..base };
+    let clip = |cfg: SceneConfig| scene_clip(&cfg, 0, len).map(|c| c.pixels);
+    Ok(Some((
+        rejoin,
+        [
+            clip(seen.clone())?,
+            clip(SceneConfig { first_ball_hidden: true, ..seen.clone() })?,
+            clip(SceneConfig { violation: Some(Violation::Vanish), ..seen.clone() })?,
+            clip(SceneConfig { violation: Some(Violation::Appear), ..seen })?,
+        ],
+    )))
 }
 
 /// Violation-of-expectation results.
@@ -98,6 +140,17 @@ pub struct VoeReport {
     pub quadruplet_pixel_accuracy: [f64; 2],
     /// The same with the copy-last-frame pixel change.
     pub quadruplet_change_accuracy: [f64; 2],
+    /// Balanced continuity quadruplets scored.
+    pub continuity_quadruplets: usize,
+    /// Seeds passed over because their ball did not get clear of the first bar in time.
+    pub continuity_skipped: usize,
+    /// Fraction of continuity quadruplets won (ties half) by the latent surprise: both
+    /// stretches whole, and each stretch's first `window_frames` frames.
+    pub continuity_accuracy: [f64; 2],
+    /// The same with the decoded pixel error.
+    pub continuity_pixel_accuracy: [f64; 2],
+    /// The same with the copy-last-frame pixel change.
+    pub continuity_change_accuracy: [f64; 2],
 }
 
 /// Wins of each surprise signal (a tie counts half where the design says so).
@@ -125,16 +178,18 @@ impl Wins {
         hit
     }
 
-    /// Scores one quadruplet: the impossible traces' peaks over `span` added up against the
-    /// possible ones'; a tie counts half.
-    fn quadruplet(&mut self, possible: [&Trace; 2], impossible: [&Trace; 2], span: Range<usize>) {
+    /// Scores one quadruplet: the impossible traces' peaks within each of `spans` added up
+    /// against the possible ones'; a tie counts half.
+    fn quadruplet(&mut self, possible: [&Trace; 2], impossible: [&Trace; 2], spans: &[Range<usize>]) {
         let score = |signal: fn(&Trace) -> &[f32]| {
-            let sum = |ts: [&Trace; 2]| ts.iter().map(|t| f64::from(peak(signal(t), &span))).sum::<f64>();
+            let peaks = |t: &Trace| spans.iter().map(|span| f64::from(peak(signal(t), span))).sum::<f64>();
+            let sum = |ts: [&Trace; 2]| ts.iter().map(|t| peaks(t)).sum::<f64>();
             let (p, i) = (sum(possible), sum(impossible));
-            if i > p {
-                1.0
-            } else if i == p {
+            // The same peaks added in another order can round apart; that is still a tie.
+            if (i - p).abs() <= 1e-12 * p.abs().max(i.abs()) {
                 0.5
+            } else if i > p {
+                1.0
             } else {
                 0.0
             }
@@ -151,9 +206,9 @@ impl Wins {
     }
 }
 
-/// Scores `pairs` possible/impossible scene pairs (kinds in turn) and `pairs / 3` permanence
-/// quadruplets, clips of `len` frames with the violation at frame `at`. Calls
-/// `progress(done, total)` after each pair and quadruplet.
+/// Scores `pairs` possible/impossible scene pairs (kinds in turn), `pairs / 3` permanence
+/// quadruplets and as many continuity quadruplets, clips of `len` frames with the violation at
+/// frame `at`. Calls `progress(done, total)` after each pair and quadruplet.
 #[allow(clippy::too_many_arguments)]
 pub fn voe(
     model: &WorldModel,
@@ -167,7 +222,7 @@ pub fn voe(
 ) -> Result<VoeReport, ModelError> {
     let mut report = VoeReport { window_frames: context, ..VoeReport::default() };
     let quadruplets = pairs / 3;
-    let total = pairs + quadruplets;
+    let total = pairs + 2 * quadruplets;
     let names = || Violation::ALL.iter().map(|v| (v.name().to_string(), 0usize, 0usize)).collect::<Vec<_>>();
     let (mut kinds, mut window_kinds) = (names(), names());
     let (mut whole, mut window) = (Wins::default(), Wins::default());
@@ -222,18 +277,46 @@ pub fn voe(
         progress(pairs + i + 1, total);
         let Some(first) = parting(&seen, &vanish) else { continue };
         let [ts, te, tv, ta] = [trace(&seen)?, trace(&empty)?, trace(&vanish)?, trace(&appear)?];
-        whole.quadruplet([&ts, &te], [&tv, &ta], after..end);
-        window.quadruplet([&ts, &te], [&tv, &ta], near(first));
+        // One stretch: from the frame after the violation to the clip's end.
+        whole.quadruplet([&ts, &te], [&tv, &ta], std::slice::from_ref(&(after..end)));
+        window.quadruplet([&ts, &te], [&tv, &ta], std::slice::from_ref(&near(first)));
         report.quadruplets += 1;
     }
     let (w, n) = (whole.fractions(report.quadruplets), window.fractions(report.quadruplets));
     report.quadruplet_accuracy = [w[0], n[0]];
     report.quadruplet_pixel_accuracy = [w[1], n[1]];
     report.quadruplet_change_accuracy = [w[2], n[2]];
+
+    // Two stretches, each balanced on its own: between the bars (from the frame after the
+    // first, as above, to the second bar's frame, which all four show alike) and after the
+    // second bar. Seeds whose ball stays near the first bar are passed over, up to 4× as many.
+    let (mut whole, mut window) = (Wins::default(), Wins::default());
+    let mut seed = HELD_OUT_SEEDS + 3_000_000;
+    while report.continuity_quadruplets < quadruplets && report.continuity_skipped < 3 * quadruplets {
+        seed += 1;
+        let Some((rejoin, [seen, empty, vanish, appear])) = continuity_quadruplet(seed, at, len, context, size)? else {
+            report.continuity_skipped += 1;
+            continue;
+        };
+        let [ts, te, tv, ta] = [trace(&seen)?, trace(&empty)?, trace(&vanish)?, trace(&appear)?];
+        let second = (rejoin as usize + 1).saturating_sub(context);
+        let first_frames = |span: Range<usize>| span.start..(span.start + context).min(span.end);
+        let (gap, rest) = (after..second, second..end);
+        whole.quadruplet([&ts, &te], [&tv, &ta], &[gap.clone(), rest.clone()]);
+        window.quadruplet([&ts, &te], [&tv, &ta], &[first_frames(gap), first_frames(rest)]);
+        report.continuity_quadruplets += 1;
+        progress(pairs + quadruplets + report.continuity_quadruplets, total);
+    }
+    let (w, n) = (whole.fractions(report.continuity_quadruplets), window.fractions(report.continuity_quadruplets));
+    report.continuity_accuracy = [w[0], n[0]];
+    report.continuity_pixel_accuracy = [w[1], n[1]];
+    report.continuity_change_accuracy = [w[2], n[2]];
     Ok(report)
 }
 
 #[cfg(test)]
+// Spans of trace indices, one stretch or several.
+#[allow(clippy::single_range_in_vec_init)]
 mod tests {
     use super::*;
 
@@ -263,12 +346,33 @@ mod tests {
         // Vanishing surprises a little, appearing more than the seen ball's reappearance.
         let (vanish, appear) = (trace(&[0.0, 0.1, 0.0]), trace(&[0.0, 0.25, 0.15]));
         let mut wins = Wins::default();
-        wins.quadruplet([&seen, &empty], [&vanish, &appear], 0..3);
+        wins.quadruplet([&seen, &empty], [&vanish, &appear], &[0..3]);
         assert_eq!(wins.latent, 1.0, "0.1 + 0.25 > 0.3 + 0");
         assert_eq!(wins.change, 0.5, "equal change everywhere is a tie");
         let mut wins = Wins::default();
-        wins.quadruplet([&seen, &empty], [&vanish, &appear], 2..3);
+        wins.quadruplet([&seen, &empty], [&vanish, &appear], &[2..3]);
         assert_eq!(wins.latent, 0.0, "0 + 0.15 is below 0.2 + 0");
         assert_eq!(wins.fractions(2), [0.0, 0.0, 0.25]);
+    }
+
+    #[test]
+    fn a_continuity_quadruplet_adds_each_stretchs_peak() {
+        // Between the bars (0..2) and after the second (2..4): the seen ball shows in both, the
+        // vanishing one only after, the appearing one only between.
+        let (seen, empty) = (trace(&[0.2, 0.1, 0.3, 0.1]), trace(&[0.0, 0.0, 0.0, 0.0]));
+        let (vanish, appear) = (trace(&[0.1, 0.0, 0.35, 0.1]), trace(&[0.2, 0.1, 0.05, 0.0]));
+        let mut wins = Wins::default();
+        wins.quadruplet([&seen, &empty], [&vanish, &appear], &[0..2, 2..4]);
+        assert_eq!(wins.latent, 1.0, "0.1 + 0.35 + 0.2 + 0.05 > 0.2 + 0.3");
+        // One span over both stretches takes one peak per clip: 0.35 + 0.2 against 0.3.
+        let mut one = Wins::default();
+        one.quadruplet([&seen, &empty], [&vanish, &appear], &[0..4]);
+        assert_eq!(one.latent, 1.0);
+        // Sums of the same peaks in another order are a tie even when they round apart.
+        let (a, b) = (trace(&[0.1, 0.7]), trace(&[0.2, 0.3]));
+        let (c, d) = (trace(&[0.2, 0.7]), trace(&[0.1, 0.3]));
+        let mut tie = Wins::default();
+        tie.quadruplet([&a, &b], [&c, &d], &[0..1, 1..2]);
+        assert_eq!(tie.latent, 0.5);
     }
 }
