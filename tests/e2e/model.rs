@@ -120,6 +120,10 @@ fn eval_and_predict_write_tables_images_and_a_video() {
     for key in ["quadruplet_change_accuracy", "continuity_change_accuracy"] {
         assert_eq!(voe[key][0].as_f64(), Some(0.5), "{key}: {}", voe[key]);
     }
+    for key in ["quadruplet_margin", "continuity_margin", "quadruplet_clear_wins", "continuity_clear_wins"] {
+        assert!(voe[key][0].as_f64().is_some_and(f64::is_finite), "{key}: {}", voe[key]);
+    }
+    assert!(stdout.contains("Margin of the latent surprise"), "{stdout}");
     for kind in ["vanish", "teleport", "passthrough", "permanence-4", "continuity-4"] {
         assert!(ev.join(format!("voe-{kind}.png")).exists(), "no voe-{kind}.png");
     }

@@ -75,7 +75,9 @@ pub fn line_plot(title: &str, x_label: &str, series: &[Series], log_y: bool, pat
         for pair in pts.windows(2) {
             canvas.line(pair[0], pair[1], color);
         }
-        let lx = w as i64 - 170;
+        // Wide enough for the longest label (glyphs are 4 × scale pixels apart).
+        let longest = series.iter().map(|s| s.label.chars().count()).max().unwrap_or(0) as i64;
+        let lx = (w as i64 - 30 - 8 * longest).min(w as i64 - 170).max(left as i64);
         let ly = top as i64 + 10 + i as i64 * 18;
         canvas.fill(lx, ly, 14, 10, color);
         canvas.text(lx + 20, ly, s.label, 2, color);

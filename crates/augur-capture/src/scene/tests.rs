@@ -129,8 +129,12 @@ fn a_continuity_quadruplet_shows_every_frame_once_as_possible_and_once_as_imposs
         assert!(a[rejoin..] == c[rejoin..] && b[rejoin..] == d[rejoin..], "{case}: differ after the second bar");
         // Between them: seen = appearing, never seen = vanishing.
         assert!(a[at..rejoin] == d[at..rejoin] && b[at..rejoin] == c[at..rejoin], "{case}: differ between the bars");
-        // Behind either bar the ball looks like no ball, so all four agree there.
-        assert!(a[at] == b[at] && a[rejoin] == b[rejoin], "{case}: the ball shows at a bar");
+        // Behind either bar the ball looks like no ball, so all four agree there (but for the
+        // anti-aliased pixels at a bar's edge, which a ball just inside it tints).
+        for f in [at, rejoin] {
+            let d = mean_abs_diff(&a[f], &b[f]);
+            assert!(d < 0.05, "{case}: the ball shows at frame {f} (mean difference {d})");
+        }
         assert!(a[at..rejoin] != b[at..rejoin] && a[rejoin..] != b[rejoin..], "{case}: the ball never shows");
         // The ball that vanished comes back out exactly where the seen one is.
         assert_eq!(sc[rejoin + 4][0], sa[rejoin + 4][0], "{case}");
