@@ -245,7 +245,7 @@ fn plot_examples(
     }
     let seed = data::HELD_OUT_SEEDS + 999;
     let clips = augur_model::eval::permanence_quadruplet(seed, at, len, s)?;
-    let title = format!("surprise, balanced permanence: the ball goes behind the bar at frame {at}");
+    let title = format!("surprise, balanced permanence: the bar at frame {at}");
     plot_four(model, &clips, &title, &out.join("voe-permanence-4.png"), len, c, s, device)?;
     for seed in seed..seed + 100 {
         if let Some((rejoin, clips)) = augur_model::eval::continuity_quadruplet(seed, at, len, c, s)? {
@@ -279,8 +279,8 @@ fn plot_four(
         a.iter().zip(b).enumerate().map(|(i, (x, y))| ((c + i) as f64, f64::from(x + y))).collect()
     };
     let series = [
-        Series { label: "possible: seen + never seen", points: sum(&traces[0], &traces[1]) },
-        Series { label: "impossible: vanishing + appearing", points: sum(&traces[2], &traces[3]) },
+        Series { label: "possible: seen and never seen", points: sum(&traces[0], &traces[1]) },
+        Series { label: "impossible: vanishing and appearing", points: sum(&traces[2], &traces[3]) },
     ];
     line_plot(title, "frame", &series, false, path)?;
     Ok(())
