@@ -22,6 +22,10 @@ let lastPrediction = -1;
 let reported = false;
 let hasModel = false;
 let scrubbing: number | null = null; // the moment shown while paused, or null to follow the newest
+// Bumped when Pause/Play starts and when it lands: a status read begun before that may carry the
+// old state, and must not put the old label back (a click on it would then undo the last one).
+let pauseGeneration = 0;
+let pauseInFlight = false;
 
 function distinctColours(data: Uint8ClampedArray): number {
   const seen = new Set<number>();
@@ -169,11 +173,12 @@ async function pollStatus(): Promise<void> {
     (s.screen_latency_p50_ms !== null ? ` · camera→screen p50 ${num(s.screen_latency_p50_ms)} ms` : "");
   if (hasModel) {
     try {
+      const asked = pauseGeneration;
       const m = await invoke("model_state");
       const st = m.stats;
       text += ` · preview ${num(st.preview_fps, 1)} fps · predictions ${num(st.prediction_hz, 1)} Hz` +
         ` · latency p50 ${num(st.latency_p50_ms)} ms · model skipped ${st.model_skipped}`;
-      $("pause").textContent = m.paused ? "Play" : "Pause";
+      if (asked === pauseGeneration && !pauseInFlight) $("pause").textContent = m.paused ? "Play" : "Pause";
       if (document.activeElement !== $("horizon")) $("horizon").value = String(m.horizon);
       syncContext(m.context, m.model_context);
       if (document.activeElement !== $("stride")) $("stride").value = String(m.stride);
@@ -229,13 +234,19 @@ async function steer(): Promise<void> {
 }
 
 async function togglePause(): Promise<void> {
+  if (pauseInFlight) return; // a second click before the first lands would read a stale label
   const paused = $("pause").textContent === "Pause";
+  pauseInFlight = true;
+  pauseGeneration++;
   try {
     await invoke("set_paused", { paused });
   } catch (e) {
     $("notice").textContent = `pause: ${errorText(e)}`;
     $("notice").hidden = false;
     return;
+  } finally {
+    pauseGeneration++;
+    pauseInFlight = false;
   }
   $("pause").textContent = paused ? "Play" : "Pause";
   $("scrub").disabled = !paused;
