@@ -27,6 +27,8 @@ scripts/build-ui.sh
 # in the same target dir recompiles our crates (a few minutes), not the dependencies.
 export RUSTC_WORKSPACE_WRAPPER="$PWD/scripts/lint-rustc.sh"
 step "build with clippy -D warnings (the app and the CLI are used by the end-to-end tests)"
+# Cargo keeps a dated copy of its timing report per build; only the newest is wanted.
+rm -f "$CARGO_TARGET_DIR"/cargo-timings/cargo-timing-*.html
 cargo build --workspace --all-targets --locked --timings
 step "tests"
 cargo test --workspace --locked -- --test-threads=2

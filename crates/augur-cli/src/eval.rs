@@ -263,7 +263,7 @@ fn plot_examples(
 #[allow(clippy::too_many_arguments)]
 fn plot_four(
     model: &augur_model::WorldModel,
-    clips: &[Vec<f32>; 4],
+    clips: &augur_model::eval::Quadruplet,
     title: &str,
     path: &std::path::Path,
     len: usize,

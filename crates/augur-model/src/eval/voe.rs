@@ -196,10 +196,13 @@ impl Wins {
     /// Scores one quadruplet: the impossible traces' peaks within each of `spans` added up
     /// against the possible ones'; a tie counts half.
     fn quadruplet(&mut self, possible: [&Trace; 2], impossible: [&Trace; 2], spans: &[Range<usize>]) {
-        let score = |signal: fn(&Trace) -> &[f32]| {
+        // The possible and the impossible clips' peaks, added up, for one signal.
+        let sums = |signal: fn(&Trace) -> &[f32]| {
             let peaks = |t: &Trace| spans.iter().map(|span| f64::from(peak(signal(t), span))).sum::<f64>();
             let sum = |ts: [&Trace; 2]| ts.iter().map(|t| peaks(t)).sum::<f64>();
-            let (p, i) = (sum(possible), sum(impossible));
+            (sum(possible), sum(impossible))
+        };
+        let score = |(p, i): (f64, f64)| {
             // The same peaks added in another order can round apart; that is still a tie.
             if (i - p).abs() <= 1e-12 * p.abs().max(i.abs()) {
                 0.5
@@ -209,13 +212,10 @@ impl Wins {
                 0.0
             }
         };
-        self.latent += score(|t| &t.latent);
-        self.pixel += score(|t| &t.pixel);
-        self.change += score(|t| &t.change);
-        let sum = |ts: [&Trace; 2]| -> f64 {
-            ts.iter().flat_map(|t| spans.iter().map(|span| f64::from(peak(&t.latent, span)))).sum()
-        };
-        let (p, i) = (sum(possible), sum(impossible));
+        let (p, i) = sums(|t| &t.latent);
+        self.latent += score((p, i));
+        self.pixel += score(sums(|t| &t.pixel));
+        self.change += score(sums(|t| &t.change));
         self.margins.push(if p > 0.0 { (i - p) / p } else { 0.0 });
     }
 
@@ -239,6 +239,14 @@ impl Wins {
         let frac = |k: f64| if n == 0 { f64::NAN } else { k / n as f64 };
         [frac(self.latent), frac(self.pixel), frac(self.change)]
     }
+}
+
+/// A balanced design's figures over its `n` quadruplets, each as `[whole, window]`: the latent,
+/// pixel and copy-last accuracies, the median latent margin and the share of clear wins.
+fn balanced(whole: &Wins, window: &Wins, n: usize) -> [[f64; 2]; 5] {
+    let (w, v) = (whole.fractions(n), window.fractions(n));
+    let ((mw, cw), (mv, cv)) = (whole.margin(), window.margin());
+    [[w[0], v[0]], [w[1], v[1]], [w[2], v[2]], [mw, mv], [cw, cv]]
 }
 
 /// Scores `pairs` possible/impossible scene pairs (kinds in turn), `pairs / 3` permanence
@@ -317,20 +325,21 @@ pub fn voe(
         window.quadruplet([&ts, &te], [&tv, &ta], std::slice::from_ref(&near(first)));
         report.quadruplets += 1;
     }
-    let (w, n) = (whole.fractions(report.quadruplets), window.fractions(report.quadruplets));
-    report.quadruplet_accuracy = [w[0], n[0]];
-    report.quadruplet_pixel_accuracy = [w[1], n[1]];
-    report.quadruplet_change_accuracy = [w[2], n[2]];
-    let ((mw, cw), (mn, cn)) = (whole.margin(), window.margin());
-    report.quadruplet_margin = [mw, mn];
-    report.quadruplet_clear_wins = [cw, cn];
+    [
+        report.quadruplet_accuracy,
+        report.quadruplet_pixel_accuracy,
+        report.quadruplet_change_accuracy,
+        report.quadruplet_margin,
+        report.quadruplet_clear_wins,
+    ] = balanced(&whole, &window, report.quadruplets);
 
     // Two stretches, each balanced on its own: between the bars (from the frame after the
     // first, as above, to the frame before the second) and from the frame after the second
     // bar on. The step into each bar's frame is left out, as for permanence: there the clips
     // switch partners (the seen clip matches the appearing one up to it, the vanishing one
-    // after), and a ball behind a bar still tints the anti-aliased pixels at its edges. Seeds whose ball stays near the first bar are passed over (about four in
-    // five at 64×64; only scenes are made for them, no model runs), up to 10× as many seeds.
+    // after), and a ball behind a bar still tints the anti-aliased pixels at its edges. Seeds
+    // whose ball stays near the first bar are passed over (about four in five at 64×64; only
+    // scenes are made for them, no model runs), up to 10× as many seeds.
     let (mut whole, mut window) = (Wins::default(), Wins::default());
     let mut seed = HELD_OUT_SEEDS + 3_000_000;
     while report.continuity_quadruplets < quadruplets && report.continuity_skipped < 9 * quadruplets {
@@ -348,13 +357,13 @@ pub fn voe(
         report.continuity_quadruplets += 1;
         progress(pairs + quadruplets + report.continuity_quadruplets, total);
     }
-    let (w, n) = (whole.fractions(report.continuity_quadruplets), window.fractions(report.continuity_quadruplets));
-    report.continuity_accuracy = [w[0], n[0]];
-    report.continuity_pixel_accuracy = [w[1], n[1]];
-    report.continuity_change_accuracy = [w[2], n[2]];
-    let ((mw, cw), (mn, cn)) = (whole.margin(), window.margin());
-    report.continuity_margin = [mw, mn];
-    report.continuity_clear_wins = [cw, cn];
+    [
+        report.continuity_accuracy,
+        report.continuity_pixel_accuracy,
+        report.continuity_change_accuracy,
+        report.continuity_margin,
+        report.continuity_clear_wins,
+    ] = balanced(&whole, &window, report.continuity_quadruplets);
     Ok(report)
 }
 
