@@ -126,12 +126,13 @@ pub fn run(args: &Args) -> Result<()> {
 
 fn table(md: &mut String, t: &HorizonTable) {
     let _ = writeln!(md, "\n### {} ({} clips)\n", t.data, t.clips);
-    md.push_str("| step | MSE model | MSE copy-last | model / copy | PSNR model | PSNR copy | SSIM model | SSIM copy | latent error |\n");
-    md.push_str("|---|---|---|---|---|---|---|---|---|\n");
+    md.push_str("| step | MSE model | MSE copy-last | model / copy | PSNR model | PSNR copy | SSIM model | SSIM copy | latent error | painted |\n");
+    md.push_str("|---|---|---|---|---|---|---|---|---|---|\n");
     for r in &t.rows {
+        let painted = r.painted.map_or_else(|| "all".to_string(), |p| format!("{:.1} %", 100.0 * p));
         let _ = writeln!(
             md,
-            "| {} | {:.5} | {:.5} | {:.2} | {:.2} | {:.2} | {:.3} | {:.3} | {:.4} |",
+            "| {} | {:.5} | {:.5} | {:.2} | {:.2} | {:.2} | {:.3} | {:.3} | {:.4} | {painted} |",
             r.step,
             r.mse,
             r.copy_mse,
@@ -143,6 +144,7 @@ fn table(md: &mut String, t: &HorizonTable) {
             r.latent_error
         );
     }
+    md.push_str("\n`painted`: the share of the predicted frame the decoder drew itself; the rest is the last observed frame, kept (or moved, for a decoder that warps).\n");
 }
 
 fn markdown(r: &Report) -> String {

@@ -38,6 +38,10 @@ pub struct Args {
     /// Weight of the pixel loss on decoded predictions (0 = pure latent objective).
     #[arg(long)]
     pixel_loss: Option<f32>,
+    /// Weight of the penalty on the decoder's painted area (0 = off): where painting does not
+    /// pay, a compositing decoder keeps or moves the last frame instead.
+    #[arg(long)]
+    mask_loss: Option<f32>,
     /// Seed for weights and clip sampling.
     #[arg(long)]
     seed: Option<u64>,
@@ -59,6 +63,14 @@ pub struct Args {
     /// so it first draws exactly what it drew before.
     #[arg(long)]
     decoder_sees_change: bool,
+    /// The decoder also moves the last observed frame by a predicted flow before painting (see
+    /// ModelConfig::decoder_warps). With --init, the flow starts at zero, so the starting
+    /// model's drawings are kept at first.
+    #[arg(long)]
+    decoder_warps: bool,
+    /// Train only the decoder (with --init): the latents and surprise stay the starting model's.
+    #[arg(long)]
+    decoder_only: bool,
     /// auto (a hardware GPU, else the CPU), cpu or gpu.
     #[arg(long, default_value = "auto")]
     device: String,
@@ -80,16 +92,25 @@ pub fn run(args: &Args) -> Result<()> {
     if args.init.is_some() && args.image_size.is_some() {
         bail!("--init keeps the starting model's architecture; drop --image-size");
     }
-    if args.resume && args.decoder_sees_change {
+    if args.resume && (args.decoder_sees_change || args.decoder_warps || args.decoder_only) {
         bail!(
-            "--resume keeps the checkpoint's architecture; drop --decoder-sees-change, or start a new run with --init from the checkpoint"
+            "--resume keeps the checkpoint's architecture and training; drop --decoder-sees-change, --decoder-warps and --decoder-only, or start a new run with --init from the checkpoint"
         );
+    }
+    if args.decoder_only && args.init.is_none() {
+        bail!("--decoder-only trains a decoder over a trained model's latents; add --init MODEL");
     }
     if let Some(v) = args.image_size {
         cfg.model.image_size = v;
     }
     if args.decoder_sees_change {
         cfg.model.decoder_sees_change = Some(true);
+    }
+    if args.decoder_warps {
+        cfg.model.decoder_warps = Some(true);
+    }
+    if args.decoder_only {
+        cfg.decoder_only = Some(true);
     }
     cfg.steps = args.steps.unwrap_or(cfg.steps);
     cfg.batch_size = args.batch_size.unwrap_or(cfg.batch_size);
@@ -98,6 +119,12 @@ pub fn run(args: &Args) -> Result<()> {
     cfg.checkpoint_every = args.checkpoint_every.unwrap_or(cfg.checkpoint_every);
     if let Some(p) = args.pixel_loss {
         cfg.loss.pixel = p;
+    }
+    if let Some(m) = args.mask_loss {
+        if !(m.is_finite() && m >= 0.0) {
+            bail!("--mask-loss must be a number ≥ 0 (0 turns it off), not {m}");
+        }
+        cfg.loss.mask = Some(m);
     }
     if cfg.batch_size == 0 || cfg.steps == 0 {
         bail!("--steps and --batch-size must be at least 1");
@@ -148,7 +175,7 @@ fn report(p: &Progress, tty: bool) {
     let l = &p.losses;
     let eta = p.eta_s as u64;
     let line = format!(
-        "step {}/{}  loss {:.4} (pred {:.4} var {:.3} cov {:.3} rec {:.4} pix {:.4})  latent std {:.2} (min {:.2})  {:.1} clips/s  ETA {}m{:02}s",
+        "step {}/{}  loss {:.4} (pred {:.4} var {:.3} cov {:.3} rec {:.4} pix {:.4} mask {:.2})  latent std {:.2} (min {:.2})  {:.1} clips/s  ETA {}m{:02}s",
         p.step,
         p.steps,
         l.total,
@@ -157,6 +184,7 @@ fn report(p: &Progress, tty: bool) {
         l.covariance,
         l.reconstruction,
         l.pixel,
+        l.mask,
         l.latent_std_mean,
         l.latent_std_min,
         p.samples_per_s,

@@ -53,6 +53,11 @@ pub struct ModelConfig {
     /// not. Without it, a compositing decoder only sees the new latents and must guess where
     /// to paint. `None` (cards written before this setting existed) means `false`.
     pub decoder_sees_change: Option<bool>,
+    /// A compositing decoder also predicts a flow and moves the last observed frame along it
+    /// before painting, so what moved stays sharp instead of being redrawn from the coarse
+    /// latent grid (the transformation-based prediction of Finn et al. 2016). `None` means
+    /// `false`; ignored without `composite`.
+    pub decoder_warps: Option<bool>,
     /// Size of the per-step action vector (keys as 0/1, gamepad axes); 0 means no actions.
     #[config(default = 0)]
     pub action_dim: usize,
@@ -78,6 +83,11 @@ impl ModelConfig {
     /// Whether the decoder takes the change from the last observed frame's latent as well.
     pub fn sees_change(&self) -> bool {
         self.decoder_sees_change.unwrap_or(false)
+    }
+
+    /// Whether the decoder warps the last observed frame by a predicted flow.
+    pub fn warps(&self) -> bool {
+        self.composite && self.decoder_warps.unwrap_or(false)
     }
 
     /// Video tokens per frame.

@@ -4,13 +4,15 @@
 use burn::module::{Module, Param};
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
-use burn::tensor::activation::{gelu, sigmoid};
+use burn::tensor::activation::{gelu, sigmoid, tanh};
 use burn::tensor::{Device, Tensor};
 
 use crate::ModelConfig;
+use crate::warp::warp;
 
 /// Stride-2 4×4 transposed convs mirroring the encoder, then a 3×3 conv to RGB (and, when
-/// compositing, a mask that blends it over the last observed frame).
+/// compositing, a mask that blends it over the last observed frame, and, when warping, a flow
+/// that moves that frame first).
 #[derive(Module, Debug)]
 pub struct Decoder {
     stages: Vec<ConvTranspose2d>,
@@ -18,6 +20,7 @@ pub struct Decoder {
     grid: usize,
     composite: bool,
     sees_change: bool,
+    warps: bool,
 }
 
 impl Decoder {
@@ -43,11 +46,46 @@ impl Decoder {
                 conv
             })
             .collect();
-        let channels = if cfg.composite { 4 } else { 3 };
+        let channels = match (cfg.composite, cfg.warps()) {
+            (true, true) => 6,
+            (true, false) => 4,
+            (false, _) => 3,
+        };
         let to_rgb = Conv2dConfig::new([inputs, channels], [3, 3])
             .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
             .init(device);
-        Self { stages, to_rgb, grid: cfg.grid, composite: cfg.composite, sees_change: cfg.sees_change() }
+        Self {
+            stages,
+            to_rgb,
+            grid: cfg.grid,
+            composite: cfg.composite,
+            sees_change: cfg.sees_change(),
+            warps: cfg.composite && cfg.warps(),
+        }
+    }
+
+    /// Whether the decoder moves the last observed frame by a predicted flow before painting.
+    pub fn warps(&self) -> bool {
+        self.warps
+    }
+
+    /// This compositing decoder made to warp, drawing exactly what it drew before: the flow's
+    /// output channels start at zero, so it first keeps the last frame where it is.
+    pub fn with_warp(mut self) -> Self {
+        if self.warps || !self.composite {
+            return self;
+        }
+        let weight = self.to_rgb.weight.val();
+        let [_, inputs, kh, kw] = weight.dims();
+        let zeros = Tensor::zeros([2, inputs, kh, kw], &weight.device());
+        self.to_rgb.weight = Param::from_tensor(Tensor::cat(vec![weight, zeros], 0).detach());
+        if let Some(bias) = self.to_rgb.bias.take() {
+            let bias = bias.val();
+            let zeros = Tensor::zeros([2], &bias.device());
+            self.to_rgb.bias = Some(Param::from_tensor(Tensor::cat(vec![bias, zeros], 0).detach()));
+        }
+        self.warps = true;
+        self
     }
 
     /// Whether [`Decoder::forward`] uses the last observed frame's tokens.
@@ -73,6 +111,17 @@ impl Decoder {
     /// `anchor` (`[batch, 3, S, S]`) is the last observed frame, used when compositing, and
     /// `anchor_tokens` its tokens (same shape as `tokens`), used when the decoder sees change.
     pub fn forward(&self, tokens: Tensor<3>, anchor_tokens: Option<Tensor<3>>, anchor: Tensor<4>) -> Tensor<4> {
+        self.draw(tokens, anchor_tokens, anchor).0
+    }
+
+    /// [`forward`](Self::forward), with the compositing mask (`[batch, 1, S, S]`, 1 = painted)
+    /// when there is one, for the loss that keeps painting to where it pays.
+    pub fn draw(
+        &self,
+        tokens: Tensor<3>,
+        anchor_tokens: Option<Tensor<3>>,
+        anchor: Tensor<4>,
+    ) -> (Tensor<4>, Option<Tensor<4>>) {
         let tokens = match anchor_tokens.filter(|_| self.sees_change) {
             Some(before) => Tensor::cat(vec![tokens.clone(), tokens - before], 2),
             None if self.sees_change => Tensor::cat(vec![tokens.clone(), tokens.zeros_like()], 2),
@@ -86,12 +135,19 @@ impl Decoder {
         }
         let out = self.to_rgb.forward(x);
         if !self.composite {
-            return sigmoid(out);
+            return (sigmoid(out), None);
         }
         let rgb = sigmoid(out.clone().narrow(1, 0, 3));
         // Start near "keep the last frame": an untrained decoder is the copy-last baseline.
-        let mask = sigmoid(out.narrow(1, 3, 1).sub_scalar(2.0));
-        rgb * mask.clone() + anchor * mask.neg().add_scalar(1.0)
+        let mask = sigmoid(out.clone().narrow(1, 3, 1).sub_scalar(2.0));
+        let kept = if self.warps {
+            // Up to a quarter of the frame either way: as far as a ball goes in 8 steps.
+            let [_, _, size, _] = anchor.dims();
+            warp(anchor, tanh(out.narrow(1, 4, 2)).mul_scalar((size / 4) as f32))
+        } else {
+            anchor
+        };
+        (rgb * mask.clone() + kept * mask.clone().neg().add_scalar(1.0), Some(mask))
     }
 }
 

@@ -33,6 +33,9 @@ pub struct StepRow {
     pub copy_ssim: f64,
     /// Latent prediction error (MSE against the target encoder).
     pub latent_error: f64,
+    /// Share of the predicted frame the decoder painted (its mean compositing mask); the rest
+    /// is the last observed frame, kept or moved. `None` for a decoder that paints everything.
+    pub painted: Option<f64>,
 }
 
 /// Model vs copy-last-frame per horizon step on a set of clips.
@@ -70,7 +73,13 @@ pub fn horizon_table(
         let future = model.rollout(ctx, None, horizon);
         let latent = WorldModel::surprise(future.clone(), truth);
         let latent = read(latent.reshape([b * horizon]))?;
-        let predicted = read(model.decode(future, anchor).reshape([b * horizon * frame]))?;
+        let (drawn, mask) = model.draw(future, anchor);
+        let predicted = read(drawn.reshape([b * horizon * frame]))?;
+        // Per clip and step: the mean of the mask over the frame.
+        let painted = match mask {
+            Some(m) => Some(read(m.reshape([b * horizon, size * size]).mean_dim(1).reshape([b * horizon]))?),
+            None => None,
+        };
         for (i, clip) in chunk.iter().enumerate() {
             let last = &clip[(context - 1) * frame..context * frame];
             for h in 0..horizon {
@@ -85,6 +94,9 @@ pub fn horizon_table(
                 row.ssim += ssim(guess, actual, size);
                 row.copy_ssim += ssim(last, actual, size);
                 row.latent_error += f64::from(latent[i * horizon + h]);
+                if let Some(p) = &painted {
+                    *row.painted.get_or_insert(0.0) += f64::from(p[i * horizon + h]);
+                }
             }
         }
     }
@@ -100,6 +112,9 @@ pub fn horizon_table(
             &mut row.latent_error,
         ] {
             *v /= n;
+        }
+        if let Some(p) = &mut row.painted {
+            *p /= n;
         }
     }
     Ok(HorizonTable { data: data.to_string(), clips: clips.len(), rows })

@@ -12,6 +12,7 @@ mod device;
 mod encoder;
 mod error;
 mod predictor;
+mod warp;
 mod world;
 
 pub use config::ModelConfig;

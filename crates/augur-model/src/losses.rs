@@ -29,6 +29,10 @@ pub struct LossConfig {
     /// Weight of the pixel error of decoded predictions (the option for tiny models); 0 = off.
     #[config(default = 0.0)]
     pub pixel: f32,
+    /// Weight of the compositing mask's mean over every decoded frame: painting must pay for
+    /// itself, so where the decoder has nothing sharper to offer it keeps (or moves) the last
+    /// frame. `None` (cards before this setting) means 0.
+    pub mask: Option<f32>,
 }
 
 /// The loss terms of one batch, as plain numbers.
@@ -46,6 +50,9 @@ pub struct LossTerms {
     pub reconstruction: f32,
     /// Pixel MSE of decoded predictions.
     pub pixel: f32,
+    /// Mean compositing mask over the decoded frames (0 = all kept, 1 = all painted).
+    #[serde(default)]
+    pub mask: f32,
     /// Mean over latent dimensions of their std across the batch.
     pub latent_std_mean: f32,
     /// Smallest latent dimension std: near 0 means collapse.
@@ -85,14 +92,17 @@ pub fn batch_loss(model: &WorldModel, frames: Tensor<5>, ctx: usize, cfg: &LossC
     // The anchor's target tokens are already encoded: no second pass for a decoder that sees change.
     let [_, _, m, d] = target.dims();
     let before = target.clone().narrow(1, ctx - 1, 1).reshape([b, m, d]);
-    let decoded =
-        model.decode_after(target.narrow(1, ctx, 1 + cfg.rollout_steps), anchor.clone(), Some(before.clone()));
+    let (decoded, mut masks) =
+        model.draw_after(target.narrow(1, ctx, 1 + cfg.rollout_steps), anchor.clone(), Some(before.clone()));
     let reconstruction = (decoded - later.clone()).powi_scalar(2).mean();
     let pixel = if cfg.pixel > 0.0 {
-        Some((model.decode_after(Tensor::cat(rolled, 1), anchor, Some(before)) - later).powi_scalar(2).mean())
+        let (drawn, mask) = model.draw_after(Tensor::cat(rolled, 1), anchor, Some(before));
+        masks = masks.zip(mask).map(|(a, b)| Tensor::cat(vec![a, b], 1));
+        Some((drawn - later).powi_scalar(2).mean())
     } else {
         None
     };
+    let mask = masks.map(|m| m.mean());
 
     let mut total = prediction.clone().mul_scalar(cfg.prediction)
         + variance.clone().mul_scalar(cfg.variance)
@@ -100,6 +110,10 @@ pub fn batch_loss(model: &WorldModel, frames: Tensor<5>, ctx: usize, cfg: &LossC
         + reconstruction.clone().mul_scalar(cfg.reconstruction);
     if let Some(p) = &pixel {
         total = total + p.clone().mul_scalar(cfg.pixel);
+    }
+    let mask_weight = cfg.mask.unwrap_or(0.0);
+    if let Some(m) = mask.as_ref().filter(|_| mask_weight > 0.0) {
+        total = total + m.clone().mul_scalar(mask_weight);
     }
     let scalar =
         |t: Tensor<1>| t.into_data().try_to_vec::<f32>().ok().and_then(|v| v.first().copied()).unwrap_or(f32::NAN);
@@ -111,6 +125,7 @@ pub fn batch_loss(model: &WorldModel, frames: Tensor<5>, ctx: usize, cfg: &LossC
         covariance: scalar(covariance.detach()),
         reconstruction: scalar(reconstruction.detach()),
         pixel: pixel.map_or(0.0, |p| scalar(p.detach())),
+        mask: mask.map_or(0.0, |m| scalar(m.detach())),
         latent_std_mean: stds.iter().sum::<f32>() / stds.len().max(1) as f32,
         latent_std_min: stds.iter().copied().fold(f32::INFINITY, f32::min),
     };

@@ -96,7 +96,7 @@ pub fn loss_curve(history: &[(usize, LossTerms)], path: &Path) -> Result<(), Mod
             })
             .collect()
     };
-    let series = [
+    let mut series = vec![
         Series { label: "total", points: smooth(|t| t.total) },
         Series { label: "prediction", points: smooth(|t| t.prediction) },
         Series { label: "reconstruct", points: smooth(|t| t.reconstruction) },
@@ -104,5 +104,9 @@ pub fn loss_curve(history: &[(usize, LossTerms)], path: &Path) -> Result<(), Mod
         Series { label: "variance", points: smooth(|t| t.variance) },
         Series { label: "latent std", points: smooth(|t| t.latent_std_mean) },
     ];
+    // Older histories, and decoders that paint everywhere, have no mask to show.
+    if history.iter().any(|(_, t)| t.mask > 0.0) {
+        series.push(Series { label: "painted", points: smooth(|t| t.mask) });
+    }
     line_plot("training loss", "step", &series, true, path)
 }

@@ -47,6 +47,10 @@ pub struct TrainConfig {
     /// Steps between checkpoints.
     #[config(default = 100)]
     pub checkpoint_every: usize,
+    /// Train the decoder alone: the encoders and the predictor keep their weights, so the
+    /// latents, and every surprise figure, stay exactly those of the starting model (for a
+    /// fine-tune that only changes how predictions are drawn). `None` means `false`.
+    pub decoder_only: Option<bool>,
 }
 
 /// A training run: config, data, where it writes, and how it was started.
@@ -124,6 +128,10 @@ pub fn train(job: &TrainJob, mut progress: impl FnMut(&Progress)) -> Result<Mode
                     model.decoder = model.decoder.with_change_input();
                     config.decoder_sees_change = Some(true);
                 }
+                if job.config.model.warps() && !config.warps() && config.composite {
+                    model.decoder = model.decoder.with_warp();
+                    config.decoder_warps = Some(true);
+                }
                 (model, config)
             }
             None => {
@@ -152,6 +160,11 @@ pub fn train(job: &TrainJob, mut progress: impl FnMut(&Progress)) -> Result<Mode
         _ => job.init.as_ref().map(|p| p.display().to_string()),
     };
     model.target = model.target.no_grad();
+    let decoder_only = cfg.decoder_only.unwrap_or(false);
+    if decoder_only {
+        model.online = model.online.no_grad();
+        model.predictor = model.predictor.no_grad();
+    }
     let mut optim =
         AdamWConfig::new().with_weight_decay(1e-4).with_grad_clipping(Some(GradientClippingConfig::Norm(1.0))).init();
     if resuming && optim_path.exists() {
@@ -187,7 +200,9 @@ pub fn train(job: &TrainJob, mut progress: impl FnMut(&Progress)) -> Result<Mode
         }
         let grads = GradientsParams::from_grads(loss.backward(), &model);
         model = optim.step(learning_rate(&cfg, state.step), model, grads);
-        model.target = ema::update(model.target, &model.online, cfg.ema);
+        if !decoder_only {
+            model.target = ema::update(model.target, &model.online, cfg.ema);
+        }
         state.step += 1;
         state.history.push((state.step, terms));
         let elapsed = started.elapsed().as_secs_f64();

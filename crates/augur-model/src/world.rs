@@ -98,9 +98,15 @@ impl WorldModel {
     /// `anchor` (`[batch, 3, S, S]`) is the last frame actually observed before them; a
     /// compositing decoder paints over it.
     pub fn decode(&self, latents: Tensor<4>, anchor: Tensor<4>) -> Tensor<5> {
+        self.draw(latents, anchor).0
+    }
+
+    /// [`decode`](Self::decode), with the compositing decoder's mask (`[batch, T, 1, S, S]`,
+    /// 1 = painted, 0 = the last frame kept or moved; `None` for a decoder that paints every pixel).
+    pub fn draw(&self, latents: Tensor<4>, anchor: Tensor<4>) -> (Tensor<5>, Option<Tensor<5>>) {
         // The anchor's own tokens, from the target encoder the predictions are trained to match.
         let before = self.decoder.sees_change().then(|| self.target.video.forward(anchor.clone()));
-        self.decode_after(latents, anchor, before)
+        self.draw_after(latents, anchor, before)
     }
 
     /// [`decode`](Self::decode) when the anchor's target tokens are already at hand
@@ -108,6 +114,16 @@ impl WorldModel {
     /// and evaluation, which encode every frame with the target anyway. A decoder that does not
     /// see change ignores them.
     pub fn decode_after(&self, latents: Tensor<4>, anchor: Tensor<4>, anchor_tokens: Option<Tensor<3>>) -> Tensor<5> {
+        self.draw_after(latents, anchor, anchor_tokens).0
+    }
+
+    /// [`decode_after`](Self::decode_after), with the mask as in [`draw`](Self::draw).
+    pub fn draw_after(
+        &self,
+        latents: Tensor<4>,
+        anchor: Tensor<4>,
+        anchor_tokens: Option<Tensor<3>>,
+    ) -> (Tensor<5>, Option<Tensor<5>>) {
         let [batch, steps, _, dim] = latents.dims();
         let n = self.video_tokens;
         let video = latents.narrow(2, 0, n).reshape([batch * steps, n, dim]);
@@ -117,9 +133,9 @@ impl WorldModel {
             z.unsqueeze_dim::<4>(1).expand([batch, steps, n, dim]).reshape([batch * steps, n, dim])
         });
         let anchor = anchor.unsqueeze_dim::<5>(1).expand([batch, steps, c, h, w]).reshape([batch * steps, c, h, w]);
-        let pixels = self.decoder.forward(video, before, anchor);
+        let (pixels, mask) = self.decoder.draw(video, before, anchor);
         let [_, c, h, w] = pixels.dims();
-        pixels.reshape([batch, steps, c, h, w])
+        (pixels.reshape([batch, steps, c, h, w]), mask.map(|m| m.reshape([batch, steps, 1, h, w])))
     }
 
     /// Surprise of each predicted frame: mean squared latent error against the target

@@ -59,7 +59,8 @@ fn surprise_is_zero_for_a_perfect_prediction_and_grows_with_error() {
 
 #[test]
 fn the_same_weights_give_the_same_predictions_on_wgpu() {
-    let cfg = common::tiny();
+    // The decoder that sees change and warps runs every decoder path (gather included).
+    let cfg = common::tiny().with_decoder_sees_change(Some(true)).with_decoder_warps(Some(true));
     let dir = tempfile::tempdir().unwrap();
     let cpu = Device::flex();
     let model = WorldModel::new(&cfg, &cpu);
@@ -107,4 +108,21 @@ fn actions_change_the_prediction() {
     let b = read(trained.rollout(z, Some(pressed), 2)).unwrap();
     let diff = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max);
     assert!(diff > 1e-6, "actions had no effect on the rollout");
+}
+
+#[test]
+fn the_mask_penalty_adds_the_painted_share_to_the_loss() {
+    use augur_model::LossConfig;
+    use augur_model::losses::{batch_loss, clip_len};
+    let cfg = common::tiny().with_decoder_warps(Some(true));
+    let device = Device::flex();
+    let model = WorldModel::new(&cfg, &device);
+    let loss = LossConfig::new().with_pixel(1.0);
+    let x = frames(&cfg, 2, clip_len(cfg.context, &loss), &device);
+    let (_, plain) = batch_loss(&model, x.clone(), cfg.context, &loss);
+    let (_, penalised) = batch_loss(&model, x, cfg.context, &loss.with_mask(Some(0.5)));
+    // An untrained compositing decoder paints about sigmoid(-2) = 12 % of each frame.
+    assert!((0.05..0.3).contains(&plain.mask), "painted share {}", plain.mask);
+    let added = penalised.total - plain.total;
+    assert!((added - 0.5 * plain.mask).abs() < 1e-4, "the penalty added {added}, not half of {}", plain.mask);
 }

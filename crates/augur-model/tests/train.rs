@@ -90,3 +90,43 @@ fn a_decoder_made_to_see_change_first_draws_what_it_drew_and_the_fine_tune_recor
     let diff = a.iter().zip(&b).map(|(p, q)| (p - q).abs()).fold(0.0, f32::max);
     assert!(diff < 1e-6, "decode and decode_after differ by {diff}");
 }
+
+#[test]
+fn a_decoder_made_to_warp_and_trained_alone_keeps_the_latents_and_learns_to_draw() {
+    use augur_model::eval::read;
+    use augur_model::{LossConfig, WorldModel};
+    use burn::tensor::{Device, Distribution, Tensor};
+    let device = Device::flex();
+    let base = tempfile::tempdir().unwrap();
+    common::train_tiny(base.path(), 2);
+    let (mut model, _) = checkpoint::load(&base.path().join("model"), &device).unwrap();
+    let x = Tensor::<5>::random([1, 3, 3, 32, 32], Distribution::Uniform(0.0, 1.0), &device);
+    let anchor = x.clone().narrow(1, 2, 1).reshape([1, 3, 32, 32]);
+    let looks = |model: &WorldModel| {
+        let z = model.online.forward(x.clone(), None);
+        let seen = [z.clone(), model.target.forward(x.clone(), None), model.predictor.forward(z.clone(), None)];
+        (seen.map(|t| read(t).unwrap()), read(model.decode(z, anchor.clone())).unwrap())
+    };
+    let max_diff = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(p, q)| (p - q).abs()).fold(0.0, f32::max);
+    let (latents, drawn) = looks(&model);
+    model.decoder = model.decoder.with_warp();
+    assert!(model.decoder.warps());
+    let diff = max_diff(&drawn, &looks(&model).1);
+    assert!(diff < 1e-6, "adding the flow changed the drawing by {diff}");
+
+    let tuned = tempfile::tempdir().unwrap();
+    let mut job = common::tiny_job(tuned.path(), 2);
+    job.init = Some(base.path().join("model"));
+    job.config.model.decoder_warps = Some(true);
+    job.config.decoder_only = Some(true);
+    job.config.loss = LossConfig::new().with_pixel(1.0);
+    augur_model::train(&job, |_| {}).unwrap();
+    let (model, card) = checkpoint::load(&tuned.path().join("model"), &device).unwrap();
+    assert!(card.config.warps() && model.decoder.warps());
+    assert_eq!(card.training.unwrap().config.decoder_only, Some(true));
+    let (after, redrawn) = looks(&model);
+    for (which, (a, b)) in ["online encoder", "target encoder", "predictor"].iter().zip(latents.iter().zip(&after)) {
+        assert!(max_diff(a, b) == 0.0, "decoder-only training changed the {which}");
+    }
+    assert!(max_diff(&drawn, &redrawn) > 1e-6, "the decoder did not train");
+}
