@@ -231,4 +231,15 @@ fn a_missing_or_broken_model_is_refused_cleanly() {
     let out = augur(&[&args[..], &["--device", "cpu"]].concat());
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out).1.contains("a sound source (mic:…, audiofile:…) is needed"), "{}", text(&out).1);
+
+    // Training settings that cannot work are refused before any training starts.
+    let train = |extra: &[&str]| {
+        let base = ["train", "--data", "scene:bounce", "--out", &out_dir, "--steps", "1", "--device", "cpu"];
+        let out = augur(&[&base[..], extra].concat());
+        assert_eq!(out.status.code(), Some(1), "{extra:?}");
+        text(&out).1
+    };
+    assert!(train(&["--decoder-only"]).contains("add --init MODEL"));
+    assert!(train(&["--mask-loss=-1"]).contains("--mask-loss must be a number ≥ 0"));
+    assert!(train(&["--resume", "--decoder-warps"]).contains("drop --decoder-sees-change, --decoder-warps"));
 }
