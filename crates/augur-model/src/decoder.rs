@@ -60,7 +60,7 @@ impl Decoder {
             grid: cfg.grid,
             composite: cfg.composite,
             sees_change: cfg.sees_change(),
-            warps: cfg.composite && cfg.warps(),
+            warps: cfg.warps(),
         }
     }
 
@@ -141,7 +141,7 @@ impl Decoder {
         // Start near "keep the last frame": an untrained decoder is the copy-last baseline.
         let mask = sigmoid(out.clone().narrow(1, 3, 1).sub_scalar(2.0));
         let kept = if self.warps {
-            // Up to a quarter of the frame either way: as far as a ball goes in 8 steps.
+            // Up to a quarter of the frame either way: a fast ball over a rollout of 8 steps.
             let [_, _, size, _] = anchor.dims();
             warp(anchor, tanh(out.narrow(1, 4, 2)).mul_scalar((size / 4) as f32))
         } else {
