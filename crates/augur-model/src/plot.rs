@@ -6,15 +6,8 @@ use crate::ModelError;
 use crate::canvas::Canvas;
 use crate::losses::LossTerms;
 
-const COLORS: [[u8; 3]; 7] = [
-    [30, 30, 30],
-    [220, 60, 40],
-    [40, 110, 220],
-    [40, 160, 70],
-    [170, 80, 200],
-    [230, 150, 20],
-    [20, 170, 180],
-];
+const COLORS: [[u8; 3]; 7] =
+    [[30, 30, 30], [220, 60, 40], [40, 110, 220], [40, 160, 70], [170, 80, 200], [230, 150, 20], [20, 170, 180]];
 
 /// One named series of `(x, y)` points.
 pub struct Series<'a> {
