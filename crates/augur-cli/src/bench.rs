@@ -78,6 +78,8 @@ fn sizes() -> Vec<(&'static str, ModelConfig)> {
         // The tests' tiny model with a live-sized context, horizon and audio token.
         ("tiny 32px", ModelConfig::tiny().with_context(4).with_horizon(8).with_max_horizon(32).with_audio_mels(64)),
         ("default 64px", ModelConfig::new()),
+        // bounce-64-warp's decoder: sees the change and moves the last frame before painting.
+        ("64px warping", ModelConfig::new().with_decoder_sees_change(Some(true)).with_decoder_warps(Some(true))),
         ("128px", ModelConfig::new().with_image_size(128)),
     ]
 }
