@@ -76,8 +76,11 @@ impl Runner {
         });
         let online = self.model.online.forward(x.clone(), sound.clone());
         let (mut surprise, mut pixel_error, mut expected_pixels) = (f32::NAN, f32::NAN, None);
-        if let Some((latent, pixels)) = self.expected.take() {
-            let target = self.model.target.forward(x, sound);
+        // The frame's target tokens serve both the surprise and a decoder that sees change,
+        // which would otherwise encode the same frame again.
+        let target =
+            (self.expected.is_some() || self.model.decoder.sees_change()).then(|| self.model.target.forward(x, sound));
+        if let Some(((latent, pixels), target)) = self.expected.take().zip(target.clone()) {
             surprise = read(WorldModel::surprise(latent, target))?.first().copied().unwrap_or(f32::NAN);
             pixel_error = augur_model::metrics::mse(&pixels, frame) as f32;
             expected_pixels = Some(pixels);
@@ -91,7 +94,11 @@ impl Runner {
         let horizon = horizon.clamp(1, cfg.max_horizon);
         let future = self.model.rollout(window, None, horizon);
         let anchor = Tensor::<4>::from_data(TensorData::new(frame.to_vec(), [1, 3, s, s]), &self.device);
-        let predicted = read(self.model.decode(future.clone(), anchor))?;
+        let before = target.map(|t| {
+            let [_, _, m, d] = t.dims();
+            t.reshape([1, m, d])
+        });
+        let predicted = read(self.model.decode_after(future.clone(), anchor, before))?;
         let predicted_tokens = read(future.clone())?;
         let plane = 3 * s * s;
         self.expected = Some((future.narrow(1, 0, 1), predicted[..plane].to_vec()));
@@ -219,5 +226,46 @@ pub fn heatmap(predicted: &[f32], actual: &[f32], s: usize) -> Vec<u8> {
     match augur_gpu::heatmap::reference(predicted, actual, &params) {
         Ok(map) => map.rgba.iter().flat_map(|p| p.to_le_bytes().into_iter().take(3)).collect(),
         Err(_) => vec![0; 3 * s * s],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use augur_model::{ModelCard, ModelConfig, WorldModel};
+    use burn::tensor::{Device, Tensor, TensorData};
+
+    use super::Runner;
+
+    #[test]
+    fn a_decoder_that_sees_change_draws_the_same_from_the_tokens_the_step_already_has() {
+        let cfg = ModelConfig::tiny().with_decoder_sees_change(Some(true)).with_decoder_warps(Some(true));
+        let device = Device::flex();
+        let card = ModelCard {
+            format_version: 1,
+            name: "tiny".into(),
+            config: cfg.clone(),
+            parameters: 0,
+            weights_bytes: 0,
+            training: None,
+            eval: None,
+        };
+        let mut model = WorldModel::new(&cfg, &device);
+        // A fresh target equals the online encoder and a fresh predictor repeats its input, so
+        // nothing would change; another encoder as the target makes the change input count.
+        model.target = WorldModel::new(&cfg, &device).online;
+        let mut runner = Runner::new(model, card, device.clone());
+        let s = cfg.image_size;
+        let frame = |k: usize| -> Vec<f32> { (0..3 * s * s).map(|i| ((i * 7 + k * 13) % 97) as f32 / 97.0).collect() };
+        for k in 0..3 {
+            let step = runner.step(&frame(k), None, 2, cfg.context);
+            let step = step.unwrap_or_else(|e| panic!("step {k}: {e}"));
+            // What decode() draws, encoding the anchor itself.
+            let window = Tensor::cat(runner.context.iter().cloned().collect(), 1);
+            let anchor = Tensor::<4>::from_data(TensorData::new(frame(k), [1, 3, s, s]), &device);
+            let drawn = runner.model.decode(runner.model.rollout(window, None, 2), anchor);
+            let drawn = drawn.into_data().try_to_vec::<f32>().unwrap_or_default();
+            let worst = drawn.iter().zip(&step.predicted).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+            assert!(worst < 1e-5, "step {k} drew differently by {worst}");
+        }
     }
 }
