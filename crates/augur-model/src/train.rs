@@ -135,6 +135,12 @@ pub fn train(job: &TrainJob, mut progress: impl FnMut(&Progress)) -> Result<Mode
                 (model, config)
             }
             None => {
+                if job.config.decoder_only.unwrap_or(false) {
+                    return Err(ModelError::BadConfig(
+                        "decoder_only trains a decoder over a trained model's latents; start from one (--init MODEL)"
+                            .into(),
+                    ));
+                }
                 job.config.model.validate()?;
                 (WorldModel::new(&job.config.model, &device), job.config.model.clone())
             }

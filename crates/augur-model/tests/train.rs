@@ -50,6 +50,11 @@ fn bad_data_is_refused_with_the_forms() {
     assert!(why.contains("scene: or file:"), "{why}");
     job.data = vec![("file:/nonexistent/clip.mp4".into(), 1.0)];
     assert!(augur_model::train(&job, |_| {}).is_err());
+    // Training only the decoder needs a trained model to start from.
+    let mut job = common::tiny_job(dir.path(), 2);
+    job.config.decoder_only = Some(true);
+    let why = augur_model::train(&job, |_| {}).err().unwrap().to_string();
+    assert!(why.contains("--init MODEL"), "{why}");
 }
 
 #[test]
