@@ -240,15 +240,7 @@ mod tests {
     fn a_decoder_that_sees_change_draws_the_same_from_the_tokens_the_step_already_has() {
         let cfg = ModelConfig::tiny().with_decoder_sees_change(Some(true)).with_decoder_warps(Some(true));
         let device = Device::flex();
-        let card = ModelCard {
-            format_version: 1,
-            name: "tiny".into(),
-            config: cfg.clone(),
-            parameters: 0,
-            weights_bytes: 0,
-            training: None,
-            eval: None,
-        };
+        let card = ModelCard::untrained("tiny", cfg.clone());
         let mut model = WorldModel::new(&cfg, &device);
         // A fresh target equals the online encoder and a fresh predictor repeats its input, so
         // nothing would change; another encoder as the target makes the change input count.

@@ -27,6 +27,22 @@ pub struct ModelCard {
     pub eval: Option<serde_json::Value>,
 }
 
+impl ModelCard {
+    /// The card of a model not yet trained or saved: sizes and records are filled in later
+    /// (`checkpoint::save` sets the counts, training its record, `eval` its evaluation).
+    pub fn untrained(name: impl Into<String>, config: ModelConfig) -> Self {
+        Self {
+            format_version: FORMAT_VERSION,
+            name: name.into(),
+            config,
+            parameters: 0,
+            weights_bytes: 0,
+            training: None,
+            eval: None,
+        }
+    }
+}
+
 /// How a model was trained, enough to do it again.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct TrainingRecord {

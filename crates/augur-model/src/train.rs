@@ -13,7 +13,7 @@ use burn::optim::{AdamWConfig, GradientsParams};
 use burn::tensor::{Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
-use crate::card::{FORMAT_VERSION, ModelCard, TrainingRecord};
+use crate::card::{ModelCard, TrainingRecord};
 use crate::data::{ClipSource, Rng};
 use crate::losses::{LossConfig, LossTerms, batch_loss, clip_len};
 use crate::{ComputeDevice, ModelConfig, ModelError, WorldModel, checkpoint, ema, plot};
@@ -145,15 +145,10 @@ pub fn train(job: &TrainJob, mut progress: impl FnMut(&Progress)) -> Result<Mode
                 (WorldModel::new(&job.config.model, &device), job.config.model.clone())
             }
         };
-        let card = ModelCard {
-            format_version: FORMAT_VERSION,
-            name: job.out.file_name().map_or_else(|| "model".into(), |n| n.to_string_lossy().into_owned()),
+        let card = ModelCard::untrained(
+            job.out.file_name().map_or_else(|| "model".into(), |n| n.to_string_lossy().into_owned()),
             config,
-            parameters: 0,
-            weights_bytes: 0,
-            training: None,
-            eval: None,
-        };
+        );
         (model, card, TrainState::default())
     };
     let cfg = match card.training.as_ref() {

@@ -13,15 +13,7 @@ use burn::tensor::{Device, Distribution, Tensor};
 fn saved(dir: &Path) -> (PathBuf, WorldModel) {
     let cfg = common::tiny();
     let model = WorldModel::new(&cfg, &Device::flex());
-    let mut card = ModelCard {
-        format_version: 1,
-        name: "t".into(),
-        config: cfg,
-        parameters: 0,
-        weights_bytes: 0,
-        training: None,
-        eval: None,
-    };
+    let mut card = ModelCard::untrained("t", cfg);
     let base = dir.join("t");
     checkpoint::save(&model, &mut card, &base).unwrap();
     (base, model)

@@ -64,15 +64,7 @@ fn the_same_weights_give_the_same_predictions_on_wgpu() {
     let dir = tempfile::tempdir().unwrap();
     let cpu = Device::flex();
     let model = WorldModel::new(&cfg, &cpu);
-    let mut card = augur_model::ModelCard {
-        format_version: 1,
-        name: "tiny".into(),
-        config: cfg.clone(),
-        parameters: 0,
-        weights_bytes: 0,
-        training: None,
-        eval: None,
-    };
+    let mut card = augur_model::ModelCard::untrained("tiny", cfg.clone());
     let base = dir.path().join("tiny");
     checkpoint::save(&model, &mut card, &base).unwrap();
     let ctx =
