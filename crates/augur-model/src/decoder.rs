@@ -75,15 +75,8 @@ impl Decoder {
         if self.warps || !self.composite {
             return self;
         }
-        let weight = self.to_rgb.weight.val();
-        let [_, inputs, kh, kw] = weight.dims();
-        let zeros = Tensor::zeros([2, inputs, kh, kw], &weight.device());
-        self.to_rgb.weight = Param::from_tensor(Tensor::cat(vec![weight, zeros], 0).detach());
-        if let Some(bias) = self.to_rgb.bias.take() {
-            let bias = bias.val();
-            let zeros = Tensor::zeros([2], &bias.device());
-            self.to_rgb.bias = Some(Param::from_tensor(Tensor::cat(vec![bias, zeros], 0).detach()));
-        }
+        self.to_rgb.weight = with_zero_rows(self.to_rgb.weight, 2);
+        self.to_rgb.bias = self.to_rgb.bias.map(|b| with_zero_rows(b, 2));
         self.warps = true;
         self
     }
@@ -100,23 +93,17 @@ impl Decoder {
             return self;
         }
         let Some(first) = self.stages.first_mut() else { return self };
-        let weight = first.weight.val();
-        let zeros = weight.zeros_like();
-        first.weight = Param::from_tensor(Tensor::cat(vec![weight, zeros], 0).detach());
+        let inputs = first.weight.dims()[0];
+        first.weight = with_zero_rows(first.weight.clone(), inputs);
         self.sees_change = true;
         self
     }
 
-    /// `[batch, grid², latent_dim]` video tokens to `[batch, 3, S, S]` pixels in [0, 1];
-    /// `anchor` (`[batch, 3, S, S]`) is the last observed frame, used when compositing, and
+    /// `[batch, grid², latent_dim]` video tokens to `[batch, 3, S, S]` pixels in [0, 1], with
+    /// the compositing mask (`[batch, 1, S, S]`, 1 = painted) when there is one. `anchor`
+    /// (`[batch, 3, S, S]`) is the last observed frame, used when compositing, and
     /// `anchor_tokens` its tokens (same shape as `tokens`), used when the decoder sees change.
-    pub fn forward(&self, tokens: Tensor<3>, anchor_tokens: Option<Tensor<3>>, anchor: Tensor<4>) -> Tensor<4> {
-        self.draw(tokens, anchor_tokens, anchor).0
-    }
-
-    /// [`forward`](Self::forward), with the compositing mask (`[batch, 1, S, S]`, 1 = painted)
-    /// when there is one, for the loss that keeps painting to where it pays.
-    pub fn draw(
+    pub fn forward(
         &self,
         tokens: Tensor<3>,
         anchor_tokens: Option<Tensor<3>>,
@@ -151,6 +138,17 @@ impl Decoder {
     }
 }
 
+/// `param` with `rows` zero rows appended along its first dimension (new output channels of a
+/// conv, new input channels of a transposed conv, new bias entries): the layer then computes
+/// exactly what it did, and training moves the new weights from zero.
+fn with_zero_rows<const D: usize>(param: Param<Tensor<D>>, rows: usize) -> Param<Tensor<D>> {
+    let value = param.val();
+    let mut shape = value.dims();
+    shape[0] = rows;
+    let zeros = Tensor::zeros(shape, &value.device());
+    Param::from_tensor(Tensor::cat(vec![value, zeros], 0).detach())
+}
+
 #[cfg(test)]
 mod tests {
     use burn::tensor::{Distribution, Tensor};
@@ -165,7 +163,7 @@ mod tests {
         let tokens = || Tensor::<3>::random([1, 16, cfg.latent_dim], Distribution::Uniform(-1.0, 1.0), &device);
         let (new, anchor) = (tokens(), Tensor::<4>::random([1, 3, 32, 32], Distribution::Uniform(0.0, 1.0), &device));
         let draw = |before: Option<Tensor<3>>| -> Vec<f32> {
-            decoder.forward(new.clone(), before, anchor.clone()).into_data().try_to_vec::<f32>().unwrap_or_default()
+            decoder.forward(new.clone(), before, anchor.clone()).0.into_data().try_to_vec::<f32>().unwrap_or_default()
         };
         let (a, b) = (draw(Some(tokens())), draw(Some(tokens())));
         assert!(a.iter().zip(&b).any(|(p, q)| (p - q).abs() > 1e-4), "the change input has no effect");

@@ -133,7 +133,7 @@ impl WorldModel {
             z.unsqueeze_dim::<4>(1).expand([batch, steps, n, dim]).reshape([batch * steps, n, dim])
         });
         let anchor = anchor.unsqueeze_dim::<5>(1).expand([batch, steps, c, h, w]).reshape([batch * steps, c, h, w]);
-        let (pixels, mask) = self.decoder.draw(video, before, anchor);
+        let (pixels, mask) = self.decoder.forward(video, before, anchor);
         let [_, c, h, w] = pixels.dims();
         (pixels.reshape([batch, steps, c, h, w]), mask.map(|m| m.reshape([batch, steps, 1, h, w])))
     }
