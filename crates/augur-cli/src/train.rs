@@ -29,6 +29,10 @@ pub struct Args {
     /// Total optimiser steps.
     #[arg(long)]
     steps: Option<usize>,
+    /// Train for about this many minutes instead of --steps: the first steps are timed and the
+    /// step count set to what fits (the card records it, so the run can be repeated with --steps).
+    #[arg(long, conflicts_with = "steps")]
+    minutes: Option<f64>,
     /// Clips per step.
     #[arg(long)]
     batch_size: Option<usize>,
@@ -113,6 +117,12 @@ pub fn run(args: &Args) -> Result<()> {
         cfg.decoder_only = Some(true);
     }
     cfg.steps = args.steps.unwrap_or(cfg.steps);
+    if let Some(m) = args.minutes {
+        if !(m.is_finite() && m > 0.0) {
+            bail!("--minutes must be a positive number, not {m}");
+        }
+        cfg.time_budget_s = Some(m * 60.0);
+    }
     cfg.batch_size = args.batch_size.unwrap_or(cfg.batch_size);
     cfg.learning_rate = args.lr.unwrap_or(cfg.learning_rate);
     cfg.seed = args.seed.unwrap_or(cfg.seed);

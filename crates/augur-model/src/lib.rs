@@ -6,6 +6,7 @@
 //! there is a real GPU, burn's CPU backend (flex) otherwise ([`pick_device`]).
 
 pub mod audio;
+pub mod bench;
 mod config;
 mod decoder;
 mod device;
@@ -31,6 +32,6 @@ pub mod train;
 
 pub use card::ModelCard;
 pub use losses::{LossConfig, LossTerms};
-pub use train::{Progress, TrainConfig, TrainJob, train};
+pub use train::{Progress, TrainConfig, TrainJob, train, train_on};
 pub mod eval;
 pub mod metrics;

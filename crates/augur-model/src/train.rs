@@ -10,7 +10,7 @@ use burn::config::Config;
 use burn::grad_clipping::GradientClippingConfig;
 use burn::module::Module;
 use burn::optim::{AdamWConfig, GradientsParams};
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 use crate::card::{ModelCard, TrainingRecord};
@@ -51,6 +51,11 @@ pub struct TrainConfig {
     /// latents, and every surprise figure, stay exactly those of the starting model (for a
     /// fine-tune that only changes how predictions are drawn). `None` means `false`.
     pub decoder_only: Option<bool>,
+    /// Train for about this many seconds instead of a fixed count: once the first steps are
+    /// timed (after the kernels are compiled), and again halfway, `steps` is set to what fits,
+    /// so the learning rate still decays over the whole run and the card records the count.
+    /// `None`: `steps`. Ignored on resume.
+    pub time_budget_s: Option<f64>,
 }
 
 /// A training run: config, data, where it writes, and how it was started.
@@ -102,8 +107,28 @@ struct TrainState {
     commands: Vec<String>,
 }
 
-/// Runs (or resumes) `job`, calling `progress` after every step. Returns the final card.
-pub fn train(job: &TrainJob, mut progress: impl FnMut(&Progress)) -> Result<ModelCard, ModelError> {
+/// Runs (or resumes) `job` on the sources `job.data` names, calling `progress` after every
+/// step. Returns the final card.
+pub fn train(job: &TrainJob, progress: impl FnMut(&Progress)) -> Result<ModelCard, ModelError> {
+    let size = match (job.resume, &job.init) {
+        (true, _) if checkpoint::paths(&job.out.join("model")).1.exists() => {
+            checkpoint::load_card(&job.out.join("model"))?.config.image_size
+        }
+        (_, Some(init)) => checkpoint::load_card(init)?.config.image_size,
+        _ => job.config.model.image_size,
+    };
+    let sources = job.data.iter().map(|(name, _)| ClipSource::open(name, size)).collect::<Result<Vec<_>, _>>()?;
+    train_on(job, &sources, progress)
+}
+
+/// [`train`] on sources already opened, one per entry of `job.data` (same order, frames at
+/// the model's size). A program that must not link ffmpeg (a headless GPU box) builds them
+/// itself, from scenes and frames decoded elsewhere ([`crate::data::load_frames`]).
+pub fn train_on(
+    job: &TrainJob,
+    sources: &[ClipSource],
+    mut progress: impl FnMut(&Progress),
+) -> Result<ModelCard, ModelError> {
     let base = job.out.join("model");
     let state_path = job.out.join("train-state.json");
     let optim_path = job.out.join("optimizer.mpk");
@@ -151,7 +176,7 @@ pub fn train(job: &TrainJob, mut progress: impl FnMut(&Progress)) -> Result<Mode
         );
         (model, card, TrainState::default())
     };
-    let cfg = match card.training.as_ref() {
+    let mut cfg = match card.training.as_ref() {
         Some(record) if resuming => TrainConfig { steps: job.config.steps, ..record.config.clone() },
         // A fine-tune keeps the architecture of the model it starts from.
         _ => TrainConfig { model: card.config.clone(), ..job.config.clone() },
@@ -174,8 +199,13 @@ pub fn train(job: &TrainJob, mut progress: impl FnMut(&Progress)) -> Result<Mode
             why: format!("{e}; delete it to restart the optimiser state"),
         })?;
     }
-    let sources =
-        job.data.iter().map(|(name, _)| ClipSource::open(name, cfg.model.image_size)).collect::<Result<Vec<_>, _>>()?;
+    if sources.len() != job.data.len() {
+        return Err(ModelError::BadConfig(format!(
+            "{} sources opened for {} data entries; open one per entry, in order",
+            sources.len(),
+            job.data.len()
+        )));
+    }
     if sources.is_empty() {
         return Err(ModelError::BadData {
             given: String::new(),
@@ -189,63 +219,132 @@ pub fn train(job: &TrainJob, mut progress: impl FnMut(&Progress)) -> Result<Mode
     let started = Instant::now();
     let first = state.step;
     let wall_before = state.wall_time_s;
+    let mut budget = cfg.time_budget_s.filter(|_| !resuming).map(Budget::new).transpose()?;
 
-    while state.step < cfg.steps {
-        let frames = batch(&sources, &weights, len, cfg.batch_size, cfg.model.image_size, &mut rng, &device)?;
-        let (loss, terms) = batch_loss(&model, frames, cfg.model.context, &cfg.loss);
-        if !terms.total.is_finite() {
-            return Err(ModelError::Device(format!(
-                "the loss became {} at step {}; lower --lr",
-                terms.total, state.step
+    // Clips are drawn on a thread of their own, a batch or two ahead, so a fast device never
+    // waits for the CPU to render scenes; each batch comes with the sampler state after it, so
+    // a checkpoint resumes exactly where the steps left off.
+    std::thread::scope(|scope| {
+        let (tx, batches) = std::sync::mpsc::sync_channel(2);
+        let (weights, mut ahead) = (&weights, rng.clone());
+        let (b, size) = (cfg.batch_size, cfg.model.image_size);
+        scope.spawn(move || {
+            loop {
+                let drawn = batch(sources, weights, len, b, size, &mut ahead).map(|p| (p, ahead.clone()));
+                let failed = drawn.is_err();
+                if tx.send(drawn).is_err() || failed {
+                    break;
+                }
+            }
+        });
+        while state.step < cfg.steps {
+            let (pixels, after) =
+                batches.recv().map_err(|_| ModelError::Device("the clip sampler stopped".into()))??;
+            rng = after;
+            let frames = Tensor::from_data(TensorData::new(pixels, [b, len, 3, size, size]), &device);
+            let (loss, terms) = batch_loss(&model, frames, cfg.model.context, &cfg.loss);
+            if !terms.total.is_finite() {
+                return Err(ModelError::Device(format!(
+                    "the loss became {} at step {}; lower --lr",
+                    terms.total, state.step
+                )));
+            }
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            model = optim.step(learning_rate(&cfg, state.step), model, grads);
+            if !decoder_only {
+                model.target = ema::update(model.target, &model.online, cfg.ema);
+            }
+            state.step += 1;
+            state.history.push((state.step, terms));
+            let elapsed = started.elapsed().as_secs_f64();
+            if let Some(steps) = budget.as_mut().and_then(|b| b.resolve(state.step - first, elapsed)) {
+                cfg.steps = state.step + steps;
+            }
+            state.wall_time_s = wall_before + elapsed;
+            let done = state.step - first;
+            let stop = job.cancel.load(Ordering::Relaxed);
+            let save_now = state.step % cfg.checkpoint_every.max(1) == 0 || state.step == cfg.steps || stop;
+            let mut saved = None;
+            if save_now {
+                state.rng = Some(rng.clone());
+                card.training = Some(TrainingRecord {
+                    config: cfg.clone(),
+                    data: job.data.iter().map(|(n, w)| format!("{n}@{w}")).collect(),
+                    steps_done: state.step,
+                    wall_time_s: state.wall_time_s,
+                    machine: format!("{}; {}", job.device.name, machine()),
+                    commands: state.commands.clone(),
+                    final_losses: terms,
+                    fine_tuned_from: fine_tuned_from.clone(),
+                });
+                checkpoint::save(&model.valid(), &mut card, &base)?;
+                optim.save(&optim_path).map_err(|e| ModelError::Device(format!("cannot save the optimiser: {e}")))?;
+                let text = serde_json::to_string(&state).map_err(|e| ModelError::Device(e.to_string()))?;
+                std::fs::write(&state_path, text).map_err(ModelError::io("cannot write", &state_path))?;
+                plot::loss_curve(&state.history, &job.out.join("loss.png"))?;
+                saved = Some(base.with_extension("safetensors"));
+            }
+            let rate = (done * cfg.batch_size) as f64 / elapsed.max(1e-9);
+            let eta_s = (cfg.steps - state.step) as f64 * elapsed / done.max(1) as f64;
+            progress(&Progress {
+                step: state.step,
+                steps: cfg.steps,
+                losses: terms,
+                samples_per_s: rate,
+                eta_s,
+                checkpoint: saved,
+            });
+            if stop {
+                break;
+            }
+        }
+        Ok(())
+    })?;
+    Ok(card)
+}
+
+/// A time budget turned into a step count once the steady pace is known, and checked once
+/// more halfway through what is left (the first pace can be off while other work on the
+/// machine settles).
+struct Budget {
+    seconds: f64,
+    /// Elapsed time when the timed steps began (the first steps compile kernels).
+    timing_from: Option<f64>,
+    /// Steps done at which the count is next set.
+    next_check: usize,
+    checks_left: u8,
+}
+
+impl Budget {
+    /// Steps untimed while kernels compile and memory pools grow, then steps timed.
+    const SETTLE: usize = 5;
+    const TIMED: usize = 20;
+
+    fn new(seconds: f64) -> Result<Self, ModelError> {
+        if !(seconds.is_finite() && seconds > 0.0) {
+            return Err(ModelError::BadConfig(format!(
+                "time_budget_s must be a positive number of seconds, not {seconds}"
             )));
         }
-        let grads = GradientsParams::from_grads(loss.backward(), &model);
-        model = optim.step(learning_rate(&cfg, state.step), model, grads);
-        if !decoder_only {
-            model.target = ema::update(model.target, &model.online, cfg.ema);
-        }
-        state.step += 1;
-        state.history.push((state.step, terms));
-        let elapsed = started.elapsed().as_secs_f64();
-        state.wall_time_s = wall_before + elapsed;
-        let done = state.step - first;
-        let stop = job.cancel.load(Ordering::Relaxed);
-        let save_now = state.step % cfg.checkpoint_every.max(1) == 0 || state.step == cfg.steps || stop;
-        let mut saved = None;
-        if save_now {
-            state.rng = Some(rng.clone());
-            card.training = Some(TrainingRecord {
-                config: cfg.clone(),
-                data: job.data.iter().map(|(n, w)| format!("{n}@{w}")).collect(),
-                steps_done: state.step,
-                wall_time_s: state.wall_time_s,
-                machine: format!("{}; {}", job.device.name, machine()),
-                commands: state.commands.clone(),
-                final_losses: terms,
-                fine_tuned_from: fine_tuned_from.clone(),
-            });
-            checkpoint::save(&model.valid(), &mut card, &base)?;
-            optim.save(&optim_path).map_err(|e| ModelError::Device(format!("cannot save the optimiser: {e}")))?;
-            let text = serde_json::to_string(&state).map_err(|e| ModelError::Device(e.to_string()))?;
-            std::fs::write(&state_path, text).map_err(ModelError::io("cannot write", &state_path))?;
-            plot::loss_curve(&state.history, &job.out.join("loss.png"))?;
-            saved = Some(base.with_extension("safetensors"));
-        }
-        let rate = (done * cfg.batch_size) as f64 / elapsed.max(1e-9);
-        let eta_s = (cfg.steps - state.step) as f64 * elapsed / done.max(1) as f64;
-        progress(&Progress {
-            step: state.step,
-            steps: cfg.steps,
-            losses: terms,
-            samples_per_s: rate,
-            eta_s,
-            checkpoint: saved,
-        });
-        if stop {
-            break;
-        }
+        Ok(Self { seconds, timing_from: None, next_check: Self::SETTLE + Self::TIMED, checks_left: 2 })
     }
-    Ok(card)
+
+    /// After `done` steps in `elapsed` seconds: `Some(steps still to run)` (at least 1) when
+    /// the count is (re)set, `None` otherwise.
+    fn resolve(&mut self, done: usize, elapsed: f64) -> Option<usize> {
+        if done == Self::SETTLE {
+            self.timing_from = Some(elapsed);
+        }
+        let from = self.timing_from?;
+        if self.checks_left == 0 || (done < self.next_check && elapsed < self.seconds) {
+            return None;
+        }
+        let per_step = (elapsed - from) / (done - Self::SETTLE).max(1) as f64;
+        let left = ((self.seconds - elapsed).max(0.0) / per_step.max(1e-9)) as usize;
+        self.checks_left -= 1;
+        self.next_check = done + left / 2;
+        Some(left.max(1))
+    }
 }
 
 /// Warm-up then cosine decay to a tenth of the peak.
@@ -259,7 +358,7 @@ fn learning_rate(cfg: &TrainConfig, step: usize) -> f64 {
     peak * (0.1 + 0.9 * 0.5 * (1.0 + (std::f64::consts::PI * t).cos()))
 }
 
-/// `batch` clips drawn from the sources by weight, as `[batch, len, 3, S, S]`.
+/// `batch` clips drawn from the sources by weight: the pixels of `[batch, len, 3, S, S]`.
 fn batch(
     sources: &[ClipSource],
     weights: &[f32],
@@ -267,8 +366,7 @@ fn batch(
     batch: usize,
     size: usize,
     rng: &mut Rng,
-    device: &Device,
-) -> Result<Tensor<5>, ModelError> {
+) -> Result<Vec<f32>, ModelError> {
     let total: f32 = weights.iter().sum::<f32>().max(f32::MIN_POSITIVE);
     let mut pixels = Vec::with_capacity(batch * len * 3 * size * size);
     for _ in 0..batch {
@@ -283,7 +381,7 @@ fn batch(
             .map_or(&sources[sources.len() - 1], |(s, _)| s);
         pixels.extend(source.sample(len, rng)?.pixels);
     }
-    Ok(Tensor::from_data(TensorData::new(pixels, [batch, len, 3, size, size]), device))
+    Ok(pixels)
 }
 
 /// The CPU model and core count, for the card.
@@ -298,4 +396,29 @@ pub fn machine() -> String {
         .unwrap_or_else(|| std::env::consts::ARCH.to_string());
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     format!("{cpu}, {cores} cores")
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::Budget;
+
+    #[test]
+    fn a_budget_becomes_the_steps_that_fit_once_the_pace_is_timed() {
+        let mut b = Budget::new(10.0).unwrap();
+        // Kernel compilation makes the first steps slow; they are not timed.
+        assert_eq!(b.resolve(1, 3.0), None);
+        assert_eq!(b.resolve(5, 4.0), None);
+        assert_eq!(b.resolve(24, 6.4), None);
+        // 20 steps in 2.5 s: 0.125 s each; 3.5 s left: 28 more.
+        assert_eq!(b.resolve(25, 6.5), Some(28));
+        // Checked again halfway through those 28, over every step timed so far.
+        assert_eq!(b.resolve(30, 7.0), None);
+        assert_eq!(b.resolve(39, 8.25), Some(14));
+        assert_eq!(b.resolve(50, 9.9), None);
+        // Out of time before the pace is known: one more step ends the run.
+        let mut late = Budget::new(1.0).unwrap();
+        assert_eq!(late.resolve(5, 2.0), Some(1));
+        assert!(Budget::new(-1.0).is_err() && Budget::new(f64::NAN).is_err());
+    }
 }
