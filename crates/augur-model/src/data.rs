@@ -74,14 +74,26 @@ impl ClipSource {
             return Ok(Self::Episodes { name: given.to_string(), episodes: decode_dataset(given, rest, size)? });
         }
         match SourceSpec::video(given).map_err(|e| bad(e.to_string()))? {
-            VideoSpec::Scene(cfg) => {
-                Ok(Self::Scene(SceneConfig { width: size as u32, height: size as u32, realtime: false, ..cfg }))
-            }
+            VideoSpec::Scene(cfg) => Ok(Self::scene_at(cfg, size)),
             VideoSpec::File(file) => {
                 Ok(Self::Video { name: given.to_string(), frames: decode_file(given, &file, size)? })
             }
             _ => Err(bad("train and evaluate on scene: or file: sources (record a camera to a file first)".into())),
         }
+    }
+
+    /// Opens a `scene:…` source alone. Unlike [`ClipSource::open`] it never reaches ffmpeg, so a
+    /// program that opens only scenes (and frames files, [`load_frames`]) does not link it.
+    pub fn scene(given: &str, size: usize) -> Result<Self, ModelError> {
+        let bad = |why: String| ModelError::BadData { given: given.to_string(), why };
+        match SourceSpec::video(given).map_err(|e| bad(e.to_string()))? {
+            VideoSpec::Scene(cfg) => Ok(Self::scene_at(cfg, size)),
+            _ => Err(bad("expected a scene: source, e.g. scene:bounce".into())),
+        }
+    }
+
+    fn scene_at(cfg: SceneConfig, size: usize) -> Self {
+        Self::Scene(SceneConfig { width: size as u32, height: size as u32, realtime: false, ..cfg })
     }
 
     /// A short human-readable description.
@@ -209,4 +221,81 @@ pub fn decode_file(given: &str, file: &FileSpec, size: usize) -> Result<Vec<Vec<
         return Err(bad("no frames could be decoded".into()));
     }
     Ok(frames)
+}
+
+/// The tensor name in a frames file.
+const FRAMES_TENSOR: &str = "frames";
+
+/// Saves a clip's frames (each `3 × size × size` in [0, 1]) as a safetensors file holding one
+/// U16 tensor `frames` `[n, 3, size, size]` (value × 65535), so a machine without ffmpeg (a
+/// headless GPU box) can train and evaluate on a real clip decoded here. The source path goes
+/// in the metadata.
+pub fn save_frames(path: &std::path::Path, frames: &[Vec<f32>], size: usize, source: &str) -> Result<(), ModelError> {
+    let plane = 3 * size * size;
+    if frames.is_empty() || frames.iter().any(|f| f.len() != plane) {
+        return Err(ModelError::BadData {
+            given: source.to_string(),
+            why: format!("frames must be non-empty and each 3 × {size} × {size} values"),
+        });
+    }
+    let bytes: Vec<u8> =
+        frames.iter().flatten().flat_map(|v| ((v.clamp(0.0, 1.0) * 65535.0).round() as u16).to_le_bytes()).collect();
+    let view = safetensors::tensor::TensorView::new(safetensors::Dtype::U16, vec![frames.len(), 3, size, size], &bytes)
+        .map_err(|e| ModelError::Device(e.to_string()))?;
+    let meta = std::collections::HashMap::from([("source".to_string(), source.to_string())]);
+    let out = safetensors::tensor::serialize([(FRAMES_TENSOR, view)], Some(meta))
+        .map_err(|e| ModelError::Device(e.to_string()))?;
+    std::fs::write(path, out).map_err(ModelError::io("cannot write", path))
+}
+
+/// Reads a file [`save_frames`] wrote: `(frames, size, source it was decoded from)`.
+pub fn load_frames(path: &std::path::Path) -> Result<(Vec<Vec<f32>>, usize, String), ModelError> {
+    let bad = |why: String| ModelError::BadData { given: path.display().to_string(), why };
+    let bytes = std::fs::read(path).map_err(ModelError::io("cannot read", path))?;
+    let (_, meta) = safetensors::SafeTensors::read_metadata(&bytes)
+        .map_err(|e| bad(format!("not a safetensors file ({e}); write one with save_frames")))?;
+    let source = meta.metadata().as_ref().and_then(|m| m.get("source").cloned()).unwrap_or_default();
+    let tensors = safetensors::SafeTensors::deserialize(&bytes).map_err(|e| bad(e.to_string()))?;
+    let t = tensors.tensor(FRAMES_TENSOR).map_err(|_| bad(format!("it holds no `{FRAMES_TENSOR}` tensor")))?;
+    let shape = t.shape();
+    let [n, 3, size, side] = shape[..] else {
+        return Err(bad(format!("`frames` has shape {shape:?}, not [n, 3, size, size]")));
+    };
+    if t.dtype() != safetensors::Dtype::U16 || size != side || n == 0 || !matches!(size, 32 | 64 | 128 | 256) {
+        return Err(bad(format!("`frames` is {:?} {shape:?}; expected U16 [n, 3, S, S] with S 32–256", t.dtype())));
+    }
+    let values: Vec<f32> =
+        t.data().chunks_exact(2).map(|b| f32::from(u16::from_le_bytes([b[0], b[1]])) / 65535.0).collect();
+    Ok((values.chunks(3 * size * size).map(<[f32]>::to_vec).collect(), size, source))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_files_round_trip_and_refuse_what_is_not_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("clip.safetensors");
+        let frames: Vec<Vec<f32>> =
+            (0..3).map(|i| (0..3 * 32 * 32).map(|j| ((i * 7 + j) % 256) as f32 / 255.0).collect()).collect();
+        save_frames(&path, &frames, 32, "file:clip.mp4").unwrap();
+        let (back, size, source) = load_frames(&path).unwrap();
+        assert_eq!((size, source.as_str(), back.len()), (32, "file:clip.mp4", 3));
+        let worst = frames.iter().flatten().zip(back.iter().flatten()).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+        assert!(worst < 1e-5, "{worst}");
+
+        assert!(save_frames(&path, &[vec![0.0; 5]], 32, "x").is_err());
+        std::fs::write(&path, b"not a safetensors file").unwrap();
+        let why = load_frames(&path).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(why.contains("not a safetensors file"), "{why}");
+        assert!(load_frames(&dir.path().join("missing")).is_err());
+    }
+
+    #[test]
+    fn scene_opens_scenes_only() {
+        assert!(matches!(ClipSource::scene("scene:bounce", 32), Ok(ClipSource::Scene(c)) if c.width == 32));
+        assert!(ClipSource::scene("file:clip.mp4", 32).is_err());
+    }
 }
