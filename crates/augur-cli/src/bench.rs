@@ -4,13 +4,10 @@
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
-use std::time::Instant;
 
 use anyhow::Result;
-use augur_model::eval::read;
-use augur_model::{ComputeDevice, DeviceChoice, ModelConfig, TrainConfig, TrainJob, WorldModel, pick_device};
-use burn::tensor::{Device, Distribution, Tensor};
-use serde::Serialize;
+use augur_model::bench::{StepFigures, time_step, train_rate};
+use augur_model::{ComputeDevice, DeviceChoice, ModelConfig, pick_device};
 
 /// Benchmarks.
 #[derive(clap::Args)]
@@ -50,20 +47,6 @@ struct ModelArgs {
     out: PathBuf,
 }
 
-#[derive(Serialize)]
-struct StepFigures {
-    size: String,
-    device: String,
-    params: usize,
-    encode_ms: f64,
-    rollout_ms: f64,
-    decode_ms: f64,
-    step_ms: f64,
-    steps_per_s: f64,
-    train_clips_per_s: Option<f64>,
-    peak_rss_mb: f64,
-}
-
 pub fn run(args: &Args) -> Result<()> {
     match &args.what {
         What::Model(a) => model(a),
@@ -100,7 +83,7 @@ fn model(args: &ModelArgs) -> Result<()> {
             // Training on a software adapter compiles hundreds of autodiff kernels for minutes
             // and is several times slower than the CPU anyway; time it on CPUs and real GPUs.
             if device.gpu.as_ref().is_none_or(|g| !g.info.software) {
-                row.train_clips_per_s = Some(train_rate(&cfg, device, args.train_steps)?);
+                row.train_clips_per_s = Some(train_rate(&cfg, device, args.train_steps, 8)?);
             }
             rows.push(row);
         }
@@ -132,80 +115,6 @@ fn model(args: &ModelArgs) -> Result<()> {
     std::fs::write(args.out.join("model.json"), serde_json::to_string_pretty(&json)?)?;
     println!("written: {}/model.md, model.json", args.out.display());
     Ok(())
-}
-
-/// One live step: encode the newest frame, roll out H from C cached latents, decode H frames.
-fn time_step(name: &str, cfg: &ModelConfig, device: &ComputeDevice, reps: usize) -> Result<StepFigures> {
-    let d: &Device = &device.device;
-    let model = WorldModel::new(cfg, d);
-    let s = cfg.image_size;
-    let frame = Tensor::<5>::random([1, 1, 3, s, s], Distribution::Uniform(0.0, 1.0), d);
-    let context =
-        Tensor::<4>::random([1, cfg.context, cfg.tokens(), cfg.latent_dim], Distribution::Normal(0.0, 1.0), d);
-    let timed = |f: &mut dyn FnMut() -> Result<()>| -> Result<f64> {
-        f()?; // warm-up: kernel compilation and allocation
-        let start = Instant::now();
-        for _ in 0..reps.max(1) {
-            f()?;
-        }
-        Ok(start.elapsed().as_secs_f64() * 1e3 / reps.max(1) as f64)
-    };
-    let encode_ms = timed(&mut || read(model.online.forward(frame.clone(), None)).map(drop).map_err(Into::into))?;
-    let rollout_ms =
-        timed(&mut || read(model.rollout(context.clone(), None, cfg.horizon)).map(drop).map_err(Into::into))?;
-    let future = model.rollout(context.clone(), None, cfg.horizon);
-    let anchor = frame.clone().reshape([1, 3, s, s]);
-    let decode_ms = timed(&mut || read(model.decode(future.clone(), anchor.clone())).map(drop).map_err(Into::into))?;
-    let step_ms = encode_ms + rollout_ms + decode_ms;
-    Ok(StepFigures {
-        size: name.into(),
-        device: device.name.clone(),
-        params: burn::module::Module::num_params(&model),
-        encode_ms,
-        rollout_ms,
-        decode_ms,
-        step_ms,
-        steps_per_s: 1e3 / step_ms,
-        train_clips_per_s: None,
-        peak_rss_mb: peak_rss_mb(),
-    })
-}
-
-fn train_rate(cfg: &ModelConfig, device: &ComputeDevice, steps: usize) -> Result<f64> {
-    let dir = tempfile_dir()?;
-    let job = TrainJob {
-        config: TrainConfig::new(cfg.clone()).with_steps(steps + 1).with_checkpoint_every(10_000).with_batch_size(8),
-        data: vec![("scene:bounce".into(), 1.0)],
-        out: dir.clone(),
-        resume: false,
-        init: None,
-        command: "augur bench model".into(),
-        device: device.clone(),
-        cancel: Default::default(),
-    };
-    let mut start = None;
-    let mut last = 0.0;
-    augur_model::train(&job, |p| {
-        // The first step includes kernel compilation; time the rest.
-        if p.step == 1 {
-            start = Some(Instant::now());
-        } else if let Some(s) = start {
-            last = ((p.step - 1) * 8) as f64 / s.elapsed().as_secs_f64();
-        }
-    })?;
-    let _ = std::fs::remove_dir_all(&dir);
-    Ok(last)
-}
-
-fn tempfile_dir() -> Result<PathBuf> {
-    let dir = std::env::temp_dir().join(format!("augur-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    Ok(dir)
-}
-
-/// Peak resident memory of this process so far (VmHWM), MB; 0 where /proc is missing.
-fn peak_rss_mb() -> f64 {
-    crate::measure::memory_mb(None, "VmHWM").unwrap_or(0.0)
 }
 
 fn markdown(rows: &[StepFigures], devices: &[ComputeDevice]) -> String {
