@@ -6,7 +6,10 @@ use std::io::Write as _;
 use std::path::PathBuf;
 
 use anyhow::{Result, bail};
-use augur_model::eval::{HorizonTable, VoeReport, file_windows, held_out_scenes, horizon_table, surprise_trace, voe};
+use augur_model::eval::{
+    HorizonTable, VIOLATION_AT, VoeReport, file_windows, held_out_scenes, horizon_table, surprise_trace, voe,
+    voe_clip_len,
+};
 use augur_model::plot::{Series, line_plot};
 use augur_model::{DeviceChoice, checkpoint, data, pick_device};
 use serde::Serialize;
@@ -91,7 +94,7 @@ pub fn run(args: &Args) -> Result<()> {
         }
         real.push(horizon_table(&model, given, &windows, c, horizon, s, &device.device)?);
     }
-    let (len, at) = (48, 20);
+    let (len, at) = (voe_clip_len(c), VIOLATION_AT);
     let report_voe = voe(&model, args.pairs, len, at, c, s, &device.device, |done, total| {
         if done % 20 == 0 || done == total {
             eprint!("\rviolation of expectation: pairs and quadruplets {done}/{total}");
@@ -156,8 +159,10 @@ fn markdown(r: &Report) -> String {
     let v = &r.voe;
     let _ = writeln!(
         md,
-        "\n### Violation of expectation ({} pairs scored, {} skipped because the violation did not show within 48 frames)\n",
-        v.pairs, v.skipped_identical
+        "\n### Violation of expectation ({} pairs scored, {} skipped because the violation did not show within {} frames)\n",
+        v.pairs,
+        v.skipped_identical,
+        voe_clip_len(v.window_frames)
     );
     let _ = writeln!(
         md,

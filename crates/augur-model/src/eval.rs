@@ -12,7 +12,9 @@ use crate::{ModelError, WorldModel};
 
 mod voe;
 
-pub use voe::{Quadruplet, VoeReport, continuity_quadruplet, permanence_quadruplet, voe, voe_pair};
+pub use voe::{
+    Quadruplet, VIOLATION_AT, VoeReport, continuity_quadruplet, permanence_quadruplet, voe, voe_clip_len, voe_pair,
+};
 
 /// One horizon step of a prediction table.
 #[derive(Clone, Debug, Default, Serialize)]

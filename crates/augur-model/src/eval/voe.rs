@@ -57,6 +57,17 @@ pub fn voe_pair(
 /// The four clips of a balanced test: seen, never seen, vanishing, appearing.
 pub type Quadruplet = [Vec<f32>; 4];
 
+/// The frame at which every violation-of-expectation clip's event happens.
+pub const VIOLATION_AT: u64 = 20;
+
+/// Frames in a violation-of-expectation clip for a model of `context` frames: 48 for the
+/// default 8. The continuity design needs the ball to clear the first bar and rejoin at least
+/// `context` frames before the end, so a longer context needs a longer clip (with 48 frames a
+/// 16-frame model got no continuity quadruplets at all).
+pub fn voe_clip_len(context: usize) -> usize {
+    context + 40
+}
+
 /// The four one-ball clips of a balanced permanence test: `[seen, never seen, vanishing,
 /// appearing]`; the first two are possible, the last two impossible.
 pub fn permanence_quadruplet(seed: u64, at: u64, len: usize, size: usize) -> Result<Quadruplet, ModelError> {
@@ -434,5 +445,17 @@ mod tests {
         let mut tie = Wins::default();
         tie.quadruplet([&a, &b], [&c, &d], &[0..1, 1..2]);
         assert_eq!(tie.latent, 0.5);
+    }
+
+    #[test]
+    fn a_longer_context_gets_a_longer_clip_and_still_has_continuity_tests() {
+        let found = |len: usize, context: usize| {
+            (0..40u64)
+                .filter(|&seed| matches!(continuity_quadruplet(seed, VIOLATION_AT, len, context, 64), Ok(Some(_))))
+                .count()
+        };
+        assert_eq!(voe_clip_len(8), 48, "the bundled models' cards were scored on 48-frame clips");
+        let (short, long) = (found(48, 16), found(voe_clip_len(16), 16));
+        assert!(long >= found(voe_clip_len(8), 8) && long > short, "{short} → {long}");
     }
 }
