@@ -242,4 +242,68 @@ fn a_missing_or_broken_model_is_refused_cleanly() {
     assert!(train(&["--decoder-only"]).contains("add --init MODEL"));
     assert!(train(&["--mask-loss=-1"]).contains("--mask-loss must be a number ≥ 0"));
     assert!(train(&["--resume", "--decoder-warps"]).contains("drop --decoder-sees-change, --decoder-warps"));
+    // A time budget is a positive number of minutes, and replaces --steps rather than joining it.
+    let out = augur(&["train", "--data", "scene:bounce", "--out", &out_dir, "--minutes", "0", "--device", "cpu"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).1.contains("--minutes must be a positive number"), "{}", text(&out).1);
+    let out = augur(&["train", "--data", "scene:bounce", "--out", &out_dir, "--minutes", "1", "--steps", "5"]);
+    assert!(text(&out).1.contains("cannot be used with"), "{}", text(&out).1);
+}
+
+/// The headless trainer for GPU boxes: it links neither ffmpeg nor ALSA, trains on scenes plus
+/// a real clip decoded here by `export_frames`, and evaluates into the card.
+#[test]
+fn headless_trains_and_evaluates_from_a_frames_file_without_ffmpeg() {
+    let headless = binary("examples/headless");
+    let export = binary("examples/export_frames");
+    let ldd = Command::new("ldd").arg(&headless).output().unwrap();
+    let libs = String::from_utf8_lossy(&ldd.stdout);
+    assert!(ldd.status.success(), "{libs}");
+    for lib in ["libavcodec", "libavformat", "libavutil", "libswscale", "libasound"] {
+        assert!(!libs.contains(lib), "headless links {lib}:\n{libs}");
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let clip = dir.path().join("clip.mp4");
+    let made = Command::new("ffmpeg")
+        .args(["-v", "error", "-f", "lavfi", "-i", "testsrc=size=96x64:rate=10", "-t", "3", "-pix_fmt", "yuv420p"])
+        .arg(&clip)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let frames = dir.path().join("clip.frames.safetensors");
+    let given = format!("file:{}", clip.display());
+    let out = run(&export, &["32", &frames.display().to_string(), &given]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    assert!(text(&out).0.contains("30 frames"), "{:?}", text(&out));
+
+    let config = tiny_config(dir.path());
+    let model = dir.path().join("run");
+    let weighted = format!("{}@0.5", frames.display());
+    let args = ["train", &model.display().to_string(), "--config", &config, "--data", "scene:bounce@0.5"];
+    let out = run(&headless, &[&args[..], &["--data", &weighted, "--minutes", "0.05", "--device", "cpu"]].concat());
+    assert!(out.status.success(), "{:?}", text(&out));
+    let card = augur_model::checkpoint::load_card(&model.join("model")).unwrap();
+    let training = card.training.unwrap();
+    // The budget, not the config's 2000 steps, set the count, and the card records it.
+    assert!(training.steps_done < 2000 && training.steps_done == training.config.steps, "{training:?}");
+    // The real clip is recorded under its own name, not the frames file's.
+    assert!(training.data.iter().any(|d| d.starts_with(&given)), "{:?}", training.data);
+
+    let base = model.join("model").display().to_string();
+    let real = frames.display().to_string();
+    let out = run(&headless, &["eval", &base, "--real", &real, "--pairs", "3", "--device", "cpu"]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    let eval = augur_model::checkpoint::load_card(&model.join("model")).unwrap().eval.unwrap();
+    assert_eq!(eval["real"][0]["data"], serde_json::json!(given), "{eval}");
+    assert!(eval["scenes"]["rows"][0]["copy_mse"].as_f64().unwrap() > 0.0);
+
+    // A missing frames file is refused, naming it.
+    let out = run(&headless, &["train", &model.display().to_string(), "--config", &config, "--data", "/nonexistent"]);
+    assert!(!out.status.success());
+    assert!(text(&out).1.contains("/nonexistent"), "{:?}", text(&out));
+}
+
+fn run(program: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(program).args(args).output().unwrap()
 }
