@@ -75,7 +75,7 @@ pub fn run(args: &Args) -> Result<()> {
     eprintln!("augur: evaluating {} on {}", args.model.display(), device.name);
 
     let clips = held_out_scenes(args.clips, c + horizon, s)?;
-    let scenes = horizon_table(&model, "held-out scenes (seeds >= 2^40)", &clips, c, horizon, s, &device.device)?;
+    let scenes = horizon_table(&model, &cfg, "held-out scenes (seeds >= 2^40)", &clips, horizon, &device.device)?;
     let mut real = Vec::new();
     for given in &args.data {
         let episodes = match data::ClipSource::open(given, s)? {
@@ -92,7 +92,7 @@ pub fn run(args: &Args) -> Result<()> {
             let longest = episodes.iter().map(Vec::len).max().unwrap_or(0);
             bail!("{given} has at most {longest} frames in a row, fewer than the {} one window needs", c + horizon);
         }
-        real.push(horizon_table(&model, given, &windows, c, horizon, s, &device.device)?);
+        real.push(horizon_table(&model, &cfg, given, &windows, horizon, &device.device)?);
     }
     let (len, at) = (voe_clip_len(c), VIOLATION_AT);
     let report_voe = voe(&model, args.pairs, len, at, c, s, &device.device, |done, total| {

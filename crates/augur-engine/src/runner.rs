@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use augur_model::eval::read;
 use augur_model::frames::to_rgb8;
+use augur_model::metrics::{blend_weight, fade_toward};
 use augur_model::{ModelCard, WorldModel};
 use burn::tensor::{Device, Tensor, TensorData};
 
@@ -36,14 +37,17 @@ pub struct Runner {
     pub card: ModelCard,
     device: Device,
     context: VecDeque<Tensor<4>>,
-    /// The one-step prediction made at the previous frame: latent and pixels.
+    /// The one-step prediction made at the previous frame: latent and pixels (as shown).
     expected: Option<(Tensor<4>, Vec<f32>)>,
+    /// For a model that fades: the previous frame and the one-step prediction drawn over it
+    /// (before fading), to weigh the next predictions by how well that one did.
+    last_step: Option<(Vec<f32>, Vec<f32>)>,
 }
 
 impl Runner {
     /// Wraps a loaded model.
     pub fn new(model: WorldModel, card: ModelCard, device: Device) -> Self {
-        Self { model, card, device, context: VecDeque::new(), expected: None }
+        Self { model, card, device, context: VecDeque::new(), expected: None, last_step: None }
     }
 
     /// Model input size in pixels.
@@ -55,6 +59,7 @@ impl Runner {
     pub fn reset(&mut self) {
         self.context.clear();
         self.expected = None;
+        self.last_step = None;
     }
 
     /// One frame in (`3 × s × s`, model scale), with optional log-mel features for its sound;
@@ -98,9 +103,16 @@ impl Runner {
             let [_, _, m, d] = t.dims();
             t.reshape([1, m, d])
         });
-        let predicted = read(self.model.decode_after(future.clone(), anchor, before))?;
-        let predicted_tokens = read(future.clone())?;
+        let mut predicted = read(self.model.decode_after(future.clone(), anchor, before))?;
         let plane = 3 * s * s;
+        // A model that fades keeps as much of its predicted change as its last one-step
+        // prediction earned on this frame (ModelConfig::fade_by_last_step).
+        if cfg.fades() {
+            let weight = self.last_step.take().map_or(1.0, |(previous, guess)| blend_weight(&guess, &previous, frame));
+            self.last_step = Some((frame.to_vec(), predicted[..plane].to_vec()));
+            fade_toward(&mut predicted, frame, weight);
+        }
+        let predicted_tokens = read(future.clone())?;
         self.expected = Some((future.narrow(1, 0, 1), predicted[..plane].to_vec()));
         Ok(Step {
             tokens: read(online)?,
@@ -259,5 +271,26 @@ mod tests {
             let worst = drawn.iter().zip(&step.predicted).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
             assert!(worst < 1e-5, "step {k} drew differently by {worst}");
         }
+    }
+
+    #[test]
+    #[allow(clippy::unwrap_used)]
+    fn a_model_that_fades_shows_a_still_scene_still_once_its_guess_earned_nothing() {
+        let cfg = ModelConfig::tiny().with_fade_by_last_step(Some(true));
+        let device = Device::flex();
+        let model = WorldModel::new(&cfg, &device);
+        let mut raw = Runner::new(model.clone(), ModelCard::untrained("raw", ModelConfig::tiny()), device.clone());
+        let mut faded = Runner::new(model, ModelCard::untrained("fades", cfg.clone()), device);
+        let s = cfg.image_size;
+        let still: Vec<f32> = (0..3 * s * s).map(|i| ((i * 7) % 97) as f32 / 97.0).collect();
+        let off = |p: &[f32]| p.iter().zip(still.iter().cycle()).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+        let step = |r: &mut Runner| r.step(&still, None, 2, cfg.context).unwrap().predicted;
+        // No earlier guess yet: the first predictions are drawn as they are.
+        assert!(off(&step(&mut faded)) > 1e-3, "an untrained decoder paints something");
+        step(&mut raw);
+        // Its guess for this frame changed it and the frame did not change: none of it is kept.
+        assert!(off(&step(&mut raw)) > 1e-3);
+        let second = step(&mut faded);
+        assert!(off(&second) < 1e-6, "{}", off(&second));
     }
 }

@@ -146,12 +146,12 @@ fn eval(model_path: &Path, real: &[PathBuf], pairs: usize, device: &str) -> Resu
     let (c, h, s) = (card.config.context, card.config.horizon, card.config.image_size);
     let started = std::time::Instant::now();
     let clips = held_out_scenes(64, c + h, s)?;
-    let scenes = horizon_table(&model, "held-out scenes (seeds >= 2^40)", &clips, c, h, s, &device.device)?;
+    let scenes = horizon_table(&model, &card.config, "held-out scenes (seeds >= 2^40)", &clips, h, &device.device)?;
     let mut tables = Vec::new();
     for path in real {
         let (frames, _, source) = load_frames(path)?;
         let windows = file_windows(&frames, c + h, 32);
-        tables.push(horizon_table(&model, &source, &windows, c, h, s, &device.device)?);
+        tables.push(horizon_table(&model, &card.config, &source, &windows, h, &device.device)?);
     }
     eprintln!("headless: horizon tables in {:.0} s", started.elapsed().as_secs_f64());
     let report_voe = voe(&model, pairs, voe_clip_len(c), VIOLATION_AT, c, s, &device.device, |done, total| {

@@ -7,8 +7,8 @@ use burn::tensor::{Device, Tensor, TensorData};
 use serde::Serialize;
 
 use crate::data::{HELD_OUT_SEEDS, scene_clip};
-use crate::metrics::{mse, psnr, ssim};
-use crate::{ModelError, WorldModel};
+use crate::metrics::{blend_weight, fade_toward, mse, psnr, ssim};
+use crate::{ModelConfig, ModelError, WorldModel};
 
 mod voe;
 
@@ -51,17 +51,18 @@ pub struct HorizonTable {
     pub rows: Vec<StepRow>,
 }
 
-/// Rolls the model out `horizon` steps after `context` frames of each clip and scores the
-/// predicted frames. `clips`: each `(context + horizon) × 3 × S × S` values.
+/// Rolls the model out `horizon` steps after `cfg.context` frames of each clip and scores the
+/// predicted frames, as the live view shows them (faded by the model's confidence, when its
+/// config asks for that). `clips`: each `(context + horizon) × 3 × S × S` values.
 pub fn horizon_table(
     model: &WorldModel,
+    cfg: &ModelConfig,
     data: &str,
     clips: &[Vec<f32>],
-    context: usize,
     horizon: usize,
-    size: usize,
     device: &Device,
 ) -> Result<HorizonTable, ModelError> {
+    let (context, size) = (cfg.context, cfg.image_size);
     let frame = 3 * size * size;
     let mut rows: Vec<StepRow> = (1..=horizon).map(|step| StepRow { step, ..Default::default() }).collect();
     for chunk in clips.chunks(8) {
@@ -71,17 +72,40 @@ pub fn horizon_table(
         let frames = Tensor::<5>::from_data(TensorData::new(pixels, [b, len, 3, size, size]), device);
         let ctx = model.online.forward(frames.clone().narrow(1, 0, context), None);
         let anchor = frames.clone().narrow(1, context - 1, 1).reshape([b, 3, size, size]);
-        let truth = model.target.forward(frames.narrow(1, context, horizon), None);
+        let truth = model.target.forward(frames.clone().narrow(1, context, horizon), None);
+        // With fading, each clip's predictions keep as much of their change as the one-step
+        // prediction of the last context frame (drawn over the frame before) earned.
+        let confidence: Vec<f32> = if cfg.fades() && context > 1 {
+            let guess = model.predictor.forward(ctx.clone().narrow(1, 0, context - 1), None).narrow(1, context - 2, 1);
+            let before = frames.clone().narrow(1, context - 2, 1).reshape([b, 3, size, size]);
+            let drawn = read(model.decode(guess, before).reshape([b * frame]))?;
+            chunk
+                .iter()
+                .enumerate()
+                .map(|(i, clip)| {
+                    let at = |t: usize| &clip[t * frame..(t + 1) * frame];
+                    blend_weight(&drawn[i * frame..][..frame], at(context - 2), at(context - 1))
+                })
+                .collect()
+        } else {
+            vec![1.0; b]
+        };
         let future = model.rollout(ctx, None, horizon);
         let latent = WorldModel::surprise(future.clone(), truth);
         let latent = read(latent.reshape([b * horizon]))?;
         let (drawn, mask) = model.draw(future, anchor);
-        let predicted = read(drawn.reshape([b * horizon * frame]))?;
-        // Per clip and step: the mean of the mask over the frame.
+        let mut predicted = read(drawn.reshape([b * horizon * frame]))?;
+        for (i, clip) in chunk.iter().enumerate().filter(|(i, _)| confidence[*i] < 1.0) {
+            let last = &clip[(context - 1) * frame..context * frame];
+            fade_toward(&mut predicted[i * horizon * frame..(i + 1) * horizon * frame], last, confidence[i]);
+        }
+        // Per clip and step: the mean of the mask over the frame, times the confidence.
         let painted = match mask {
             Some(m) => Some(read(m.reshape([b * horizon, size * size]).mean_dim(1).reshape([b * horizon]))?),
             None => None,
         };
+        let painted =
+            painted.map(|p| p.iter().enumerate().map(|(i, v)| v * confidence[i / horizon]).collect::<Vec<_>>());
         for (i, clip) in chunk.iter().enumerate() {
             let last = &clip[(context - 1) * frame..context * frame];
             for h in 0..horizon {

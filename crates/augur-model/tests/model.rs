@@ -5,7 +5,8 @@
 
 mod common;
 
-use augur_model::{ModelConfig, WorldModel, checkpoint, eval::read};
+use augur_model::eval::{horizon_table, read};
+use augur_model::{ModelConfig, WorldModel, checkpoint};
 use burn::tensor::{Device, Distribution, Tensor};
 
 fn frames(cfg: &ModelConfig, batch: usize, steps: usize, device: &Device) -> Tensor<5> {
@@ -117,4 +118,24 @@ fn the_mask_penalty_adds_the_painted_share_to_the_loss() {
     assert!((0.05..0.3).contains(&plain.mask), "painted share {}", plain.mask);
     let added = penalised.total - plain.total;
     assert!((added - 0.5 * plain.mask).abs() < 1e-4, "the penalty added {added}, not half of {}", plain.mask);
+}
+
+/// With fading on, a clip where nothing moves is predicted exactly as the last frame (the
+/// one-step guess of the last context frame changed it, and that earned nothing); without it an
+/// untrained decoder paints over the frame.
+#[test]
+fn a_model_that_fades_predicts_a_still_clip_as_still() {
+    let device = Device::flex();
+    let cfg = ModelConfig::tiny();
+    let model = WorldModel::new(&cfg, &device);
+    let frame: Vec<f32> = (0..3 * 32 * 32).map(|i| ((i * 7) % 97) as f32 / 97.0).collect();
+    let clip: Vec<f32> = (0..cfg.context + 2).flat_map(|_| frame.iter().copied()).collect();
+    let table =
+        |cfg: &ModelConfig| horizon_table(&model, cfg, "still", std::slice::from_ref(&clip), 2, &device).unwrap();
+    let raw = table(&cfg);
+    let faded = table(&cfg.clone().with_fade_by_last_step(Some(true)));
+    assert!(raw.rows[0].mse > 1e-6, "{:?}", raw.rows[0]);
+    for row in &faded.rows {
+        assert!(row.mse < 1e-12 && row.copy_mse == 0.0 && row.painted == Some(0.0), "{row:?}");
+    }
 }
