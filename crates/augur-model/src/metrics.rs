@@ -1,4 +1,5 @@
-//! Image metrics on planar `3 × S × S` f32 frames in [0, 1]: MSE, PSNR and SSIM.
+//! Image metrics on planar `3 × S × S` f32 frames in [0, 1]: MSE, PSNR and SSIM, and the
+//! blend weight that fades a prediction by what its last guess earned.
 
 /// Mean squared error over all values.
 pub fn mse(a: &[f32], b: &[f32]) -> f64 {
