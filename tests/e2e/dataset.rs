@@ -139,6 +139,11 @@ fn record_kill_repair_and_read_back_with_other_tools() {
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stderr}");
     assert!(stdout.contains("6 steps written"), "{stdout}");
+    // The bundled model fades: each step records the share of its guess it kept.
+    let records: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{pred}/predictions.json")).unwrap()).unwrap();
+    let kept: Vec<f64> = records.as_array().unwrap().iter().map(|r| r["kept"].as_f64().unwrap()).collect();
+    assert!(kept[0] == 1.0 && kept.iter().all(|k| (0.0..=1.0).contains(k)), "{kept:?}");
 
     // Fine-tune the bundled model on the recording: clips come from inside episodes, never
     // across two.

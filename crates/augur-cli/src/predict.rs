@@ -58,6 +58,8 @@ struct StepRecord {
     frame: usize,
     surprise: f32,
     pixel_error: f64,
+    /// For a model that fades: the share of its predicted change it kept (1 = drawn as guessed).
+    kept: Option<f32>,
     dir: Option<String>,
 }
 
@@ -97,14 +99,15 @@ pub fn run(args: &Args) -> Result<()> {
     for t in c..frames.len() {
         let (mut future, latent, surprise) =
             predict_step(&model, &online, &target, &frames[t - 1], t, c, horizon, s, &device.device)?;
-        if cfg.fades() {
+        let kept = cfg.fades().then(|| {
             let weight = match &last_guess {
                 Some(guess) if t >= 2 => blend_weight(guess, &frames[t - 2], &frames[t - 1]),
                 _ => 1.0,
             };
             last_guess = Some(future[..plane].to_vec());
             fade_toward(&mut future, &frames[t - 1], weight);
-        }
+            weight
+        });
         if (t - c) % horizon == 0 {
             anchor = future.chunks(plane).map(<[f32]>::to_vec).collect();
         }
@@ -122,7 +125,7 @@ pub fn run(args: &Args) -> Result<()> {
             Some(dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default())
         };
         let pixel_error = augur_model::metrics::mse(one_step, &frames[t]);
-        index.push(StepRecord { frame: t, surprise, pixel_error, dir });
+        index.push(StepRecord { frame: t, surprise, pixel_error, kept, dir });
         eprint!("\rpredicted frame {}/{}", t + 1, frames.len());
     }
     let written = video.finish()?;
