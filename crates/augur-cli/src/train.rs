@@ -139,7 +139,7 @@ pub fn run(args: &Args) -> Result<()> {
     if cfg.batch_size == 0 || cfg.steps == 0 {
         bail!("--steps and --batch-size must be at least 1");
     }
-    let data = args.data.iter().map(|d| parse_weighted(d)).collect::<Result<Vec<_>>>()?;
+    let data = args.data.iter().map(|d| augur_model::data::parse_weighted(d)).collect::<Result<Vec<_>, _>>()?;
     let device = pick_device(&DeviceChoice::parse(&args.device)?)?;
     if let Some(notice) = &device.notice {
         eprintln!("augur: {notice}");
@@ -165,20 +165,6 @@ pub fn run(args: &Args) -> Result<()> {
         job.out.join("model.safetensors").display()
     );
     Ok(())
-}
-
-/// `name@weight` → (name, weight); no `@` → weight 1.
-fn parse_weighted(given: &str) -> Result<(String, f32)> {
-    match given.rsplit_once('@') {
-        Some((name, w)) if w.parse::<f32>().is_ok() => {
-            let w: f32 = w.parse()?;
-            if !(w.is_finite() && w >= 0.0) {
-                bail!("data weight in {given:?} must be a non-negative number");
-            }
-            Ok((name.to_string(), w))
-        }
-        _ => Ok((given.to_string(), 1.0)),
-    }
 }
 
 fn report(p: &Progress, tty: bool) {

@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 
 use augur_model::bench::{time_step, train_rate};
-use augur_model::data::{ClipSource, load_frames};
+use augur_model::data::{ClipSource, load_frames, parse_weighted};
 use augur_model::eval::{VIOLATION_AT, file_windows, held_out_scenes, horizon_table, voe, voe_clip_len};
 use augur_model::{DeviceChoice, ModelConfig, TrainConfig, TrainJob, checkpoint, pick_device};
 use burn::config::Config as _;
@@ -70,14 +70,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
 /// `spec@weight` → the source, the name the card records, the weight.
 fn open(spec: &str, size: usize) -> Result<(ClipSource, String, f32), Box<dyn std::error::Error>> {
-    let (name, weight) = match spec.rsplit_once('@') {
-        Some((n, w)) => (n, w.parse::<f32>().map_err(|_| format!("bad weight in {spec}"))?),
-        None => (spec, 1.0),
-    };
+    let (name, weight) = parse_weighted(spec)?;
     if name.starts_with("scene:") {
-        return Ok((ClipSource::scene(name, size)?, name.to_string(), weight));
+        return Ok((ClipSource::scene(&name, size)?, name, weight));
     }
-    let (frames, at, source) = load_frames(Path::new(name))?;
+    let (frames, at, source) = load_frames(Path::new(&name))?;
     if at != size {
         return Err(format!("{name} holds {at}px frames; the model takes {size}px").into());
     }

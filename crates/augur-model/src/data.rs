@@ -223,6 +223,19 @@ pub fn decode_file(given: &str, file: &FileSpec, size: usize) -> Result<Vec<Vec<
     Ok(frames)
 }
 
+/// `name@weight` → (name, weight) for mixing training data; no `@` followed by a number →
+/// weight 1 (so a path may hold an `@`). A negative or non-finite weight is refused.
+pub fn parse_weighted(given: &str) -> Result<(String, f32), ModelError> {
+    match given.rsplit_once('@').and_then(|(name, w)| w.parse::<f32>().ok().map(|w| (name, w))) {
+        Some((_, w)) if !(w.is_finite() && w >= 0.0) => Err(ModelError::BadData {
+            given: given.to_string(),
+            why: "its data weight must be a non-negative number".into(),
+        }),
+        Some((name, w)) => Ok((name.to_string(), w)),
+        None => Ok((given.to_string(), 1.0)),
+    }
+}
+
 /// The tensor name in a frames file.
 const FRAMES_TENSOR: &str = "frames";
 
@@ -291,6 +304,14 @@ mod tests {
         let why = load_frames(&path).err().map(|e| e.to_string()).unwrap_or_default();
         assert!(why.contains("not a safetensors file"), "{why}");
         assert!(load_frames(&dir.path().join("missing")).is_err());
+    }
+
+    #[test]
+    fn data_weights_parse_and_a_negative_one_is_refused() {
+        assert_eq!(parse_weighted("scene:bounce@0.8").unwrap(), ("scene:bounce".to_string(), 0.8));
+        assert_eq!(parse_weighted("file:a@b.mp4").unwrap(), ("file:a@b.mp4".to_string(), 1.0));
+        let why = parse_weighted("scene:bounce@-1").err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(why.contains("non-negative"), "{why}");
     }
 
     #[test]
