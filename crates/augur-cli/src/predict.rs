@@ -10,7 +10,7 @@ use augur_capture::{FileSpec, Pacing, SessionClock, SourceSpec, VideoSpec, Video
 use augur_model::canvas::write_png;
 use augur_model::eval::read;
 use augur_model::frames::{to_model_input, to_rgb8};
-use augur_model::metrics::{blend_weight, fade_toward};
+use augur_model::metrics::LastStep;
 use augur_model::{DeviceChoice, WorldModel, checkpoint, pick_device};
 use burn::tensor::{Tensor, TensorData};
 use serde::Serialize;
@@ -95,19 +95,11 @@ pub fn run(args: &Args) -> Result<()> {
     let (online, target) = encode_all(&model, &frames, mels.as_deref(), s, &device.device);
     // A model that fades keeps as much of its predicted change as the last one-step prediction
     // (of frame t - 1, drawn over t - 2) earned (ModelConfig::fade_by_last_step).
-    let mut last_guess: Option<Vec<f32>> = None;
+    let mut last_step = LastStep::default();
     for t in c..frames.len() {
         let (mut future, latent, surprise) =
             predict_step(&model, &online, &target, &frames[t - 1], t, c, horizon, s, &device.device)?;
-        let kept = cfg.fades().then(|| {
-            let weight = match &last_guess {
-                Some(guess) if t >= 2 => blend_weight(guess, &frames[t - 2], &frames[t - 1]),
-                _ => 1.0,
-            };
-            last_guess = Some(future[..plane].to_vec());
-            fade_toward(&mut future, &frames[t - 1], weight);
-            weight
-        });
+        let kept = cfg.fades().then(|| last_step.fade(&frames[t - 1], &mut future));
         if (t - c) % horizon == 0 {
             anchor = future.chunks(plane).map(<[f32]>::to_vec).collect();
         }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use augur_model::eval::read;
 use augur_model::frames::to_rgb8;
-use augur_model::metrics::{blend_weight, fade_toward};
+use augur_model::metrics::LastStep;
 use augur_model::{ModelCard, WorldModel};
 use burn::tensor::{Device, Tensor, TensorData};
 
@@ -39,15 +39,14 @@ pub struct Runner {
     context: VecDeque<Tensor<4>>,
     /// The one-step prediction made at the previous frame: latent and pixels (as shown).
     expected: Option<(Tensor<4>, Vec<f32>)>,
-    /// For a model that fades: the previous frame and the one-step prediction drawn over it
-    /// (before fading), to weigh the next predictions by how well that one did.
-    last_step: Option<(Vec<f32>, Vec<f32>)>,
+    /// For a model that fades: the last frame and the one-step prediction drawn over it.
+    last_step: LastStep,
 }
 
 impl Runner {
     /// Wraps a loaded model.
     pub fn new(model: WorldModel, card: ModelCard, device: Device) -> Self {
-        Self { model, card, device, context: VecDeque::new(), expected: None, last_step: None }
+        Self { model, card, device, context: VecDeque::new(), expected: None, last_step: LastStep::default() }
     }
 
     /// Model input size in pixels.
@@ -59,7 +58,7 @@ impl Runner {
     pub fn reset(&mut self) {
         self.context.clear();
         self.expected = None;
-        self.last_step = None;
+        self.last_step = LastStep::default();
     }
 
     /// One frame in (`3 × s × s`, model scale), with optional log-mel features for its sound;
@@ -108,9 +107,7 @@ impl Runner {
         // A model that fades keeps as much of its predicted change as its last one-step
         // prediction earned on this frame (ModelConfig::fade_by_last_step).
         if cfg.fades() {
-            let weight = self.last_step.take().map_or(1.0, |(previous, guess)| blend_weight(&guess, &previous, frame));
-            self.last_step = Some((frame.to_vec(), predicted[..plane].to_vec()));
-            fade_toward(&mut predicted, frame, weight);
+            self.last_step.fade(frame, &mut predicted);
         }
         let predicted_tokens = read(future.clone())?;
         self.expected = Some((future.narrow(1, 0, 1), predicted[..plane].to_vec()));

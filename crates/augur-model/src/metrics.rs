@@ -31,6 +31,24 @@ pub fn fade_toward(frames: &mut [f32], anchor: &[f32], weight: f32) {
     }
 }
 
+/// The live form of [`ModelConfig::fade_by_last_step`](crate::ModelConfig::fade_by_last_step)
+/// over a stream of frames: remembers the last frame and the one-step prediction drawn over it,
+/// and fades each new rollout by what that prediction earned.
+#[derive(Clone, Debug, Default)]
+pub struct LastStep(Option<(Vec<f32>, Vec<f32>)>);
+
+impl LastStep {
+    /// Fades `predicted` (the rollout drawn over `frame`, one frame after another, the first
+    /// being the next frame) toward `frame` by the weight the previous call's first predicted
+    /// frame earned on `frame` (1 on the first call), and remembers this call's. Returns the weight.
+    pub fn fade(&mut self, frame: &[f32], predicted: &mut [f32]) -> f32 {
+        let weight = self.0.take().map_or(1.0, |(previous, guess)| blend_weight(&guess, &previous, frame));
+        self.0 = Some((frame.to_vec(), predicted[..frame.len().min(predicted.len())].to_vec()));
+        fade_toward(predicted, frame, weight);
+        weight
+    }
+}
+
 /// Peak signal-to-noise ratio in dB for signals in [0, 1]; capped at 100 dB for identical frames.
 pub fn psnr(mse: f64) -> f64 {
     if mse <= 1e-10 { 100.0 } else { (10.0 * (1.0 / mse).log10()).min(100.0) }
