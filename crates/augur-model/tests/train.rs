@@ -55,6 +55,10 @@ fn bad_data_is_refused_with_the_forms() {
     job.config.decoder_only = Some(true);
     let why = augur_model::train(&job, |_| {}).err().unwrap().to_string();
     assert!(why.contains("--init MODEL"), "{why}");
+    // Sources opened by the caller must match the data entries one to one.
+    let job = common::tiny_job(dir.path(), 2);
+    let why = augur_model::train_on(&job, &[], |_| {}).err().unwrap().to_string();
+    assert!(why.contains("open one per entry"), "{why}");
 }
 
 #[test]
