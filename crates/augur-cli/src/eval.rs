@@ -74,7 +74,11 @@ pub fn run(args: &Args) -> Result<()> {
     let (c, s) = (cfg.context, cfg.image_size);
     eprintln!("augur: evaluating {} on {}", args.model.display(), device.name);
 
-    let clips = held_out_scenes(args.clips, c + horizon, s)?;
+    // Fading judges step k by the rollout drawn k frames before, so clips start `horizon`
+    // frames early (held_out_scenes keeps the scored frames the same; real windows are placed
+    // the same with and without fading).
+    let lead = horizon;
+    let clips = held_out_scenes(args.clips, lead, c + horizon, s)?;
     let scenes = horizon_table(&model, &cfg, "held-out scenes (seeds >= 2^40)", &clips, horizon, &device.device)?;
     let mut real = Vec::new();
     for given in &args.data {
@@ -87,10 +91,11 @@ pub fn run(args: &Args) -> Result<()> {
         };
         let per = args.windows.div_ceil(episodes.len().max(1));
         let windows: Vec<_> =
-            episodes.iter().flat_map(|f| file_windows(f, c + horizon, per)).take(args.windows).collect();
+            episodes.iter().flat_map(|f| file_windows(f, lead + c + horizon, per)).take(args.windows).collect();
         if windows.is_empty() {
             let longest = episodes.iter().map(Vec::len).max().unwrap_or(0);
-            bail!("{given} has at most {longest} frames in a row, fewer than the {} one window needs", c + horizon);
+            let needs = lead + c + horizon;
+            bail!("{given} has at most {longest} frames in a row, fewer than the {needs} one window needs");
         }
         real.push(horizon_table(&model, &cfg, given, &windows, horizon, &device.device)?);
     }

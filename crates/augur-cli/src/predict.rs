@@ -9,8 +9,8 @@ use anyhow::{Context as _, Result, bail};
 use augur_capture::{FileSpec, Pacing, SessionClock, SourceSpec, VideoSpec, VideoWriter, open_audio, open_video};
 use augur_model::canvas::write_png;
 use augur_model::eval::read;
+use augur_model::fade::PastRollouts;
 use augur_model::frames::{to_model_input, to_rgb8};
-use augur_model::metrics::LastStep;
 use augur_model::{DeviceChoice, WorldModel, checkpoint, pick_device};
 use burn::tensor::{Tensor, TensorData};
 use serde::Serialize;
@@ -58,8 +58,9 @@ struct StepRecord {
     frame: usize,
     surprise: f32,
     pixel_error: f64,
-    /// For a model that fades: the share of its predicted change it kept (1 = drawn as guessed).
-    kept: Option<f32>,
+    /// For a model that fades: the share of its predicted change each step kept (1 = drawn
+    /// as guessed).
+    kept: Option<Vec<f32>>,
     dir: Option<String>,
 }
 
@@ -93,13 +94,13 @@ pub fn run(args: &Args) -> Result<()> {
     let mut anchor: Vec<Vec<f32>> = Vec::new();
     // Each frame is encoded once (online for context, target for surprise), not once per window.
     let (online, target) = encode_all(&model, &frames, mels.as_deref(), s, &device.device);
-    // A model that fades keeps as much of its predicted change as the last one-step prediction
-    // (of frame t - 1, drawn over t - 2) earned (ModelConfig::fade_by_last_step).
-    let mut last_step = LastStep::default();
+    // A model that fades keeps as much of each step's predicted change as the rollouts drawn
+    // that many frames before earned on frame t - 1 (ModelConfig::fade_by_last_step).
+    let mut past = PastRollouts::default();
     for t in c..frames.len() {
         let (mut future, latent, surprise) =
             predict_step(&model, &online, &target, &frames[t - 1], t, c, horizon, s, &device.device)?;
-        let kept = cfg.fades().then(|| last_step.fade(&frames[t - 1], &mut future));
+        let kept = cfg.fades().then(|| past.fade(&frames[t - 1], &mut future));
         if (t - c) % horizon == 0 {
             anchor = future.chunks(plane).map(<[f32]>::to_vec).collect();
         }

@@ -5,8 +5,8 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use augur_model::eval::read;
+use augur_model::fade::PastRollouts;
 use augur_model::frames::to_rgb8;
-use augur_model::metrics::LastStep;
 use augur_model::{ModelCard, WorldModel};
 use burn::tensor::{Device, Tensor, TensorData};
 
@@ -27,6 +27,8 @@ pub struct Step {
     pub pixel_error: f32,
     /// The earlier one-step prediction of this frame (for the heatmap), if any.
     pub expected: Option<Vec<f32>>,
+    /// For a model that fades: the share of its predicted change each step kept.
+    pub kept: Option<Vec<f32>>,
 }
 
 /// A loaded model and its rolling context.
@@ -39,14 +41,14 @@ pub struct Runner {
     context: VecDeque<Tensor<4>>,
     /// The one-step prediction made at the previous frame: latent and pixels (as shown).
     expected: Option<(Tensor<4>, Vec<f32>)>,
-    /// For a model that fades: the last frame and the one-step prediction drawn over it.
-    last_step: LastStep,
+    /// For a model that fades: the rollouts of the last frames, to judge each step by.
+    past: PastRollouts,
 }
 
 impl Runner {
     /// Wraps a loaded model.
     pub fn new(model: WorldModel, card: ModelCard, device: Device) -> Self {
-        Self { model, card, device, context: VecDeque::new(), expected: None, last_step: LastStep::default() }
+        Self { model, card, device, context: VecDeque::new(), expected: None, past: PastRollouts::default() }
     }
 
     /// Model input size in pixels.
@@ -58,7 +60,7 @@ impl Runner {
     pub fn reset(&mut self) {
         self.context.clear();
         self.expected = None;
-        self.last_step = LastStep::default();
+        self.past = PastRollouts::default();
     }
 
     /// One frame in (`3 × s × s`, model scale), with optional log-mel features for its sound;
@@ -104,11 +106,9 @@ impl Runner {
         });
         let mut predicted = read(self.model.decode_after(future.clone(), anchor, before))?;
         let plane = 3 * s * s;
-        // A model that fades keeps as much of its predicted change as its last one-step
-        // prediction earned on this frame (ModelConfig::fade_by_last_step).
-        if cfg.fades() {
-            self.last_step.fade(frame, &mut predicted);
-        }
+        // A model that fades keeps as much of each step's predicted change as its guesses
+        // that far ahead earned on this frame (ModelConfig::fade_by_last_step).
+        let kept = cfg.fades().then(|| self.past.fade(frame, &mut predicted));
         let predicted_tokens = read(future.clone())?;
         self.expected = Some((future.narrow(1, 0, 1), predicted[..plane].to_vec()));
         Ok(Step {
@@ -118,6 +118,7 @@ impl Runner {
             surprise,
             pixel_error,
             expected: expected_pixels,
+            kept,
         })
     }
 

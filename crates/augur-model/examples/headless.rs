@@ -142,12 +142,13 @@ fn eval(model_path: &Path, real: &[PathBuf], pairs: usize, device: &str) -> Resu
     let (model, mut card) = checkpoint::load(model_path, &device.device)?;
     let (c, h, s) = (card.config.context, card.config.horizon, card.config.image_size);
     let started = std::time::Instant::now();
-    let clips = held_out_scenes(64, c + h, s)?;
+    let lead = h; // as augur eval: fading judges step k by the rollout k frames before
+    let clips = held_out_scenes(64, lead, c + h, s)?;
     let scenes = horizon_table(&model, &card.config, "held-out scenes (seeds >= 2^40)", &clips, h, &device.device)?;
     let mut tables = Vec::new();
     for path in real {
         let (frames, _, source) = load_frames(path)?;
-        let windows = file_windows(&frames, c + h, 32);
+        let windows = file_windows(&frames, lead + c + h, 32);
         tables.push(horizon_table(&model, &card.config, &source, &windows, h, &device.device)?);
     }
     eprintln!("headless: horizon tables in {:.0} s", started.elapsed().as_secs_f64());

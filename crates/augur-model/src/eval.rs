@@ -7,7 +7,8 @@ use burn::tensor::{Device, Tensor, TensorData};
 use serde::Serialize;
 
 use crate::data::{HELD_OUT_SEEDS, scene_clip};
-use crate::metrics::{blend_weight, fade_toward, mse, psnr, ssim};
+use crate::fade::{blend_weight, fade_steps, per_step};
+use crate::metrics::{mse, psnr, ssim};
 use crate::{ModelConfig, ModelError, WorldModel};
 
 mod voe;
@@ -51,9 +52,12 @@ pub struct HorizonTable {
     pub rows: Vec<StepRow>,
 }
 
-/// Rolls the model out `horizon` steps after `cfg.context` frames of each clip and scores the
-/// predicted frames, as the live view shows them (faded by the model's confidence, when its
-/// config asks for that). `clips`: each `(context + horizon) × 3 × S × S` values.
+/// Rolls the model out `horizon` steps after the context of each clip and scores the
+/// predicted frames, as the live view shows them (faded by what earlier rollouts earned, when
+/// the config asks for that). `clips`: each `(lead + context + horizon) × 3 × S × S` values,
+/// all of one length: the last `context + horizon` frames are scored, and the `lead` frames
+/// before them give the rollouts that fading judges (a step k with `lead < k` is judged by a
+/// rollout with a shorter context, or takes a shorter step's weight, as at the start of a stream).
 pub fn horizon_table(
     model: &WorldModel,
     cfg: &ModelConfig,
@@ -64,52 +68,49 @@ pub fn horizon_table(
 ) -> Result<HorizonTable, ModelError> {
     let (context, size) = (cfg.context, cfg.image_size);
     let frame = 3 * size * size;
+    let len = clips.first().map_or(0, |c| c.len() / frame);
+    if len < context + horizon || clips.iter().any(|c| c.len() != len * frame) {
+        return Err(ModelError::BadData {
+            given: data.to_string(),
+            why: format!("clips must all hold the same whole number of frames, at least {}", context + horizon),
+        });
+    }
+    let lead = len - context - horizon;
     let mut rows: Vec<StepRow> = (1..=horizon).map(|step| StepRow { step, ..Default::default() }).collect();
     for chunk in clips.chunks(8) {
         let b = chunk.len();
-        let len = context + horizon;
         let pixels: Vec<f32> = chunk.iter().flat_map(|c| c.iter().copied()).collect();
         let frames = Tensor::<5>::from_data(TensorData::new(pixels, [b, len, 3, size, size]), device);
-        let ctx = model.online.forward(frames.clone().narrow(1, 0, context), None);
-        let anchor = frames.clone().narrow(1, context - 1, 1).reshape([b, 3, size, size]);
-        let truth = model.target.forward(frames.clone().narrow(1, context, horizon), None);
-        // With fading, each clip's predictions keep as much of their change as the one-step
-        // prediction of the last context frame (drawn over the frame before) earned.
-        let confidence: Vec<f32> = if cfg.fades() && context > 1 {
-            let guess = model.predictor.forward(ctx.clone().narrow(1, 0, context - 1), None).narrow(1, context - 2, 1);
-            let before = frames.clone().narrow(1, context - 2, 1).reshape([b, 3, size, size]);
-            let drawn = read(model.decode(guess, before).reshape([b * frame]))?;
-            chunk
-                .iter()
-                .enumerate()
-                .map(|(i, clip)| {
-                    let at = |t: usize| &clip[t * frame..(t + 1) * frame];
-                    blend_weight(&drawn[i * frame..][..frame], at(context - 2), at(context - 1))
-                })
-                .collect()
+        let seen = model.online.forward(frames.clone().narrow(1, 0, lead + context), None);
+        let ctx = seen.clone().narrow(1, lead, context);
+        let last = lead + context - 1;
+        let anchor = frames.clone().narrow(1, last, 1).reshape([b, 3, size, size]);
+        let truth = model.target.forward(frames.clone().narrow(1, lead + context, horizon), None);
+        let weights = if cfg.fades() {
+            earned(model, &frames, &seen, chunk, [lead, context, horizon], size)?
         } else {
-            vec![1.0; b]
+            vec![vec![1.0; horizon]; b]
         };
         let future = model.rollout(ctx, None, horizon);
         let latent = WorldModel::surprise(future.clone(), truth);
         let latent = read(latent.reshape([b * horizon]))?;
         let (drawn, mask) = model.draw(future, anchor);
         let mut predicted = read(drawn.reshape([b * horizon * frame]))?;
-        for (i, clip) in chunk.iter().enumerate().filter(|(i, _)| confidence[*i] < 1.0) {
-            let last = &clip[(context - 1) * frame..context * frame];
-            fade_toward(&mut predicted[i * horizon * frame..(i + 1) * horizon * frame], last, confidence[i]);
+        for (i, clip) in chunk.iter().enumerate() {
+            let seen_last = &clip[last * frame..(last + 1) * frame];
+            fade_steps(&mut predicted[i * horizon * frame..(i + 1) * horizon * frame], seen_last, &weights[i]);
         }
-        // Per clip and step: the mean of the mask over the frame, times the confidence.
+        // Per clip and step: the mean of the mask over the frame, times the weight kept.
         let painted = match mask {
             Some(m) => Some(read(m.reshape([b * horizon, size * size]).mean_dim(1).reshape([b * horizon]))?),
             None => None,
         };
-        let painted =
-            painted.map(|p| p.iter().enumerate().map(|(i, v)| v * confidence[i / horizon]).collect::<Vec<_>>());
+        let painted = painted
+            .map(|p| p.iter().enumerate().map(|(i, v)| v * weights[i / horizon][i % horizon]).collect::<Vec<_>>());
         for (i, clip) in chunk.iter().enumerate() {
-            let last = &clip[(context - 1) * frame..context * frame];
+            let last = &clip[last * frame..(last + 1) * frame];
             for h in 0..horizon {
-                let actual = &clip[(context + h) * frame..][..frame];
+                let actual = &clip[(lead + context + h) * frame..][..frame];
                 let guess = &predicted[(i * horizon + h) * frame..][..frame];
                 let row = &mut rows[h];
                 let (m, c) = (mse(guess, actual), mse(last, actual));
@@ -146,8 +147,38 @@ pub fn horizon_table(
     Ok(HorizonTable { data: data.to_string(), clips: clips.len(), rows })
 }
 
-/// Held-out scene clips (seeds from [`HELD_OUT_SEEDS`] on) of `len` frames.
-pub fn held_out_scenes(count: usize, len: usize, size: usize) -> Result<Vec<Vec<f32>>, ModelError> {
+/// Fading weights per clip and step (`[lead, context, horizon]`): step k is judged by the
+/// rollout drawn k frames before the last context frame, with as much context as the clip
+/// holds there, on how much of its k-th frame's change that last frame kept.
+fn earned(
+    model: &WorldModel,
+    frames: &Tensor<5>,
+    seen: &Tensor<4>,
+    clips: &[Vec<f32>],
+    [lead, context, horizon]: [usize; 3],
+    size: usize,
+) -> Result<Vec<Vec<f32>>, ModelError> {
+    let (b, frame, last) = (clips.len(), 3 * size * size, lead + context - 1);
+    let mut measured = vec![Vec::with_capacity(horizon); b];
+    for k in 1..=horizon.min(last) {
+        let base = last - k;
+        let start = (base + 1).saturating_sub(context);
+        let future = model.rollout(seen.clone().narrow(1, start, base + 1 - start), None, k).narrow(1, k - 1, 1);
+        let under = frames.clone().narrow(1, base, 1).reshape([b, 3, size, size]);
+        let drawn = read(model.decode(future, under).reshape([b * frame]))?;
+        for (i, clip) in clips.iter().enumerate() {
+            let at = |t: usize| &clip[t * frame..(t + 1) * frame];
+            measured[i].push(Some(blend_weight(&drawn[i * frame..][..frame], at(base), at(last))));
+        }
+    }
+    Ok(measured.iter().map(|m| per_step(m, horizon)).collect())
+}
+
+/// Held-out scene clips (seeds from [`HELD_OUT_SEEDS`] on) of `lead.min(10) + len` frames:
+/// the last `len` frames are the same whatever the lead, so tables with and without fading
+/// (which judges by the lead) score the same frames.
+pub fn held_out_scenes(count: usize, lead: usize, len: usize, size: usize) -> Result<Vec<Vec<f32>>, ModelError> {
+    let lead = lead.min(10);
     (0..count)
         .map(|i| {
             let cfg = SceneConfig {
@@ -160,7 +191,7 @@ pub fn held_out_scenes(count: usize, len: usize, size: usize) -> Result<Vec<Vec<
                 realtime: false,
                 ..SceneConfig::default()
             };
-            scene_clip(&cfg, 10 + (i * 7) % 60, len).map(|c| c.pixels)
+            scene_clip(&cfg, 10 + (i * 7) % 60 - lead, lead + len).map(|c| c.pixels)
         })
         .collect()
 }

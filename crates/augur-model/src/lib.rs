@@ -34,4 +34,5 @@ pub use card::ModelCard;
 pub use losses::{LossConfig, LossTerms};
 pub use train::{Progress, TrainConfig, TrainJob, train, train_on};
 pub mod eval;
+pub mod fade;
 pub mod metrics;
