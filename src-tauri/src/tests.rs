@@ -122,6 +122,9 @@ fn every_command_answers_and_refuses_bad_arguments() {
     let state = json_of(call(&w, "model_state", json!({})).unwrap());
     assert!(state["stats"]["prediction_hz"].as_f64().unwrap() >= 0.0);
     assert!(!state["trail"].as_array().unwrap().is_empty());
+    // The bundled model fades: the share each of the 4 steps kept, all in [0, 1].
+    let kept = state["kept"].as_array().unwrap();
+    assert!(kept.len() == 4 && kept.iter().all(|k| (0.0..=1.0).contains(&k.as_f64().unwrap())), "{state}");
     let status = json_of(call(&w, "source_status", json!({})).unwrap());
     assert!(status["frames"].as_u64().unwrap() > 0);
 

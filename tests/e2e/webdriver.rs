@@ -189,6 +189,12 @@ fn the_built_app_is_driven_through_webdriver() {
     let strip = page.wait_until("predicted frames", Duration::from_secs(90), &CANVAS_STATS.replace("ID", "'strip'"));
     assert!(strip["width"].as_u64().unwrap() >= 3 * strip["height"].as_u64().unwrap(), "a filmstrip: {strip}");
     eprintln!("live canvas {live}, prediction strip {strip}");
+    // The bundled model fades: under the strip, how much of its guesses it keeps.
+    page.wait_until(
+        "the share kept under the strip",
+        Duration::from_secs(30),
+        "const t = document.getElementById('kept').textContent; return t.includes('keeps') || t.includes('did not help');",
+    );
 
     // Frames came by the loopback stream, which answers only with the session's token.
     let by_stream = "return performance.getEntriesByType('resource').some(e => e.name.includes('/frame?token='));";

@@ -108,6 +108,8 @@ export interface ModelState {
   compare_surprise: (number | null)[];
   trail: Point[];
   branch: Point[];
+  /** For a model that fades: the share of its predicted change each step kept, t+1 first. */
+  kept: number[] | null;
 }
 
 /** augur_engine::RecordingStatus */

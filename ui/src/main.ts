@@ -184,6 +184,7 @@ async function pollStatus(): Promise<void> {
       if (document.activeElement !== $("stride")) $("stride").value = String(m.stride);
       showCompare(m.compare);
       plotSurprise(m.surprise, m.compare ? m.compare_surprise : []);
+      $("kept").textContent = scrubbing === null ? keptText(m.kept) : "";
       plotTrajectory(m.trail, m.branch);
       if (!$("sound-panel").hidden) await drawSound();
     } catch (e) {
@@ -191,6 +192,15 @@ async function pollStatus(): Promise<void> {
     }
   }
   $("status").textContent = text;
+}
+
+/** How much of its predicted change a fading model shows now (empty for one that does not fade). */
+function keptText(kept: number[] | null): string {
+  if (!kept || kept.length === 0) return "";
+  const pct = (v: number): string => `${Math.round(v * 100)} %`;
+  if (kept.every((k) => k < 0.05)) return " · its recent guesses did not help, so it shows the frame as it is";
+  const far = kept.length > 1 ? `, ${pct(kept[kept.length - 1])} at t+${kept.length}` : "";
+  return ` · keeps ${pct(kept[0])} of its predicted change at t+1${far} (what its guesses earned)`;
 }
 
 async function toggleRecord(keep = true): Promise<void> {

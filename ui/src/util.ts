@@ -46,6 +46,7 @@ interface Elements {
   "model-panels": HTMLElement;
   strip: HTMLCanvasElement;
   "strip-caption": HTMLElement;
+  kept: HTMLSpanElement;
   "arrived-panel": HTMLElement;
   arrived: HTMLCanvasElement;
   "compare-panel": HTMLElement;

@@ -209,6 +209,7 @@ pub fn moment(
         surprise: step.surprise,
         pixel_error: step.pixel_error,
         heatmap: Arc::from(heat),
+        kept: step.kept.map(Arc::from),
         compare: None,
     }
 }

@@ -30,6 +30,9 @@ pub struct Moment {
     pub pixel_error: f32,
     /// Error heatmap of that comparison, packed RGB8 (`size × size × 3`).
     pub heatmap: Arc<[u8]>,
+    /// For a model that fades: the share of its predicted change each step ahead kept (what
+    /// its guesses that far ahead earned on this frame); `None` for one that draws its guesses.
+    pub kept: Option<Arc<[f32]>>,
     /// What the second model (A/B compare) made of the same frame, when one is set.
     pub compare: Option<Arc<Compared>>,
 }
@@ -145,6 +148,7 @@ mod tests {
             surprise: f32::NAN,
             pixel_error: 0.0,
             heatmap: Arc::from(vec![0u8; 3]),
+            kept: None,
             compare: None,
         }
     }

@@ -382,6 +382,9 @@ pub struct ModelState {
     trail: Vec<[f32; 2]>,
     /// The predicted branch from the newest moment.
     branch: Vec<[f32; 2]>,
+    /// For a model that fades: the share of its predicted change each step of the newest
+    /// moment kept, t+1 first (null for a model that draws its guesses as they are).
+    kept: Option<Vec<f32>>,
 }
 
 /// What the model panels show: rates, the surprise trace, the latent trajectory.
@@ -409,6 +412,7 @@ pub fn model_state(session: State<'_, Session>) -> Result<ModelState, CommandErr
         compare_surprise: trace[from..].iter().map(|t| finite(t.2)).collect(),
         trail: traj.trail[tail..].iter().map(xy).collect(),
         branch: traj.branch.iter().map(xy).collect(),
+        kept: s.latest().and_then(|m| m.kept).map(|k| k.to_vec()),
     })
 }
 
