@@ -149,6 +149,14 @@ fn eval(model_path: &Path, real: &[PathBuf], pairs: usize, device: &str) -> Resu
     for path in real {
         let (frames, _, source) = load_frames(path)?;
         let windows = file_windows(&frames, lead + c + h, 32);
+        if windows.is_empty() {
+            return Err(format!(
+                "{source} has {} frames, fewer than the {} one window needs",
+                frames.len(),
+                lead + c + h
+            )
+            .into());
+        }
         tables.push(horizon_table(&model, &card.config, &source, &windows, h, &device.device)?);
     }
     eprintln!("headless: horizon tables in {:.0} s", started.elapsed().as_secs_f64());

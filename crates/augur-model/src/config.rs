@@ -58,10 +58,11 @@ pub struct ModelConfig {
     /// latent grid (the transformation-based prediction of Finn et al. 2016). `None` means
     /// `false`; ignored without `composite`.
     pub decoder_warps: Option<bool>,
-    /// Predicted frames are blended with the last observed frame by the weight that best fitted
-    /// the model's previous one-step prediction to that frame (least squares, in [0, 1]): on
-    /// footage where the model's guesses did not help, it shows that nothing changes instead of
-    /// painting over the frame. `None` (cards before it) means `false`.
+    /// Each predicted step is blended with the last observed frame by the weight that best
+    /// fitted the model's guess as far ahead, drawn that many frames before, to the frame just
+    /// seen (least squares, in [0, 1]; see [`fade`](crate::fade)): on footage where the model's
+    /// guesses did not help, it shows that nothing changes instead of painting over the frame.
+    /// `None` (cards before it) means `false`.
     pub fade_by_last_step: Option<bool>,
     /// Size of the per-step action vector (keys as 0/1, gamepad axes); 0 means no actions.
     #[config(default = 0)]
@@ -95,7 +96,7 @@ impl ModelConfig {
         self.composite && self.decoder_warps.unwrap_or(false)
     }
 
-    /// Whether predictions are blended by how well the last one-step prediction did.
+    /// Whether predictions are blended by how well the model's earlier guesses did.
     pub fn fades(&self) -> bool {
         self.fade_by_last_step.unwrap_or(false)
     }

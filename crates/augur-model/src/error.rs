@@ -17,7 +17,7 @@ pub enum ModelError {
         why: String,
     },
     /// Training or evaluation data could not be read.
-    #[error("bad training data {given}: {why}")]
+    #[error("bad data {given}: {why}")]
     BadData {
         /// The data name as given.
         given: String,

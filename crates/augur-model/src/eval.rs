@@ -70,10 +70,13 @@ pub fn horizon_table(
     let frame = 3 * size * size;
     let len = clips.first().map_or(0, |c| c.len() / frame);
     if len < context + horizon || clips.iter().any(|c| c.len() != len * frame) {
-        return Err(ModelError::BadData {
-            given: data.to_string(),
-            why: format!("clips must all hold the same whole number of frames, at least {}", context + horizon),
-        });
+        let needs = context + horizon;
+        let why = if clips.is_empty() {
+            format!("no clips to score; each needs at least {needs} frames (context and horizon)")
+        } else {
+            format!("the clips differ in length or hold fewer than {needs} whole frames (context and horizon)")
+        };
+        return Err(ModelError::BadData { given: data.to_string(), why });
     }
     let lead = len - context - horizon;
     let mut rows: Vec<StepRow> = (1..=horizon).map(|step| StepRow { step, ..Default::default() }).collect();

@@ -120,22 +120,31 @@ fn the_mask_penalty_adds_the_painted_share_to_the_loss() {
     assert!((added - 0.5 * plain.mask).abs() < 1e-4, "the penalty added {added}, not half of {}", plain.mask);
 }
 
-/// With fading on, a clip where nothing moves is predicted exactly as the last frame (the
-/// one-step guess of the last context frame changed it, and that earned nothing); without it an
-/// untrained decoder paints over the frame.
+/// With fading on, a clip where nothing moves is predicted exactly as the last frame (every
+/// earlier guess changed it, and that earned nothing), with or without lead frames before the
+/// context; without fading an untrained decoder paints over the frame. Clips of mixed lengths,
+/// or none, are refused.
 #[test]
 fn a_model_that_fades_predicts_a_still_clip_as_still() {
     let device = Device::flex();
     let cfg = ModelConfig::tiny();
     let model = WorldModel::new(&cfg, &device);
     let frame: Vec<f32> = (0..3 * 32 * 32).map(|i| ((i * 7) % 97) as f32 / 97.0).collect();
-    let clip: Vec<f32> = (0..cfg.context + 2).flat_map(|_| frame.iter().copied()).collect();
-    let table =
-        |cfg: &ModelConfig| horizon_table(&model, cfg, "still", std::slice::from_ref(&clip), 2, &device).unwrap();
-    let raw = table(&cfg);
-    let faded = table(&cfg.clone().with_fade_by_last_step(Some(true)));
-    assert!(raw.rows[0].mse > 1e-6, "{:?}", raw.rows[0]);
-    for row in &faded.rows {
-        assert!(row.mse < 1e-12 && row.copy_mse == 0.0 && row.painted == Some(0.0), "{row:?}");
+    let still = |len: usize| -> Vec<f32> { (0..len).flat_map(|_| frame.iter().copied()).collect() };
+    let table = |cfg: &ModelConfig, clips: &[Vec<f32>]| horizon_table(&model, cfg, "still", clips, 2, &device);
+    let faded_cfg = cfg.clone().with_fade_by_last_step(Some(true));
+    for lead in [0, 2] {
+        let clip = still(lead + cfg.context + 2);
+        let raw = table(&cfg, std::slice::from_ref(&clip)).unwrap();
+        let faded = table(&faded_cfg, std::slice::from_ref(&clip)).unwrap();
+        assert!(raw.rows[0].mse > 1e-6, "lead {lead}: {:?}", raw.rows[0]);
+        for row in &faded.rows {
+            assert!(row.mse < 1e-12 && row.copy_mse == 0.0 && row.painted == Some(0.0), "lead {lead}: {row:?}");
+        }
+    }
+    let mixed = [still(cfg.context + 2), still(cfg.context + 3)];
+    for clips in [&mixed[..], &[], &[still(cfg.context + 1)]] {
+        let err = table(&faded_cfg, clips).map(|_| ()).unwrap_err().to_string();
+        assert!(err.contains("(context and horizon)"), "{err}");
     }
 }
