@@ -297,6 +297,9 @@ fn headless_trains_and_evaluates_from_a_frames_file_without_ffmpeg() {
     let eval = augur_model::checkpoint::load_card(&model.join("model")).unwrap().eval.unwrap();
     assert_eq!(eval["real"][0]["data"], serde_json::json!(given), "{eval}");
     assert!(eval["scenes"]["rows"][0]["copy_mse"].as_f64().unwrap() > 0.0);
+    // And the report `augur eval` writes, beside the model.
+    let md = std::fs::read_to_string(model.join("model.eval/eval.md")).unwrap();
+    assert!(md.contains(&format!("### {given} (")) && model.join("model.eval/voe-vanish.png").exists(), "{md}");
 
     // A missing frames file is refused, naming it.
     let out = run(&headless, &["train", &model.display().to_string(), "--config", &config, "--data", "/nonexistent"]);

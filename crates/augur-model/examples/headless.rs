@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use augur_model::bench::{time_step, train_rate};
 use augur_model::data::{ClipSource, load_frames, parse_weighted};
-use augur_model::eval::{VIOLATION_AT, file_windows, held_out_scenes, horizon_table, voe, voe_clip_len};
+use augur_model::eval::{Footage, Plan, Report, evaluate, write_report};
 use augur_model::{DeviceChoice, ModelConfig, TrainConfig, TrainJob, checkpoint, pick_device};
 use burn::config::Config as _;
 use clap::Parser;
@@ -140,44 +140,34 @@ fn train(
 fn eval(model_path: &Path, real: &[PathBuf], pairs: usize, device: &str) -> Result<(), Box<dyn std::error::Error>> {
     let device = pick_device(&DeviceChoice::parse(device)?)?;
     let (model, mut card) = checkpoint::load(model_path, &device.device)?;
-    let (c, h, s) = (card.config.context, card.config.horizon, card.config.image_size);
     let started = std::time::Instant::now();
-    let lead = h; // as augur eval: fading judges step k by the rollout k frames before
-    let clips = held_out_scenes(64, lead, c + h, s)?;
-    let scenes = horizon_table(&model, &card.config, "held-out scenes (seeds >= 2^40)", &clips, h, &device.device)?;
-    let mut tables = Vec::new();
+    let mut footage = Vec::new();
     for path in real {
-        let (frames, _, source) = load_frames(path)?;
-        let windows = file_windows(&frames, lead + c + h, 32);
-        if windows.is_empty() {
-            return Err(format!(
-                "{source} has {} frames, fewer than the {} one window needs",
-                frames.len(),
-                lead + c + h
-            )
-            .into());
-        }
-        tables.push(horizon_table(&model, &card.config, &source, &windows, h, &device.device)?);
+        let (frames, _, name) = load_frames(path)?;
+        footage.push(Footage { name, episodes: vec![frames] });
     }
-    eprintln!("headless: horizon tables in {:.0} s", started.elapsed().as_secs_f64());
-    let report_voe = voe(&model, pairs, voe_clip_len(c), VIOLATION_AT, c, s, &device.device, |done, total| {
+    let plan = Plan { clips: 64, windows: 32, pairs, horizon: card.config.horizon };
+    let scores = evaluate(&model, &card.config, &plan, &footage, &device.device, |done, total| {
         if done % 40 == 0 || done == total {
             eprintln!("violation of expectation {done}/{total} ({:.0} s)", started.elapsed().as_secs_f64());
         }
     })?;
-    // The same fields `augur eval --write-card` stores.
-    let report = serde_json::json!({
-        "model": model_path.display().to_string(),
-        "device": device.name,
-        "command": std::env::args().collect::<Vec<_>>().join(" "),
-        "scenes": scenes,
-        "real": tables,
-        "voe": report_voe,
-    });
-    println!("{}", serde_json::to_string_pretty(&report)?);
-    card.eval = Some(report);
+    let report = Report {
+        model: model_path.display().to_string(),
+        device: device.name.clone(),
+        command: std::env::args().collect::<Vec<_>>().join(" "),
+        scores,
+    };
+    // Where `augur eval` writes by default, and the same fields `--write-card` stores.
+    let out = checkpoint::paths(model_path).0.with_extension("eval");
+    print!("{}", write_report(&report, &model, &card.config, &out, &device.device)?);
+    card.eval = Some(serde_json::to_value(&report)?);
     checkpoint::save_card(&card, model_path)?;
-    eprintln!("headless: evaluated in {:.0} s; card updated", started.elapsed().as_secs_f64());
+    eprintln!(
+        "headless: evaluated in {:.0} s; card updated, report in {}",
+        started.elapsed().as_secs_f64(),
+        out.display()
+    );
     Ok(())
 }
 

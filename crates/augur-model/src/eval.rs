@@ -11,7 +11,10 @@ use crate::fade::{blend_weight, fade_steps, per_step};
 use crate::metrics::{mse, psnr, ssim};
 use crate::{ModelConfig, ModelError, WorldModel};
 
+mod report;
 mod voe;
+
+pub use report::{Footage, Plan, Report, Scores, evaluate, markdown, write_report};
 
 pub use voe::{
     Quadruplet, VIOLATION_AT, VoeReport, continuity_quadruplet, permanence_quadruplet, voe, voe_clip_len, voe_pair,

@@ -1,0 +1,278 @@
+//! One evaluation, end to end, for `augur eval` and the headless GPU tool alike: the horizon
+//! tables on held-out scenes and real footage, violation of expectation, the markdown and JSON
+//! reports and the surprise plots.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use augur_capture::scene::Violation;
+use burn::tensor::Device;
+use serde::Serialize;
+
+use super::voe::{
+    Quadruplet, VIOLATION_AT, VoeReport, continuity_quadruplet, permanence_quadruplet, voe, voe_clip_len, voe_pair,
+};
+use super::{HorizonTable, file_windows, held_out_scenes, horizon_table, surprise_trace};
+use crate::data::HELD_OUT_SEEDS;
+use crate::plot::{Series, line_plot};
+use crate::{ModelConfig, ModelError, WorldModel};
+
+/// How much to evaluate.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// Held-out scene clips for the horizon table.
+    pub clips: usize,
+    /// Windows per real footage.
+    pub windows: usize,
+    /// Possible/impossible pairs (a third as many balanced quadruplets of each kind come along).
+    pub pairs: usize,
+    /// Rollout horizon.
+    pub horizon: usize,
+}
+
+/// Real footage to score: its name as given and its episodes, frames at model size.
+pub struct Footage {
+    /// As given (`file:…`, a frames file's source).
+    pub name: String,
+    /// Runs of consecutive frames; windows never cross from one to the next.
+    pub episodes: Vec<Vec<Vec<f32>>>,
+}
+
+/// What an evaluation measured.
+#[derive(Clone, Debug, Serialize)]
+pub struct Scores {
+    /// Held-out scenes.
+    pub scenes: HorizonTable,
+    /// One table per footage.
+    pub real: Vec<HorizonTable>,
+    /// Violation of expectation.
+    pub voe: VoeReport,
+}
+
+/// An evaluation as written to eval.json and stored in a model card.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    /// The model as given.
+    pub model: String,
+    /// The device it ran on.
+    pub device: String,
+    /// The command line that made it.
+    pub command: String,
+    /// The figures.
+    #[serde(flatten)]
+    pub scores: Scores,
+}
+
+/// Scores `model` on held-out scenes, each footage and generated violation-of-expectation
+/// clips; `progress(done, total)` follows the violation-of-expectation part, the long one.
+pub fn evaluate(
+    model: &WorldModel,
+    cfg: &ModelConfig,
+    plan: &Plan,
+    footage: &[Footage],
+    device: &Device,
+    progress: impl FnMut(usize, usize),
+) -> Result<Scores, ModelError> {
+    let (c, s, horizon) = (cfg.context, cfg.image_size, plan.horizon);
+    // Fading judges step k by the rollout drawn k frames before, so clips start `horizon`
+    // frames early (held_out_scenes keeps the scored frames the same; real windows are placed
+    // the same with and without fading).
+    let lead = horizon;
+    let clips = held_out_scenes(plan.clips, lead, c + horizon, s)?;
+    let scenes = horizon_table(model, cfg, "held-out scenes (seeds >= 2^40)", &clips, horizon, device)?;
+    let mut real = Vec::new();
+    for f in footage {
+        let per = plan.windows.div_ceil(f.episodes.len().max(1));
+        let needs = lead + c + horizon;
+        let windows: Vec<_> = f.episodes.iter().flat_map(|e| file_windows(e, needs, per)).take(plan.windows).collect();
+        if windows.is_empty() {
+            let longest = f.episodes.iter().map(Vec::len).max().unwrap_or(0);
+            let why = format!("at most {longest} frames in a row, fewer than the {needs} one window needs");
+            return Err(ModelError::BadData { given: f.name.clone(), why });
+        }
+        real.push(horizon_table(model, cfg, &f.name, &windows, horizon, device)?);
+    }
+    let voe = voe(model, plan.pairs, voe_clip_len(c), VIOLATION_AT, c, s, device, progress)?;
+    Ok(Scores { scenes, real, voe })
+}
+
+/// Writes `eval.md`, `eval.json` and the surprise plots (`voe-*.png`) into `out`; returns the
+/// markdown.
+pub fn write_report(
+    report: &Report,
+    model: &WorldModel,
+    cfg: &ModelConfig,
+    out: &Path,
+    device: &Device,
+) -> Result<String, ModelError> {
+    std::fs::create_dir_all(out).map_err(ModelError::io("cannot create", out))?;
+    plot_examples(model, out, cfg, device)?;
+    let md = markdown(report);
+    std::fs::write(out.join("eval.md"), &md).map_err(ModelError::io("cannot write", out.join("eval.md")))?;
+    let path = out.join("eval.json");
+    let json = serde_json::to_string_pretty(report).map_err(std::io::Error::other);
+    json.and_then(|j| std::fs::write(&path, j)).map_err(ModelError::io("cannot write", &path))?;
+    Ok(md)
+}
+
+fn table(md: &mut String, t: &HorizonTable) {
+    let _ = writeln!(md, "\n### {} ({} clips)\n", t.data, t.clips);
+    md.push_str("| step | MSE model | MSE copy-last | model / copy | PSNR model | PSNR copy | SSIM model | SSIM copy | latent error | painted |\n");
+    md.push_str("|---|---|---|---|---|---|---|---|---|---|\n");
+    for r in &t.rows {
+        let painted = r.painted.map_or_else(|| "all".to_string(), |p| format!("{:.1} %", 100.0 * p));
+        let _ = writeln!(
+            md,
+            "| {} | {:.5} | {:.5} | {:.2} | {:.2} | {:.2} | {:.3} | {:.3} | {:.4} | {painted} |",
+            r.step,
+            r.mse,
+            r.copy_mse,
+            r.mse / r.copy_mse.max(1e-12),
+            r.psnr,
+            r.copy_psnr,
+            r.ssim,
+            r.copy_ssim,
+            r.latent_error
+        );
+    }
+    md.push_str("\n`painted`: the share of the predicted frame the decoder drew itself; the rest is the last observed frame, kept (or moved, for a decoder that warps).\n");
+}
+
+/// The report as markdown: the horizon tables, then violation of expectation.
+pub fn markdown(r: &Report) -> String {
+    let mut md = format!("## Evaluation of {}\n\nDevice: {}. Command: `{}`\n", r.model, r.device, r.command);
+    table(&mut md, &r.scores.scenes);
+    for t in &r.scores.real {
+        table(&mut md, t);
+    }
+    let v = &r.scores.voe;
+    let _ = writeln!(
+        md,
+        "\n### Violation of expectation ({} pairs scored, {} skipped because the violation did not show within {} frames)\n",
+        v.pairs,
+        v.skipped_identical,
+        voe_clip_len(v.window_frames)
+    );
+    let _ = writeln!(
+        md,
+        "Peaks compared from the violation frame to the clip's end, and over the {} frames from the first frame where the clips differ (the predictions that can see the violation).\n",
+        v.window_frames
+    );
+    signal_table(
+        &mut md,
+        [
+            [v.accuracy, v.window_accuracy],
+            [v.pixel_accuracy, v.window_pixel_accuracy],
+            [v.change_accuracy, v.window_change_accuracy],
+        ],
+    );
+    md.push_str("\n| violation | pairs | latent, whole clip | latent, first frames |\n|---|---|---|---|\n");
+    for ((kind, n, acc), (_, _, near)) in v.by_kind.iter().zip(&v.window_by_kind) {
+        let _ = writeln!(md, "| {kind} | {n} | {:.1} % | {:.1} % |", 100.0 * acc, 100.0 * near);
+    }
+    let _ = writeln!(
+        md,
+        "\n#### Object permanence, balanced ({} quadruplets of one-ball scenes)\n\nThe ball seen throughout and never seen (possible), vanishing behind the occluder and appearing behind it (impossible): every frame is in one possible and one impossible clip, so only memory of the hidden ball tells them apart (IntPhys's design). Scored from the frame after the violation (all four show the same frame at it). Won when the impossible clips' peaks add up to more; a tie counts half, so a signal that cannot tell them apart scores 50 %.\n",
+        v.quadruplets
+    );
+    signal_table(&mut md, [v.quadruplet_accuracy, v.quadruplet_pixel_accuracy, v.quadruplet_change_accuracy]);
+    margin_line(&mut md, v.quadruplet_margin, v.quadruplet_clear_wins);
+    let _ = writeln!(
+        md,
+        "\n#### Continuity, balanced ({} quadruplets of one-ball scenes; {} seeds passed over because the ball did not get clear of the first bar in time)\n\nThe same four clips with a second bar where the ball is a little later: the vanishing ball comes out of the second bar without crossing the gap, the appearing one goes behind it for good. Peaks are taken between the bars and after the second bar (each from the frame after a bar, as above) and added up, each stretch balanced on its own (IntPhys's continuity design); the window is each stretch's first {} frames.\n",
+        v.continuity_quadruplets, v.continuity_skipped, v.window_frames
+    );
+    signal_table(&mut md, [v.continuity_accuracy, v.continuity_pixel_accuracy, v.continuity_change_accuracy]);
+    margin_line(&mut md, v.continuity_margin, v.continuity_clear_wins);
+    md
+}
+
+/// How big the latent surprise's difference between impossible and possible clips is: the
+/// accuracy counts a win by 0.001 % like one by 50 %.
+fn margin_line(md: &mut String, margin: [f64; 2], clear: [f64; 2]) {
+    let _ = writeln!(
+        md,
+        "\nMargin of the latent surprise, (impossible − possible) / possible, median over quadruplets: {:+.2} % whole clip, {:+.2} % window; won by more than 1 %: {:.1} % and {:.1} % of quadruplets.",
+        100.0 * margin[0],
+        100.0 * margin[1],
+        100.0 * clear[0],
+        100.0 * clear[1]
+    );
+}
+
+/// Accuracy of the three surprise signals (latent, decoded pixels, copy-last change), each over
+/// the whole clip and over the first frames after the clips differ.
+fn signal_table(md: &mut String, rows: [[f64; 2]; 3]) {
+    md.push_str("| surprise signal | whole clip | first frames after they differ |\n|---|---|---|\n");
+    let names = [
+        "model latent error (Augur's surprise)",
+        "model decoded pixel error",
+        "copy-last-frame pixel change (no model)",
+    ];
+    for (name, [whole, near]) in names.into_iter().zip(rows) {
+        let _ = writeln!(md, "| {name} | {:.1} % | {:.1} % |", 100.0 * whole, 100.0 * near);
+    }
+}
+
+/// One possible/impossible surprise trace per violation kind, and the four traces of one
+/// permanence and one continuity quadruplet, as PNG.
+fn plot_examples(model: &WorldModel, out: &Path, cfg: &ModelConfig, device: &Device) -> Result<(), ModelError> {
+    let (c, s, at) = (cfg.context, cfg.image_size, VIOLATION_AT);
+    let len = voe_clip_len(c);
+    let seed = HELD_OUT_SEEDS + 999;
+    for v in Violation::ALL {
+        let (possible, impossible) = voe_pair(seed, 1, v, at, len, s)?;
+        let mut series = Vec::new();
+        for (label, clip) in [("possible", &possible), ("impossible", &impossible)] {
+            let trace = surprise_trace(model, clip, len, c, s, device)?;
+            series.push(Series {
+                label,
+                points: trace.latent.iter().enumerate().map(|(i, &y)| ((c + i) as f64, f64::from(y))).collect(),
+            });
+        }
+        let title = format!("surprise: {} at frame {at}", v.name());
+        line_plot(&title, "frame", &series, false, &out.join(format!("voe-{}.png", v.name())))?;
+    }
+    let four =
+        |clips: &Quadruplet, title: &str, name: &str| plot_four(model, clips, title, &out.join(name), cfg, device);
+    four(
+        &permanence_quadruplet(seed, at, len, s)?,
+        &format!("surprise, balanced permanence: the bar at frame {at}"),
+        "voe-permanence-4.png",
+    )?;
+    for seed in seed..seed + 100 {
+        if let Some((rejoin, clips)) = continuity_quadruplet(seed, at, len, c, s)? {
+            let title = format!("surprise, balanced continuity: bars at frames {at} and {rejoin}");
+            four(&clips, &title, "voe-continuity-4.png")?;
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// The latent surprise of a quadruplet's two possible clips (seen, never seen) added up frame
+/// by frame, against its two impossible ones' (vanishing, appearing): the design shows each
+/// frame once on either side, so the two curves part only where the model remembers.
+fn plot_four(
+    model: &WorldModel,
+    clips: &Quadruplet,
+    title: &str,
+    path: &Path,
+    cfg: &ModelConfig,
+    device: &Device,
+) -> Result<(), ModelError> {
+    let (c, s) = (cfg.context, cfg.image_size);
+    let len = voe_clip_len(c);
+    let mut traces = Vec::new();
+    for clip in clips {
+        traces.push(surprise_trace(model, clip, len, c, s, device)?.latent);
+    }
+    let sum = |a: &[f32], b: &[f32]| {
+        a.iter().zip(b).enumerate().map(|(i, (x, y))| ((c + i) as f64, f64::from(x + y))).collect()
+    };
+    let series = [
+        Series { label: "possible: seen and never seen", points: sum(&traces[0], &traces[1]) },
+        Series { label: "impossible: vanishing and appearing", points: sum(&traces[2], &traces[3]) },
+    ];
+    line_plot(title, "frame", &series, false, path)
+}
