@@ -300,6 +300,12 @@ fn headless_trains_and_evaluates_from_a_frames_file_without_ffmpeg() {
     // And the report `augur eval` writes, beside the model.
     let md = std::fs::read_to_string(model.join("model.eval/eval.md")).unwrap();
     assert!(md.contains(&format!("### {given} (")) && model.join("model.eval/voe-vanish.png").exists(), "{md}");
+    // Frames at another size than the model's are refused, saying which size to write.
+    let big = dir.path().join("clip64.frames.safetensors");
+    assert!(run(&export, &["64", &big.display().to_string(), &given]).status.success());
+    let out = run(&headless, &["eval", &base, "--real", &big.display().to_string(), "--pairs", "3", "--device", "cpu"]);
+    assert!(!out.status.success());
+    assert!(text(&out).1.contains("holds 64px frames; the model takes 32px"), "{:?}", text(&out));
 
     // A missing frames file is refused, naming it.
     let out = run(&headless, &["train", &model.display().to_string(), "--config", &config, "--data", "/nonexistent"]);

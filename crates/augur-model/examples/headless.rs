@@ -74,11 +74,18 @@ fn open(spec: &str, size: usize) -> Result<(ClipSource, String, f32), Box<dyn st
     if name.starts_with("scene:") {
         return Ok((ClipSource::scene(&name, size)?, name, weight));
     }
-    let (frames, at, source) = load_frames(Path::new(&name))?;
-    if at != size {
-        return Err(format!("{name} holds {at}px frames; the model takes {size}px").into());
-    }
+    let (frames, source) = frames_at(Path::new(&name), size)?;
     Ok((ClipSource::Video { name: source.clone(), frames }, source, weight))
+}
+
+/// A frames file's frames and source, refused unless they are at the model's `size`.
+fn frames_at(path: &Path, size: usize) -> Result<(Vec<Vec<f32>>, String), String> {
+    let (frames, at, source) = load_frames(path).map_err(|e| e.to_string())?;
+    if at != size {
+        let hint = format!("write one with `export_frames {size} …`");
+        return Err(format!("{} holds {at}px frames; the model takes {size}px ({hint})", path.display()));
+    }
+    Ok((frames, source))
 }
 
 fn train(
@@ -143,7 +150,7 @@ fn eval(model_path: &Path, real: &[PathBuf], pairs: usize, device: &str) -> Resu
     let started = std::time::Instant::now();
     let mut footage = Vec::new();
     for path in real {
-        let (frames, _, name) = load_frames(path)?;
+        let (frames, name) = frames_at(path, card.config.image_size)?;
         footage.push(Footage { name, episodes: vec![frames] });
     }
     let plan = Plan { clips: 64, windows: 32, pairs, horizon: card.config.horizon };

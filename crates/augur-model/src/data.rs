@@ -265,8 +265,9 @@ pub fn save_frames(path: &std::path::Path, frames: &[Vec<f32>], size: usize, sou
 pub fn load_frames(path: &std::path::Path) -> Result<(Vec<Vec<f32>>, usize, String), ModelError> {
     let bad = |why: String| ModelError::BadData { given: path.display().to_string(), why };
     let bytes = std::fs::read(path).map_err(ModelError::io("cannot read", path))?;
-    let (_, meta) = safetensors::SafeTensors::read_metadata(&bytes)
-        .map_err(|e| bad(format!("not a safetensors file ({e}); write one with save_frames")))?;
+    let (_, meta) = safetensors::SafeTensors::read_metadata(&bytes).map_err(|e| {
+        bad(format!("not a safetensors file ({e}); write one with `cargo run --example export_frames`"))
+    })?;
     let source = meta.metadata().as_ref().and_then(|m| m.get("source").cloned()).unwrap_or_default();
     let tensors = safetensors::SafeTensors::deserialize(&bytes).map_err(|e| bad(e.to_string()))?;
     let t = tensors.tensor(FRAMES_TENSOR).map_err(|_| bad(format!("it holds no `{FRAMES_TENSOR}` tensor")))?;
