@@ -39,6 +39,10 @@ pub struct StepRow {
     pub copy_ssim: f64,
     /// Latent prediction error (MSE against the target encoder).
     pub latent_error: f64,
+    /// Pixel MSE of the decoder drawing the target encoder's latents of the real frame, from
+    /// the same last observed frame, unfaded: what a perfect predictor would show with this
+    /// decoder, so `mse` against it splits the error between predictor and decoder.
+    pub truth_decoded_mse: f64,
     /// Share of the predicted frame the decoder painted (its mean compositing mask); the rest
     /// is the last observed frame, kept or moved. `None` for a decoder that paints everything.
     pub painted: Option<f64>,
@@ -98,8 +102,9 @@ pub fn horizon_table(
             vec![vec![1.0; horizon]; b]
         };
         let future = model.rollout(ctx, None, horizon);
-        let latent = WorldModel::surprise(future.clone(), truth);
+        let latent = WorldModel::surprise(future.clone(), truth.clone());
         let latent = read(latent.reshape([b * horizon]))?;
+        let ceiling = read(model.decode(truth, anchor.clone()).reshape([b * horizon * frame]))?;
         let (drawn, mask) = model.draw(future, anchor);
         let mut predicted = read(drawn.reshape([b * horizon * frame]))?;
         for (i, clip) in chunk.iter().enumerate() {
@@ -127,6 +132,7 @@ pub fn horizon_table(
                 row.ssim += ssim(guess, actual, size);
                 row.copy_ssim += ssim(last, actual, size);
                 row.latent_error += f64::from(latent[i * horizon + h]);
+                row.truth_decoded_mse += mse(&ceiling[(i * horizon + h) * frame..][..frame], actual);
                 if let Some(p) = &painted {
                     *row.painted.get_or_insert(0.0) += f64::from(p[i * horizon + h]);
                 }
@@ -143,6 +149,7 @@ pub fn horizon_table(
             &mut row.ssim,
             &mut row.copy_ssim,
             &mut row.latent_error,
+            &mut row.truth_decoded_mse,
         ] {
             *v /= n;
         }

@@ -141,6 +141,15 @@ fn a_model_that_fades_predicts_a_still_clip_as_still() {
         for row in &faded.rows {
             assert!(row.mse < 1e-12 && row.copy_mse == 0.0 && row.painted == Some(0.0), "lead {lead}: {row:?}");
         }
+        // The decoded-truth column is the decoder drawing the real frame's target latents over
+        // the last frame, unfaded, whatever the fading does to the predictions.
+        let x = Tensor::<5>::from_data(burn::tensor::TensorData::new(frame.clone(), [1, 1, 3, 32, 32]), &device);
+        let drawn = read(model.decode(model.target.forward(x.clone(), None), x.reshape([1, 3, 32, 32]))).unwrap();
+        let expected = augur_model::metrics::mse(&drawn, &frame);
+        assert!(expected > 1e-6, "an untrained decoder paints over the frame");
+        for row in faded.rows.iter().chain(&raw.rows) {
+            assert!((row.truth_decoded_mse - expected).abs() < 1e-7, "lead {lead}: {row:?} vs {expected}");
+        }
     }
     let mixed = [still(cfg.context + 2), still(cfg.context + 3)];
     for clips in [&mixed[..], &[], &[still(cfg.context + 1)]] {
