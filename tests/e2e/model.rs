@@ -127,6 +127,11 @@ fn eval_and_predict_write_tables_images_and_a_video() {
     for kind in ["vanish", "teleport", "passthrough", "permanence-4", "continuity-4"] {
         assert!(ev.join(format!("voe-{kind}.png")).exists(), "no voe-{kind}.png");
     }
+    assert!(report["scenes"]["rows"][1]["truth_decoded_mse"].as_f64().unwrap() > 0.0, "{}", report["scenes"]);
+    // The filmstrip: labels, then the last frame and 2 steps in 96 px tiles; 3 clips of 3 rows.
+    let png = std::fs::read(ev.join("rollouts.png")).unwrap();
+    let dim = |at: usize| u32::from_be_bytes(png[at..at + 4].try_into().unwrap());
+    assert_eq!((dim(16), dim(20)), (112 + 3 * 96, 18 + 3 * (3 * 96 + 10)), "rollouts.png size");
 
     // A fine-tune whose decoder also sees the change; `predict` below draws through it.
     let tuned = dir.path().join("tuned");
@@ -300,6 +305,7 @@ fn headless_trains_and_evaluates_from_a_frames_file_without_ffmpeg() {
     // And the report `augur eval` writes, beside the model.
     let md = std::fs::read_to_string(model.join("model.eval/eval.md")).unwrap();
     assert!(md.contains(&format!("### {given} (")) && model.join("model.eval/voe-vanish.png").exists(), "{md}");
+    assert!(model.join("model.eval/rollouts.png").exists());
     // Frames at another size than the model's are refused, saying which size to write.
     let big = dir.path().join("clip64.frames.safetensors");
     assert!(run(&export, &["64", &big.display().to_string(), &given]).status.success());

@@ -11,9 +11,11 @@ use crate::fade::{blend_weight, fade_steps, per_step};
 use crate::metrics::{mse, psnr, ssim};
 use crate::{ModelConfig, ModelError, WorldModel};
 
+mod filmstrip;
 mod report;
 mod voe;
 
+pub use filmstrip::rollout_filmstrip;
 pub use report::{Footage, Plan, Report, Scores, evaluate, markdown, write_report};
 
 pub use voe::{

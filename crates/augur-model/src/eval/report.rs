@@ -96,8 +96,8 @@ pub fn evaluate(
     Ok(Scores { scenes, real, voe })
 }
 
-/// Writes `eval.md`, `eval.json` and the surprise plots (`voe-*.png`) into `out`; returns the
-/// markdown.
+/// Writes `eval.md`, `eval.json`, the surprise plots (`voe-*.png`) and the filmstrip of
+/// rollouts (`rollouts.png`) into `out`; returns the markdown.
 pub fn write_report(
     report: &Report,
     model: &WorldModel,
@@ -107,6 +107,8 @@ pub fn write_report(
 ) -> Result<String, ModelError> {
     std::fs::create_dir_all(out).map_err(ModelError::io("cannot create", out))?;
     plot_examples(model, out, cfg, device)?;
+    let horizon = report.scores.scenes.rows.len();
+    super::rollout_filmstrip(model, cfg, horizon, &out.join("rollouts.png"), device)?;
     let md = markdown(report);
     std::fs::write(out.join("eval.md"), &md).map_err(ModelError::io("cannot write", out.join("eval.md")))?;
     let path = out.join("eval.json");

@@ -1,0 +1,62 @@
+//! A picture of the predictions, for people who would rather look than read the tables: for a
+//! few held-out scenes, the real frames after the context, the decoder drawing those frames'
+//! true latents, and the rollout drawn. Where the ball sits still or turns grey in the middle
+//! row, the decoder is what fails; where only the bottom row goes wrong, the predictor is.
+
+use std::path::Path;
+
+use burn::tensor::{Device, Tensor, TensorData};
+
+use super::{held_out_scenes, read};
+use crate::canvas::{Canvas, side_by_side};
+use crate::frames::to_rgb8;
+use crate::{ModelConfig, ModelError, WorldModel};
+
+/// Held-out scenes shown: one ball with an occluder, two balls, three balls with an occluder.
+const PICKED: [usize; 3] = [0, 1, 2];
+const INK: [u8; 3] = [20, 20, 20];
+
+/// Writes the filmstrip of `horizon` predicted steps (unfaded) to `path`.
+pub fn rollout_filmstrip(
+    model: &WorldModel,
+    cfg: &ModelConfig,
+    horizon: usize,
+    path: &Path,
+    device: &Device,
+) -> Result<(), ModelError> {
+    let (c, s) = (cfg.context, cfg.image_size);
+    let frame = 3 * s * s;
+    let clips = held_out_scenes(PICKED.iter().max().map_or(1, |m| m + 1), 0, c + horizon, s)?;
+    // Tiles of at least 96 px, so 32 px models are not too small to see.
+    let p = s * 96usize.div_ceil(s).max(1);
+    let (label_w, head, gap) = (112, 18, 10);
+    let mut canvas = Canvas::new(label_w + (horizon + 1) * p, head + PICKED.len() * (3 * p + gap), [255, 255, 255]);
+    canvas.text(label_w as i64 + 4, 4, "last seen", 2, INK);
+    for k in 1..=horizon {
+        canvas.text((label_w + k * p) as i64 + 4, 4, &format!("t+{k}"), 2, INK);
+    }
+    for (n, &i) in PICKED.iter().enumerate() {
+        let clip = &clips[i];
+        let frames = Tensor::<5>::from_data(TensorData::new(clip.clone(), [1, c + horizon, 3, s, s]), device);
+        let seen = model.online.forward(frames.clone().narrow(1, 0, c), None);
+        let anchor = frames.clone().narrow(1, c - 1, 1).reshape([1, 3, s, s]);
+        let truth = model.target.forward(frames.narrow(1, c, horizon), None);
+        let drawn = read(model.decode(truth, anchor.clone()).reshape([horizon * frame]))?;
+        let predicted = read(model.decode(model.rollout(seen, None, horizon), anchor).reshape([horizon * frame]))?;
+        let last = to_rgb8(&clip[(c - 1) * frame..][..frame], s);
+        let rows = [("real", &clip[c * frame..]), ("true latents", &drawn[..]), ("predicted", &predicted[..])];
+        for (r, (label, row)) in rows.into_iter().enumerate() {
+            let top = head + n * (3 * p + gap) + r * p;
+            canvas.text(4, (top + p / 2) as i64 - 5, label, 2, INK);
+            let mut tiles = vec![last.clone()];
+            tiles.extend((0..horizon).map(|k| to_rgb8(&row[k * frame..][..frame], s)));
+            let strip = side_by_side(&tiles.iter().map(Vec::as_slice).collect::<Vec<_>>(), s, p);
+            let strip_w = (horizon + 1) * p * 3;
+            for y in 0..p {
+                let at = ((top + y) * canvas.width + label_w) * 3;
+                canvas.rgb[at..at + strip_w].copy_from_slice(&strip[y * strip_w..][..strip_w]);
+            }
+        }
+    }
+    canvas.save_png(path)
+}
