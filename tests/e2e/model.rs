@@ -127,7 +127,9 @@ fn eval_and_predict_write_tables_images_and_a_video() {
     for kind in ["vanish", "teleport", "passthrough", "permanence-4", "continuity-4"] {
         assert!(ev.join(format!("voe-{kind}.png")).exists(), "no voe-{kind}.png");
     }
-    assert!(report["scenes"]["rows"][1]["truth_decoded_mse"].as_f64().unwrap() > 0.0, "{}", report["scenes"]);
+    for key in ["truth_decoded_mse", "copy_latent_error"] {
+        assert!(report["scenes"]["rows"][1][key].as_f64().unwrap() > 0.0, "{key}: {}", report["scenes"]);
+    }
     // The filmstrip: labels, then the last frame and 2 steps in 96 px tiles; 3 clips of 3 rows.
     let png = std::fs::read(ev.join("rollouts.png")).unwrap();
     let dim = |at: usize| u32::from_be_bytes(png[at..at + 4].try_into().unwrap());

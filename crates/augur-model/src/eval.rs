@@ -41,6 +41,10 @@ pub struct StepRow {
     pub copy_ssim: f64,
     /// Latent prediction error (MSE against the target encoder).
     pub latent_error: f64,
+    /// The same error for "nothing changes" in latent space: the target encoder's latents of
+    /// the last observed frame against those of the real frame. Below it, the predictor knows
+    /// something about the future; at h1 especially, above it, it does not.
+    pub copy_latent_error: f64,
     /// Pixel MSE of the decoder drawing the target encoder's latents of the real frame, from
     /// the same last observed frame, unfaded: what a perfect predictor would show with this
     /// decoder, so `mse` against it splits the error between predictor and decoder.
@@ -98,6 +102,8 @@ pub fn horizon_table(
         let last = lead + context - 1;
         let anchor = frames.clone().narrow(1, last, 1).reshape([b, 3, size, size]);
         let truth = model.target.forward(frames.clone().narrow(1, lead + context, horizon), None);
+        let still = model.target.forward(frames.clone().narrow(1, last, 1), None).repeat_dim(1, horizon);
+        let copy_latent = read(WorldModel::surprise(still, truth.clone()).reshape([b * horizon]))?;
         let weights = if cfg.fades() {
             earned(model, &frames, &seen, chunk, [lead, context, horizon], size)?
         } else {
@@ -134,6 +140,7 @@ pub fn horizon_table(
                 row.ssim += ssim(guess, actual, size);
                 row.copy_ssim += ssim(last, actual, size);
                 row.latent_error += f64::from(latent[i * horizon + h]);
+                row.copy_latent_error += f64::from(copy_latent[i * horizon + h]);
                 row.truth_decoded_mse += mse(&ceiling[(i * horizon + h) * frame..][..frame], actual);
                 if let Some(p) = &painted {
                     *row.painted.get_or_insert(0.0) += f64::from(p[i * horizon + h]);
@@ -151,6 +158,7 @@ pub fn horizon_table(
             &mut row.ssim,
             &mut row.copy_ssim,
             &mut row.latent_error,
+            &mut row.copy_latent_error,
             &mut row.truth_decoded_mse,
         ] {
             *v /= n;

@@ -149,8 +149,23 @@ fn a_model_that_fades_predicts_a_still_clip_as_still() {
         assert!(expected > 1e-6, "an untrained decoder paints over the frame");
         for row in faded.rows.iter().chain(&raw.rows) {
             assert!((row.truth_decoded_mse - expected).abs() < 1e-7, "lead {lead}: {row:?} vs {expected}");
+            // Nothing changes, so saying so in latent space is exact.
+            assert!(row.copy_latent_error < 1e-12, "lead {lead}: {row:?}");
         }
     }
+    // On a clip that changes, the latent copy-last column is the target latents of the last
+    // context frame against each later frame's.
+    let len = cfg.context + 2;
+    let moving: Vec<f32> = (0..len).flat_map(|t| frame.iter().map(move |v| (v + 0.1 * t as f32).fract())).collect();
+    let row = &table(&cfg, std::slice::from_ref(&moving)).unwrap().rows[1];
+    let x = Tensor::<5>::from_data(burn::tensor::TensorData::new(moving, [1, len, 3, 32, 32]), &device);
+    let z = model.target.forward(x, None);
+    let (last, second) = (z.clone().narrow(1, cfg.context - 1, 1), z.narrow(1, cfg.context + 1, 1));
+    let expected = f64::from(read(WorldModel::surprise(last, second)).unwrap()[0]);
+    assert!(
+        expected > 1e-6 && (row.copy_latent_error - expected).abs() < 1e-6 * expected.max(1.0),
+        "{row:?} vs {expected}"
+    );
     let mixed = [still(cfg.context + 2), still(cfg.context + 3)];
     for clips in [&mixed[..], &[], &[still(cfg.context + 1)]] {
         let err = table(&faded_cfg, clips).map(|_| ()).unwrap_err().to_string();

@@ -119,13 +119,13 @@ pub fn write_report(
 
 fn table(md: &mut String, t: &HorizonTable) {
     let _ = writeln!(md, "\n### {} ({} clips)\n", t.data, t.clips);
-    md.push_str("| step | MSE model | MSE copy-last | model / copy | PSNR model | PSNR copy | SSIM model | SSIM copy | latent error | painted | true latents drawn / copy |\n");
-    md.push_str("|---|---|---|---|---|---|---|---|---|---|---|\n");
+    md.push_str("| step | MSE model | MSE copy-last | model / copy | PSNR model | PSNR copy | SSIM model | SSIM copy | latent error | latent copy-last | painted | true latents drawn / copy |\n");
+    md.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for r in &t.rows {
         let painted = r.painted.map_or_else(|| "all".to_string(), |p| format!("{:.1} %", 100.0 * p));
         let _ = writeln!(
             md,
-            "| {} | {:.5} | {:.5} | {:.2} | {:.2} | {:.2} | {:.3} | {:.3} | {:.4} | {painted} | {:.2} |",
+            "| {} | {:.5} | {:.5} | {:.2} | {:.2} | {:.2} | {:.3} | {:.3} | {:.4} | {:.4} | {painted} | {:.2} |",
             r.step,
             r.mse,
             r.copy_mse,
@@ -135,10 +135,11 @@ fn table(md: &mut String, t: &HorizonTable) {
             r.ssim,
             r.copy_ssim,
             r.latent_error,
+            r.copy_latent_error,
             r.truth_decoded_mse / r.copy_mse.max(1e-12)
         );
     }
-    md.push_str("\n`painted`: the share of the predicted frame the decoder drew itself; the rest is the last observed frame, kept (or moved, for a decoder that warps). `true latents drawn`: the decoder drawing the target encoder's latents of the real frame from the same last frame, unfaded: what a perfect predictor would show through this decoder. Where it is close to `model / copy`, the decoder limits the predictions; where it is far below, the predictor does.\n");
+    md.push_str("\n`latent copy-last`: the latent error of saying nothing changes (the last frame's target latents). `painted`: the share of the predicted frame the decoder drew itself; the rest is the last observed frame, kept (or moved, for a decoder that warps). `true latents drawn`: the decoder drawing the target encoder's latents of the real frame from the same last frame, unfaded: what a perfect predictor would show through this decoder. Where it is close to `model / copy`, the decoder limits the predictions; where it is far below, the predictor does.\n");
 }
 
 /// The report as markdown: the horizon tables, then violation of expectation.
