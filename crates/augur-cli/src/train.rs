@@ -72,6 +72,11 @@ pub struct Args {
     /// model's drawings are kept at first.
     #[arg(long)]
     decoder_warps: bool,
+    /// The decoder also reads the last observed frame through its own conv stack, whose
+    /// features join each upsampling stage (see ModelConfig::decoder_sees_frame), so it can
+    /// paint what it saw somewhere new. With --init, the new inputs start at zero.
+    #[arg(long)]
+    decoder_sees_frame: bool,
     /// Train only the decoder (with --init): the latents and surprise stay the starting model's.
     #[arg(long)]
     decoder_only: bool,
@@ -96,9 +101,9 @@ pub fn run(args: &Args) -> Result<()> {
     if args.init.is_some() && args.image_size.is_some() {
         bail!("--init keeps the starting model's architecture; drop --image-size");
     }
-    if args.resume && (args.decoder_sees_change || args.decoder_warps || args.decoder_only) {
+    if args.resume && (args.decoder_sees_change || args.decoder_warps || args.decoder_sees_frame || args.decoder_only) {
         bail!(
-            "--resume keeps the checkpoint's architecture and training; drop --decoder-sees-change, --decoder-warps and --decoder-only, or start a new run with --init from the checkpoint"
+            "--resume keeps the checkpoint's architecture and training; drop --decoder-sees-change, --decoder-warps, --decoder-sees-frame and --decoder-only, or start a new run with --init from the checkpoint"
         );
     }
     if args.decoder_only && args.init.is_none() {
@@ -112,6 +117,9 @@ pub fn run(args: &Args) -> Result<()> {
     }
     if args.decoder_warps {
         cfg.model.decoder_warps = Some(true);
+    }
+    if args.decoder_sees_frame {
+        cfg.model.decoder_sees_frame = Some(true);
     }
     if args.decoder_only {
         cfg.decoder_only = Some(true);

@@ -58,6 +58,11 @@ pub struct ModelConfig {
     /// latent grid (the transformation-based prediction of Finn et al. 2016). `None` means
     /// `false`; ignored without `composite`.
     pub decoder_warps: Option<bool>,
+    /// The decoder also reads the last observed frame through a small strided conv stack whose
+    /// features join each upsampling stage at their resolution (U-Net skips), so it can paint
+    /// what it saw somewhere new: the latent grid says where things go, the frame what they
+    /// look like. `None` means `false`.
+    pub decoder_sees_frame: Option<bool>,
     /// Each predicted step is blended with the last observed frame by the weight that best
     /// fitted the model's guess as far ahead, drawn that many frames before, to the frame just
     /// seen (least squares, in [0, 1]; see [`fade`](crate::fade)): on footage where the model's
@@ -89,6 +94,16 @@ impl ModelConfig {
     /// Whether the decoder takes the change from the last observed frame's latent as well.
     pub fn sees_change(&self) -> bool {
         self.decoder_sees_change.unwrap_or(false)
+    }
+
+    /// Whether the decoder reads the last observed frame's pixels through its own conv stack.
+    pub fn sees_frame(&self) -> bool {
+        self.decoder_sees_frame.unwrap_or(false)
+    }
+
+    /// Channels of each of the frame stack's features ([`ModelConfig::sees_frame`]).
+    pub fn frame_width(&self) -> usize {
+        (self.base_width / 2).max(4)
     }
 
     /// Whether the decoder warps the last observed frame by a predicted flow.

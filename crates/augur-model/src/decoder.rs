@@ -16,6 +16,9 @@ use crate::warp::warp;
 #[derive(Module, Debug)]
 pub struct Decoder {
     stages: Vec<ConvTranspose2d>,
+    /// Stride-2 convs over the last observed frame, full resolution first; empty unless the
+    /// decoder sees the frame. Feature `j` joins the stage whose input has its resolution.
+    frame_stages: Vec<Conv2d>,
     to_rgb: Conv2d,
     grid: usize,
     composite: bool,
@@ -35,10 +38,11 @@ impl Decoder {
         // Seeing the change doubles the first stage's input: the new tokens, then their
         // difference from the last observed frame's tokens.
         let mut inputs = if cfg.sees_change() { 2 * cfg.latent_dim } else { cfg.latent_dim };
+        let frame = if cfg.sees_frame() { cfg.frame_width() } else { 0 };
         let stages = outputs
             .iter()
             .map(|&width| {
-                let conv = ConvTranspose2dConfig::new([inputs, width], [4, 4])
+                let conv = ConvTranspose2dConfig::new([inputs + frame, width], [4, 4])
                     .with_stride([2, 2])
                     .with_padding([1, 1])
                     .init(device);
@@ -54,8 +58,10 @@ impl Decoder {
         let to_rgb = Conv2dConfig::new([inputs, channels], [3, 3])
             .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
             .init(device);
+        let frame_stages = if cfg.sees_frame() { frame_stack(cfg, outputs.len(), device) } else { Vec::new() };
         Self {
             stages,
+            frame_stages,
             to_rgb,
             grid: cfg.grid,
             composite: cfg.composite,
@@ -78,6 +84,25 @@ impl Decoder {
         self.to_rgb.weight = with_zero_rows(self.to_rgb.weight, 2);
         self.to_rgb.bias = self.to_rgb.bias.map(|b| with_zero_rows(b, 2));
         self.warps = true;
+        self
+    }
+
+    /// Whether the decoder reads the last observed frame's pixels ([`ModelConfig::sees_frame`]).
+    pub fn sees_frame(&self) -> bool {
+        !self.frame_stages.is_empty()
+    }
+
+    /// This decoder made to see the frame, drawing exactly what it drew before: each stage's
+    /// new input channels start at zero, so the fresh frame stack has no effect until
+    /// training moves them. Used to fine-tune a model trained without it.
+    pub fn with_frame_input(mut self, cfg: &ModelConfig, device: &Device) -> Self {
+        if self.sees_frame() {
+            return self;
+        }
+        for stage in &mut self.stages {
+            stage.weight = with_zero_rows(stage.weight.clone(), cfg.frame_width());
+        }
+        self.frame_stages = frame_stack(cfg, self.stages.len(), device);
         self
     }
 
@@ -117,7 +142,17 @@ impl Decoder {
         let [batch, n, dim] = tokens.dims();
         debug_assert_eq!(n, self.grid * self.grid);
         let mut x = tokens.swap_dims(1, 2).reshape([batch, dim, self.grid, self.grid]);
+        // The frame's features, coarsest first, to match the stages' inputs.
+        let mut seen = Vec::with_capacity(self.frame_stages.len());
+        let mut f = anchor.clone();
+        for conv in &self.frame_stages {
+            f = gelu(conv.forward(f));
+            seen.push(f.clone());
+        }
         for conv in &self.stages {
+            if let Some(features) = seen.pop() {
+                x = Tensor::cat(vec![x, features], 1);
+            }
             x = gelu(conv.forward(x));
         }
         let out = self.to_rgb.forward(x);
@@ -138,6 +173,19 @@ impl Decoder {
     }
 }
 
+/// `stages` stride-2 4×4 convs from RGB, each halving the frame, `cfg.frame_width()` channels.
+fn frame_stack(cfg: &ModelConfig, stages: usize, device: &Device) -> Vec<Conv2d> {
+    let width = cfg.frame_width();
+    (0..stages)
+        .map(|i| {
+            Conv2dConfig::new([if i == 0 { 3 } else { width }, width], [4, 4])
+                .with_stride([2, 2])
+                .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
+                .init(device)
+        })
+        .collect()
+}
+
 /// `param` with `rows` zero rows appended along its first dimension (new output channels of a
 /// conv, new input channels of a transposed conv, new bias entries): the layer then computes
 /// exactly what it did, and training moves the new weights from zero.
@@ -154,6 +202,30 @@ mod tests {
     use burn::tensor::{Distribution, Tensor};
 
     use super::*;
+
+    #[test]
+    fn a_decoder_that_sees_the_frame_draws_what_it_saw_and_widening_one_changes_nothing() {
+        let device = Device::flex();
+        // A decoder that paints every pixel: only the frame stack lets the anchor matter.
+        let cfg = ModelConfig::tiny().with_composite(false).with_decoder_sees_frame(Some(true));
+        let decoder = Decoder::new(&cfg, &device);
+        assert!(decoder.sees_frame());
+        let tokens = Tensor::<3>::random([1, 16, cfg.latent_dim], Distribution::Uniform(-1.0, 1.0), &device);
+        let frame = || Tensor::<4>::random([1, 3, 32, 32], Distribution::Uniform(0.0, 1.0), &device);
+        let draw = |d: &Decoder, anchor: Tensor<4>| -> Vec<f32> {
+            d.forward(tokens.clone(), None, anchor).0.into_data().try_to_vec::<f32>().unwrap_or_default()
+        };
+        let (a, b) = (draw(&decoder, frame()), draw(&decoder, frame()));
+        assert!(a.iter().zip(&b).any(|(p, q)| (p - q).abs() > 1e-4), "the frame has no effect");
+
+        let plain = Decoder::new(&ModelConfig::tiny(), &device);
+        let anchor = frame();
+        let before = draw(&plain, anchor.clone());
+        let widened = plain.with_frame_input(&ModelConfig::tiny(), &device);
+        assert!(widened.sees_frame());
+        let diff = before.iter().zip(&draw(&widened, anchor)).map(|(p, q)| (p - q).abs()).fold(0.0, f32::max);
+        assert!(diff < 1e-6, "widening changed the drawing by {diff}");
+    }
 
     #[test]
     fn a_decoder_that_sees_change_draws_differently_for_other_anchor_tokens() {

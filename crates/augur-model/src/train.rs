@@ -153,6 +153,10 @@ pub fn train_on(
                     model.decoder = model.decoder.with_change_input();
                     config.decoder_sees_change = Some(true);
                 }
+                if job.config.model.sees_frame() && !config.sees_frame() {
+                    model.decoder = model.decoder.with_frame_input(&config, &device);
+                    config.decoder_sees_frame = Some(true);
+                }
                 if job.config.model.warps() && !config.warps() && config.composite {
                     model.decoder = model.decoder.with_warp();
                     config.decoder_warps = Some(true);

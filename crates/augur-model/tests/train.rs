@@ -147,3 +147,33 @@ fn a_decoder_made_to_warp_and_trained_alone_keeps_the_latents_and_learns_to_draw
     }
     assert!(max_diff(&drawn, &redrawn) > 1e-6, "the decoder did not train");
 }
+
+#[test]
+fn a_fine_tune_whose_decoder_sees_the_frame_records_it_and_its_checkpoint_loads() {
+    use augur_model::eval::read;
+    use burn::tensor::{Device, Distribution, Tensor};
+    let device = Device::flex();
+    let base = tempfile::tempdir().unwrap();
+    common::train_tiny(base.path(), 2);
+    let tuned = tempfile::tempdir().unwrap();
+    let mut job = common::tiny_job(tuned.path(), 2);
+    job.init = Some(base.path().join("model"));
+    job.config.model.decoder_sees_frame = Some(true);
+    job.config.decoder_only = Some(true);
+    augur_model::train(&job, |_| {}).unwrap();
+    let (model, card) = checkpoint::load(&tuned.path().join("model"), &device).unwrap();
+    assert!(card.config.sees_frame() && model.decoder.sees_frame());
+    // The frame is read: two last frames under the same latents draw differently.
+    let x = Tensor::<5>::random([1, 3, 3, 32, 32], Distribution::Uniform(0.0, 1.0), &device);
+    let z = model.online.forward(x, None);
+    let frame = || Tensor::<4>::random([1, 3, 32, 32], Distribution::Uniform(0.0, 1.0), &device);
+    let (a, b) = (read(model.decode(z.clone(), frame())).unwrap(), read(model.decode(z, frame())).unwrap());
+    assert!(a.iter().zip(&b).any(|(p, q)| (p - q).abs() > 1e-4));
+    // A checkpoint without the frame stack is refused by a config that asks for one.
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(base.path().join("model.json")).unwrap()).unwrap();
+    json["config"]["decoder_sees_frame"] = serde_json::json!(true);
+    std::fs::write(base.path().join("model.json"), json.to_string()).unwrap();
+    let why = checkpoint::load(&base.path().join("model"), &device).err().unwrap().to_string();
+    assert!(why.contains("frame_stages"), "{why}");
+}
