@@ -124,16 +124,22 @@ impl Decoder {
         self
     }
 
-    /// `[batch, grid², latent_dim]` video tokens to `[batch, 3, S, S]` pixels in [0, 1], with
-    /// the compositing mask (`[batch, 1, S, S]`, 1 = painted) when there is one. `anchor`
-    /// (`[batch, 3, S, S]`) is the last observed frame, used when compositing, and
-    /// `anchor_tokens` its tokens (same shape as `tokens`), used when the decoder sees change.
+    /// `[batch × repeat, grid², latent_dim]` video tokens (`repeat` consecutive ones per last
+    /// frame) to `[batch × repeat, 3, S, S]` pixels in [0, 1], with the compositing mask
+    /// (`[batch × repeat, 1, S, S]`, 1 = painted) when there is one. `anchor` (`[batch, 3, S, S]`)
+    /// is the last observed frame, used when compositing and when the decoder sees the frame,
+    /// and `anchor_tokens` its tokens (same shape as `tokens`), used when the decoder sees change.
     pub fn forward(
         &self,
         tokens: Tensor<3>,
         anchor_tokens: Option<Tensor<3>>,
         anchor: Tensor<4>,
+        repeat: usize,
     ) -> (Tensor<4>, Option<Tensor<4>>) {
+        let each = |t: Tensor<4>| {
+            let [n, c, h, w] = t.dims();
+            t.unsqueeze_dim::<5>(1).expand([n, repeat, c, h, w]).reshape([n * repeat, c, h, w])
+        };
         let tokens = match anchor_tokens.filter(|_| self.sees_change) {
             Some(before) => Tensor::cat(vec![tokens.clone(), tokens - before], 2),
             None if self.sees_change => Tensor::cat(vec![tokens.clone(), tokens.zeros_like()], 2),
@@ -142,13 +148,15 @@ impl Decoder {
         let [batch, n, dim] = tokens.dims();
         debug_assert_eq!(n, self.grid * self.grid);
         let mut x = tokens.swap_dims(1, 2).reshape([batch, dim, self.grid, self.grid]);
-        // The frame's features, coarsest first, to match the stages' inputs.
+        // The frame's features, once per frame rather than per predicted step; popped coarsest
+        // first, to match the stages' inputs.
         let mut seen = Vec::with_capacity(self.frame_stages.len());
         let mut f = anchor.clone();
         for conv in &self.frame_stages {
             f = gelu(conv.forward(f));
-            seen.push(f.clone());
+            seen.push(each(f.clone()));
         }
+        let anchor = each(anchor);
         for conv in &self.stages {
             if let Some(features) = seen.pop() {
                 x = Tensor::cat(vec![x, features], 1);
@@ -213,7 +221,7 @@ mod tests {
         let tokens = Tensor::<3>::random([1, 16, cfg.latent_dim], Distribution::Uniform(-1.0, 1.0), &device);
         let frame = || Tensor::<4>::random([1, 3, 32, 32], Distribution::Uniform(0.0, 1.0), &device);
         let draw = |d: &Decoder, anchor: Tensor<4>| -> Vec<f32> {
-            d.forward(tokens.clone(), None, anchor).0.into_data().try_to_vec::<f32>().unwrap_or_default()
+            d.forward(tokens.clone(), None, anchor, 1).0.into_data().try_to_vec::<f32>().unwrap_or_default()
         };
         let (a, b) = (draw(&decoder, frame()), draw(&decoder, frame()));
         assert!(a.iter().zip(&b).any(|(p, q)| (p - q).abs() > 1e-4), "the frame has no effect");
@@ -235,7 +243,12 @@ mod tests {
         let tokens = || Tensor::<3>::random([1, 16, cfg.latent_dim], Distribution::Uniform(-1.0, 1.0), &device);
         let (new, anchor) = (tokens(), Tensor::<4>::random([1, 3, 32, 32], Distribution::Uniform(0.0, 1.0), &device));
         let draw = |before: Option<Tensor<3>>| -> Vec<f32> {
-            decoder.forward(new.clone(), before, anchor.clone()).0.into_data().try_to_vec::<f32>().unwrap_or_default()
+            decoder
+                .forward(new.clone(), before, anchor.clone(), 1)
+                .0
+                .into_data()
+                .try_to_vec::<f32>()
+                .unwrap_or_default()
         };
         let (a, b) = (draw(Some(tokens())), draw(Some(tokens())));
         assert!(a.iter().zip(&b).any(|(p, q)| (p - q).abs() > 1e-4), "the change input has no effect");

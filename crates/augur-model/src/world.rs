@@ -127,13 +127,11 @@ impl WorldModel {
         let [batch, steps, _, dim] = latents.dims();
         let n = self.video_tokens;
         let video = latents.narrow(2, 0, n).reshape([batch * steps, n, dim]);
-        let [_, c, h, w] = anchor.dims();
         let before = anchor_tokens.filter(|_| self.decoder.sees_change()).map(|z| {
             let z = z.narrow(1, 0, n).detach();
             z.unsqueeze_dim::<4>(1).expand([batch, steps, n, dim]).reshape([batch * steps, n, dim])
         });
-        let anchor = anchor.unsqueeze_dim::<5>(1).expand([batch, steps, c, h, w]).reshape([batch * steps, c, h, w]);
-        let (pixels, mask) = self.decoder.forward(video, before, anchor);
+        let (pixels, mask) = self.decoder.forward(video, before, anchor, steps);
         let [_, c, h, w] = pixels.dims();
         (pixels.reshape([batch, steps, c, h, w]), mask.map(|m| m.reshape([batch, steps, 1, h, w])))
     }
