@@ -80,6 +80,10 @@ pub struct Args {
     /// Train only the decoder (with --init): the latents and surprise stay the starting model's.
     #[arg(long)]
     decoder_only: bool,
+    /// Keep the encoders (with --init): the predictor and the decoder train against targets that
+    /// no longer move.
+    #[arg(long)]
+    freeze_encoders: bool,
     /// auto (a hardware GPU, else the CPU), cpu or gpu.
     #[arg(long, default_value = "auto")]
     device: String,
@@ -101,13 +105,20 @@ pub fn run(args: &Args) -> Result<()> {
     if args.init.is_some() && args.image_size.is_some() {
         bail!("--init keeps the starting model's architecture; drop --image-size");
     }
-    if args.resume && (args.decoder_sees_change || args.decoder_warps || args.decoder_sees_frame || args.decoder_only) {
+    let changes = [
+        args.decoder_sees_change,
+        args.decoder_warps,
+        args.decoder_sees_frame,
+        args.decoder_only,
+        args.freeze_encoders,
+    ];
+    if args.resume && changes.iter().any(|&c| c) {
         bail!(
-            "--resume keeps the checkpoint's architecture and training; drop --decoder-sees-change, --decoder-warps, --decoder-sees-frame and --decoder-only, or start a new run with --init from the checkpoint"
+            "--resume keeps the checkpoint's architecture and training; drop --decoder-sees-change, --decoder-warps, --decoder-sees-frame, --decoder-only and --freeze-encoders, or start a new run with --init from the checkpoint"
         );
     }
-    if args.decoder_only && args.init.is_none() {
-        bail!("--decoder-only trains a decoder over a trained model's latents; add --init MODEL");
+    if (args.decoder_only || args.freeze_encoders) && args.init.is_none() {
+        bail!("--decoder-only and --freeze-encoders keep a trained model's encoders; add --init MODEL");
     }
     if let Some(v) = args.image_size {
         cfg.model.image_size = v;
@@ -123,6 +134,9 @@ pub fn run(args: &Args) -> Result<()> {
     }
     if args.decoder_only {
         cfg.decoder_only = Some(true);
+    }
+    if args.freeze_encoders {
+        cfg.freeze_encoders = Some(true);
     }
     cfg.steps = args.steps.unwrap_or(cfg.steps);
     if let Some(m) = args.minutes {

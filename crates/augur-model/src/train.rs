@@ -51,6 +51,10 @@ pub struct TrainConfig {
     /// latents, and every surprise figure, stay exactly those of the starting model (for a
     /// fine-tune that only changes how predictions are drawn). `None` means `false`.
     pub decoder_only: Option<bool>,
+    /// Keep the encoders (online and EMA target) as they are and train the predictor and the
+    /// decoder: the targets stop moving, so the predictor chases a fixed latent space. `None`
+    /// means `false`.
+    pub freeze_encoders: Option<bool>,
     /// Train for about this many seconds instead of a fixed count: once the first steps are
     /// timed (after the kernels are compiled), and again halfway, `steps` is set to what fits,
     /// so the learning rate still decays over the whole run and the card records the count.
@@ -164,9 +168,9 @@ pub fn train_on(
                 (model, config)
             }
             None => {
-                if job.config.decoder_only.unwrap_or(false) {
+                if job.config.decoder_only.unwrap_or(false) || job.config.freeze_encoders.unwrap_or(false) {
                     return Err(ModelError::BadConfig(
-                        "decoder_only trains a decoder over a trained model's latents; start from one (--init MODEL)"
+                        "decoder_only and freeze_encoders keep a trained model's encoders; start from one (--init MODEL)"
                             .into(),
                     ));
                 }
@@ -191,8 +195,11 @@ pub fn train_on(
     };
     model.target = model.target.no_grad();
     let decoder_only = cfg.decoder_only.unwrap_or(false);
-    if decoder_only {
+    let frozen = decoder_only || cfg.freeze_encoders.unwrap_or(false);
+    if frozen {
         model.online = model.online.no_grad();
+    }
+    if decoder_only {
         model.predictor = model.predictor.no_grad();
     }
     let mut optim =
@@ -255,7 +262,7 @@ pub fn train_on(
             }
             let grads = GradientsParams::from_grads(loss.backward(), &model);
             model = optim.step(learning_rate(&cfg, state.step), model, grads);
-            if !decoder_only {
+            if !frozen {
                 model.target = ema::update(model.target, &model.online, cfg.ema);
             }
             state.step += 1;

@@ -177,3 +177,35 @@ fn a_fine_tune_whose_decoder_sees_the_frame_records_it_and_its_checkpoint_loads(
     let why = checkpoint::load(&base.path().join("model"), &device).err().unwrap().to_string();
     assert!(why.contains("frame_stages"), "{why}");
 }
+
+#[test]
+fn freezing_the_encoders_keeps_the_latent_space_and_trains_the_predictor() {
+    use augur_model::eval::read;
+    use burn::tensor::{Device, Distribution, Tensor};
+    let device = Device::flex();
+    let base = tempfile::tempdir().unwrap();
+    common::train_tiny(base.path(), 2);
+    let x = Tensor::<5>::random([1, 3, 3, 32, 32], Distribution::Uniform(0.0, 1.0), &device);
+    let looks = |dir: &std::path::Path| {
+        let (model, _) = checkpoint::load(&dir.join("model"), &device).unwrap();
+        let z = model.online.forward(x.clone(), None);
+        [z.clone(), model.target.forward(x.clone(), None), model.predictor.forward(z, None)].map(|t| read(t).unwrap())
+    };
+    let before = looks(base.path());
+    let tuned = tempfile::tempdir().unwrap();
+    let mut job = common::tiny_job(tuned.path(), 2);
+    job.init = Some(base.path().join("model"));
+    job.config.freeze_encoders = Some(true);
+    augur_model::train(&job, |_| {}).unwrap();
+    let after = looks(tuned.path());
+    let max_diff = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(p, q)| (p - q).abs()).fold(0.0, f32::max);
+    assert!(max_diff(&before[0], &after[0]) == 0.0, "the online encoder moved");
+    assert!(max_diff(&before[1], &after[1]) == 0.0, "the EMA target moved");
+    assert!(max_diff(&before[2], &after[2]) > 1e-6, "the predictor did not train");
+    // Without a model to start from there are no encoders to keep.
+    let fresh = tempfile::tempdir().unwrap();
+    let mut job = common::tiny_job(fresh.path(), 2);
+    job.config.freeze_encoders = Some(true);
+    let why = augur_model::train(&job, |_| {}).err().unwrap().to_string();
+    assert!(why.contains("--init MODEL"), "{why}");
+}
