@@ -226,6 +226,20 @@ mod tests {
         let (a, b) = (draw(&decoder, frame()), draw(&decoder, frame()));
         assert!(a.iter().zip(&b).any(|(p, q)| (p - q).abs() > 1e-4), "the frame has no effect");
 
+        // Repeated per predicted step: the i-th drawing is the i-th tokens over anchor i / 2.
+        let cfg = ModelConfig::tiny().with_decoder_sees_frame(Some(true)).with_decoder_warps(Some(true));
+        let decoder = Decoder::new(&cfg, &device);
+        let many = Tensor::<3>::random([4, 16, cfg.latent_dim], Distribution::Uniform(-1.0, 1.0), &device);
+        let anchors = Tensor::<4>::random([2, 3, 32, 32], Distribution::Uniform(0.0, 1.0), &device);
+        let read = |t: Tensor<4>| t.into_data().try_to_vec::<f32>().unwrap_or_default();
+        let all = read(decoder.forward(many.clone(), None, anchors.clone(), 2).0);
+        for i in 0..4 {
+            let one = decoder.forward(many.clone().narrow(0, i, 1), None, anchors.clone().narrow(0, i / 2, 1), 1).0;
+            let one = read(one);
+            let part = &all[i * one.len()..(i + 1) * one.len()];
+            assert!(part.iter().zip(&one).all(|(p, q)| (p - q).abs() < 1e-5), "drawing {i} differs when repeated");
+        }
+
         let plain = Decoder::new(&ModelConfig::tiny(), &device);
         let anchor = frame();
         let before = draw(&plain, anchor.clone());
