@@ -101,9 +101,14 @@ pub fn horizon_table(
         let ctx = seen.clone().narrow(1, lead, context);
         let last = lead + context - 1;
         let anchor = frames.clone().narrow(1, last, 1).reshape([b, 3, size, size]);
-        let truth = model.target.forward(frames.clone().narrow(1, lead + context, horizon), None);
-        let still = model.target.forward(frames.clone().narrow(1, last, 1), None).repeat_dim(1, horizon);
-        let copy_latent = read(WorldModel::surprise(still, truth.clone()).reshape([b * horizon]))?;
+        // The target's latents of the last context frame and of the frames to predict, in one
+        // pass: the truth, "nothing changes", and the anchor tokens both drawings need.
+        let known = model.target.forward(frames.clone().narrow(1, last, 1 + horizon), None);
+        let truth = known.clone().narrow(1, 1, horizon);
+        let before = known.narrow(1, 0, 1);
+        let copy_latent = read(WorldModel::surprise(before.clone().repeat_dim(1, horizon), truth.clone()))?;
+        let [_, _, m, d] = before.dims();
+        let before = before.reshape([b, m, d]);
         let weights = if cfg.fades() {
             earned(model, &frames, &seen, chunk, [lead, context, horizon], size)?
         } else {
@@ -112,8 +117,9 @@ pub fn horizon_table(
         let future = model.rollout(ctx, None, horizon);
         let latent = WorldModel::surprise(future.clone(), truth.clone());
         let latent = read(latent.reshape([b * horizon]))?;
-        let ceiling = read(model.decode(truth, anchor.clone()).reshape([b * horizon * frame]))?;
-        let (drawn, mask) = model.draw(future, anchor);
+        let ceiling = model.decode_after(truth, anchor.clone(), Some(before.clone()));
+        let ceiling = read(ceiling.reshape([b * horizon * frame]))?;
+        let (drawn, mask) = model.draw_after(future, anchor, Some(before));
         let mut predicted = read(drawn.reshape([b * horizon * frame]))?;
         for (i, clip) in chunk.iter().enumerate() {
             let seen_last = &clip[last * frame..(last + 1) * frame];

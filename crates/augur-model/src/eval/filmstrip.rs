@@ -40,9 +40,13 @@ pub fn rollout_filmstrip(
         let frames = Tensor::<5>::from_data(TensorData::new(clip.clone(), [1, c + horizon, 3, s, s]), device);
         let seen = model.online.forward(frames.clone().narrow(1, 0, c), None);
         let anchor = frames.clone().narrow(1, c - 1, 1).reshape([1, 3, s, s]);
-        let truth = model.target.forward(frames.narrow(1, c, horizon), None);
-        let drawn = read(model.decode(truth, anchor.clone()).reshape([horizon * frame]))?;
-        let predicted = read(model.decode(model.rollout(seen, None, horizon), anchor).reshape([horizon * frame]))?;
+        // The last frame's target latents and the truth's in one pass; both drawings use the first.
+        let known = model.target.forward(frames.narrow(1, c - 1, 1 + horizon), None);
+        let [_, _, m, d] = known.dims();
+        let before = known.clone().narrow(1, 0, 1).reshape([1, m, d]);
+        let drawn = model.decode_after(known.narrow(1, 1, horizon), anchor.clone(), Some(before.clone()));
+        let predicted = model.decode_after(model.rollout(seen, None, horizon), anchor, Some(before));
+        let (drawn, predicted) = (read(drawn.reshape([horizon * frame]))?, read(predicted.reshape([horizon * frame]))?);
         let last = to_rgb8(&clip[(c - 1) * frame..][..frame], s);
         let rows = [("real", &clip[c * frame..]), ("true latents", &drawn[..]), ("predicted", &predicted[..])];
         for (r, (label, row)) in rows.into_iter().enumerate() {
