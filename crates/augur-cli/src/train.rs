@@ -80,10 +80,22 @@ pub struct Args {
     /// Train only the decoder (with --init): the latents and surprise stay the starting model's.
     #[arg(long)]
     decoder_only: bool,
+    /// The predictor also reads each token's change since the frame before (see
+    /// ModelConfig::predictor_sees_motion). With --init, the new input starts at zero.
+    #[arg(long)]
+    predictor_sees_motion: bool,
     /// Keep the encoders (with --init): the predictor and the decoder train against targets that
     /// no longer move.
     #[arg(long)]
     freeze_encoders: bool,
+    /// Train only the predictor (with --init): encoders and decoder are kept and nothing is
+    /// drawn, so steps are several times faster.
+    #[arg(long)]
+    predictor_only: bool,
+    /// Extra weight of the latent error on tokens that change (see LossConfig::motion); 0 is
+    /// plain MSE.
+    #[arg(long, value_name = "W")]
+    motion_weight: Option<f32>,
     /// auto (a hardware GPU, else the CPU), cpu or gpu.
     #[arg(long, default_value = "auto")]
     device: String,
@@ -109,16 +121,23 @@ pub fn run(args: &Args) -> Result<()> {
         args.decoder_sees_change,
         args.decoder_warps,
         args.decoder_sees_frame,
+        args.predictor_sees_motion,
         args.decoder_only,
         args.freeze_encoders,
+        args.predictor_only,
     ];
     if args.resume && changes.iter().any(|&c| c) {
         bail!(
-            "--resume keeps the checkpoint's architecture and training; drop --decoder-sees-change, --decoder-warps, --decoder-sees-frame, --decoder-only and --freeze-encoders, or start a new run with --init from the checkpoint"
+            "--resume keeps the checkpoint's architecture and training; drop --decoder-sees-change, --decoder-warps, --decoder-sees-frame, --predictor-sees-motion, --decoder-only, --freeze-encoders and --predictor-only, or start a new run with --init from the checkpoint"
         );
     }
-    if (args.decoder_only || args.freeze_encoders) && args.init.is_none() {
-        bail!("--decoder-only and --freeze-encoders keep a trained model's encoders; add --init MODEL");
+    if (args.decoder_only || args.freeze_encoders || args.predictor_only) && args.init.is_none() {
+        bail!(
+            "--decoder-only, --freeze-encoders and --predictor-only keep a trained model's encoders; add --init MODEL"
+        );
+    }
+    if args.decoder_only && args.predictor_only {
+        bail!("--decoder-only and --predictor-only leave nothing to train together; pick one");
     }
     if let Some(v) = args.image_size {
         cfg.model.image_size = v;
@@ -132,11 +151,23 @@ pub fn run(args: &Args) -> Result<()> {
     if args.decoder_sees_frame {
         cfg.model.decoder_sees_frame = Some(true);
     }
+    if args.predictor_sees_motion {
+        cfg.model.predictor_sees_motion = Some(true);
+    }
     if args.decoder_only {
         cfg.decoder_only = Some(true);
     }
     if args.freeze_encoders {
         cfg.freeze_encoders = Some(true);
+    }
+    if args.predictor_only {
+        cfg.predictor_only = Some(true);
+    }
+    if let Some(m) = args.motion_weight {
+        if !(m.is_finite() && m >= 0.0) {
+            bail!("--motion-weight must be a number ≥ 0 (0 is plain MSE), not {m}");
+        }
+        cfg.loss.motion = Some(m);
     }
     cfg.steps = args.steps.unwrap_or(cfg.steps);
     if let Some(m) = args.minutes {

@@ -69,6 +69,10 @@ pub struct ModelConfig {
     /// guesses did not help, it shows that nothing changes instead of painting over the frame.
     /// `None` (cards before it) means `false`.
     pub fade_by_last_step: Option<bool>,
+    /// The predictor also reads how each token changed since the frame before (its velocity
+    /// in latent space), instead of having to find it by attending to the frame before.
+    /// `None` means `false`.
+    pub predictor_sees_motion: Option<bool>,
     /// Size of the per-step action vector (keys as 0/1, gamepad axes); 0 means no actions.
     #[config(default = 0)]
     pub action_dim: usize,
@@ -104,6 +108,11 @@ impl ModelConfig {
     /// Channels of each of the frame stack's features ([`ModelConfig::sees_frame`]).
     pub fn frame_width(&self) -> usize {
         (self.base_width / 2).max(4)
+    }
+
+    /// Whether the predictor reads each token's change since the frame before.
+    pub fn sees_motion(&self) -> bool {
+        self.predictor_sees_motion.unwrap_or(false)
     }
 
     /// Whether the decoder warps the last observed frame by a predicted flow.

@@ -33,6 +33,12 @@ pub struct LossConfig {
     /// itself, so where the decoder has nothing sharper to offer it keeps (or moves) the last
     /// frame. `None` (cards before this setting) means 0.
     pub mask: Option<f32>,
+    /// Extra weight of the latent error on tokens that change: each token's error counts
+    /// `1 + motion × its change / the batch's mean change` (change: squared distance of its
+    /// target from the frame before's), the weights scaled to average 1. Most tokens of a scene are still,
+    /// so with plain MSE "nothing moves" is nearly optimal; this makes the moving ones count.
+    /// `None` (cards before this setting) means 0, plain MSE.
+    pub motion: Option<f32>,
 }
 
 /// The loss terms of one batch, as plain numbers.
@@ -40,7 +46,8 @@ pub struct LossConfig {
 pub struct LossTerms {
     /// Weighted sum that was minimised.
     pub total: f32,
-    /// Latent prediction MSE (teacher-forced and rolled out).
+    /// Latent prediction MSE (teacher-forced and rolled out), weighted by motion when
+    /// [`LossConfig::motion`] is set.
     pub prediction: f32,
     /// Variance hinge.
     pub variance: f32,
@@ -68,18 +75,23 @@ pub fn clip_len(context: usize, cfg: &LossConfig) -> usize {
 pub fn batch_loss(model: &WorldModel, frames: Tensor<5>, ctx: usize, cfg: &LossConfig) -> (Tensor<1>, LossTerms) {
     let z = model.online.forward(frames.clone(), None);
     let target = model.target.forward(frames.clone(), None).detach();
-    let mse = |a: Tensor<4>, b: Tensor<4>| (a - b).powi_scalar(2).mean();
+    let motion = cfg.motion.unwrap_or(0.0);
+    // The latent error of `guess` against the targets of frames `from + 1..`.
+    let error = |guess: Tensor<4>, from: usize| {
+        let steps = guess.dims()[1];
+        weighted_error(guess, target.clone().narrow(1, from + 1, steps), target.clone().narrow(1, from, steps), motion)
+    };
 
     // Teacher forcing: every context step predicts its next frame.
     let forced = model.predictor.forward(z.clone().narrow(1, 0, ctx), None);
-    let mut prediction = mse(forced.clone(), target.clone().narrow(1, 1, ctx));
+    let mut prediction = error(forced.clone(), 0);
     // Rollout: the predictor continues from its own last guess.
     let mut guess = forced.narrow(1, ctx - 1, 1);
     let mut rolled = vec![guess.clone()];
     let mut window = Tensor::cat(vec![z.clone().narrow(1, 1, ctx - 1), guess.clone()], 1);
     for k in 1..=cfg.rollout_steps {
         guess = model.predictor.forward(window.clone(), None).narrow(1, ctx - 1, 1);
-        prediction = prediction + mse(guess.clone(), target.clone().narrow(1, ctx + k, 1));
+        prediction = prediction + error(guess.clone(), ctx + k - 1);
         rolled.push(guess.clone());
         window = Tensor::cat(vec![window.narrow(1, 1, ctx - 1), guess.clone()], 1);
     }
@@ -92,12 +104,21 @@ pub fn batch_loss(model: &WorldModel, frames: Tensor<5>, ctx: usize, cfg: &LossC
     // The anchor's target tokens are already encoded: no second pass for a decoder that sees change.
     let [_, _, m, d] = target.dims();
     let before = target.clone().narrow(1, ctx - 1, 1).reshape([b, m, d]);
-    let (decoded, mut masks) =
-        model.draw_after(target.narrow(1, ctx, 1 + cfg.rollout_steps), anchor.clone(), Some(before.clone()));
-    let reconstruction = (decoded - later.clone()).powi_scalar(2).mean();
+    // Nothing to draw when neither drawing is weighed (a predictor-only run): the decoder's
+    // passes are most of a step's work.
+    let (reconstruction, mut masks) = if cfg.reconstruction > 0.0 {
+        let (decoded, masks) =
+            model.draw_after(target.narrow(1, ctx, 1 + cfg.rollout_steps), anchor.clone(), Some(before.clone()));
+        (Some((decoded - later.clone()).powi_scalar(2).mean()), masks)
+    } else {
+        (None, None)
+    };
     let pixel = if cfg.pixel > 0.0 {
         let (drawn, mask) = model.draw_after(Tensor::cat(rolled, 1), anchor, Some(before));
-        masks = masks.zip(mask).map(|(a, b)| Tensor::cat(vec![a, b], 1));
+        masks = match (masks, mask) {
+            (Some(a), Some(b)) => Some(Tensor::cat(vec![a, b], 1)),
+            (a, b) => a.or(b),
+        };
         Some((drawn - later).powi_scalar(2).mean())
     } else {
         None
@@ -106,8 +127,10 @@ pub fn batch_loss(model: &WorldModel, frames: Tensor<5>, ctx: usize, cfg: &LossC
 
     let mut total = prediction.clone().mul_scalar(cfg.prediction)
         + variance.clone().mul_scalar(cfg.variance)
-        + covariance.clone().mul_scalar(cfg.covariance)
-        + reconstruction.clone().mul_scalar(cfg.reconstruction);
+        + covariance.clone().mul_scalar(cfg.covariance);
+    if let Some(r) = &reconstruction {
+        total = total + r.clone().mul_scalar(cfg.reconstruction);
+    }
     if let Some(p) = &pixel {
         total = total + p.clone().mul_scalar(cfg.pixel);
     }
@@ -123,13 +146,28 @@ pub fn batch_loss(model: &WorldModel, frames: Tensor<5>, ctx: usize, cfg: &LossC
         prediction: scalar(prediction.detach()),
         variance: scalar(variance.detach()),
         covariance: scalar(covariance.detach()),
-        reconstruction: scalar(reconstruction.detach()),
+        reconstruction: reconstruction.map_or(0.0, |r| scalar(r.detach())),
         pixel: pixel.map_or(0.0, |p| scalar(p.detach())),
         mask: mask.map_or(0.0, |m| scalar(m.detach())),
         latent_std_mean: stds.iter().sum::<f32>() / stds.len().max(1) as f32,
         latent_std_min: stds.iter().copied().fold(f32::INFINITY, f32::min),
     };
     (total, terms)
+}
+
+/// Mean squared error of `guess` against `truth` (`[batch, T, tokens, dim]`), each token's
+/// error weighted by `1 + motion × its change from `before` / the mean change`, and the weights
+/// normalised to average 1 (see [`LossConfig::motion`]). `motion = 0`, or nothing changing, is
+/// plain MSE.
+pub fn weighted_error(guess: Tensor<4>, truth: Tensor<4>, before: Tensor<4>, motion: f32) -> Tensor<1> {
+    let err = (guess - truth.clone()).powi_scalar(2);
+    if motion <= 0.0 {
+        return err.mean();
+    }
+    let change = (truth - before).powi_scalar(2).mean_dim(3).detach();
+    let scale = change.clone().mean().add_scalar(1e-12).reshape([1, 1, 1, 1]);
+    let weight = (change / scale).mul_scalar(motion).add_scalar(1.0);
+    (err * weight.clone()).mean() / weight.mean()
 }
 
 /// VICReg's variance hinge and covariance penalty over every token of the batch, plus the
@@ -148,4 +186,39 @@ fn regularise(z: Tensor<4>) -> (Tensor<1>, Tensor<1>, Tensor<1>) {
     let off = Tensor::<2>::from_data(TensorData::new(eye, [d, d]), &cov.device());
     let covariance = (cov * off).powi_scalar(2).sum().div_scalar(d as f32);
     (variance, covariance, std.detach().reshape([d]))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use burn::tensor::{Device, Distribution, Tensor, TensorData};
+
+    use super::weighted_error;
+
+    fn value(t: Tensor<1>) -> f32 {
+        t.into_data().try_to_vec::<f32>().unwrap()[0]
+    }
+
+    #[test]
+    fn motion_weighting_counts_the_tokens_that_change() {
+        let device = Device::flex();
+        // One frame of 4 tokens of 2 dims; only token 0 moves, by 1 in each dim.
+        let before = Tensor::<4>::zeros([1, 1, 4, 2], &device);
+        let truth =
+            Tensor::<4>::from_data(TensorData::new(vec![1.0f32, 1.0, 0., 0., 0., 0., 0., 0.], [1, 1, 4, 2]), &device);
+        // "Nothing moves" misses token 0 only: plain MSE 2/8.
+        let copy = || weighted_error(before.clone(), truth.clone(), before.clone(), 0.0);
+        assert!((value(copy()) - 0.25).abs() < 1e-6);
+        // Token 0's change is 4× the mean: weight 1 + 4, others 1, mean weight 2 → (2 × 5 / 8) / 2.
+        let weighted = value(weighted_error(before.clone(), truth.clone(), before.clone(), 1.0));
+        assert!((weighted - 0.625).abs() < 1e-5, "{weighted}");
+        // A perfect guess costs nothing, weighted or not.
+        assert_eq!(value(weighted_error(truth.clone(), truth.clone(), before.clone(), 3.0)), 0.0);
+        // When nothing changes every weight is 1: plain MSE.
+        let guess = Tensor::<4>::random([2, 3, 4, 2], Distribution::Uniform(-1.0, 1.0), &device);
+        let still = Tensor::<4>::zeros([2, 3, 4, 2], &device);
+        let plain = value(weighted_error(guess.clone(), still.clone(), still.clone(), 0.0));
+        let weighted = value(weighted_error(guess, still.clone(), still, 2.0));
+        assert!((plain - weighted).abs() < 1e-6, "{plain} vs {weighted}");
+    }
 }

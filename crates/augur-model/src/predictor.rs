@@ -13,6 +13,8 @@ use crate::ModelConfig;
 #[derive(Module, Debug)]
 pub struct Predictor {
     input: Linear,
+    /// Reads each token's change since the frame before, when the config asks for it.
+    motion: Option<Linear>,
     time: Param<Tensor<2>>,
     token: Param<Tensor<2>>,
     action: Option<Linear>,
@@ -28,6 +30,7 @@ impl Predictor {
         let small = Initializer::Normal { mean: 0.0, std: 0.02 };
         Self {
             input: LinearConfig::new(cfg.latent_dim, p).init(device),
+            motion: cfg.sees_motion().then(|| motion_input(cfg.latent_dim, p, device)),
             time: small.init([cfg.context, p], device),
             token: small.init([cfg.tokens(), p], device),
             action: (cfg.action_dim > 0).then(|| LinearConfig::new(cfg.action_dim, p).init(device)),
@@ -37,6 +40,20 @@ impl Predictor {
                 .init(device),
             output: LinearConfig::new(p, cfg.latent_dim).with_initializer(Initializer::Zeros).init(device),
         }
+    }
+
+    /// This predictor, also reading each token's change since the frame before; the new input
+    /// starts at zero, so it predicts exactly what it did until trained.
+    pub fn with_motion_input(mut self, cfg: &ModelConfig, device: &Device) -> Self {
+        if self.motion.is_none() {
+            self.motion = Some(motion_input(cfg.latent_dim, cfg.predictor_dim, device));
+        }
+        self
+    }
+
+    /// Whether this predictor reads each token's change since the frame before.
+    pub fn sees_motion(&self) -> bool {
+        self.motion.is_some()
     }
 
     /// Longest context this predictor has position embeddings for.
@@ -50,7 +67,12 @@ impl Predictor {
         let [batch, steps, tokens, dim] = latents.dims();
         let device = latents.device();
         let p = self.time.dims()[1];
-        let x = self.input.forward(latents.clone().reshape([batch, steps * tokens, dim]));
+        let mut x = self.input.forward(latents.clone().reshape([batch, steps * tokens, dim]));
+        if let Some(motion) = &self.motion {
+            // The first frame has no frame before it in the window: its change reads as zero.
+            let before = Tensor::cat(vec![latents.clone().narrow(1, 0, 1), latents.clone().narrow(1, 0, steps - 1)], 1);
+            x = x + motion.forward((latents.clone() - before).reshape([batch, steps * tokens, dim]));
+        }
         let time = self.time.val().narrow(0, 0, steps).reshape([1, steps, 1, p]);
         let token = self.token.val().reshape([1, 1, tokens, p]);
         let mut pos = (time + token).expand([batch, steps, tokens, p]);
@@ -62,6 +84,11 @@ impl Predictor {
         let h = self.transformer.forward(TransformerEncoderInput::new(x).mask_attn(mask));
         latents + self.output.forward(h).reshape([batch, steps, tokens, dim])
     }
+}
+
+/// The change reader, at zero.
+fn motion_input(dim: usize, width: usize, device: &Device) -> Linear {
+    LinearConfig::new(dim, width).with_initializer(Initializer::Zeros).init(device)
 }
 
 /// `true` where attention is blocked: a token may see every token of its own and earlier frames.

@@ -55,6 +55,11 @@ pub struct TrainConfig {
     /// decoder: the targets stop moving, so the predictor chases a fixed latent space. `None`
     /// means `false`.
     pub freeze_encoders: Option<bool>,
+    /// Train the predictor alone: the encoders and the decoder keep their weights and nothing
+    /// is drawn (the loss's reconstruction, pixel and mask weights are set to 0), so a step
+    /// costs a fraction of a full one and the predictor sees many more clips in the same time.
+    /// `None` means `false`.
+    pub predictor_only: Option<bool>,
     /// Train for about this many seconds instead of a fixed count: once the first steps are
     /// timed (after the kernels are compiled), and again halfway, `steps` is set to what fits,
     /// so the learning rate still decays over the whole run and the card records the count.
@@ -161,6 +166,10 @@ pub fn train_on(
                     model.decoder = model.decoder.with_frame_input(&config, &device);
                     config.decoder_sees_frame = Some(true);
                 }
+                if job.config.model.sees_motion() && !config.sees_motion() {
+                    model.predictor = model.predictor.with_motion_input(&config, &device);
+                    config.predictor_sees_motion = Some(true);
+                }
                 if job.config.model.warps() && !config.warps() && config.composite {
                     model.decoder = model.decoder.with_warp();
                     config.decoder_warps = Some(true);
@@ -168,9 +177,12 @@ pub fn train_on(
                 (model, config)
             }
             None => {
-                if job.config.decoder_only.unwrap_or(false) || job.config.freeze_encoders.unwrap_or(false) {
+                if job.config.decoder_only.unwrap_or(false)
+                    || job.config.freeze_encoders.unwrap_or(false)
+                    || job.config.predictor_only.unwrap_or(false)
+                {
                     return Err(ModelError::BadConfig(
-                        "decoder_only and freeze_encoders keep a trained model's encoders; start from one (--init MODEL)"
+                        "decoder_only, freeze_encoders and predictor_only keep a trained model's encoders; start from one (--init MODEL)"
                             .into(),
                     ));
                 }
@@ -195,12 +207,24 @@ pub fn train_on(
     };
     model.target = model.target.no_grad();
     let decoder_only = cfg.decoder_only.unwrap_or(false);
-    let frozen = decoder_only || cfg.freeze_encoders.unwrap_or(false);
+    let predictor_only = cfg.predictor_only.unwrap_or(false);
+    if decoder_only && predictor_only {
+        return Err(ModelError::BadConfig(
+            "decoder_only and predictor_only leave nothing to train together; pick one".into(),
+        ));
+    }
+    let frozen = decoder_only || predictor_only || cfg.freeze_encoders.unwrap_or(false);
     if frozen {
         model.online = model.online.no_grad();
     }
     if decoder_only {
         model.predictor = model.predictor.no_grad();
+    }
+    if predictor_only {
+        model.decoder = model.decoder.no_grad();
+        cfg.loss.reconstruction = 0.0;
+        cfg.loss.pixel = 0.0;
+        cfg.loss.mask = Some(0.0);
     }
     let mut optim =
         AdamWConfig::new().with_weight_decay(1e-4).with_grad_clipping(Some(GradientClippingConfig::Norm(1.0))).init();

@@ -209,3 +209,65 @@ fn freezing_the_encoders_keeps_the_latent_space_and_trains_the_predictor() {
     let why = augur_model::train(&job, |_| {}).err().unwrap().to_string();
     assert!(why.contains("--init MODEL"), "{why}");
 }
+
+#[test]
+fn predictor_only_training_with_a_motion_input_keeps_encoders_and_decoder() {
+    use augur_model::eval::read;
+    use burn::tensor::{Device, Distribution, Tensor};
+    let device = Device::flex();
+    let base = tempfile::tempdir().unwrap();
+    common::train_tiny(base.path(), 2);
+    let x = Tensor::<5>::random([1, 3, 3, 32, 32], Distribution::Uniform(0.0, 1.0), &device);
+    let anchor = x.clone().narrow(1, 2, 1).reshape([1, 3, 32, 32]);
+    let looks = |model: &augur_model::WorldModel| {
+        let z = model.online.forward(x.clone(), None);
+        [
+            z.clone(),
+            model.target.forward(x.clone(), None),
+            model.predictor.forward(z.clone(), None),
+            model.decode(z, anchor.clone()).reshape([1, 3 * 3 * 32 * 32, 1, 1]),
+        ]
+        .map(|t| read(t).unwrap())
+    };
+    let (start, _) = checkpoint::load(&base.path().join("model"), &device).unwrap();
+    let before = looks(&start);
+    // The motion input starts at zero: the widened predictor predicts what it did.
+    let cfg = common::tiny().with_predictor_sees_motion(Some(true));
+    let mut widened = start.clone();
+    widened.predictor = widened.predictor.with_motion_input(&cfg, &device);
+    let max_diff = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(p, q)| (p - q).abs()).fold(0.0, f32::max);
+    assert!(max_diff(&before[2], &looks(&widened)[2]) == 0.0, "a zero motion input changed the prediction");
+
+    let tuned = tempfile::tempdir().unwrap();
+    let mut job = common::tiny_job(tuned.path(), 2);
+    job.init = Some(base.path().join("model"));
+    job.config.model.predictor_sees_motion = Some(true);
+    job.config.predictor_only = Some(true);
+    job.config.loss.motion = Some(2.0);
+    augur_model::train(&job, |_| {}).unwrap();
+    let (model, card) = checkpoint::load(&tuned.path().join("model"), &device).unwrap();
+    assert!(card.config.sees_motion() && model.predictor.sees_motion());
+    let record = card.training.unwrap();
+    assert_eq!((record.config.loss.reconstruction, record.config.loss.pixel), (0.0, 0.0));
+    assert_eq!(record.final_losses.reconstruction, 0.0, "a predictor-only step drew frames");
+    let after = looks(&model);
+    for (which, i) in [("online encoder", 0), ("target encoder", 1), ("decoder", 3)] {
+        assert!(max_diff(&before[i], &after[i]) == 0.0, "predictor-only training changed the {which}");
+    }
+    assert!(max_diff(&before[2], &after[2]) > 1e-6, "the predictor did not train");
+    // Drawing-only and predictor-only training together leave nothing to train.
+    let both = tempfile::tempdir().unwrap();
+    let mut job = common::tiny_job(both.path(), 2);
+    job.init = Some(base.path().join("model"));
+    job.config.predictor_only = Some(true);
+    job.config.decoder_only = Some(true);
+    let why = augur_model::train(&job, |_| {}).err().unwrap().to_string();
+    assert!(why.contains("pick one"), "{why}");
+    // A checkpoint without the motion input is refused by a config that asks for one.
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(base.path().join("model.json")).unwrap()).unwrap();
+    json["config"]["predictor_sees_motion"] = serde_json::json!(true);
+    std::fs::write(base.path().join("model.json"), json.to_string()).unwrap();
+    let why = checkpoint::load(&base.path().join("model"), &device).err().unwrap().to_string();
+    assert!(why.contains("motion"), "{why}");
+}
