@@ -70,7 +70,10 @@ impl Predictor {
         let mut x = self.input.forward(latents.clone().reshape([batch, steps * tokens, dim]));
         if let Some(motion) = &self.motion {
             // The first frame has no frame before it in the window: its change reads as zero.
-            let before = Tensor::cat(vec![latents.clone().narrow(1, 0, 1), latents.clone().narrow(1, 0, steps - 1)], 1);
+            let before = match steps {
+                1 => latents.clone(),
+                _ => Tensor::cat(vec![latents.clone().narrow(1, 0, 1), latents.clone().narrow(1, 0, steps - 1)], 1),
+            };
             x = x + motion.forward((latents.clone() - before).reshape([batch, steps * tokens, dim]));
         }
         let time = self.time.val().narrow(0, 0, steps).reshape([1, steps, 1, p]);

@@ -255,6 +255,9 @@ fn predictor_only_training_with_a_motion_input_keeps_encoders_and_decoder() {
         assert!(max_diff(&before[i], &after[i]) == 0.0, "predictor-only training changed the {which}");
     }
     assert!(max_diff(&before[2], &after[2]) > 1e-6, "the predictor did not train");
+    // A live session starts from one frame: a window with no frame before its first one.
+    let one = model.online.forward(x.clone().narrow(1, 0, 1), None);
+    assert_eq!(model.rollout(one, None, 2).dims()[1], 2);
     // Drawing-only and predictor-only training together leave nothing to train.
     let both = tempfile::tempdir().unwrap();
     let mut job = common::tiny_job(both.path(), 2);
