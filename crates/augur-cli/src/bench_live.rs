@@ -57,6 +57,13 @@ pub fn run(args: &LiveArgs) -> Result<()> {
         let (t0, c0) = (Instant::now(), cpu_ticks());
         std::thread::sleep(Duration::from_secs_f64(args.seconds));
         let stats = session.stats();
+        if stats.prediction_hz <= 0.0 {
+            anyhow::bail!(
+                "{source}: the model made no prediction in {} s ({}); no table written",
+                args.seconds,
+                session.model_error().unwrap_or_else(|| "no error reported".into())
+            );
+        }
         let cpu = (cpu_ticks() - c0) as f64 / 100.0 / t0.elapsed().as_secs_f64() * 100.0;
         rows.push(Row {
             source: source.into(),

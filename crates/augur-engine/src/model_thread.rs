@@ -93,7 +93,19 @@ pub(crate) fn model_loop(
         let fps = lock(&shared.source_info).as_ref().map_or(30.0, |i| i.fps);
         let sound = shared.sound().filter(|_| mels > 0).map(|s| s.frame_features(fps, mels));
         let context = shared.context.load(Ordering::SeqCst);
-        match runner.step(&input, sound, horizon, context) {
+        // A panic inside the model (a tensor op given shapes it refuses) must not end the
+        // thread silently: the window would show a frozen prediction and no reason. It is
+        // reported like any failed step, and the context starts again.
+        let stepped =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runner.step(&input, sound, horizon, context)))
+                .unwrap_or_else(|panic| {
+                    runner.reset();
+                    Err(EngineError::Usage(format!(
+                        "the model panicked ({}); this is a bug in Augur, please report it",
+                        panic_text(&*panic)
+                    )))
+                });
+        match stepped {
             Ok(step) => {
                 let cfg = &runner.card.config;
                 let mut m = moment(index, frame.pts, &input, step, s, cfg.tokens(), cfg.latent_dim);
@@ -112,6 +124,15 @@ pub(crate) fn model_loop(
             }
         }
     }
+}
+
+/// The message a panic carried, when it was text.
+fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<String>()
+        .map(|s| s.lines().filter(|l| !l.trim().is_empty()).take(4).collect::<Vec<_>>().join(" "))
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "no message".into())
 }
 
 /// Loads (or with `None` drops) the second model of an A/B compare.

@@ -41,7 +41,7 @@ pub fn save(model: &WorldModel, card: &mut ModelCard, base: &Path) -> Result<(),
     write_atomic(&json, text.as_bytes())
 }
 
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ModelError> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ModelError> {
     let tmp = path.with_extension("partial");
     std::fs::write(&tmp, bytes).map_err(ModelError::io("cannot write", &tmp))?;
     std::fs::rename(&tmp, path).map_err(ModelError::io("cannot rename into place", path))

@@ -315,7 +315,8 @@ pub fn train_on(
                 checkpoint::save(&model.valid(), &mut card, &base)?;
                 optim.save(&optim_path).map_err(|e| ModelError::Device(format!("cannot save the optimiser: {e}")))?;
                 let text = serde_json::to_string(&state).map_err(|e| ModelError::Device(e.to_string()))?;
-                std::fs::write(&state_path, text).map_err(ModelError::io("cannot write", &state_path))?;
+                // Renamed into place: a run killed while writing keeps the last whole state.
+                checkpoint::write_atomic(&state_path, text.as_bytes())?;
                 plot::loss_curve(&state.history, &job.out.join("loss.png"))?;
                 saved = Some(base.with_extension("safetensors"));
             }
