@@ -35,9 +35,9 @@ pub struct LossConfig {
     pub mask: Option<f32>,
     /// Extra weight of the latent error on tokens that change: each token's error counts
     /// `1 + motion × its change / the batch's mean change` (change: squared distance of its
-    /// target from the frame before's), the weights scaled to average 1. Most tokens of a scene are still,
-    /// so with plain MSE "nothing moves" is nearly optimal; this makes the moving ones count.
-    /// `None` (cards before this setting) means 0, plain MSE.
+    /// target from the frame before's), the weights scaled to average 1. Most tokens of a
+    /// scene are still, so with plain MSE "nothing moves" is nearly optimal; this makes the
+    /// moving ones count. `None` (cards before this setting) means 0, plain MSE.
     pub motion: Option<f32>,
 }
 
