@@ -6,7 +6,39 @@
 
 mod common;
 
-use augur_model::checkpoint;
+use augur_model::eval::read;
+use augur_model::{WorldModel, checkpoint};
+use burn::tensor::{Device, Distribution, Tensor};
+
+/// A random clip of 3 frames at the tiny model's size.
+fn clip(device: &Device) -> Tensor<5> {
+    Tensor::<5>::random([1, 3, 3, 32, 32], Distribution::Uniform(0.0, 1.0), device)
+}
+
+/// What `model` makes of `x` (a [`clip`]), read back: the online and target latents, the
+/// predictor's guesses, and the online latents drawn over the clip's last frame.
+fn outputs(model: &WorldModel, x: &Tensor<5>) -> [Vec<f32>; 4] {
+    let z = model.online.forward(x.clone(), None);
+    let anchor = x.clone().narrow(1, 2, 1).reshape([1, 3, 32, 32]);
+    let drawn = model.decode(z.clone(), anchor).reshape([1, 3 * 3 * 32 * 32, 1, 1]);
+    [z.clone(), model.target.forward(x.clone(), None), model.predictor.forward(z, None), drawn]
+        .map(|t| read(t).unwrap())
+}
+
+/// Sets `setting` in the card of the model in `dir` without adding its weights, and returns
+/// why loading it fails.
+fn load_claiming(dir: &std::path::Path, setting: &str, device: &Device) -> String {
+    let card = dir.join("model.json");
+    let mut json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&card).unwrap()).unwrap();
+    json["config"][setting] = serde_json::json!(true);
+    std::fs::write(&card, json.to_string()).unwrap();
+    checkpoint::load(&dir.join("model"), device).err().unwrap().to_string()
+}
+
+/// The largest elementwise difference of two readings.
+fn max_diff(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(p, q)| (p - q).abs()).fold(0.0, f32::max)
+}
 
 #[test]
 fn training_writes_a_loadable_checkpoint_with_its_card_and_curve() {
@@ -63,20 +95,18 @@ fn bad_data_is_refused_with_the_forms() {
 
 #[test]
 fn a_decoder_made_to_see_change_first_draws_what_it_drew_and_the_fine_tune_records_it() {
-    use augur_model::eval::read;
-    use burn::tensor::{Device, Distribution, Tensor};
     let device = Device::flex();
     let base = tempfile::tempdir().unwrap();
     common::train_tiny(base.path(), 2);
     let (mut model, card) = checkpoint::load(&base.path().join("model"), &device).unwrap();
     assert!(!card.config.sees_change(), "a card without the setting means no change input");
-    let x = Tensor::<5>::random([1, 3, 3, 32, 32], Distribution::Uniform(0.0, 1.0), &device);
+    let x = clip(&device);
     let anchor = x.clone().narrow(1, 2, 1).reshape([1, 3, 32, 32]);
     let z = model.online.forward(x, None);
     let before = read(model.decode(z.clone(), anchor.clone())).unwrap();
     model.decoder = model.decoder.with_change_input();
     let widened = read(model.decode(z, anchor)).unwrap();
-    let diff = before.iter().zip(&widened).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+    let diff = max_diff(&before, &widened);
     assert!(diff < 1e-6, "widening changed the drawing by {diff}");
 
     // A fine-tune asking for it widens the starting model and records it in the card.
@@ -93,7 +123,7 @@ fn a_decoder_made_to_see_change_first_draws_what_it_drew_and_the_fine_tune_recor
     // change weights) and a target unlike the online encoder make the change input count.
     let mut model = augur_model::WorldModel::new(&card.config, &device);
     model.target = augur_model::WorldModel::new(&card.config, &device).online;
-    let x = Tensor::<5>::random([1, 3, 3, 32, 32], Distribution::Uniform(0.0, 1.0), &device);
+    let x = clip(&device);
     let anchor = x.clone().narrow(1, 2, 1).reshape([1, 3, 32, 32]);
     let z = model.online.forward(x.clone(), None);
     let [_, _, m, d] = z.dims();
@@ -110,25 +140,16 @@ fn a_decoder_made_to_see_change_first_draws_what_it_drew_and_the_fine_tune_recor
 
 #[test]
 fn a_decoder_made_to_warp_and_trained_alone_keeps_the_latents_and_learns_to_draw() {
-    use augur_model::eval::read;
-    use augur_model::{LossConfig, WorldModel};
-    use burn::tensor::{Device, Distribution, Tensor};
+    use augur_model::LossConfig;
     let device = Device::flex();
     let base = tempfile::tempdir().unwrap();
     common::train_tiny(base.path(), 2);
     let (mut model, _) = checkpoint::load(&base.path().join("model"), &device).unwrap();
-    let x = Tensor::<5>::random([1, 3, 3, 32, 32], Distribution::Uniform(0.0, 1.0), &device);
-    let anchor = x.clone().narrow(1, 2, 1).reshape([1, 3, 32, 32]);
-    let looks = |model: &WorldModel| {
-        let z = model.online.forward(x.clone(), None);
-        let seen = [z.clone(), model.target.forward(x.clone(), None), model.predictor.forward(z.clone(), None)];
-        (seen.map(|t| read(t).unwrap()), read(model.decode(z, anchor.clone())).unwrap())
-    };
-    let max_diff = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(p, q)| (p - q).abs()).fold(0.0, f32::max);
-    let (latents, drawn) = looks(&model);
+    let x = clip(&device);
+    let before = outputs(&model, &x);
     model.decoder = model.decoder.with_warp();
     assert!(model.decoder.warps());
-    let diff = max_diff(&drawn, &looks(&model).1);
+    let diff = max_diff(&before[3], &outputs(&model, &x)[3]);
     assert!(diff < 1e-6, "adding the flow changed the drawing by {diff}");
 
     let tuned = tempfile::tempdir().unwrap();
@@ -141,17 +162,15 @@ fn a_decoder_made_to_warp_and_trained_alone_keeps_the_latents_and_learns_to_draw
     let (model, card) = checkpoint::load(&tuned.path().join("model"), &device).unwrap();
     assert!(card.config.warps() && model.decoder.warps());
     assert_eq!(card.training.unwrap().config.decoder_only, Some(true));
-    let (after, redrawn) = looks(&model);
-    for (which, (a, b)) in ["online encoder", "target encoder", "predictor"].iter().zip(latents.iter().zip(&after)) {
-        assert!(max_diff(a, b) == 0.0, "decoder-only training changed the {which}");
+    let after = outputs(&model, &x);
+    for (which, i) in [("online encoder", 0), ("target encoder", 1), ("predictor", 2)] {
+        assert!(max_diff(&before[i], &after[i]) == 0.0, "decoder-only training changed the {which}");
     }
-    assert!(max_diff(&drawn, &redrawn) > 1e-6, "the decoder did not train");
+    assert!(max_diff(&before[3], &after[3]) > 1e-6, "the decoder did not train");
 }
 
 #[test]
 fn a_fine_tune_whose_decoder_sees_the_frame_records_it_and_its_checkpoint_loads() {
-    use augur_model::eval::read;
-    use burn::tensor::{Device, Distribution, Tensor};
     let device = Device::flex();
     let base = tempfile::tempdir().unwrap();
     common::train_tiny(base.path(), 2);
@@ -164,33 +183,23 @@ fn a_fine_tune_whose_decoder_sees_the_frame_records_it_and_its_checkpoint_loads(
     let (model, card) = checkpoint::load(&tuned.path().join("model"), &device).unwrap();
     assert!(card.config.sees_frame() && model.decoder.sees_frame());
     // The frame is read: two last frames under the same latents draw differently.
-    let x = Tensor::<5>::random([1, 3, 3, 32, 32], Distribution::Uniform(0.0, 1.0), &device);
+    let x = clip(&device);
     let z = model.online.forward(x, None);
     let frame = || Tensor::<4>::random([1, 3, 32, 32], Distribution::Uniform(0.0, 1.0), &device);
     let (a, b) = (read(model.decode(z.clone(), frame())).unwrap(), read(model.decode(z, frame())).unwrap());
     assert!(a.iter().zip(&b).any(|(p, q)| (p - q).abs() > 1e-4));
     // A checkpoint without the frame stack is refused by a config that asks for one.
-    let mut json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(base.path().join("model.json")).unwrap()).unwrap();
-    json["config"]["decoder_sees_frame"] = serde_json::json!(true);
-    std::fs::write(base.path().join("model.json"), json.to_string()).unwrap();
-    let why = checkpoint::load(&base.path().join("model"), &device).err().unwrap().to_string();
+    let why = load_claiming(base.path(), "decoder_sees_frame", &device);
     assert!(why.contains("frame_stages"), "{why}");
 }
 
 #[test]
 fn freezing_the_encoders_keeps_the_latent_space_and_trains_the_predictor() {
-    use augur_model::eval::read;
-    use burn::tensor::{Device, Distribution, Tensor};
     let device = Device::flex();
     let base = tempfile::tempdir().unwrap();
     common::train_tiny(base.path(), 2);
-    let x = Tensor::<5>::random([1, 3, 3, 32, 32], Distribution::Uniform(0.0, 1.0), &device);
-    let looks = |dir: &std::path::Path| {
-        let (model, _) = checkpoint::load(&dir.join("model"), &device).unwrap();
-        let z = model.online.forward(x.clone(), None);
-        [z.clone(), model.target.forward(x.clone(), None), model.predictor.forward(z, None)].map(|t| read(t).unwrap())
-    };
+    let x = clip(&device);
+    let looks = |dir: &std::path::Path| outputs(&checkpoint::load(&dir.join("model"), &device).unwrap().0, &x);
     let before = looks(base.path());
     let tuned = tempfile::tempdir().unwrap();
     let mut job = common::tiny_job(tuned.path(), 2);
@@ -198,7 +207,6 @@ fn freezing_the_encoders_keeps_the_latent_space_and_trains_the_predictor() {
     job.config.freeze_encoders = Some(true);
     augur_model::train(&job, |_| {}).unwrap();
     let after = looks(tuned.path());
-    let max_diff = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(p, q)| (p - q).abs()).fold(0.0, f32::max);
     assert!(max_diff(&before[0], &after[0]) == 0.0, "the online encoder moved");
     assert!(max_diff(&before[1], &after[1]) == 0.0, "the EMA target moved");
     assert!(max_diff(&before[2], &after[2]) > 1e-6, "the predictor did not train");
@@ -212,31 +220,17 @@ fn freezing_the_encoders_keeps_the_latent_space_and_trains_the_predictor() {
 
 #[test]
 fn predictor_only_training_with_a_motion_input_keeps_encoders_and_decoder() {
-    use augur_model::eval::read;
-    use burn::tensor::{Device, Distribution, Tensor};
     let device = Device::flex();
     let base = tempfile::tempdir().unwrap();
     common::train_tiny(base.path(), 2);
-    let x = Tensor::<5>::random([1, 3, 3, 32, 32], Distribution::Uniform(0.0, 1.0), &device);
-    let anchor = x.clone().narrow(1, 2, 1).reshape([1, 3, 32, 32]);
-    let looks = |model: &augur_model::WorldModel| {
-        let z = model.online.forward(x.clone(), None);
-        [
-            z.clone(),
-            model.target.forward(x.clone(), None),
-            model.predictor.forward(z.clone(), None),
-            model.decode(z, anchor.clone()).reshape([1, 3 * 3 * 32 * 32, 1, 1]),
-        ]
-        .map(|t| read(t).unwrap())
-    };
+    let x = clip(&device);
     let (start, _) = checkpoint::load(&base.path().join("model"), &device).unwrap();
-    let before = looks(&start);
+    let before = outputs(&start, &x);
     // The motion input starts at zero: the widened predictor predicts what it did.
     let cfg = common::tiny().with_predictor_sees_motion(Some(true));
     let mut widened = start.clone();
     widened.predictor = widened.predictor.with_motion_input(&cfg, &device);
-    let max_diff = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(p, q)| (p - q).abs()).fold(0.0, f32::max);
-    assert!(max_diff(&before[2], &looks(&widened)[2]) == 0.0, "a zero motion input changed the prediction");
+    assert!(max_diff(&before[2], &outputs(&widened, &x)[2]) == 0.0, "a zero motion input changed the prediction");
 
     let tuned = tempfile::tempdir().unwrap();
     let mut job = common::tiny_job(tuned.path(), 2);
@@ -250,7 +244,7 @@ fn predictor_only_training_with_a_motion_input_keeps_encoders_and_decoder() {
     let record = card.training.unwrap();
     assert_eq!((record.config.loss.reconstruction, record.config.loss.pixel), (0.0, 0.0));
     assert_eq!(record.final_losses.reconstruction, 0.0, "a predictor-only step drew frames");
-    let after = looks(&model);
+    let after = outputs(&model, &x);
     for (which, i) in [("online encoder", 0), ("target encoder", 1), ("decoder", 3)] {
         assert!(max_diff(&before[i], &after[i]) == 0.0, "predictor-only training changed the {which}");
     }
@@ -267,10 +261,6 @@ fn predictor_only_training_with_a_motion_input_keeps_encoders_and_decoder() {
     let why = augur_model::train(&job, |_| {}).err().unwrap().to_string();
     assert!(why.contains("pick one"), "{why}");
     // A checkpoint without the motion input is refused by a config that asks for one.
-    let mut json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(base.path().join("model.json")).unwrap()).unwrap();
-    json["config"]["predictor_sees_motion"] = serde_json::json!(true);
-    std::fs::write(base.path().join("model.json"), json.to_string()).unwrap();
-    let why = checkpoint::load(&base.path().join("model"), &device).err().unwrap().to_string();
+    let why = load_claiming(base.path(), "predictor_sees_motion", &device);
     assert!(why.contains("motion"), "{why}");
 }
