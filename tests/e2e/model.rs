@@ -252,6 +252,11 @@ fn a_missing_or_broken_model_is_refused_cleanly() {
     };
     assert!(train(&["--decoder-only"]).contains("add --init MODEL"));
     assert!(train(&["--mask-loss=-1"]).contains("--mask-loss must be a number ≥ 0"));
+    assert!(train(&["--predictor-only"]).contains("add --init MODEL"));
+    assert!(train(&["--motion-weight=-1"]).contains("--motion-weight must be a number ≥ 0"));
+    let both = ["--init", bundled, "--decoder-only", "--predictor-only"];
+    assert!(train(&both).contains("leave nothing to train together; pick one"));
+    assert!(train(&["--resume", "--predictor-sees-motion"]).contains("drop --decoder-sees-change"));
     assert!(train(&["--resume", "--decoder-warps"]).contains("drop --decoder-sees-change, --decoder-warps"));
     // A time budget is a positive number of minutes, and replaces --steps rather than joining it.
     let out = augur(&["train", "--data", "scene:bounce", "--out", &out_dir, "--minutes", "0", "--device", "cpu"]);
