@@ -19,7 +19,8 @@ use crate::session::{Request, SessionConfig, Shared, WhatIfResult, lock};
 use crate::trajectory::project;
 
 /// Live horizon on the CPU when none was asked for: on a 2-core machine the default model rolls
-/// out 4 frames at 12–15 Hz but 8 frames at 7–9 Hz (bench/results/live.md).
+/// out 4 frames at about 20 Hz but 8 frames at about 11 Hz, just above the 10 Hz a live view
+/// needs (bench/results/live.md).
 const CPU_LIVE_HORIZON: usize = 4;
 
 fn load(model: &std::path::Path, device: &DeviceChoice) -> Result<(Runner, Vec<String>, bool), EngineError> {
@@ -93,18 +94,11 @@ pub(crate) fn model_loop(
         let fps = lock(&shared.source_info).as_ref().map_or(30.0, |i| i.fps);
         let sound = shared.sound().filter(|_| mels > 0).map(|s| s.frame_features(fps, mels));
         let context = shared.context.load(Ordering::SeqCst);
-        // A panic inside the model (a tensor op given shapes it refuses) must not end the
-        // thread silently: the window would show a frozen prediction and no reason. It is
-        // reported like any failed step, and the context starts again.
-        let stepped =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runner.step(&input, sound, horizon, context)))
-                .unwrap_or_else(|panic| {
-                    runner.reset();
-                    Err(EngineError::Usage(format!(
-                        "the model panicked ({}); this is a bug in Augur, please report it",
-                        panic_text(&*panic)
-                    )))
-                });
+        let stepped = guarded(|| runner.step(&input, sound, horizon, context));
+        // After a panic the runner's context may be half-updated: start it again.
+        if matches!(stepped, Err(EngineError::Panicked(_))) {
+            runner.reset();
+        }
         match stepped {
             Ok(step) => {
                 let cfg = &runner.card.config;
@@ -124,6 +118,14 @@ pub(crate) fn model_loop(
             }
         }
     }
+}
+
+/// Runs one model call. A panic inside it (a tensor op given shapes it refuses) becomes
+/// [`EngineError::Panicked`] instead of ending the model thread silently, which would leave the
+/// window on a frozen prediction with no reason given.
+fn guarded<T>(call: impl FnOnce() -> Result<T, EngineError>) -> Result<T, EngineError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(call))
+        .unwrap_or_else(|panic| Err(EngineError::Panicked(panic_text(&*panic))))
 }
 
 /// The message a panic carried, when it was text.
@@ -147,7 +149,7 @@ fn set_compare(
         *lock(&shared.compare_name) = None;
         return Ok(None);
     };
-    let (runner, _, _) = load(&path, device)?;
+    let (runner, _, _) = guarded(|| load(&path, device))?;
     let name = path.display().to_string();
     *compare = Some((runner, Arc::from(name.as_str())));
     *lock(&shared.compare_name) = Some(name.clone());
@@ -169,9 +171,12 @@ fn step_compare(
     let input = to_model_input(&frame.rgb, frame.width as usize, frame.height as usize, s);
     let mels = b.card.config.audio_mels;
     let sound = shared.sound().filter(|_| mels > 0).map(|snd| snd.frame_features(fps, mels));
-    match b.step(&input, sound, horizon.min(b.card.config.max_horizon), context) {
+    match guarded(|| b.step(&input, sound, horizon.min(b.card.config.max_horizon), context)) {
         Ok(step) => Some(crate::runner::compared(name.clone(), &input, step, s)),
         Err(e) => {
+            if matches!(e, EngineError::Panicked(_)) {
+                b.reset();
+            }
             *lock(&shared.model_error) = Some(format!("the compared model failed on a frame: {e}"));
             None
         }
@@ -183,7 +188,7 @@ fn serve(req: Request, runner: &mut Runner, shared: &Shared, device: &DeviceChoi
     let (s, m, d) = (cfg.image_size, cfg.tokens(), cfg.latent_dim);
     match req {
         Request::WhatIf(w, reply) => {
-            let result = (|| {
+            let result = guarded(|| {
                 if w.horizon == 0 || w.horizon > cfg.max_horizon {
                     return Err(EngineError::Usage(format!("the horizon must be 1 to {}", cfg.max_horizon)));
                 }
@@ -204,11 +209,11 @@ fn serve(req: Request, runner: &mut Runner, shared: &Shared, device: &DeviceChoi
                 let (pixels, latents) = runner.what_if(&tokens, context, &anchor, w.horizon, w.actions)?;
                 let frames = pixels.chunks(3 * s * s).flat_map(|f| augur_model::frames::to_rgb8(f, s)).collect();
                 Ok(WhatIfResult { frames, size: s, pooled: crate::runner::pool(&latents, m, d) })
-            })();
+            });
             let _ = reply.send(result);
         }
         Request::Steer(at, weights, reply) => {
-            let result = (|| {
+            let result = guarded(|| {
                 let (tokens, anchor) = {
                     let t = lock(&shared.timeline);
                     let mo =
@@ -232,14 +237,14 @@ fn serve(req: Request, runner: &mut Runner, shared: &Shared, device: &DeviceChoi
                     }
                 }
                 runner.imagine(moved, &anchor)
-            })();
+            });
             let _ = reply.send(result);
         }
         Request::SetCompare(_, reply) => {
             let _ = reply.send(Err(EngineError::Usage("compare requests are served by the model loop".into())));
         }
         Request::SetModel(path, reply) => {
-            let result = load(&path, device).map(|(r, _, _)| {
+            let result = guarded(|| load(&path, device)).map(|(r, _, _)| {
                 *runner = r;
                 shared.size.store(runner.size(), Ordering::SeqCst);
                 shared.model_context.store(runner.card.config.context, Ordering::SeqCst);
@@ -256,4 +261,34 @@ fn serve(req: Request, runner: &mut Runner, shared: &Shared, device: &DeviceChoi
 
 fn from_rgb8(rgb: &[u8], s: usize) -> Vec<f32> {
     to_model_input(rgb, s, s, s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a guarded call that panics reports.
+    fn reported(call: impl FnOnce() -> Result<(), EngineError>) -> String {
+        match guarded(call) {
+            Err(e @ EngineError::Panicked(_)) => e.to_string(),
+            other => panic!("a panic must come back as EngineError::Panicked, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_panicking_model_call_becomes_an_error_with_its_message() {
+        let text = reported(|| panic!("narrow: start 0 + length 0 out of range"));
+        assert!(text.contains("narrow: start 0 + length 0 out of range"), "{text}");
+        assert!(text.contains("please report it"), "{text}");
+        // A formatted panic carries a String, a literal one a &str; a panic with any other
+        // payload still says something.
+        let formatted = reported(|| panic!("shape {:?}", [1, 2]));
+        assert!(formatted.contains("shape [1, 2]"), "{formatted}");
+        let opaque = reported(|| std::panic::panic_any(7u8));
+        assert!(opaque.contains("no message"), "{opaque}");
+        // Calls that return, well or badly, pass through untouched.
+        assert!(matches!(guarded(|| Ok::<_, EngineError>(3)), Ok(3)));
+        let usage = guarded::<()>(|| Err(EngineError::Usage("bad horizon".into())));
+        assert!(matches!(usage, Err(EngineError::Usage(_))), "{usage:?}");
+    }
 }
