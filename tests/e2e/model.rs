@@ -255,7 +255,10 @@ fn a_missing_or_broken_model_is_refused_cleanly() {
     assert!(train(&["--predictor-only"]).contains("add --init MODEL"));
     assert!(train(&["--motion-weight=-1"]).contains("--motion-weight must be a number ≥ 0"));
     let both = ["--init", bundled, "--decoder-only", "--predictor-only"];
-    assert!(train(&both).contains("leave nothing to train together; pick one"));
+    assert!(train(&both).contains("pick one"));
+    assert!(train(&["--new-predictor"]).contains("add --init MODEL"));
+    assert!(train(&["--init", bundled, "--decoder-only", "--new-predictor"]).contains("pick one"));
+    assert!(train(&["--resume", "--new-predictor"]).contains("--new-predictor, or start a new run"));
     assert!(train(&["--resume", "--predictor-sees-motion"]).contains("drop --decoder-sees-change"));
     assert!(train(&["--resume", "--decoder-warps"]).contains("drop --decoder-sees-change, --decoder-warps"));
     // A time budget is a positive number of minutes, and replaces --steps rather than joining it.

@@ -92,6 +92,11 @@ pub struct Args {
     /// drawn, so steps are several times faster.
     #[arg(long)]
     predictor_only: bool,
+    /// Start a fresh predictor (with --init) sized by --config's predictor_dim,
+    /// predictor_layers and predictor_heads (and predictor_sees_motion), keeping the starting
+    /// model's encoders and decoder; with --predictor-only, only it trains.
+    #[arg(long)]
+    new_predictor: bool,
     /// Extra weight of the latent error on tokens that change (see LossConfig::motion); 0 is
     /// plain MSE.
     #[arg(long, value_name = "W")]
@@ -125,19 +130,20 @@ pub fn run(args: &Args) -> Result<()> {
         args.decoder_only,
         args.freeze_encoders,
         args.predictor_only,
+        args.new_predictor,
     ];
     if args.resume && changes.iter().any(|&c| c) {
         bail!(
-            "--resume keeps the checkpoint's architecture and training; drop --decoder-sees-change, --decoder-warps, --decoder-sees-frame, --predictor-sees-motion, --decoder-only, --freeze-encoders and --predictor-only, or start a new run with --init from the checkpoint"
+            "--resume keeps the checkpoint's architecture and training; drop --decoder-sees-change, --decoder-warps, --decoder-sees-frame, --predictor-sees-motion, --decoder-only, --freeze-encoders, --predictor-only and --new-predictor, or start a new run with --init from the checkpoint"
         );
     }
-    if (args.decoder_only || args.freeze_encoders || args.predictor_only) && args.init.is_none() {
+    if (args.decoder_only || args.freeze_encoders || args.predictor_only || args.new_predictor) && args.init.is_none() {
         bail!(
-            "--decoder-only, --freeze-encoders and --predictor-only keep a trained model's encoders; add --init MODEL"
+            "--decoder-only, --freeze-encoders, --predictor-only and --new-predictor keep a trained model's encoders; add --init MODEL"
         );
     }
-    if args.decoder_only && args.predictor_only {
-        bail!("--decoder-only and --predictor-only leave nothing to train together; pick one");
+    if args.decoder_only && (args.predictor_only || args.new_predictor) {
+        bail!("--decoder-only keeps the predictor, which --predictor-only and --new-predictor train; pick one");
     }
     if let Some(v) = args.image_size {
         cfg.model.image_size = v;
@@ -162,6 +168,9 @@ pub fn run(args: &Args) -> Result<()> {
     }
     if args.predictor_only {
         cfg.predictor_only = Some(true);
+    }
+    if args.new_predictor {
+        cfg.new_predictor = Some(true);
     }
     if let Some(m) = args.motion_weight {
         if !(m.is_finite() && m >= 0.0) {

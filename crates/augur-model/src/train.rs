@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::card::{ModelCard, TrainingRecord};
 use crate::data::{ClipSource, Rng};
 use crate::losses::{LossConfig, LossTerms, batch_loss, clip_len};
+use crate::predictor::Predictor;
 use crate::{ComputeDevice, ModelConfig, ModelError, WorldModel, checkpoint, ema, plot};
 
 /// Everything about a training run except its data.
@@ -60,6 +61,12 @@ pub struct TrainConfig {
     /// costs a fraction of a full one and the predictor sees many more clips in the same time.
     /// `None` means `false`.
     pub predictor_only: Option<bool>,
+    /// Start the predictor afresh with this config's predictor (`predictor_dim`,
+    /// `predictor_layers`, `predictor_heads`, `predictor_sees_motion`) and keep the starting
+    /// model's encoders and decoder: a larger predictor on a latent space already trained. Its
+    /// output starts at zero, so it first says "nothing changes". Needs a model to start from.
+    /// `None` means `false`.
+    pub new_predictor: Option<bool>,
     /// Train for about this many seconds instead of a fixed count: once the first steps are
     /// timed (after the kernels are compiled), and again halfway, `steps` is set to what fits,
     /// so the learning rate still decays over the whole run and the card records the count.
@@ -174,15 +181,25 @@ pub fn train_on(
                     model.decoder = model.decoder.with_warp();
                     config.decoder_warps = Some(true);
                 }
+                if job.config.new_predictor.unwrap_or(false) {
+                    let asked = &job.config.model;
+                    config.predictor_dim = asked.predictor_dim;
+                    config.predictor_layers = asked.predictor_layers;
+                    config.predictor_heads = asked.predictor_heads;
+                    config.predictor_sees_motion = asked.predictor_sees_motion;
+                    config.validate()?;
+                    model.predictor = Predictor::new(&config, &device);
+                }
                 (model, config)
             }
             None => {
                 if job.config.decoder_only.unwrap_or(false)
                     || job.config.freeze_encoders.unwrap_or(false)
                     || job.config.predictor_only.unwrap_or(false)
+                    || job.config.new_predictor.unwrap_or(false)
                 {
                     return Err(ModelError::BadConfig(
-                        "decoder_only, freeze_encoders and predictor_only keep a trained model's encoders; start from one (--init MODEL)"
+                        "decoder_only, freeze_encoders, predictor_only and new_predictor keep a trained model's encoders; start from one (--init MODEL)"
                             .into(),
                     ));
                 }
@@ -211,6 +228,12 @@ pub fn train_on(
     if decoder_only && predictor_only {
         return Err(ModelError::BadConfig(
             "decoder_only and predictor_only leave nothing to train together; pick one".into(),
+        ));
+    }
+    if decoder_only && cfg.new_predictor.unwrap_or(false) {
+        return Err(ModelError::BadConfig(
+            "decoder_only keeps the predictor as it is, and new_predictor starts one that would never train; pick one"
+                .into(),
         ));
     }
     let frozen = decoder_only || predictor_only || cfg.freeze_encoders.unwrap_or(false);

@@ -264,3 +264,44 @@ fn predictor_only_training_with_a_motion_input_keeps_encoders_and_decoder() {
     let why = load_claiming(base.path(), "predictor_sees_motion", &device);
     assert!(why.contains("motion"), "{why}");
 }
+
+#[test]
+fn a_new_predictor_of_another_size_trains_on_the_kept_encoders_and_decoder() {
+    let device = Device::flex();
+    let base = tempfile::tempdir().unwrap();
+    common::train_tiny(base.path(), 2);
+    let x = clip(&device);
+    let before = outputs(&checkpoint::load(&base.path().join("model"), &device).unwrap().0, &x);
+    let tuned = tempfile::tempdir().unwrap();
+    let mut job = common::tiny_job(tuned.path(), 2);
+    job.init = Some(base.path().join("model"));
+    job.config.model = common::tiny().with_predictor_layers(2).with_predictor_dim(48).with_predictor_heads(4);
+    job.config.new_predictor = Some(true);
+    job.config.predictor_only = Some(true);
+    augur_model::train(&job, |_| {}).unwrap();
+    // The card and the weights carry the new size, and they load together.
+    let (model, card) = checkpoint::load(&tuned.path().join("model"), &device).unwrap();
+    let c = &card.config;
+    assert_eq!((c.predictor_layers, c.predictor_dim, c.predictor_heads), (2, 48, 4));
+    assert_eq!(card.training.unwrap().config.new_predictor, Some(true));
+    let after = outputs(&model, &x);
+    for (which, i) in [("online encoder", 0), ("target encoder", 1), ("decoder", 3)] {
+        assert!(max_diff(&before[i], &after[i]) == 0.0, "a new predictor changed the {which}");
+    }
+    // It trained from "nothing changes": its guesses are no longer its input.
+    assert!(max_diff(&after[0], &after[2]) > 1e-6, "the new predictor did not train");
+    // A size the transformer cannot take is refused before training.
+    let bad = tempfile::tempdir().unwrap();
+    let mut job = common::tiny_job(bad.path(), 1);
+    job.init = Some(base.path().join("model"));
+    job.config.model = common::tiny().with_predictor_dim(30).with_predictor_heads(4);
+    job.config.new_predictor = Some(true);
+    let why = augur_model::train(&job, |_| {}).err().unwrap().to_string();
+    assert!(why.contains("predictor_heads 4 must divide predictor_dim 30"), "{why}");
+    // Without a model to start from there are no encoders to keep.
+    let fresh = tempfile::tempdir().unwrap();
+    let mut job = common::tiny_job(fresh.path(), 1);
+    job.config.new_predictor = Some(true);
+    let why = augur_model::train(&job, |_| {}).err().unwrap().to_string();
+    assert!(why.contains("--init MODEL"), "{why}");
+}
