@@ -93,7 +93,7 @@ pub struct Args {
     #[arg(long)]
     predictor_only: bool,
     /// Start a fresh predictor (with --init) sized by --config's predictor_dim,
-    /// predictor_layers and predictor_heads (and predictor_sees_motion), keeping the starting
+    /// predictor_layers and predictor_heads (and predictor_sees_motion where it is set), keeping the starting
     /// model's encoders and decoder; with --predictor-only, only it trains.
     #[arg(long)]
     new_predictor: bool,

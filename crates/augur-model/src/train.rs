@@ -62,7 +62,8 @@ pub struct TrainConfig {
     /// `None` means `false`.
     pub predictor_only: Option<bool>,
     /// Start the predictor afresh with this config's predictor (`predictor_dim`,
-    /// `predictor_layers`, `predictor_heads`, `predictor_sees_motion`) and keep the starting
+    /// `predictor_layers`, `predictor_heads`, and `predictor_sees_motion` where the config sets
+    /// it, else the starting model's) and keep the starting
     /// model's encoders and decoder: a larger predictor on a latent space already trained. Its
     /// output starts at zero, so it first says "nothing changes". Needs a model to start from.
     /// `None` means `false`.
@@ -186,7 +187,8 @@ pub fn train_on(
                     config.predictor_dim = asked.predictor_dim;
                     config.predictor_layers = asked.predictor_layers;
                     config.predictor_heads = asked.predictor_heads;
-                    config.predictor_sees_motion = asked.predictor_sees_motion;
+                    // A config silent on motion keeps the starting model's choice.
+                    config.predictor_sees_motion = asked.predictor_sees_motion.or(config.predictor_sees_motion);
                     config.validate()?;
                     model.predictor = Predictor::new(&config, &device);
                 }

@@ -284,6 +284,8 @@ fn a_new_predictor_of_another_size_trains_on_the_kept_encoders_and_decoder() {
     let c = &card.config;
     assert_eq!((c.predictor_layers, c.predictor_dim, c.predictor_heads), (2, 48, 4));
     assert_eq!(card.training.unwrap().config.new_predictor, Some(true));
+    // The tiny config says nothing of motion, so the starting model's choice (none) stands.
+    assert!(!card.config.sees_motion() && !model.predictor.sees_motion());
     let after = outputs(&model, &x);
     for (which, i) in [("online encoder", 0), ("target encoder", 1), ("decoder", 3)] {
         assert!(max_diff(&before[i], &after[i]) == 0.0, "a new predictor changed the {which}");
