@@ -35,6 +35,13 @@ fn load_claiming(dir: &std::path::Path, setting: &str, device: &Device) -> Strin
     checkpoint::load(&dir.join("model"), device).err().unwrap().to_string()
 }
 
+/// A tiny training job of `steps` into `out` that starts from the model trained in `base`.
+fn fine_tune_job(out: &std::path::Path, steps: usize, base: &std::path::Path) -> augur_model::TrainJob {
+    let mut job = common::tiny_job(out, steps);
+    job.init = Some(base.join("model"));
+    job
+}
+
 /// The largest elementwise difference of two readings.
 fn max_diff(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(p, q)| (p - q).abs()).fold(0.0, f32::max)
@@ -111,8 +118,7 @@ fn a_decoder_made_to_see_change_first_draws_what_it_drew_and_the_fine_tune_recor
 
     // A fine-tune asking for it widens the starting model and records it in the card.
     let tuned = tempfile::tempdir().unwrap();
-    let mut job = common::tiny_job(tuned.path(), 2);
-    job.init = Some(base.path().join("model"));
+    let mut job = fine_tune_job(tuned.path(), 2, base.path());
     job.config.model.decoder_sees_change = Some(true);
     augur_model::train(&job, |_| {}).unwrap();
     let (tuned_model, card) = checkpoint::load(&tuned.path().join("model"), &device).unwrap();
@@ -153,8 +159,7 @@ fn a_decoder_made_to_warp_and_trained_alone_keeps_the_latents_and_learns_to_draw
     assert!(diff < 1e-6, "adding the flow changed the drawing by {diff}");
 
     let tuned = tempfile::tempdir().unwrap();
-    let mut job = common::tiny_job(tuned.path(), 2);
-    job.init = Some(base.path().join("model"));
+    let mut job = fine_tune_job(tuned.path(), 2, base.path());
     job.config.model.decoder_warps = Some(true);
     job.config.decoder_only = Some(true);
     job.config.loss = LossConfig::new().with_pixel(1.0);
@@ -175,8 +180,7 @@ fn a_fine_tune_whose_decoder_sees_the_frame_records_it_and_its_checkpoint_loads(
     let base = tempfile::tempdir().unwrap();
     common::train_tiny(base.path(), 2);
     let tuned = tempfile::tempdir().unwrap();
-    let mut job = common::tiny_job(tuned.path(), 2);
-    job.init = Some(base.path().join("model"));
+    let mut job = fine_tune_job(tuned.path(), 2, base.path());
     job.config.model.decoder_sees_frame = Some(true);
     job.config.decoder_only = Some(true);
     augur_model::train(&job, |_| {}).unwrap();
@@ -202,8 +206,7 @@ fn freezing_the_encoders_keeps_the_latent_space_and_trains_the_predictor() {
     let looks = |dir: &std::path::Path| outputs(&checkpoint::load(&dir.join("model"), &device).unwrap().0, &x);
     let before = looks(base.path());
     let tuned = tempfile::tempdir().unwrap();
-    let mut job = common::tiny_job(tuned.path(), 2);
-    job.init = Some(base.path().join("model"));
+    let mut job = fine_tune_job(tuned.path(), 2, base.path());
     job.config.freeze_encoders = Some(true);
     augur_model::train(&job, |_| {}).unwrap();
     let after = looks(tuned.path());
@@ -233,8 +236,7 @@ fn predictor_only_training_with_a_motion_input_keeps_encoders_and_decoder() {
     assert!(max_diff(&before[2], &outputs(&widened, &x)[2]) == 0.0, "a zero motion input changed the prediction");
 
     let tuned = tempfile::tempdir().unwrap();
-    let mut job = common::tiny_job(tuned.path(), 2);
-    job.init = Some(base.path().join("model"));
+    let mut job = fine_tune_job(tuned.path(), 2, base.path());
     job.config.model.predictor_sees_motion = Some(true);
     job.config.predictor_only = Some(true);
     job.config.loss.motion = Some(2.0);
@@ -254,8 +256,7 @@ fn predictor_only_training_with_a_motion_input_keeps_encoders_and_decoder() {
     assert_eq!(model.rollout(one, None, 2).dims()[1], 2);
     // Drawing-only and predictor-only training together leave nothing to train.
     let both = tempfile::tempdir().unwrap();
-    let mut job = common::tiny_job(both.path(), 2);
-    job.init = Some(base.path().join("model"));
+    let mut job = fine_tune_job(both.path(), 2, base.path());
     job.config.predictor_only = Some(true);
     job.config.decoder_only = Some(true);
     let why = augur_model::train(&job, |_| {}).err().unwrap().to_string();
@@ -273,8 +274,7 @@ fn a_new_predictor_of_another_size_trains_on_the_kept_encoders_and_decoder() {
     let x = clip(&device);
     let before = outputs(&checkpoint::load(&base.path().join("model"), &device).unwrap().0, &x);
     let tuned = tempfile::tempdir().unwrap();
-    let mut job = common::tiny_job(tuned.path(), 2);
-    job.init = Some(base.path().join("model"));
+    let mut job = fine_tune_job(tuned.path(), 2, base.path());
     job.config.model = common::tiny().with_predictor_layers(2).with_predictor_dim(48).with_predictor_heads(4);
     job.config.new_predictor = Some(true);
     job.config.predictor_only = Some(true);
@@ -294,8 +294,7 @@ fn a_new_predictor_of_another_size_trains_on_the_kept_encoders_and_decoder() {
     assert!(max_diff(&after[0], &after[2]) > 1e-6, "the new predictor did not train");
     // A size the transformer cannot take is refused before training.
     let bad = tempfile::tempdir().unwrap();
-    let mut job = common::tiny_job(bad.path(), 1);
-    job.init = Some(base.path().join("model"));
+    let mut job = fine_tune_job(bad.path(), 1, base.path());
     job.config.model = common::tiny().with_predictor_dim(30).with_predictor_heads(4);
     job.config.new_predictor = Some(true);
     let why = augur_model::train(&job, |_| {}).err().unwrap().to_string();
