@@ -258,7 +258,12 @@ fn a_missing_or_broken_model_is_refused_cleanly() {
     assert!(train(&both).contains("pick one"));
     assert!(train(&["--new-predictor"]).contains("add --init MODEL"));
     assert!(train(&["--init", bundled, "--decoder-only", "--new-predictor"]).contains("pick one"));
-    assert!(train(&["--resume", "--new-predictor"]).contains("--new-predictor, or start a new run"));
+    assert!(
+        train(&["--resume", "--new-predictor"]).contains("--new-predictor and --grow-predictor, or start a new run")
+    );
+    assert!(train(&["--grow-predictor", "4"]).contains("add --init MODEL"));
+    assert!(train(&["--init", bundled, "--grow-predictor", "4", "--new-predictor"]).contains("pick one"));
+    assert!(train(&["--init", bundled, "--grow-predictor", "2"]).contains("ask for 3 to 32 layers, not 2"));
     assert!(train(&["--resume", "--predictor-sees-motion"]).contains("drop --decoder-sees-change"));
     assert!(train(&["--resume", "--decoder-warps"]).contains("drop --decoder-sees-change, --decoder-warps"));
     // A time budget is a positive number of minutes, and replaces --steps rather than joining it.

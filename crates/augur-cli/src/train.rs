@@ -97,6 +97,11 @@ pub struct Args {
     /// model's encoders and decoder; with --predictor-only, only it trains.
     #[arg(long)]
     new_predictor: bool,
+    /// Deepen the starting model's predictor (with --init) to this many transformer layers: its
+    /// layers are kept and the new ones start by passing their input through, so training
+    /// starts from the starting model's predictions.
+    #[arg(long, value_name = "LAYERS")]
+    grow_predictor: Option<usize>,
     /// Extra weight of the latent error on tokens that change (see LossConfig::motion); 0 is
     /// plain MSE.
     #[arg(long, value_name = "W")]
@@ -131,19 +136,30 @@ pub fn run(args: &Args) -> Result<()> {
         args.freeze_encoders,
         args.predictor_only,
         args.new_predictor,
+        args.grow_predictor.is_some(),
     ];
     if args.resume && changes.iter().any(|&c| c) {
         bail!(
-            "--resume keeps the checkpoint's architecture and training; drop --decoder-sees-change, --decoder-warps, --decoder-sees-frame, --predictor-sees-motion, --decoder-only, --freeze-encoders, --predictor-only and --new-predictor, or start a new run with --init from the checkpoint"
+            "--resume keeps the checkpoint's architecture and training; drop --decoder-sees-change, --decoder-warps, --decoder-sees-frame, --predictor-sees-motion, --decoder-only, --freeze-encoders, --predictor-only, --new-predictor and --grow-predictor, or start a new run with --init from the checkpoint"
         );
     }
-    if (args.decoder_only || args.freeze_encoders || args.predictor_only || args.new_predictor) && args.init.is_none() {
+    let keeps_encoders = args.decoder_only
+        || args.freeze_encoders
+        || args.predictor_only
+        || args.new_predictor
+        || args.grow_predictor.is_some();
+    if keeps_encoders && args.init.is_none() {
         bail!(
-            "--decoder-only, --freeze-encoders, --predictor-only and --new-predictor keep a trained model's encoders; add --init MODEL"
+            "--decoder-only, --freeze-encoders, --predictor-only, --new-predictor and --grow-predictor keep a trained model's encoders; add --init MODEL"
         );
     }
-    if args.decoder_only && (args.predictor_only || args.new_predictor) {
-        bail!("--decoder-only keeps the predictor, which --predictor-only and --new-predictor train; pick one");
+    if args.new_predictor && args.grow_predictor.is_some() {
+        bail!("--new-predictor starts a fresh predictor and --grow-predictor deepens the starting model's; pick one");
+    }
+    if args.decoder_only && (args.predictor_only || args.new_predictor || args.grow_predictor.is_some()) {
+        bail!(
+            "--decoder-only keeps the predictor, which --predictor-only, --new-predictor and --grow-predictor change; pick one"
+        );
     }
     if let Some(v) = args.image_size {
         cfg.model.image_size = v;
@@ -171,6 +187,9 @@ pub fn run(args: &Args) -> Result<()> {
     }
     if args.new_predictor {
         cfg.new_predictor = Some(true);
+    }
+    if args.grow_predictor.is_some() {
+        cfg.grow_predictor = args.grow_predictor;
     }
     if let Some(m) = args.motion_weight {
         if !(m.is_finite() && m >= 0.0) {

@@ -51,6 +51,34 @@ impl Predictor {
         self
     }
 
+    /// This predictor, deepened to `layers` transformer layers: its own come first, then new
+    /// ones whose attention and feed-forward outputs start at zero. A pre-norm layer adds those
+    /// outputs to its input, so each new layer passes it through untouched and the predictor
+    /// predicts exactly what it did until trained: more capacity without losing what was learnt.
+    pub fn deepened(mut self, cfg: &ModelConfig, layers: usize, device: &Device) -> Self {
+        let have = self.transformer.layers.len();
+        if layers <= have {
+            return self;
+        }
+        let p = cfg.predictor_dim;
+        let fresh = TransformerEncoderConfig::new(p, 2 * p, cfg.predictor_heads, layers - have)
+            .with_dropout(0.0)
+            .with_norm_first(true)
+            .init(device);
+        for mut layer in fresh.layers {
+            layer.mha.output = LinearConfig::new(p, p).with_initializer(Initializer::Zeros).init(device);
+            layer.pwff.linear_outer = LinearConfig::new(2 * p, p).with_initializer(Initializer::Zeros).init(device);
+            self.transformer.layers.push(layer);
+        }
+        self.transformer.n_layers = layers;
+        self
+    }
+
+    /// How many transformer layers this predictor has.
+    pub fn layers(&self) -> usize {
+        self.transformer.layers.len()
+    }
+
     /// Whether this predictor reads each token's change since the frame before.
     pub fn sees_motion(&self) -> bool {
         self.motion.is_some()

@@ -19,6 +19,10 @@ use crate::losses::{LossConfig, LossTerms, batch_loss, clip_len};
 use crate::predictor::Predictor;
 use crate::{ComputeDevice, ModelConfig, ModelError, WorldModel, checkpoint, ema, plot};
 
+/// The deepest predictor `grow_predictor` builds: a guard against a typo, far beyond what fits
+/// a live step on a CPU.
+const MAX_PREDICTOR_LAYERS: usize = 32;
+
 /// Everything about a training run except its data.
 #[derive(Config, Debug, PartialEq)]
 pub struct TrainConfig {
@@ -68,6 +72,11 @@ pub struct TrainConfig {
     /// output starts at zero, so it first says "nothing changes". Needs a model to start from.
     /// `None` means `false`.
     pub new_predictor: Option<bool>,
+    /// Deepen the starting model's predictor to this many transformer layers: its layers are
+    /// kept and the new ones start as identities (see `Predictor::deepened`), so training starts
+    /// where the starting model's predictions were. Needs a model to start from, with fewer
+    /// layers; width and heads stay its own. `None`: the predictor keeps its depth.
+    pub grow_predictor: Option<usize>,
     /// Train for about this many seconds instead of a fixed count: once the first steps are
     /// timed (after the kernels are compiled), and again halfway, `steps` is set to what fits,
     /// so the learning rate still decays over the whole run and the card records the count.
@@ -192,6 +201,22 @@ pub fn train_on(
                     config.validate()?;
                     model.predictor = Predictor::new(&config, &device);
                 }
+                if let Some(layers) = job.config.grow_predictor {
+                    if job.config.new_predictor.unwrap_or(false) {
+                        return Err(ModelError::BadConfig(
+                            "new_predictor starts a fresh predictor and grow_predictor deepens the starting model's; pick one".into(),
+                        ));
+                    }
+                    if layers <= config.predictor_layers || layers > MAX_PREDICTOR_LAYERS {
+                        return Err(ModelError::BadConfig(format!(
+                            "grow_predictor adds layers to the starting model's {}-layer predictor: ask for {} to {MAX_PREDICTOR_LAYERS} layers, not {layers}",
+                            config.predictor_layers,
+                            config.predictor_layers + 1
+                        )));
+                    }
+                    model.predictor = model.predictor.deepened(&config, layers, &device);
+                    config.predictor_layers = layers;
+                }
                 (model, config)
             }
             None => {
@@ -199,9 +224,10 @@ pub fn train_on(
                     || job.config.freeze_encoders.unwrap_or(false)
                     || job.config.predictor_only.unwrap_or(false)
                     || job.config.new_predictor.unwrap_or(false)
+                    || job.config.grow_predictor.is_some()
                 {
                     return Err(ModelError::BadConfig(
-                        "decoder_only, freeze_encoders, predictor_only and new_predictor keep a trained model's encoders; start from one (--init MODEL)"
+                        "decoder_only, freeze_encoders, predictor_only, new_predictor and grow_predictor keep a trained model's encoders; start from one (--init MODEL)"
                             .into(),
                     ));
                 }
@@ -232,9 +258,9 @@ pub fn train_on(
             "decoder_only and predictor_only leave nothing to train together; pick one".into(),
         ));
     }
-    if decoder_only && cfg.new_predictor.unwrap_or(false) {
+    if decoder_only && (cfg.new_predictor.unwrap_or(false) || cfg.grow_predictor.is_some()) {
         return Err(ModelError::BadConfig(
-            "decoder_only keeps the predictor as it is, and new_predictor starts one that would never train; pick one"
+            "decoder_only keeps the predictor as it is, and new_predictor or grow_predictor change one that would never train; pick one"
                 .into(),
         ));
     }

@@ -306,3 +306,43 @@ fn a_new_predictor_of_another_size_trains_on_the_kept_encoders_and_decoder() {
     let why = augur_model::train(&job, |_| {}).err().unwrap().to_string();
     assert!(why.contains("--init MODEL"), "{why}");
 }
+
+#[test]
+fn a_grown_predictor_first_predicts_what_it_did_then_trains_its_new_layers() {
+    let device = Device::flex();
+    let base = tempfile::tempdir().unwrap();
+    common::train_tiny(base.path(), 2);
+    let (model, card) = checkpoint::load(&base.path().join("model"), &device).unwrap();
+    let layers = card.config.predictor_layers;
+    let x = clip(&device);
+    let before = outputs(&model, &x);
+    // Deepened by hand, the predictor's guesses are bit for bit what they were.
+    let deeper = model.predictor.clone().deepened(&card.config, layers + 2, &device);
+    assert_eq!(deeper.layers(), layers + 2);
+    let z = model.online.forward(x.clone(), None);
+    assert!(max_diff(&before[2], &read(deeper.forward(z, None)).unwrap()) == 0.0);
+    // Grown through training: the card and the weights carry the new depth and load together.
+    let tuned = tempfile::tempdir().unwrap();
+    let mut job = fine_tune_job(tuned.path(), 2, base.path());
+    job.config.grow_predictor = Some(layers + 1);
+    job.config.predictor_only = Some(true);
+    augur_model::train(&job, |_| {}).unwrap();
+    let (grown, card) = checkpoint::load(&tuned.path().join("model"), &device).unwrap();
+    assert_eq!((card.config.predictor_layers, grown.predictor.layers()), (layers + 1, layers + 1));
+    assert_eq!(card.training.unwrap().config.grow_predictor, Some(layers + 1));
+    let after = outputs(&grown, &x);
+    assert!(max_diff(&before[0], &after[0]) == 0.0, "growing the predictor changed the encoder");
+    assert!(max_diff(&before[2], &after[2]) > 1e-6, "the grown predictor did not train");
+    // Refused before training: no new layer, a fresh predictor at the same time, no model to grow.
+    let refused = |grow: usize, new: bool, init: bool| {
+        let dir = tempfile::tempdir().unwrap();
+        let mut job = if init { fine_tune_job(dir.path(), 1, base.path()) } else { common::tiny_job(dir.path(), 1) };
+        job.config.grow_predictor = Some(grow);
+        job.config.new_predictor = Some(new);
+        augur_model::train(&job, |_| {}).err().unwrap().to_string()
+    };
+    let why = refused(layers, false, true);
+    assert!(why.contains(&format!("ask for {} to 32 layers, not {layers}", layers + 1)), "{why}");
+    assert!(refused(layers + 1, true, true).contains("pick one"));
+    assert!(refused(layers + 1, false, false).contains("--init MODEL"));
+}
