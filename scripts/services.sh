@@ -17,30 +17,58 @@ if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
   echo "services: Xvfb on DISPLAY=$DISPLAY"
 fi
 
-if command -v pulseaudio >/dev/null 2>&1; then
+# Starts PulseAudio with the null sink as the default microphone and the sine playing into it.
+augur_start_pulse() {
   if ! pactl info >/dev/null 2>&1; then
     # Root (CI) is allowed a per-user daemon; --exit-idle-time=-1 keeps it up between tests.
     pulseaudio --daemonize=yes --exit-idle-time=-1 --disallow-exit -n \
       --load="module-native-protocol-unix" --load="module-always-sink" >>"$augur_services_log" 2>&1 || true
     for _ in $(seq 50); do pactl info >/dev/null 2>&1 && break; sleep 0.1; done
   fi
+  pactl info >/dev/null 2>&1 || return 1
+  if ! pactl list short sinks | grep -q augur_null; then
+    pactl load-module module-null-sink sink_name=augur_null sink_properties=device.description=AugurNull >/dev/null
+  fi
+  pactl set-default-sink augur_null
+  pactl set-default-source augur_null.monitor
+  # Asked of this server, not of the process list: a sine playing into another PulseAudio
+  # (another XDG_RUNTIME_DIR) would leave this microphone silent.
+  if ! pactl list sink-inputs 2>/dev/null | grep -q 'media.name = "augur-sine"'; then
+    # -re plays in real time, like a person humming into the microphone.
+    (exec -a augur-sine ffmpeg -nostdin -loglevel error -re -f lavfi -i "sine=frequency=440:sample_rate=48000" \
+      -af volume=0.5 -f pulse -device augur_null "augur-sine") >>"$augur_services_log" 2>&1 &
+    for _ in $(seq 50); do
+      pactl list sink-inputs 2>/dev/null | grep -q 'media.name = "augur-sine"' && break
+      sleep 0.1
+    done
+  fi
+}
+
+# Whether the microphone hears the sine: a second and a half of it, read as 8 kHz 16-bit mono,
+# must hold sound (not only zeros). A daemon or a sine left running for hours has been seen to
+# stop delivering, which stalls every test that waits for recorded seconds.
+# A sine just started takes a moment to be heard, so it gets three tries.
+augur_mic_hears() {
+  local heard
+  for _ in 1 2 3; do
+    heard=$(timeout 1.5 parec --latency-msec=50 -d augur_null.monitor --raw --format=s16le --rate=8000 --channels=1 \
+      2>/dev/null | tr -d '\000' | wc -c)
+    [ "${heard:-0}" -gt 2000 ] && return 0
+  done
+  return 1
+}
+
+if command -v pulseaudio >/dev/null 2>&1; then
+  augur_start_pulse
+  if pactl info >/dev/null 2>&1 && command -v parec >/dev/null 2>&1 && ! augur_mic_hears; then
+    echo "services: the microphone stand-in was silent; restarting PulseAudio and the sine"
+    pkill -f '^augur-sine' 2>/dev/null || true
+    pulseaudio -k >/dev/null 2>&1 || true
+    for _ in $(seq 50); do pactl info >/dev/null 2>&1 || break; sleep 0.1; done
+    augur_start_pulse
+    augur_mic_hears || echo "services: the microphone stand-in is still silent; recording tests may time out (see $augur_services_log)"
+  fi
   if pactl info >/dev/null 2>&1; then
-    if ! pactl list short sinks | grep -q augur_null; then
-      pactl load-module module-null-sink sink_name=augur_null sink_properties=device.description=AugurNull >/dev/null
-    fi
-    pactl set-default-sink augur_null
-    pactl set-default-source augur_null.monitor
-    # Asked of this server, not of the process list: a sine playing into another PulseAudio
-    # (another XDG_RUNTIME_DIR) would leave this microphone silent.
-    if ! pactl list sink-inputs 2>/dev/null | grep -q 'media.name = "augur-sine"'; then
-      # -re plays in real time, like a person humming into the microphone.
-      (exec -a augur-sine ffmpeg -nostdin -loglevel error -re -f lavfi -i "sine=frequency=440:sample_rate=48000" \
-        -af volume=0.5 -f pulse -device augur_null "augur-sine") >>"$augur_services_log" 2>&1 &
-      for _ in $(seq 50); do
-        pactl list sink-inputs 2>/dev/null | grep -q 'media.name = "augur-sine"' && break
-        sleep 0.1
-      done
-    fi
     echo "services: PulseAudio with a 440 Hz sine on the default microphone (augur_null.monitor)"
   else
     echo "services: PulseAudio would not start; microphone tests will be skipped with a notice (see $augur_services_log)"
