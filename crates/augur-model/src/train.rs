@@ -364,7 +364,10 @@ pub fn train_on(
                     fine_tuned_from: fine_tuned_from.clone(),
                 });
                 checkpoint::save(&model.valid(), &mut card, &base)?;
-                optim.save(&optim_path).map_err(|e| ModelError::Device(format!("cannot save the optimiser: {e}")))?;
+                // Renamed into place like the weights: a run killed mid-write keeps the last state.
+                let moments =
+                    optim.into_bytes().map_err(|e| ModelError::Device(format!("cannot save the optimiser: {e}")))?;
+                checkpoint::write_atomic(&optim_path, &moments)?;
                 let text = serde_json::to_string(&state).map_err(|e| ModelError::Device(e.to_string()))?;
                 // Renamed into place: a run killed while writing keeps the last whole state.
                 checkpoint::write_atomic(&state_path, text.as_bytes())?;
