@@ -313,6 +313,16 @@ fn headless_trains_and_evaluates_from_a_frames_file_without_ffmpeg() {
     assert!(training.steps_done < 2000 && training.steps_done == training.config.steps, "{training:?}");
     // The real clip is recorded under its own name, not the frames file's.
     assert!(training.data.iter().any(|d| d.starts_with(&given)), "{:?}", training.data);
+    // Run again from the card's config, which carries a budget (cut here to half a second, far
+    // less than 20 steps take), an explicit --steps wins.
+    let again = dir.path().join("again.json");
+    let mut json = serde_json::to_value(&training.config).unwrap();
+    json["time_budget_s"] = serde_json::json!(0.5);
+    std::fs::write(&again, json.to_string()).unwrap();
+    let out = train(&again.display().to_string(), &dir.path().join("again"), "20", &[]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    let card = augur_model::checkpoint::load_card(&dir.path().join("again/model")).unwrap();
+    assert_eq!(card.training.unwrap().steps_done, 20, "--steps lost to the config's time budget");
 
     let base = model.join("model").display().to_string();
     let real = frames.display().to_string();

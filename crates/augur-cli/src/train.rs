@@ -197,7 +197,12 @@ pub fn run(args: &Args) -> Result<()> {
         }
         cfg.loss.motion = Some(m);
     }
-    cfg.steps = args.steps.unwrap_or(cfg.steps);
+    if let Some(steps) = args.steps {
+        // An explicit count wins over a time budget carried in --config (a card's config has
+        // one when its run was started with --minutes).
+        cfg.steps = steps;
+        cfg.time_budget_s = None;
+    }
     if let Some(m) = args.minutes {
         if !(m.is_finite() && m > 0.0) {
             bail!("--minutes must be a positive number, not {m}");
