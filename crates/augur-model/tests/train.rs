@@ -42,6 +42,11 @@ fn fine_tune_job(out: &std::path::Path, steps: usize, base: &std::path::Path) ->
     job
 }
 
+/// Why training `job` is refused (it must be).
+fn refusal(job: &augur_model::TrainJob) -> String {
+    augur_model::train(job, |_| {}).err().unwrap().to_string()
+}
+
 /// The largest elementwise difference of two readings.
 fn max_diff(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(p, q)| (p - q).abs()).fold(0.0, f32::max)
@@ -85,14 +90,14 @@ fn bad_data_is_refused_with_the_forms() {
     let dir = tempfile::tempdir().unwrap();
     let mut job = common::tiny_job(dir.path(), 2);
     job.data = vec![("lavfi:testsrc".into(), 1.0)];
-    let why = augur_model::train(&job, |_| {}).err().unwrap().to_string();
+    let why = refusal(&job);
     assert!(why.contains("scene: or file:"), "{why}");
     job.data = vec![("file:/nonexistent/clip.mp4".into(), 1.0)];
     assert!(augur_model::train(&job, |_| {}).is_err());
     // Training only the decoder needs a trained model to start from.
     let mut job = common::tiny_job(dir.path(), 2);
     job.config.decoder_only = Some(true);
-    let why = augur_model::train(&job, |_| {}).err().unwrap().to_string();
+    let why = refusal(&job);
     assert!(why.contains("--init MODEL"), "{why}");
     // Sources opened by the caller must match the data entries one to one.
     let job = common::tiny_job(dir.path(), 2);
@@ -217,7 +222,7 @@ fn freezing_the_encoders_keeps_the_latent_space_and_trains_the_predictor() {
     let fresh = tempfile::tempdir().unwrap();
     let mut job = common::tiny_job(fresh.path(), 2);
     job.config.freeze_encoders = Some(true);
-    let why = augur_model::train(&job, |_| {}).err().unwrap().to_string();
+    let why = refusal(&job);
     assert!(why.contains("--init MODEL"), "{why}");
 }
 
@@ -259,7 +264,7 @@ fn predictor_only_training_with_a_motion_input_keeps_encoders_and_decoder() {
     let mut job = fine_tune_job(both.path(), 2, base.path());
     job.config.predictor_only = Some(true);
     job.config.decoder_only = Some(true);
-    let why = augur_model::train(&job, |_| {}).err().unwrap().to_string();
+    let why = refusal(&job);
     assert!(why.contains("pick one"), "{why}");
     // A checkpoint without the motion input is refused by a config that asks for one.
     let why = load_claiming(base.path(), "predictor_sees_motion", &device);
@@ -297,13 +302,13 @@ fn a_new_predictor_of_another_size_trains_on_the_kept_encoders_and_decoder() {
     let mut job = fine_tune_job(bad.path(), 1, base.path());
     job.config.model = common::tiny().with_predictor_dim(30).with_predictor_heads(4);
     job.config.new_predictor = Some(true);
-    let why = augur_model::train(&job, |_| {}).err().unwrap().to_string();
+    let why = refusal(&job);
     assert!(why.contains("predictor_heads 4 must divide predictor_dim 30"), "{why}");
     // Without a model to start from there are no encoders to keep.
     let fresh = tempfile::tempdir().unwrap();
     let mut job = common::tiny_job(fresh.path(), 1);
     job.config.new_predictor = Some(true);
-    let why = augur_model::train(&job, |_| {}).err().unwrap().to_string();
+    let why = refusal(&job);
     assert!(why.contains("--init MODEL"), "{why}");
 }
 
@@ -339,7 +344,7 @@ fn a_grown_predictor_first_predicts_what_it_did_then_trains_its_new_layers() {
         let mut job = if init { fine_tune_job(dir.path(), 1, base.path()) } else { common::tiny_job(dir.path(), 1) };
         job.config.grow_predictor = Some(grow);
         job.config.new_predictor = Some(new);
-        augur_model::train(&job, |_| {}).err().unwrap().to_string()
+        refusal(&job)
     };
     let why = refused(layers, false, true);
     assert!(why.contains(&format!("ask for {} to 32 layers, not {layers}", layers + 1)), "{why}");
