@@ -148,6 +148,13 @@ fn eval_and_predict_write_tables_images_and_a_video() {
     assert_eq!(card["config"]["decoder_sees_change"], serde_json::json!(true));
     assert_eq!(card["training"]["fine_tuned_from"].as_str(), Some(model.as_str()));
     let tuned = tuned.join("model").display().to_string();
+    // The predictor alone, on a latent bank: the bank's encoding shows its progress first.
+    let banked = dir.path().join("banked");
+    let out = train(&config, &banked, "2", &["--init", &model, "--predictor-only", "--latent-bank", "20"]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("encoding the latent bank: 20/20 clips"), "{stderr}");
+    assert!(stdout.contains("trained 2 steps"), "{stdout}");
 
     let pred = dir.path().join("pred");
     let out = augur(&[
@@ -259,8 +266,12 @@ fn a_missing_or_broken_model_is_refused_cleanly() {
     assert!(train(&["--new-predictor"]).contains("add --init MODEL"));
     assert!(train(&["--init", bundled, "--decoder-only", "--new-predictor"]).contains("pick one"));
     assert!(
-        train(&["--resume", "--new-predictor"]).contains("--new-predictor and --grow-predictor, or start a new run")
+        train(&["--resume", "--new-predictor"])
+            .contains("--new-predictor, --grow-predictor and --latent-bank, or start a new run")
     );
+    assert!(train(&["--resume", "--latent-bank", "64"]).contains("--latent-bank, or start a new run"));
+    assert!(train(&["--init", bundled, "--latent-bank", "64"]).contains("add --predictor-only"));
+    assert!(train(&["--init", bundled, "--predictor-only", "--latent-bank", "0"]).contains("holds 1 to"));
     assert!(train(&["--grow-predictor", "4"]).contains("add --init MODEL"));
     assert!(train(&["--init", bundled, "--grow-predictor", "4", "--new-predictor"]).contains("pick one"));
     assert!(train(&["--init", bundled, "--grow-predictor", "2"]).contains("ask for 3 to 32 layers, not 2"));

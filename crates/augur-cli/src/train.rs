@@ -102,6 +102,11 @@ pub struct Args {
     /// starts from the starting model's predictions.
     #[arg(long, value_name = "LAYERS")]
     grow_predictor: Option<usize>,
+    /// With --predictor-only: encode this many clips (each twice a training clip's length)
+    /// once, before the first step, and draw every batch as windows of them, so steps pay for
+    /// the predictor alone. Fewer distinct scenes: size it so each clip is reused a few times.
+    #[arg(long, value_name = "CLIPS")]
+    latent_bank: Option<usize>,
     /// Extra weight of the latent error on tokens that change (see LossConfig::motion); 0 is
     /// plain MSE.
     #[arg(long, value_name = "W")]
@@ -137,10 +142,11 @@ pub fn run(args: &Args) -> Result<()> {
         args.predictor_only,
         args.new_predictor,
         args.grow_predictor.is_some(),
+        args.latent_bank.is_some(),
     ];
     if args.resume && changes.iter().any(|&c| c) {
         bail!(
-            "--resume keeps the checkpoint's architecture and training; drop --decoder-sees-change, --decoder-warps, --decoder-sees-frame, --predictor-sees-motion, --decoder-only, --freeze-encoders, --predictor-only, --new-predictor and --grow-predictor, or start a new run with --init from the checkpoint"
+            "--resume keeps the checkpoint's architecture and training; drop --decoder-sees-change, --decoder-warps, --decoder-sees-frame, --predictor-sees-motion, --decoder-only, --freeze-encoders, --predictor-only, --new-predictor, --grow-predictor and --latent-bank, or start a new run with --init from the checkpoint"
         );
     }
     let keeps_encoders = args.decoder_only
@@ -160,6 +166,9 @@ pub fn run(args: &Args) -> Result<()> {
         bail!(
             "--decoder-only keeps the predictor, which --predictor-only, --new-predictor and --grow-predictor change; pick one"
         );
+    }
+    if args.latent_bank.is_some() && !args.predictor_only {
+        bail!("--latent-bank keeps latents of frozen encoders: add --predictor-only (and --init MODEL)");
     }
     if let Some(v) = args.image_size {
         cfg.model.image_size = v;
@@ -190,6 +199,9 @@ pub fn run(args: &Args) -> Result<()> {
     }
     if args.grow_predictor.is_some() {
         cfg.grow_predictor = args.grow_predictor;
+    }
+    if args.latent_bank.is_some() {
+        cfg.latent_bank = args.latent_bank;
     }
     if let Some(m) = args.motion_weight {
         if !(m.is_finite() && m >= 0.0) {
@@ -242,7 +254,8 @@ pub fn run(args: &Args) -> Result<()> {
         cancel: Arc::new(AtomicBool::new(false)),
     };
     let tty = std::io::stderr().is_terminal();
-    let card = augur_model::train(&job, |p| report(p, tty))?;
+    let mut shown = 0;
+    let card = augur_model::train(&job, |p| report(p, tty, &mut shown))?;
     eprintln!();
     println!(
         "trained {} steps in {:.0} s; model at {}",
@@ -253,7 +266,23 @@ pub fn run(args: &Args) -> Result<()> {
     Ok(())
 }
 
-fn report(p: &Progress, tty: bool) {
+/// Prints `p`: on a terminal one line kept up to date, in a log every 10 steps (and, while
+/// the latent bank is encoded, every tenth of it; `shown` is the last tenth printed).
+fn report(p: &Progress, tty: bool, shown: &mut usize) {
+    if let Some((done, all)) = p.bank {
+        let line = format!("encoding the latent bank: {done}/{all} clips");
+        let tenth = done * 10 / all.max(1);
+        let mut err = std::io::stderr().lock();
+        let _ = if tty {
+            write!(err, "\r{line}{}", if done == all { "\n" } else { "" })
+        } else if tenth > *shown {
+            writeln!(err, "{line}")
+        } else {
+            Ok(())
+        };
+        *shown = tenth;
+        return;
+    }
     let l = &p.losses;
     let eta = p.eta_s as u64;
     let line = format!(

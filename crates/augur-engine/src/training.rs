@@ -116,6 +116,10 @@ impl Training {
                 .name("augur-train".into())
                 .spawn(move || {
                     let result = augur_model::train(&train_job, |p| {
+                        if p.bank.is_some() {
+                            // Encoding a latent bank, before the first step: no losses yet.
+                            return;
+                        }
                         let mut s = lock(&status);
                         s.step = p.step;
                         s.losses.push((p.step, p.losses.total, p.losses.prediction));

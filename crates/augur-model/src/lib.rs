@@ -6,6 +6,7 @@
 //! there is a real GPU, burn's CPU backend (flex) otherwise ([`pick_device`]).
 
 pub mod audio;
+pub mod bank;
 pub mod bench;
 mod config;
 mod decoder;

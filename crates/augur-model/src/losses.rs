@@ -75,6 +75,20 @@ pub fn clip_len(context: usize, cfg: &LossConfig) -> usize {
 pub fn batch_loss(model: &WorldModel, frames: Tensor<5>, ctx: usize, cfg: &LossConfig) -> (Tensor<1>, LossTerms) {
     let z = model.online.forward(frames.clone(), None);
     let target = model.target.forward(frames.clone(), None).detach();
+    latent_loss(model, z, target, Some(frames), ctx, cfg)
+}
+
+/// The loss of a batch already encoded: `z` by the online encoder and `target` by the EMA
+/// target (`[batch, clip_len, tokens, dim]` each). Without `frames` nothing is drawn, so the
+/// reconstruction and pixel terms are left out (a predictor-only run weighs them 0).
+pub fn latent_loss(
+    model: &WorldModel,
+    z: Tensor<4>,
+    target: Tensor<4>,
+    frames: Option<Tensor<5>>,
+    ctx: usize,
+    cfg: &LossConfig,
+) -> (Tensor<1>, LossTerms) {
     let motion = cfg.motion.unwrap_or(0.0);
     // The latent error of `guess` against the targets of frames `from + 1..`.
     let error = |guess: Tensor<4>, from: usize| {
@@ -98,32 +112,10 @@ pub fn batch_loss(model: &WorldModel, frames: Tensor<5>, ctx: usize, cfg: &LossC
     let prediction = prediction.div_scalar((1 + cfg.rollout_steps) as f32);
 
     let (variance, covariance, stds) = regularise(z);
-    let later = frames.clone().narrow(1, ctx, 1 + cfg.rollout_steps);
-    let [b, _, c, h, w] = frames.dims();
-    let anchor = frames.narrow(1, ctx - 1, 1).reshape([b, c, h, w]);
-    // The anchor's target tokens are already encoded: no second pass for a decoder that sees change.
-    let [_, _, m, d] = target.dims();
-    let before = target.clone().narrow(1, ctx - 1, 1).reshape([b, m, d]);
-    // Nothing to draw when neither drawing is weighed (a predictor-only run): the decoder's
-    // passes are most of a step's work.
-    let (reconstruction, mut masks) = if cfg.reconstruction > 0.0 {
-        let (decoded, masks) =
-            model.draw_after(target.narrow(1, ctx, 1 + cfg.rollout_steps), anchor.clone(), Some(before.clone()));
-        (Some((decoded - later.clone()).powi_scalar(2).mean()), masks)
-    } else {
-        (None, None)
+    let (reconstruction, pixel, mask) = match frames {
+        Some(frames) => drawing_losses(model, frames, target, Tensor::cat(rolled, 1), ctx, cfg),
+        None => (None, None, None),
     };
-    let pixel = if cfg.pixel > 0.0 {
-        let (drawn, mask) = model.draw_after(Tensor::cat(rolled, 1), anchor, Some(before));
-        masks = match (masks, mask) {
-            (Some(a), Some(b)) => Some(Tensor::cat(vec![a, b], 1)),
-            (a, b) => a.or(b),
-        };
-        Some((drawn - later).powi_scalar(2).mean())
-    } else {
-        None
-    };
-    let mask = masks.map(|m| m.mean());
 
     let mut total = prediction.clone().mul_scalar(cfg.prediction)
         + variance.clone().mul_scalar(cfg.variance)
@@ -153,6 +145,46 @@ pub fn batch_loss(model: &WorldModel, frames: Tensor<5>, ctx: usize, cfg: &LossC
         latent_std_min: stds.iter().copied().fold(f32::INFINITY, f32::min),
     };
     (total, terms)
+}
+
+/// The decoder's terms: its reconstruction of the target latents of the frames after the
+/// context, and the pixel error of the rollout `rolled` drawn, each only when weighed, and the
+/// mean compositing mask over what was drawn.
+fn drawing_losses(
+    model: &WorldModel,
+    frames: Tensor<5>,
+    target: Tensor<4>,
+    rolled: Tensor<4>,
+    ctx: usize,
+    cfg: &LossConfig,
+) -> (Option<Tensor<1>>, Option<Tensor<1>>, Option<Tensor<1>>) {
+    let later = frames.clone().narrow(1, ctx, 1 + cfg.rollout_steps);
+    let [b, _, c, h, w] = frames.dims();
+    let anchor = frames.narrow(1, ctx - 1, 1).reshape([b, c, h, w]);
+    // The anchor's target tokens are already encoded: no second pass for a decoder that sees change.
+    let [_, _, m, d] = target.dims();
+    let before = target.clone().narrow(1, ctx - 1, 1).reshape([b, m, d]);
+    // Nothing to draw when neither drawing is weighed (a predictor-only run): the decoder's
+    // passes are most of a step's work.
+    let (reconstruction, mut masks) = if cfg.reconstruction > 0.0 {
+        let (decoded, masks) =
+            model.draw_after(target.narrow(1, ctx, 1 + cfg.rollout_steps), anchor.clone(), Some(before.clone()));
+        (Some((decoded - later.clone()).powi_scalar(2).mean()), masks)
+    } else {
+        (None, None)
+    };
+    let pixel = if cfg.pixel > 0.0 {
+        let (drawn, mask) = model.draw_after(rolled, anchor, Some(before));
+        masks = match (masks, mask) {
+            (Some(a), Some(b)) => Some(Tensor::cat(vec![a, b], 1)),
+            (a, b) => a.or(b),
+        };
+        Some((drawn - later).powi_scalar(2).mean())
+    } else {
+        None
+    };
+    let mask = masks.map(|m| m.mean());
+    (reconstruction, pixel, mask)
 }
 
 /// Mean squared error of `guess` against `truth` (`[batch, T, tokens, dim]`), each token's

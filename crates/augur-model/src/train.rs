@@ -13,9 +13,10 @@ use burn::optim::{AdamWConfig, GradientsParams};
 use burn::tensor::{Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
+use crate::bank::{BankSpec, LatentBank, MAX_BANK_BYTES};
 use crate::card::{ModelCard, TrainingRecord};
 use crate::data::{ClipSource, Rng};
-use crate::losses::{LossConfig, LossTerms, batch_loss, clip_len};
+use crate::losses::{LossConfig, LossTerms, batch_loss, clip_len, latent_loss};
 use crate::predictor::Predictor;
 use crate::{ComputeDevice, ModelConfig, ModelError, WorldModel, checkpoint, ema, plot};
 
@@ -82,6 +83,12 @@ pub struct TrainConfig {
     /// so the learning rate still decays over the whole run and the card records the count.
     /// `None`: `steps`. Ignored on resume.
     pub time_budget_s: Option<f64>,
+    /// With `predictor_only`: encode this many clips (each twice a training clip's length)
+    /// once, before the first step, and draw every batch as windows of them at random offsets
+    /// (see [`LatentBank`]), so a step pays for the predictor alone. The predictor sees fewer
+    /// distinct scenes: size it so each clip is reused a few times. A resumed run encodes the
+    /// same bank again. `None`: every batch is freshly drawn and encoded.
+    pub latent_bank: Option<usize>,
 }
 
 /// A training run: config, data, where it writes, and how it was started.
@@ -121,6 +128,9 @@ pub struct Progress {
     pub eta_s: f64,
     /// `Some(path)` when this step wrote a checkpoint.
     pub checkpoint: Option<PathBuf>,
+    /// `Some((clips encoded, clips in all))` while the latent bank is built, before the first
+    /// step; the other fields then describe the run as it stands.
+    pub bank: Option<(usize, usize)>,
 }
 
 /// Sampler position and history, saved with each checkpoint.
@@ -277,6 +287,9 @@ pub fn train_on(
         cfg.loss.pixel = 0.0;
         cfg.loss.mask = Some(0.0);
     }
+    if let Some(clips) = cfg.latent_bank {
+        check_bank(clips, predictor_only, &cfg)?;
+    }
     let mut optim =
         AdamWConfig::new().with_weight_decay(1e-4).with_grad_clipping(Some(GradientClippingConfig::Norm(1.0))).init();
     if resuming && optim_path.exists() {
@@ -306,29 +319,62 @@ pub fn train_on(
     let first = state.step;
     let wall_before = state.wall_time_s;
     let mut budget = cfg.time_budget_s.filter(|_| !resuming).map(Budget::new).transpose()?;
+    let bank = match cfg.latent_bank {
+        Some(clips) => {
+            let spec = BankSpec { clips, len, size: cfg.model.image_size, seed: cfg.seed };
+            let (step, steps) = (state.step, cfg.steps);
+            let last = state.history.last().map(|(_, t)| *t).unwrap_or_default();
+            Some(LatentBank::build(&model, sources, &weights, &spec, &device, |done, all| {
+                progress(&Progress {
+                    step,
+                    steps,
+                    losses: last,
+                    samples_per_s: 0.0,
+                    eta_s: 0.0,
+                    checkpoint: None,
+                    bank: Some((done, all)),
+                })
+            })?)
+        }
+        None => None,
+    };
+    // Throughput and ETA are timed from the first step, not from the bank's encoding.
+    let stepping = Instant::now();
 
     // Clips are drawn on a thread of their own, a batch or two ahead, so a fast device never
     // waits for the CPU to render scenes; each batch comes with the sampler state after it, so
-    // a checkpoint resumes exactly where the steps left off.
+    // a checkpoint resumes exactly where the steps left off. A bank needs no sampler: its
+    // windows are drawn with `rng` itself.
     std::thread::scope(|scope| {
         let (tx, batches) = std::sync::mpsc::sync_channel(2);
         let (weights, mut ahead) = (&weights, rng.clone());
         let (b, size) = (cfg.batch_size, cfg.model.image_size);
-        scope.spawn(move || {
-            loop {
-                let drawn = batch(sources, weights, len, b, size, &mut ahead).map(|p| (p, ahead.clone()));
-                let failed = drawn.is_err();
-                if tx.send(drawn).is_err() || failed {
-                    break;
+        if bank.is_none() {
+            scope.spawn(move || {
+                loop {
+                    let drawn = batch(sources, weights, len, b, size, &mut ahead).map(|p| (p, ahead.clone()));
+                    let failed = drawn.is_err();
+                    if tx.send(drawn).is_err() || failed {
+                        break;
+                    }
                 }
-            }
-        });
+            });
+        }
         while state.step < cfg.steps {
-            let (pixels, after) =
-                batches.recv().map_err(|_| ModelError::Device("the clip sampler stopped".into()))??;
-            rng = after;
-            let frames = Tensor::from_data(TensorData::new(pixels, [b, len, 3, size, size]), &device);
-            let (loss, terms) = batch_loss(&model, frames, cfg.model.context, &cfg.loss);
+            let ctx = cfg.model.context;
+            let (loss, terms) = match &bank {
+                Some(bank) => {
+                    let (z, target) = bank.draw(b, len, &mut rng);
+                    latent_loss(&model, z, target, None, ctx, &cfg.loss)
+                }
+                None => {
+                    let (pixels, after) =
+                        batches.recv().map_err(|_| ModelError::Device("the clip sampler stopped".into()))??;
+                    rng = after;
+                    let frames = Tensor::from_data(TensorData::new(pixels, [b, len, 3, size, size]), &device);
+                    batch_loss(&model, frames, ctx, &cfg.loss)
+                }
+            };
             if !terms.total.is_finite() {
                 return Err(ModelError::Device(format!(
                     "the loss became {} at step {}; lower --lr",
@@ -374,8 +420,9 @@ pub fn train_on(
                 plot::loss_curve(&state.history, &job.out.join("loss.png"))?;
                 saved = Some(base.with_extension("safetensors"));
             }
-            let rate = (done * cfg.batch_size) as f64 / elapsed.max(1e-9);
-            let eta_s = (cfg.steps - state.step) as f64 * elapsed / done.max(1) as f64;
+            let stepped = stepping.elapsed().as_secs_f64();
+            let rate = (done * cfg.batch_size) as f64 / stepped.max(1e-9);
+            let eta_s = (cfg.steps - state.step) as f64 * stepped / done.max(1) as f64;
             progress(&Progress {
                 step: state.step,
                 steps: cfg.steps,
@@ -383,6 +430,7 @@ pub fn train_on(
                 samples_per_s: rate,
                 eta_s,
                 checkpoint: saved,
+                bank: None,
             });
             if stop {
                 break;
@@ -437,6 +485,26 @@ impl Budget {
     }
 }
 
+/// Refuses a latent bank of `clips` that this run cannot use or hold.
+fn check_bank(clips: usize, predictor_only: bool, cfg: &TrainConfig) -> Result<(), ModelError> {
+    if !predictor_only {
+        return Err(ModelError::BadConfig(
+            "latent_bank keeps the latents of frozen encoders and draws nothing: it needs predictor_only (--predictor-only)"
+                .into(),
+        ));
+    }
+    let len = clip_len(cfg.model.context, &cfg.loss);
+    let per_clip = LatentBank::bytes(1, len, &cfg.model).max(1);
+    if clips == 0 || LatentBank::bytes(clips, len, &cfg.model) > MAX_BANK_BYTES {
+        return Err(ModelError::BadConfig(format!(
+            "latent_bank holds 1 to {} clips of this model ({} KiB each), not {clips}",
+            MAX_BANK_BYTES / per_clip,
+            per_clip / 1024
+        )));
+    }
+    Ok(())
+}
+
 /// Warm-up then cosine decay to a tenth of the peak.
 fn learning_rate(cfg: &TrainConfig, step: usize) -> f64 {
     let peak = cfg.learning_rate;
@@ -449,7 +517,7 @@ fn learning_rate(cfg: &TrainConfig, step: usize) -> f64 {
 }
 
 /// `batch` clips drawn from the sources by weight: the pixels of `[batch, len, 3, S, S]`.
-fn batch(
+pub(crate) fn batch(
     sources: &[ClipSource],
     weights: &[f32],
     len: usize,

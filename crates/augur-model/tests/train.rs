@@ -6,6 +6,8 @@
 
 mod common;
 
+use augur_model::bank::{BankSpec, LatentBank};
+use augur_model::data::{ClipSource, Rng};
 use augur_model::eval::read;
 use augur_model::{WorldModel, checkpoint};
 use burn::tensor::{Device, Distribution, Tensor};
@@ -350,4 +352,78 @@ fn a_grown_predictor_first_predicts_what_it_did_then_trains_its_new_layers() {
     assert!(why.contains(&format!("ask for {} to 32 layers, not {layers}", layers + 1)), "{why}");
     assert!(refused(layers + 1, true, true).contains("pick one"));
     assert!(refused(layers + 1, false, false).contains("--init MODEL"));
+}
+
+#[test]
+fn a_latent_bank_holds_what_the_encoders_make_of_each_window_and_trains_the_predictor_alone() {
+    let device = Device::flex();
+    let base = tempfile::tempdir().unwrap();
+    common::train_tiny(base.path(), 2);
+    let (model, _) = checkpoint::load(&base.path().join("model"), &device).unwrap();
+    // Every window drawn is what the encoders make of those frames encoded on their own.
+    let frames = Tensor::<5>::random([1, 6, 3, 32, 32], Distribution::Uniform(0.0, 1.0), &device);
+    let bank = LatentBank::of(&model, frames.clone());
+    let windows: Vec<[Vec<f32>; 2]> = (0..4)
+        .map(|from| {
+            let x = frames.clone().narrow(1, from, 3);
+            [read(model.online.forward(x.clone(), None)).unwrap(), read(model.target.forward(x, None)).unwrap()]
+        })
+        .collect();
+    let (online, target) = bank.draw(5, 3, &mut Rng(1));
+    assert_eq!(online.dims()[..2], [5, 3]);
+    let (online, target) = (read(online).unwrap(), read(target).unwrap());
+    let per = online.len() / 5;
+    for i in 0..5 {
+        let (o, t) = (&online[i * per..(i + 1) * per], &target[i * per..(i + 1) * per]);
+        assert!(
+            windows.iter().any(|[wo, wt]| max_diff(o, wo) < 1e-5 && max_diff(t, wt) < 1e-5),
+            "window {i} is no window of the clip"
+        );
+    }
+    // Built from the sources, the same seed gives the same bank: a resumed run rebuilds it.
+    let sources = [ClipSource::open("scene:bounce", 32).unwrap()];
+    let spec = BankSpec { clips: 3, len: 4, size: 32, seed: 5 };
+    let mut seen = Vec::new();
+    let built = LatentBank::build(&model, &sources, &[1.0], &spec, &device, |d, a| seen.push((d, a))).unwrap();
+    assert_eq!(seen.last(), Some(&(3, 3)));
+    let again = LatentBank::build(&model, &sources, &[1.0], &spec, &device, |_, _| {}).unwrap();
+    let draw = |b: &LatentBank| read(b.draw(4, 4, &mut Rng(2)).1).unwrap();
+    assert!(max_diff(&draw(&built), &draw(&again)) == 0.0, "one seed built two banks");
+
+    // Trained on a bank: only the predictor changes, the bank's encoding is reported first,
+    // and a resumed run continues after the saved step.
+    let x = clip(&device);
+    let before = outputs(&model, &x);
+    let tuned = tempfile::tempdir().unwrap();
+    let mut job = fine_tune_job(tuned.path(), 2, base.path());
+    job.config.predictor_only = Some(true);
+    job.config.latent_bank = Some(5);
+    let mut progress = Vec::new();
+    augur_model::train(&job, |p| progress.push((p.bank, p.step))).unwrap();
+    assert_eq!(progress.first(), Some(&(Some((5, 5)), 0)), "{progress:?}");
+    assert_eq!(progress.iter().filter(|(bank, _)| bank.is_none()).count(), 2);
+    let (trained, card) = checkpoint::load(&tuned.path().join("model"), &device).unwrap();
+    assert_eq!(card.training.unwrap().config.latent_bank, Some(5));
+    let after = outputs(&trained, &x);
+    for (which, i) in [("online encoder", 0), ("target encoder", 1), ("decoder", 3)] {
+        assert!(max_diff(&before[i], &after[i]) == 0.0, "training on a bank changed the {which}");
+    }
+    assert!(max_diff(&before[2], &after[2]) > 1e-6, "the predictor did not train");
+    job.resume = true;
+    job.config.steps = 3;
+    let mut steps = Vec::new();
+    augur_model::train(&job, |p| steps.push(p.step)).unwrap();
+    assert_eq!(steps, vec![2, 3], "the bank's encoding, then the step after the saved one");
+
+    // Refused before training: with encoders that train, empty, too large to hold.
+    let refused = |clips: usize, predictor_only: bool| {
+        let dir = tempfile::tempdir().unwrap();
+        let mut job = fine_tune_job(dir.path(), 1, base.path());
+        job.config.latent_bank = Some(clips);
+        job.config.predictor_only = Some(predictor_only);
+        refusal(&job)
+    };
+    assert!(refused(5, false).contains("needs predictor_only"));
+    assert!(refused(0, true).contains("holds 1 to"));
+    assert!(refused(usize::MAX / 2, true).contains("holds 1 to"));
 }
