@@ -269,6 +269,7 @@ fn a_missing_or_broken_model_is_refused_cleanly() {
         train(&["--resume", "--new-predictor"])
             .contains("--new-predictor, --grow-predictor and --latent-bank, or start a new run")
     );
+    assert!(train(&["--stop-after", "5"]).contains("stop_after must be a step after 0 (done) and at most 1"));
     assert!(train(&["--resume", "--latent-bank", "64"]).contains("--latent-bank, or start a new run"));
     assert!(train(&["--init", bundled, "--latent-bank", "64"]).contains("add --predictor-only"));
     assert!(train(&["--init", bundled, "--predictor-only", "--latent-bank", "0"]).contains("holds 1 to"));

@@ -33,6 +33,10 @@ pub struct Args {
     /// step count set to what fits (the card records it, so the run can be repeated with --steps).
     #[arg(long, conflicts_with = "steps")]
     minutes: Option<f64>,
+    /// Stop once this step is done, with a checkpoint, keeping the learning-rate schedule of
+    /// the run's total (--steps): `--resume` later continues it, with the same or another total.
+    #[arg(long, value_name = "STEP")]
+    stop_after: Option<usize>,
     /// Clips per step.
     #[arg(long)]
     batch_size: Option<usize>,
@@ -252,6 +256,7 @@ pub fn run(args: &Args) -> Result<()> {
         command: std::env::args().collect::<Vec<_>>().join(" "),
         device,
         cancel: Arc::new(AtomicBool::new(false)),
+        stop_after: args.stop_after,
     };
     let tty = std::io::stderr().is_terminal();
     let mut shown = 0;

@@ -108,6 +108,7 @@ impl Training {
             ),
             device,
             cancel: cancel.clone(),
+            stop_after: None,
         };
         let thread = {
             let status = status.clone();

@@ -114,6 +114,7 @@ fn train(
         command: std::env::args().collect::<Vec<_>>().join(" "),
         device,
         cancel: Default::default(),
+        stop_after: None,
     };
     let sources: Vec<ClipSource> = opened.into_iter().map(|(s, _, _)| s).collect();
     let card = augur_model::train_on(&job, &sources, |p| {

@@ -94,6 +94,7 @@ pub fn train_rate(cfg: &ModelConfig, device: &ComputeDevice, steps: usize, batch
         command: "augur bench model".into(),
         device: device.clone(),
         cancel: Default::default(),
+        stop_after: None,
     };
     let mut start = None;
     let mut last = 0.0;

@@ -5,9 +5,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use burn::module::Module;
+use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
 use burn::store::{ModuleSnapshot, SafetensorsStore};
-use burn::tensor::Device;
+use burn::tensor::{Device, Tensor};
 
 use crate::card::{FORMAT_VERSION, ModelCard};
 use crate::{ModelError, WorldModel};
@@ -135,4 +135,44 @@ pub fn save_card(card: &ModelCard, base: &Path) -> Result<(), ModelError> {
     let (_, json) = paths(base);
     let text = serde_json::to_string_pretty(card).map_err(|e| ModelError::Device(e.to_string()))?;
     write_atomic(&json, text.as_bytes())
+}
+
+/// The ids of `model`'s parameters, in the order the module visits them. The optimiser keys
+/// its moments by these ids, and a model loaded from weights gets fresh ones, so a training
+/// checkpoint keeps them to give the loaded model back its own.
+pub(crate) fn param_ids(model: &WorldModel) -> Vec<u64> {
+    struct Ids(Vec<u64>);
+    impl ModuleVisitor for Ids {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            self.0.push(param.id.val());
+        }
+    }
+    let mut ids = Ids(Vec::new());
+    model.visit(&mut ids);
+    ids.0
+}
+
+/// `model` with its parameters given the ids `ids` (from [`param_ids`] of the same
+/// architecture), so the optimiser state saved with them applies to it again. `None` when the
+/// count differs: the ids belong to another architecture.
+pub(crate) fn with_param_ids(model: WorldModel, ids: &[u64]) -> Option<WorldModel> {
+    struct Renumber<'a> {
+        ids: std::slice::Iter<'a, u64>,
+        short: bool,
+    }
+    impl ModuleMapper for Renumber<'_> {
+        fn map_float<const D: usize>(&mut self, mut param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+            match self.ids.next() {
+                Some(&id) => param.id = ParamId::from(id),
+                None => self.short = true,
+            }
+            param
+        }
+    }
+    if param_ids(&model).len() != ids.len() {
+        return None;
+    }
+    let mut renumber = Renumber { ids: ids.iter(), short: false };
+    let model = model.map(&mut renumber);
+    (!renumber.short).then_some(model)
 }

@@ -111,6 +111,10 @@ pub struct TrainJob {
     pub device: ComputeDevice,
     /// Set to stop after the current step; a checkpoint is written first.
     pub cancel: Arc<AtomicBool>,
+    /// Stop once this step is done, with a checkpoint, as if cancelled there: the learning
+    /// rate still follows the schedule of `config.steps`, so a run can be taken to an exact
+    /// step and later resumed (or resumed with another total). `None`: run to the end.
+    pub stop_after: Option<usize>,
 }
 
 /// What the progress callback sees after each step.
@@ -141,6 +145,11 @@ struct TrainState {
     wall_time_s: f64,
     history: Vec<(usize, LossTerms)>,
     commands: Vec<String>,
+    /// The model's parameter ids when this state was saved, which the optimiser's moments are
+    /// keyed by (see `checkpoint::param_ids`). Empty in states from before they were kept:
+    /// such a run resumes with fresh moments.
+    #[serde(default)]
+    param_ids: Vec<u64>,
 }
 
 /// Runs (or resumes) `job` on the sources `job.data` names, calling `progress` after every
@@ -177,6 +186,14 @@ pub fn train_on(
             path: state_path.clone(),
             why: format!("{e}; delete the folder or train without --resume"),
         })?;
+        // The optimiser's moments are keyed by the ids the parameters had when saved.
+        let model = match state.param_ids.is_empty() {
+            true => model,
+            false => checkpoint::with_param_ids(model, &state.param_ids).ok_or_else(|| ModelError::BadCheckpoint {
+                path: state_path.clone(),
+                why: "its parameter list does not match the checkpoint's weights; delete the folder or train without --resume".into(),
+            })?,
+        };
         (model, card, state)
     } else {
         device.seed(job.config.seed);
@@ -287,6 +304,14 @@ pub fn train_on(
         cfg.loss.pixel = 0.0;
         cfg.loss.mask = Some(0.0);
     }
+    if let Some(stop) = job.stop_after
+        && (stop <= state.step || (cfg.time_budget_s.is_none() && stop > cfg.steps))
+    {
+        return Err(ModelError::BadConfig(format!(
+            "stop_after must be a step after {} (done) and at most {} (the run's total), not {stop}",
+            state.step, cfg.steps
+        )));
+    }
     if let Some(clips) = cfg.latent_bank {
         check_bank(clips, predictor_only, &cfg)?;
     }
@@ -394,11 +419,12 @@ pub fn train_on(
             }
             state.wall_time_s = wall_before + elapsed;
             let done = state.step - first;
-            let stop = job.cancel.load(Ordering::Relaxed);
+            let stop = job.cancel.load(Ordering::Relaxed) || job.stop_after == Some(state.step);
             let save_now = state.step % cfg.checkpoint_every.max(1) == 0 || state.step == cfg.steps || stop;
             let mut saved = None;
             if save_now {
                 state.rng = Some(rng.clone());
+                state.param_ids = checkpoint::param_ids(&model);
                 card.training = Some(TrainingRecord {
                     config: cfg.clone(),
                     data: job.data.iter().map(|(n, w)| format!("{n}@{w}")).collect(),

@@ -30,6 +30,7 @@ pub fn tiny_job(out: &Path, steps: usize) -> TrainJob {
         command: "test".into(),
         device: ComputeDevice::cpu(),
         cancel: Arc::new(AtomicBool::new(false)),
+        stop_after: None,
     }
 }
 
