@@ -18,7 +18,7 @@ use crate::settings::Settings;
 
 /// The bundled model in the bundled models' folder, used when `--model` is not given and the
 /// window remembers none.
-const DEFAULT_MODEL: &str = "bounce-64-deep";
+const DEFAULT_MODEL: &str = "bounce-64-deep-drawn";
 
 /// What produces the pictures.
 pub enum Live {

@@ -26,7 +26,7 @@ pub struct WindowArgs {
     )]
     sources: Vec<String>,
     /// The model.
-    #[arg(long, default_value = "models/bounce-64-deep")]
+    #[arg(long, default_value = "models/bounce-64-deep-drawn")]
     model: PathBuf,
     /// auto, cpu or gpu.
     #[arg(long, default_value = "auto")]

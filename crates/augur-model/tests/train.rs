@@ -459,4 +459,3 @@ fn a_latent_bank_holds_what_the_encoders_make_of_each_window_and_trains_the_pred
     assert!(refused(0, true).contains("holds 1 to"));
     assert!(refused(usize::MAX / 2, true).contains("holds 1 to"));
 }
-
