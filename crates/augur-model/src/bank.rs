@@ -49,6 +49,20 @@ impl LatentBank {
         clips.saturating_mul(Self::clip_frames(len) * cfg.tokens() * cfg.latent_dim * 4 * 2)
     }
 
+    /// Refuses a bank of no clips, or one whose latents would take more than
+    /// [`MAX_BANK_BYTES`], saying how many clips of this model fit.
+    pub fn check_size(clips: usize, len: usize, cfg: &ModelConfig) -> Result<(), ModelError> {
+        let per_clip = Self::bytes(1, len, cfg).max(1);
+        if clips == 0 || Self::bytes(clips, len, cfg) > MAX_BANK_BYTES {
+            return Err(ModelError::BadConfig(format!(
+                "latent_bank holds 1 to {} clips of this model ({} KiB each), not {clips}",
+                MAX_BANK_BYTES / per_clip,
+                per_clip / 1024
+            )));
+        }
+        Ok(())
+    }
+
     /// Draws `spec.clips` clips from `sources` by `weights` (the run's mix) and encodes them
     /// with `model`'s frozen encoders; `progress(done, clips)` after each pass.
     pub fn build(

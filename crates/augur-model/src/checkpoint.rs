@@ -156,15 +156,12 @@ pub(crate) fn param_ids(model: &WorldModel) -> Vec<u64> {
 /// architecture), so the optimiser state saved with them applies to it again. `None` when the
 /// count differs: the ids belong to another architecture.
 pub(crate) fn with_param_ids(model: WorldModel, ids: &[u64]) -> Option<WorldModel> {
-    struct Renumber<'a> {
-        ids: std::slice::Iter<'a, u64>,
-        short: bool,
-    }
+    struct Renumber<'a>(std::slice::Iter<'a, u64>);
     impl ModuleMapper for Renumber<'_> {
         fn map_float<const D: usize>(&mut self, mut param: Param<Tensor<D>>) -> Param<Tensor<D>> {
-            match self.ids.next() {
-                Some(&id) => param.id = ParamId::from(id),
-                None => self.short = true,
+            // The counts were compared first, so every parameter has an id.
+            if let Some(&id) = self.0.next() {
+                param.id = ParamId::from(id);
             }
             param
         }
@@ -172,7 +169,5 @@ pub(crate) fn with_param_ids(model: WorldModel, ids: &[u64]) -> Option<WorldMode
     if param_ids(&model).len() != ids.len() {
         return None;
     }
-    let mut renumber = Renumber { ids: ids.iter(), short: false };
-    let model = model.map(&mut renumber);
-    (!renumber.short).then_some(model)
+    Some(model.map(&mut Renumber(ids.iter())))
 }

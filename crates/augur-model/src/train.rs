@@ -13,12 +13,15 @@ use burn::optim::{AdamWConfig, GradientsParams};
 use burn::tensor::{Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
-use crate::bank::{BankSpec, LatentBank, MAX_BANK_BYTES};
+use crate::bank::{BankSpec, LatentBank};
 use crate::card::{ModelCard, TrainingRecord};
 use crate::data::{ClipSource, Rng};
 use crate::losses::{LossConfig, LossTerms, batch_loss, clip_len, latent_loss};
 use crate::predictor::Predictor;
 use crate::{ComputeDevice, ModelConfig, ModelError, WorldModel, checkpoint, ema, plot};
+
+mod budget;
+use budget::Budget;
 
 /// The deepest predictor `grow_predictor` builds: a guard against a typo, far beyond what fits
 /// a live step on a CPU.
@@ -312,8 +315,15 @@ pub fn train_on(
             state.step, cfg.steps
         )));
     }
+    let len = clip_len(cfg.model.context, &cfg.loss);
     if let Some(clips) = cfg.latent_bank {
-        check_bank(clips, predictor_only, &cfg)?;
+        if !predictor_only {
+            return Err(ModelError::BadConfig(
+                "latent_bank keeps the latents of frozen encoders and draws nothing: it needs predictor_only (--predictor-only)"
+                    .into(),
+            ));
+        }
+        LatentBank::check_size(clips, len, &cfg.model)?;
     }
     let mut optim =
         AdamWConfig::new().with_weight_decay(1e-4).with_grad_clipping(Some(GradientClippingConfig::Norm(1.0))).init();
@@ -339,7 +349,6 @@ pub fn train_on(
     let weights: Vec<f32> = job.data.iter().map(|(_, w)| w.max(0.0)).collect();
     let mut rng = state.rng.clone().unwrap_or(Rng(cfg.seed ^ 0x5EED));
     state.commands.push(job.command.clone());
-    let len = clip_len(cfg.model.context, &cfg.loss);
     let started = Instant::now();
     let first = state.step;
     let wall_before = state.wall_time_s;
@@ -467,70 +476,6 @@ pub fn train_on(
     Ok(card)
 }
 
-/// A time budget turned into a step count once the steady pace is known, and checked once
-/// more halfway through what is left (the first pace can be off while other work on the
-/// machine settles).
-struct Budget {
-    seconds: f64,
-    /// Elapsed time when the timed steps began (the first steps compile kernels).
-    timing_from: Option<f64>,
-    /// Steps done at which the count is next set.
-    next_check: usize,
-    checks_left: u8,
-}
-
-impl Budget {
-    /// Steps untimed while kernels compile and memory pools grow, then steps timed.
-    const SETTLE: usize = 5;
-    const TIMED: usize = 20;
-
-    fn new(seconds: f64) -> Result<Self, ModelError> {
-        if !(seconds.is_finite() && seconds > 0.0) {
-            return Err(ModelError::BadConfig(format!(
-                "time_budget_s must be a positive number of seconds, not {seconds}"
-            )));
-        }
-        Ok(Self { seconds, timing_from: None, next_check: Self::SETTLE + Self::TIMED, checks_left: 2 })
-    }
-
-    /// After `done` steps in `elapsed` seconds: `Some(steps still to run)` (at least 1) when
-    /// the count is (re)set, `None` otherwise.
-    fn resolve(&mut self, done: usize, elapsed: f64) -> Option<usize> {
-        if done == Self::SETTLE {
-            self.timing_from = Some(elapsed);
-        }
-        let from = self.timing_from?;
-        if self.checks_left == 0 || (done < self.next_check && elapsed < self.seconds) {
-            return None;
-        }
-        let per_step = (elapsed - from) / (done - Self::SETTLE).max(1) as f64;
-        let left = ((self.seconds - elapsed).max(0.0) / per_step.max(1e-9)) as usize;
-        self.checks_left -= 1;
-        self.next_check = done + left / 2;
-        Some(left.max(1))
-    }
-}
-
-/// Refuses a latent bank of `clips` that this run cannot use or hold.
-fn check_bank(clips: usize, predictor_only: bool, cfg: &TrainConfig) -> Result<(), ModelError> {
-    if !predictor_only {
-        return Err(ModelError::BadConfig(
-            "latent_bank keeps the latents of frozen encoders and draws nothing: it needs predictor_only (--predictor-only)"
-                .into(),
-        ));
-    }
-    let len = clip_len(cfg.model.context, &cfg.loss);
-    let per_clip = LatentBank::bytes(1, len, &cfg.model).max(1);
-    if clips == 0 || LatentBank::bytes(clips, len, &cfg.model) > MAX_BANK_BYTES {
-        return Err(ModelError::BadConfig(format!(
-            "latent_bank holds 1 to {} clips of this model ({} KiB each), not {clips}",
-            MAX_BANK_BYTES / per_clip,
-            per_clip / 1024
-        )));
-    }
-    Ok(())
-}
-
 /// Warm-up then cosine decay to a tenth of the peak.
 fn learning_rate(cfg: &TrainConfig, step: usize) -> f64 {
     let peak = cfg.learning_rate;
@@ -580,29 +525,4 @@ pub fn machine() -> String {
         .unwrap_or_else(|| std::env::consts::ARCH.to_string());
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     format!("{cpu}, {cores} cores")
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::Budget;
-
-    #[test]
-    fn a_budget_becomes_the_steps_that_fit_once_the_pace_is_timed() {
-        let mut b = Budget::new(10.0).unwrap();
-        // Kernel compilation makes the first steps slow; they are not timed.
-        assert_eq!(b.resolve(1, 3.0), None);
-        assert_eq!(b.resolve(5, 4.0), None);
-        assert_eq!(b.resolve(24, 6.4), None);
-        // 20 steps in 2.5 s: 0.125 s each; 3.5 s left: 28 more.
-        assert_eq!(b.resolve(25, 6.5), Some(28));
-        // Checked again halfway through those 28, over every step timed so far.
-        assert_eq!(b.resolve(30, 7.0), None);
-        assert_eq!(b.resolve(39, 8.25), Some(14));
-        assert_eq!(b.resolve(50, 9.9), None);
-        // Out of time before the pace is known: one more step ends the run.
-        let mut late = Budget::new(1.0).unwrap();
-        assert_eq!(late.resolve(5, 2.0), Some(1));
-        assert!(Budget::new(-1.0).is_err() && Budget::new(f64::NAN).is_err());
-    }
 }
