@@ -108,7 +108,15 @@ fn a_run_stopped_at_a_step_and_resumed_ends_where_one_straight_run_does() {
         job.stop_after = Some(bad);
         assert!(refusal(&job).contains("stop_after must be a step after 3"));
     }
+    // A state whose parameter list is not the checkpoint's is refused, not resumed half-right.
+    let state = halted.path().join("train-state.json");
+    let saved = std::fs::read_to_string(&state).unwrap();
+    let mut bad: serde_json::Value = serde_json::from_str(&saved).unwrap();
+    bad["param_ids"] = serde_json::json!([1, 2, 3]);
+    std::fs::write(&state, bad.to_string()).unwrap();
     job.stop_after = None;
+    assert!(refusal(&job).contains("its parameter list does not match the checkpoint's weights"));
+    std::fs::write(&state, saved).unwrap();
     augur_model::train(&job, |_| {}).unwrap();
     let x = clip(&device);
     let a = outputs(&checkpoint::load(&straight.path().join("model"), &device).unwrap().0, &x);
