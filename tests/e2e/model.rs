@@ -28,17 +28,14 @@ fn train(config: &str, out: &Path, steps: &str, extra: &[&str]) -> std::process:
     augur(&args)
 }
 
-#[test]
-fn training_killed_mid_run_resumes_from_its_checkpoint() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = tiny_config(dir.path());
-    let out = dir.path().join("run");
-    let mut child = Command::new(binary("augur"))
-        .args(["train", "--config", &config, "--data", "scene:bounce", "--steps", "400", "--checkpoint-every", "2"])
+/// A 400-step tiny run into `out`, returned once its first checkpoint is written.
+fn run_until_first_checkpoint(config: &str, out: &Path) -> std::process::Child {
+    let child = Command::new(binary("augur"))
+        .args(["train", "--config", config, "--data", "scene:bounce", "--steps", "400", "--checkpoint-every", "2"])
         .args(["--device", "cpu", "--out"])
-        .arg(&out)
+        .arg(out)
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let state = out.join("train-state.json");
@@ -46,10 +43,25 @@ fn training_killed_mid_run_resumes_from_its_checkpoint() {
     while !state.exists() && start.elapsed() < Duration::from_secs(60) {
         std::thread::sleep(Duration::from_millis(100));
     }
+    assert!(state.exists(), "no checkpoint within a minute");
     std::thread::sleep(Duration::from_millis(150));
+    child
+}
+
+fn steps_in(state: &Path) -> Vec<u64> {
+    let state: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(state).unwrap()).unwrap();
+    state["history"].as_array().unwrap().iter().map(|h| h[0].as_u64().unwrap()).collect()
+}
+
+#[test]
+fn training_killed_mid_run_resumes_from_its_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = tiny_config(dir.path());
+    let out = dir.path().join("run");
+    let mut child = run_until_first_checkpoint(&config, &out);
     child.kill().unwrap(); // SIGKILL: no chance to clean up
     let _ = child.wait();
-    assert!(state.exists(), "no checkpoint within a minute");
+    let state = out.join("train-state.json");
 
     // A resumed run cannot change its architecture; it says what to do instead.
     // How far the killed run got is up to the machine's speed; the resumed run goes 6 further.
@@ -63,15 +75,37 @@ fn training_killed_mid_run_resumes_from_its_checkpoint() {
     let (stdout, stderr) = text(&done);
     assert!(done.status.success(), "{stderr}");
     assert!(stdout.contains(&format!("trained {total} steps")), "{stdout}");
-    let state: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("train-state.json")).unwrap()).unwrap();
-    let steps: Vec<u64> = state["history"].as_array().unwrap().iter().map(|h| h[0].as_u64().unwrap()).collect();
     let total: u64 = total.parse().unwrap();
-    assert_eq!(steps, (1..=total).collect::<Vec<_>>(), "the history continues without gaps or repeats");
+    assert_eq!(steps_in(&state), (1..=total).collect::<Vec<_>>(), "the history continues without gaps or repeats");
     let card: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("model.json")).unwrap()).unwrap();
     assert_eq!(card["training"]["commands"].as_array().unwrap().len(), 2, "both commands are in the card");
     assert!(out.join("loss.png").exists());
+}
+
+/// Ctrl-C lets the step under way finish and checkpoints it, wherever the checkpoint interval
+/// stands, and says how to go on.
+#[test]
+fn training_interrupted_by_ctrl_c_checkpoints_the_step_it_was_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = tiny_config(dir.path());
+    let out = dir.path().join("run");
+    let child = run_until_first_checkpoint(&config, &out);
+    let sent = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(sent.success());
+    let ended = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&ended.stderr);
+    assert_eq!(ended.status.code(), Some(1), "{stderr}");
+    let steps = steps_in(&out.join("train-state.json"));
+    let last = *steps.last().unwrap();
+    assert!(last < 400 && steps == (1..=last).collect::<Vec<_>>(), "{steps:?}");
+    assert!(stderr.contains(&format!("interrupted after step {last}; its checkpoint in")), "{stderr}");
+    assert!(stderr.contains("continue with `augur train --resume --out"), "{stderr}");
+
+    let total = (last + 1).to_string();
+    let done = train(&config, &out, &total, &["--resume"]);
+    assert!(done.status.success(), "{}", text(&done).1);
+    assert_eq!(steps_in(&out.join("train-state.json")), (1..=last + 1).collect::<Vec<_>>());
 }
 
 #[test]

@@ -4,7 +4,7 @@
 use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context as _, Result, bail};
 use augur_model::{DeviceChoice, ModelConfig, Progress, TrainConfig, TrainJob, pick_device};
@@ -255,13 +255,24 @@ pub fn run(args: &Args) -> Result<()> {
         init: args.init.clone(),
         command: std::env::args().collect::<Vec<_>>().join(" "),
         device,
-        cancel: Arc::new(AtomicBool::new(false)),
+        cancel: interrupt_flag()?,
         stop_after: args.stop_after,
     };
     let tty = std::io::stderr().is_terminal();
     let mut shown = 0;
     let card = augur_model::train(&job, |p| report(p, tty, &mut shown))?;
     eprintln!();
+    if job.cancel.load(Ordering::Relaxed) {
+        let out = job.out.display();
+        // Cancelled before its first step (say, while encoding a bank), a new run saved nothing.
+        if !job.out.join("train-state.json").exists() {
+            bail!("interrupted before the first step; nothing was trained or saved in {out}");
+        }
+        let done = card.training.as_ref().map_or(0, |t| t.steps_done);
+        bail!(
+            "interrupted after step {done}; its checkpoint in {out} keeps every step done: continue with `augur train --resume --out {out}` and the same --data"
+        );
+    }
     println!(
         "trained {} steps in {:.0} s; model at {}",
         card.training.as_ref().map_or(0, |t| t.steps_done),
@@ -269,6 +280,20 @@ pub fn run(args: &Args) -> Result<()> {
         job.out.join("model.safetensors").display()
     );
     Ok(())
+}
+
+/// A flag that Ctrl-C (SIGINT) or SIGTERM sets: training then finishes its step and writes a
+/// checkpoint before it stops. A second signal quits at once, as without the flag.
+fn interrupt_flag() -> Result<Arc<AtomicBool>> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let flag = Arc::new(AtomicBool::new(false));
+    for signal in [SIGINT, SIGTERM] {
+        // Registered first, so it sees the flag as the earlier signal left it.
+        signal_hook::flag::register_conditional_shutdown(signal, 128 + signal, Arc::clone(&flag))
+            .and_then(|_| signal_hook::flag::register(signal, Arc::clone(&flag)))
+            .context("cannot catch Ctrl-C")?;
+    }
+    Ok(flag)
 }
 
 /// Prints `p`: on a terminal one line kept up to date, in a log every 10 steps (and, while

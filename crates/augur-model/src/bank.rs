@@ -3,6 +3,8 @@
 //! draws every batch as windows of them at random offsets. A step then pays for the predictor
 //! alone instead of also encoding each of its frames twice.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::data::{ClipSource, Rng};
@@ -64,21 +66,26 @@ impl LatentBank {
     }
 
     /// Draws `spec.clips` clips from `sources` by `weights` (the run's mix) and encodes them
-    /// with `model`'s frozen encoders; `progress(done, clips)` after each pass.
+    /// with `model`'s frozen encoders; `progress(done, clips)` after each pass. `None` when
+    /// `cancel` was set before the last pass: a long encoding stops within a pass.
     pub fn build(
         model: &WorldModel,
         sources: &[ClipSource],
         weights: &[f32],
         spec: &BankSpec,
         device: &Device,
+        cancel: &AtomicBool,
         mut progress: impl FnMut(usize, usize),
-    ) -> Result<Self, ModelError> {
+    ) -> Result<Option<Self>, ModelError> {
         let (clips, size) = (spec.clips, spec.size);
         let frames = Self::clip_frames(spec.len);
         let mut rng = Rng(spec.seed ^ BANK_SALT);
         let (mut online, mut target) = (Vec::new(), Vec::new());
         let mut done = 0;
         while done < clips {
+            if cancel.load(Ordering::Relaxed) {
+                return Ok(None);
+            }
             let n = CHUNK.min(clips - done);
             let pixels = crate::train::batch(sources, weights, frames, n, size, &mut rng)?;
             let x = Tensor::<5>::from_data(TensorData::new(pixels, [n, frames, 3, size, size]), device);
@@ -88,7 +95,7 @@ impl LatentBank {
             done += n;
             progress(done, clips);
         }
-        Ok(Self { online: Tensor::cat(online, 0), target: Tensor::cat(target, 0) })
+        Ok(Some(Self { online: Tensor::cat(online, 0), target: Tensor::cat(target, 0) }))
     }
 
     /// A bank of the clips `frames` (`[clips, frames, 3, S, S]`), encoded by `model`.

@@ -358,7 +358,7 @@ pub fn train_on(
             let spec = BankSpec { clips, len, size: cfg.model.image_size, seed: cfg.seed };
             let (step, steps) = (state.step, cfg.steps);
             let last = state.history.last().map(|(_, t)| *t).unwrap_or_default();
-            Some(LatentBank::build(&model, sources, &weights, &spec, &device, |done, all| {
+            let built = LatentBank::build(&model, sources, &weights, &spec, &device, &job.cancel, |done, all| {
                 progress(&Progress {
                     step,
                     steps,
@@ -368,7 +368,12 @@ pub fn train_on(
                     checkpoint: None,
                     bank: Some((done, all)),
                 })
-            })?)
+            })?;
+            match built {
+                Some(bank) => Some(bank),
+                // Cancelled while encoding: no step was taken, so the last checkpoint stands.
+                None => return Ok(card),
+            }
         }
         None => None,
     };

@@ -6,6 +6,8 @@
 
 mod common;
 
+use std::sync::atomic::AtomicBool;
+
 use augur_model::bank::{BankSpec, LatentBank};
 use augur_model::data::{ClipSource, Rng};
 use augur_model::eval::read;
@@ -424,9 +426,16 @@ fn a_latent_bank_holds_what_the_encoders_make_of_each_window_and_trains_the_pred
     let sources = [ClipSource::open("scene:bounce", 32).unwrap()];
     let spec = BankSpec { clips: 3, len: 4, size: 32, seed: 5 };
     let mut seen = Vec::new();
-    let built = LatentBank::build(&model, &sources, &[1.0], &spec, &device, |d, a| seen.push((d, a))).unwrap();
+    let go_on = AtomicBool::new(false);
+    let build = |seen: &mut Vec<_>, cancel| {
+        LatentBank::build(&model, &sources, &[1.0], &spec, &device, cancel, |d, a| seen.push((d, a))).unwrap()
+    };
+    let built = build(&mut seen, &go_on).unwrap();
     assert_eq!(seen.last(), Some(&(3, 3)));
-    let again = LatentBank::build(&model, &sources, &[1.0], &spec, &device, |_, _| {}).unwrap();
+    let again = build(&mut Vec::new(), &go_on).unwrap();
+    // Cancelled, it stops before its next pass and gives no bank.
+    let mut cut = Vec::new();
+    assert!(build(&mut cut, &AtomicBool::new(true)).is_none() && cut.is_empty());
     let draw = |b: &LatentBank| read(b.draw(4, 4, &mut Rng(2)).1).unwrap();
     assert!(max_diff(&draw(&built), &draw(&again)) == 0.0, "one seed built two banks");
 
