@@ -11,7 +11,8 @@ pub struct AppArgs {
     pub mic: Option<String>,
     /// Close the window after this many seconds (demos on a timer, tests).
     pub seconds: Option<f64>,
-    /// The world model; `None` means the one the window used last, else `models/bounce-64-deep-drawn`.
+    /// The world model; `None` means the one the window used last, else the bundled default
+    /// (`augur_model::DEFAULT_MODEL`).
     pub model: Option<String>,
     /// Where the bundled models are (default `models`): the model picker's first entries.
     pub models: Option<std::path::PathBuf>,

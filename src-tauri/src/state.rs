@@ -11,14 +11,10 @@ use augur_capture::{
     spawn_audio, spawn_video,
 };
 use augur_engine::SessionConfig;
-use augur_model::DeviceChoice;
+use augur_model::{DEFAULT_MODEL, DeviceChoice};
 
 use crate::args::AppArgs;
 use crate::settings::Settings;
-
-/// The bundled model in the bundled models' folder, used when `--model` is not given and the
-/// window remembers none.
-const DEFAULT_MODEL: &str = "bounce-64-deep-drawn";
 
 /// What produces the pictures.
 pub enum Live {

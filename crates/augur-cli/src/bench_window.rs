@@ -26,7 +26,7 @@ pub struct WindowArgs {
     )]
     sources: Vec<String>,
     /// The model.
-    #[arg(long, default_value = "models/bounce-64-deep-drawn")]
+    #[arg(long, default_value = augur_model::DEFAULT_MODEL_PATH)]
     model: PathBuf,
     /// auto, cpu or gpu.
     #[arg(long, default_value = "auto")]

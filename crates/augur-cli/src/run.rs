@@ -28,7 +28,7 @@ pub struct Args {
     #[arg(long)]
     seconds: Option<f64>,
     /// The world model (headless: predictions, surprise and the latent trajectory once a second).
-    /// Default: models/bounce-64-deep-drawn; the window opens the one it used last time.
+    /// Default: the bundled default model (models/bounce-64-deep-drawn); the window opens the one it used last time.
     #[arg(long)]
     model: Option<PathBuf>,
     /// auto, cpu or gpu.
@@ -119,7 +119,7 @@ fn launch_app(args: &Args) -> Result<()> {
 /// surprise and where the latent state sits on its first two principal components.
 /// The model named, or the bundled one.
 fn model_path(args: &Args) -> PathBuf {
-    args.model.clone().unwrap_or_else(|| PathBuf::from("models/bounce-64-deep-drawn"))
+    args.model.clone().unwrap_or_else(|| PathBuf::from(augur_model::DEFAULT_MODEL_PATH))
 }
 
 fn headless_model(args: &Args) -> Result<()> {

@@ -140,3 +140,25 @@ fn weights_of_the_wrong_dtype_are_refused() {
     let why = refusal(&base);
     assert!(why.contains("F64"), "{why}");
 }
+
+/// The default the app and `augur run` open is one of the bundled models, and every bundled
+/// model loads, with its evaluation in its card.
+#[test]
+fn the_default_model_is_bundled_and_every_bundled_model_loads() {
+    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models");
+    assert_eq!(Path::new(augur_model::DEFAULT_MODEL_PATH), Path::new("models").join(augur_model::DEFAULT_MODEL));
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(&models).unwrap().flatten() {
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e == "safetensors") {
+            let (_, card) = checkpoint::load(&path, &Device::flex()).unwrap();
+            assert!(card.eval.is_some(), "{} has no evaluation in its card", path.display());
+            names.push(card.name);
+        }
+    }
+    assert!(
+        names.iter().any(|n| n == augur_model::DEFAULT_MODEL),
+        "{} not among {names:?}",
+        augur_model::DEFAULT_MODEL
+    );
+}
