@@ -134,6 +134,9 @@ fn eval_and_predict_write_tables_images_and_a_video() {
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stderr}");
     assert!(stdout.contains("| 2 |") && stdout.contains("Violation of expectation"), "{stdout}");
+    // In a log (not a terminal) the progress comes as whole lines, the last one complete.
+    let progress: Vec<&str> = stderr.lines().filter(|l| l.contains("pairs and quadruplets")).collect();
+    assert!(!stderr.contains('\r') && progress.last().is_some_and(|l| l.ends_with("/10")), "{stderr}");
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(ev.join("eval.json")).unwrap()).unwrap();
     assert_eq!(report["scenes"]["rows"].as_array().unwrap().len(), 2);

@@ -28,7 +28,8 @@ function showMicrophones(m: Microphones): void {
     pick.replaceChildren();
     pick.add(new Option("no microphone", "none"));
     for (const row of m.microphones) {
-      const label = `🎙 ${row.name}${row.is_default ? " (default)" : ""}`;
+      // Words, not an emoji: without a colour-emoji font (a fresh Debian) it shows as a box.
+      const label = `microphone: ${row.name}${row.is_default ? " (default)" : ""}`;
       const opt = new Option(label, row.id);
       opt.title = row.config;
       pick.add(opt);

@@ -1,7 +1,7 @@
 //! `augur eval`: score a model per horizon step against copy-last-frame on held-out scenes and
 //! real clips, and its violation-of-expectation accuracy; print and write markdown + JSON.
 
-use std::io::Write as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
 
 use anyhow::{Result, bail};
@@ -68,13 +68,20 @@ pub fn run(args: &Args) -> Result<()> {
         footage.push(Footage { name: given.clone(), episodes });
     }
     let plan = Plan { clips: args.clips, windows: args.windows, pairs: args.pairs, horizon };
+    // On a terminal one line kept up to date; in a log a line every tenth.
+    let tty = std::io::stderr().is_terminal();
     let scores = evaluate(&model, &cfg, &plan, &footage, &device.device, |done, total| {
-        if done % 20 == 0 || done == total {
-            eprint!("\rviolation of expectation: pairs and quadruplets {done}/{total}");
+        let line = format!("violation of expectation: pairs and quadruplets {done}/{total}");
+        if tty && (done % 20 == 0 || done == total) {
+            eprint!("\r{line}");
             let _ = std::io::stderr().flush();
+        } else if !tty && done * 10 / total.max(1) > done.saturating_sub(1) * 10 / total.max(1) {
+            eprintln!("{line}");
         }
     })?;
-    eprintln!();
+    if tty {
+        eprintln!();
+    }
 
     let report = Report {
         model: args.model.display().to_string(),
