@@ -19,7 +19,7 @@ use crate::session::{Request, SessionConfig, Shared, WhatIfResult, lock};
 use crate::trajectory::project;
 
 /// Live horizon on the CPU when none was asked for: on a 2-core machine the default model rolls
-/// out 4 frames at about 12.5 Hz but 8 frames at about 7.5 Hz, below the 10 Hz a live view
+/// out 4 frames at 13.5-15 Hz but 8 frames at 8-8.5 Hz, below the 10 Hz a live view
 /// needs (bench/results/live.md).
 const CPU_LIVE_HORIZON: usize = 4;
 

@@ -19,9 +19,9 @@ mod world;
 
 /// The bundled default model in `models/`: the window, `augur run` and the live benches start
 /// with it. Change it here (and in `DEFAULT_MODEL_PATH`) when a better model ships.
-pub const DEFAULT_MODEL: &str = "bounce-64-deep-drawn";
+pub const DEFAULT_MODEL: &str = "bounce-64-deep-bank";
 /// [`DEFAULT_MODEL`] as a path from the repository root, for command-line defaults.
-pub const DEFAULT_MODEL_PATH: &str = "models/bounce-64-deep-drawn";
+pub const DEFAULT_MODEL_PATH: &str = "models/bounce-64-deep-bank";
 
 pub use config::ModelConfig;
 pub use device::{ComputeDevice, DeviceChoice, pick_device};
