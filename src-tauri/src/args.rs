@@ -1,5 +1,5 @@
 //! The app's command line:
-//! `augur-app [--source NAME] [--mic NAME|none] [--model PATH] [--models DIR] [--device auto|cpu|gpu] [--home DIR] [--seconds N] [--bench N]`.
+//! `augur-app [--source NAME] [--mic NAME|none] [--model PATH] [--models DIR] [--device auto|cpu|gpu] [--horizon N] [--home DIR] [--seconds N] [--bench N]`.
 //! Kept tiny and dependency-free; `augur run` is the documented way to start the app.
 
 /// What the app was asked to open.
@@ -18,6 +18,9 @@ pub struct AppArgs {
     pub models: Option<std::path::PathBuf>,
     /// Where the model runs: auto, cpu or gpu.
     pub device: Option<String>,
+    /// Frames the live view predicts ahead; `None`: the one the window used last, else the
+    /// model's (4 on the CPU).
+    pub horizon: Option<usize>,
     /// Where datasets, fine-tuned models and exports live; `None` means `~/Augur`.
     pub home: Option<std::path::PathBuf>,
     /// Benchmark the window for this many seconds, print the figures and exit.
@@ -26,7 +29,7 @@ pub struct AppArgs {
 
 impl AppArgs {
     pub fn parse(mut it: impl Iterator<Item = String>) -> Result<Self, String> {
-        let usage = "usage: augur-app [--source NAME] [--mic NAME|none] [--model PATH] [--models DIR] [--device auto|cpu|gpu] [--home DIR] [--seconds N] [--bench N]";
+        let usage = "usage: augur-app [--source NAME] [--mic NAME|none] [--model PATH] [--models DIR] [--device auto|cpu|gpu] [--horizon N] [--home DIR] [--seconds N] [--bench N]";
         let mut args = Self::default();
         while let Some(flag) = it.next() {
             let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value; {usage}"));
@@ -42,6 +45,13 @@ impl AppArgs {
                         return Err(format!("--device {v} should be auto, cpu or gpu; {usage}"));
                     }
                     args.device = Some(v);
+                }
+                "--horizon" => {
+                    let v = value()?;
+                    match v.parse::<usize>() {
+                        Ok(h) if h >= 1 => args.horizon = Some(h),
+                        _ => return Err(format!("--horizon {v} should be a number of frames, 1 or more; {usage}")),
+                    }
                 }
                 "--seconds" | "--bench" => {
                     let v = value()?;
@@ -76,5 +86,7 @@ mod tests {
         assert!(parse(&["--source"]).unwrap_err().contains("needs a value"));
         assert!(parse(&["--seconds", "-1"]).unwrap_err().contains("positive"));
         assert!(parse(&["--bogus"]).unwrap_err().contains("unknown argument"));
+        assert_eq!(parse(&["--horizon", "8"]).unwrap().horizon, Some(8));
+        assert!(parse(&["--horizon", "0"]).unwrap_err().contains("1 or more"));
     }
 }

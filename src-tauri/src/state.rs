@@ -151,8 +151,11 @@ impl Session {
         let live = match (have_model, &args.model) {
             (Ok(card), _) => {
                 let mut cfg = SessionConfig::new(source.as_deref(), model);
-                cfg.horizon =
-                    settings.horizon.map(|h| h as usize).filter(|h| (1..=card.config.max_horizon).contains(h));
+                // One named on the command line wins (the session refuses one the model cannot
+                // reach); a remembered one is dropped when this model cannot reach it.
+                cfg.horizon = args.horizon.or_else(|| {
+                    settings.horizon.map(|h| h as usize).filter(|h| (1..=card.config.max_horizon).contains(h))
+                });
                 // The session listens itself (the model's audio token, the spectrogram panel).
                 cfg.mic = match args.mic.as_deref() {
                     Some("none") => None,

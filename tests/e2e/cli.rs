@@ -89,7 +89,10 @@ fn gpu_info_runs_burn_on_the_shared_device() {
 #[test]
 fn run_without_a_display_or_camera_falls_back_and_says_so() {
     let mut cmd = std::process::Command::new(augur_tests::binary("augur"));
+    // From the repository root, as scripts/start.sh runs it: the bundled model is found.
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
     cmd.args(["run", "--seconds", "2.5", "--mic", "none"]).env_remove("DISPLAY").env_remove("WAYLAND_DISPLAY");
+    cmd.current_dir(root);
     let out = augur_tests::run_with_deadline(cmd, std::time::Duration::from_secs(60));
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stdout}{stderr}");
@@ -98,6 +101,17 @@ fn run_without_a_display_or_camera_falls_back_and_says_so() {
         assert!(stdout.contains("No camera found"), "{stdout}");
     }
     assert!(stdout.contains(" fps"), "headless mode prints live figures: {stdout}");
+    assert!(stdout.contains(&format!("predicting with {}", augur_model::DEFAULT_MODEL_PATH)), "{stdout}");
+    // On the CPU the live horizon is cut to 4, and the notice says how to ask for the model's.
+    if stdout.contains("running the model on the CPU") {
+        assert!(stdout.contains("(or start with --horizon 8)"), "{stdout}");
+    }
+    // A horizon the model cannot reach is refused, saying what it can.
+    let mut cmd = std::process::Command::new(augur_tests::binary("augur"));
+    cmd.args(["run", "--seconds", "1", "--mic", "none", "--horizon", "99"]);
+    cmd.env_remove("DISPLAY").env_remove("WAYLAND_DISPLAY").current_dir(root);
+    let out = augur_tests::run_with_deadline(cmd, std::time::Duration::from_secs(60));
+    assert!(!out.status.success() && text(&out).1.contains("the horizon must be 1 to 32"), "{:?}", text(&out));
 }
 
 #[test]

@@ -34,6 +34,10 @@ pub struct Args {
     /// auto, cpu or gpu.
     #[arg(long, default_value = "auto")]
     device: String,
+    /// Frames the live view predicts ahead (default: the model's; 4 on the CPU, to stay above
+    /// 10 Hz; the window remembers the one chosen in its horizon menu).
+    #[arg(long)]
+    horizon: Option<usize>,
 }
 
 pub fn run(args: &Args) -> Result<()> {
@@ -109,6 +113,9 @@ fn launch_app(args: &Args) -> Result<()> {
         cmd.arg("--model").arg(m);
     }
     cmd.arg("--device").arg(&args.device);
+    if let Some(h) = args.horizon {
+        cmd.arg("--horizon").arg(h.to_string());
+    }
     println!("Opening the Augur window…");
     let status = cmd.status().with_context(|| format!("starting {}", app.display()))?;
     anyhow::ensure!(status.success(), "the Augur window exited with {status}");
@@ -125,6 +132,7 @@ fn model_path(args: &Args) -> PathBuf {
 fn headless_model(args: &Args) -> Result<()> {
     let mut cfg = augur_engine::SessionConfig::new(args.source.as_deref(), model_path(args));
     cfg.device = augur_model::DeviceChoice::parse(&args.device)?;
+    cfg.horizon = args.horizon;
     cfg.mic = match args.mic.as_deref() {
         Some("none") => None,
         Some(m) if m.contains(':') => Some(m.to_string()),

@@ -46,7 +46,7 @@ pub(crate) fn model_loop(
                 shared.horizon.store(CPU_LIVE_HORIZON, Ordering::SeqCst);
                 notices.push(format!(
                     "on the CPU the live view predicts {CPU_LIVE_HORIZON} frames ahead to stay above 10 Hz; \
-                     choose {model_horizon} in the horizon menu for the model's full horizon"
+                     choose {model_horizon} in the horizon menu (or start with --horizon {model_horizon}) for the model's full horizon"
                 ));
             }
             let _ = ready.send(Ok(notices));
