@@ -69,13 +69,13 @@ pub fn run(args: &Args) -> Result<()> {
     }
     let plan = Plan { clips: args.clips, windows: args.windows, pairs: args.pairs, horizon };
     // On a terminal one line kept up to date; in a log a line every tenth.
-    let tty = std::io::stderr().is_terminal();
+    let (tty, mut shown) = (std::io::stderr().is_terminal(), 0);
     let scores = evaluate(&model, &cfg, &plan, &footage, &device.device, |done, total| {
         let line = format!("violation of expectation: pairs and quadruplets {done}/{total}");
         if tty && (done % 20 == 0 || done == total) {
             eprint!("\r{line}");
             let _ = std::io::stderr().flush();
-        } else if !tty && done * 10 / total.max(1) > done.saturating_sub(1) * 10 / total.max(1) {
+        } else if !tty && crate::train::new_tenth(done, total, &mut shown) {
             eprintln!("{line}");
         }
     })?;

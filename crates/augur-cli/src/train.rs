@@ -265,7 +265,7 @@ pub fn run(args: &Args) -> Result<()> {
     if job.cancel.load(Ordering::Relaxed) {
         let out = job.out.display();
         // Cancelled before its first step (say, while encoding a bank), a new run saved nothing.
-        if !job.out.join("train-state.json").exists() {
+        if !job.out.join(augur_model::train::STATE_FILE).exists() {
             bail!("interrupted before the first step; nothing was trained or saved in {out}");
         }
         let done = card.training.as_ref().map_or(0, |t| t.steps_done);
@@ -296,21 +296,28 @@ fn interrupt_flag() -> Result<Arc<AtomicBool>> {
     Ok(flag)
 }
 
+/// Whether `done` of `total` reached a tenth past `shown`, the last tenth a log was given
+/// (kept up to date): long work logs a line every tenth however its counts jump.
+pub(crate) fn new_tenth(done: usize, total: usize, shown: &mut usize) -> bool {
+    let tenth = done * 10 / total.max(1);
+    let new = tenth > *shown;
+    *shown = tenth;
+    new
+}
+
 /// Prints `p`: on a terminal one line kept up to date, in a log every 10 steps (and, while
 /// the latent bank is encoded, every tenth of it; `shown` is the last tenth printed).
 fn report(p: &Progress, tty: bool, shown: &mut usize) {
     if let Some((done, all)) = p.bank {
         let line = format!("encoding the latent bank: {done}/{all} clips");
-        let tenth = done * 10 / all.max(1);
         let mut err = std::io::stderr().lock();
         let _ = if tty {
             write!(err, "\r{line}{}", if done == all { "\n" } else { "" })
-        } else if tenth > *shown {
+        } else if new_tenth(done, all, shown) {
             writeln!(err, "{line}")
         } else {
             Ok(())
         };
-        *shown = tenth;
         return;
     }
     let l = &p.losses;

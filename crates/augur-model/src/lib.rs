@@ -17,11 +17,18 @@ mod predictor;
 mod warp;
 mod world;
 
+/// The bundled default model's name, written once for both constants below (`concat!` takes
+/// literals, not constants). Change it here when a better model ships.
+macro_rules! default_model {
+    () => {
+        "bounce-64-deep-bank"
+    };
+}
 /// The bundled default model in `models/`: the window, `augur run` and the live benches start
-/// with it. Change it here (and in `DEFAULT_MODEL_PATH`) when a better model ships.
-pub const DEFAULT_MODEL: &str = "bounce-64-deep-bank";
+/// with it.
+pub const DEFAULT_MODEL: &str = default_model!();
 /// [`DEFAULT_MODEL`] as a path from the repository root, for command-line defaults.
-pub const DEFAULT_MODEL_PATH: &str = "models/bounce-64-deep-bank";
+pub const DEFAULT_MODEL_PATH: &str = concat!("models/", default_model!());
 
 pub use config::ModelConfig;
 pub use device::{ComputeDevice, DeviceChoice, pick_device};

@@ -120,6 +120,10 @@ pub struct TrainJob {
     pub stop_after: Option<usize>,
 }
 
+/// The file in a run's folder that holds its step, sampler state, loss history and commands:
+/// present once the run has written its first checkpoint.
+pub const STATE_FILE: &str = "train-state.json";
+
 /// What the progress callback sees after each step.
 #[derive(Clone, Debug)]
 pub struct Progress {
@@ -178,7 +182,7 @@ pub fn train_on(
     mut progress: impl FnMut(&Progress),
 ) -> Result<ModelCard, ModelError> {
     let base = job.out.join("model");
-    let state_path = job.out.join("train-state.json");
+    let state_path = job.out.join(STATE_FILE);
     let optim_path = job.out.join("optimizer.mpk");
     let device = job.device.device.clone().autodiff();
     let resuming = job.resume && checkpoint::paths(&base).1.exists();
