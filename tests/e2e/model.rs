@@ -108,6 +108,38 @@ fn training_interrupted_by_ctrl_c_checkpoints_the_step_it_was_on() {
     assert_eq!(steps_in(&out.join("train-state.json")), (1..=last + 1).collect::<Vec<_>>());
 }
 
+/// Ctrl-C while a latent bank is being encoded stops the encoding, and a new run that took no
+/// step says it saved nothing.
+#[test]
+fn ctrl_c_while_encoding_a_bank_stops_it_and_says_nothing_was_saved() {
+    use std::io::BufRead as _;
+    let dir = tempfile::tempdir().unwrap();
+    let config = tiny_config(dir.path());
+    let base = dir.path().join("base");
+    assert!(train(&config, &base, "1", &[]).status.success());
+    let out = dir.path().join("banked");
+    let mut child = Command::new(binary("augur"))
+        .args(["train", "--config", &config, "--data", "scene:bounce", "--steps", "2", "--device", "cpu"])
+        .args(["--init", &base.join("model").display().to_string(), "--predictor-only", "--latent-bank", "20000"])
+        .arg("--out")
+        .arg(&out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines().map_while(Result::ok);
+    // The first tenth of the bank is encoded: nine tenths are left when the signal comes.
+    let first = lines.by_ref().find(|l| l.starts_with("encoding the latent bank")).expect("bank progress");
+    assert_eq!(first, "encoding the latent bank: 2000/20000 clips");
+    let sent = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(sent.success());
+    let rest: Vec<String> = lines.collect();
+    assert_eq!(child.wait().unwrap().code(), Some(1), "{rest:?}");
+    assert!(!rest.iter().any(|l| l.contains("20000/20000")), "the encoding ran to its end: {rest:?}");
+    assert!(rest.iter().any(|l| l.contains("interrupted before the first step; nothing was trained")), "{rest:?}");
+    assert!(!out.join(augur_model::train::STATE_FILE).exists());
+}
+
 #[test]
 fn eval_and_predict_write_tables_images_and_a_video() {
     let dir = tempfile::tempdir().unwrap();
