@@ -262,20 +262,20 @@ pub fn run(args: &Args) -> Result<()> {
     let mut shown = 0;
     let card = augur_model::train(&job, |p| report(p, tty, &mut shown))?;
     eprintln!();
-    if job.cancel.load(Ordering::Relaxed) {
+    let (done, all) = card.training.as_ref().map_or((0, 0), |t| (t.steps_done, t.config.steps));
+    // A signal during the last step finds the run finished: nothing is left to resume.
+    if job.cancel.load(Ordering::Relaxed) && done < all {
         let out = job.out.display();
         // Cancelled before its first step (say, while encoding a bank), a new run saved nothing.
         if !job.out.join(augur_model::train::STATE_FILE).exists() {
             bail!("interrupted before the first step; nothing was trained or saved in {out}");
         }
-        let done = card.training.as_ref().map_or(0, |t| t.steps_done);
         bail!(
             "interrupted after step {done}; its checkpoint in {out} keeps every step done: continue with `augur train --resume --out {out}` and the same --data"
         );
     }
     println!(
-        "trained {} steps in {:.0} s; model at {}",
-        card.training.as_ref().map_or(0, |t| t.steps_done),
+        "trained {done} steps in {:.0} s; model at {}",
         card.training.as_ref().map_or(0.0, |t| t.wall_time_s),
         job.out.join("model.safetensors").display()
     );
@@ -322,8 +322,10 @@ fn report(p: &Progress, tty: bool, shown: &mut usize) {
     }
     let l = &p.losses;
     let eta = p.eta_s as u64;
+    // Only runs that weigh the warp's reach have the term.
+    let reach = if l.reach > 0.0 { format!(" reach {:.4}", l.reach) } else { String::new() };
     let line = format!(
-        "step {}/{}  loss {:.4} (pred {:.4} var {:.3} cov {:.3} rec {:.4} pix {:.4} mask {:.2})  latent std {:.2} (min {:.2})  {:.1} clips/s  ETA {}m{:02}s",
+        "step {}/{}  loss {:.4} (pred {:.4} var {:.3} cov {:.3} rec {:.4} pix {:.4} mask {:.2}{})  latent std {:.2} (min {:.2})  {:.1} clips/s  ETA {}m{:02}s",
         p.step,
         p.steps,
         l.total,
@@ -333,6 +335,7 @@ fn report(p: &Progress, tty: bool, shown: &mut usize) {
         l.reconstruction,
         l.pixel,
         l.mask,
+        reach,
         l.latent_std_mean,
         l.latent_std_min,
         p.samples_per_s,

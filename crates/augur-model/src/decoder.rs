@@ -10,6 +10,17 @@ use burn::tensor::{Device, Tensor};
 use crate::ModelConfig;
 use crate::warp::warp;
 
+/// What a decoder drew. `D` is 4 for frames, 5 for `[batch, T, …]` sequences.
+#[derive(Clone, Debug)]
+pub struct Drawing<const D: usize> {
+    /// RGB in [0, 1].
+    pub pixels: Tensor<D>,
+    /// A compositing decoder's mask, one channel: 1 = painted, 0 = the last frame kept or moved.
+    pub mask: Option<Tensor<D>>,
+    /// A warping decoder's flow, x then y, in pixels: where each pixel read the last frame.
+    pub flow: Option<Tensor<D>>,
+}
+
 /// Stride-2 4×4 transposed convs mirroring the encoder, then a 3×3 conv to RGB (and, when
 /// compositing, a mask that blends it over the last observed frame, and, when warping, a flow
 /// that moves that frame first).
@@ -126,7 +137,8 @@ impl Decoder {
 
     /// `[batch × repeat, grid², latent_dim]` video tokens (`repeat` consecutive ones per last
     /// frame) to `[batch × repeat, 3, S, S]` pixels in [0, 1], with the compositing mask
-    /// (`[batch × repeat, 1, S, S]`, 1 = painted) when there is one. `anchor` (`[batch, 3, S, S]`)
+    /// (`[batch × repeat, 1, S, S]`, 1 = painted) and the warp's flow (`[batch × repeat, 2, S, S]`)
+    /// when there are. `anchor` (`[batch, 3, S, S]`)
     /// is the last observed frame, used when compositing and when the decoder sees the frame,
     /// and `anchor_tokens` its tokens (same shape as `tokens`), used when the decoder sees change.
     pub fn forward(
@@ -135,7 +147,7 @@ impl Decoder {
         anchor_tokens: Option<Tensor<3>>,
         anchor: Tensor<4>,
         repeat: usize,
-    ) -> (Tensor<4>, Option<Tensor<4>>) {
+    ) -> Drawing<4> {
         let each = |t: Tensor<4>| {
             let [n, c, h, w] = t.dims();
             t.unsqueeze_dim::<5>(1).expand([n, repeat, c, h, w]).reshape([n * repeat, c, h, w])
@@ -165,19 +177,20 @@ impl Decoder {
         }
         let out = self.to_rgb.forward(x);
         if !self.composite {
-            return (sigmoid(out), None);
+            return Drawing { pixels: sigmoid(out), mask: None, flow: None };
         }
         let rgb = sigmoid(out.clone().narrow(1, 0, 3));
         // Start near "keep the last frame": an untrained decoder is the copy-last baseline.
         let mask = sigmoid(out.clone().narrow(1, 3, 1).sub_scalar(2.0));
-        let kept = if self.warps {
-            // Up to a quarter of the frame either way: a fast ball over a rollout of 8 steps.
-            let [_, _, size, _] = anchor.dims();
-            warp(anchor, tanh(out.narrow(1, 4, 2)).mul_scalar((size / 4) as f32))
-        } else {
-            anchor
+        // Up to a quarter of the frame either way: a fast ball over a rollout of 8 steps.
+        let [_, _, size, _] = anchor.dims();
+        let flow = self.warps.then(|| tanh(out.narrow(1, 4, 2)).mul_scalar((size / 4) as f32));
+        let kept = match &flow {
+            Some(flow) => warp(anchor, flow.clone()),
+            None => anchor,
         };
-        (rgb * mask.clone() + kept * mask.clone().neg().add_scalar(1.0), Some(mask))
+        let pixels = rgb * mask.clone() + kept * mask.clone().neg().add_scalar(1.0);
+        Drawing { pixels, mask: Some(mask), flow }
     }
 }
 
@@ -221,7 +234,7 @@ mod tests {
         let tokens = Tensor::<3>::random([1, 16, cfg.latent_dim], Distribution::Uniform(-1.0, 1.0), &device);
         let frame = || Tensor::<4>::random([1, 3, 32, 32], Distribution::Uniform(0.0, 1.0), &device);
         let draw = |d: &Decoder, anchor: Tensor<4>| -> Vec<f32> {
-            d.forward(tokens.clone(), None, anchor, 1).0.into_data().try_to_vec::<f32>().unwrap_or_default()
+            d.forward(tokens.clone(), None, anchor, 1).pixels.into_data().try_to_vec::<f32>().unwrap_or_default()
         };
         let (a, b) = (draw(&decoder, frame()), draw(&decoder, frame()));
         assert!(a.iter().zip(&b).any(|(p, q)| (p - q).abs() > 1e-4), "the frame has no effect");
@@ -232,9 +245,10 @@ mod tests {
         let many = Tensor::<3>::random([4, 16, cfg.latent_dim], Distribution::Uniform(-1.0, 1.0), &device);
         let anchors = Tensor::<4>::random([2, 3, 32, 32], Distribution::Uniform(0.0, 1.0), &device);
         let read = |t: Tensor<4>| t.into_data().try_to_vec::<f32>().unwrap_or_default();
-        let all = read(decoder.forward(many.clone(), None, anchors.clone(), 2).0);
+        let all = read(decoder.forward(many.clone(), None, anchors.clone(), 2).pixels);
         for i in 0..4 {
-            let one = decoder.forward(many.clone().narrow(0, i, 1), None, anchors.clone().narrow(0, i / 2, 1), 1).0;
+            let one =
+                decoder.forward(many.clone().narrow(0, i, 1), None, anchors.clone().narrow(0, i / 2, 1), 1).pixels;
             let one = read(one);
             let part = &all[i * one.len()..(i + 1) * one.len()];
             assert!(part.iter().zip(&one).all(|(p, q)| (p - q).abs() < 1e-5), "drawing {i} differs when repeated");
@@ -259,7 +273,7 @@ mod tests {
         let draw = |before: Option<Tensor<3>>| -> Vec<f32> {
             decoder
                 .forward(new.clone(), before, anchor.clone(), 1)
-                .0
+                .pixels
                 .into_data()
                 .try_to_vec::<f32>()
                 .unwrap_or_default()

@@ -119,14 +119,14 @@ pub fn horizon_table(
         let latent = read(latent.reshape([b * horizon]))?;
         let ceiling = model.decode_after(truth, anchor.clone(), Some(before.clone()));
         let ceiling = read(ceiling.reshape([b * horizon * frame]))?;
-        let (drawn, mask) = model.draw_after(future, anchor, Some(before));
-        let mut predicted = read(drawn.reshape([b * horizon * frame]))?;
+        let drawn = model.draw_after(future, anchor, Some(before));
+        let mut predicted = read(drawn.pixels.reshape([b * horizon * frame]))?;
         for (i, clip) in chunk.iter().enumerate() {
             let seen_last = &clip[last * frame..(last + 1) * frame];
             fade_steps(&mut predicted[i * horizon * frame..(i + 1) * horizon * frame], seen_last, &weights[i]);
         }
         // Per clip and step: the mean of the mask over the frame, times the weight kept.
-        let painted = match mask {
+        let painted = match drawn.mask {
             Some(m) => Some(read(m.reshape([b * horizon, size * size]).mean_dim(1).reshape([b * horizon]))?),
             None => None,
         };

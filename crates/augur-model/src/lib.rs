@@ -31,6 +31,7 @@ pub const DEFAULT_MODEL: &str = default_model!();
 pub const DEFAULT_MODEL_PATH: &str = concat!("models/", default_model!());
 
 pub use config::ModelConfig;
+pub use decoder::Drawing;
 pub use device::{ComputeDevice, DeviceChoice, pick_device};
 pub use error::ModelError;
 pub use world::{Encoders, WorldModel};

@@ -4,9 +4,12 @@
 
 use burn::config::Config;
 use burn::tensor::activation::relu;
+use burn::tensor::module::avg_pool2d;
+use burn::tensor::ops::AvgPoolOptions;
 use burn::tensor::{Tensor, TensorData};
 
 use crate::WorldModel;
+use crate::warp::warp;
 
 /// Loss weights and the rollout length used in training.
 #[derive(Config, Debug, PartialEq)]
@@ -39,6 +42,12 @@ pub struct LossConfig {
     /// scene are still, so with plain MSE "nothing moves" is nearly optimal; this makes the
     /// moving ones count. `None` (cards before this setting) means 0, plain MSE.
     pub motion: Option<f32>,
+    /// Weight of the warp's reach: the last frame and the truth, blurred alike at widening
+    /// scales, and the blurred frame moved by the decoder's flow against the blurred truth.
+    /// Bilinear warping only feels a few pixels around where it samples, so a flow that reads
+    /// background where a ball went never learns to fetch the ball; blurred, the ball spreads
+    /// far enough to pull it. `None` (cards before this setting) means 0.
+    pub reach: Option<f32>,
 }
 
 /// The loss terms of one batch, as plain numbers.
@@ -60,6 +69,9 @@ pub struct LossTerms {
     /// Mean compositing mask over the decoded frames (0 = all kept, 1 = all painted).
     #[serde(default)]
     pub mask: f32,
+    /// The warp's reach error ([`LossConfig::reach`]), summed over its scales.
+    #[serde(default)]
+    pub reach: f32,
     /// Mean over latent dimensions of their std across the batch.
     pub latent_std_mean: f32,
     /// Smallest latent dimension std: near 0 means collapse.
@@ -112,9 +124,9 @@ pub fn latent_loss(
     let prediction = prediction.div_scalar((1 + cfg.rollout_steps) as f32);
 
     let (variance, covariance, stds) = regularise(z);
-    let (reconstruction, pixel, mask) = match frames {
+    let Drawn { reconstruction, pixel, mask, reach } = match frames {
         Some(frames) => drawing_losses(model, frames, target, Tensor::cat(rolled, 1), ctx, cfg),
-        None => (None, None, None),
+        None => Drawn::default(),
     };
 
     let mut total = prediction.clone().mul_scalar(cfg.prediction)
@@ -130,6 +142,9 @@ pub fn latent_loss(
     if let Some(m) = mask.as_ref().filter(|_| mask_weight > 0.0) {
         total = total + m.clone().mul_scalar(mask_weight);
     }
+    if let Some(r) = &reach {
+        total = total + r.clone().mul_scalar(cfg.reach.unwrap_or(0.0));
+    }
     let scalar =
         |t: Tensor<1>| t.into_data().try_to_vec::<f32>().ok().and_then(|v| v.first().copied()).unwrap_or(f32::NAN);
     let stds = stds.into_data().try_to_vec::<f32>().unwrap_or_default();
@@ -141,15 +156,25 @@ pub fn latent_loss(
         reconstruction: reconstruction.map_or(0.0, |r| scalar(r.detach())),
         pixel: pixel.map_or(0.0, |p| scalar(p.detach())),
         mask: mask.map_or(0.0, |m| scalar(m.detach())),
+        reach: reach.map_or(0.0, |r| scalar(r.detach())),
         latent_std_mean: stds.iter().sum::<f32>() / stds.len().max(1) as f32,
         latent_std_min: stds.iter().copied().fold(f32::INFINITY, f32::min),
     };
     (total, terms)
 }
 
+/// The decoder's terms, each only when weighed (see [`drawing_losses`]).
+#[derive(Default)]
+struct Drawn {
+    reconstruction: Option<Tensor<1>>,
+    pixel: Option<Tensor<1>>,
+    mask: Option<Tensor<1>>,
+    reach: Option<Tensor<1>>,
+}
+
 /// The decoder's terms: its reconstruction of the target latents of the frames after the
-/// context, and the pixel error of the rollout `rolled` drawn, each only when weighed, and the
-/// mean compositing mask over what was drawn.
+/// context, the pixel error of the rollout `rolled` drawn, and the warp's reach over both
+/// drawings, each only when weighed, and the mean compositing mask over what was drawn.
 fn drawing_losses(
     model: &WorldModel,
     frames: Tensor<5>,
@@ -157,34 +182,78 @@ fn drawing_losses(
     rolled: Tensor<4>,
     ctx: usize,
     cfg: &LossConfig,
-) -> (Option<Tensor<1>>, Option<Tensor<1>>, Option<Tensor<1>>) {
+) -> Drawn {
     let later = frames.clone().narrow(1, ctx, 1 + cfg.rollout_steps);
     let [b, _, c, h, w] = frames.dims();
     let anchor = frames.narrow(1, ctx - 1, 1).reshape([b, c, h, w]);
     // The anchor's target tokens are already encoded: no second pass for a decoder that sees change.
     let [_, _, m, d] = target.dims();
     let before = target.clone().narrow(1, ctx - 1, 1).reshape([b, m, d]);
+    let reaches = cfg.reach.is_some_and(|r| r > 0.0);
+    let mut drawn = Drawn::default();
+    let (mut masks, mut flows) = (Vec::new(), Vec::new());
     // Nothing to draw when neither drawing is weighed (a predictor-only run): the decoder's
     // passes are most of a step's work.
-    let (reconstruction, mut masks) = if cfg.reconstruction > 0.0 {
-        let (decoded, masks) =
+    if cfg.reconstruction > 0.0 {
+        let drawing =
             model.draw_after(target.narrow(1, ctx, 1 + cfg.rollout_steps), anchor.clone(), Some(before.clone()));
-        (Some((decoded - later.clone()).powi_scalar(2).mean()), masks)
-    } else {
-        (None, None)
+        drawn.reconstruction = Some((drawing.pixels - later.clone()).powi_scalar(2).mean());
+        masks.extend(drawing.mask);
+        flows.extend(drawing.flow.filter(|_| reaches));
+    }
+    if cfg.pixel > 0.0 {
+        let drawing = model.draw_after(rolled, anchor.clone(), Some(before));
+        drawn.pixel = Some((drawing.pixels - later.clone()).powi_scalar(2).mean());
+        masks.extend(drawing.mask);
+        flows.extend(drawing.flow.filter(|_| reaches));
+    }
+    drawn.mask = (!masks.is_empty()).then(|| Tensor::cat(masks, 1).mean());
+    if !flows.is_empty() {
+        let times = flows.len();
+        let truth = Tensor::cat(vec![later; times], 1);
+        drawn.reach = Some(reach_error(anchor, Tensor::cat(flows, 1), truth));
+    }
+    drawn
+}
+
+/// Box blurs, as the side of a box applied twice: the sharp frame, then a ball's radius (3 to
+/// 5 pixels at 64²) up to the farthest a falling ball moves in one frame at 64² (about 8).
+const REACH_BLURS: [usize; 4] = [1, 5, 9, 17];
+
+/// The warp's reach error: `anchor` (`[b, 3, S, S]`) and `truth` (`[b, T, 3, S, S]`) blurred
+/// at each of [`REACH_BLURS`], the blurred anchor warped by `flow` (`[b, T, 2, S, S]`) against
+/// the blurred truth, each scale's MSE weighted by its box side (a blurred ball has less
+/// contrast, so its error is smaller), summed.
+pub fn reach_error(anchor: Tensor<4>, flow: Tensor<5>, truth: Tensor<5>) -> Tensor<1> {
+    let [b, t, c, h, w] = truth.dims();
+    let anchor = anchor.unsqueeze_dim::<5>(1).expand([b, t, c, h, w]).reshape([b * t, c, h, w]);
+    let flow = flow.reshape([b * t, 2, h, w]);
+    let truth = truth.reshape([b * t, c, h, w]);
+    let mut total: Option<Tensor<1>> = None;
+    for side in REACH_BLURS {
+        let (seen, wanted) = (blur(anchor.clone(), side), blur(truth.clone(), side));
+        let error = (warp(seen, flow.clone()) - wanted).powi_scalar(2).mean().mul_scalar(side as f32);
+        total = Some(match total {
+            Some(sum) => sum + error,
+            None => error,
+        });
+    }
+    total.unwrap_or_else(|| Tensor::zeros([1], &truth.device()))
+}
+
+/// `image` box-blurred twice with an odd `side`, the border averaged over what is inside.
+fn blur(image: Tensor<4>, side: usize) -> Tensor<4> {
+    if side <= 1 {
+        return image;
+    }
+    let once = |x: Tensor<4>| {
+        let options = AvgPoolOptions::new([side, side])
+            .with_stride([1, 1])
+            .with_padding([side / 2, side / 2])
+            .with_count_include_pad(false);
+        avg_pool2d(x, options)
     };
-    let pixel = if cfg.pixel > 0.0 {
-        let (drawn, mask) = model.draw_after(rolled, anchor, Some(before));
-        masks = match (masks, mask) {
-            (Some(a), Some(b)) => Some(Tensor::cat(vec![a, b], 1)),
-            (a, b) => a.or(b),
-        };
-        Some((drawn - later).powi_scalar(2).mean())
-    } else {
-        None
-    };
-    let mask = masks.map(|m| m.mean());
-    (reconstruction, pixel, mask)
+    once(once(image))
 }
 
 /// Mean squared error of `guess` against `truth` (`[batch, T, tokens, dim]`), each token's
@@ -225,7 +294,8 @@ fn regularise(z: Tensor<4>) -> (Tensor<1>, Tensor<1>, Tensor<1>) {
 mod tests {
     use burn::tensor::{Device, Distribution, Tensor, TensorData};
 
-    use super::weighted_error;
+    use super::{reach_error, weighted_error};
+    use crate::warp::warp;
 
     fn value(t: Tensor<1>) -> f32 {
         t.into_data().try_to_vec::<f32>().unwrap()[0]
@@ -252,5 +322,34 @@ mod tests {
         let plain = value(weighted_error(guess.clone(), still.clone(), still.clone(), 0.0));
         let weighted = value(weighted_error(guess, still.clone(), still, 2.0));
         assert!((plain - weighted).abs() < 1e-6, "{plain} vs {weighted}");
+    }
+
+    #[test]
+    fn the_reach_term_pulls_the_flow_toward_a_ball_that_moved_beyond_the_sharp_warps_reach() {
+        let device = Device::flex().autodiff();
+        // A 3×3 white square at x 7..10 in the last frame, at x 15..18 in the truth: it moved 8
+        // pixels right, further than bilinear sampling feels.
+        let (h, w) = (32, 32);
+        let square = |left: usize| {
+            let data: Vec<f32> = (0..h * w)
+                .map(|i| f32::from(u8::from((left..left + 3).contains(&(i % w)) && (15..18).contains(&(i / w)))))
+                .collect();
+            Tensor::<4>::from_data(TensorData::new(data, [1, 1, h, w]), &device)
+        };
+        let (anchor, truth) = (square(7), square(15));
+        let gradient_at_the_new_square = |error: &dyn Fn(Tensor<4>) -> Tensor<1>| {
+            let flow = Tensor::<4>::zeros([1, 2, h, w], &device).require_grad();
+            let grads = error(flow.clone()).backward();
+            let dx = flow.grad(&grads).unwrap().into_data().try_to_vec::<f32>().unwrap();
+            dx[16 * w + 16]
+        };
+        let sharp =
+            gradient_at_the_new_square(&|flow| (warp(anchor.clone(), flow) - truth.clone()).powi_scalar(2).mean());
+        assert!(sharp.abs() < 1e-9, "the sharp warp already feels the square: {sharp}");
+        let reach = gradient_at_the_new_square(&|flow| {
+            reach_error(anchor.clone(), flow.unsqueeze_dim::<5>(1), truth.clone().unsqueeze_dim::<5>(1))
+        });
+        // Reading further left (a negative flow) fetches the square: the gradient is positive.
+        assert!(reach > 1e-6, "the reach term does not pull the flow toward the square: {reach}");
     }
 }

@@ -4,7 +4,7 @@
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 
-use crate::decoder::Decoder;
+use crate::decoder::{Decoder, Drawing};
 use crate::encoder::{AudioEncoder, VideoEncoder};
 use crate::predictor::Predictor;
 use crate::{ModelConfig, audio};
@@ -98,12 +98,13 @@ impl WorldModel {
     /// `anchor` (`[batch, 3, S, S]`) is the last frame actually observed before them; a
     /// compositing decoder paints over it.
     pub fn decode(&self, latents: Tensor<4>, anchor: Tensor<4>) -> Tensor<5> {
-        self.draw(latents, anchor).0
+        self.draw(latents, anchor).pixels
     }
 
     /// [`decode`](Self::decode), with the compositing decoder's mask (`[batch, T, 1, S, S]`,
-    /// 1 = painted, 0 = the last frame kept or moved; `None` for a decoder that paints every pixel).
-    pub fn draw(&self, latents: Tensor<4>, anchor: Tensor<4>) -> (Tensor<5>, Option<Tensor<5>>) {
+    /// 1 = painted, 0 = the last frame kept or moved; `None` for a decoder that paints every
+    /// pixel) and the warping decoder's flow (`[batch, T, 2, S, S]`).
+    pub fn draw(&self, latents: Tensor<4>, anchor: Tensor<4>) -> Drawing<5> {
         // The anchor's own tokens, from the target encoder the predictions are trained to match.
         let before = self.decoder.sees_change().then(|| self.target.video.forward(anchor.clone()));
         self.draw_after(latents, anchor, before)
@@ -114,16 +115,11 @@ impl WorldModel {
     /// and evaluation, which encode every frame with the target anyway. A decoder that does not
     /// see change ignores them.
     pub fn decode_after(&self, latents: Tensor<4>, anchor: Tensor<4>, anchor_tokens: Option<Tensor<3>>) -> Tensor<5> {
-        self.draw_after(latents, anchor, anchor_tokens).0
+        self.draw_after(latents, anchor, anchor_tokens).pixels
     }
 
-    /// [`decode_after`](Self::decode_after), with the mask as in [`draw`](Self::draw).
-    pub fn draw_after(
-        &self,
-        latents: Tensor<4>,
-        anchor: Tensor<4>,
-        anchor_tokens: Option<Tensor<3>>,
-    ) -> (Tensor<5>, Option<Tensor<5>>) {
+    /// [`decode_after`](Self::decode_after), with the mask and flow as in [`draw`](Self::draw).
+    pub fn draw_after(&self, latents: Tensor<4>, anchor: Tensor<4>, anchor_tokens: Option<Tensor<3>>) -> Drawing<5> {
         let [batch, steps, _, dim] = latents.dims();
         let n = self.video_tokens;
         let video = latents.narrow(2, 0, n).reshape([batch * steps, n, dim]);
@@ -131,9 +127,13 @@ impl WorldModel {
             let z = z.narrow(1, 0, n).detach();
             z.unsqueeze_dim::<4>(1).expand([batch, steps, n, dim]).reshape([batch * steps, n, dim])
         });
-        let (pixels, mask) = self.decoder.forward(video, before, anchor, steps);
-        let [_, c, h, w] = pixels.dims();
-        (pixels.reshape([batch, steps, c, h, w]), mask.map(|m| m.reshape([batch, steps, 1, h, w])))
+        let drawn = self.decoder.forward(video, before, anchor, steps);
+        let [_, c, h, w] = drawn.pixels.dims();
+        Drawing {
+            pixels: drawn.pixels.reshape([batch, steps, c, h, w]),
+            mask: drawn.mask.map(|m| m.reshape([batch, steps, 1, h, w])),
+            flow: drawn.flow.map(|f| f.reshape([batch, steps, 2, h, w])),
+        }
     }
 
     /// Surprise of each predicted frame: mean squared latent error against the target
