@@ -58,6 +58,10 @@ pub struct ModelConfig {
     /// latent grid (the transformation-based prediction of Finn et al. 2016). `None` means
     /// `false`; ignored without `composite`.
     pub decoder_warps: Option<bool>,
+    /// A warping decoder's flow also has a coarse part, read at a quarter of the frame's side
+    /// and upsampled, added to the fine one: a ball then moves as one piece, where a flow drawn
+    /// pixel by pixel tears it into fragments. `None` means `false`; ignored without a warp.
+    pub decoder_coarse_flow: Option<bool>,
     /// The decoder also reads the last observed frame through a small strided conv stack whose
     /// features join each upsampling stage at their resolution (U-Net skips), so it can paint
     /// what it saw somewhere new: the latent grid says where things go, the frame what they
@@ -118,6 +122,11 @@ impl ModelConfig {
     /// Whether the decoder warps the last observed frame by a predicted flow.
     pub fn warps(&self) -> bool {
         self.composite && self.decoder_warps.unwrap_or(false)
+    }
+
+    /// Whether the warp's flow has a coarse part ([`ModelConfig::decoder_coarse_flow`]).
+    pub fn coarse_flow(&self) -> bool {
+        self.warps() && self.decoder_coarse_flow.unwrap_or(false)
     }
 
     /// Whether predictions are blended by how well the model's earlier guesses did.

@@ -5,6 +5,8 @@ use burn::module::{Module, Param};
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
 use burn::tensor::activation::{gelu, sigmoid, tanh};
+use burn::tensor::module::interpolate;
+use burn::tensor::ops::{InterpolateMode, InterpolateOptions};
 use burn::tensor::{Device, Tensor};
 
 use crate::ModelConfig;
@@ -31,6 +33,9 @@ pub struct Decoder {
     /// decoder sees the frame. Feature `j` joins the stage whose input has its resolution.
     frame_stages: Vec<Conv2d>,
     to_rgb: Conv2d,
+    /// The flow's coarse part, from the features of the stage at a quarter of the frame's side
+    /// ([`ModelConfig::decoder_coarse_flow`]); `None` without one.
+    coarse_flow: Option<Conv2d>,
     grid: usize,
     composite: bool,
     sees_change: bool,
@@ -70,10 +75,12 @@ impl Decoder {
             .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
             .init(device);
         let frame_stages = if cfg.sees_frame() { frame_stack(cfg, outputs.len(), device) } else { Vec::new() };
+        let coarse_flow = cfg.coarse_flow().then(|| coarse_flow_conv(&outputs, device));
         Self {
             stages,
             frame_stages,
             to_rgb,
+            coarse_flow,
             grid: cfg.grid,
             composite: cfg.composite,
             sees_change: cfg.sees_change(),
@@ -95,6 +102,22 @@ impl Decoder {
         self.to_rgb.weight = with_zero_rows(self.to_rgb.weight, 2);
         self.to_rgb.bias = self.to_rgb.bias.map(|b| with_zero_rows(b, 2));
         self.warps = true;
+        self
+    }
+
+    /// Whether the warp's flow has a coarse part.
+    pub fn has_coarse_flow(&self) -> bool {
+        self.coarse_flow.is_some()
+    }
+
+    /// This warping decoder given a coarse flow, drawing exactly what it drew before: the
+    /// coarse flow starts at zero everywhere.
+    pub fn with_coarse_flow(mut self, device: &Device) -> Self {
+        if self.coarse_flow.is_some() || !self.warps {
+            return self;
+        }
+        let outputs: Vec<usize> = self.stages.iter().map(|s| s.weight.dims()[1]).collect();
+        self.coarse_flow = Some(coarse_flow_conv(&outputs, device));
         self
     }
 
@@ -169,11 +192,16 @@ impl Decoder {
             seen.push(each(f.clone()));
         }
         let anchor = each(anchor);
-        for conv in &self.stages {
+        let coarse_at = coarse_stage(self.stages.len());
+        let mut coarse = None;
+        for (i, conv) in self.stages.iter().enumerate() {
             if let Some(features) = seen.pop() {
                 x = Tensor::cat(vec![x, features], 1);
             }
             x = gelu(conv.forward(x));
+            if i == coarse_at {
+                coarse = self.coarse_flow.as_ref().map(|c| c.forward(x.clone()));
+            }
         }
         let out = self.to_rgb.forward(x);
         if !self.composite {
@@ -184,7 +212,17 @@ impl Decoder {
         let mask = sigmoid(out.clone().narrow(1, 3, 1).sub_scalar(2.0));
         // Up to a quarter of the frame either way: a fast ball over a rollout of 8 steps.
         let [_, _, size, _] = anchor.dims();
-        let flow = self.warps.then(|| tanh(out.narrow(1, 4, 2)).mul_scalar((size / 4) as f32));
+        let flow = self.warps.then(|| {
+            let fine = out.narrow(1, 4, 2);
+            let raw = match coarse {
+                Some(coarse) => {
+                    let up = InterpolateOptions::new(InterpolateMode::Bilinear).with_output_size([size, size]);
+                    fine + interpolate(coarse, up)
+                }
+                None => fine,
+            };
+            tanh(raw).mul_scalar((size / 4) as f32)
+        });
         let kept = match &flow {
             Some(flow) => warp(anchor, flow.clone()),
             None => anchor,
@@ -192,6 +230,23 @@ impl Decoder {
         let pixels = rgb * mask.clone() + kept * mask.clone().neg().add_scalar(1.0);
         Drawing { pixels, mask: Some(mask), flow }
     }
+}
+
+/// The stage whose output is a quarter of the frame's side (the last is the full frame, each
+/// before it half the next), or the first when there are fewer.
+fn coarse_stage(stages: usize) -> usize {
+    stages.saturating_sub(3)
+}
+
+/// The coarse flow's 3×3 conv over stage [`coarse_stage`]'s `outputs` channels to 2, all zero,
+/// so a decoder given one first moves nothing more than it did.
+fn coarse_flow_conv(outputs: &[usize], device: &Device) -> Conv2d {
+    let width = outputs.get(coarse_stage(outputs.len())).copied().unwrap_or(1);
+    let mut conv =
+        Conv2dConfig::new([width, 2], [3, 3]).with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1)).init(device);
+    conv.weight = Param::from_tensor(conv.weight.val().zeros_like());
+    conv.bias = conv.bias.map(|b| Param::from_tensor(b.val().zeros_like()));
+    conv
 }
 
 /// `stages` stride-2 4×4 convs from RGB, each halving the frame, `cfg.frame_width()` channels.
@@ -220,7 +275,7 @@ fn with_zero_rows<const D: usize>(param: Param<Tensor<D>>, rows: usize) -> Param
 
 #[cfg(test)]
 mod tests {
-    use burn::tensor::{Distribution, Tensor};
+    use burn::tensor::{Distribution, Tensor, TensorData};
 
     use super::*;
 
@@ -283,5 +338,31 @@ mod tests {
         // No anchor tokens means no change.
         let (none, same) = (draw(None), draw(Some(new.clone())));
         assert!(none.iter().zip(&same).all(|(p, q)| (p - q).abs() < 1e-6));
+    }
+
+    #[test]
+    fn the_coarse_flow_moves_every_pixel_of_the_frame_alike() {
+        let device = Device::flex();
+        let cfg = ModelConfig::tiny().with_decoder_warps(Some(true)).with_decoder_coarse_flow(Some(true));
+        let mut decoder = Decoder::new(&cfg, &device);
+        assert!(decoder.has_coarse_flow());
+        let tokens = Tensor::<3>::random([1, 16, cfg.latent_dim], Distribution::Uniform(-1.0, 1.0), &device);
+        let anchor = Tensor::<4>::random([1, 3, 32, 32], Distribution::Uniform(0.0, 1.0), &device);
+        let flow = |d: &Decoder| -> Vec<f32> {
+            let drawn = d.forward(tokens.clone(), None, anchor.clone(), 1);
+            drawn.flow.map(|f| f.into_data().try_to_vec::<f32>().unwrap_or_default()).unwrap_or_default()
+        };
+        let before = flow(&decoder);
+        assert_eq!(before.len(), 2 * 32 * 32);
+        // A coarse flow of +1 everywhere in x (before the tanh): every pixel reads further right,
+        // and y is left alone.
+        if let Some(conv) = decoder.coarse_flow.as_mut() {
+            let bias = Tensor::<1>::from_data(TensorData::new(vec![1.0f32, 0.0], [2]), &device);
+            conv.bias = Some(Param::from_tensor(bias));
+        }
+        let after = flow(&decoder);
+        let (x, y) = (32 * 32, 2 * 32 * 32);
+        assert!(after[..x].iter().zip(&before[..x]).all(|(a, b)| a - b > 0.1), "x did not move everywhere");
+        assert!(after[x..y].iter().zip(&before[x..y]).all(|(a, b)| (a - b).abs() < 1e-6), "y moved");
     }
 }

@@ -225,6 +225,10 @@ pub fn train_on(
                     model.decoder = model.decoder.with_warp();
                     config.decoder_warps = Some(true);
                 }
+                if job.config.model.coarse_flow() && !config.coarse_flow() && config.warps() {
+                    model.decoder = model.decoder.with_coarse_flow(&device);
+                    config.decoder_coarse_flow = Some(true);
+                }
                 if job.config.new_predictor.unwrap_or(false) {
                     let asked = &job.config.model;
                     config.predictor_dim = asked.predictor_dim;

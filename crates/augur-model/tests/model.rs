@@ -60,11 +60,13 @@ fn surprise_is_zero_for_a_perfect_prediction_and_grows_with_error() {
 
 #[test]
 fn the_same_weights_give_the_same_predictions_on_wgpu() {
-    // The decoder that sees change and the frame and warps runs every decoder path (gather included).
+    // The decoder that sees change and the frame and warps with a coarse flow runs every
+    // decoder path (gather and bilinear upsampling included).
     let cfg = common::tiny()
         .with_decoder_sees_change(Some(true))
         .with_decoder_sees_frame(Some(true))
-        .with_decoder_warps(Some(true));
+        .with_decoder_warps(Some(true))
+        .with_decoder_coarse_flow(Some(true));
     let dir = tempfile::tempdir().unwrap();
     let cpu = Device::flex();
     let model = WorldModel::new(&cfg, &cpu);

@@ -194,7 +194,7 @@ fn a_decoder_made_to_see_change_first_draws_what_it_drew_and_the_fine_tune_recor
 }
 
 #[test]
-fn a_decoder_made_to_warp_and_trained_alone_keeps_the_latents_and_learns_to_draw() {
+fn a_decoder_made_to_warp_with_a_coarse_flow_and_trained_alone_keeps_the_latents_and_learns_to_draw() {
     use augur_model::LossConfig;
     let device = Device::flex();
     let base = tempfile::tempdir().unwrap();
@@ -206,15 +206,24 @@ fn a_decoder_made_to_warp_and_trained_alone_keeps_the_latents_and_learns_to_draw
     assert!(model.decoder.warps());
     let diff = max_diff(&before[3], &outputs(&model, &x)[3]);
     assert!(diff < 1e-6, "adding the flow changed the drawing by {diff}");
+    model.decoder = model.decoder.with_coarse_flow(&device);
+    assert!(model.decoder.has_coarse_flow());
+    let diff = max_diff(&before[3], &outputs(&model, &x)[3]);
+    assert!(diff < 1e-6, "adding the coarse flow changed the drawing by {diff}");
 
+    // Both at once, trained with the warp's reach weighed.
     let tuned = tempfile::tempdir().unwrap();
     let mut job = fine_tune_job(tuned.path(), 2, base.path());
     job.config.model.decoder_warps = Some(true);
+    job.config.model.decoder_coarse_flow = Some(true);
     job.config.decoder_only = Some(true);
-    job.config.loss = LossConfig::new().with_pixel(1.0);
+    job.config.loss = LossConfig::new().with_pixel(1.0).with_reach(Some(1.0));
     augur_model::train(&job, |_| {}).unwrap();
     let (model, card) = checkpoint::load(&tuned.path().join("model"), &device).unwrap();
     assert!(card.config.warps() && model.decoder.warps());
+    assert!(card.config.coarse_flow() && model.decoder.has_coarse_flow());
+    let reach = card.training.as_ref().unwrap().final_losses.reach;
+    assert!(reach > 0.0 && reach.is_finite(), "the reach term was not weighed: {reach}");
     assert_eq!(card.training.unwrap().config.decoder_only, Some(true));
     let after = outputs(&model, &x);
     for (which, i) in [("online encoder", 0), ("target encoder", 1), ("predictor", 2)] {
