@@ -50,6 +50,11 @@ pub struct Args {
     /// pay, a compositing decoder keeps or moves the last frame instead.
     #[arg(long)]
     mask_loss: Option<f32>,
+    /// Weight of the warp's reach (0 = off; see LossConfig::reach): the last frame and the
+    /// truth blurred alike, so a warping decoder's flow feels a ball that moved further than
+    /// bilinear sampling reaches.
+    #[arg(long, value_name = "W")]
+    reach_loss: Option<f32>,
     /// Seed for weights and clip sampling.
     #[arg(long)]
     seed: Option<u64>,
@@ -76,6 +81,11 @@ pub struct Args {
     /// model's drawings are kept at first.
     #[arg(long)]
     decoder_warps: bool,
+    /// A warping decoder's flow also gets a coarse part, upsampled from a quarter of the
+    /// frame's side, so a ball moves as one piece (see ModelConfig::decoder_coarse_flow). With
+    /// --init, it starts at zero. Needs a decoder that warps (--decoder-warps or the model's).
+    #[arg(long)]
+    decoder_coarse_flow: bool,
     /// The decoder also reads the last observed frame through its own conv stack, whose
     /// features join each upsampling stage (see ModelConfig::decoder_sees_frame), so it can
     /// paint what it saw somewhere new. With --init, the new inputs start at zero.
@@ -139,6 +149,7 @@ pub fn run(args: &Args) -> Result<()> {
     let changes = [
         args.decoder_sees_change,
         args.decoder_warps,
+        args.decoder_coarse_flow,
         args.decoder_sees_frame,
         args.predictor_sees_motion,
         args.decoder_only,
@@ -150,7 +161,7 @@ pub fn run(args: &Args) -> Result<()> {
     ];
     if args.resume && changes.iter().any(|&c| c) {
         bail!(
-            "--resume keeps the checkpoint's architecture and training; drop --decoder-sees-change, --decoder-warps, --decoder-sees-frame, --predictor-sees-motion, --decoder-only, --freeze-encoders, --predictor-only, --new-predictor, --grow-predictor and --latent-bank, or start a new run with --init from the checkpoint"
+            "--resume keeps the checkpoint's architecture and training; drop --decoder-sees-change, --decoder-warps, --decoder-coarse-flow, --decoder-sees-frame, --predictor-sees-motion, --decoder-only, --freeze-encoders, --predictor-only, --new-predictor, --grow-predictor and --latent-bank, or start a new run with --init from the checkpoint"
         );
     }
     let keeps_encoders = args.decoder_only
@@ -183,6 +194,9 @@ pub fn run(args: &Args) -> Result<()> {
     if args.decoder_warps {
         cfg.model.decoder_warps = Some(true);
     }
+    if args.decoder_coarse_flow {
+        cfg.model.decoder_coarse_flow = Some(true);
+    }
     if args.decoder_sees_frame {
         cfg.model.decoder_sees_frame = Some(true);
     }
@@ -212,6 +226,12 @@ pub fn run(args: &Args) -> Result<()> {
             bail!("--motion-weight must be a number ≥ 0 (0 is plain MSE), not {m}");
         }
         cfg.loss.motion = Some(m);
+    }
+    if let Some(r) = args.reach_loss {
+        if !(r.is_finite() && r >= 0.0) {
+            bail!("--reach-loss must be a number ≥ 0 (0 is off), not {r}");
+        }
+        cfg.loss.reach = Some(r);
     }
     if let Some(steps) = args.steps {
         // An explicit count wins over a time budget carried in --config (a card's config has

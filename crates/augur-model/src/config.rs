@@ -184,6 +184,9 @@ impl ModelConfig {
                 self.context, self.horizon, self.max_horizon
             ));
         }
+        if self.decoder_coarse_flow.unwrap_or(false) && !self.warps() {
+            return bad("decoder_coarse_flow adds to a warp's flow: it needs decoder_warps (and composite)".into());
+        }
         Ok(())
     }
 }
@@ -208,5 +211,8 @@ mod tests {
         assert!(err.contains("grid 3"), "{err}");
         assert!(ModelConfig::new().with_predictor_heads(3).validate().is_err());
         assert!(ModelConfig::new().with_horizon(40).validate().is_err());
+        let coarse = ModelConfig::new().with_decoder_coarse_flow(Some(true));
+        assert!(coarse.validate().err().is_some_and(|e| e.to_string().contains("needs decoder_warps")));
+        assert!(coarse.with_decoder_warps(Some(true)).validate().is_ok());
     }
 }

@@ -225,7 +225,12 @@ pub fn train_on(
                     model.decoder = model.decoder.with_warp();
                     config.decoder_warps = Some(true);
                 }
-                if job.config.model.coarse_flow() && !config.coarse_flow() && config.warps() {
+                if job.config.model.decoder_coarse_flow.unwrap_or(false) && !config.coarse_flow() {
+                    if !config.warps() {
+                        return Err(ModelError::BadConfig(
+                            "a coarse flow adds to a warp's flow, and the starting model's decoder does not warp: add --decoder-warps".into(),
+                        ));
+                    }
                     model.decoder = model.decoder.with_coarse_flow(&device);
                     config.decoder_coarse_flow = Some(true);
                 }

@@ -233,6 +233,19 @@ fn a_decoder_made_to_warp_with_a_coarse_flow_and_trained_alone_keeps_the_latents
 }
 
 #[test]
+fn a_coarse_flow_without_a_warp_is_refused_with_what_to_add() {
+    let base = tempfile::tempdir().unwrap();
+    common::train_tiny(base.path(), 1);
+    let tuned = tempfile::tempdir().unwrap();
+    let mut job = fine_tune_job(tuned.path(), 1, base.path());
+    job.config.model.decoder_coarse_flow = Some(true);
+    job.config.decoder_only = Some(true);
+    let err = augur_model::train(&job, |_| {}).err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(err.contains("add --decoder-warps"), "{err}");
+    assert!(!tuned.path().join("model.safetensors").exists(), "a refused run wrote a model");
+}
+
+#[test]
 fn a_fine_tune_whose_decoder_sees_the_frame_records_it_and_its_checkpoint_loads() {
     let device = Device::flex();
     let base = tempfile::tempdir().unwrap();
