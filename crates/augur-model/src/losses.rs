@@ -216,8 +216,9 @@ fn drawing_losses(
     drawn
 }
 
-/// Box blurs, as the side of a box applied twice: the sharp frame, then a ball's radius (3 to
-/// 5 pixels at 64²) up to the farthest a falling ball moves in one frame at 64² (about 8).
+/// Box blurs, as the side of a box applied twice (reaching about the side either way): the
+/// sharp frame, then from a ball's width (6 to 11 pixels at 64²) to 16 pixels, a quarter of a
+/// 64² frame and the farthest its flow reaches.
 const REACH_BLURS: [usize; 4] = [1, 5, 9, 17];
 
 /// The warp's reach error: `anchor` (`[b, 3, S, S]`) and `truth` (`[b, T, 3, S, S]`) blurred
