@@ -282,7 +282,8 @@ pub fn run(args: &Args) -> Result<()> {
     let mut shown = 0;
     let card = augur_model::train(&job, |p| report(p, tty, &mut shown))?;
     eprintln!();
-    let (done, all) = card.training.as_ref().map_or((0, 0), |t| (t.steps_done, t.config.steps));
+    // A card without a training record took no step (cancelled while a bank was encoded).
+    let (done, all) = card.training.as_ref().map_or((0, job.config.steps), |t| (t.steps_done, t.config.steps));
     // A signal during the last step finds the run finished: nothing is left to resume.
     if job.cancel.load(Ordering::Relaxed) && done < all {
         let out = job.out.display();
