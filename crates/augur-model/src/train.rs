@@ -278,6 +278,11 @@ pub fn train_on(
                 (WorldModel::new(&job.config.model, &device), job.config.model.clone())
             }
         };
+        if job.config.loss.reach.is_some_and(|r| r > 0.0) && !config.warps() {
+            return Err(ModelError::BadConfig(
+                "the reach term trains a warp's flow, and this decoder does not warp: add --decoder-warps".into(),
+            ));
+        }
         let card = ModelCard::untrained(
             job.out.file_name().map_or_else(|| "model".into(), |n| n.to_string_lossy().into_owned()),
             config,
