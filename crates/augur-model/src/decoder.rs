@@ -160,10 +160,10 @@ impl Decoder {
 
     /// `[batch × repeat, grid², latent_dim]` video tokens (`repeat` consecutive ones per last
     /// frame) to `[batch × repeat, 3, S, S]` pixels in [0, 1], with the compositing mask
-    /// (`[batch × repeat, 1, S, S]`, 1 = painted) and the warp's flow (`[batch × repeat, 2, S, S]`)
-    /// when there are. `anchor` (`[batch, 3, S, S]`)
-    /// is the last observed frame, used when compositing and when the decoder sees the frame,
-    /// and `anchor_tokens` its tokens (same shape as `tokens`), used when the decoder sees change.
+    /// (`[batch × repeat, 1, S, S]`, 1 = painted) and the warp's flow (`[batch × repeat, 2, S,
+    /// S]`) when there are. `anchor` (`[batch, 3, S, S]`) is the last observed frame, used when
+    /// compositing and when the decoder sees the frame, and `anchor_tokens` its tokens (same
+    /// shape as `tokens`), used when the decoder sees change.
     pub fn forward(
         &self,
         tokens: Tensor<3>,

@@ -177,3 +177,19 @@ fn a_model_that_fades_predicts_a_still_clip_as_still() {
         assert!(err.contains("(context and horizon)"), "{err}");
     }
 }
+
+/// The filmstrip has a "warp only" row per clip for a decoder that warps, and none otherwise.
+#[test]
+fn the_filmstrip_shows_the_warp_alone_for_a_decoder_that_warps() {
+    let device = Device::flex();
+    let dir = tempfile::tempdir().unwrap();
+    let height = |cfg: &ModelConfig| {
+        let path = dir.path().join("rollouts.png");
+        augur_model::eval::rollout_filmstrip(&WorldModel::new(cfg, &device), cfg, 2, &path, &device).unwrap();
+        let png = std::fs::read(&path).unwrap();
+        u32::from_be_bytes(png[20..24].try_into().unwrap()) as usize
+    };
+    // 18 px of labels, then 3 clips of rows of 96 px tiles, 10 px apart.
+    assert_eq!(height(&common::tiny()), 18 + 3 * (3 * 96 + 10));
+    assert_eq!(height(&common::tiny().with_decoder_warps(Some(true))), 18 + 3 * (4 * 96 + 10));
+}

@@ -62,7 +62,7 @@ pub fn rollout_filmstrip(
         let last = to_rgb8(&clip[(c - 1) * frame..][..frame], s);
         let mut strips = vec![("real", &clip[c * frame..]), ("true latents", &drawn[..])];
         if !moved.is_empty() {
-            strips.push(("  warp only", &moved[..]));
+            strips.push(("warp only", &moved[..]));
         }
         strips.push(("predicted", &predicted[..]));
         for (r, (label, row)) in strips.into_iter().enumerate() {
