@@ -60,7 +60,7 @@ pub struct ModelConfig {
     pub decoder_warps: Option<bool>,
     /// A warping decoder's flow also has a coarse part, read at a quarter of the frame's side
     /// and upsampled, added to the fine one: a ball then moves as one piece, where a flow drawn
-    /// pixel by pixel tears it into fragments. `None` means `false`; ignored without a warp.
+    /// pixel by pixel tears it into fragments. `None` means `false`; without a warp it is refused.
     pub decoder_coarse_flow: Option<bool>,
     /// The decoder also reads the last observed frame through a small strided conv stack whose
     /// features join each upsampling stage at their resolution (U-Net skips), so it can paint
