@@ -209,9 +209,7 @@ fn drawing_losses(
     }
     drawn.mask = (!masks.is_empty()).then(|| Tensor::cat(masks, 1).mean());
     if !flows.is_empty() {
-        let times = flows.len();
-        let truth = Tensor::cat(vec![later; times], 1);
-        drawn.reach = Some(reach_error(anchor, Tensor::cat(flows, 1), truth));
+        drawn.reach = Some(reach_error(anchor, &flows, later));
     }
     drawn
 }
@@ -222,22 +220,26 @@ fn drawing_losses(
 const REACH_BLURS: [usize; 4] = [1, 5, 9, 17];
 
 /// The warp's reach error: `anchor` (`[b, 3, S, S]`) and `truth` (`[b, T, 3, S, S]`) blurred
-/// at each of [`REACH_BLURS`], the blurred anchor warped by `flow` (`[b, T, 2, S, S]`) against
-/// the blurred truth, each scale's MSE weighted by its box side (a blurred ball has less
-/// contrast, so its error is smaller), summed.
-pub fn reach_error(anchor: Tensor<4>, flow: Tensor<5>, truth: Tensor<5>) -> Tensor<1> {
+/// at each of [`REACH_BLURS`], the blurred anchor warped by each of `flows` (`[b, T, 2, S, S]`
+/// each: the decoder's drawings of the same frames) against the blurred truth, each scale's MSE
+/// over all the flows weighted by its box side (a blurred ball has less contrast, so its error
+/// is smaller), summed. Each frame is blurred once, however many steps and drawings use it.
+pub fn reach_error(anchor: Tensor<4>, flows: &[Tensor<5>], truth: Tensor<5>) -> Tensor<1> {
     let [b, t, c, h, w] = truth.dims();
-    let anchor = anchor.unsqueeze_dim::<5>(1).expand([b, t, c, h, w]).reshape([b * t, c, h, w]);
-    let flow = flow.reshape([b * t, 2, h, w]);
     let truth = truth.reshape([b * t, c, h, w]);
     let mut total: Option<Tensor<1>> = None;
     for side in REACH_BLURS {
-        let (seen, wanted) = (blur(anchor.clone(), side), blur(truth.clone(), side));
-        let error = (warp(seen, flow.clone()) - wanted).powi_scalar(2).mean().mul_scalar(side as f32);
-        total = Some(match total {
-            Some(sum) => sum + error,
-            None => error,
-        });
+        let seen = blur(anchor.clone(), side).unsqueeze_dim::<5>(1).expand([b, t, c, h, w]).reshape([b * t, c, h, w]);
+        let wanted = blur(truth.clone(), side);
+        for flow in flows {
+            let moved = warp(seen.clone(), flow.clone().reshape([b * t, 2, h, w]));
+            // The mean over every drawing's frames, as if they were one batch.
+            let error = (moved - wanted.clone()).powi_scalar(2).mean().mul_scalar(side as f32 / flows.len() as f32);
+            total = Some(match total {
+                Some(sum) => sum + error,
+                None => error,
+            });
+        }
     }
     total.unwrap_or_else(|| Tensor::zeros([1], &truth.device()))
 }
@@ -348,7 +350,7 @@ mod tests {
             gradient_at_the_new_square(&|flow| (warp(anchor.clone(), flow) - truth.clone()).powi_scalar(2).mean());
         assert!(sharp.abs() < 1e-9, "the sharp warp already feels the square: {sharp}");
         let reach = gradient_at_the_new_square(&|flow| {
-            reach_error(anchor.clone(), flow.unsqueeze_dim::<5>(1), truth.clone().unsqueeze_dim::<5>(1))
+            reach_error(anchor.clone(), &[flow.unsqueeze_dim::<5>(1)], truth.clone().unsqueeze_dim::<5>(1))
         });
         // Reading further left (a negative flow) fetches the square: the gradient is positive.
         assert!(reach > 1e-6, "the reach term does not pull the flow toward the square: {reach}");
