@@ -170,7 +170,10 @@ impl Session {
         let card = checkpoint::load_card(&cfg.model)?;
         let horizon = cfg.horizon.unwrap_or(card.config.horizon);
         if horizon == 0 || horizon > card.config.max_horizon {
-            return Err(EngineError::Usage(format!("the horizon must be 1 to {}", card.config.max_horizon)));
+            let max = card.config.max_horizon;
+            return Err(EngineError::Usage(format!(
+                "--horizon {horizon}: the horizon must be 1 to {max} frames for this model (its card's max_horizon); pass --horizon between 1 and {max}"
+            )));
         }
         let clock = SessionClock::start();
         // A microphone that will not open costs the session its sound, not the session.
