@@ -214,13 +214,20 @@ fn drawing_losses(
     drawn
 }
 
-/// Box blurs, as the side of a box applied twice (reaching about the side either way): the
-/// sharp frame, then from a ball's width (6 to 11 pixels at 64²) to 16 pixels, a quarter of a
-/// 64² frame and the farthest its flow reaches.
+/// Box blurs at 64², as the side of a box applied twice (reaching about the side either way):
+/// the sharp frame, then from a ball's width (6 to 11 pixels at 64²) to 16 pixels, a quarter of
+/// a 64² frame and the farthest its flow reaches. Larger frames scale them ([`reach_blurs`]).
 const REACH_BLURS: [usize; 4] = [1, 5, 9, 17];
 
+/// [`REACH_BLURS`] for frames of side `size`: the same share of the frame, so at 128² the last
+/// still reaches a quarter of it (sides stay odd, so the blur stays centred).
+fn reach_blurs(size: usize) -> [usize; 4] {
+    let scale = (size / 64).max(1);
+    REACH_BLURS.map(|side| (side - 1) * scale + 1)
+}
+
 /// The warp's reach error: `anchor` (`[b, 3, S, S]`) and `truth` (`[b, T, 3, S, S]`) blurred
-/// at each of [`REACH_BLURS`], the blurred anchor warped by each of `flows` (`[b, T, 2, S, S]`
+/// at each of [`reach_blurs`], the blurred anchor warped by each of `flows` (`[b, T, 2, S, S]`
 /// each: the decoder's drawings of the same frames) against the blurred truth, each scale's MSE
 /// over all the flows weighted by its box side (a blurred ball has less contrast, so its error
 /// is smaller), summed. Each frame is blurred once, however many steps and drawings use it.
@@ -228,7 +235,7 @@ pub fn reach_error(anchor: Tensor<4>, flows: &[Tensor<5>], truth: Tensor<5>) -> 
     let [b, t, c, h, w] = truth.dims();
     let truth = truth.reshape([b * t, c, h, w]);
     let mut total: Option<Tensor<1>> = None;
-    for side in REACH_BLURS {
+    for side in reach_blurs(h) {
         let seen = blur(anchor.clone(), side).unsqueeze_dim::<5>(1).expand([b, t, c, h, w]).reshape([b * t, c, h, w]);
         let wanted = blur(truth.clone(), side);
         for flow in flows {
@@ -297,7 +304,7 @@ fn regularise(z: Tensor<4>) -> (Tensor<1>, Tensor<1>, Tensor<1>) {
 mod tests {
     use burn::tensor::{Device, Distribution, Tensor, TensorData};
 
-    use super::{reach_error, weighted_error};
+    use super::{REACH_BLURS, reach_blurs, reach_error, weighted_error};
     use crate::warp::warp;
 
     fn value(t: Tensor<1>) -> f32 {
@@ -325,6 +332,13 @@ mod tests {
         let plain = value(weighted_error(guess.clone(), still.clone(), still.clone(), 0.0));
         let weighted = value(weighted_error(guess, still.clone(), still, 2.0));
         assert!((plain - weighted).abs() < 1e-6, "{plain} vs {weighted}");
+    }
+
+    #[test]
+    fn the_reach_blurs_cover_the_same_share_of_larger_frames() {
+        assert_eq!(reach_blurs(64), REACH_BLURS);
+        assert_eq!(reach_blurs(32), REACH_BLURS);
+        assert_eq!(reach_blurs(128), [1, 9, 17, 33]);
     }
 
     #[test]
