@@ -180,6 +180,15 @@ fn eval_and_predict_write_tables_images_and_a_video() {
         assert!((0.0..=1.0).contains(&acc), "{key} = {acc}");
     }
     assert!(stdout.contains("first frames after they differ"), "{stdout}");
+    // The latent probe reads the ball by twelve times as many one-ball scenes as it scores.
+    let probe = &report["probe"];
+    assert_eq!(probe["reference_clips"].as_u64(), Some(48), "{probe}");
+    assert!(probe["reference_frames"].as_u64().is_some_and(|n| n > 0 && n <= 48 * 5), "{probe}");
+    assert_eq!(probe["rows"].as_array().unwrap().len(), 2, "{probe}");
+    for key in ["predicted_px", "true_latents_px", "copy_last_px"] {
+        assert!(probe["rows"][1][key].as_f64().is_some_and(|d| d.is_finite() && d >= 0.0), "{key}: {probe}");
+    }
+    assert!(stdout.contains("Where the ball is, read from the latents (4 one-ball scenes scored)"), "{stdout}");
     assert_eq!(voe["quadruplets"].as_u64(), Some(2), "6 pairs come with 2 permanence quadruplets");
     for key in ["quadruplet_accuracy", "quadruplet_change_accuracy"] {
         let both: Vec<f64> = voe[key].as_array().unwrap().iter().filter_map(|v| v.as_f64()).collect();

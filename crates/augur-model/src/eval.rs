@@ -12,10 +12,12 @@ use crate::metrics::{mse, psnr, ssim};
 use crate::{ModelConfig, ModelError, WorldModel};
 
 mod filmstrip;
+mod probe;
 mod report;
 mod voe;
 
 pub use filmstrip::rollout_filmstrip;
+pub use probe::{ProbeReport, ProbeRow, ball_probe};
 pub use report::{Footage, Plan, Report, Scores, evaluate, markdown, write_report};
 
 pub use voe::{

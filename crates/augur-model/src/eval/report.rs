@@ -9,6 +9,7 @@ use augur_capture::scene::Violation;
 use burn::tensor::Device;
 use serde::Serialize;
 
+use super::probe::{ProbeReport, ball_probe};
 use super::voe::{
     Quadruplet, VIOLATION_AT, VoeReport, continuity_quadruplet, permanence_quadruplet, voe, voe_clip_len, voe_pair,
 };
@@ -47,6 +48,9 @@ pub struct Scores {
     pub real: Vec<HorizonTable>,
     /// Violation of expectation.
     pub voe: VoeReport,
+    /// Where the ball is, read from the latents (real and predicted) by a linear probe.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub probe: Option<ProbeReport>,
 }
 
 /// An evaluation as written to eval.json and stored in a model card.
@@ -92,8 +96,10 @@ pub fn evaluate(
         }
         real.push(horizon_table(model, cfg, &f.name, &windows, horizon, device)?);
     }
+    // Read by twelve times as many one-ball scenes as it reads.
+    let probe = Some(ball_probe(model, cfg, 12 * plan.clips, plan.clips, horizon, device)?);
     let voe = voe(model, plan.pairs, voe_clip_len(c), VIOLATION_AT, c, s, device, progress)?;
-    Ok(Scores { scenes, real, voe })
+    Ok(Scores { scenes, real, voe, probe })
 }
 
 /// Writes `eval.md`, `eval.json`, the surprise plots (`voe-*.png`) and the filmstrip of
@@ -115,6 +121,26 @@ pub fn write_report(
     let json = serde_json::to_string_pretty(report).map_err(std::io::Error::other);
     json.and_then(|j| std::fs::write(&path, j)).map_err(ModelError::io("cannot write", &path))?;
     Ok(md)
+}
+
+fn probe_table(md: &mut String, p: &ProbeReport) {
+    let _ = writeln!(
+        md,
+        "\n### Where the ball is, read from the latents ({} one-ball scenes scored)\n\nThe ball's centre in the {} nearest of {} reference frames (from {} other held-out one-ball scenes; nearest by the target encoder's video tokens), read from the predicted latents and from the real frame's latents, with no decoder in the way. Distances in pixels at model size; saying \"the mean position\" misses by {:.1} px. `share of the move`: how far the ball read from the prediction moved along its real move since the last seen frame (1 = all the way, 0 = left where it was), over the clips where it moved 2 px or more.\n",
+        p.rows.first().map_or(0, |r| r.clips),
+        p.neighbours,
+        p.reference_frames,
+        p.reference_clips,
+        p.mean_position_px
+    );
+    md.push_str("| step | clips | predicted latents, px | true latents, px | copy-last (it stays), px | share of the move |\n|---|---|---|---|---|---|\n");
+    for r in &p.rows {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {:.2} | {:.2} | {:.2} | {:.2} |",
+            r.step, r.clips, r.predicted_px, r.true_latents_px, r.copy_last_px, r.share_of_move
+        );
+    }
 }
 
 fn table(md: &mut String, t: &HorizonTable) {
@@ -148,6 +174,9 @@ pub fn markdown(r: &Report) -> String {
     table(&mut md, &r.scores.scenes);
     for t in &r.scores.real {
         table(&mut md, t);
+    }
+    if let Some(p) = &r.scores.probe {
+        probe_table(&mut md, p);
     }
     let v = &r.scores.voe;
     let _ = writeln!(
