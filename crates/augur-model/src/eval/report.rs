@@ -126,7 +126,7 @@ pub fn write_report(
 fn probe_table(md: &mut String, p: &ProbeReport) {
     let _ = writeln!(
         md,
-        "\n### Where the ball is, read from the latents ({} one-ball scenes scored)\n\nThe ball's centre in the {} nearest of {} reference frames (from {} other held-out one-ball scenes; nearest by the target encoder's video tokens), read from the predicted latents and from the real frame's latents, with no decoder in the way. Distances in pixels at model size; saying \"the mean position\" misses by {:.1} px. `share of the move`: how far the ball read from the prediction moved along its real move since the last seen frame (1 = all the way, 0 = left where it was), over the clips where it moved 2 px or more.\n",
+        "\n### Where the ball is, read from the latents ({} one-ball scenes scored)\n\nThe ball's centre in the {} nearest of {} reference frames (from {} other held-out one-ball scenes; nearest by the target encoder's video tokens less each clip's mean over its context, so the scene's colours do not decide), read from the predicted latents and from the real frame's latents, with no decoder in the way. Distances in pixels at model size; saying \"the mean position\" misses by {:.1} px. `share of the move`: how far the ball read from the prediction moved along its real move since the last seen frame (1 = all the way, 0 = left where it was), over the clips where it moved 2 px or more.\n",
         p.rows.first().map_or(0, |r| r.clips),
         p.neighbours,
         p.reference_frames,
