@@ -28,7 +28,7 @@ pub struct Args {
     #[arg(long)]
     seconds: Option<f64>,
     /// The world model (headless: predictions, surprise and the latent trajectory once a second).
-    /// Default: the bundled default model (models/bounce-64-coarse); the window opens the one it used last time.
+    /// Default: the bundled default model (models/bounce-64-reach); the window opens the one it used last time.
     #[arg(long)]
     model: Option<PathBuf>,
     /// auto, cpu or gpu.

@@ -21,7 +21,7 @@ mod world;
 /// literals, not constants). Change it here when a better model ships.
 macro_rules! default_model {
     () => {
-        "bounce-64-coarse"
+        "bounce-64-reach"
     };
 }
 /// The bundled default model in `models/`: the window, `augur run` and the live benches start
