@@ -212,19 +212,25 @@ pub fn held_out_scenes(count: usize, lead: usize, len: usize, size: usize) -> Re
     let lead = lead.min(10);
     (0..count)
         .map(|i| {
-            let cfg = SceneConfig {
-                seed: HELD_OUT_SEEDS + i as u64,
-                width: size as u32,
-                height: size as u32,
-                balls: 1 + (i % 3) as u32,
-                occluder: i % 2 == 0,
-                noise: 0.01,
-                realtime: false,
-                ..SceneConfig::default()
-            };
+            let cfg = held_out_scene(HELD_OUT_SEEDS + i as u64, size, 1 + (i % 3) as u32, i % 2 == 0);
             scene_clip(&cfg, 10 + (i * 7) % 60 - lead, lead + len).map(|c| c.pixels)
         })
         .collect()
+}
+
+/// An evaluation scene: `seed` (from [`HELD_OUT_SEEDS`] on), `size`² pixels, `balls`, with or
+/// without the occluder, a little sensor noise, rendered as fast as it can be.
+fn held_out_scene(seed: u64, size: usize, balls: u32, occluder: bool) -> SceneConfig {
+    SceneConfig {
+        seed,
+        width: size as u32,
+        height: size as u32,
+        balls,
+        occluder,
+        noise: 0.01,
+        realtime: false,
+        ..SceneConfig::default()
+    }
 }
 
 /// Frames `0..len` of a real clip, starting at evenly spaced points.

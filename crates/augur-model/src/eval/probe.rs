@@ -6,11 +6,11 @@
 //! predictor's. Neighbours rather than a linear fit: a token grid holds a ball's place
 //! nonlinearly, and a linear probe fit on real latents reads rolled-out ones wildly.
 
-use augur_capture::scene::{Scene, SceneConfig};
+use augur_capture::scene::Scene;
 use burn::tensor::{Device, Tensor, TensorData};
 use serde::Serialize;
 
-use super::read;
+use super::{held_out_scene, read};
 use crate::data::HELD_OUT_SEEDS;
 use crate::frames::to_model_input;
 use crate::{ModelConfig, ModelError, WorldModel};
@@ -64,16 +64,7 @@ type Labelled = (Vec<f32>, Vec<Option<[f32; 2]>>);
 fn labelled_clips(first: u64, count: usize, len: usize, size: usize) -> Result<Vec<Labelled>, ModelError> {
     (0..count)
         .map(|i| {
-            let cfg = SceneConfig {
-                seed: first + i as u64,
-                width: size as u32,
-                height: size as u32,
-                balls: 1,
-                occluder: false,
-                noise: 0.01,
-                realtime: false,
-                ..SceneConfig::default()
-            };
+            let cfg = held_out_scene(first + i as u64, size, 1, false);
             let bad = |e: augur_capture::CaptureError| ModelError::BadData {
                 given: format!("scene seed {}", cfg.seed),
                 why: e.to_string(),
