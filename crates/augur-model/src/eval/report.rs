@@ -48,7 +48,8 @@ pub struct Scores {
     pub real: Vec<HorizonTable>,
     /// Violation of expectation.
     pub voe: VoeReport,
-    /// Where the ball is, read from the latents (real and predicted) by a linear probe.
+    /// Where the ball is, read from the latents (real and predicted) by their nearest reference
+    /// frames (`eval/probe.rs`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub probe: Option<ProbeReport>,
 }
@@ -96,7 +97,7 @@ pub fn evaluate(
         }
         real.push(horizon_table(model, cfg, &f.name, &windows, horizon, device)?);
     }
-    // Read by twelve times as many one-ball scenes as it reads.
+    // The probe reads by twelve times as many one-ball reference scenes as it scores.
     let probe = Some(ball_probe(model, cfg, 12 * plan.clips, plan.clips, horizon, device)?);
     let voe = voe(model, plan.pairs, voe_clip_len(c), VIOLATION_AT, c, s, device, progress)?;
     Ok(Scores { scenes, real, voe, probe })
