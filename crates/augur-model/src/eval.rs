@@ -97,8 +97,7 @@ pub fn horizon_table(
     let mut rows: Vec<StepRow> = (1..=horizon).map(|step| StepRow { step, ..Default::default() }).collect();
     for chunk in clips.chunks(8) {
         let b = chunk.len();
-        let pixels: Vec<f32> = chunk.iter().flat_map(|c| c.iter().copied()).collect();
-        let frames = Tensor::<5>::from_data(TensorData::new(pixels, [b, len, 3, size, size]), device);
+        let frames = batch(chunk.iter().map(Vec::as_slice), len, size, device);
         let seen = model.online.forward(frames.clone().narrow(1, 0, lead + context), None);
         let ctx = seen.clone().narrow(1, lead, context);
         let last = lead + context - 1;
@@ -216,6 +215,14 @@ pub fn held_out_scenes(count: usize, lead: usize, len: usize, size: usize) -> Re
             scene_clip(&cfg, 10 + (i * 7) % 60 - lead, lead + len).map(|c| c.pixels)
         })
         .collect()
+}
+
+/// Clips of `len` frames of `3 × size × size` values each, as one `[clips, len, 3, size, size]`
+/// batch on `device`.
+fn batch<'a>(clips: impl Iterator<Item = &'a [f32]>, len: usize, size: usize, device: &Device) -> Tensor<5> {
+    let pixels: Vec<f32> = clips.flat_map(|c| c.iter().copied()).collect();
+    let b = pixels.len() / (len * 3 * size * size).max(1);
+    Tensor::<5>::from_data(TensorData::new(pixels, [b, len, 3, size, size]), device)
 }
 
 /// An evaluation scene: `seed` (from [`HELD_OUT_SEEDS`] on), `size`² pixels, `balls`, with or

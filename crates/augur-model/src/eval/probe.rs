@@ -10,7 +10,7 @@ use augur_capture::scene::Scene;
 use burn::tensor::{Device, Tensor, TensorData};
 use serde::Serialize;
 
-use super::{held_out_scene, read};
+use super::{batch, held_out_scene, read};
 use crate::data::HELD_OUT_SEEDS;
 use crate::frames::to_model_input;
 use crate::{ModelConfig, ModelError, WorldModel};
@@ -175,18 +175,13 @@ pub fn ball_probe(
     let (size, context, grid) = (cfg.image_size, cfg.context, cfg.grid);
     let len = context + horizon;
     let f = grid * grid * cfg.latent_dim;
-    let encode = |clips: &[Labelled]| -> Result<Vec<f32>, ModelError> {
-        let mut out = Vec::new();
-        for chunk in clips.chunks(8) {
-            let pixels: Vec<f32> = chunk.iter().flat_map(|c| c.0.iter().copied()).collect();
-            let frames = Tensor::<5>::from_data(TensorData::new(pixels, [chunk.len(), len, 3, size, size]), device);
-            out.extend(read(features(model.target.forward(frames, None), grid))?);
-        }
-        Ok(out)
-    };
+    let frames = |chunk: &[Labelled]| batch(chunk.iter().map(|c| c.0.as_slice()), len, size, device);
     // The reference frames: every frame of the reference clips where the ball shows.
     let reference = labelled_clips(PROBE_SEEDS, reference_clips, len, size)?;
-    let mut rows = encode(&reference)?;
+    let mut rows = Vec::new();
+    for chunk in reference.chunks(8) {
+        rows.extend(read(features(model.target.forward(frames(chunk), None), grid))?);
+    }
     let means = context_means(&rows, len, context, f);
     subtract(&mut rows, len, &means, f);
     let (mut x, mut centres) = (Vec::new(), Vec::new());
@@ -207,17 +202,16 @@ pub fn ball_probe(
     // Read: the rollout after each scored clip's context, the real frames' latents, and the
     // ball staying where it was at the last seen frame.
     let scoring = labelled_clips(SCORED_SEEDS, scored, len, size)?;
-    let mut truth = encode(&scoring)?;
-    let means = context_means(&truth, len, context, f);
-    subtract(&mut truth, len, &means, f);
-    let truth = probe.read(&truth, f)?;
-    let mut predicted = Vec::new();
+    let (mut truth, mut predicted) = (Vec::new(), Vec::new());
     for chunk in scoring.chunks(8) {
-        let pixels: Vec<f32> = chunk.iter().flat_map(|c| c.0.iter().copied()).collect();
-        let frames = Tensor::<5>::from_data(TensorData::new(pixels, [chunk.len(), len, 3, size, size]), device);
+        let frames = frames(chunk);
+        truth.extend(read(features(model.target.forward(frames.clone(), None), grid))?);
         let ctx = model.online.forward(frames.narrow(1, 0, context), None);
         predicted.extend(read(features(model.rollout(ctx, None, horizon), grid))?);
     }
+    let means = context_means(&truth, len, context, f);
+    subtract(&mut truth, len, &means, f);
+    let truth = probe.read(&truth, f)?;
     subtract(&mut predicted, horizon, &means, f);
     let predicted = probe.read(&predicted, f)?;
     let last = context - 1;
