@@ -187,7 +187,7 @@ fn encode_all(
     let (mut online, mut target) = (Vec::new(), Vec::new());
     for (i, chunk) in frames.chunks(CHUNK).enumerate() {
         let n = chunk.len();
-        let x = Tensor::<5>::from_data(TensorData::new(chunk.concat(), [1, n, 3, s, s]), device);
+        let x = augur_model::frames::clips_tensor(chunk.concat(), n, s, device);
         let sound = mels.map(|m| {
             let per = m.len() / frames.len().max(1);
             let part = m[i * CHUNK * per..(i * CHUNK + n) * per].to_vec();

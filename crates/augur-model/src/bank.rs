@@ -5,7 +5,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Device, Tensor};
 
 use crate::data::{ClipSource, Rng};
 use crate::{ModelConfig, ModelError, WorldModel};
@@ -88,7 +88,7 @@ impl LatentBank {
             }
             let n = CHUNK.min(clips - done);
             let pixels = crate::train::batch(sources, weights, frames, n, size, &mut rng)?;
-            let x = Tensor::<5>::from_data(TensorData::new(pixels, [n, frames, 3, size, size]), device);
+            let x = crate::frames::clips_tensor(pixels, frames, size, device);
             let chunk = Self::of(model, x);
             online.push(chunk.online);
             target.push(chunk.target);

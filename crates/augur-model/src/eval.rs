@@ -3,11 +3,12 @@
 //! possible/impossible scene pairs.
 
 use augur_capture::scene::SceneConfig;
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Device, Tensor};
 use serde::Serialize;
 
 use crate::data::{HELD_OUT_SEEDS, scene_clip};
 use crate::fade::{blend_weight, fade_steps, per_step};
+use crate::frames::clips_tensor;
 use crate::metrics::{mse, psnr, ssim};
 use crate::{ModelConfig, ModelError, WorldModel};
 
@@ -220,9 +221,7 @@ pub fn held_out_scenes(count: usize, lead: usize, len: usize, size: usize) -> Re
 /// Clips of `len` frames of `3 × size × size` values each, as one `[clips, len, 3, size, size]`
 /// batch on `device`.
 fn batch<'a>(clips: impl Iterator<Item = &'a [f32]>, len: usize, size: usize, device: &Device) -> Tensor<5> {
-    let pixels: Vec<f32> = clips.flat_map(|c| c.iter().copied()).collect();
-    let b = pixels.len() / (len * 3 * size * size).max(1);
-    Tensor::<5>::from_data(TensorData::new(pixels, [b, len, 3, size, size]), device)
+    clips_tensor(clips.flat_map(|c| c.iter().copied()).collect(), len, size, device)
 }
 
 /// An evaluation scene: `seed` (from [`HELD_OUT_SEEDS`] on), `size`² pixels, `balls`, with or
@@ -270,7 +269,7 @@ pub fn surprise_trace(
     device: &Device,
 ) -> Result<Trace, ModelError> {
     let frame = 3 * size * size;
-    let frames = Tensor::<5>::from_data(TensorData::new(clip.to_vec(), [1, len, 3, size, size]), device);
+    let frames = clips_tensor(clip.to_vec(), len, size, device);
     let online = model.online.forward(frames.clone(), None);
     let target = model.target.forward(frames.clone(), None);
     let windows = len - context;

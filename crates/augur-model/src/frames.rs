@@ -2,6 +2,15 @@
 //! model's size, planar f32 in [0, 1]. (The live path does the same on the GPU with
 //! `shaders/preprocess.wgsl`; training and evaluation use this so they run anywhere.)
 
+use burn::tensor::{Device, Tensor, TensorData};
+
+/// Clips of `len` frames of `3 × size × size` values each, laid end to end, as one
+/// `[clips, len, 3, size, size]` tensor on `device`.
+pub fn clips_tensor(pixels: Vec<f32>, len: usize, size: usize, device: &Device) -> Tensor<5> {
+    let clips = pixels.len() / (len * 3 * size * size).max(1);
+    Tensor::from_data(TensorData::new(pixels, [clips, len, 3, size, size]), device)
+}
+
 /// Packed RGB8 `width × height` to planar CHW f32 `3 × size × size`, centre square crop,
 /// each output pixel the mean of the source pixels it covers.
 pub fn to_model_input(rgb: &[u8], width: usize, height: usize, size: usize) -> Vec<f32> {
@@ -64,5 +73,17 @@ mod tests {
         let out = to_model_input(&rgb, 4, 2, 1);
         assert_eq!(out, vec![0.0, 0.5, 0.5]);
         assert_eq!(to_rgb8(&out, 1), vec![0, 128, 128]);
+    }
+
+    #[test]
+    fn clips_are_laid_out_clip_then_frame_then_channel() {
+        // Two clips of three 2×2 frames: value = clip·100 + frame·10 + channel.
+        let pixels: Vec<f32> = (0..2)
+            .flat_map(|c| (0..3).flat_map(move |f| (0..3).flat_map(move |ch| [(c * 100 + f * 10 + ch) as f32; 4])))
+            .collect();
+        let t = clips_tensor(pixels, 3, 2, &Device::default());
+        assert_eq!(t.dims(), [2, 3, 3, 2, 2]);
+        let v = crate::eval::read(t.narrow(0, 1, 1).narrow(1, 2, 1).narrow(2, 1, 1)).unwrap_or_default();
+        assert_eq!(v, vec![121.0; 4]);
     }
 }

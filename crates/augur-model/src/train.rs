@@ -10,7 +10,6 @@ use burn::config::Config;
 use burn::grad_clipping::GradientClippingConfig;
 use burn::module::Module;
 use burn::optim::{AdamWConfig, GradientsParams};
-use burn::tensor::{Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 use crate::bank::{BankSpec, LatentBank};
@@ -428,7 +427,7 @@ pub fn train_on(
                     let (pixels, after) =
                         batches.recv().map_err(|_| ModelError::Device("the clip sampler stopped".into()))??;
                     rng = after;
-                    let frames = Tensor::from_data(TensorData::new(pixels, [b, len, 3, size, size]), &device);
+                    let frames = crate::frames::clips_tensor(pixels, len, size, &device);
                     batch_loss(&model, frames, ctx, &cfg.loss)
                 }
             };

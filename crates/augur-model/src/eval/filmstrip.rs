@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::Device;
 
 use super::{held_out_scenes, read};
 use crate::canvas::{Canvas, side_by_side};
@@ -41,7 +41,7 @@ pub fn rollout_filmstrip(
     }
     for (n, &i) in PICKED.iter().enumerate() {
         let clip = &clips[i];
-        let frames = Tensor::<5>::from_data(TensorData::new(clip.clone(), [1, c + horizon, 3, s, s]), device);
+        let frames = crate::frames::clips_tensor(clip.clone(), c + horizon, s, device);
         let seen = model.online.forward(frames.clone().narrow(1, 0, c), None);
         let anchor = frames.clone().narrow(1, c - 1, 1).reshape([1, 3, s, s]);
         // The last frame's target latents and the truth's in one pass; both drawings use the first.
