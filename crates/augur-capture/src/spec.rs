@@ -253,7 +253,21 @@ fn scene_config(given: &str, body: &str, query: Option<&str>) -> Result<SceneCon
     let p = Params::parse(
         given,
         query,
-        &["seed", "size", "fps", "balls", "noise", "occluder", "violation", "at", "until", "hidden", "pace"],
+        &[
+            "seed",
+            "size",
+            "fps",
+            "balls",
+            "noise",
+            "occluder",
+            "violation",
+            "at",
+            "until",
+            "hidden",
+            "floor",
+            "bounce",
+            "pace",
+        ],
     )?;
     let kind = match body {
         "" => SceneKind::Bounce,
@@ -274,6 +288,8 @@ fn scene_config(given: &str, body: &str, query: Option<&str>) -> Result<SceneCon
     cfg.violation_frame = p.number("at")?.unwrap_or(cfg.violation_frame);
     cfg.rejoin_frame = p.number("until")?;
     cfg.first_ball_hidden = p.flag("hidden")?.unwrap_or(cfg.first_ball_hidden);
+    cfg.floor_height = p.number("floor")?;
+    cfg.bounce_height = p.number("bounce")?;
     let kinds = "vanish, teleport, passthrough or appear";
     cfg.violation = match p.get("violation") {
         None | Some("none") => None,
@@ -351,6 +367,13 @@ mod tests {
             panic!("not a scene")
         };
         assert!(s.first_ball_hidden && s.violation.is_none());
+        // And those of the balanced solidity test.
+        let VideoSpec::Scene(s) = SourceSpec::video("scene:bounce?balls=1&floor=0.12&bounce=0.06").unwrap() else {
+            panic!("not a scene")
+        };
+        assert_eq!((s.floor_height, s.bounce_height), (Some(0.12), Some(0.06)));
+        let err = SourceSpec::video("scene:bounce?floor=0.9").unwrap_err().to_string();
+        assert!(err.contains("floor=0.9") && err.contains("0.02 to 0.4"), "{err}");
         let err = SourceSpec::video("scene:bounce?violation=teleport&at=20&until=30").unwrap_err().to_string();
         assert!(err.contains("until=30") && err.contains("vanish or appear"), "{err}");
         assert!(SourceSpec::video("scene:bounce?at=20&until=20").is_err());

@@ -27,7 +27,7 @@ pub struct Args {
     #[arg(long, default_value_t = 32)]
     windows: usize,
     /// Possible/impossible pairs for violation of expectation (a third as many balanced
-    /// permanence quadruplets, and as many continuity ones, come with them).
+    /// permanence quadruplets, and as many continuity and solidity ones, come with them).
     #[arg(long, default_value_t = 240)]
     pairs: usize,
     /// Rollout horizon (default: the model's).

@@ -9,6 +9,9 @@ use crate::CaptureError;
 pub const SCENE_FORMS: &str =
     "e.g. scene:bounce?seed=7&size=640x480&fps=30&balls=3&noise=0.02&violation=vanish&at=30&until=45";
 
+/// The floor heights a scene accepts, in units of the frame's shorter side.
+pub const FLOOR_HEIGHTS: std::ops::RangeInclusive<f64> = 0.02..=0.4;
+
 /// Which family of scene to simulate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -71,6 +74,14 @@ pub struct SceneConfig {
     /// clips seen / never seen / vanish / appear with this set make a balanced continuity test
     /// (the ball leaves one bar and comes out of the other without crossing the gap).
     pub rejoin_frame: Option<u64>,
+    /// The floor band's height, in units of the frame's shorter side ([`FLOOR_HEIGHTS`]), or
+    /// `None` for the seed's own (0.06 to 0.12). Either way the balls start where the seed
+    /// puts them, so scenes that differ only here move alike until the first floor contact.
+    pub floor_height: Option<f64>,
+    /// Where the balls bounce, as a floor height like `floor_height`, when that is not where
+    /// the floor is drawn: the impossible clips of a balanced solidity test, whose ball sinks
+    /// into the floor or bounces off the air above it. `None`: on the drawn floor.
+    pub bounce_height: Option<f64>,
     /// `true`: a source waits until each frame is due, like a camera. `false`: frames come as
     /// fast as they are asked for (training data, tests).
     pub realtime: bool,
@@ -91,6 +102,8 @@ impl Default for SceneConfig {
             first_ball_hidden: false,
             violation_frame: 30,
             rejoin_frame: None,
+            floor_height: None,
+            bounce_height: None,
             realtime: true,
         }
     }
@@ -120,6 +133,21 @@ impl SceneConfig {
                 format!("noise={}", self.noise),
                 "noise is a standard deviation in [0, 1] (0.02 is a typical webcam)".into(),
             );
+        }
+        for (key, height) in [("floor", self.floor_height), ("bounce", self.bounce_height)] {
+            match height {
+                Some(h) if !FLOOR_HEIGHTS.contains(&h) => {
+                    return bad(
+                        format!("{key}={h}"),
+                        format!(
+                            "a floor height is a share of the frame's shorter side, {} to {}",
+                            FLOOR_HEIGHTS.start(),
+                            FLOOR_HEIGHTS.end()
+                        ),
+                    );
+                }
+                _ => {}
+            }
         }
         if let Some(rejoin) = self.rejoin_frame {
             if rejoin <= self.violation_frame {
@@ -151,6 +179,12 @@ impl SceneConfig {
         if self.first_ball_hidden {
             text.push_str(", ball 0 hidden");
         }
+        if let Some(h) = self.floor_height {
+            text.push_str(&format!(", floor {h}"));
+        }
+        if let Some(h) = self.bounce_height {
+            text.push_str(&format!(", bouncing at {h}"));
+        }
         text.push(')');
         text
     }
@@ -179,6 +213,8 @@ mod tests {
             SceneConfig { noise: f32::NAN, ..base.clone() },
             SceneConfig { rejoin_frame: Some(30), ..base.clone() },
             SceneConfig { rejoin_frame: Some(40), violation: Some(Violation::Teleport), ..base.clone() },
+            SceneConfig { floor_height: Some(0.5), ..base.clone() },
+            SceneConfig { bounce_height: Some(f64::NAN), ..base.clone() },
         ];
         assert!(
             SceneConfig { rejoin_frame: Some(31), violation: Some(Violation::Vanish), ..base.clone() }

@@ -19,7 +19,7 @@ mod tests;
 
 use serde::Serialize;
 
-pub use config::{SCENE_FORMS, SceneConfig, SceneKind};
+pub use config::{FLOOR_HEIGHTS, SCENE_FORMS, SceneConfig, SceneKind};
 pub use source::SceneSource;
 pub use violation::{Violation, continuity_rejoin_frame};
 
@@ -65,6 +65,9 @@ pub struct Scene {
     canvas: Canvas,
     /// Background and floor, drawn once.
     backdrop: Vec<u8>,
+    /// `y` of the drawn floor's surface, in units; the balls bounce at `world.floor`, which
+    /// is the same unless the config sets `bounce_height`.
+    drawn_floor: f64,
     frame: u64,
 }
 
@@ -77,8 +80,12 @@ impl Scene {
         let (width, height) = (f64::from(cfg.width) / scale, f64::from(cfg.height) / scale);
         let canvas = Canvas { width: cfg.width, height: cfg.height, scale };
         let mut layout = Rng::new(cfg.seed, STREAM_LAYOUT);
-        let floor = height - layout.range(0.06, 0.12);
-        let mut world = World::new(cfg, &mut layout, width, height, floor);
+        // The seed's floor places the balls even when another is drawn or bounced on, so the
+        // clips of a solidity test start alike.
+        let seeded = height - layout.range(0.06, 0.12);
+        let mut world = World::new(cfg, &mut layout, width, height, seeded);
+        let drawn_floor = cfg.floor_height.map_or(seeded, |h| height - h);
+        world.floor = cfg.bounce_height.map_or(drawn_floor, |h| height - h);
         let look = Look::new(&mut Rng::new(cfg.seed, STREAM_LOOK), cfg.balls);
         let bars = place_occluders(&world, cfg, &mut layout);
         // After the occluder is placed from the unchanged world, so all twins share it.
@@ -88,7 +95,7 @@ impl Scene {
             ball.hidden = true;
             ball.solid = false;
         }
-        let backdrop = render::background(&look, canvas, floor);
+        let backdrop = render::background(&look, canvas, drawn_floor);
         let mut scene = Self {
             cfg: cfg.clone(),
             world,
@@ -96,6 +103,7 @@ impl Scene {
             occluders: if cfg.occluder { bars } else { Vec::new() },
             canvas,
             backdrop,
+            drawn_floor,
             frame: 0,
         };
         scene.stage_violation();
@@ -131,7 +139,7 @@ impl Scene {
             }
         }
         for &occ in &self.occluders {
-            render::draw_occluder(rgb, self.canvas, occ, self.world.floor, &self.look);
+            render::draw_occluder(rgb, self.canvas, occ, self.drawn_floor, &self.look);
         }
         if self.cfg.noise > 0.0 {
             render::add_noise(rgb, self.cfg.seed, self.frame, self.cfg.noise);
@@ -167,8 +175,8 @@ impl Scene {
                 let ([x, y], r) = (b.pos, b.radius);
                 let visible =
                     b.present && !b.hidden && x + r > 0.0 && x - r < w.width && y + r > 0.0 && y - r < w.height;
-                let occluded =
-                    visible && self.occluders.iter().any(|o| o.left <= x - r && x + r <= o.right && y + r <= w.floor);
+                let occluded = visible
+                    && self.occluders.iter().any(|o| o.left <= x - r && x + r <= o.right && y + r <= self.drawn_floor);
                 BallState {
                     position: [(x * s) as f32, (y * s) as f32],
                     velocity: [(b.vel[0] * s) as f32, (b.vel[1] * s) as f32],

@@ -144,6 +144,38 @@ fn a_continuity_quadruplet_shows_every_frame_once_as_possible_and_once_as_imposs
 }
 
 #[test]
+fn a_solidity_quadruplet_pairs_each_motion_with_each_floor() {
+    // Floor bands 0.12 and 0.06 high (of the shorter side), each drawn with the ball bouncing
+    // on it and on the other one.
+    let (high, low) = (0.12, 0.06);
+    for seed in 1..6 {
+        let base = SceneConfig { balls: 1, occluder: false, ..unpaced(seed) };
+        let clip = |floor: f64, bounce: f64| {
+            run(&SceneConfig { floor_height: Some(floor), bounce_height: Some(bounce), ..base.clone() }, 90)
+        };
+        let [(a, sa), (b, sb), (c, sc), (d, sd)] = [clip(high, high), clip(low, low), clip(high, low), clip(low, high)];
+        let case = format!("seed {seed}");
+        // Each motion is shown once on each floor: the sinking ball moves like the one on the
+        // low floor, the hovering one like the one on the high floor.
+        assert!(sa == sd && sb == sc, "{case}: the motions differ");
+        assert!(a[0] == c[0] && b[0] == d[0] && a[0] != b[0], "{case}: the floors");
+        // The balls start alike and part at the first bounce, on the high floor.
+        let parting = (0..sa.len()).find(|&i| sa[i] != sb[i]).unwrap_or_else(|| panic!("{case}: never part"));
+        let bounce = (1..sa.len()).find(|&i| sa[i][0].velocity[1] < 0.0 && sa[i - 1][0].velocity[1] > 0.0);
+        assert_eq!(Some(parting), bounce, "{case}");
+        // The sinking ball's bottom goes below the drawn floor's surface (14 px apart here; the
+        // frames catch the lowest point within a few px); the hovering one turns back above it.
+        let lowest = |s: &[Vec<BallState>]| s.iter().map(|b| b[0].position[1] + b[0].radius).fold(0.0, f32::max);
+        let (surface_high, surface_low) = (240.0 * (1.0 - high as f32), 240.0 * (1.0 - low as f32));
+        assert!(lowest(&sc) > surface_high + 5.0, "{case}: the ball did not sink into the floor");
+        assert!(lowest(&sd) < surface_low - 10.0, "{case}: the ball did not bounce above the floor");
+    }
+    // Without the two heights the scene is the seed's, byte for byte.
+    let seeded = run(&unpaced(3), 60).0;
+    assert_eq!(seeded, run(&SceneConfig { bounce_height: None, floor_height: None, ..unpaced(3) }, 60).0);
+}
+
+#[test]
 fn occluder_hides_ball_zero_at_the_violation_frame() {
     for seed in 0..12 {
         for at in [0, 1, 30, 95] {

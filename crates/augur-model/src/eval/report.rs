@@ -11,7 +11,8 @@ use serde::Serialize;
 
 use super::probe::{ProbeReport, ball_probe};
 use super::voe::{
-    Quadruplet, VIOLATION_AT, VoeReport, continuity_quadruplet, permanence_quadruplet, voe, voe_clip_len, voe_pair,
+    Quadruplet, SOLIDITY_FLOORS, VIOLATION_AT, VoeReport, continuity_quadruplet, permanence_quadruplet,
+    solidity_quadruplet, voe, voe_clip_len, voe_pair,
 };
 use super::{HorizonTable, file_windows, held_out_scenes, horizon_table, surprise_trace};
 use crate::data::HELD_OUT_SEEDS;
@@ -218,6 +219,16 @@ pub fn markdown(r: &Report) -> String {
     );
     signal_table(&mut md, [v.continuity_accuracy, v.continuity_pixel_accuracy, v.continuity_change_accuracy]);
     margin_line(&mut md, v.continuity_margin, v.continuity_clear_wins);
+    let [high, low] = SOLIDITY_FLOORS;
+    let _ = writeln!(
+        md,
+        "\n#### Solidity, balanced ({} quadruplets of one-ball scenes without the occluder; {} seeds passed over because the ball lands within the first {} frames)\n\nTwo floors, {high} and {low} of the frame high: the ball bouncing on the high floor and on the low one (possible), sinking into the high floor and bouncing off the air above the low one (impossible). Each motion is shown on both floors and each floor with both motions, so only where the ball turns back, against where the floor is drawn, tells them apart. Scored from the first bounce (before it each floor's two clips are the same frames).\n",
+        v.solidity_quadruplets,
+        v.solidity_skipped,
+        v.window_frames + 1
+    );
+    signal_table(&mut md, [v.solidity_accuracy, v.solidity_pixel_accuracy, v.solidity_change_accuracy]);
+    margin_line(&mut md, v.solidity_margin, v.solidity_clear_wins);
     md
 }
 
@@ -249,7 +260,7 @@ fn signal_table(md: &mut String, rows: [[f64; 2]; 3]) {
 }
 
 /// One possible/impossible surprise trace per violation kind, and the four traces of one
-/// permanence and one continuity quadruplet, as PNG.
+/// permanence, one continuity and one solidity quadruplet, as PNG.
 fn plot_examples(model: &WorldModel, out: &Path, cfg: &ModelConfig, device: &Device) -> Result<(), ModelError> {
     let (c, s, at) = (cfg.context, cfg.image_size, VIOLATION_AT);
     let len = voe_clip_len(c);
@@ -267,30 +278,42 @@ fn plot_examples(model: &WorldModel, out: &Path, cfg: &ModelConfig, device: &Dev
         let title = format!("surprise: {} at frame {at}", v.name());
         line_plot(&title, "frame", &series, false, &out.join(format!("voe-{}.png", v.name())))?;
     }
-    let four =
-        |clips: &Quadruplet, title: &str, name: &str| plot_four(model, clips, title, &out.join(name), cfg, device);
+    let four = |clips: &Quadruplet, title: &str, labels: [&'static str; 2], name: &str| {
+        plot_four(model, clips, title, labels, &out.join(name), cfg, device)
+    };
+    let hidden = ["possible: seen and never seen", "impossible: vanishing and appearing"];
     four(
         &permanence_quadruplet(seed, at, len, s)?,
         &format!("surprise, balanced permanence: the bar at frame {at}"),
+        hidden,
         "voe-permanence-4.png",
     )?;
     for seed in seed..seed + 100 {
         if let Some((rejoin, clips)) = continuity_quadruplet(seed, at, len, c, s)? {
             let title = format!("surprise, balanced continuity: bars at frames {at} and {rejoin}");
-            four(&clips, &title, "voe-continuity-4.png")?;
+            four(&clips, &title, hidden, "voe-continuity-4.png")?;
+            break;
+        }
+    }
+    for seed in seed..seed + 100 {
+        if let Some((bounce, clips)) = solidity_quadruplet(seed, at, len, c, s)? {
+            let title = format!("surprise, balanced solidity: first bounce at frame {bounce}");
+            let labels = ["possible: bouncing on either floor", "impossible: sinking in and bouncing above"];
+            four(&clips, &title, labels, "voe-solidity-4.png")?;
             break;
         }
     }
     Ok(())
 }
 
-/// The latent surprise of a quadruplet's two possible clips (seen, never seen) added up frame
-/// by frame, against its two impossible ones' (vanishing, appearing): the design shows each
-/// frame once on either side, so the two curves part only where the model remembers.
+/// The latent surprise of a quadruplet's two possible clips added up frame by frame, against
+/// its two impossible ones' (`labels` name both): the design shows each frame once on either
+/// side, so the two curves part only where the model knows which is which.
 fn plot_four(
     model: &WorldModel,
     clips: &Quadruplet,
     title: &str,
+    labels: [&'static str; 2],
     path: &Path,
     cfg: &ModelConfig,
     device: &Device,
@@ -305,8 +328,8 @@ fn plot_four(
         a.iter().zip(b).enumerate().map(|(i, (x, y))| ((c + i) as f64, f64::from(x + y))).collect()
     };
     let series = [
-        Series { label: "possible: seen and never seen", points: sum(&traces[0], &traces[1]) },
-        Series { label: "impossible: vanishing and appearing", points: sum(&traces[2], &traces[3]) },
+        Series { label: labels[0], points: sum(&traces[0], &traces[1]) },
+        Series { label: labels[1], points: sum(&traces[2], &traces[3]) },
     ];
     line_plot(title, "frame", &series, false, path)
 }

@@ -15,10 +15,15 @@
 //!   appeared goes behind it for good. Scored like the permanence quadruplets, with the peaks
 //!   taken per stretch (between the bars, after the second bar) and added up, so that every
 //!   stretch is balanced on its own.
+//! - **solidity quadruplets** (one ball, no occluder, two floor heights): the ball bouncing on
+//!   a high floor and on a low one (possible), sinking into the high floor and bouncing off
+//!   the air above the low one (impossible). Each motion is shown on both floors and each
+//!   floor with both motions, so only where the ball turns back, against where the floor is
+//!   drawn, tells them apart. Scored like the permanence quadruplets from the first bounce.
 
 use std::ops::Range;
 
-use augur_capture::scene::{SceneConfig, Violation, continuity_rejoin_frame};
+use augur_capture::scene::{Scene, SceneConfig, Violation, continuity_rejoin_frame};
 use burn::tensor::Device;
 use serde::Serialize;
 
@@ -114,6 +119,55 @@ pub fn continuity_quadruplet(
     )))
 }
 
+/// The floor bands of a balanced solidity test, high then low, in units of the frame's shorter
+/// side: the ends of the range the training scenes draw from, so both floors are familiar.
+pub const SOLIDITY_FLOORS: [f64; 2] = [0.12, 0.06];
+
+/// A balanced solidity test on `seed` (one ball, no occluder): `[bouncing on the high floor,
+/// bouncing on the low floor, sinking into the high floor, bouncing above the low floor]`,
+/// the first two possible, the last two impossible. The clip starts so that the first bounce
+/// off the high floor is at frame `at`, or sooner for a ball that lands sooner. Returns that
+/// frame too; `None` when it would leave the model fewer than `context + 1` frames before it.
+pub fn solidity_quadruplet(
+    seed: u64,
+    at: u64,
+    len: usize,
+    context: usize,
+    size: usize,
+) -> Result<Option<(usize, Quadruplet)>, ModelError> {
+    let [high, low] = SOLIDITY_FLOORS;
+    let on = |floor: f64, bounce: f64| SceneConfig {
+        occluder: false,
+        floor_height: Some(floor),
+        bounce_height: Some(bounce),
+        ..base(seed, 1, at, size)
+    };
+    let bad = |e: augur_capture::CaptureError| ModelError::BadData {
+        given: format!("scene seed {seed}"),
+        why: e.to_string(),
+    };
+    // The first frame whose ball moves up after one that moved down: the bounce.
+    let mut scene = Scene::new(&on(high, high)).map_err(bad)?;
+    let mut falling = false;
+    let mut bounce = None;
+    while bounce.is_none() && scene.frame_index() < at + len as u64 {
+        let vy = scene.ball_states().first().map_or(0.0, |b| b.velocity[1]);
+        if falling && vy < 0.0 {
+            bounce = Some(scene.frame_index());
+        }
+        falling = vy > 0.0;
+        scene.step();
+    }
+    let Some(bounce) = bounce else { return Ok(None) };
+    let skip = bounce.saturating_sub(at);
+    let at_clip = (bounce - skip) as usize;
+    if at_clip < context + 1 {
+        return Ok(None);
+    }
+    let clip = |cfg: SceneConfig| scene_clip(&cfg, skip as usize, len).map(|c| c.pixels);
+    Ok(Some((at_clip, [clip(on(high, high))?, clip(on(low, low))?, clip(on(high, low))?, clip(on(low, high))?])))
+}
+
 /// Violation-of-expectation results.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct VoeReport {
@@ -172,6 +226,21 @@ pub struct VoeReport {
     pub continuity_margin: [f64; 2],
     /// Fraction won by more than 1 %: whole, window.
     pub continuity_clear_wins: [f64; 2],
+    /// Balanced solidity quadruplets scored.
+    pub solidity_quadruplets: usize,
+    /// Seeds passed over because their ball lands before the model has seen `context` frames.
+    pub solidity_skipped: usize,
+    /// Fraction of solidity quadruplets won (ties half) by the latent surprise: whole clip
+    /// from the first bounce, and the window after it.
+    pub solidity_accuracy: [f64; 2],
+    /// The same with the decoded pixel error.
+    pub solidity_pixel_accuracy: [f64; 2],
+    /// The same with the copy-last-frame pixel change.
+    pub solidity_change_accuracy: [f64; 2],
+    /// Median latent margin, as for the permanence quadruplets: whole, window.
+    pub solidity_margin: [f64; 2],
+    /// Fraction won by more than 1 %: whole, window.
+    pub solidity_clear_wins: [f64; 2],
 }
 
 /// Wins of each surprise signal (a tie counts half where the design says so).
@@ -261,7 +330,7 @@ fn balanced(whole: &Wins, window: &Wins, n: usize) -> [[f64; 2]; 5] {
 }
 
 /// Scores `pairs` possible/impossible scene pairs (kinds in turn), `pairs / 3` permanence
-/// quadruplets and as many continuity quadruplets, clips of `len` frames with the violation at
+/// quadruplets and as many continuity and solidity quadruplets, clips of `len` frames with the violation at
 /// frame `at`. Calls `progress(done, total)` after each pair and quadruplet.
 #[allow(clippy::too_many_arguments)]
 pub fn voe(
@@ -276,7 +345,7 @@ pub fn voe(
 ) -> Result<VoeReport, ModelError> {
     let mut report = VoeReport { window_frames: context, ..VoeReport::default() };
     let quadruplets = pairs / 3;
-    let total = pairs + 2 * quadruplets;
+    let total = pairs + 3 * quadruplets;
     let names = || Violation::ALL.iter().map(|v| (v.name().to_string(), 0usize, 0usize)).collect::<Vec<_>>();
     let (mut kinds, mut window_kinds) = (names(), names());
     let (mut whole, mut window) = (Wins::default(), Wins::default());
@@ -375,6 +444,36 @@ pub fn voe(
         report.continuity_margin,
         report.continuity_clear_wins,
     ] = balanced(&whole, &window, report.continuity_quadruplets);
+
+    // One stretch, from the first bounce (the first frame where the sinking ball leaves the
+    // one on the same floor) to the clip's end. Before it the two clips on each floor are the
+    // same frames, so their peaks would cancel; every step from it on is balanced. Seeds whose
+    // ball lands within the model's first context are passed over.
+    let (mut whole, mut window) = (Wins::default(), Wins::default());
+    let mut seed = HELD_OUT_SEEDS + 4_000_000;
+    while report.solidity_quadruplets < quadruplets && report.solidity_skipped < 9 * quadruplets {
+        seed += 1;
+        let Some((_, [high, low, sink, hover])) = solidity_quadruplet(seed, at, len, context, size)? else {
+            report.solidity_skipped += 1;
+            continue;
+        };
+        let Some(first) = parting(&high, &sink) else {
+            report.solidity_skipped += 1;
+            continue;
+        };
+        let [th, tl, ts, to] = [trace(&high)?, trace(&low)?, trace(&sink)?, trace(&hover)?];
+        whole.quadruplet([&th, &tl], [&ts, &to], std::slice::from_ref(&(first.saturating_sub(context)..end)));
+        window.quadruplet([&th, &tl], [&ts, &to], std::slice::from_ref(&near(first)));
+        report.solidity_quadruplets += 1;
+        progress(pairs + 2 * quadruplets + report.solidity_quadruplets, total);
+    }
+    [
+        report.solidity_accuracy,
+        report.solidity_pixel_accuracy,
+        report.solidity_change_accuracy,
+        report.solidity_margin,
+        report.solidity_clear_wins,
+    ] = balanced(&whole, &window, report.solidity_quadruplets);
     Ok(report)
 }
 
@@ -457,5 +556,30 @@ mod tests {
         assert_eq!(voe_clip_len(8), 48, "the bundled models' cards were scored on 48-frame clips");
         let (short, long) = (found(48, 16), found(voe_clip_len(16), 16));
         assert!(long >= found(voe_clip_len(8), 8) && long > short, "{short} → {long}");
+    }
+
+    #[test]
+    fn a_solidity_quadruplet_starts_alike_on_each_floor_and_parts_at_the_bounce() {
+        let (len, context, size) = (voe_clip_len(8), 8, 64);
+        let frame = 3 * size * size;
+        let mut found = 0;
+        for seed in 0..20u64 {
+            let Some((bounce, [high, low, sink, hover])) =
+                solidity_quadruplet(seed, VIOLATION_AT, len, context, size).unwrap_or_default()
+            else {
+                continue;
+            };
+            found += 1;
+            let case = format!("seed {seed}, bounce at {bounce}");
+            assert!(bounce > context && bounce <= VIOLATION_AT as usize, "{case}");
+            assert!(high.len() == len * frame && [&low, &sink, &hover].iter().all(|c| c.len() == high.len()), "{case}");
+            // Until the bounce each floor's two clips are the same frames; the floors differ.
+            let (upto, after) = ((bounce - 1) * frame, (bounce + 1) * frame);
+            assert!(high[..upto] == sink[..upto] && low[..upto] == hover[..upto], "{case}");
+            assert!(high[..frame] != low[..frame], "{case}: one floor");
+            assert!(high[after..] != sink[after..] && low[after..] != hover[after..], "{case}: never part");
+        }
+        // A ball lands within the first 9 frames now and then; most seeds make a test.
+        assert!(found >= 14, "only {found} of 20 seeds");
     }
 }
