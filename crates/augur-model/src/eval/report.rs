@@ -222,7 +222,7 @@ pub fn markdown(r: &Report) -> String {
     let [high, low] = SOLIDITY_FLOORS;
     let _ = writeln!(
         md,
-        "\n#### Solidity, balanced ({} quadruplets of one-ball scenes without the occluder; {} seeds passed over because the ball lands within the first {} frames)\n\nTwo floors, {high} and {low} of the frame high: the ball bouncing on the high floor and on the low one (possible), sinking into the high floor and bouncing off the air above the low one (impossible). Each motion is shown on both floors and each floor with both motions, so only where the ball turns back, against where the floor is drawn, tells them apart. Scored from the first bounce (before it each floor's two clips are the same frames).\n",
+        "\n#### Solidity, balanced ({} quadruplets of one-ball scenes without the occluder; {} seeds passed over because the ball lands within the first {} frames or not at all)\n\nTwo floors, {high} and {low} of the frame high: the ball bouncing on the high floor and on the low one (possible), sinking into the high floor and bouncing off the air above the low one (impossible). Each motion is shown on both floors and each floor with both motions, so only where the ball turns back, against where the floor is drawn, tells them apart. Scored from the first bounce (before it each floor's two clips are the same frames).\n",
         v.solidity_quadruplets,
         v.solidity_skipped,
         v.window_frames + 1

@@ -127,7 +127,8 @@ pub const SOLIDITY_FLOORS: [f64; 2] = [0.12, 0.06];
 /// bouncing on the low floor, sinking into the high floor, bouncing above the low floor]`,
 /// the first two possible, the last two impossible. The clip starts so that the first bounce
 /// off the high floor is at frame `at`, or sooner for a ball that lands sooner. Returns that
-/// frame too; `None` when it would leave the model fewer than `context + 1` frames before it.
+/// frame too; `None` when it would leave the model fewer than `context + 1` frames before it,
+/// or the ball does not land within `at + len` frames.
 pub fn solidity_quadruplet(
     seed: u64,
     at: u64,
@@ -228,7 +229,8 @@ pub struct VoeReport {
     pub continuity_clear_wins: [f64; 2],
     /// Balanced solidity quadruplets scored.
     pub solidity_quadruplets: usize,
-    /// Seeds passed over because their ball lands before the model has seen `context` frames.
+    /// Seeds passed over because their ball lands before the model has seen `context` frames,
+    /// or not within the clip.
     pub solidity_skipped: usize,
     /// Fraction of solidity quadruplets won (ties half) by the latent surprise: whole clip
     /// from the first bounce, and the window after it.
@@ -448,7 +450,7 @@ pub fn voe(
     // One stretch, from the first bounce (the first frame where the sinking ball leaves the
     // one on the same floor) to the clip's end. Before it the two clips on each floor are the
     // same frames, so their peaks would cancel; every step from it on is balanced. Seeds whose
-    // ball lands within the model's first context are passed over.
+    // ball lands within the model's first context, or not at all, are passed over.
     let (mut whole, mut window) = (Wins::default(), Wins::default());
     let mut seed = HELD_OUT_SEEDS + 4_000_000;
     while report.solidity_quadruplets < quadruplets && report.solidity_skipped < 9 * quadruplets {
