@@ -307,8 +307,9 @@ fn plot_examples(model: &WorldModel, out: &Path, cfg: &ModelConfig, device: &Dev
 }
 
 /// The latent surprise of a quadruplet's two possible clips added up frame by frame, against
-/// its two impossible ones' (`labels` name both): the design shows each frame once on either
-/// side, so the two curves part only where the model knows which is which.
+/// its two impossible ones' (`labels` name both): the design balances what either side shows
+/// (each frame, or for solidity each motion and each floor), so the two curves part only where
+/// the model knows which is which.
 fn plot_four(
     model: &WorldModel,
     clips: &Quadruplet,
