@@ -189,27 +189,25 @@ fn eval_and_predict_write_tables_images_and_a_video() {
         assert!(probe["rows"][1][key].as_f64().is_some_and(|d| d.is_finite() && d >= 0.0), "{key}: {probe}");
     }
     assert!(stdout.contains("Where the ball is, read from the latents (4 one-ball scenes scored)"), "{stdout}");
-    assert_eq!(voe["quadruplets"].as_u64(), Some(2), "6 pairs come with 2 permanence quadruplets");
-    for key in ["quadruplet_accuracy", "quadruplet_change_accuracy"] {
-        let both: Vec<f64> = voe[key].as_array().unwrap().iter().filter_map(|v| v.as_f64()).collect();
-        assert!(both.len() == 2 && both.iter().all(|a| (0.0..=1.0).contains(a)), "{key} = {both:?}");
+    // 6 pairs come with 2 quadruplets of each balanced design.
+    for (design, heading) in
+        [("permanence", "Object permanence"), ("continuity", "Continuity"), ("solidity", "Solidity")]
+    {
+        let b = &voe[design];
+        assert_eq!(b["quadruplets"].as_u64(), Some(2), "{design}: {b}");
+        assert!(stdout.contains(&format!("{heading}, balanced (2 quadruplets")), "{stdout}");
+        for key in ["accuracy", "pixel_accuracy", "change_accuracy", "clear_wins"] {
+            let both: Vec<f64> = b[key].as_array().unwrap().iter().filter_map(|v| v.as_f64()).collect();
+            assert!(both.len() == 2 && both.iter().all(|a| (0.0..=1.0).contains(a)), "{design}.{key} = {both:?}");
+        }
+        assert!(b["margin"][0].as_f64().is_some_and(f64::is_finite), "{design}: {b}");
     }
-    assert!(stdout.contains("Object permanence, balanced (2 quadruplets"), "{stdout}");
-    assert_eq!(voe["continuity_quadruplets"].as_u64(), Some(2), "and 2 continuity quadruplets");
-    assert!(stdout.contains("Continuity, balanced (2 quadruplets"), "{stdout}");
-    assert_eq!(voe["solidity_quadruplets"].as_u64(), Some(2), "and 2 solidity quadruplets");
-    assert!(stdout.contains("Solidity, balanced (2 quadruplets"), "{stdout}");
-    // Both designs show every frame once as possible and once as impossible, so a signal with
-    // no memory (the copy-last change) cannot tell them apart: exactly 50 %.
-    for key in ["quadruplet_change_accuracy", "continuity_change_accuracy"] {
-        assert_eq!(voe[key][0].as_f64(), Some(0.5), "{key}: {}", voe[key]);
-    }
+    // Permanence and continuity show every frame once as possible and once as impossible, so a
+    // signal with no memory (the copy-last change) cannot tell them apart: exactly 50 %.
     // Solidity's motions are balanced too, but the sinking ball crosses the floor band, so the
     // pixel change is not: no fixed figure for it.
-    for key in
-        ["quadruplet_margin", "continuity_margin", "solidity_margin", "quadruplet_clear_wins", "continuity_clear_wins"]
-    {
-        assert!(voe[key][0].as_f64().is_some_and(f64::is_finite), "{key}: {}", voe[key]);
+    for design in ["permanence", "continuity"] {
+        assert_eq!(voe[design]["change_accuracy"][0].as_f64(), Some(0.5), "{design}: {}", voe[design]);
     }
     assert!(stdout.contains("Margin of the latent surprise"), "{stdout}");
     for kind in ["vanish", "teleport", "passthrough", "permanence-4", "continuity-4", "solidity-4"] {

@@ -22,7 +22,7 @@ pub use probe::{ProbeReport, ProbeRow, ball_probe};
 pub use report::{Footage, Plan, Report, Scores, evaluate, markdown, write_report};
 
 pub use voe::{
-    Quadruplet, SOLIDITY_FLOORS, VIOLATION_AT, VoeReport, continuity_quadruplet, permanence_quadruplet,
+    Balanced, Quadruplet, SOLIDITY_FLOORS, VIOLATION_AT, VoeReport, continuity_quadruplet, permanence_quadruplet,
     solidity_quadruplet, voe, voe_clip_len, voe_pair,
 };
 

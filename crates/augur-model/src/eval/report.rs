@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::probe::{ProbeReport, ball_probe};
 use super::voe::{
-    Quadruplet, SOLIDITY_FLOORS, VIOLATION_AT, VoeReport, continuity_quadruplet, permanence_quadruplet,
+    Balanced, Quadruplet, SOLIDITY_FLOORS, VIOLATION_AT, VoeReport, continuity_quadruplet, permanence_quadruplet,
     solidity_quadruplet, voe, voe_clip_len, voe_pair,
 };
 use super::{HorizonTable, file_windows, held_out_scenes, horizon_table, surprise_trace};
@@ -207,29 +207,36 @@ pub fn markdown(r: &Report) -> String {
     }
     let _ = writeln!(
         md,
-        "\n#### Object permanence, balanced ({} quadruplets of one-ball scenes)\n\nThe ball seen throughout and never seen (possible), vanishing behind the occluder and appearing behind it (impossible): every frame is in one possible and one impossible clip, so only memory of the hidden ball tells them apart (IntPhys's design). Scored from the frame after the violation (all four show the same frame at it). Won when the impossible clips' peaks add up to more; a tie counts half, so a signal that cannot tell them apart scores 50 %.\n",
-        v.quadruplets
+        "\n#### Object permanence, balanced ({} quadruplets of one-ball scenes{})\n\nThe ball seen throughout and never seen (possible), vanishing behind the occluder and appearing behind it (impossible): every frame is in one possible and one impossible clip, so only memory of the hidden ball tells them apart (IntPhys's design). Scored from the frame after the violation (all four show the same frame at it). Won when the impossible clips' peaks add up to more; a tie counts half, so a signal that cannot tell them apart scores 50 %.\n",
+        v.permanence.quadruplets,
+        match v.permanence.skipped {
+            0 => String::new(),
+            n => format!("; {n} seeds passed over because their clips did not part"),
+        }
     );
-    signal_table(&mut md, [v.quadruplet_accuracy, v.quadruplet_pixel_accuracy, v.quadruplet_change_accuracy]);
-    margin_line(&mut md, v.quadruplet_margin, v.quadruplet_clear_wins);
+    balanced_table(&mut md, &v.permanence);
     let _ = writeln!(
         md,
         "\n#### Continuity, balanced ({} quadruplets of one-ball scenes; {} seeds passed over because the ball did not get clear of the first bar in time)\n\nThe same four clips with a second bar where the ball is a little later: the vanishing ball comes out of the second bar without crossing the gap, the appearing one goes behind it for good. Peaks are taken between the bars and after the second bar (each from the frame after a bar, as above) and added up, each stretch balanced on its own (IntPhys's continuity design); the window is each stretch's first {} frames.\n",
-        v.continuity_quadruplets, v.continuity_skipped, v.window_frames
+        v.continuity.quadruplets, v.continuity.skipped, v.window_frames
     );
-    signal_table(&mut md, [v.continuity_accuracy, v.continuity_pixel_accuracy, v.continuity_change_accuracy]);
-    margin_line(&mut md, v.continuity_margin, v.continuity_clear_wins);
+    balanced_table(&mut md, &v.continuity);
     let [high, low] = SOLIDITY_FLOORS;
     let _ = writeln!(
         md,
         "\n#### Solidity, balanced ({} quadruplets of one-ball scenes without the occluder; {} seeds passed over because the ball lands within the first {} frames or not at all)\n\nTwo floors, {high} and {low} of the frame high: the ball bouncing on the high floor and on the low one (possible), sinking into the high floor and bouncing off the air above the low one (impossible). Each motion is shown on both floors and each floor with both motions, so only where the ball turns back, against where the floor is drawn, tells them apart. Scored from the first bounce (before it each floor's two clips are the same frames).\n",
-        v.solidity_quadruplets,
-        v.solidity_skipped,
+        v.solidity.quadruplets,
+        v.solidity.skipped,
         v.window_frames + 1
     );
-    signal_table(&mut md, [v.solidity_accuracy, v.solidity_pixel_accuracy, v.solidity_change_accuracy]);
-    margin_line(&mut md, v.solidity_margin, v.solidity_clear_wins);
+    balanced_table(&mut md, &v.solidity);
     md
+}
+
+/// A balanced design's three signals and the latent surprise's margin.
+fn balanced_table(md: &mut String, b: &Balanced) {
+    signal_table(md, [b.accuracy, b.pixel_accuracy, b.change_accuracy]);
+    margin_line(md, b.margin, b.clear_wins);
 }
 
 /// How big the latent surprise's difference between impossible and possible clips is: the

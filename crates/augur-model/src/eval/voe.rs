@@ -198,51 +198,52 @@ pub struct VoeReport {
     pub window_frames: usize,
     /// Per violation kind: (kind, pairs, latent accuracy over the window).
     pub window_by_kind: Vec<(String, usize, f64)>,
-    /// Balanced permanence quadruplets scored.
+    /// Balanced permanence quadruplets.
+    pub permanence: Balanced,
+    /// Balanced continuity quadruplets.
+    pub continuity: Balanced,
+    /// Balanced solidity quadruplets.
+    pub solidity: Balanced,
+}
+
+/// One balanced design's figures (IntPhys's: each frame, or each motion, in one possible and
+/// one impossible clip). Each pair of figures is `[whole, window]`: peaks over the scored
+/// stretches whole, and over their first `window_frames` frames.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Balanced {
+    /// Quadruplets scored.
     pub quadruplets: usize,
-    /// Fraction of quadruplets won (ties half) by the latent surprise: whole clip, window.
-    pub quadruplet_accuracy: [f64; 2],
+    /// Seeds passed over because their clips could not show the design (the report says why).
+    pub skipped: usize,
+    /// Fraction of quadruplets won (ties half) by the latent surprise.
+    pub accuracy: [f64; 2],
     /// The same with the decoded pixel error.
-    pub quadruplet_pixel_accuracy: [f64; 2],
+    pub pixel_accuracy: [f64; 2],
     /// The same with the copy-last-frame pixel change.
-    pub quadruplet_change_accuracy: [f64; 2],
+    pub change_accuracy: [f64; 2],
     /// How much more the latent surprise peaks on the impossible clips, relative to the
-    /// possible ones, median over quadruplets: whole clip, window. The accuracy says which way
-    /// the difference points; this says how big it is.
-    pub quadruplet_margin: [f64; 2],
-    /// Fraction of quadruplets whose impossible clips peak more than 1 % higher: whole, window.
-    pub quadruplet_clear_wins: [f64; 2],
-    /// Balanced continuity quadruplets scored.
-    pub continuity_quadruplets: usize,
-    /// Seeds passed over because their ball did not get clear of the first bar in time.
-    pub continuity_skipped: usize,
-    /// Fraction of continuity quadruplets won (ties half) by the latent surprise: both
-    /// stretches whole, and each stretch's first `window_frames` frames.
-    pub continuity_accuracy: [f64; 2],
-    /// The same with the decoded pixel error.
-    pub continuity_pixel_accuracy: [f64; 2],
-    /// The same with the copy-last-frame pixel change.
-    pub continuity_change_accuracy: [f64; 2],
-    /// Median latent margin, as for the permanence quadruplets: whole, window.
-    pub continuity_margin: [f64; 2],
-    /// Fraction won by more than 1 %: whole, window.
-    pub continuity_clear_wins: [f64; 2],
-    /// Balanced solidity quadruplets scored.
-    pub solidity_quadruplets: usize,
-    /// Seeds passed over because their ball lands before the model has seen `context` frames,
-    /// or not within the clip.
-    pub solidity_skipped: usize,
-    /// Fraction of solidity quadruplets won (ties half) by the latent surprise: whole clip
-    /// from the first bounce, and the window after it.
-    pub solidity_accuracy: [f64; 2],
-    /// The same with the decoded pixel error.
-    pub solidity_pixel_accuracy: [f64; 2],
-    /// The same with the copy-last-frame pixel change.
-    pub solidity_change_accuracy: [f64; 2],
-    /// Median latent margin, as for the permanence quadruplets: whole, window.
-    pub solidity_margin: [f64; 2],
-    /// Fraction won by more than 1 %: whole, window.
-    pub solidity_clear_wins: [f64; 2],
+    /// possible ones, median over quadruplets. The accuracy says which way the difference
+    /// points; this says how big it is.
+    pub margin: [f64; 2],
+    /// Fraction of quadruplets whose impossible clips peak more than 1 % higher.
+    pub clear_wins: [f64; 2],
+}
+
+impl Balanced {
+    /// The figures of `whole` and `window`, the same quadruplets scored over two spans.
+    fn scored(whole: &Wins, window: &Wins, quadruplets: usize, skipped: usize) -> Self {
+        let (w, v) = (whole.fractions(quadruplets), window.fractions(quadruplets));
+        let ((mw, cw), (mv, cv)) = (whole.margin(), window.margin());
+        Balanced {
+            quadruplets,
+            skipped,
+            accuracy: [w[0], v[0]],
+            pixel_accuracy: [w[1], v[1]],
+            change_accuracy: [w[2], v[2]],
+            margin: [mw, mv],
+            clear_wins: [cw, cv],
+        }
+    }
 }
 
 /// Wins of each surprise signal (a tie counts half where the design says so).
@@ -323,14 +324,6 @@ impl Wins {
     }
 }
 
-/// A balanced design's figures over its `n` quadruplets, each as `[whole, window]`: the latent,
-/// pixel and copy-last accuracies, the median latent margin and the share of clear wins.
-fn balanced(whole: &Wins, window: &Wins, n: usize) -> [[f64; 2]; 5] {
-    let (w, v) = (whole.fractions(n), window.fractions(n));
-    let ((mw, cw), (mv, cv)) = (whole.margin(), window.margin());
-    [[w[0], v[0]], [w[1], v[1]], [w[2], v[2]], [mw, mv], [cw, cv]]
-}
-
 /// Scores `pairs` possible/impossible scene pairs (kinds in turn), `pairs / 3` permanence
 /// quadruplets and as many continuity and solidity quadruplets, clips of `len` frames with the violation at
 /// frame `at`. Calls `progress(done, total)` after each pair and quadruplet.
@@ -395,25 +388,22 @@ pub fn voe(
     // the step into it still differs (the ball going behind the bar, or nothing), so the whole
     // clip is scored from the frame after it: from there on every step is balanced too.
     let after = (at as usize + 1).saturating_sub(context);
-    let (mut whole, mut window) = (Wins::default(), Wins::default());
+    let (mut whole, mut window, mut scored, mut skipped) = (Wins::default(), Wins::default(), 0, 0);
     for i in 0..quadruplets {
         let [seen, empty, vanish, appear] =
             permanence_quadruplet(HELD_OUT_SEEDS + 2_000_000 + i as u64, at, len, size)?;
         progress(pairs + i + 1, total);
-        let Some(first) = parting(&seen, &vanish) else { continue };
+        let Some(first) = parting(&seen, &vanish) else {
+            skipped += 1;
+            continue;
+        };
         let [ts, te, tv, ta] = [trace(&seen)?, trace(&empty)?, trace(&vanish)?, trace(&appear)?];
         // One stretch: from the frame after the violation to the clip's end.
         whole.quadruplet([&ts, &te], [&tv, &ta], std::slice::from_ref(&(after..end)));
         window.quadruplet([&ts, &te], [&tv, &ta], std::slice::from_ref(&near(first)));
-        report.quadruplets += 1;
+        scored += 1;
     }
-    [
-        report.quadruplet_accuracy,
-        report.quadruplet_pixel_accuracy,
-        report.quadruplet_change_accuracy,
-        report.quadruplet_margin,
-        report.quadruplet_clear_wins,
-    ] = balanced(&whole, &window, report.quadruplets);
+    report.permanence = Balanced::scored(&whole, &window, scored, skipped);
 
     // Two stretches, each balanced on its own: between the bars (from the frame after the
     // first, as above, to the frame before the second) and from the frame after the second
@@ -422,12 +412,12 @@ pub fn voe(
     // after), and a ball behind a bar still tints the anti-aliased pixels at its edges. Seeds
     // whose ball stays near the first bar are passed over (about four in five at 64×64; only
     // scenes are made for them, no model runs), up to 10× as many seeds.
-    let (mut whole, mut window) = (Wins::default(), Wins::default());
+    let (mut whole, mut window, mut scored, mut skipped) = (Wins::default(), Wins::default(), 0, 0);
     let mut seed = HELD_OUT_SEEDS + 3_000_000;
-    while report.continuity_quadruplets < quadruplets && report.continuity_skipped < 9 * quadruplets {
+    while scored < quadruplets && skipped < 9 * quadruplets {
         seed += 1;
         let Some((rejoin, [seen, empty, vanish, appear])) = continuity_quadruplet(seed, at, len, context, size)? else {
-            report.continuity_skipped += 1;
+            skipped += 1;
             continue;
         };
         let [ts, te, tv, ta] = [trace(&seen)?, trace(&empty)?, trace(&vanish)?, trace(&appear)?];
@@ -436,46 +426,34 @@ pub fn voe(
         let (gap, rest) = (after..rejoin.saturating_sub(context), (rejoin + 1).saturating_sub(context)..end);
         whole.quadruplet([&ts, &te], [&tv, &ta], &[gap.clone(), rest.clone()]);
         window.quadruplet([&ts, &te], [&tv, &ta], &[first_frames(gap), first_frames(rest)]);
-        report.continuity_quadruplets += 1;
-        progress(pairs + quadruplets + report.continuity_quadruplets, total);
+        scored += 1;
+        progress(pairs + quadruplets + scored, total);
     }
-    [
-        report.continuity_accuracy,
-        report.continuity_pixel_accuracy,
-        report.continuity_change_accuracy,
-        report.continuity_margin,
-        report.continuity_clear_wins,
-    ] = balanced(&whole, &window, report.continuity_quadruplets);
+    report.continuity = Balanced::scored(&whole, &window, scored, skipped);
 
     // One stretch, from the first bounce (the first frame where the sinking ball leaves the
     // one on the same floor) to the clip's end. Before it the two clips on each floor are the
     // same frames, so their peaks would cancel; every step from it on is balanced. Seeds whose
     // ball lands within the model's first context, or not at all, are passed over.
-    let (mut whole, mut window) = (Wins::default(), Wins::default());
+    let (mut whole, mut window, mut scored, mut skipped) = (Wins::default(), Wins::default(), 0, 0);
     let mut seed = HELD_OUT_SEEDS + 4_000_000;
-    while report.solidity_quadruplets < quadruplets && report.solidity_skipped < 9 * quadruplets {
+    while scored < quadruplets && skipped < 9 * quadruplets {
         seed += 1;
         let Some((_, [high, low, sink, hover])) = solidity_quadruplet(seed, at, len, context, size)? else {
-            report.solidity_skipped += 1;
+            skipped += 1;
             continue;
         };
         let Some(first) = parting(&high, &sink) else {
-            report.solidity_skipped += 1;
+            skipped += 1;
             continue;
         };
         let [th, tl, ts, to] = [trace(&high)?, trace(&low)?, trace(&sink)?, trace(&hover)?];
         whole.quadruplet([&th, &tl], [&ts, &to], std::slice::from_ref(&(first.saturating_sub(context)..end)));
         window.quadruplet([&th, &tl], [&ts, &to], std::slice::from_ref(&near(first)));
-        report.solidity_quadruplets += 1;
-        progress(pairs + 2 * quadruplets + report.solidity_quadruplets, total);
+        scored += 1;
+        progress(pairs + 2 * quadruplets + scored, total);
     }
-    [
-        report.solidity_accuracy,
-        report.solidity_pixel_accuracy,
-        report.solidity_change_accuracy,
-        report.solidity_margin,
-        report.solidity_clear_wins,
-    ] = balanced(&whole, &window, report.solidity_quadruplets);
+    report.solidity = Balanced::scored(&whole, &window, scored, skipped);
     Ok(report)
 }
 
