@@ -126,3 +126,26 @@ fn bench_window_without_a_display_says_how_to_get_one() {
     let out = augur(&["bench", "window", "--seconds", "0.5"]);
     assert!(text(&out).1.contains("--seconds must be between 1 and 7200"), "{}", text(&out).1);
 }
+
+#[test]
+fn bench_live_on_a_source_that_gives_nothing_says_why_and_writes_no_table() {
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = out_dir.path().join("results");
+    let bench = |source: &str| {
+        let mut cmd = std::process::Command::new(augur_tests::binary("augur"));
+        cmd.args(["bench", "live", "--seconds", "5", "--horizons", "4", "--device", "cpu", "--source", source]);
+        cmd.arg("--out").arg(&out).current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
+        augur_tests::run_with_deadline(cmd, std::time::Duration::from_secs(120))
+    };
+    // A missing file: the source's own error, with what to check.
+    let missing = bench("file:/nonexistent/clip.mp4");
+    let stderr = text(&missing).1;
+    assert!(!missing.status.success(), "{stderr}");
+    assert!(stderr.contains("the model made no prediction in 5 s (the source failed:"), "{stderr}");
+    assert!(stderr.contains("check the path") && stderr.contains("no table written"), "{stderr}");
+    // A source that ends after three frames: too few for the model's context.
+    let short = bench("lavfi:testsrc=duration=0.1:size=64x64:rate=30");
+    assert!(!short.status.success());
+    assert!(text(&short).1.contains("the source ended before the model had seen enough frames"), "{}", text(&short).1);
+    assert!(!out.exists(), "a refused benchmark wrote its folder");
+}

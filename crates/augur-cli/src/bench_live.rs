@@ -1,5 +1,5 @@
 //! `augur bench live`: the live session headless (no window) on a 640×480 30 fps lavfi source
-//! and on the scene with the default model: preview fps, prediction rate, capture-to-prediction
+//! and on the scene (or on the sources given) with the default model: preview fps, prediction rate, capture-to-prediction
 //! latency, frames the model skipped, frames lost, CPU and memory. Writes
 //! bench/results/live.{md,json}. The webview's own latency is measured by the app, not here.
 
@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
-use augur_engine::{Session, SessionConfig, Stats};
+use augur_engine::{Session, SessionConfig, SourceStatus, Stats};
 use serde::Serialize;
 
 /// Options for `augur bench live`.
@@ -25,10 +25,17 @@ pub struct LiveArgs {
     /// Rollout horizons to measure, comma separated (the model's default is 8).
     #[arg(long, value_delimiter = ',', default_value = "8,4")]
     horizons: Vec<usize>,
+    /// Sources to measure, in turn (default: a 640×480 30 fps lavfi test pattern and the scene
+    /// at that size, which every machine has).
+    #[arg(long = "source")]
+    sources: Vec<String>,
     /// Output folder.
     #[arg(long, default_value = "bench/results")]
     out: PathBuf,
 }
+
+/// What `bench live` measures when no `--source` is given.
+const DEFAULT_SOURCES: [&str; 2] = ["lavfi:testsrc=size=640x480:rate=30", "scene:bounce?size=640x480&fps=30"];
 
 #[derive(Serialize)]
 struct Row {
@@ -45,7 +52,10 @@ pub fn run(args: &LiveArgs) -> Result<()> {
     if !(args.seconds >= 5.0 && args.seconds <= 7200.0) {
         anyhow::bail!("--seconds must be between 5 and 7200, got {}", args.seconds);
     }
-    let sources = ["lavfi:testsrc=size=640x480:rate=30", "scene:bounce?size=640x480&fps=30"];
+    let sources: Vec<&str> = match args.sources.is_empty() {
+        true => DEFAULT_SOURCES.to_vec(),
+        false => args.sources.iter().map(String::as_str).collect(),
+    };
     let mut rows = Vec::new();
     for (source, horizon) in sources.iter().flat_map(|s| args.horizons.iter().map(move |h| (*s, *h))) {
         let mut cfg = SessionConfig::new(Some(source), args.model.clone());
@@ -58,11 +68,15 @@ pub fn run(args: &LiveArgs) -> Result<()> {
         std::thread::sleep(Duration::from_secs_f64(args.seconds));
         let stats = session.stats();
         if stats.prediction_hz <= 0.0 {
-            anyhow::bail!(
-                "{source}: the model made no prediction in {} s ({}); no table written",
-                args.seconds,
-                session.model_error().unwrap_or_else(|| "no error reported".into())
-            );
+            // Say whose fault it was: a source that delivered nothing, or a model that failed.
+            let why = match (session.model_error(), session.status()) {
+                (Some(e), _) => e,
+                (None, SourceStatus::Retrying { error, .. }) => format!("the source failed: {error}"),
+                (None, SourceStatus::Ended) => "the source ended before the model had seen enough frames".into(),
+                (None, SourceStatus::Starting) => "the source delivered no frame".into(),
+                (None, SourceStatus::Running { .. }) => "no error reported".into(),
+            };
+            anyhow::bail!("{source}: the model made no prediction in {} s ({why}); no table written", args.seconds);
         }
         let cpu = (cpu_ticks() - c0) as f64 / 100.0 / t0.elapsed().as_secs_f64() * 100.0;
         rows.push(Row {
