@@ -51,6 +51,29 @@ fn refusal(job: &augur_model::TrainJob) -> String {
     augur_model::train(job, |_| {}).err().unwrap().to_string()
 }
 
+/// Why a fine-tuning setting, set by `set` on a job with no model to start from, is refused.
+fn refusal_without_init(set: impl FnOnce(&mut augur_model::TrainConfig)) -> String {
+    let fresh = tempfile::tempdir().unwrap();
+    let mut job = common::tiny_job(fresh.path(), 1);
+    set(&mut job.config);
+    refusal(&job)
+}
+
+/// The parts [`outputs`] reads, in its order.
+const PARTS: [&str; 4] = ["online encoder", "target encoder", "predictor", "decoder"];
+
+/// Checks that a training run (`what`) moved the part of [`PARTS`] named `trained` and left
+/// the others bit for bit as they were.
+fn assert_trained_only(what: &str, trained: &str, before: &[Vec<f32>; 4], after: &[Vec<f32>; 4]) {
+    for ((part, b), a) in PARTS.iter().zip(before).zip(after) {
+        if *part == trained {
+            assert!(max_diff(b, a) > 1e-6, "{what}: the {part} did not train");
+        } else {
+            assert!(max_diff(b, a) == 0.0, "{what} changed the {part}");
+        }
+    }
+}
+
 /// The largest elementwise difference of two readings.
 fn max_diff(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(p, q)| (p - q).abs()).fold(0.0, f32::max)
@@ -226,10 +249,7 @@ fn a_decoder_made_to_warp_with_a_coarse_flow_and_trained_alone_keeps_the_latents
     assert!(reach > 0.0 && reach.is_finite(), "the reach term was not weighed: {reach}");
     assert_eq!(card.training.unwrap().config.decoder_only, Some(true));
     let after = outputs(&model, &x);
-    for (which, i) in [("online encoder", 0), ("target encoder", 1), ("predictor", 2)] {
-        assert!(max_diff(&before[i], &after[i]) == 0.0, "decoder-only training changed the {which}");
-    }
-    assert!(max_diff(&before[3], &after[3]) > 1e-6, "the decoder did not train");
+    assert_trained_only("decoder-only training", "decoder", &before, &after);
 }
 
 #[test]
@@ -285,10 +305,7 @@ fn freezing_the_encoders_keeps_the_latent_space_and_trains_the_predictor() {
     assert!(max_diff(&before[1], &after[1]) == 0.0, "the EMA target moved");
     assert!(max_diff(&before[2], &after[2]) > 1e-6, "the predictor did not train");
     // Without a model to start from there are no encoders to keep.
-    let fresh = tempfile::tempdir().unwrap();
-    let mut job = common::tiny_job(fresh.path(), 2);
-    job.config.freeze_encoders = Some(true);
-    let why = refusal(&job);
+    let why = refusal_without_init(|c| c.freeze_encoders = Some(true));
     assert!(why.contains("--init MODEL"), "{why}");
 }
 
@@ -318,10 +335,7 @@ fn predictor_only_training_with_a_motion_input_keeps_encoders_and_decoder() {
     assert_eq!((record.config.loss.reconstruction, record.config.loss.pixel), (0.0, 0.0));
     assert_eq!(record.final_losses.reconstruction, 0.0, "a predictor-only step drew frames");
     let after = outputs(&model, &x);
-    for (which, i) in [("online encoder", 0), ("target encoder", 1), ("decoder", 3)] {
-        assert!(max_diff(&before[i], &after[i]) == 0.0, "predictor-only training changed the {which}");
-    }
-    assert!(max_diff(&before[2], &after[2]) > 1e-6, "the predictor did not train");
+    assert_trained_only("predictor-only training", "predictor", &before, &after);
     // A live session starts from one frame: a window with no frame before its first one.
     let one = model.online.forward(x.clone().narrow(1, 0, 1), None);
     assert_eq!(model.rollout(one, None, 2).dims()[1], 2);
@@ -358,9 +372,7 @@ fn a_new_predictor_of_another_size_trains_on_the_kept_encoders_and_decoder() {
     // The tiny config says nothing of motion, so the starting model's choice (none) stands.
     assert!(!card.config.sees_motion() && !model.predictor.sees_motion());
     let after = outputs(&model, &x);
-    for (which, i) in [("online encoder", 0), ("target encoder", 1), ("decoder", 3)] {
-        assert!(max_diff(&before[i], &after[i]) == 0.0, "a new predictor changed the {which}");
-    }
+    assert_trained_only("a new predictor", "predictor", &before, &after);
     // It trained from "nothing changes": its guesses are no longer its input.
     assert!(max_diff(&after[0], &after[2]) > 1e-6, "the new predictor did not train");
     // A size the transformer cannot take is refused before training.
@@ -371,10 +383,7 @@ fn a_new_predictor_of_another_size_trains_on_the_kept_encoders_and_decoder() {
     let why = refusal(&job);
     assert!(why.contains("predictor_heads 4 must divide predictor_dim 30"), "{why}");
     // Without a model to start from there are no encoders to keep.
-    let fresh = tempfile::tempdir().unwrap();
-    let mut job = common::tiny_job(fresh.path(), 1);
-    job.config.new_predictor = Some(true);
-    let why = refusal(&job);
+    let why = refusal_without_init(|c| c.new_predictor = Some(true));
     assert!(why.contains("--init MODEL"), "{why}");
 }
 
@@ -476,10 +485,7 @@ fn a_latent_bank_holds_what_the_encoders_make_of_each_window_and_trains_the_pred
     let (trained, card) = checkpoint::load(&tuned.path().join("model"), &device).unwrap();
     assert_eq!(card.training.unwrap().config.latent_bank, Some(5));
     let after = outputs(&trained, &x);
-    for (which, i) in [("online encoder", 0), ("target encoder", 1), ("decoder", 3)] {
-        assert!(max_diff(&before[i], &after[i]) == 0.0, "training on a bank changed the {which}");
-    }
-    assert!(max_diff(&before[2], &after[2]) > 1e-6, "the predictor did not train");
+    assert_trained_only("training on a bank", "predictor", &before, &after);
     job.resume = true;
     job.config.steps = 3;
     let mut steps = Vec::new();
