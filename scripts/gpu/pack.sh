@@ -2,7 +2,9 @@
 # Packs what one GPU lease needs into .gpu/ (ignored by git, named in the device tool's carry):
 # the headless binary (no ffmpeg, no ALSA) and real clips as frames files, both xz-compressed
 # to fit the 64 MiB a call may carry, the training configs, a glibc to fall back on, and the
-# Vulkan loader debs in .gl/. Then: run `bash scripts/gpu/lease.sh` there, carrying .gpu and .gl.
+# Vulkan loader debs in .gl/. Then: run `bash scripts/gpu/predictor-lease.sh` (the predictor line,
+# stop 27) or `bash scripts/gpu/lease.sh` (stop 15's three sizes) there, carrying .gpu and .gl;
+# each fits one call of the device tool (10 minutes).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 target="${CARGO_TARGET_DIR:-$HOME/.cache/augur/target}"
