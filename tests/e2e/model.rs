@@ -331,6 +331,13 @@ fn a_missing_or_broken_model_is_refused_cleanly() {
     let out = augur(&[&args[..], &["--device", "cpu"]].concat());
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out).1.contains("a sound source (mic:…, audiofile:…) is needed"), "{}", text(&out).1);
+    let predict = |extra: &[&str]| {
+        let out = augur(&[&args[..5], &["--out", &out_dir, "--device", "cpu"], extra].concat());
+        assert_eq!(out.status.code(), Some(1), "{extra:?}");
+        text(&out).1
+    };
+    assert!(predict(&["--steps", "0"]).contains("pass --steps 1 or more"));
+    assert!(predict(&["--panel", "100000"]).contains("each at most 2048 px"));
 
     // Training settings that cannot work are refused before any training starts.
     let train = |extra: &[&str]| {

@@ -38,7 +38,8 @@ pub struct Args {
     /// Rollout horizon (default: the model's).
     #[arg(long)]
     horizon: Option<usize>,
-    /// Pixel size of each panel in the side-by-side video.
+    /// Pixel size of each panel in the side-by-side video (at least the model's frame size, at
+    /// most 2048).
     #[arg(long, default_value_t = 256)]
     panel: usize,
     /// Sound for the audio token, aligned to the frames: audiofile:clip.wav or mic:default
@@ -52,6 +53,10 @@ pub struct Args {
     #[arg(long, default_value = "auto")]
     device: String,
 }
+
+/// The widest panel of the side-by-side video: three make a 6144 px frame, the most H.264
+/// encoders take at level 6.2 is 8192.
+const MAX_PANEL: usize = 2048;
 
 #[derive(Serialize)]
 struct StepRecord {
@@ -75,6 +80,15 @@ pub fn run(args: &Args) -> Result<()> {
     let horizon = args.horizon.unwrap_or(cfg.horizon);
     if horizon == 0 || horizon > cfg.max_horizon {
         bail!("--horizon must be 1 to {} for this model", cfg.max_horizon);
+    }
+    if args.steps == 0 {
+        bail!("--steps 0: nothing to predict; pass --steps 1 or more (frames after the model's {c}-frame context)");
+    }
+    if args.panel > MAX_PANEL {
+        bail!(
+            "--panel {}: the video is three panels wide, each at most {MAX_PANEL} px; pass a smaller --panel",
+            args.panel
+        );
     }
     let frames = read_frames(&args.source, c + args.steps, s)?;
     if frames.len() <= c {
