@@ -192,12 +192,14 @@ fn recording_refuses_bad_arguments_clearly() {
     let dir = tempfile::tempdir().unwrap();
     let ds = dir.path().join("ds").display().to_string();
     let base = ["record", "--out", &ds, "--task", "t"];
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 8] = [
         (&["--source", SOURCE, "--episode-seconds", "0"], "--episode-seconds must be"),
         (&["--source", SOURCE, "--action-keys", "a", "--keys-from", "b@0-1"], "not one of the --action-keys"),
         (&["--source", "scene:nope"], "unknown scene"),
         (&["--source", SOURCE, "--mic", "audiofile:/no/such.wav"], "does not exist"),
-        (&["--source", SOURCE, "--codec", "vp9"], "unknown video codec"),
+        (&["--source", SOURCE, "--codec", "vp9"], "--codec \"vp9\": record with --codec h264 or --codec av1"),
+        (&["--source", SOURCE, "--action-keys", "space,,left"], "\"\" is not a key name"),
+        (&["--source", SOURCE, "--action-keys", "a,b,a"], "\"a\" is named twice"),
         // No gamepad on a CI machine: said before anything is recorded.
         (&["--source", SOURCE, "--gamepad"], "--gamepad: "),
     ];

@@ -2,6 +2,22 @@
 
 use anyhow::{Result, bail};
 
+/// Checks `--action-keys`: each a name (letters, digits, `_`, `-`, `.`) and none twice, since
+/// each becomes one named component of the dataset's `action`.
+pub fn check_names(names: &[String]) -> Result<()> {
+    for (i, name) in names.iter().enumerate() {
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c)) {
+            bail!(
+                "--action-keys: {name:?} is not a key name; give names like space,left,right (letters, digits, _ - .)"
+            );
+        }
+        if names[..i].contains(name) {
+            bail!("--action-keys: {name:?} is named twice; give each key once");
+        }
+    }
+    Ok(())
+}
+
 /// Keys held right now (from stdin lines `+key` / `-key`).
 pub struct KeyState {
     names: Vec<String>,
@@ -92,5 +108,17 @@ mod tests {
         assert_eq!(k.values(), vec![0.0, 1.0]);
         assert!(k.apply("a").is_err());
         assert!(k.apply("+z").is_err());
+    }
+
+    #[test]
+    fn action_key_names_are_names_and_each_comes_once() {
+        let names = |list: &[&str]| list.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+        assert!(check_names(&names(&["space", "left", "key_7", "a.b-c"])).is_ok());
+        assert!(check_names(&[]).is_ok(), "no keys: no action feature");
+        let why = check_names(&names(&["space", ""])).unwrap_err().to_string();
+        assert!(why.contains("\"\" is not a key name"), "{why}");
+        assert!(check_names(&names(&["up arrow"])).is_err());
+        let why = check_names(&names(&["space", "left", "space"])).unwrap_err().to_string();
+        assert!(why.contains("\"space\" is named twice"), "{why}");
     }
 }

@@ -62,13 +62,15 @@ pub struct Args {
 
 pub fn run(args: &Args) -> Result<()> {
     if !(args.episode_seconds > 0.0 && args.episode_seconds <= 86_400.0) {
-        bail!("--episode-seconds must be between 0 and 86400, got {}", args.episode_seconds);
+        bail!("--episode-seconds must be more than 0 and at most 86400, got {}", args.episode_seconds);
     }
     if args.episodes == 0 {
         bail!("--episodes must be at least 1");
     }
     // Names, codecs and scripts are checked before any device opens, so mistakes fail at once.
-    let codec = augur_capture::VideoCodec::parse(&args.codec)?;
+    let codec = augur_capture::VideoCodec::parse(&args.codec)
+        .map_err(|_| anyhow::anyhow!("--codec {:?}: record with --codec h264 or --codec av1", args.codec))?;
+    crate::keys::check_names(&args.action_keys)?;
     if !codec.available() {
         bail!("this FFmpeg has no {} encoder; record with --codec h264", args.codec);
     }
@@ -243,7 +245,7 @@ pub fn run(args: &Args) -> Result<()> {
                     args.episodes,
                     frames_kept,
                     fps,
-                    (audio_s, clock, offset),
+                    audio.as_ref().map(|_| (audio_s, clock, offset)),
                     frames_written,
                     bytes_before,
                 );
@@ -388,22 +390,32 @@ fn report(
     of: u32,
     frames: u64,
     fps: u32,
-    (audio_s, clock, offset): (f64, f64, f64),
+    sound: Option<(f64, f64, f64)>,
     written: u64,
     bytes: u64,
 ) {
     let seconds = frames as f64 / f64::from(fps);
-    let drift = (audio_s - written as f64 / f64::from(fps)) * f64::from(fps);
+    // With no microphone there is no sound to be in step with, so no drift figures.
+    let drift = sound.map(|(audio_s, clock, offset)| {
+        ((audio_s - written as f64 / f64::from(fps)) * f64::from(fps), audio_s, clock, offset)
+    });
     if json {
+        let (d, a, c, o) = drift.map_or((None, None, None, None), |(d, a, c, o)| (Some(d), Some(a), Some(c), Some(o)));
         println!(
             "{}",
-            serde_json::json!({"episode": index, "frames": frames, "seconds": seconds, "audio_seconds": audio_s,
-                "av_drift_frames": drift, "mic_clock_drift_frames": clock, "av_offset_frames": offset,
+            serde_json::json!({"episode": index, "frames": frames, "seconds": seconds, "audio_seconds": a,
+                "av_drift_frames": d, "mic_clock_drift_frames": c, "av_offset_frames": o,
                 "dataset_bytes": bytes})
         );
     } else {
+        let sound = match drift {
+            Some((drift, audio_s, clock, offset)) => format!(
+                "sound {audio_s:.2} s (A/V {drift:+.2} frames; microphone clock {clock:+.2} frames, corrected to {offset:+.2})"
+            ),
+            None => "no sound".into(),
+        };
         println!(
-            "episode {index} ({n}/{of}): {frames} frames, {seconds:.1} s, sound {audio_s:.2} s (A/V {drift:+.2} frames; microphone clock {clock:+.2} frames, corrected to {offset:+.2}), dataset {:.2} MB",
+            "episode {index} ({n}/{of}): {frames} frames, {seconds:.1} s, {sound}, dataset {:.2} MB",
             bytes as f64 / 1e6
         );
     }
