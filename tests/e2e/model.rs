@@ -169,6 +169,10 @@ fn eval_and_predict_write_tables_images_and_a_video() {
     // In a log (not a terminal) the progress comes as whole lines, the last one complete.
     let progress: Vec<&str> = stderr.lines().filter(|l| l.contains("pairs and quadruplets")).collect();
     assert!(!stderr.contains('\r') && progress.last().is_some_and(|l| l.ends_with("/12")), "{stderr}");
+    // Each stage says when it starts, so the minutes before the pairs are not silent.
+    for stage in ["held-out scenes (4 clips)", "where the ball is, read from the latents (4 scenes)"] {
+        assert!(stderr.contains(stage), "no {stage:?} in {stderr}");
+    }
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(ev.join("eval.json")).unwrap()).unwrap();
     assert_eq!(report["scenes"]["rows"].as_array().unwrap().len(), 2);

@@ -70,8 +70,12 @@ pub fn run(args: &Args) -> Result<()> {
     let plan = Plan { clips: args.clips, windows: args.windows, pairs: args.pairs, horizon };
     // On a terminal one line kept up to date; in a log a line every tenth.
     let (tty, mut shown) = (std::io::stderr().is_terminal(), 0);
-    let scores = evaluate(&model, &cfg, &plan, &footage, &device.device, |done, total| {
-        let line = format!("violation of expectation: pairs and quadruplets {done}/{total}");
+    let scores = evaluate(&model, &cfg, &plan, &footage, &device.device, |stage, done, total| {
+        if done == 0 {
+            eprintln!("augur: {stage}…");
+            return;
+        }
+        let line = format!("{stage} {done}/{total}");
         if tty && (done % 20 == 0 || done == total) {
             eprint!("\r{line}");
             let _ = std::io::stderr().flush();

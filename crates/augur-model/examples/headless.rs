@@ -155,9 +155,10 @@ fn eval(model_path: &Path, real: &[PathBuf], pairs: usize, device: &str) -> Resu
         footage.push(Footage { name, episodes: vec![frames] });
     }
     let plan = Plan { clips: 64, windows: 32, pairs, horizon: card.config.horizon };
-    let scores = evaluate(&model, &card.config, &plan, &footage, &device.device, |done, total| {
-        if done % 40 == 0 || done == total {
-            eprintln!("violation of expectation {done}/{total} ({:.0} s)", started.elapsed().as_secs_f64());
+    let scores = evaluate(&model, &card.config, &plan, &footage, &device.device, |stage, done, total| {
+        if done == 0 || done % 40 == 0 || done == total {
+            let count = if done == 0 { String::new() } else { format!(" {done}/{total}") };
+            eprintln!("{stage}{count} ({:.0} s)", started.elapsed().as_secs_f64());
         }
     })?;
     let report = Report {

@@ -70,20 +70,22 @@ pub struct Report {
 }
 
 /// Scores `model` on held-out scenes, each footage and generated violation-of-expectation
-/// clips; `progress(done, total)` follows the violation-of-expectation part, the long one.
+/// clips. `progress(stage, done, total)`: `done` 0 as each stage starts, then each pair and
+/// quadruplet of the violation-of-expectation stage, the long one.
 pub fn evaluate(
     model: &WorldModel,
     cfg: &ModelConfig,
     plan: &Plan,
     footage: &[Footage],
     device: &Device,
-    progress: impl FnMut(usize, usize),
+    mut progress: impl FnMut(&str, usize, usize),
 ) -> Result<Scores, ModelError> {
     let (c, s, horizon) = (cfg.context, cfg.image_size, plan.horizon);
     // Fading judges step k by the rollout drawn k frames before, so clips start `horizon`
     // frames early (held_out_scenes keeps the scored frames the same; real windows are placed
     // the same with and without fading).
     let lead = horizon;
+    progress(&format!("held-out scenes ({} clips)", plan.clips), 0, 1);
     let clips = held_out_scenes(plan.clips, lead, c + horizon, s)?;
     let scenes = horizon_table(model, cfg, "held-out scenes (seeds >= 2^40)", &clips, horizon, device)?;
     let mut real = Vec::new();
@@ -96,11 +98,16 @@ pub fn evaluate(
             let why = format!("at most {longest} frames in a row, fewer than the {needs} one window needs");
             return Err(ModelError::BadData { given: f.name.clone(), why });
         }
+        progress(&format!("{} ({} windows)", f.name, windows.len()), 0, 1);
         real.push(horizon_table(model, cfg, &f.name, &windows, horizon, device)?);
     }
     // The probe reads by twelve times as many one-ball reference scenes as it scores.
+    progress(&format!("where the ball is, read from the latents ({} scenes)", plan.clips), 0, 1);
     let probe = Some(ball_probe(model, cfg, 12 * plan.clips, plan.clips, horizon, device)?);
-    let voe = voe(model, plan.pairs, voe_clip_len(c), VIOLATION_AT, c, s, device, progress)?;
+    let pairs = "violation of expectation: pairs and quadruplets";
+    let voe = voe(model, plan.pairs, voe_clip_len(c), VIOLATION_AT, c, s, device, |done, total| {
+        progress(pairs, done, total)
+    })?;
     Ok(Scores { scenes, real, voe, probe })
 }
 
