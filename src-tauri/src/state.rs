@@ -123,7 +123,7 @@ impl Session {
             .unwrap_or_else(|| std::env::var_os("HOME").map_or_else(std::env::temp_dir, PathBuf::from).join("Augur"));
         let (settings, bad_settings) = Settings::load(&home);
         notices.extend(bad_settings);
-        let bundled_dir = args.models.clone().unwrap_or_else(|| PathBuf::from("models"));
+        let bundled_dir = args.models.clone().unwrap_or_else(augur_model::bundled_models_dir);
         let bundled = args.model.as_ref().map_or_else(|| bundled_dir.join(DEFAULT_MODEL), PathBuf::from);
         let models_dir = match &args.model {
             Some(_) => bundled.parent().map(std::path::Path::to_path_buf).unwrap_or_default(),

@@ -126,7 +126,7 @@ fn launch_app(args: &Args) -> Result<()> {
 /// surprise and where the latent state sits on its first two principal components.
 /// The model named, or the bundled one.
 fn model_path(args: &Args) -> PathBuf {
-    args.model.clone().unwrap_or_else(|| PathBuf::from(augur_model::DEFAULT_MODEL_PATH))
+    args.model.clone().unwrap_or_else(augur_model::default_model_path)
 }
 
 fn headless_model(args: &Args) -> Result<()> {

@@ -144,6 +144,18 @@ fn weights_of_the_wrong_dtype_are_refused() {
 /// The default the app and `augur run` open is one of the bundled models, and every bundled
 /// model loads, with its evaluation in its card.
 #[test]
+fn the_bundled_models_are_found_from_the_repository_root_and_from_any_other_folder() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    // From the root: the relative folder, as the README's commands and messages show it.
+    assert_eq!(augur_model::bundled_models_dir_from(&root), Path::new("models"));
+    // From elsewhere: this checkout's models, by an absolute path.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let found = augur_model::bundled_models_dir_from(elsewhere.path());
+    assert!(found.is_absolute() && found.join(format!("{}.json", augur_model::DEFAULT_MODEL)).is_file(), "{found:?}");
+    assert_eq!(found, root.join("models").canonicalize().unwrap());
+}
+
+#[test]
 fn the_default_model_is_bundled_and_every_bundled_model_loads() {
     let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models");
     assert_eq!(Path::new(augur_model::DEFAULT_MODEL_PATH), Path::new("models").join(augur_model::DEFAULT_MODEL));
