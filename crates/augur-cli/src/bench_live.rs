@@ -17,7 +17,7 @@ pub struct LiveArgs {
     #[arg(long, default_value_t = 60.0)]
     seconds: f64,
     /// The model.
-    #[arg(long, default_value = augur_model::DEFAULT_MODEL_PATH)]
+    #[arg(long, default_value_os_t = augur_model::default_model_path())]
     model: PathBuf,
     /// auto, cpu or gpu.
     #[arg(long, default_value = "auto")]

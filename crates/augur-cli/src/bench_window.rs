@@ -26,7 +26,7 @@ pub struct WindowArgs {
     )]
     sources: Vec<String>,
     /// The model.
-    #[arg(long, default_value = augur_model::DEFAULT_MODEL_PATH)]
+    #[arg(long, default_value_os_t = augur_model::default_model_path())]
     model: PathBuf,
     /// auto, cpu or gpu.
     #[arg(long, default_value = "auto")]
