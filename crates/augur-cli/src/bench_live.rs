@@ -1,7 +1,8 @@
 //! `augur bench live`: the live session headless (no window) on a 640×480 30 fps lavfi source
-//! and on the scene (or on the sources given) with the default model: preview fps, prediction rate, capture-to-prediction
-//! latency, frames the model skipped, frames lost, CPU and memory. Writes
-//! bench/results/live.{md,json}. The webview's own latency is measured by the app, not here.
+//! and on the scene (or on the sources given) with the default model: preview fps, prediction
+//! rate, capture-to-prediction latency, frames the model skipped, frames lost, CPU and memory.
+//! Writes bench/results/live.{md,json}. The webview's own latency is measured by the app, not
+//! here.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

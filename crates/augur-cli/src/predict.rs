@@ -54,8 +54,8 @@ pub struct Args {
     device: String,
 }
 
-/// The widest panel of the side-by-side video: three make a 6144 px frame, the most H.264
-/// encoders take at level 6.2 is 8192.
+/// The widest panel of the side-by-side video: three make a 6144 × 2048 frame (encoded and
+/// read back by ffprobe here), within H.264's largest level, 6.2.
 const MAX_PANEL: usize = 2048;
 
 #[derive(Serialize)]
