@@ -229,14 +229,35 @@ pub struct Balanced {
     pub clear_wins: [f64; 2],
 }
 
-impl Balanced {
-    /// The figures of `whole` and `window`, the same quadruplets scored over two spans.
-    fn scored(whole: &Wins, window: &Wins, quadruplets: usize, skipped: usize) -> Self {
-        let (w, v) = (whole.fractions(quadruplets), window.fractions(quadruplets));
-        let ((mw, cw), (mv, cv)) = (whole.margin(), window.margin());
+/// One balanced design's quadruplets as they are scored: wins over the whole stretches and
+/// over their windows, and the seeds passed over.
+#[derive(Default)]
+struct Tally {
+    whole: Wins,
+    window: Wins,
+    skipped: usize,
+}
+
+impl Tally {
+    /// Quadruplets scored so far (each adds one margin).
+    fn scored(&self) -> usize {
+        self.whole.margins.len()
+    }
+
+    /// Scores one quadruplet over the `whole` stretches and over their `window`s.
+    fn add(&mut self, possible: [&Trace; 2], impossible: [&Trace; 2], whole: &[Range<usize>], window: &[Range<usize>]) {
+        self.whole.quadruplet(possible, impossible, whole);
+        self.window.quadruplet(possible, impossible, window);
+    }
+
+    /// The design's figures.
+    fn balanced(&self) -> Balanced {
+        let n = self.scored();
+        let (w, v) = (self.whole.fractions(n), self.window.fractions(n));
+        let ((mw, cw), (mv, cv)) = (self.whole.margin(), self.window.margin());
         Balanced {
-            quadruplets,
-            skipped,
+            quadruplets: n,
+            skipped: self.skipped,
             accuracy: [w[0], v[0]],
             pixel_accuracy: [w[1], v[1]],
             change_accuracy: [w[2], v[2]],
@@ -388,22 +409,20 @@ pub fn voe(
     // the step into it still differs (the ball going behind the bar, or nothing), so the whole
     // clip is scored from the frame after it: from there on every step is balanced too.
     let after = (at as usize + 1).saturating_sub(context);
-    let (mut whole, mut window, mut scored, mut skipped) = (Wins::default(), Wins::default(), 0, 0);
+    let mut tally = Tally::default();
     for i in 0..quadruplets {
         let [seen, empty, vanish, appear] =
             permanence_quadruplet(HELD_OUT_SEEDS + 2_000_000 + i as u64, at, len, size)?;
         progress(pairs + i + 1, total);
         let Some(first) = parting(&seen, &vanish) else {
-            skipped += 1;
+            tally.skipped += 1;
             continue;
         };
         let [ts, te, tv, ta] = [trace(&seen)?, trace(&empty)?, trace(&vanish)?, trace(&appear)?];
         // One stretch: from the frame after the violation to the clip's end.
-        whole.quadruplet([&ts, &te], [&tv, &ta], std::slice::from_ref(&(after..end)));
-        window.quadruplet([&ts, &te], [&tv, &ta], std::slice::from_ref(&near(first)));
-        scored += 1;
+        tally.add([&ts, &te], [&tv, &ta], std::slice::from_ref(&(after..end)), std::slice::from_ref(&near(first)));
     }
-    report.permanence = Balanced::scored(&whole, &window, scored, skipped);
+    report.permanence = tally.balanced();
 
     // Two stretches, each balanced on its own: between the bars (from the frame after the
     // first, as above, to the frame before the second) and from the frame after the second
@@ -412,48 +431,45 @@ pub fn voe(
     // after), and a ball behind a bar still tints the anti-aliased pixels at its edges. Seeds
     // whose ball stays near the first bar are passed over (about four in five at 64×64; only
     // scenes are made for them, no model runs), up to 10× as many seeds.
-    let (mut whole, mut window, mut scored, mut skipped) = (Wins::default(), Wins::default(), 0, 0);
+    let mut tally = Tally::default();
     let mut seed = HELD_OUT_SEEDS + 3_000_000;
-    while scored < quadruplets && skipped < 9 * quadruplets {
+    while tally.scored() < quadruplets && tally.skipped < 9 * quadruplets {
         seed += 1;
         let Some((rejoin, [seen, empty, vanish, appear])) = continuity_quadruplet(seed, at, len, context, size)? else {
-            skipped += 1;
+            tally.skipped += 1;
             continue;
         };
         let [ts, te, tv, ta] = [trace(&seen)?, trace(&empty)?, trace(&vanish)?, trace(&appear)?];
         let rejoin = rejoin as usize;
         let first_frames = |span: Range<usize>| span.start..(span.start + context).min(span.end);
         let (gap, rest) = (after..rejoin.saturating_sub(context), (rejoin + 1).saturating_sub(context)..end);
-        whole.quadruplet([&ts, &te], [&tv, &ta], &[gap.clone(), rest.clone()]);
-        window.quadruplet([&ts, &te], [&tv, &ta], &[first_frames(gap), first_frames(rest)]);
-        scored += 1;
-        progress(pairs + quadruplets + scored, total);
+        tally.add([&ts, &te], [&tv, &ta], &[gap.clone(), rest.clone()], &[first_frames(gap), first_frames(rest)]);
+        progress(pairs + quadruplets + tally.scored(), total);
     }
-    report.continuity = Balanced::scored(&whole, &window, scored, skipped);
+    report.continuity = tally.balanced();
 
     // One stretch, from the first bounce (the first frame where the sinking ball leaves the
     // one on the same floor) to the clip's end. Before it the two clips on each floor are the
     // same frames, so their peaks would cancel; every step from it on is balanced. Seeds whose
     // ball lands within the model's first context, or not at all, are passed over.
-    let (mut whole, mut window, mut scored, mut skipped) = (Wins::default(), Wins::default(), 0, 0);
+    let mut tally = Tally::default();
     let mut seed = HELD_OUT_SEEDS + 4_000_000;
-    while scored < quadruplets && skipped < 9 * quadruplets {
+    while tally.scored() < quadruplets && tally.skipped < 9 * quadruplets {
         seed += 1;
         let Some((_, [high, low, sink, hover])) = solidity_quadruplet(seed, at, len, context, size)? else {
-            skipped += 1;
+            tally.skipped += 1;
             continue;
         };
         let Some(first) = parting(&high, &sink) else {
-            skipped += 1;
+            tally.skipped += 1;
             continue;
         };
         let [th, tl, ts, to] = [trace(&high)?, trace(&low)?, trace(&sink)?, trace(&hover)?];
-        whole.quadruplet([&th, &tl], [&ts, &to], std::slice::from_ref(&(first.saturating_sub(context)..end)));
-        window.quadruplet([&th, &tl], [&ts, &to], std::slice::from_ref(&near(first)));
-        scored += 1;
-        progress(pairs + 2 * quadruplets + scored, total);
+        let whole = first.saturating_sub(context)..end;
+        tally.add([&th, &tl], [&ts, &to], std::slice::from_ref(&whole), std::slice::from_ref(&near(first)));
+        progress(pairs + 2 * quadruplets + tally.scored(), total);
     }
-    report.solidity = Balanced::scored(&whole, &window, scored, skipped);
+    report.solidity = tally.balanced();
     Ok(report)
 }
 
