@@ -156,7 +156,8 @@ fn eval(model_path: &Path, real: &[PathBuf], pairs: usize, device: &str) -> Resu
     }
     let plan = Plan { clips: 64, windows: 32, pairs, horizon: card.config.horizon };
     let scores = evaluate(&model, &card.config, &plan, &footage, &device.device, |stage, done, total| {
-        if done == 0 || done % 40 == 0 || done == total {
+        // done 0 (a stage starting) is a multiple of 40 too.
+        if done % 40 == 0 || done == total {
             let count = if done == 0 { String::new() } else { format!(" {done}/{total}") };
             eprintln!("{stage}{count} ({:.0} s)", started.elapsed().as_secs_f64());
         }

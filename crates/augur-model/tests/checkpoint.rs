@@ -141,8 +141,7 @@ fn weights_of_the_wrong_dtype_are_refused() {
     assert!(why.contains("F64"), "{why}");
 }
 
-/// The default the app and `augur run` open is one of the bundled models, and every bundled
-/// model loads, with its evaluation in its card.
+/// `augur run` and the window find the bundled models from any working directory.
 #[test]
 fn the_bundled_models_are_found_from_the_repository_root_and_from_any_other_folder() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
@@ -155,6 +154,8 @@ fn the_bundled_models_are_found_from_the_repository_root_and_from_any_other_fold
     assert_eq!(found, root.join("models").canonicalize().unwrap());
 }
 
+/// The default the app and `augur run` open is one of the bundled models, and every bundled
+/// model loads, with its evaluation in its card.
 #[test]
 fn the_default_model_is_bundled_and_every_bundled_model_loads() {
     let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models");
