@@ -276,7 +276,7 @@ pub fn surprise_trace(
     let windows = len - context;
     let ctx = Tensor::cat((0..windows).map(|t| online.clone().narrow(1, t, context)).collect(), 0);
     let [_, _, m, d] = ctx.dims();
-    let next = model.predictor.forward(ctx, None).narrow(1, context - 1, 1);
+    let next = model.predictor.next(ctx, None);
     let actual = target.clone().narrow(1, context, windows).reshape([windows, 1, m, d]);
     let latent = read(WorldModel::surprise(next.clone(), actual).reshape([windows]))?;
     // Each window's anchor is the frame just before the predicted one.

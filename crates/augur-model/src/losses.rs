@@ -116,7 +116,7 @@ pub fn latent_loss(
     let mut rolled = vec![guess.clone()];
     let mut window = Tensor::cat(vec![z.clone().narrow(1, 1, ctx - 1), guess.clone()], 1);
     for k in 1..=cfg.rollout_steps {
-        guess = model.predictor.forward(window.clone(), None).narrow(1, ctx - 1, 1);
+        guess = model.predictor.next(window.clone(), None);
         prediction = prediction + error(guess.clone(), ctx + k - 1);
         rolled.push(guess.clone());
         window = Tensor::cat(vec![window.narrow(1, 1, ctx - 1), guess.clone()], 1);

@@ -1,6 +1,8 @@
 //! The predictor: a transformer over time × tokens, causal in time, that maps the latents of
 //! frames `1..=T` (plus optional actions) to its guess of the latents of frames `2..=T+1`.
 
+mod layer;
+
 use burn::module::{Module, Param};
 use burn::nn::transformer::{TransformerEncoder, TransformerEncoderConfig, TransformerEncoderInput};
 use burn::nn::{Initializer, Linear, LinearConfig};
@@ -93,7 +95,49 @@ impl Predictor {
     /// taken at each step. Returns `[batch, T, tokens, dim]`: at step `t`, the prediction for `t + 1`.
     pub fn forward(&self, latents: Tensor<4>, actions: Option<Tensor<3>>) -> Tensor<4> {
         let [batch, steps, tokens, dim] = latents.dims();
-        let device = latents.device();
+        let mut x = self.embed(latents.clone(), actions);
+        let mask = causal_in_time(steps, tokens, &x.device());
+        for layer in &self.transformer.layers {
+            x = layer::through(layer, x, steps * tokens, Some(mask.clone()));
+        }
+        latents + self.output.forward(x).reshape([batch, steps, tokens, dim])
+    }
+
+    /// Only the prediction for the frame after the last (`[batch, 1, tokens, dim]`), equal to the
+    /// last step of [`forward`](Self::forward) but cheaper, as a rollout needs: the last layer
+    /// and the output read the last frame's tokens alone, which already see every frame.
+    pub fn next(&self, latents: Tensor<4>, actions: Option<Tensor<3>>) -> Tensor<4> {
+        let [batch, steps, tokens, dim] = latents.dims();
+        let Some((last, earlier)) = self.transformer.layers.split_last() else {
+            return latents.narrow(1, steps - 1, 1);
+        };
+        let mut x = self.embed(latents.clone(), actions);
+        if !earlier.is_empty() {
+            let mask = causal_in_time(steps, tokens, &x.device());
+            for layer in earlier {
+                x = layer::through(layer, x, steps * tokens, Some(mask.clone()));
+            }
+        }
+        let h = layer::through(last, x, tokens, None);
+        latents.narrow(1, steps - 1, 1) + self.output.forward(h).reshape([batch, 1, tokens, dim])
+    }
+
+    /// [`forward`](Self::forward) through burn's own `TransformerEncoder` (its attention
+    /// layer's matmul, mask, softmax and matmul): the reference the fused layers are tested
+    /// and timed against (`augur bench model`).
+    pub fn forward_with_burn_layers(&self, latents: Tensor<4>, actions: Option<Tensor<3>>) -> Tensor<4> {
+        let [batch, steps, tokens, dim] = latents.dims();
+        let x = self.embed(latents.clone(), actions);
+        let len = steps * tokens;
+        let mask = causal_in_time(steps, tokens, &x.device()).expand([batch, len, len]);
+        let h = self.transformer.forward(TransformerEncoderInput::new(x).mask_attn(mask));
+        latents + self.output.forward(h).reshape([batch, steps, tokens, dim])
+    }
+
+    /// The transformer's input: each token's latent (and its change, when read) projected to the
+    /// predictor's width, plus its place in time and on the grid, plus the action taken.
+    fn embed(&self, latents: Tensor<4>, actions: Option<Tensor<3>>) -> Tensor<3> {
+        let [batch, steps, tokens, dim] = latents.dims();
         let p = self.time.dims()[1];
         let mut x = self.input.forward(latents.clone().reshape([batch, steps * tokens, dim]));
         if let Some(motion) = &self.motion {
@@ -102,7 +146,7 @@ impl Predictor {
                 1 => latents.clone(),
                 _ => Tensor::cat(vec![latents.clone().narrow(1, 0, 1), latents.clone().narrow(1, 0, steps - 1)], 1),
             };
-            x = x + motion.forward((latents.clone() - before).reshape([batch, steps * tokens, dim]));
+            x = x + motion.forward((latents - before).reshape([batch, steps * tokens, dim]));
         }
         let time = self.time.val().narrow(0, 0, steps).reshape([1, steps, 1, p]);
         let token = self.token.val().reshape([1, 1, tokens, p]);
@@ -110,10 +154,7 @@ impl Predictor {
         if let (Some(embed), Some(actions)) = (&self.action, actions) {
             pos = pos + embed.forward(actions).unsqueeze_dim::<4>(2);
         }
-        let x = x + pos.reshape([batch, steps * tokens, p]);
-        let mask = causal_in_time(batch, steps, tokens, &device);
-        let h = self.transformer.forward(TransformerEncoderInput::new(x).mask_attn(mask));
-        latents + self.output.forward(h).reshape([batch, steps, tokens, dim])
+        x + pos.reshape([batch, steps * tokens, p])
     }
 }
 
@@ -123,10 +164,70 @@ fn motion_input(dim: usize, width: usize, device: &Device) -> Linear {
 }
 
 /// `true` where attention is blocked: a token may see every token of its own and earlier frames.
-/// Built once and broadcast over the batch on the device (a batch of 64 clips of 16 frames of
-/// an 8×8 grid would otherwise send 69 M flags from the host at every call).
-fn causal_in_time(batch: usize, steps: usize, tokens: usize, device: &Device) -> Tensor<3, Bool> {
+/// Built once (`[1, len, len]`) and broadcast over the batch and heads on the device (a batch
+/// of 64 clips of 16 frames of an 8×8 grid would otherwise send 69 M flags from the host).
+fn causal_in_time(steps: usize, tokens: usize, device: &Device) -> Tensor<3, Bool> {
     let len = steps * tokens;
     let one: Vec<bool> = (0..len * len).map(|i| (i % len) / tokens > (i / len) / tokens).collect();
-    Tensor::<3, Bool>::from_data(TensorData::new(one, [1, len, len]), device).expand([batch, len, len])
+    Tensor::<3, Bool>::from_data(TensorData::new(one, [1, len, len]), device)
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::tensor::Distribution;
+
+    use super::*;
+
+    /// A predictor whose every part counts: random output, motion input and actions.
+    fn busy(cfg: &ModelConfig, device: &Device) -> Predictor {
+        let mut predictor = Predictor::new(cfg, device);
+        predictor.output = LinearConfig::new(cfg.predictor_dim, cfg.latent_dim).init(device);
+        predictor.motion = Some(LinearConfig::new(cfg.latent_dim, cfg.predictor_dim).init(device));
+        predictor
+    }
+
+    fn values(t: Tensor<4>) -> Vec<f32> {
+        t.into_data().try_to_vec::<f32>().unwrap_or_default()
+    }
+
+    fn largest_gap(a: &[f32], b: &[f32]) -> f32 {
+        assert_eq!(a.len(), b.len());
+        a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+    }
+
+    /// The fused-attention layers compute what burn's own `TransformerEncoder` does.
+    #[test]
+    fn forward_matches_burns_transformer() {
+        let device = Device::flex();
+        let cfg = ModelConfig::tiny().with_predictor_layers(2).with_action_dim(2).with_context(4);
+        let predictor = busy(&cfg, &device);
+        let shape = [2, 3, cfg.tokens(), cfg.latent_dim];
+        let z = Tensor::<4>::random(shape, Distribution::Uniform(-1.0, 1.0), &device);
+        let a = Tensor::<3>::random([2, 3, 2], Distribution::Uniform(0.0, 1.0), &device);
+        let ours = values(predictor.forward(z.clone(), Some(a.clone())));
+        let gap = largest_gap(&ours, &values(predictor.forward_with_burn_layers(z, Some(a))));
+        assert!(gap < 1e-5, "the predictor's layers differ from burn's by {gap}");
+    }
+
+    #[test]
+    fn next_is_the_last_step_of_forward() {
+        let device = Device::flex();
+        for layers in [1, 3] {
+            let cfg = ModelConfig::tiny().with_predictor_layers(layers).with_action_dim(2).with_context(4);
+            let predictor = busy(&cfg, &device);
+            for steps in [1, 2, 4] {
+                let shape = [2, steps, cfg.tokens(), cfg.latent_dim];
+                let z = Tensor::<4>::random(shape, Distribution::Uniform(-1.0, 1.0), &device);
+                let a = Tensor::<3>::random([2, steps, 2], Distribution::Uniform(0.0, 1.0), &device);
+                let full = predictor.forward(z.clone(), Some(a.clone())).narrow(1, steps - 1, 1);
+                let last = predictor.next(z.clone(), Some(a));
+                let (full, last) = (values(full), values(last));
+                assert_eq!(full.len(), 2 * cfg.tokens() * cfg.latent_dim);
+                let off = largest_gap(&full, &last);
+                let moved = largest_gap(&full, &values(z.narrow(1, steps - 1, 1)));
+                assert!(moved > 1e-2, "the predictor changed nothing ({moved}), so the test proves nothing");
+                assert!(off < 1e-5, "{layers} layers, {steps} steps: next differs from forward by {off}");
+            }
+        }
+    }
 }
