@@ -135,5 +135,25 @@ fn markdown(rows: &[StepFigures], devices: &[ComputeDevice]) -> String {
             r.size, r.device, r.params, r.encode_ms, r.rollout_ms, r.decode_ms, r.step_ms, r.steps_per_s, r.peak_rss_mb
         );
     }
+    md.push_str("\nRoll out H=8 and decode the 8 frames one after the other (the columns above) against both at once as the live view runs them (`WorldModel::foresee`: on the CPU each step drawn on a second thread while the next is predicted; on wgpu one after the other). Same run.\n\n");
+    md.push_str("| size | device | rollout + decode ms | foresee ms | ratio |\n|---|---|---|---|---|\n");
+    for r in rows {
+        let apart = r.rollout_ms + r.decode_ms;
+        let _ = writeln!(
+            md,
+            "| {} | {} | {apart:.1} | {:.1} | {:.2} |",
+            r.size,
+            r.device,
+            r.foresee_ms,
+            apart / r.foresee_ms
+        );
+    }
+    md.push_str("\nOne rollout step of the predictor (C=8 frames' latents in, the next frame's out): through burn's `TransformerEncoder` over every frame, then the last frame taken (how rollouts ran until stop 28), against the fused attention op with the last layer run for the last frame's tokens alone (how they run now). Same weights, same inputs, same run.\n\n");
+    md.push_str("| size | device | burn's layers ms | ours ms | burn / ours |\n|---|---|---|---|---|\n");
+    for r in rows {
+        let ratio = r.predict_burn_ms / r.predict_ms;
+        let _ =
+            writeln!(md, "| {} | {} | {:.2} | {:.2} | {ratio:.2} |", r.size, r.device, r.predict_burn_ms, r.predict_ms);
+    }
     md
 }

@@ -98,13 +98,13 @@ impl Runner {
         let used = context.clamp(1, cfg.context).min(self.context.len());
         let window = Tensor::cat(self.context.iter().skip(self.context.len() - used).cloned().collect(), 1);
         let horizon = horizon.clamp(1, cfg.max_horizon);
-        let future = self.model.rollout(window, None, horizon);
         let anchor = Tensor::<4>::from_data(TensorData::new(frame.to_vec(), [1, 3, s, s]), &self.device);
         let before = target.map(|t| {
             let [_, _, m, d] = t.dims();
             t.reshape([1, m, d])
         });
-        let mut predicted = read(self.model.decode_after(future.clone(), anchor, before))?;
+        let (future, drawn) = self.model.foresee(window, horizon, anchor, before);
+        let mut predicted = read(drawn)?;
         let plane = 3 * s * s;
         // A model that fades keeps as much of each step's predicted change as its guesses
         // that far ahead earned on this frame (ModelConfig::fade_by_last_step).

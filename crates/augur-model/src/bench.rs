@@ -25,8 +25,18 @@ pub struct StepFigures {
     pub rollout_ms: f64,
     /// Decode the H predicted frames, ms.
     pub decode_ms: f64,
+    /// One rollout step of the predictor (C latents in, the next frame's out) as the rollout
+    /// runs it: fused attention, the last layer for the last frame's tokens alone; ms.
+    pub predict_ms: f64,
+    /// The same step through burn's `TransformerEncoder` over every frame, then the last
+    /// frame taken (how the rollout ran it before); ms.
+    pub predict_burn_ms: f64,
     /// The three together.
     pub step_ms: f64,
+    /// Roll out and decode as the live view does ([`WorldModel::foresee`]: on the CPU each
+    /// step drawn on a second thread while the next is predicted), ms; against
+    /// `rollout_ms + decode_ms`, one after the other.
+    pub foresee_ms: f64,
     /// Live steps per second.
     pub steps_per_s: f64,
     /// Training clips per second (batch 8), where timed.
@@ -62,7 +72,15 @@ pub fn time_step(
     let future = model.rollout(context.clone(), None, cfg.horizon);
     let anchor = frame.clone().reshape([1, 3, s, s]);
     let decode_ms = timed(&mut || read(model.decode(future.clone(), anchor.clone())).map(drop))?;
+    let predict_ms = timed(&mut || read(model.predictor.next(context.clone(), None)).map(drop))?;
+    let last = |z: Tensor<4>| z.narrow(1, cfg.context - 1, 1);
+    let predict_burn_ms =
+        timed(&mut || read(last(model.predictor.forward_with_burn_layers(context.clone(), None))).map(drop))?;
     let step_ms = encode_ms + rollout_ms + decode_ms;
+    let foresee_ms = timed(&mut || {
+        let (future, drawn) = model.foresee(context.clone(), cfg.horizon, anchor.clone(), None);
+        read(future).and_then(|_| read(drawn)).map(drop)
+    })?;
     Ok(StepFigures {
         size: name.into(),
         device: device.name.clone(),
@@ -70,7 +88,10 @@ pub fn time_step(
         encode_ms,
         rollout_ms,
         decode_ms,
+        predict_ms,
+        predict_burn_ms,
         step_ms,
+        foresee_ms,
         steps_per_s: 1e3 / step_ms,
         train_clips_per_s: None,
         peak_rss_mb: peak_rss_mb(),

@@ -13,6 +13,7 @@ mod decoder;
 mod device;
 mod encoder;
 mod error;
+mod foresee;
 mod predictor;
 mod warp;
 mod world;

@@ -75,6 +75,18 @@ impl WorldModel {
     /// only the last `context` frames are used). `actions`, when given, is `[batch, T + horizon,
     /// action_dim]`. Returns `[batch, horizon, tokens, dim]`.
     pub fn rollout(&self, context: Tensor<4>, actions: Option<Tensor<3>>, horizon: usize) -> Tensor<4> {
+        self.rollout_each(context, actions, horizon, &mut |_| {})
+    }
+
+    /// [`rollout`](Self::rollout), handing each step's prediction (`[batch, 1, tokens, dim]`)
+    /// to `each` as soon as it is made.
+    pub(crate) fn rollout_each(
+        &self,
+        context: Tensor<4>,
+        actions: Option<Tensor<3>>,
+        horizon: usize,
+        each: &mut dyn FnMut(&Tensor<4>),
+    ) -> Tensor<4> {
         let keep = self.predictor.context();
         let [_, steps, _, _] = context.dims();
         let mut offset = steps.saturating_sub(keep);
@@ -83,7 +95,8 @@ impl WorldModel {
         for _ in 0..horizon {
             let t = window.dims()[1];
             let acts = actions.as_ref().map(|a| a.clone().narrow(1, offset, t));
-            let next = self.predictor.forward(window.clone(), acts).narrow(1, t - 1, 1);
+            let next = self.predictor.next(window.clone(), acts);
+            each(&next);
             out.push(next.clone());
             window = Tensor::cat(vec![window, next], 1);
             if t + 1 > keep {

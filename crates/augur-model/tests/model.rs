@@ -89,6 +89,34 @@ fn the_same_weights_give_the_same_predictions_on_wgpu() {
     assert!(diff < 1e-3, "wgpu and CPU disagree by {diff}");
 }
 
+/// The predictor's fused attention (and its last layer for the last frame alone) on wgpu,
+/// with the bundled model's trained weights, where every layer's output counts.
+#[test]
+fn the_bundled_predictor_predicts_the_same_on_wgpu() {
+    let path = augur_model::default_model_path();
+    let cpu = Device::flex();
+    let (model, card) = checkpoint::load(&path, &cpu).unwrap();
+    let ctx =
+        augur_gpu::GpuContext::new(augur_gpu::AdapterChoice::PreferSoftware).expect("a wgpu adapter (lavapipe in CI)");
+    let gpu = ctx.burn_device().unwrap();
+    let (on_gpu, _) = checkpoint::load(&path, &gpu).unwrap();
+    let cfg = &card.config;
+    let shape = [1, cfg.context, cfg.tokens(), cfg.latent_dim];
+    let z = read(Tensor::<4>::random(shape, Distribution::Normal(0.0, 1.0), &cpu)).unwrap();
+    let run = |m: &WorldModel, device: &Device| {
+        let z = Tensor::<4>::from_data(burn::tensor::TensorData::new(z.clone(), shape), device);
+        let last = m.predictor.forward(z.clone(), None).narrow(1, cfg.context - 1, 1);
+        (read(last).unwrap(), read(m.predictor.next(z, None)).unwrap())
+    };
+    let ((a_all, a_next), (b_all, b_next)) = (run(&model, &cpu), run(&on_gpu, &gpu));
+    let gap = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max);
+    let moved = gap(&a_next, &z[z.len() - a_next.len()..]);
+    assert!(moved > 1e-2, "the trained predictor changed nothing ({moved})");
+    assert!(gap(&a_all, &a_next) < 1e-4, "next differs from forward on the CPU");
+    assert!(gap(&a_next, &b_next) < 1e-3, "wgpu and CPU next disagree by {}", gap(&a_next, &b_next));
+    assert!(gap(&a_all, &b_all) < 1e-3, "wgpu and CPU forward disagree by {}", gap(&a_all, &b_all));
+}
+
 #[test]
 fn actions_change_the_prediction() {
     let cfg = common::tiny().with_action_dim(2);
@@ -192,4 +220,27 @@ fn the_filmstrip_shows_the_warp_alone_for_a_decoder_that_warps() {
     // 18 px of labels, then 3 clips of rows of 96 px tiles, 10 px apart.
     assert_eq!(height(&common::tiny()), 18 + 3 * (3 * 96 + 10));
     assert_eq!(height(&common::tiny().with_decoder_warps(Some(true))), 18 + 3 * (4 * 96 + 10));
+}
+
+/// Drawing each step on a second thread while the next is predicted gives what a rollout
+/// decoded afterwards gives.
+#[test]
+fn foresee_draws_what_rollout_then_decode_draws() {
+    let path = augur_model::default_model_path();
+    let device = Device::flex();
+    let (model, card) = checkpoint::load(&path, &device).unwrap();
+    let cfg = &card.config;
+    let x = frames(cfg, 1, cfg.context, &device);
+    let s = cfg.image_size;
+    let anchor = x.clone().narrow(1, cfg.context - 1, 1).reshape([1, 3, s, s]);
+    let z = model.online.forward(x.clone(), None);
+    let before = model.target.forward(x.narrow(1, cfg.context - 1, 1), None).reshape([1, cfg.tokens(), cfg.latent_dim]);
+    let future = model.rollout(z.clone(), None, 3);
+    let drawn = read(model.decode_after(future.clone(), anchor.clone(), Some(before.clone()))).unwrap();
+    let (foreseen, shown) = model.foresee(z, 3, anchor, Some(before));
+    let (future, foreseen, shown) = (read(future).unwrap(), read(foreseen).unwrap(), read(shown).unwrap());
+    assert_eq!(shown.len(), 3 * 3 * s * s);
+    let gap = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max);
+    assert!(gap(&future, &foreseen) < 1e-5, "tokens differ by {}", gap(&future, &foreseen));
+    assert!(gap(&drawn, &shown) < 1e-5, "frames differ by {}", gap(&drawn, &shown));
 }
