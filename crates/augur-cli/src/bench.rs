@@ -56,8 +56,8 @@ pub fn run(args: &Args) -> Result<()> {
     }
 }
 
-fn sizes() -> Vec<(&'static str, ModelConfig)> {
-    vec![
+fn sizes() -> Vec<(String, ModelConfig)> {
+    let mut sizes: Vec<(String, ModelConfig)> = vec![
         // The tests' tiny model with a live-sized context, horizon and audio token.
         ("tiny 32px", ModelConfig::tiny().with_context(4).with_horizon(8).with_max_horizon(32).with_audio_mels(64)),
         ("default 64px", ModelConfig::new()),
@@ -65,6 +65,17 @@ fn sizes() -> Vec<(&'static str, ModelConfig)> {
         ("64px warping", ModelConfig::new().with_decoder_sees_change(Some(true)).with_decoder_warps(Some(true))),
         ("128px", ModelConfig::new().with_image_size(128)),
     ]
+    .into_iter()
+    .map(|(name, cfg)| (name.to_string(), cfg))
+    .collect();
+    // The bundled default's shape (4 predictor layers that read motion, a warping decoder that
+    // sees the frame), weights fresh like the others: what the live view runs.
+    let path = augur_model::default_model_path();
+    match augur_model::checkpoint::load_card(&path) {
+        Ok(card) => sizes.insert(2, (format!("{} shape", card.name), card.config)),
+        Err(e) => eprintln!("augur: not timing the bundled default's shape: {e}"),
+    }
+    sizes
 }
 
 fn model(args: &ModelArgs) -> Result<()> {
@@ -79,7 +90,7 @@ fn model(args: &ModelArgs) -> Result<()> {
     for device in &devices {
         for (name, cfg) in sizes() {
             eprintln!("augur: timing {name} on {}", device.name);
-            let mut row = time_step(name, &cfg, device, args.reps)?;
+            let mut row = time_step(&name, &cfg, device, args.reps)?;
             // Training on a software adapter compiles hundreds of autodiff kernels for minutes
             // and is several times slower than the CPU anyway; time it on CPUs and real GPUs.
             if device.gpu.as_ref().is_none_or(|g| !g.info.software) {

@@ -15,7 +15,7 @@ impl WorldModel {
     /// as [`decode_after`](Self::decode_after) does; returns the predicted tokens
     /// (`[1, horizon, tokens, dim]`) and frames (`[1, horizon, 3, S, S]`). On the CPU device
     /// each step is drawn on a second thread while the next is predicted; elsewhere one after
-    /// the other (a GPU runs each op across its own cores already).
+    /// the other (a GPU runs each op across its own cores already). `horizon` is 1 or more.
     pub fn foresee(
         &self,
         context: Tensor<4>,
@@ -52,7 +52,7 @@ impl WorldModel {
 }
 
 /// One thread of its own for the predictor: split over both cores its small matrix products
-/// lose more to handing work over than they gain (a rollout step took ~20 % longer), and the
+/// lose more to handing work over than they gain (a rollout took 6–25 % longer on two), and the
 /// other core is the decoder's.
 fn predictor_pool() -> Option<&'static ThreadPool> {
     static POOL: OnceLock<Option<ThreadPool>> = OnceLock::new();

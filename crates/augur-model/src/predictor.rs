@@ -108,17 +108,22 @@ impl Predictor {
     /// and the output read the last frame's tokens alone, which already see every frame.
     pub fn next(&self, latents: Tensor<4>, actions: Option<Tensor<3>>) -> Tensor<4> {
         let [batch, steps, tokens, dim] = latents.dims();
-        let Some((last, earlier)) = self.transformer.layers.split_last() else {
-            return latents.narrow(1, steps - 1, 1);
+        let (rows, layers) = (steps * tokens, &self.transformer.layers);
+        let (last, earlier) = match layers.split_last() {
+            Some((last, earlier)) => (Some(last), earlier),
+            None => (None, &layers[..]),
         };
         let mut x = self.embed(latents.clone(), actions);
         if !earlier.is_empty() {
             let mask = causal_in_time(steps, tokens, &x.device());
             for layer in earlier {
-                x = layer::through(layer, x, steps * tokens, Some(mask.clone()));
+                x = layer::through(layer, x, rows, Some(mask.clone()));
             }
         }
-        let h = layer::through(last, x, tokens, None);
+        let h = match last {
+            Some(last) => layer::through(last, x, tokens, None),
+            None => x.narrow(1, rows - tokens, tokens),
+        };
         latents.narrow(1, steps - 1, 1) + self.output.forward(h).reshape([batch, 1, tokens, dim])
     }
 
@@ -212,7 +217,7 @@ mod tests {
     #[test]
     fn next_is_the_last_step_of_forward() {
         let device = Device::flex();
-        for layers in [1, 3] {
+        for layers in [0, 1, 3] {
             let cfg = ModelConfig::tiny().with_predictor_layers(layers).with_action_dim(2).with_context(4);
             let predictor = busy(&cfg, &device);
             for steps in [1, 2, 4] {
