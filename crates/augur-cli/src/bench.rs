@@ -159,7 +159,7 @@ fn markdown(rows: &[StepFigures], devices: &[ComputeDevice]) -> String {
             apart / r.foresee_ms
         );
     }
-    md.push_str("\nOne rollout step of the predictor (C=8 frames' latents in, the next frame's out): through burn's `TransformerEncoder` over every frame, then the last frame taken (how rollouts ran until stop 28), against the fused attention op with the last layer run for the last frame's tokens alone (how they run now). Same weights, same inputs, same run.\n\n");
+    md.push_str("\nOne rollout step of the predictor (C=8 frames' latents in, the next frame's out): through burn's `TransformerEncoder` over every frame, then the last frame taken (how rollouts ran before), against the fused attention op with the last layer run for the last frame's tokens alone (how they run now). Same weights, same inputs, same run.\n\n");
     md.push_str("| size | device | burn's layers ms | ours ms | burn / ours |\n|---|---|---|---|---|\n");
     for r in rows {
         let ratio = r.predict_burn_ms / r.predict_ms;
