@@ -94,6 +94,7 @@ pub(crate) fn model_loop(
         let fps = lock(&shared.source_info).as_ref().map_or(30.0, |i| i.fps);
         let sound = shared.sound().filter(|_| mels > 0).map(|s| s.frame_features(fps, mels));
         let context = shared.context.load(Ordering::SeqCst);
+        runner.overlap = lock(&shared.recording).is_none();
         let stepped = guarded(|| runner.step(&input, sound, horizon, context));
         // After a panic the runner's context may be half-updated: start it again.
         if matches!(stepped, Err(EngineError::Panicked(_))) {
@@ -171,6 +172,7 @@ fn step_compare(
     let input = to_model_input(&frame.rgb, frame.width as usize, frame.height as usize, s);
     let mels = b.card.config.audio_mels;
     let sound = shared.sound().filter(|_| mels > 0).map(|snd| snd.frame_features(fps, mels));
+    b.overlap = lock(&shared.recording).is_none();
     match guarded(|| b.step(&input, sound, horizon.min(b.card.config.max_horizon), context)) {
         Ok(step) => Some(crate::runner::compared(name.clone(), &input, step, s)),
         Err(e) => {

@@ -43,12 +43,24 @@ pub struct Runner {
     expected: Option<(Tensor<4>, Vec<f32>)>,
     /// For a model that fades: the rollouts of the last frames, to judge each step by.
     past: PastRollouts,
+    /// Whether a step may draw its predictions on a second core while predicting
+    /// ([`WorldModel::foresee`]); the model thread turns it off while a recording runs, so the
+    /// recorder keeps a core of a 2-core machine and no source frame is missed.
+    pub overlap: bool,
 }
 
 impl Runner {
     /// Wraps a loaded model.
     pub fn new(model: WorldModel, card: ModelCard, device: Device) -> Self {
-        Self { model, card, device, context: VecDeque::new(), expected: None, past: PastRollouts::default() }
+        Self {
+            model,
+            card,
+            device,
+            context: VecDeque::new(),
+            expected: None,
+            past: PastRollouts::default(),
+            overlap: true,
+        }
     }
 
     /// Model input size in pixels.
@@ -103,7 +115,7 @@ impl Runner {
             let [_, _, m, d] = t.dims();
             t.reshape([1, m, d])
         });
-        let (future, drawn) = self.model.foresee(window, horizon, anchor, before);
+        let (future, drawn) = self.model.foresee(window, horizon, anchor, before, self.overlap);
         let mut predicted = read(drawn)?;
         let plane = 3 * s * s;
         // A model that fades keeps as much of each step's predicted change as its guesses

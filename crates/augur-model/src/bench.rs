@@ -78,7 +78,7 @@ pub fn time_step(
         timed(&mut || read(last(model.predictor.forward_with_burn_layers(context.clone(), None))).map(drop))?;
     let step_ms = encode_ms + rollout_ms + decode_ms;
     let foresee_ms = timed(&mut || {
-        let (future, drawn) = model.foresee(context.clone(), cfg.horizon, anchor.clone(), None);
+        let (future, drawn) = model.foresee(context.clone(), cfg.horizon, anchor.clone(), None, true);
         read(future).and_then(|_| read(drawn)).map(drop)
     })?;
     Ok(StepFigures {

@@ -13,17 +13,19 @@ use crate::WorldModel;
 impl WorldModel {
     /// Rolls `context` (`[1, T, tokens, dim]`) out `horizon` steps and draws them over `anchor`
     /// as [`decode_after`](Self::decode_after) does; returns the predicted tokens
-    /// (`[1, horizon, tokens, dim]`) and frames (`[1, horizon, 3, S, S]`). On the CPU device
-    /// each step is drawn on a second thread while the next is predicted; elsewhere one after
-    /// the other (a GPU runs each op across its own cores already). `horizon` is 1 or more.
+    /// (`[1, horizon, tokens, dim]`) and frames (`[1, horizon, 3, S, S]`). With `overlap` on
+    /// the CPU device each step is drawn on a second thread while the next is predicted;
+    /// otherwise, and on a GPU (which runs each op across its own cores already), one after the
+    /// other. `horizon` is 1 or more.
     pub fn foresee(
         &self,
         context: Tensor<4>,
         horizon: usize,
         anchor: Tensor<4>,
         anchor_tokens: Option<Tensor<3>>,
+        overlap: bool,
     ) -> (Tensor<4>, Tensor<5>) {
-        let cpu = anchor.device() == Device::flex() && context.dims()[0] == 1;
+        let cpu = overlap && anchor.device() == Device::flex() && context.dims()[0] == 1;
         let Some(pool) = predictor_pool().filter(|_| cpu) else {
             let future = self.rollout(context, None, horizon);
             let drawn = self.decode_after(future.clone(), anchor, anchor_tokens);
