@@ -44,7 +44,7 @@ fn the_predictor_is_causal_in_time() {
     let changed = Tensor::cat(vec![z.clone().narrow(1, 0, 2), z.clone().narrow(1, 2, 1).add_scalar(5.0)], 1);
     let a = read(trained.predictor.forward(z, None).narrow(1, 0, 2)).unwrap();
     let b = read(trained.predictor.forward(changed, None).narrow(1, 0, 2)).unwrap();
-    let diff = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max);
+    let diff = common::max_diff(&a, &b);
     assert!(diff < 1e-5, "a later frame changed earlier predictions by {diff}");
 }
 
@@ -85,7 +85,7 @@ fn the_same_weights_give_the_same_predictions_on_wgpu() {
         read(m.decode(m.rollout(z, None, 2), anchor)).unwrap()
     };
     let (a, b) = (run(&model, &cpu), run(&on_gpu, &gpu));
-    let diff = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max);
+    let diff = common::max_diff(&a, &b);
     assert!(diff < 1e-3, "wgpu and CPU disagree by {diff}");
 }
 
@@ -109,12 +109,19 @@ fn the_bundled_predictor_predicts_the_same_on_wgpu() {
         (read(last).unwrap(), read(m.predictor.next(z, None)).unwrap())
     };
     let ((a_all, a_next), (b_all, b_next)) = (run(&model, &cpu), run(&on_gpu, &gpu));
-    let gap = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max);
-    let moved = gap(&a_next, &z[z.len() - a_next.len()..]);
+    let moved = common::max_diff(&a_next, &z[z.len() - a_next.len()..]);
     assert!(moved > 1e-2, "the trained predictor changed nothing ({moved})");
-    assert!(gap(&a_all, &a_next) < 1e-4, "next differs from forward on the CPU");
-    assert!(gap(&a_next, &b_next) < 1e-3, "wgpu and CPU next disagree by {}", gap(&a_next, &b_next));
-    assert!(gap(&a_all, &b_all) < 1e-3, "wgpu and CPU forward disagree by {}", gap(&a_all, &b_all));
+    assert!(common::max_diff(&a_all, &a_next) < 1e-4, "next differs from forward on the CPU");
+    assert!(
+        common::max_diff(&a_next, &b_next) < 1e-3,
+        "wgpu and CPU next disagree by {}",
+        common::max_diff(&a_next, &b_next)
+    );
+    assert!(
+        common::max_diff(&a_all, &b_all) < 1e-3,
+        "wgpu and CPU forward disagree by {}",
+        common::max_diff(&a_all, &b_all)
+    );
 }
 
 #[test]
@@ -132,7 +139,7 @@ fn actions_change_the_prediction() {
     let pressed = Tensor::<3>::ones([1, 5, 2], &device);
     let a = read(trained.rollout(z.clone(), Some(still), 2)).unwrap();
     let b = read(trained.rollout(z, Some(pressed), 2)).unwrap();
-    let diff = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max);
+    let diff = common::max_diff(&a, &b);
     assert!(diff > 1e-6, "actions had no effect on the rollout");
 }
 
@@ -238,12 +245,19 @@ fn foresee_draws_what_rollout_then_decode_draws() {
     let future = model.rollout(z.clone(), None, 3);
     let drawn = read(model.decode_after(future.clone(), anchor.clone(), Some(before.clone()))).unwrap();
     let future = read(future).unwrap();
-    let gap = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max);
     for overlap in [true, false] {
         let (foreseen, shown) = model.foresee(z.clone(), 3, anchor.clone(), Some(before.clone()), overlap);
         let (foreseen, shown) = (read(foreseen).unwrap(), read(shown).unwrap());
         assert_eq!(shown.len(), 3 * 3 * s * s);
-        assert!(gap(&future, &foreseen) < 1e-5, "overlap {overlap}: tokens differ by {}", gap(&future, &foreseen));
-        assert!(gap(&drawn, &shown) < 1e-5, "overlap {overlap}: frames differ by {}", gap(&drawn, &shown));
+        assert!(
+            common::max_diff(&future, &foreseen) < 1e-5,
+            "overlap {overlap}: tokens differ by {}",
+            common::max_diff(&future, &foreseen)
+        );
+        assert!(
+            common::max_diff(&drawn, &shown) < 1e-5,
+            "overlap {overlap}: frames differ by {}",
+            common::max_diff(&drawn, &shown)
+        );
     }
 }

@@ -67,16 +67,11 @@ const PARTS: [&str; 4] = ["online encoder", "target encoder", "predictor", "deco
 fn assert_trained_only(what: &str, trained: &str, before: &[Vec<f32>; 4], after: &[Vec<f32>; 4]) {
     for ((part, b), a) in PARTS.iter().zip(before).zip(after) {
         if *part == trained {
-            assert!(max_diff(b, a) > 1e-6, "{what}: the {part} did not train");
+            assert!(common::max_diff(b, a) > 1e-6, "{what}: the {part} did not train");
         } else {
-            assert!(max_diff(b, a) == 0.0, "{what} changed the {part}");
+            assert!(common::max_diff(b, a) == 0.0, "{what} changed the {part}");
         }
     }
-}
-
-/// The largest elementwise difference of two readings.
-fn max_diff(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(p, q)| (p - q).abs()).fold(0.0, f32::max)
 }
 
 #[test]
@@ -148,7 +143,7 @@ fn a_run_stopped_at_a_step_and_resumed_ends_where_one_straight_run_does() {
     let b = outputs(&checkpoint::load(&halted.path().join("model"), &device).unwrap().0, &x);
     // Bit for bit: the resumed run has the optimiser's moments and the sampler where they were.
     for i in 0..4 {
-        assert!(max_diff(&a[i], &b[i]) == 0.0, "output {i} differs by {}", max_diff(&a[i], &b[i]));
+        assert!(common::max_diff(&a[i], &b[i]) == 0.0, "output {i} differs by {}", common::max_diff(&a[i], &b[i]));
     }
 }
 
@@ -185,7 +180,7 @@ fn a_decoder_made_to_see_change_first_draws_what_it_drew_and_the_fine_tune_recor
     let before = read(model.decode(z.clone(), anchor.clone())).unwrap();
     model.decoder = model.decoder.with_change_input();
     let widened = read(model.decode(z, anchor)).unwrap();
-    let diff = max_diff(&before, &widened);
+    let diff = common::max_diff(&before, &widened);
     assert!(diff < 1e-6, "widening changed the drawing by {diff}");
 
     // A fine-tune asking for it widens the starting model and records it in the card.
@@ -208,10 +203,10 @@ fn a_decoder_made_to_see_change_first_draws_what_it_drew_and_the_fine_tune_recor
     let before = model.target.forward(x, None).narrow(1, 2, 1).reshape([1, m, d]);
     let a = read(model.decode(z.clone(), anchor.clone())).unwrap();
     let b = read(model.decode_after(z.clone(), anchor.clone(), Some(before))).unwrap();
-    let diff = a.iter().zip(&b).map(|(p, q)| (p - q).abs()).fold(0.0, f32::max);
+    let diff = common::max_diff(&a, &b);
     // The check means something only if the anchor's tokens change the drawing at all.
     let blind = read(model.decode_after(z, anchor, None)).unwrap();
-    let effect = a.iter().zip(&blind).map(|(p, q)| (p - q).abs()).fold(0.0, f32::max);
+    let effect = common::max_diff(&a, &blind);
     assert!(effect > 1e-5, "the change input has no effect ({effect}), so the check below is empty");
     assert!(diff < 1e-6, "decode and decode_after differ by {diff}");
 }
@@ -227,11 +222,11 @@ fn a_decoder_made_to_warp_with_a_coarse_flow_and_trained_alone_keeps_the_latents
     let before = outputs(&model, &x);
     model.decoder = model.decoder.with_warp();
     assert!(model.decoder.warps());
-    let diff = max_diff(&before[3], &outputs(&model, &x)[3]);
+    let diff = common::max_diff(&before[3], &outputs(&model, &x)[3]);
     assert!(diff < 1e-6, "adding the flow changed the drawing by {diff}");
     model.decoder = model.decoder.with_coarse_flow(&device);
     assert!(model.decoder.has_coarse_flow());
-    let diff = max_diff(&before[3], &outputs(&model, &x)[3]);
+    let diff = common::max_diff(&before[3], &outputs(&model, &x)[3]);
     assert!(diff < 1e-6, "adding the coarse flow changed the drawing by {diff}");
 
     // Both at once, trained with the warp's reach weighed.
@@ -301,9 +296,9 @@ fn freezing_the_encoders_keeps_the_latent_space_and_trains_the_predictor() {
     job.config.freeze_encoders = Some(true);
     augur_model::train(&job, |_| {}).unwrap();
     let after = looks(tuned.path());
-    assert!(max_diff(&before[0], &after[0]) == 0.0, "the online encoder moved");
-    assert!(max_diff(&before[1], &after[1]) == 0.0, "the EMA target moved");
-    assert!(max_diff(&before[2], &after[2]) > 1e-6, "the predictor did not train");
+    assert!(common::max_diff(&before[0], &after[0]) == 0.0, "the online encoder moved");
+    assert!(common::max_diff(&before[1], &after[1]) == 0.0, "the EMA target moved");
+    assert!(common::max_diff(&before[2], &after[2]) > 1e-6, "the predictor did not train");
     // Without a model to start from there are no encoders to keep.
     let why = refusal_without_init(|c| c.freeze_encoders = Some(true));
     assert!(why.contains("--init MODEL"), "{why}");
@@ -321,7 +316,10 @@ fn predictor_only_training_with_a_motion_input_keeps_encoders_and_decoder() {
     let cfg = common::tiny().with_predictor_sees_motion(Some(true));
     let mut widened = start.clone();
     widened.predictor = widened.predictor.with_motion_input(&cfg, &device);
-    assert!(max_diff(&before[2], &outputs(&widened, &x)[2]) == 0.0, "a zero motion input changed the prediction");
+    assert!(
+        common::max_diff(&before[2], &outputs(&widened, &x)[2]) == 0.0,
+        "a zero motion input changed the prediction"
+    );
 
     let tuned = tempfile::tempdir().unwrap();
     let mut job = fine_tune_job(tuned.path(), 2, base.path());
@@ -374,7 +372,7 @@ fn a_new_predictor_of_another_size_trains_on_the_kept_encoders_and_decoder() {
     let after = outputs(&model, &x);
     assert_trained_only("a new predictor", "predictor", &before, &after);
     // It trained from "nothing changes": its guesses are no longer its input.
-    assert!(max_diff(&after[0], &after[2]) > 1e-6, "the new predictor did not train");
+    assert!(common::max_diff(&after[0], &after[2]) > 1e-6, "the new predictor did not train");
     // A size the transformer cannot take is refused before training.
     let bad = tempfile::tempdir().unwrap();
     let mut job = fine_tune_job(bad.path(), 1, base.path());
@@ -400,7 +398,7 @@ fn a_grown_predictor_first_predicts_what_it_did_then_trains_its_new_layers() {
     let deeper = model.predictor.clone().deepened(&card.config, layers + 2, &device);
     assert_eq!(deeper.layers(), layers + 2);
     let z = model.online.forward(x.clone(), None);
-    assert!(max_diff(&before[2], &read(deeper.forward(z, None)).unwrap()) == 0.0);
+    assert!(common::max_diff(&before[2], &read(deeper.forward(z, None)).unwrap()) == 0.0);
     // Grown through training: the card and the weights carry the new depth and load together.
     let tuned = tempfile::tempdir().unwrap();
     let mut job = fine_tune_job(tuned.path(), 2, base.path());
@@ -411,8 +409,8 @@ fn a_grown_predictor_first_predicts_what_it_did_then_trains_its_new_layers() {
     assert_eq!((card.config.predictor_layers, grown.predictor.layers()), (layers + 1, layers + 1));
     assert_eq!(card.training.unwrap().config.grow_predictor, Some(layers + 1));
     let after = outputs(&grown, &x);
-    assert!(max_diff(&before[0], &after[0]) == 0.0, "growing the predictor changed the encoder");
-    assert!(max_diff(&before[2], &after[2]) > 1e-6, "the grown predictor did not train");
+    assert!(common::max_diff(&before[0], &after[0]) == 0.0, "growing the predictor changed the encoder");
+    assert!(common::max_diff(&before[2], &after[2]) > 1e-6, "the grown predictor did not train");
     // Refused before training: no new layer, a fresh predictor at the same time, no model to grow.
     let refused = |grow: usize, new: bool, init: bool| {
         let dir = tempfile::tempdir().unwrap();
@@ -449,7 +447,7 @@ fn a_latent_bank_holds_what_the_encoders_make_of_each_window_and_trains_the_pred
     for i in 0..5 {
         let (o, t) = (&online[i * per..(i + 1) * per], &target[i * per..(i + 1) * per]);
         assert!(
-            windows.iter().any(|[wo, wt]| max_diff(o, wo) < 1e-5 && max_diff(t, wt) < 1e-5),
+            windows.iter().any(|[wo, wt]| common::max_diff(o, wo) < 1e-5 && common::max_diff(t, wt) < 1e-5),
             "window {i} is no window of the clip"
         );
     }
@@ -468,7 +466,7 @@ fn a_latent_bank_holds_what_the_encoders_make_of_each_window_and_trains_the_pred
     let mut cut = Vec::new();
     assert!(build(&mut cut, &AtomicBool::new(true)).is_none() && cut.is_empty());
     let draw = |b: &LatentBank| read(b.draw(4, 4, &mut Rng(2)).1).unwrap();
-    assert!(max_diff(&draw(&built), &draw(&again)) == 0.0, "one seed built two banks");
+    assert!(common::max_diff(&draw(&built), &draw(&again)) == 0.0, "one seed built two banks");
 
     // Trained on a bank: only the predictor changes, the bank's encoding is reported first,
     // and a resumed run continues after the saved step.

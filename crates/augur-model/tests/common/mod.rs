@@ -38,3 +38,8 @@ pub fn tiny_job(out: &Path, steps: usize) -> TrainJob {
 pub fn train_tiny(out: &Path, steps: usize) -> ModelCard {
     augur_model::train(&tiny_job(out, steps), |_| {}).unwrap_or_else(|e| panic!("training failed: {e}"))
 }
+
+/// The largest elementwise difference of two readings.
+pub fn max_diff(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(p, q)| (p - q).abs()).fold(0.0, f32::max)
+}
