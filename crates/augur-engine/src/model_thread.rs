@@ -105,6 +105,7 @@ pub(crate) fn model_loop(
                 let cfg = &runner.card.config;
                 let mut m = moment(index, frame.pts, &input, step, s, cfg.tokens(), cfg.latent_dim);
                 if let Some((b, name)) = compare.as_mut() {
+                    b.overlap = runner.overlap;
                     m.compare = step_compare(b, name, &frame, shared, fps, horizon, context).map(Arc::new);
                 }
                 lock(&shared.timeline).push(m);
@@ -172,7 +173,6 @@ fn step_compare(
     let input = to_model_input(&frame.rgb, frame.width as usize, frame.height as usize, s);
     let mels = b.card.config.audio_mels;
     let sound = shared.sound().filter(|_| mels > 0).map(|snd| snd.frame_features(fps, mels));
-    b.overlap = lock(&shared.recording).is_none();
     match guarded(|| b.step(&input, sound, horizon.min(b.card.config.max_horizon), context)) {
         Ok(step) => Some(crate::runner::compared(name.clone(), &input, step, s)),
         Err(e) => {

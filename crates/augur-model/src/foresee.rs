@@ -25,8 +25,8 @@ impl WorldModel {
         anchor_tokens: Option<Tensor<3>>,
         overlap: bool,
     ) -> (Tensor<4>, Tensor<5>) {
-        let cpu = overlap && anchor.device() == Device::flex() && context.dims()[0] == 1;
-        let Some(pool) = predictor_pool().filter(|_| cpu) else {
+        let overlapped = overlap && anchor.device() == Device::flex() && context.dims()[0] == 1;
+        let Some(pool) = predictor_pool().filter(|_| overlapped) else {
             let future = self.rollout(context, None, horizon);
             let drawn = self.decode_after(future.clone(), anchor, anchor_tokens);
             return (future, drawn);
