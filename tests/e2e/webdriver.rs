@@ -229,6 +229,32 @@ fn the_built_app_is_driven_through_webdriver() {
         "return document.getElementById('pause').textContent === 'Pause';",
     );
 
+    // A/B: a second model on the same frames. Each model's surprise is drawn on its own scale
+    // (their latent errors are in different units), so both traces peak near the plot's top.
+    // A is the base model here, whose encoder no other bundled model shares.
+    let picked_b = page.run(
+        "const p = document.getElementById('compare-pick'); const a = document.getElementById('model-pick').value; \
+         const o = [...p.options].find(o => o.value && o.value !== a); \
+         if (!o) return null; p.value = o.value; p.dispatchEvent(new Event('change')); return o.value;",
+    );
+    if picked_b.is_null() {
+        eprintln!("skipped the A/B compare: the app lists one model only");
+    } else {
+        // The highest row each line's colour reaches, right of the scales written in the corner.
+        let peaks = "const c = document.getElementById('surprise'); \
+            const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; \
+            const near = (i, r, g, b) => Math.abs(d[i] - r) < 30 && Math.abs(d[i + 1] - g) < 30 && Math.abs(d[i + 2] - b) < 30; \
+            let a = c.height, b = c.height; \
+            for (let y = 0; y < c.height; y++) for (let x = 80; x < c.width - 4; x++) { const i = 4 * (y * c.width + x); \
+              if (near(i, 90, 200, 255)) a = Math.min(a, y); if (near(i, 255, 122, 184)) b = Math.min(b, y); } \
+            return {ok: a < c.height / 4 && b < c.height / 4, a, b, height: c.height};";
+        let both = page.wait_until("both models' surprise traces", Duration::from_secs(90), peaks);
+        eprintln!("A/B with {picked_b}: surprise peaks at rows {both}");
+        page.run(
+            "const p = document.getElementById('compare-pick'); p.value = ''; p.dispatchEvent(new Event('change')); return true;",
+        );
+    }
+
     // The microphone picker: started with none, pick the first one the app lists; the sound
     // panel appears and its spectrogram fills (services.sh plays a sine into the default one).
     let picked = page.run(

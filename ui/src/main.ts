@@ -86,33 +86,40 @@ async function drawLatest(): Promise<void> {
 }
 
 // The surprise trace of the model in use (blue) and, with A/B on, of model B (pink), on one scale.
+/** The surprise plot: each model on its own scale from 0 to its largest value, written in its
+ * colour. Two models' latent errors are distances in different latent spaces, so one shared
+ * scale would only say whose latents are spread wider. */
 function plotSurprise(values: (number | null)[], valuesB: (number | null)[] = []): void {
   const c = $("surprise");
   const ctx = ctx2d(c);
   ctx.clearRect(0, 0, c.width, c.height);
-  const finite = values.concat(valuesB).filter((v): v is number => v !== null);
-  if (finite.length < 2) return;
-  const max = Math.max(...finite) * 1.1 || 1;
-  const line = (series: (number | null)[], colour: string) => {
+  const series: [(number | null)[], string][] = [[values, "#5ac8ff"]];
+  if (valuesB.some((v) => v !== null)) series.push([valuesB, "#ff7ab8"]);
+  let labelX = 4;
+  for (const [s, colour] of series) {
+    const finite = s.filter((v): v is number => v !== null);
+    if (finite.length < 2) continue;
+    const top = Math.max(...finite);
+    if (!(top > 0)) continue;
     ctx.strokeStyle = colour;
     ctx.lineWidth = 1.5;
     ctx.beginPath();
     let started = false;
-    series.forEach((v, i) => {
+    s.forEach((v, i) => {
       if (v === null) { started = false; return; }
-      const x = (i / Math.max(series.length - 1, 1)) * (c.width - 4) + 2;
-      const y = c.height - 4 - (v / max) * (c.height - 8);
+      const x = (i / Math.max(s.length - 1, 1)) * (c.width - 4) + 2;
+      const y = c.height - 4 - (v / (top * 1.1)) * (c.height - 8);
       if (started) ctx.lineTo(x, y); else ctx.moveTo(x, y);
       started = true;
     });
     ctx.stroke();
-  };
-  line(values, "#5ac8ff");
-  if (valuesB.some((v) => v !== null)) line(valuesB, "#ff7ab8");
+    const label = top.toPrecision(2);
+    ctx.fillStyle = series.length > 1 ? colour : "#8a93a6";
+    ctx.fillText(label, labelX, 12);
+    labelX += ctx.measureText(label).width + 8;
+  }
   ctx.fillStyle = "#ffb347";
   ctx.fillRect(c.width - 3, 0, 2, c.height); // the current moment
-  ctx.fillStyle = "#8a93a6";
-  ctx.fillText(max.toPrecision(2), 4, 12);
 }
 
 function plotTrajectory(trail: Point[], branch: Point[]): void {
@@ -331,7 +338,7 @@ function showCompare(name: string | null): void {
   const short = (p: string) => p.split("/").pop();
   if (name) {
     $("strip-b-caption").textContent = `Model B (${short(name)}) on the same frames: what it saw · its surprise · what it expects`;
-    $("surprise-caption").textContent = `Surprise over time: A (blue) ${short($("model-pick").value || "")} vs B (pink) ${short(name)}; now at the right`;
+    $("surprise-caption").textContent = `Surprise over time: A (blue) ${short($("model-pick").value || "")} vs B (pink) ${short(name)}, each on its own scale (their latents differ); now at the right`;
   } else {
     $("surprise-caption").textContent = "Surprise over time (latent prediction error; now at the right)";
   }

@@ -129,7 +129,7 @@ pub struct Dashboard<'a> {
     pub title: &'a str,
     /// One filmstrip per model (two in an A/B compare).
     pub strips: &'a [Filmstrip<'a>],
-    /// The surprise traces, one per model, on one scale.
+    /// The surprise traces, one per model, each on its own scale.
     pub surprise: &'a [crate::plots::Trace<'a>],
     /// The latent trail on two principal components, oldest first.
     pub trail: &'a [[f32; 2]],
@@ -149,7 +149,11 @@ pub fn dashboard(ui: &mut egui::Ui, d: &Dashboard<'_>, view: &mut crate::plots::
     ui.horizontal_top(|ui| {
         ui.vertical(|ui| {
             crate::plots::surprise_trace(ui, d.surprise, egui::vec2(320.0, 140.0), view);
-            ui.small("surprise (latent prediction error), now at the right");
+            ui.small(if d.surprise.len() > 1 {
+                "surprise (latent prediction error), each model on its own scale"
+            } else {
+                "surprise (latent prediction error), now at the right"
+            });
         });
         ui.vertical(|ui| {
             crate::plots::trajectory(ui, d.trail, d.branch, egui::vec2(180.0, 140.0));

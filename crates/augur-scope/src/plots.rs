@@ -1,5 +1,5 @@
-//! Plots drawn with egui's painter from plain numbers: the surprise trace (one or two models on
-//! one scale, now at the right), the latent trajectory with its predicted branch, and the
+//! Plots drawn with egui's painter from plain numbers: the surprise trace (one or two models,
+//! each on its own scale, now at the right), the latent trajectory with its predicted branch, and the
 //! microphone's log-mel spectrogram.
 
 use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, Vec2, pos2};
@@ -41,9 +41,11 @@ impl TraceView {
     }
 }
 
-/// Surprise over time: every trace on one y scale from 0 to the largest value shown, gaps where
-/// a value is missing, now marked at the right edge, and the scale's top written in the corner.
-/// Hovering reads out the values under the pointer; the wheel zooms and dragging pans `view`.
+/// Surprise over time, gaps where a value is missing, now marked at the right edge. Each trace
+/// has its own y scale from 0 to its largest value shown, written in its colour in the corner:
+/// two models' latent errors are distances in different latent spaces, so one shared scale
+/// would only say whose latents are spread wider, not which model is more surprised. Hovering
+/// reads out the values under the pointer; the wheel zooms and dragging pans `view`.
 pub fn surprise_trace(ui: &mut egui::Ui, traces: &[Trace<'_>], size: Vec2, view: &mut TraceView) {
     let (response, painter) = ui.allocate_painter(size, Sense::click_and_drag());
     let rect = response.rect;
@@ -70,37 +72,32 @@ pub fn surprise_trace(ui: &mut egui::Ui, traces: &[Trace<'_>], size: Vec2, view:
     let range = view.range(len);
     painter.rect_filled(rect, 4.0, WELL);
     let value = |t: &Trace<'_>, i: usize| t.values.get(i).copied().unwrap_or(f32::NAN);
-    let max = traces
-        .iter()
-        .flat_map(|t| range.clone().map(move |i| value(t, i)))
-        .filter(|v| v.is_finite())
-        .fold(0.0f32, f32::max);
+    let tops = scale_tops(traces, range.clone());
     let n = range.len().max(2) - 1;
     let x_of = |i: usize| plot.left() + plot.width() * (i - range.start) as f32 / n as f32;
-    if max > 0.0 {
-        for trace in traces {
-            let mut run: Vec<Pos2> = Vec::new();
-            for i in range.clone() {
-                let v = value(trace, i);
-                if !v.is_finite() {
-                    flush(&painter, &mut run, trace.colour);
-                    continue;
-                }
-                run.push(pos2(x_of(i), plot.bottom() - plot.height() * (v / (max * 1.1))));
+    let mut corner = rect.left_top() + Vec2::splat(4.0);
+    for (trace, &top) in traces.iter().zip(&tops) {
+        if top <= 0.0 {
+            continue;
+        }
+        let mut run: Vec<Pos2> = Vec::new();
+        for i in range.clone() {
+            let v = value(trace, i);
+            if !v.is_finite() {
+                flush(&painter, &mut run, trace.colour);
+                continue;
             }
-            flush(&painter, &mut run, trace.colour);
+            run.push(pos2(x_of(i), plot.bottom() - plot.height() * (v / (top * 1.1))));
         }
-        let mut label = format!("{max:.2}");
-        if range.len() < len {
-            label += &format!(" · {} of {len} moments", range.len());
-        }
-        painter.text(
-            rect.left_top() + Vec2::splat(4.0),
-            Align2::LEFT_TOP,
-            label,
-            FontId::monospace(10.0),
-            Color32::GRAY,
-        );
+        flush(&painter, &mut run, trace.colour);
+        // One top per trace, in the trace's colour (grey when it is the only one).
+        let colour = if traces.len() > 1 { trace.colour } else { Color32::GRAY };
+        let written = painter.text(corner, Align2::LEFT_TOP, format!("{top:.2}"), FontId::monospace(10.0), colour);
+        corner.x = written.right() + 6.0;
+    }
+    if range.len() < len && tops.iter().any(|t| *t > 0.0) {
+        let label = format!("· {} of {len} moments", range.len());
+        painter.text(corner, Align2::LEFT_TOP, label, FontId::monospace(10.0), Color32::GRAY);
     }
     if range.end == len {
         painter.rect_filled(Rect::from_min_max(pos2(rect.right() - 3.0, rect.top()), rect.right_bottom()), 0.0, NOW);
@@ -121,6 +118,14 @@ pub fn surprise_trace(ui: &mut egui::Ui, traces: &[Trace<'_>], size: Vec2, view:
             Color32::WHITE,
         );
     }
+}
+
+/// Each trace's largest finite value over `range` (0 when it has none there): the top of its scale.
+pub fn scale_tops(traces: &[Trace<'_>], range: std::ops::Range<usize>) -> Vec<f32> {
+    traces
+        .iter()
+        .map(|t| range.clone().filter_map(|i| t.values.get(i)).filter(|v| v.is_finite()).fold(0.0f32, |m, v| m.max(*v)))
+        .collect()
 }
 
 fn flush(painter: &egui::Painter, run: &mut Vec<Pos2>, colour: Color32) {

@@ -265,6 +265,38 @@ fn spectrogram_matches_golden() {
     assert_matches_golden("spectrogram", &image);
 }
 
+/// Two models' surprise are distances in different latent spaces: each trace is drawn on its own
+/// scale, so a model whose latent errors run ten times larger does not flatten the other.
+#[test]
+fn each_model_has_its_own_surprise_scale() {
+    use augur_scope::plots::{MODEL_A, MODEL_B, Trace, TraceView, scale_tops, surprise_trace};
+    let a: Vec<f32> = (0..100).map(|i| 0.05 + 0.04 * (i as f32 / 6.0).sin().abs()).collect();
+    // Ten times larger, and peaking between A's peaks so neither line hides the other.
+    let b: Vec<f32> = (0..100).map(|i| 0.5 + 0.4 * (i as f32 / 6.0).cos().abs()).collect();
+    let traces = [Trace { values: &a, colour: MODEL_A }, Trace { values: &b, colour: MODEL_B }];
+    let tops = scale_tops(&traces, 0..100);
+    assert!((tops[1] / tops[0] - 10.0).abs() < 0.1, "{tops:?}");
+    assert_eq!(scale_tops(&traces, 0..0), vec![0.0, 0.0], "no moments shown, no scale");
+    let mut scope = Scope::new(gpu());
+    let image = scope
+        .render(340, 160, 1.0, |ui| {
+            egui::CentralPanel::default().show(ui, |ui| {
+                surprise_trace(ui, &traces, egui::vec2(320.0, 140.0), &mut TraceView::default());
+            });
+        })
+        .unwrap();
+    // The highest row each colour reaches right of the scales' labels in the corner.
+    let top_row = |c: egui::Color32| {
+        let w = image.width as usize;
+        let at = |i: usize| i % w >= 100;
+        let mut pixels = image.pixels.chunks_exact(4).enumerate();
+        pixels.find(|(i, p)| at(*i) && *p == c.to_array()).map(|(i, _)| i / w).expect("the trace is drawn")
+    };
+    let (ya, yb) = (top_row(MODEL_A), top_row(MODEL_B));
+    assert!(ya.abs_diff(yb) <= 2, "both peaks reach the same height: A at row {ya}, B at row {yb}");
+    assert!(ya < 40, "the peaks reach near the top of a 140 px plot: row {ya}");
+}
+
 /// Pointer input forwarded to the scope: hovering the surprise plot reads out the value under
 /// the pointer, the wheel zooms, dragging pans back in time (and hides the now marker).
 #[test]
