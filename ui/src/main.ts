@@ -85,10 +85,10 @@ async function drawLatest(): Promise<void> {
   requestAnimationFrame(drawLatest);
 }
 
-// The surprise trace of the model in use (blue) and, with A/B on, of model B (pink), on one scale.
-/** The surprise plot: each model on its own scale from 0 to its largest value, written in its
- * colour. Two models' latent errors are distances in different latent spaces, so one shared
- * scale would only say whose latents are spread wider. */
+/** The surprise trace of the model in use (blue) and, with A/B on, of model B (pink), each on
+ * its own scale from 0 to its largest value, written in its colour: two models' latent errors
+ * are distances in different latent spaces, so one shared scale would only say whose latents
+ * are spread wider. */
 function plotSurprise(values: (number | null)[], valuesB: (number | null)[] = []): void {
   const c = $("surprise");
   const ctx = ctx2d(c);
