@@ -266,6 +266,7 @@ fn scene_config(given: &str, body: &str, query: Option<&str>) -> Result<SceneCon
             "hidden",
             "floor",
             "bounce",
+            "sound",
             "pace",
         ],
     )?;
@@ -290,6 +291,7 @@ fn scene_config(given: &str, body: &str, query: Option<&str>) -> Result<SceneCon
     cfg.first_ball_hidden = p.flag("hidden")?.unwrap_or(cfg.first_ball_hidden);
     cfg.floor_height = p.number("floor")?;
     cfg.bounce_height = p.number("bounce")?;
+    cfg.sound = p.flag("sound")?.unwrap_or(false);
     let kinds = "vanish, teleport, passthrough or appear";
     cfg.violation = match p.get("violation") {
         None | Some("none") => None,

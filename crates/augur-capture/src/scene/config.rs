@@ -7,7 +7,7 @@ use crate::CaptureError;
 
 /// How a scene is written as a source name, shown whenever a scene setting is refused.
 pub const SCENE_FORMS: &str =
-    "e.g. scene:bounce?seed=7&size=640x480&fps=30&balls=3&noise=0.02&violation=vanish&at=30&until=45";
+    "e.g. scene:bounce?seed=7&size=640x480&fps=30&balls=3&noise=0.02&sound=1&violation=vanish&at=30&until=45";
 
 /// The floor heights a scene accepts, in units of the frame's shorter side.
 pub const FLOOR_HEIGHTS: std::ops::RangeInclusive<f64> = 0.02..=0.4;
@@ -82,6 +82,8 @@ pub struct SceneConfig {
     /// the floor is drawn: the impossible clips of a balanced solidity test, whose ball sinks
     /// into the floor or bounces off the air above it. `None`: on the drawn floor.
     pub bounce_height: Option<f64>,
+    /// Whether contacts are heard: each bounce and collision knocks ([`Scene::sound`](super::Scene::sound)).
+    pub sound: bool,
     /// `true`: a source waits until each frame is due, like a camera. `false`: frames come as
     /// fast as they are asked for (training data, tests).
     pub realtime: bool,
@@ -104,6 +106,7 @@ impl Default for SceneConfig {
             rejoin_frame: None,
             floor_height: None,
             bounce_height: None,
+            sound: false,
             realtime: true,
         }
     }
@@ -184,6 +187,9 @@ impl SceneConfig {
         }
         if let Some(h) = self.bounce_height {
             text.push_str(&format!(", bouncing at {h}"));
+        }
+        if self.sound {
+            text.push_str(", with sound");
         }
         text.push(')');
         text

@@ -11,6 +11,7 @@ mod config;
 mod physics;
 mod render;
 mod rng;
+mod sound;
 mod source;
 mod violation;
 
@@ -20,6 +21,7 @@ mod tests;
 use serde::Serialize;
 
 pub use config::{FLOOR_HEIGHTS, SCENE_FORMS, SceneConfig, SceneKind};
+pub use sound::SOUND_RATE;
 pub use source::SceneSource;
 pub use violation::{Violation, continuity_rejoin_frame};
 
@@ -27,6 +29,7 @@ use crate::CaptureError;
 use physics::World;
 use render::{Canvas, Look, Occluder};
 use rng::Rng;
+use sound::Sounds;
 
 /// Independent random streams of one seed (see [`rng::Rng::new`]).
 const STREAM_LAYOUT: u64 = 1;
@@ -69,6 +72,10 @@ pub struct Scene {
     /// is the same unless the config sets `bounce_height`.
     drawn_floor: f64,
     frame: u64,
+    /// The knocks ringing and the last step's samples, when the config asks for sound.
+    sounds: Sounds,
+    /// While set, contacts make no sound (a violation-of-expectation test's silent bounce).
+    muted: bool,
 }
 
 impl Scene {
@@ -105,6 +112,8 @@ impl Scene {
             backdrop,
             drawn_floor,
             frame: 0,
+            sounds: Sounds::default(),
+            muted: false,
         };
         scene.stage_violation();
         Ok(scene)
@@ -113,8 +122,41 @@ impl Scene {
     /// Advances one frame (`1 / fps` seconds) of physics.
     pub fn step(&mut self) {
         self.world.step_frame();
+        let from_s = self.frame as f64 / self.cfg.fps;
         self.frame = self.frame.saturating_add(1);
+        if self.cfg.sound {
+            if !self.muted {
+                self.sounds.knock_all(from_s, &self.world.impacts);
+            }
+            self.sounds.render(self.frame, self.cfg.fps);
+        }
         self.stage_violation();
+    }
+
+    /// The sound from the previous frame to this one, mono at [`SOUND_RATE`]: empty at frame 0
+    /// and for a scene without sound.
+    pub fn sound(&self) -> &[f32] {
+        &self.sounds.last
+    }
+
+    /// How many contacts (bounces off the room, balls meeting) loud enough to hear happened
+    /// from the previous frame to this one, heard or muted.
+    pub fn contacts(&self) -> usize {
+        self.world.impacts.len()
+    }
+
+    /// Silences the contacts of the following steps (`true`) or lets them be heard again; what
+    /// already rings keeps ringing.
+    pub fn set_muted(&mut self, muted: bool) {
+        self.muted = muted;
+    }
+
+    /// A knock in the next step, halfway through it, as loud and as high as ball 0 hitting the
+    /// floor would be, though nothing hits anything: the sound a scene cannot make.
+    pub fn knock(&mut self) {
+        let radius = self.world.balls.first().map_or(0.06, |b| b.radius);
+        let at = (self.frame as f64 + 0.5) / self.cfg.fps;
+        self.sounds.knock(at, 1.2, radius);
     }
 
     fn stage_violation(&mut self) {

@@ -27,6 +27,20 @@ const STILL_SPEED: f64 = 0.05;
 const STILL_LIMIT_S: f64 = 0.5;
 /// Horizontal launch speeds, units per second.
 const LAUNCH_VX: (f64, f64) = (0.25, 0.9);
+/// Contacts slower than this (units per second) make no sound: resting, grazing.
+const SILENT_BELOW: f64 = 0.15;
+
+/// A contact loud enough to hear: when in the frame it happened, how hard, and the size of the
+/// (smaller) ball, which sets its pitch.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Impact {
+    /// Seconds after the start of the frame step.
+    pub at_s: f64,
+    /// Speed along the contact's normal, units per second.
+    pub speed: f64,
+    /// In units.
+    pub radius: f64,
+}
 
 /// One ball. Its mass is proportional to its area.
 #[derive(Debug, Clone)]
@@ -62,6 +76,8 @@ pub(super) struct World {
     pub floor: f64,
     /// Units per second squared.
     pub gravity: f64,
+    /// The contacts of the last frame step, in order.
+    pub impacts: Vec<Impact>,
     substeps: u32,
     substep_s: f64,
     frame_s: f64,
@@ -118,7 +134,8 @@ impl World {
         let frame_s = 1.0 / cfg.fps;
         // Fixed per scene, so every frame runs the same arithmetic.
         let substeps = (frame_s / MAX_SUBSTEP_S).ceil().max(2.0) as u32;
-        Self { balls, width, height, floor, gravity, substeps, substep_s: frame_s / f64::from(substeps), frame_s }
+        let substep_s = frame_s / f64::from(substeps);
+        Self { balls, width, height, floor, gravity, impacts: Vec::new(), substeps, substep_s, frame_s }
     }
 
     fn room(&self) -> Room {
@@ -127,8 +144,9 @@ impl World {
 
     /// Advances one frame: a fixed number of sub-steps, then the stillness check.
     pub(super) fn step_frame(&mut self) {
-        for _ in 0..self.substeps {
-            self.substep();
+        self.impacts.clear();
+        for k in 0..self.substeps {
+            self.substep(f64::from(k) * self.substep_s);
         }
         let room = self.room();
         for ball in self.balls.iter_mut().filter(|b| b.present && b.bounded) {
@@ -151,8 +169,8 @@ impl World {
     }
 
     /// Semi-implicit Euler, then ball-ball contacts, then the room, so a sub-step always ends
-    /// with every bounded ball inside the room.
-    fn substep(&mut self) {
+    /// with every bounded ball inside the room. `at_s`: its start within the frame step.
+    fn substep(&mut self, at_s: f64) {
         let dt = self.substep_s;
         let room = self.room();
         let keep = 1.0 - AIR_DRAG_PER_S * dt;
@@ -161,10 +179,14 @@ impl World {
             ball.vel = [ball.vel[0] * keep, ball.vel[1] * keep];
             ball.pos = [ball.pos[0] + ball.vel[0] * dt, ball.pos[1] + ball.vel[1] * dt];
         }
-        self.collide_balls();
+        self.collide_balls(at_s);
         for ball in self.balls.iter_mut().filter(|b| b.present) {
             if ball.bounded {
-                bounce_off_room(ball, room);
+                let speed = bounce_off_room(ball, room);
+                // A hidden ball is not there to be heard, as it is not there to be seen.
+                if speed >= SILENT_BELOW && !ball.hidden {
+                    self.impacts.push(Impact { at_s, speed, radius: ball.radius });
+                }
             } else if left_room(ball, room) {
                 ball.present = false;
             }
@@ -173,7 +195,7 @@ impl World {
 
     /// Pairwise contacts in a fixed order (deterministic): separate the overlap in inverse
     /// proportion to mass, then exchange momentum along the line of centres.
-    fn collide_balls(&mut self) {
+    fn collide_balls(&mut self, at_s: f64) {
         let n = self.balls.len();
         for j in 1..n {
             let (before, after) = self.balls.split_at_mut(j);
@@ -182,18 +204,23 @@ impl World {
                 continue;
             }
             for a in before.iter_mut().filter(|a| a.present && a.solid) {
-                collide_pair(a, b);
+                let speed = collide_pair(a, b);
+                if speed >= SILENT_BELOW && !a.hidden && !b.hidden {
+                    self.impacts.push(Impact { at_s, speed, radius: a.radius.min(b.radius) });
+                }
             }
         }
     }
 }
 
-fn collide_pair(a: &mut Ball, b: &mut Ball) {
+/// Separates two touching balls and exchanges their momentum; returns the speed at which they
+/// closed (0 when they did not touch or were already parting).
+fn collide_pair(a: &mut Ball, b: &mut Ball) -> f64 {
     let d = [b.pos[0] - a.pos[0], b.pos[1] - a.pos[1]];
     let reach = a.radius + b.radius;
     let dist2 = d[0] * d[0] + d[1] * d[1];
     if dist2 >= reach * reach {
-        return;
+        return 0.0;
     }
     let dist = dist2.sqrt();
     // Coincident centres have no line between them; any fixed direction will do.
@@ -208,30 +235,39 @@ fn collide_pair(a: &mut Ball, b: &mut Ball) {
         let impulse = -(1.0 + BALL_RESTITUTION) * closing / (1.0 / ma + 1.0 / mb);
         a.vel = [a.vel[0] - n[0] * impulse / ma, a.vel[1] - n[1] * impulse / ma];
         b.vel = [b.vel[0] + n[0] * impulse / mb, b.vel[1] + n[1] * impulse / mb];
+        return -closing;
     }
+    0.0
 }
 
-fn bounce_off_room(ball: &mut Ball, room: Room) {
+/// Keeps `ball` inside the room; returns the largest speed it hit a wall, the ceiling or the
+/// floor with (0 when it touched none).
+fn bounce_off_room(ball: &mut Ball, room: Room) -> f64 {
     let r = ball.radius;
+    let mut hit = 0.0f64;
     if ball.pos[0] < r {
         ball.pos[0] = r;
         if ball.vel[0] < 0.0 {
+            hit = hit.max(-ball.vel[0]);
             ball.vel[0] = -ball.vel[0] * WALL_RESTITUTION;
         }
     } else if ball.pos[0] > room.width - r {
         ball.pos[0] = room.width - r;
         if ball.vel[0] > 0.0 {
+            hit = hit.max(ball.vel[0]);
             ball.vel[0] = -ball.vel[0] * WALL_RESTITUTION;
         }
     }
     if ball.pos[1] < r {
         ball.pos[1] = r;
         if ball.vel[1] < 0.0 {
+            hit = hit.max(-ball.vel[1]);
             ball.vel[1] = -ball.vel[1] * WALL_RESTITUTION;
         }
     } else if ball.pos[1] > room.floor - r {
         ball.pos[1] = room.floor - r;
         if ball.vel[1] > 0.0 {
+            hit = hit.max(ball.vel[1]);
             let headroom = room.floor - 2.0 * r;
             let mut up = ball.vel[1] * WALL_RESTITUTION;
             if up * up < 2.0 * room.gravity * MIN_BOUNCE_SHARE * headroom {
@@ -244,6 +280,7 @@ fn bounce_off_room(ball: &mut Ball, room: Room) {
             ball.vel = [ball.vel[0] * FLOOR_FRICTION, -up];
         }
     }
+    hit
 }
 
 /// Whether an unbounded ball is out of the frame for good. Leaving through the top does not

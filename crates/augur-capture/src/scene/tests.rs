@@ -322,3 +322,85 @@ fn extreme_sizes_and_rates_work() {
     scene.render_into(&mut short);
     assert_eq!(short[..], scene.render()[..1000]);
 }
+
+/// Sound: a knock is heard in the step where a contact happens, silence where none rings, and
+/// the pictures are the same with or without it.
+#[test]
+fn contacts_are_heard_when_they_happen() {
+    let loud = |s: &[f32]| s.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    let cfg = SceneConfig { balls: 1, sound: true, ..unpaced(11) };
+    let mut scene = Scene::new(&cfg).unwrap();
+    let mut silent = Scene::new(&SceneConfig { sound: false, ..cfg.clone() }).unwrap();
+    let (mut heard, mut quiet, mut samples) = (0, 0, 0);
+    let mut rang_for = 0usize;
+    for _ in 0..300 {
+        scene.step();
+        silent.step();
+        assert_eq!(scene.render(), silent.render(), "sound does not change the picture");
+        assert!(silent.sound().is_empty());
+        samples += scene.sound().len();
+        if scene.contacts() > 0 {
+            assert!(loud(scene.sound()) > 0.05, "a contact at frame {} is heard", scene.frame_index());
+            heard += 1;
+            rang_for = 0;
+        } else {
+            rang_for += 1;
+            // A knock dies away within a quarter second (8 frames at 30 fps).
+            if rang_for > 8 {
+                assert!(loud(scene.sound()) < 1e-3, "silence at frame {}", scene.frame_index());
+                quiet += 1;
+            }
+        }
+    }
+    assert!(heard >= 5 && quiet >= 100, "{heard} contacts heard, {quiet} quiet frames");
+    assert_eq!(samples, 300 * SOUND_RATE as usize / 30, "consecutive steps join without gaps");
+    let (a, b) = (Scene::new(&cfg).unwrap(), Scene::new(&cfg).unwrap());
+    assert!(a.sound().is_empty() && b.sound().is_empty(), "frame 0 has no sound yet");
+}
+
+#[test]
+fn muted_contacts_are_silent_and_a_knock_sounds_without_one() {
+    let loud = |s: &[f32]| s.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    let cfg = SceneConfig { balls: 1, sound: true, ..unpaced(11) };
+    let mut muted = Scene::new(&cfg).unwrap();
+    muted.set_muted(true);
+    let mut contacts = 0;
+    for _ in 0..200 {
+        muted.step();
+        contacts += muted.contacts();
+        assert!(loud(muted.sound()) < 1e-6, "muted at frame {}", muted.frame_index());
+    }
+    assert!(contacts > 0, "the muted scene still had contacts");
+    // A knock on a quiet frame of the same scene (nothing touched for 10 frames before it and
+    // nothing touches in it).
+    let mut probe = Scene::new(&cfg).unwrap();
+    let touched: Vec<bool> = (0..200)
+        .map(|_| {
+            probe.step();
+            probe.contacts() > 0
+        })
+        .collect();
+    // `touched[i]` is the step into frame i + 1.
+    let quiet_frame = (11..200).find(|&f| touched[f - 11..f].iter().all(|t| !t)).expect("a quiet stretch") as u64;
+    let mut scene = Scene::new(&cfg).unwrap();
+    for _ in 0..quiet_frame - 1 {
+        scene.step();
+    }
+    scene.knock();
+    scene.step();
+    assert_eq!(scene.contacts(), 0);
+    assert!(loud(scene.sound()) > 0.05, "the knock at frame {quiet_frame} is heard");
+}
+
+#[test]
+fn sound_is_asked_for_in_the_source_name() {
+    let spec = |s: &str| match crate::SourceSpec::video(s).unwrap() {
+        crate::VideoSpec::Scene(cfg) => cfg,
+        other => panic!("{other:?}"),
+    };
+    assert!(spec("scene:bounce?sound=1").sound);
+    assert!(!spec("scene:bounce").sound);
+    assert!(spec("scene:bounce?sound=1&seed=3").description().ends_with(", with sound)"));
+    let err = crate::SourceSpec::video("scene:bounce?sound=loud").unwrap_err().to_string();
+    assert!(err.contains("sound=loud should be 1 or 0"), "{err}");
+}
