@@ -168,7 +168,7 @@ fn eval_and_predict_write_tables_images_and_a_video() {
     assert!(stdout.contains("| 2 |") && stdout.contains("Violation of expectation"), "{stdout}");
     // In a log (not a terminal) the progress comes as whole lines, the last one complete.
     let progress: Vec<&str> = stderr.lines().filter(|l| l.contains("pairs and quadruplets")).collect();
-    assert!(!stderr.contains('\r') && progress.last().is_some_and(|l| l.ends_with("/12")), "{stderr}");
+    assert!(!stderr.contains('\r') && progress.last().is_some_and(|l| l.ends_with("/14")), "{stderr}");
     // Each stage says when it starts, so the minutes before the pairs are not silent.
     for stage in ["held-out scenes (4 clips)", "where the ball is, read from the latents (4 scenes)"] {
         assert!(stderr.contains(stage), "no {stage:?} in {stderr}");
@@ -193,13 +193,16 @@ fn eval_and_predict_write_tables_images_and_a_video() {
         assert!(probe["rows"][1][key].as_f64().is_some_and(|d| d.is_finite() && d >= 0.0), "{key}: {probe}");
     }
     assert!(stdout.contains("Where the ball is, read from the latents (4 one-ball scenes scored)"), "{stdout}");
-    // 6 pairs come with 2 quadruplets of each balanced design.
-    for (design, heading) in
-        [("permanence", "Object permanence"), ("continuity", "Continuity"), ("solidity", "Solidity")]
-    {
+    // 6 pairs come with 2 quadruplets of each balanced design (and 2 hearing tests).
+    for (design, heading) in [
+        ("permanence", "Object permanence, balanced (2 quadruplets"),
+        ("continuity", "Continuity, balanced (2 quadruplets"),
+        ("solidity", "Solidity, balanced (2 quadruplets"),
+        ("hearing", "Hearing a bounce, balanced (2 tests"),
+    ] {
         let b = &voe[design];
         assert_eq!(b["quadruplets"].as_u64(), Some(2), "{design}: {b}");
-        assert!(stdout.contains(&format!("{heading}, balanced (2 quadruplets")), "{stdout}");
+        assert!(stdout.contains(heading), "{stdout}");
         for key in ["accuracy", "pixel_accuracy", "change_accuracy", "clear_wins"] {
             let both: Vec<f64> = b[key].as_array().unwrap().iter().filter_map(|v| v.as_f64()).collect();
             assert!(both.len() == 2 && both.iter().all(|a| (0.0..=1.0).contains(a)), "{design}.{key} = {both:?}");
@@ -207,14 +210,14 @@ fn eval_and_predict_write_tables_images_and_a_video() {
         assert!(b["margin"][0].as_f64().is_some_and(f64::is_finite), "{design}: {b}");
     }
     // Permanence and continuity show every frame once as possible and once as impossible, so a
-    // signal with no memory (the copy-last change) cannot tell them apart: exactly 50 %.
-    // Solidity's motions are balanced too, but the sinking ball crosses the floor band, so the
-    // pixel change is not: no fixed figure for it.
-    for design in ["permanence", "continuity"] {
+    // signal with no memory (the copy-last change) cannot tell them apart: exactly 50 %; the
+    // hearing tests' clips are the same pictures. Solidity's motions are balanced too, but the
+    // sinking ball crosses the floor band, so the pixel change is not: no fixed figure for it.
+    for design in ["permanence", "continuity", "hearing"] {
         assert_eq!(voe[design]["change_accuracy"][0].as_f64(), Some(0.5), "{design}: {}", voe[design]);
     }
     assert!(stdout.contains("Margin of the latent surprise"), "{stdout}");
-    for kind in ["vanish", "teleport", "passthrough", "permanence-4", "continuity-4", "solidity-4"] {
+    for kind in ["vanish", "teleport", "passthrough", "permanence-4", "continuity-4", "solidity-4", "hearing"] {
         assert!(ev.join(format!("voe-{kind}.png")).exists(), "no voe-{kind}.png");
     }
     for key in ["truth_decoded_mse", "copy_latent_error"] {

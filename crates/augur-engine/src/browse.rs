@@ -73,7 +73,8 @@ pub fn episode_surprise(video: &Path, model: &Path, device: &DeviceChoice) -> Re
         let end = frame.is_none() || truncated;
         if frames.len() == context + WINDOWS_PER_BATCH || (end && frames.len() > context) {
             let clip: Vec<f32> = frames.concat();
-            let trace = augur_model::eval::surprise_trace(&world, &clip, frames.len(), context, size, &device.device)?;
+            let trace =
+                augur_model::eval::surprise_trace(&world, &clip, None, frames.len(), context, size, &device.device)?;
             values.extend(trace.latent);
             // The last `context` frames are the next batch's context.
             frames.drain(..frames.len() - context);

@@ -87,9 +87,9 @@ impl LatentBank {
                 return Ok(None);
             }
             let n = CHUNK.min(clips - done);
-            let pixels = crate::train::batch(sources, weights, frames, n, size, &mut rng)?;
-            let x = crate::frames::clips_tensor(pixels, frames, size, device);
-            let chunk = Self::of(model, x);
+            let drawn = crate::train::batch(sources, weights, frames, n, size, model.online.mels(), &mut rng)?;
+            let (x, mels) = drawn.tensors(frames, size, device);
+            let chunk = Self::of(model, x, mels);
             online.push(chunk.online);
             target.push(chunk.target);
             done += n;
@@ -98,11 +98,12 @@ impl LatentBank {
         Ok(Some(Self { online: Tensor::cat(online, 0), target: Tensor::cat(target, 0) }))
     }
 
-    /// A bank of the clips `frames` (`[clips, frames, 3, S, S]`), encoded by `model`.
-    pub fn of(model: &WorldModel, frames: Tensor<5>) -> Self {
+    /// A bank of the clips `frames` (`[clips, frames, 3, S, S]`, heard as `mels` when they have
+    /// sound), encoded by `model`.
+    pub fn of(model: &WorldModel, frames: Tensor<5>, mels: Option<Tensor<3>>) -> Self {
         Self {
-            online: model.online.forward(frames.clone(), None).detach(),
-            target: model.target.forward(frames, None).detach(),
+            online: model.online.forward(frames.clone(), mels.clone()).detach(),
+            target: model.target.forward(frames, mels).detach(),
         }
     }
 

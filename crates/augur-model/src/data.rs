@@ -1,7 +1,7 @@
 //! Training and evaluation clips: randomised physics scenes and real video files, named with
 //! the same source syntax as everywhere else (`scene:bounce`, `file:clip.avi`).
 
-use augur_capture::scene::{Scene, SceneConfig};
+use augur_capture::scene::{SOUND_RATE, Scene, SceneConfig};
 use augur_capture::{FileSpec, Pacing, SessionClock, SourceSpec, VideoSpec, open_video};
 
 use crate::ModelError;
@@ -12,13 +12,36 @@ pub const HELD_OUT_SEEDS: u64 = 1 << 40;
 /// Longest real clip kept in memory, frames.
 const MAX_FILE_FRAMES: usize = 4000;
 
-/// A clip: `len` frames of planar `3 × size × size` f32, one after the other.
+/// A clip: `len` frames of planar `3 × size × size` f32, one after the other, and its sound
+/// when the source has one.
 #[derive(Clone, Debug)]
 pub struct Clip {
     /// Frame pixels, `len * 3 * size * size` values.
     pub pixels: Vec<f32>,
     /// Number of frames.
     pub len: usize,
+    /// What was heard, sample 0 at the start of frame 0's span; `None` for a silent source.
+    pub sound: Option<ClipSound>,
+}
+
+/// A clip's sound: mono samples, frame `i`'s span from `i / fps` seconds.
+#[derive(Clone, Debug)]
+pub struct ClipSound {
+    /// Mono samples in [-1, 1].
+    pub samples: Vec<f32>,
+    /// Samples per second.
+    pub rate: u32,
+    /// The clip's frames per second.
+    pub fps: f64,
+}
+
+impl Clip {
+    /// Scaled log-mel features of `mels` bins per frame (`len × mels`, frame-major), as the
+    /// audio encoder takes them; `None` when the clip is silent.
+    pub fn mels(&self, mels: usize) -> Option<Vec<f32>> {
+        let s = self.sound.as_ref()?;
+        Some(crate::audio::frame_features(&s.samples, s.rate, s.fps, self.len, mels))
+    }
 }
 
 /// A small deterministic generator (SplitMix64), so training runs are reproducible from a seed.
@@ -130,7 +153,7 @@ impl ClipSource {
                     });
                 }
                 let start = rng.below((frames.len() - len + 1) as u64) as usize;
-                Ok(Clip { pixels: frames[start..start + len].concat(), len })
+                Ok(Clip { pixels: frames[start..start + len].concat(), len, sound: None })
             }
             Self::Episodes { name, episodes } => {
                 // Start positions over every episode long enough, so long episodes weigh more.
@@ -146,7 +169,7 @@ impl ClipSource {
                     let n = (e.len() + 1).saturating_sub(len) as u64;
                     if pick < n {
                         let start = pick as usize;
-                        return Ok(Clip { pixels: e[start..start + len].concat(), len });
+                        return Ok(Clip { pixels: e[start..start + len].concat(), len, sound: None });
                     }
                     pick -= n;
                 }
@@ -156,8 +179,20 @@ impl ClipSource {
     }
 }
 
-/// `len` frames of the scene `cfg` after skipping `skip` frames.
+/// `len` frames of the scene `cfg` after skipping `skip` frames, with its sound when the
+/// scene has sound.
 pub fn scene_clip(cfg: &SceneConfig, skip: usize, len: usize) -> Result<Clip, ModelError> {
+    scene_clip_staged(cfg, skip, len, |_, _| {})
+}
+
+/// [`scene_clip`], calling `stage(scene, i)` before the step into clip frame `i` (for `i` in
+/// `1..len`): a violation-of-expectation test mutes a bounce or knocks there.
+pub fn scene_clip_staged(
+    cfg: &SceneConfig,
+    skip: usize,
+    len: usize,
+    mut stage: impl FnMut(&mut Scene, usize),
+) -> Result<Clip, ModelError> {
     let given = || format!("scene seed {}", cfg.seed);
     let mut scene = Scene::new(cfg).map_err(|e| ModelError::BadData { given: given(), why: e.to_string() })?;
     for _ in 0..skip {
@@ -166,12 +201,30 @@ pub fn scene_clip(cfg: &SceneConfig, skip: usize, len: usize) -> Result<Clip, Mo
     let (w, h) = (cfg.width as usize, cfg.height as usize);
     let mut rgb = vec![0u8; w * h * 3];
     let mut pixels = Vec::with_capacity(len * 3 * w * w);
-    for _ in 0..len {
+    let mut samples = Vec::new();
+    for i in 0..len {
         scene.render_into(&mut rgb);
         pixels.extend(to_model_input(&rgb, w, h, w.min(h)));
+        if cfg.sound {
+            // Frame 0 of a scene has no sound before it: silence of a step's length keeps
+            // every later frame's sound at its own time.
+            match scene.sound() {
+                [] => samples.resize(samples.len() + samples_per_frame(cfg.fps), 0.0),
+                heard => samples.extend_from_slice(heard),
+            }
+        }
+        if i + 1 < len {
+            stage(&mut scene, i + 1);
+        }
         scene.step();
     }
-    Ok(Clip { pixels, len })
+    let sound = cfg.sound.then_some(ClipSound { samples, rate: SOUND_RATE, fps: cfg.fps });
+    Ok(Clip { pixels, len, sound })
+}
+
+/// Samples in one frame step of a scene's sound (rounded up, as the scene renders them).
+fn samples_per_frame(fps: f64) -> usize {
+    (f64::from(SOUND_RATE) / fps).ceil() as usize
 }
 
 /// Every episode of a dataset (or the one `?episode=N` names), decoded at model size.
@@ -287,6 +340,55 @@ pub fn load_frames(path: &std::path::Path) -> Result<(Vec<Vec<f32>>, usize, Stri
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    /// A scene with sound gives its clips log-mels that rise where a ball hits something, and
+    /// the same pixels as without sound; a muted bounce and a knock are staged where asked.
+    #[test]
+    fn scene_clips_hear_their_contacts() {
+        let cfg = SceneConfig { seed: 11, balls: 1, width: 32, height: 32, realtime: false, ..SceneConfig::default() };
+        let heard = SceneConfig { sound: true, ..cfg.clone() };
+        let (quiet, loud) = (scene_clip(&cfg, 5, 60).unwrap(), scene_clip(&heard, 5, 60).unwrap());
+        assert_eq!(quiet.pixels, loud.pixels);
+        assert!(quiet.mels(64).is_none());
+        let mels = loud.mels(64).unwrap();
+        assert_eq!(mels.len(), 60 * 64);
+        let level = |m: &[f32], f: usize| m[f * 64..(f + 1) * 64].iter().sum::<f32>() / 64.0;
+        let floor = crate::audio::scale_logmel(crate::audio::LOG_FLOOR);
+        // The frames whose step had a contact, from the scene itself.
+        let mut scene = Scene::new(&heard).unwrap();
+        // Scene frame `f` (after `f` steps) is clip frame `f - 5`.
+        let contacts: Vec<usize> = (1..65usize)
+            .filter_map(|f| {
+                scene.step();
+                (f >= 5 && scene.contacts() > 0).then_some(f.saturating_sub(5))
+            })
+            .collect();
+        assert!(!contacts.is_empty(), "the ball hit something in 60 frames");
+        for &f in &contacts {
+            assert!(level(&mels, f) > floor + 0.3, "frame {f} heard its contact: {}", level(&mels, f));
+        }
+        let silent: Vec<usize> = (1..60usize).filter(|f| contacts.iter().all(|c| f.abs_diff(*c) > 8)).collect();
+        assert!(!silent.is_empty());
+        for &f in &silent {
+            assert!((level(&mels, f) - floor).abs() < 0.05, "frame {f} is silent: {}", level(&mels, f));
+        }
+        // The first contact muted, and a knock on a silent frame: the one quiet, the other heard.
+        let (first, knock) = (contacts[0], silent[0]);
+        let staged = scene_clip_staged(&heard, 5, 60, |scene, i| {
+            scene.set_muted(i >= first && i <= first + 1);
+            if i == knock {
+                scene.knock();
+            }
+        })
+        .unwrap()
+        .mels(64)
+        .unwrap();
+        assert!((level(&staged, first) - floor).abs() < 0.05, "the muted bounce is silent");
+        assert!(level(&staged, knock) > floor + 0.3, "the knock is heard");
+        // (A log-mel window late in the frame before an event hears its first milliseconds.)
+        let before = first.min(knock).saturating_sub(1) * 64;
+        assert_eq!(staged[..before], mels[..before], "nothing changes before what was staged");
+    }
 
     #[test]
     fn frames_files_round_trip_and_refuse_what_is_not_one() {

@@ -260,10 +260,12 @@ pub struct Trace {
     pub change: Vec<f32>,
 }
 
-/// The surprise trace of one clip of `len` frames.
+/// The surprise trace of one clip of `len` frames, heard as `mels` (`len × audio_mels` scaled
+/// log-mel) when it has sound.
 pub fn surprise_trace(
     model: &WorldModel,
     clip: &[f32],
+    mels: Option<&[f32]>,
     len: usize,
     context: usize,
     size: usize,
@@ -271,8 +273,12 @@ pub fn surprise_trace(
 ) -> Result<Trace, ModelError> {
     let frame = 3 * size * size;
     let frames = clips_tensor(clip.to_vec(), len, size, device);
-    let online = model.online.forward(frames.clone(), None);
-    let target = model.target.forward(frames.clone(), None);
+    let mels = mels.map(|m| {
+        let bins = m.len() / len.max(1);
+        Tensor::<3>::from_data(burn::tensor::TensorData::new(m.to_vec(), [1, len, bins]), device)
+    });
+    let online = model.online.forward(frames.clone(), mels.clone());
+    let target = model.target.forward(frames.clone(), mels);
     let windows = len - context;
     let ctx = Tensor::cat((0..windows).map(|t| online.clone().narrow(1, t, context)).collect(), 0);
     let [_, _, m, d] = ctx.dims();

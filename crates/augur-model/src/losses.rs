@@ -83,10 +83,17 @@ pub fn clip_len(context: usize, cfg: &LossConfig) -> usize {
     context + 1 + cfg.rollout_steps
 }
 
-/// The loss of one batch `frames` (`[batch, clip_len, 3, S, S]`) and its terms, read back.
-pub fn batch_loss(model: &WorldModel, frames: Tensor<5>, ctx: usize, cfg: &LossConfig) -> (Tensor<1>, LossTerms) {
-    let z = model.online.forward(frames.clone(), None);
-    let target = model.target.forward(frames.clone(), None).detach();
+/// The loss of one batch `frames` (`[batch, clip_len, 3, S, S]`, with `mels`
+/// `[batch, clip_len, audio_mels]` when it has sound) and its terms, read back.
+pub fn batch_loss(
+    model: &WorldModel,
+    frames: Tensor<5>,
+    mels: Option<Tensor<3>>,
+    ctx: usize,
+    cfg: &LossConfig,
+) -> (Tensor<1>, LossTerms) {
+    let z = model.online.forward(frames.clone(), mels.clone());
+    let target = model.target.forward(frames.clone(), mels).detach();
     latent_loss(model, z, target, Some(frames), ctx, cfg)
 }
 

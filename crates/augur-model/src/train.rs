@@ -404,11 +404,11 @@ pub fn train_on(
     std::thread::scope(|scope| {
         let (tx, batches) = std::sync::mpsc::sync_channel(2);
         let (weights, mut ahead) = (&weights, rng.clone());
-        let (b, size) = (cfg.batch_size, cfg.model.image_size);
+        let (b, size, mels) = (cfg.batch_size, cfg.model.image_size, cfg.model.audio_mels);
         if bank.is_none() {
             scope.spawn(move || {
                 loop {
-                    let drawn = batch(sources, weights, len, b, size, &mut ahead).map(|p| (p, ahead.clone()));
+                    let drawn = batch(sources, weights, len, b, size, mels, &mut ahead).map(|p| (p, ahead.clone()));
                     let failed = drawn.is_err();
                     if tx.send(drawn).is_err() || failed {
                         break;
@@ -424,11 +424,11 @@ pub fn train_on(
                     latent_loss(&model, z, target, None, ctx, &cfg.loss)
                 }
                 None => {
-                    let (pixels, after) =
+                    let (drawn, after) =
                         batches.recv().map_err(|_| ModelError::Device("the clip sampler stopped".into()))??;
                     rng = after;
-                    let frames = crate::frames::clips_tensor(pixels, len, size, &device);
-                    batch_loss(&model, frames, ctx, &cfg.loss)
+                    let (frames, mels) = drawn.tensors(len, size, &device);
+                    batch_loss(&model, frames, mels, ctx, &cfg.loss)
                 }
             };
             if !terms.total.is_finite() {
@@ -509,17 +509,45 @@ fn learning_rate(cfg: &TrainConfig, step: usize) -> f64 {
     peak * (0.1 + 0.9 * 0.5 * (1.0 + (std::f64::consts::PI * t).cos()))
 }
 
-/// `batch` clips drawn from the sources by weight: the pixels of `[batch, len, 3, S, S]`.
+/// A batch of clips: the pixels of `[batch, len, 3, S, S]`, and `[batch, len, mels]` scaled
+/// log-mel features when any clip had sound (silence for those that had none).
+pub(crate) struct Batch {
+    pub pixels: Vec<f32>,
+    pub mels: Option<Vec<f32>>,
+}
+
+impl Batch {
+    /// The batch as tensors on `device`: frames, and the log-mel features when there are any.
+    pub fn tensors(
+        self,
+        len: usize,
+        size: usize,
+        device: &burn::tensor::Device,
+    ) -> (burn::tensor::Tensor<5>, Option<burn::tensor::Tensor<3>>) {
+        let b = self.pixels.len() / (len * 3 * size * size).max(1);
+        let frames = crate::frames::clips_tensor(self.pixels, len, size, device);
+        let mels = self.mels.map(|m| {
+            let bins = m.len() / (b * len).max(1);
+            burn::tensor::Tensor::from_data(burn::tensor::TensorData::new(m, [b, len, bins]), device)
+        });
+        (frames, mels)
+    }
+}
+
+/// `batch` clips drawn from the sources by weight, with `mels` log-mel bins per frame of sound.
+/// Sound draws nothing from `rng`, so a mix without sound draws the same clips as before it.
 pub(crate) fn batch(
     sources: &[ClipSource],
     weights: &[f32],
     len: usize,
     batch: usize,
     size: usize,
+    mels: usize,
     rng: &mut Rng,
-) -> Result<Vec<f32>, ModelError> {
+) -> Result<Batch, ModelError> {
     let total: f32 = weights.iter().sum::<f32>().max(f32::MIN_POSITIVE);
     let mut pixels = Vec::with_capacity(batch * len * 3 * size * size);
+    let mut heard: Vec<Option<Vec<f32>>> = Vec::with_capacity(batch);
     for _ in 0..batch {
         let mut pick = rng.unit() * total;
         let source = sources
@@ -530,9 +558,15 @@ pub(crate) fn batch(
                 pick < 0.0
             })
             .map_or(&sources[sources.len() - 1], |(s, _)| s);
-        pixels.extend(source.sample(len, rng)?.pixels);
+        let clip = source.sample(len, rng)?;
+        heard.push(if mels > 0 { clip.mels(mels) } else { None });
+        pixels.extend(clip.pixels);
     }
-    Ok(pixels)
+    let mels = heard.iter().any(Option::is_some).then(|| {
+        let silent = vec![crate::audio::scale_logmel(crate::audio::LOG_FLOOR); len * mels];
+        heard.iter().flat_map(|m| m.as_deref().unwrap_or(&silent).iter().copied()).collect()
+    });
+    Ok(Batch { pixels, mels })
 }
 
 /// The CPU model and core count, for the card.

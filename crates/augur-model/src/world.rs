@@ -24,6 +24,11 @@ impl Encoders {
         }
     }
 
+    /// Log-mel bins the audio encoder takes per frame; 0 without one.
+    pub fn mels(&self) -> usize {
+        self.audio.as_ref().map_or(0, AudioEncoder::mels)
+    }
+
     /// `frames`: `[batch, T, 3, S, S]` in [0, 1]; `mels`: `[batch, T, audio_mels]` scaled
     /// log-mel, silence when `None`. Returns `[batch, T, tokens, dim]`.
     pub fn forward(&self, frames: Tensor<5>, mels: Option<Tensor<3>>) -> Tensor<4> {

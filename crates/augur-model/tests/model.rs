@@ -152,8 +152,8 @@ fn the_mask_penalty_adds_the_painted_share_to_the_loss() {
     let model = WorldModel::new(&cfg, &device);
     let loss = LossConfig::new().with_pixel(1.0);
     let x = frames(&cfg, 2, clip_len(cfg.context, &loss), &device);
-    let (_, plain) = batch_loss(&model, x.clone(), cfg.context, &loss);
-    let (_, penalised) = batch_loss(&model, x, cfg.context, &loss.with_mask(Some(0.5)));
+    let (_, plain) = batch_loss(&model, x.clone(), None, cfg.context, &loss);
+    let (_, penalised) = batch_loss(&model, x, None, cfg.context, &loss.with_mask(Some(0.5)));
     // An untrained compositing decoder paints about sigmoid(-2) = 12 % of each frame.
     assert!((0.05..0.3).contains(&plain.mask), "painted share {}", plain.mask);
     let added = penalised.total - plain.total;

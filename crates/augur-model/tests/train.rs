@@ -433,7 +433,7 @@ fn a_latent_bank_holds_what_the_encoders_make_of_each_window_and_trains_the_pred
     let (model, _) = checkpoint::load(&base.path().join("model"), &device).unwrap();
     // Every window drawn is what the encoders make of those frames encoded on their own.
     let frames = Tensor::<5>::random([1, 6, 3, 32, 32], Distribution::Uniform(0.0, 1.0), &device);
-    let bank = LatentBank::of(&model, frames.clone());
+    let bank = LatentBank::of(&model, frames.clone(), None);
     let windows: Vec<[Vec<f32>; 2]> = (0..4)
         .map(|from| {
             let x = frames.clone().narrow(1, from, 3);

@@ -7,10 +7,10 @@ use super::physics::Impact;
 
 /// Samples per second of a scene's sound (mono).
 pub const SOUND_RATE: u32 = 16_000;
-/// A knock fades by e every this many seconds...
-const DECAY_S: f64 = 0.04;
-/// ...and is dropped after this long (e^-6 of its start, well under the log-mel floor).
-const RING_S: f64 = 6.0 * DECAY_S;
+/// A knock fades by e every this many seconds (a short, dry knock: mostly within its frame)...
+const DECAY_S: f64 = 0.012;
+/// ...and is dropped after this long, at e^-10 of its start: too faint to matter.
+const RING_S: f64 = 10.0 * DECAY_S;
 /// Impact speed (units per second) at which a knock is at full loudness.
 const LOUD_SPEED: f64 = 1.5;
 /// Peak amplitude of the loudest knock, in [-1, 1] full scale.

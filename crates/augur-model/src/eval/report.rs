@@ -11,8 +11,8 @@ use serde::Serialize;
 
 use super::probe::{ProbeReport, ball_probe};
 use super::voe::{
-    Balanced, Quadruplet, SOLIDITY_FLOORS, VIOLATION_AT, VoeReport, continuity_quadruplet, permanence_quadruplet,
-    solidity_quadruplet, voe, voe_clip_len, voe_pair,
+    Balanced, Quadruplet, SOLIDITY_FLOORS, VIOLATION_AT, VoeReport, continuity_quadruplet, hearing_triplet,
+    permanence_quadruplet, solidity_quadruplet, voe, voe_clip_len, voe_pair,
 };
 use super::{HorizonTable, file_windows, held_out_scenes, horizon_table, surprise_trace};
 use crate::data::HELD_OUT_SEEDS;
@@ -237,6 +237,12 @@ pub fn markdown(r: &Report) -> String {
         v.window_frames + 1
     );
     balanced_table(&mut md, &v.solidity);
+    let _ = writeln!(
+        md,
+        "\n#### Hearing a bounce, balanced ({} tests of one-ball scenes with sound, no occluder; {} seeds passed over for want of a quiet stretch and a bounce after it)\n\nThe scene as it sounds, each contact knocking (possible, on both sides of the balance); its first bounce after a quiet stretch made silent, and a knock on the quiet frame with nothing touching (impossible). Both sides hold the same pictures, one heard knock and one silence, so only knowing that a bounce is heard when it is seen tells them apart. Peaks over the event's frame and the two after it (whole) and over the event's frame alone (window). The copy-last pixel change sees identical pictures: a tie, 50 %.\n",
+        v.hearing.quadruplets, v.hearing.skipped
+    );
+    balanced_table(&mut md, &v.hearing);
     md
 }
 
@@ -273,8 +279,8 @@ fn signal_table(md: &mut String, rows: [[f64; 2]; 3]) {
     }
 }
 
-/// One possible/impossible surprise trace per violation kind, and the four traces of one
-/// permanence, one continuity and one solidity quadruplet, as PNG.
+/// One possible/impossible surprise trace per violation kind, the four traces of one
+/// permanence, one continuity and one solidity quadruplet, and the three of a hearing test, as PNG.
 fn plot_examples(model: &WorldModel, out: &Path, cfg: &ModelConfig, device: &Device) -> Result<(), ModelError> {
     let (c, s, at) = (cfg.context, cfg.image_size, VIOLATION_AT);
     let len = voe_clip_len(c);
@@ -283,7 +289,7 @@ fn plot_examples(model: &WorldModel, out: &Path, cfg: &ModelConfig, device: &Dev
         let (possible, impossible) = voe_pair(seed, 1, v, at, len, s)?;
         let mut series = Vec::new();
         for (label, clip) in [("possible", &possible), ("impossible", &impossible)] {
-            let trace = surprise_trace(model, clip, len, c, s, device)?;
+            let trace = surprise_trace(model, clip, None, len, c, s, device)?;
             series.push(Series {
                 label,
                 points: trace.latent.iter().enumerate().map(|(i, &y)| ((c + i) as f64, f64::from(y))).collect(),
@@ -317,6 +323,21 @@ fn plot_examples(model: &WorldModel, out: &Path, cfg: &ModelConfig, device: &Dev
             break;
         }
     }
+    let mels = model.online.mels();
+    for seed in seed..seed + 100 {
+        let Some((q, bounce, clips)) = hearing_triplet(seed, len, c, s)? else { continue };
+        let mut series = Vec::new();
+        let labels = ["as heard", "impossible: the bounce silent", "impossible: a knock, nothing hits"];
+        for (label, clip) in labels.into_iter().zip(&clips) {
+            let heard = if mels > 0 { clip.mels(mels) } else { None };
+            let trace = surprise_trace(model, &clip.pixels, heard.as_deref(), len, c, s, device)?;
+            let points = trace.latent.iter().enumerate().map(|(i, &y)| ((c + i) as f64, f64::from(y))).collect();
+            series.push(Series { label, points });
+        }
+        let title = format!("surprise, hearing: a knock at frame {q}, a bounce at frame {bounce}");
+        line_plot(&title, "frame", &series, false, &out.join("voe-hearing.png"))?;
+        break;
+    }
     Ok(())
 }
 
@@ -337,7 +358,7 @@ fn plot_four(
     let len = voe_clip_len(c);
     let mut traces = Vec::new();
     for clip in clips {
-        traces.push(surprise_trace(model, clip, len, c, s, device)?.latent);
+        traces.push(surprise_trace(model, clip, None, len, c, s, device)?.latent);
     }
     let sum = |a: &[f32], b: &[f32]| {
         a.iter().zip(b).enumerate().map(|(i, (x, y))| ((c + i) as f64, f64::from(x + y))).collect()

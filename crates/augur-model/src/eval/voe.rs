@@ -20,6 +20,11 @@
 //!   the air above the low one (impossible). Each motion is shown on both floors and each
 //!   floor with both motions, so only where the ball turns back, against where the floor is
 //!   drawn, tells them apart. Scored like the permanence quadruplets from the first bounce.
+//! - **hearing** (one ball, no occluder, with sound; audio-visual): the scene as it sounds
+//!   (possible), its first bounce after a quiet stretch made silent, and a knock on a quiet
+//!   frame with nothing touching (impossible). The impossible side holds one silent bounce and
+//!   one knock, the possible side one heard bounce and one silence: the same sounds and the
+//!   same pictures, so only knowing that a bounce is heard when it is seen tells them apart.
 
 use std::ops::Range;
 
@@ -28,7 +33,7 @@ use burn::tensor::Device;
 use serde::Serialize;
 
 use super::{Trace, surprise_trace};
-use crate::data::{HELD_OUT_SEEDS, scene_clip};
+use crate::data::{Clip, HELD_OUT_SEEDS, scene_clip, scene_clip_staged};
 use crate::{ModelError, WorldModel};
 
 /// The scene every VoE clip starts from: `seed`, `balls`, violation frame `at`, square `size`.
@@ -169,6 +174,40 @@ pub fn solidity_quadruplet(
     Ok(Some((at_clip, [clip(on(high, high))?, clip(on(low, low))?, clip(on(high, low))?, clip(on(low, high))?])))
 }
 
+/// A balanced hearing test on `seed` (one ball, no occluder, with sound): the quiet frame `q`
+/// (no contact within 8 frames of it, after the first context), the bounce frame `c` (the
+/// first contact more than a context after `q`, so the knock is out of the model's context by
+/// then), and the clips `[as heard, the bounce at c silent, a knock at q]`, `len` frames each.
+/// `None` when the seed has no such frames.
+pub fn hearing_triplet(
+    seed: u64,
+    len: usize,
+    context: usize,
+    size: usize,
+) -> Result<Option<(usize, usize, [Clip; 3])>, ModelError> {
+    let cfg = SceneConfig { occluder: false, sound: true, ..base(seed, 1, VIOLATION_AT, size) };
+    let mut scene =
+        Scene::new(&cfg).map_err(|e| ModelError::BadData { given: cfg.description(), why: e.to_string() })?;
+    // `touched[f]`: a contact in the step into frame f.
+    let touched: Vec<bool> = std::iter::once(false)
+        .chain((1..len).map(|_| {
+            scene.step();
+            scene.contacts() > 0
+        }))
+        .collect();
+    let quiet = |f: usize| touched[f.saturating_sub(8)..(f + 9).min(len)].iter().all(|t| !t);
+    let Some(q) = (context + 1..len).find(|&f| quiet(f)) else { return Ok(None) };
+    let Some(c) = (q + context + 1..len.saturating_sub(2)).find(|&f| touched[f]) else { return Ok(None) };
+    let heard = scene_clip(&cfg, 0, len)?;
+    let muted = scene_clip_staged(&cfg, 0, len, |scene, i| scene.set_muted(i == c || i == c + 1))?;
+    let knocked = scene_clip_staged(&cfg, 0, len, |scene, i| {
+        if i == q {
+            scene.knock();
+        }
+    })?;
+    Ok(Some((q, c, [heard, muted, knocked])))
+}
+
 /// Violation-of-expectation results.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct VoeReport {
@@ -204,6 +243,9 @@ pub struct VoeReport {
     pub continuity: Balanced,
     /// Balanced solidity quadruplets.
     pub solidity: Balanced,
+    /// Balanced hearing tests (audio-visual): the whole span is the event's frame and the two
+    /// after it, the window the event's frame alone.
+    pub hearing: Balanced,
 }
 
 /// One balanced design's figures (IntPhys's: each frame, or each motion, in one possible and
@@ -361,14 +403,14 @@ pub fn voe(
 ) -> Result<VoeReport, ModelError> {
     let mut report = VoeReport { window_frames: context, ..VoeReport::default() };
     let quadruplets = pairs / 3;
-    let total = pairs + 3 * quadruplets;
+    let total = pairs + 4 * quadruplets;
     let names = || Violation::ALL.iter().map(|v| (v.name().to_string(), 0usize, 0usize)).collect::<Vec<_>>();
     let (mut kinds, mut window_kinds) = (names(), names());
     let (mut whole, mut window) = (Wins::default(), Wins::default());
     let frame = 3 * size * size;
     // The first frame where two clips differ.
     let parting = |a: &[f32], b: &[f32]| (0..len).find(|&f| a[f * frame..][..frame] != b[f * frame..][..frame]);
-    let trace = |clip: &[f32]| surprise_trace(model, clip, len, context, size, device);
+    let trace = |clip: &[f32]| surprise_trace(model, clip, None, len, context, size, device);
     // A trace's index t is frame context + t. The whole clip is scored from the violation
     // frame on (earlier frames are the same in every clip); the window is the context's
     // frames from the first that differs.
@@ -470,6 +512,29 @@ pub fn voe(
         progress(pairs + 2 * quadruplets + tally.scored(), total);
     }
     report.solidity = tally.balanced();
+
+    // Two stretches: the bounce's frame and the two after it, and the same at the quiet frame.
+    // The clips are the same pictures throughout, and each is the heard clip until its own
+    // change, so the heard clip stands on the possible side twice.
+    let mut tally = Tally::default();
+    let mut seed = HELD_OUT_SEEDS + 5_000_000;
+    let mels = model.online.mels();
+    while tally.scored() < quadruplets && tally.skipped < 9 * quadruplets {
+        seed += 1;
+        let Some((q, c, [heard, muted, knocked])) = hearing_triplet(seed, len, context, size)? else {
+            tally.skipped += 1;
+            continue;
+        };
+        let heard_trace = |clip: &Clip| {
+            let m = if mels > 0 { clip.mels(mels) } else { None };
+            surprise_trace(model, &clip.pixels, m.as_deref(), len, context, size, device)
+        };
+        let [th, tm, tk] = [heard_trace(&heard)?, heard_trace(&muted)?, heard_trace(&knocked)?];
+        let (c, q) = (c - context, q - context);
+        tally.add([&th, &th], [&tm, &tk], &[c..c + 3, q..q + 3], &[c..c + 1, q..q + 1]);
+        progress(pairs + 3 * quadruplets + tally.scored(), total);
+    }
+    report.hearing = tally.balanced();
     Ok(report)
 }
 
@@ -540,6 +605,37 @@ mod tests {
         let mut tie = Wins::default();
         tie.quadruplet([&a, &b], [&c, &d], &[0..1, 1..2]);
         assert_eq!(tie.latent, 0.5);
+    }
+
+    #[test]
+    #[allow(clippy::unwrap_used)]
+    fn a_hearing_test_shows_the_same_pictures_and_moves_one_sound_each() {
+        let (len, context, size, mels) = (voe_clip_len(8), 8, 32, 64);
+        let level = |m: &[f32], f: usize| m[f * mels..(f + 1) * mels].iter().sum::<f32>() / mels as f32;
+        let floor = crate::audio::scale_logmel(crate::audio::LOG_FLOOR);
+        let mut found = 0;
+        for seed in 0..20u64 {
+            let Some((q, c, [heard, muted, knocked])) = hearing_triplet(seed, len, context, size).unwrap() else {
+                continue;
+            };
+            found += 1;
+            let case = format!("seed {seed}, quiet {q}, bounce {c}");
+            assert!(q > context && c > q + context && c + 3 <= len, "{case}");
+            assert!(heard.pixels == muted.pixels && heard.pixels == knocked.pixels, "{case}: same pictures");
+            let [h, m, k] = [&heard, &muted, &knocked].map(|clip| clip.mels(mels).unwrap());
+            assert!(level(&h, c) > floor + 0.3 && (level(&h, q) - floor).abs() < 0.05, "{case}: as heard");
+            // A log-mel window starting late in one frame reaches into the next: the frame before
+            // an event may hear its first milliseconds.
+            let (before_c, before_q) = ((c - 1) * mels, (q - 1) * mels);
+            assert!((level(&m, c) - floor).abs() < 0.05, "{case}: the bounce silent: {}", level(&m, c));
+            assert!(m[..before_c] == h[..before_c] && k[..before_q] == h[..before_q], "{case}: the same before");
+            assert!(level(&k, q) > floor + 0.3, "{case}: the knock");
+            assert!(
+                k[c * mels..(c + 1) * mels] == h[c * mels..(c + 1) * mels],
+                "{case}: the knock is over by the bounce"
+            );
+        }
+        assert!(found >= 10, "most seeds have a quiet stretch and a bounce after it: {found} of 20");
     }
 
     #[test]
