@@ -26,6 +26,7 @@ pub use source::SceneSource;
 pub use violation::{Violation, continuity_rejoin_frame};
 
 use crate::CaptureError;
+pub use physics::Contact;
 use physics::World;
 use render::{Canvas, Look, Occluder};
 use rng::Rng;
@@ -74,6 +75,8 @@ pub struct Scene {
     frame: u64,
     /// The knocks ringing and the last step's samples, when the config asks for sound.
     sounds: Sounds,
+    /// Contacts to sound in the next step though nothing touches ([`Scene::knock`]).
+    knocks: Vec<Contact>,
     /// While set, contacts make no sound (a violation-of-expectation test's silent bounce).
     muted: bool,
 }
@@ -113,6 +116,7 @@ impl Scene {
             drawn_floor,
             frame: 0,
             sounds: Sounds::default(),
+            knocks: Vec::new(),
             muted: false,
         };
         scene.stage_violation();
@@ -128,6 +132,7 @@ impl Scene {
             if !self.muted {
                 self.sounds.knock_all(from_s, &self.world.impacts);
             }
+            self.sounds.knock_all(from_s, &std::mem::take(&mut self.knocks));
             self.sounds.render(self.frame, self.cfg.fps);
         }
         self.stage_violation();
@@ -139,10 +144,10 @@ impl Scene {
         &self.sounds.last
     }
 
-    /// How many contacts (bounces off the room, balls meeting) loud enough to hear happened
-    /// from the previous frame to this one, heard or muted.
-    pub fn contacts(&self) -> usize {
-        self.world.impacts.len()
+    /// The contacts (bounces off the room, balls meeting) loud enough to hear from the previous
+    /// frame to this one, heard or muted.
+    pub fn contacts(&self) -> &[Contact] {
+        &self.world.impacts
     }
 
     /// Silences the contacts of the following steps (`true`) or lets them be heard again; what
@@ -151,12 +156,11 @@ impl Scene {
         self.muted = muted;
     }
 
-    /// A knock in the next step, halfway through it, as loud and as high as ball 0 hitting the
-    /// floor would be, though nothing hits anything: the sound a scene cannot make.
-    pub fn knock(&mut self) {
-        let radius = self.world.balls.first().map_or(0.06, |b| b.radius);
-        let at = (self.frame as f64 + 0.5) / self.cfg.fps;
-        self.sounds.knock(at, 1.2, radius);
+    /// Sounds `contacts` (taken from another step, e.g. a bounce's) in the next step, at the
+    /// same times within it, though nothing touches: the sound a scene cannot make, exactly as
+    /// loud and as high as a real one.
+    pub fn knock(&mut self, contacts: &[Contact]) {
+        self.knocks.extend_from_slice(contacts);
     }
 
     fn stage_violation(&mut self) {

@@ -30,10 +30,10 @@ const LAUNCH_VX: (f64, f64) = (0.25, 0.9);
 /// Contacts slower than this (units per second) make no sound: resting, grazing.
 const SILENT_BELOW: f64 = 0.15;
 
-/// A contact loud enough to hear: when in the frame it happened, how hard, and the size of the
-/// (smaller) ball, which sets its pitch.
+/// A contact loud enough to hear: when in the frame step it happened, how hard, and the size of
+/// the (smaller) ball, which sets its pitch.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) struct Impact {
+pub struct Contact {
     /// Seconds after the start of the frame step.
     pub at_s: f64,
     /// Speed along the contact's normal, units per second.
@@ -77,7 +77,7 @@ pub(super) struct World {
     /// Units per second squared.
     pub gravity: f64,
     /// The contacts of the last frame step, in order.
-    pub impacts: Vec<Impact>,
+    pub impacts: Vec<Contact>,
     substeps: u32,
     substep_s: f64,
     frame_s: f64,
@@ -185,7 +185,7 @@ impl World {
                 let speed = bounce_off_room(ball, room);
                 // A hidden ball is not there to be heard, as it is not there to be seen.
                 if speed >= SILENT_BELOW && !ball.hidden {
-                    self.impacts.push(Impact { at_s, speed, radius: ball.radius });
+                    self.impacts.push(Contact { at_s, speed, radius: ball.radius });
                 }
             } else if left_room(ball, room) {
                 ball.present = false;
@@ -206,7 +206,7 @@ impl World {
             for a in before.iter_mut().filter(|a| a.present && a.solid) {
                 let speed = collide_pair(a, b);
                 if speed >= SILENT_BELOW && !a.hidden && !b.hidden {
-                    self.impacts.push(Impact { at_s, speed, radius: a.radius.min(b.radius) });
+                    self.impacts.push(Contact { at_s, speed, radius: a.radius.min(b.radius) });
                 }
             }
         }

@@ -1,9 +1,9 @@
 //! What a scene sounds like (`scene:bounce?sound=1`): every contact the physics reports
-//! ([`Impact`]) knocks, a short decaying tone whose loudness follows how hard the ball hit and
+//! ([`Contact`]) knocks, a short decaying tone whose loudness follows how hard the ball hit and
 //! whose pitch follows its size (small balls click higher). Nothing else makes a sound, so a
 //! model that hears the scene can learn that a bounce is heard exactly when it is seen.
 
-use super::physics::Impact;
+use super::physics::Contact;
 
 /// Samples per second of a scene's sound (mono).
 pub const SOUND_RATE: u32 = 16_000;
@@ -46,7 +46,7 @@ impl Sounds {
     }
 
     /// Knocks for the contacts of a frame step that started at scene time `from_s`.
-    pub fn knock_all(&mut self, from_s: f64, impacts: &[Impact]) {
+    pub fn knock_all(&mut self, from_s: f64, impacts: &[Contact]) {
         for i in impacts {
             self.knock(from_s + i.at_s, i.speed, i.radius);
         }

@@ -339,7 +339,7 @@ fn contacts_are_heard_when_they_happen() {
         assert_eq!(scene.render(), silent.render(), "sound does not change the picture");
         assert!(silent.sound().is_empty());
         samples += scene.sound().len();
-        if scene.contacts() > 0 {
+        if !scene.contacts().is_empty() {
             assert!(loud(scene.sound()) > 0.05, "a contact at frame {} is heard", scene.frame_index());
             heard += 1;
             rang_for = 0;
@@ -367,17 +367,21 @@ fn muted_contacts_are_silent_and_a_knock_sounds_without_one() {
     let mut contacts = 0;
     for _ in 0..200 {
         muted.step();
-        contacts += muted.contacts();
+        contacts += muted.contacts().len();
         assert!(loud(muted.sound()) < 1e-6, "muted at frame {}", muted.frame_index());
     }
     assert!(contacts > 0, "the muted scene still had contacts");
     // A knock on a quiet frame of the same scene (nothing touched for 10 frames before it and
     // nothing touches in it).
     let mut probe = Scene::new(&cfg).unwrap();
+    let mut loudest: Vec<Contact> = Vec::new();
     let touched: Vec<bool> = (0..200)
         .map(|_| {
             probe.step();
-            probe.contacts() > 0
+            if loudest.is_empty() {
+                loudest = probe.contacts().to_vec();
+            }
+            !probe.contacts().is_empty()
         })
         .collect();
     // `touched[i]` is the step into frame i + 1.
@@ -386,9 +390,9 @@ fn muted_contacts_are_silent_and_a_knock_sounds_without_one() {
     for _ in 0..quiet_frame - 1 {
         scene.step();
     }
-    scene.knock();
+    scene.knock(&loudest);
     scene.step();
-    assert_eq!(scene.contacts(), 0);
+    assert!(scene.contacts().is_empty());
     assert!(loud(scene.sound()) > 0.05, "the knock at frame {quiet_frame} is heard");
 }
 
