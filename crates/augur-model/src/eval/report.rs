@@ -239,7 +239,7 @@ pub fn markdown(r: &Report) -> String {
     balanced_table(&mut md, &v.solidity);
     let _ = writeln!(
         md,
-        "\n#### Hearing a bounce, balanced ({} tests of one-ball scenes with sound, no occluder; {} seeds passed over for want of a quiet stretch and a bounce after it)\n\nThe scene as it sounds, each contact knocking (possible, on both sides of the balance); its first bounce after a quiet stretch made silent, and that bounce's own knock on the quiet frame with nothing touching (impossible). Both sides hold the same pictures and the very same knock once, so only knowing that a bounce is heard when it is seen tells them apart. Peaks over the event's frame and the two after it (whole) and over the event's frame alone (window). The copy-last pixel change sees identical pictures: a tie, 50 %.\n",
+        "\n#### Hearing a bounce, balanced ({} tests of one-ball scenes with sound, no occluder; {} seeds passed over for want of a quiet stretch and a bounce after it)\n\nThe scene as it sounds, each contact knocking (possible, on both sides of the balance); its first bounce after a quiet stretch made silent, and that bounce's own knock on the quiet frame with nothing touching (impossible). Both sides hold the same pictures and the very same knock once, so only knowing that a bounce is heard when it is seen tells them apart. Scored by the surprise of each event's frame and the two after it, added up (whole), and of the event's frame alone (window): added, not the peak, since a peak would hide a knock under the bounce's own visual surprise a frame later. The copy-last pixel change sees identical pictures: a tie, 50 %.\n",
         v.hearing.quadruplets, v.hearing.skipped
     );
     balanced_table(&mut md, &v.hearing);
