@@ -161,7 +161,8 @@ impl Session {
                     Some("none") => None,
                     Some(m) if m.contains(':') => Some(m.to_string()),
                     Some(m) => Some(format!("mic:{m}")),
-                    None => remembered_mic(settings.mic.as_deref(), &mut notices),
+                    None => augur_capture::own_sound(source.as_deref())
+                        .or_else(|| remembered_mic(settings.mic.as_deref(), &mut notices)),
                 };
                 cfg.device =
                     DeviceChoice::parse(args.device.as_deref().unwrap_or("auto")).map_err(|e| e.to_string())?;
@@ -187,7 +188,8 @@ impl Session {
             (Err(e), Some(_)) => return Err(e.to_string()),
             (Err(_), None) => {
                 notices.push(format!("no model at {}: showing the source only (pass --model)", model.display()));
-                audio = open_audio_or_none(args.mic.as_deref(), clock).map(|a| spawn_audio(a.source));
+                let mic = args.mic.clone().or_else(|| augur_capture::own_sound(source.as_deref()));
+                audio = open_audio_or_none(mic.as_deref(), clock).map(|a| spawn_audio(a.source));
                 let chosen = open_video_or_scene(source.as_deref(), clock).map_err(|e| e.to_string())?;
                 notices.extend(chosen.notice);
                 Live::Source(spawn_video(chosen.source))

@@ -42,6 +42,13 @@ pub fn open_video_or_scene(given: Option<&str>, clock: SessionClock) -> Result<C
     Ok(Chosen { name: FALLBACK_SCENE.to_string(), source, notice: Some(notice) })
 }
 
+/// What to hear when no sound is named and the source is `video`: a scene with sound is heard
+/// through its own sound (the same name, `scene:bounce?sound=1`); `None` for anything else.
+pub fn own_sound(video: Option<&str>) -> Option<String> {
+    let name = video?;
+    matches!(SourceSpec::video(name), Ok(crate::VideoSpec::Scene(cfg)) if cfg.sound).then(|| name.to_string())
+}
+
 /// Opens `given` (`none` for no sound) or the default microphone. A missing microphone is not
 /// an error: the session runs without sound and the notice says why.
 pub fn open_audio_or_none(given: Option<&str>, clock: SessionClock) -> Option<Chosen<AudioSourceBox>> {

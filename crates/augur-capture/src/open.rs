@@ -23,5 +23,6 @@ pub fn open_audio(spec: &AudioSpec, clock: SessionClock) -> Result<AudioSourceBo
     Ok(match spec {
         AudioSpec::Mic { device } => Box::new(Microphone::open(device, clock)?),
         AudioSpec::File(file) => Box::new(AudioFileSource::open(file, clock)?),
+        AudioSpec::Scene(cfg) => Box::new(crate::scene::SceneSound::open(cfg.clone(), clock)?),
     })
 }

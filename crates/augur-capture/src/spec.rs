@@ -92,6 +92,9 @@ pub enum AudioSpec {
     },
     /// An audio (or video with sound) file through FFmpeg.
     File(FileSpec),
+    /// A physics scene's own sound, named as the scene is (`scene:bounce?sound=1&seed=7`): its
+    /// contacts knocking, in step with a scene source of the same name.
+    Scene(SceneConfig),
 }
 
 /// The scene part of a name, for symmetry with the other kinds.
@@ -324,6 +327,10 @@ impl SourceSpec {
     pub fn audio(given: &str) -> Result<AudioSpec, CaptureError> {
         match given.parse()? {
             SourceSpec::Audio(a) => Ok(a),
+            SourceSpec::Video(VideoSpec::Scene(cfg)) if cfg.sound => Ok(AudioSpec::Scene(cfg)),
+            SourceSpec::Video(VideoSpec::Scene(_)) => {
+                Err(bad(given, "a scene is heard only with sound=1, e.g. scene:bounce?sound=1"))
+            }
             SourceSpec::Video(_) => {
                 Err(bad(given, "this is a video source; a sound source (mic:…, audiofile:…) is needed here"))
             }

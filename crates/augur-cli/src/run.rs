@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use augur_capture::{
-    SessionClock, StreamEnd, audio_level, open_audio_or_none, open_video_or_scene, spawn_audio, spawn_video,
+    SessionClock, StreamEnd, audio_level, open_audio_or_none, open_video_or_scene, own_sound, spawn_audio, spawn_video,
 };
 
 use crate::measure::percentile_ms;
@@ -18,7 +18,9 @@ pub struct Args {
     /// Video source; default: the first camera, or the built-in scene when there is none.
     #[arg(long)]
     source: Option<String>,
-    /// Microphone or audio file; `none` for no sound. Default: the default microphone if any.
+    /// Microphone, audio file or a scene's own sound (`scene:bounce?sound=1`); `none` for no
+    /// sound. Default: a scene source with sound is heard through its own sound, anything else
+    /// through the default microphone if there is one.
     #[arg(long)]
     mic: Option<String>,
     /// Run without a window even when a display is available.
@@ -63,7 +65,8 @@ pub fn run(args: &Args) -> Result<()> {
     if let Some(notice) = &chosen.notice {
         println!("{notice}");
     }
-    let audio = open_audio_or_none(args.mic.as_deref(), clock).map(|a| a.source);
+    let mic = args.mic.clone().or_else(|| own_sound(args.source.as_deref()));
+    let audio = open_audio_or_none(mic.as_deref(), clock).map(|a| a.source);
     headless(&chosen.name, chosen.source, audio, args.seconds)
 }
 
@@ -137,7 +140,7 @@ fn headless_model(args: &Args) -> Result<()> {
         Some("none") => None,
         Some(m) if m.contains(':') => Some(m.to_string()),
         Some(m) => Some(format!("mic:{m}")),
-        None => Some("mic:default".into()),
+        None => own_sound(args.source.as_deref()).or_else(|| Some("mic:default".into())),
     };
     let session = augur_engine::Session::start(cfg)?;
     for n in &session.notices {

@@ -160,6 +160,25 @@ fn on_the_cpu_the_live_horizon_is_shortened_unless_asked_for() {
     assert!(s.notices.iter().any(|n| n.contains("4 frames ahead")), "{:?}", s.notices);
 }
 
+/// A scene with sound is heard through its own sound, in step with its pictures: knocks in
+/// the spectrogram with silence between them.
+#[test]
+fn a_scene_is_heard_through_its_own_sound() {
+    let name = "scene:bounce?size=64x64&fps=15&balls=3&sound=1";
+    let mut cfg = config(name);
+    cfg.mic = Some(name.into());
+    let s = Session::start(cfg).unwrap();
+    wait_for("three seconds of spectrogram", Duration::from_secs(30), || {
+        s.sound().is_some_and(|v| v.columns.len() >= 300)
+    });
+    let view = s.sound().unwrap();
+    assert!(view.description.contains("its own sound"), "{}", view.description);
+    let loudest = |c: &Vec<u8>| c.iter().copied().max().unwrap_or(0);
+    let knocks = view.columns.iter().filter(|c| loudest(c) > 120).count();
+    let silent = view.columns.iter().filter(|c| loudest(c) == 0).count();
+    assert!(knocks >= 2 && silent >= 100, "{knocks} loud columns, {silent} silent of {}", view.columns.len());
+}
+
 #[test]
 fn sound_reaches_the_audio_token_and_the_spectrogram() {
     // A 1 kHz tone file paced like a microphone.

@@ -22,7 +22,7 @@ use serde::Serialize;
 
 pub use config::{FLOOR_HEIGHTS, SCENE_FORMS, SceneConfig, SceneKind};
 pub use sound::SOUND_RATE;
-pub use source::SceneSource;
+pub use source::{SceneSound, SceneSource};
 pub use violation::{Violation, continuity_rejoin_frame};
 
 use crate::CaptureError;
