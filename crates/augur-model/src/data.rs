@@ -122,7 +122,10 @@ impl ClipSource {
     /// A short human-readable description.
     pub fn describe(&self) -> String {
         match self {
-            Self::Scene(cfg) => format!("random {} scenes, {}x{}", cfg.kind.name(), cfg.width, cfg.height),
+            Self::Scene(cfg) => {
+                let heard = if cfg.sound { ", with sound" } else { "" };
+                format!("random {} scenes, {}x{}{heard}", cfg.kind.name(), cfg.width, cfg.height)
+            }
             Self::Video { name, frames } => format!("{name} ({} frames)", frames.len()),
             Self::Episodes { name, episodes } => {
                 format!("{name} ({} episodes, {} frames)", episodes.len(), episodes.iter().map(Vec::len).sum::<usize>())

@@ -327,8 +327,10 @@ fn plot_examples(model: &WorldModel, out: &Path, cfg: &ModelConfig, device: &Dev
     for seed in seed..seed + 100 {
         let Some((q, bounce, clips)) = hearing_triplet(seed, len, c, s)? else { continue };
         let mut series = Vec::new();
-        let labels = ["as heard", "impossible: the bounce silent", "impossible: a knock, nothing hits"];
-        for (label, clip) in labels.into_iter().zip(&clips) {
+        // The clip as heard last, on top: the impossible ones show where they part from it.
+        let [heard, muted, knocked] = clips;
+        let labels = ["impossible: the bounce silent", "impossible: a knock, nothing hits", "as heard"];
+        for (label, clip) in labels.into_iter().zip([&muted, &knocked, &heard]) {
             let heard = if mels > 0 { clip.mels(mels) } else { None };
             let trace = surprise_trace(model, &clip.pixels, heard.as_deref(), len, c, s, device)?;
             let points = trace.latent.iter().enumerate().map(|(i, &y)| ((c + i) as f64, f64::from(y))).collect();
