@@ -330,7 +330,7 @@ impl SourceSpec {
             SourceSpec::Video(VideoSpec::Scene(cfg)) if cfg.sound => Ok(AudioSpec::Scene(cfg)),
             SourceSpec::Video(VideoSpec::Scene(_)) => Err(bad(
                 given,
-                "this is a video source without sound; a scene is heard only with sound=1 (scene:bounce?sound=1)",
+                "this is a video source; a sound source (mic:…, audiofile:…) is needed here, or a scene with sound=1 (scene:bounce?sound=1)",
             )),
             SourceSpec::Video(_) => {
                 Err(bad(given, "this is a video source; a sound source (mic:…, audiofile:…) is needed here"))
