@@ -22,9 +22,10 @@
 //!   drawn, tells them apart. Scored like the permanence quadruplets from the first bounce.
 //! - **hearing** (one ball, no occluder, with sound; audio-visual): the scene as it sounds
 //!   (possible), its first bounce after a quiet stretch made silent, and that bounce's own
-//!   knock on a quiet frame with nothing touching (impossible). The impossible side holds one silent bounce and
-//!   one knock, the possible side one heard bounce and one silence: the same sounds and the
-//!   same pictures, so only knowing that a bounce is heard when it is seen tells them apart.
+//!   knock on a quiet frame with nothing touching (impossible). The impossible side holds one
+//!   silent bounce and one knock, the possible side one heard bounce and one silence: the same
+//!   sounds and the same pictures, so only knowing that a bounce is heard when it is seen
+//!   tells them apart.
 
 use std::ops::Range;
 
@@ -516,9 +517,9 @@ pub fn voe(
     }
     report.solidity = tally.balanced();
 
-    // Two stretches: the bounce's frame and the two after it, and the same at the quiet frame.
-    // The clips are the same pictures throughout, and each is the heard clip until its own
-    // change, so the heard clip stands on the possible side twice.
+    // Two events, each scored over its frame and the two after it: the bounce, and the quiet
+    // frame. The clips are the same pictures throughout, and each is the heard clip until its
+    // own change, so the heard clip stands on the possible side twice.
     let mut tally = Tally::default();
     let mut seed = HELD_OUT_SEEDS + 5_000_000;
     let mels = model.online.mels();
