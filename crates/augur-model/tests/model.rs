@@ -111,17 +111,9 @@ fn the_bundled_predictor_predicts_the_same_on_wgpu() {
     let ((a_all, a_next), (b_all, b_next)) = (run(&model, &cpu), run(&on_gpu, &gpu));
     let moved = common::max_diff(&a_next, &z[z.len() - a_next.len()..]);
     assert!(moved > 1e-2, "the trained predictor changed nothing ({moved})");
-    assert!(common::max_diff(&a_all, &a_next) < 1e-4, "next differs from forward on the CPU");
-    assert!(
-        common::max_diff(&a_next, &b_next) < 1e-3,
-        "wgpu and CPU next disagree by {}",
-        common::max_diff(&a_next, &b_next)
-    );
-    assert!(
-        common::max_diff(&a_all, &b_all) < 1e-3,
-        "wgpu and CPU forward disagree by {}",
-        common::max_diff(&a_all, &b_all)
-    );
+    common::assert_close(&a_all, &a_next, 1e-4, "next differs from forward on the CPU");
+    common::assert_close(&a_next, &b_next, 1e-3, "wgpu and CPU next disagree");
+    common::assert_close(&a_all, &b_all, 1e-3, "wgpu and CPU forward disagree");
 }
 
 #[test]
@@ -249,15 +241,7 @@ fn foresee_draws_what_rollout_then_decode_draws() {
         let (foreseen, shown) = model.foresee(z.clone(), 3, anchor.clone(), Some(before.clone()), overlap);
         let (foreseen, shown) = (read(foreseen).unwrap(), read(shown).unwrap());
         assert_eq!(shown.len(), 3 * 3 * s * s);
-        assert!(
-            common::max_diff(&future, &foreseen) < 1e-5,
-            "overlap {overlap}: tokens differ by {}",
-            common::max_diff(&future, &foreseen)
-        );
-        assert!(
-            common::max_diff(&drawn, &shown) < 1e-5,
-            "overlap {overlap}: frames differ by {}",
-            common::max_diff(&drawn, &shown)
-        );
+        common::assert_close(&future, &foreseen, 1e-5, &format!("overlap {overlap}: tokens differ"));
+        common::assert_close(&drawn, &shown, 1e-5, &format!("overlap {overlap}: frames differ"));
     }
 }

@@ -43,3 +43,9 @@ pub fn train_tiny(out: &Path, steps: usize) -> ModelCard {
 pub fn max_diff(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(p, q)| (p - q).abs()).fold(0.0, f32::max)
 }
+
+/// Fails with `what` and the difference when two readings differ by `tol` or more anywhere.
+pub fn assert_close(a: &[f32], b: &[f32], tol: f32, what: &str) {
+    let diff = max_diff(a, b);
+    assert!(diff < tol, "{what} by {diff}");
+}
