@@ -194,6 +194,9 @@ mod tests {
         let AudioSpec::Scene(cfg) = SourceSpec::audio(name).unwrap() else { panic!("not a scene's sound") };
         let err = SourceSpec::audio("scene:bounce?seed=11").unwrap_err().to_string();
         assert!(err.contains("sound=1"), "{err}");
+        let silent = SceneConfig { sound: false, ..cfg.clone() };
+        let err = SceneSound::open(silent, SessionClock::start()).unwrap_err().to_string();
+        assert!(err.contains("heard only with sound=1"), "{err}");
         // Unpaced: chunk k is the sound of the step into frame k + 1 of the same scene.
         let mut sound =
             SceneSound::open(SceneConfig { realtime: false, ..cfg.clone() }, SessionClock::start()).unwrap();
