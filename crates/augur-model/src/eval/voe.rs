@@ -203,7 +203,9 @@ pub fn hearing_triplet(
         return Ok(None);
     };
     let heard = scene_clip(&cfg, 0, len)?;
-    let muted = scene_clip_staged(&cfg, 0, len, |scene, i| scene.set_muted(i == c || i == c + 1))?;
+    // Only the bounce's own step is muted: a contact in the step after it is heard in both
+    // clips, as the knock replays the bounce's contacts alone.
+    let muted = scene_clip_staged(&cfg, 0, len, |scene, i| scene.set_muted(i == c))?;
     let knocked = scene_clip_staged(&cfg, 0, len, |scene, i| {
         if i == q {
             scene.knock(&contacts[c]);
