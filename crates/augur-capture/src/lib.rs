@@ -21,8 +21,8 @@ mod spec;
 mod thread;
 
 pub use av::{
-    AudioFileSource, AvVideoSource, CameraInfo, MediaCount, RecordAudio, RecordingWriter, VideoCodec, VideoWriter,
-    count_media, list_cameras, remux_prefix,
+    AudioFileSource, AvVideoSource, CameraInfo, MediaCount, RecordAudio, RecordingWriter, SoundTrack, VideoCodec,
+    VideoWriter, count_media, list_cameras, read_sound, remux_prefix,
 };
 pub use clock::SessionClock;
 pub use error::CaptureError;

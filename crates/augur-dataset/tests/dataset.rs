@@ -87,6 +87,20 @@ fn episodes_are_recorded_finished_and_valid() {
     assert_eq!(stats["timestamp"]["count"][0], 38);
     assert!(stats[augur_dataset::VIDEO_KEY]["mean"][0][0][0].as_f64().unwrap() > 0.1);
     assert!(!root.join(".recording").exists(), "staging is removed once episodes finish");
+
+    // Pictures and sound keep time: frames at exactly the recording's rate, and each decoded
+    // sample where it was recorded (the AAC encoder's priming is made up for, not heard).
+    let path = ds.layout.video(0);
+    assert_eq!(augur_capture::count_media(&path).unwrap().fps, f64::from(FPS));
+    let sound = augur_capture::read_sound(&path.display().to_string(), 10.0).unwrap().unwrap();
+    assert_eq!(sound.rate, RATE);
+    let tone = |n: usize| (n as f32 * 440.0 * std::f32::consts::TAU / RATE as f32).sin() * 0.3;
+    let (span, mut dot, mut energy) = (2000..3000, 0.0, 0.0);
+    for n in span {
+        dot += sound.samples[n] * tone(n);
+        energy += tone(n) * tone(n);
+    }
+    assert!(dot / energy > 0.9, "decoded sound in step with the recorded one: {}", dot / energy);
 }
 
 #[test]

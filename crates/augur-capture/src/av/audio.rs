@@ -171,3 +171,37 @@ impl AudioSource for AudioFileSource {
         }
     }
 }
+
+/// A file's whole sound track, mixed to mono at its own rate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SoundTrack {
+    /// Mono samples in `[-1, 1]`, sample 0 at the start of the file.
+    pub samples: Vec<f32>,
+    /// Samples per second.
+    pub rate: u32,
+}
+
+/// Decodes the sound of `path` (up to `max_seconds` of it) as fast as it decodes: `None` when
+/// the file has no audio stream, an error when it has one that cannot be decoded.
+pub fn read_sound(path: &str, max_seconds: f64) -> Result<Option<SoundTrack>, CaptureError> {
+    init()?;
+    check_file("audio", path)?;
+    let input = ff::format::input(path).map_err(|e| open_file_error("audio", path, e))?;
+    if input.streams().best(ff::media::Type::Audio).is_none() {
+        return Ok(None);
+    }
+    drop(input);
+    let spec = FileSpec { path: path.to_string(), looping: false, pacing: Pacing::Fast };
+    let mut source = AudioFileSource::open(&spec, SessionClock::start())?;
+    let rate = source.info.sample_rate;
+    let most = (max_seconds.max(0.0) * f64::from(rate)) as usize;
+    let mut samples = Vec::new();
+    while samples.len() < most {
+        match source.next_chunk()? {
+            Some(chunk) => samples.extend(chunk.samples),
+            None => break,
+        }
+    }
+    samples.truncate(most);
+    Ok(Some(SoundTrack { samples, rate }))
+}

@@ -38,7 +38,16 @@ struct AudioTrack {
     time_base: Rational,
     pending: Vec<f32>,
     samples: u64,
+    /// Samples still to leave out at the start, to make up for the encoder's delay.
+    skip: usize,
 }
+
+/// FFmpeg's AAC encoder puts this many samples of its own in front of the sound (its priming,
+/// `initial_padding`). A plain MP4 says so in an edit list and decoders drop them, but a
+/// fragmented one cannot, so every decoder would hear the episode's sound this late against
+/// its pictures (64 ms at 16 kHz). Leaving out as many samples at the start keeps each sample
+/// at its own time; the episode loses its first 1024 samples (21 ms at 48 kHz) to the priming.
+const AAC_PRIMING: usize = 1024;
 
 impl RecordingWriter {
     /// Creates `path` for `width × height` frames at `fps` (sizes rounded down to even), with an
@@ -106,9 +115,9 @@ impl RecordingWriter {
         self.frames
     }
 
-    /// Sound samples handed to the encoder so far.
+    /// Sound samples handed over so far (the first ones, left out for the encoder's priming, too).
     pub fn audio_samples(&self) -> u64 {
-        self.audio.as_ref().map_or(0, |a| a.samples + a.pending.len() as u64)
+        self.audio.as_ref().map_or(0, |a| (AAC_PRIMING - a.skip) as u64 + a.samples + a.pending.len() as u64)
     }
 
     /// Appends one packed RGB8 frame of the size given at creation.
@@ -133,7 +142,9 @@ impl RecordingWriter {
     /// Appends mono samples to the sound track (ignored when there is none).
     pub fn push_audio(&mut self, samples: &[f32]) -> Result<(), CaptureError> {
         let Some(track) = self.audio.as_mut() else { return Ok(()) };
-        track.pending.extend_from_slice(samples);
+        let skip = track.skip.min(samples.len());
+        track.skip -= skip;
+        track.pending.extend_from_slice(&samples[skip..]);
         let result = track.encode_full_frames(&mut self.output, false);
         result.map_err(|e| self.ff_err(e))
     }
@@ -190,7 +201,7 @@ impl AudioTrack {
         };
         let mut frame = ff::frame::Audio::new(Sample::F32(SampleType::Planar), size, ChannelLayout::MONO);
         frame.set_rate(a.sample_rate);
-        Ok(Self { encoder, frame, time_base, pending: Vec::new(), samples: 0 })
+        Ok(Self { encoder, frame, time_base, pending: Vec::new(), samples: 0, skip: AAC_PRIMING })
     }
 
     /// Encodes every whole frame of pending samples; at the end also the padded remainder.
@@ -202,7 +213,9 @@ impl AudioTrack {
             plane[..n].copy_from_slice(&self.pending[..n]);
             plane[n..].fill(0.0);
             self.pending.drain(..n);
-            self.frame.set_pts(Some(self.samples as i64));
+            // At the time of the sample it holds: the encoder hands its priming back at 0,
+            // where a negative timestamp would have made the muxer delay every later frame.
+            self.frame.set_pts(Some((AAC_PRIMING as u64 + self.samples) as i64));
             self.samples += n as u64;
             self.encoder.send_frame(&self.frame)?;
             self.drain(output)?;
