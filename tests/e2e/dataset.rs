@@ -163,6 +163,11 @@ fn record_kill_repair_and_read_back_with_other_tools() {
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stderr}");
     assert!(stdout.contains("trained 2 steps"), "{stdout}");
+    // Episodes recorded with a microphone are heard in training.
+    assert!(
+        stderr.contains(&format!("augur: data: {data} (3 episodes,")) && stderr.contains("with sound)"),
+        "{stderr}"
+    );
     let card: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("run/model.json")).unwrap()).unwrap();
     let training = &card["training"];

@@ -59,8 +59,9 @@ pub fn run(args: &Args) -> Result<()> {
     let mut footage = Vec::new();
     for given in &args.data {
         let episodes = match data::ClipSource::open(given, cfg.image_size)? {
-            data::ClipSource::Video { frames, .. } => vec![frames],
-            data::ClipSource::Episodes { episodes, .. } => episodes,
+            // Scored on pictures alone, as the cards' real-clip tables have been.
+            data::ClipSource::Video { reel, .. } => vec![reel.frames],
+            data::ClipSource::Episodes { episodes, .. } => episodes.into_iter().map(|e| e.frames).collect(),
             data::ClipSource::Scene(_) => {
                 bail!("--data takes real clips (file:…, dataset:…); scenes are always evaluated")
             }

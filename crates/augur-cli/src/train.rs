@@ -280,7 +280,11 @@ pub fn run(args: &Args) -> Result<()> {
     };
     let tty = std::io::stderr().is_terminal();
     let mut shown = 0;
-    let card = augur_model::train(&job, |p| report(p, tty, &mut shown))?;
+    let sources = augur_model::train::open_data(&job)?;
+    for source in &sources {
+        eprintln!("augur: data: {}", source.describe());
+    }
+    let card = augur_model::train::train_on(&job, &sources, |p| report(p, tty, &mut shown))?;
     eprintln!();
     // A card without a training record took no step (cancelled while a bank was encoded).
     let (done, all) = card.training.as_ref().map_or((0, job.config.steps), |t| (t.steps_done, t.config.steps));

@@ -3,7 +3,7 @@
 //!
 //!   cargo run --example export_frames -- 64 vtest.frames.safetensors file:/usr/share/doc/opencv-doc/examples/data/vtest.avi
 
-use augur_model::data::{ClipSource, save_frames};
+use augur_model::data::{ClipSource, Reel, save_frames};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -11,7 +11,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err("usage: export_frames SIZE OUT.safetensors file:CLIP".into());
     };
     let size: usize = size.parse().map_err(|_| format!("SIZE must be 32, 64, 128 or 256, not {size}"))?;
-    let ClipSource::Video { frames, .. } = ClipSource::open(given, size)? else {
+    let ClipSource::Video { reel: Reel { frames, .. }, .. } = ClipSource::open(given, size)? else {
         return Err(format!("{given} is not a video file; give file:PATH").into());
     };
     save_frames(std::path::Path::new(out), &frames, size, given)?;

@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 
 use augur_model::bench::{time_step, train_rate};
-use augur_model::data::{ClipSource, load_frames, parse_weighted};
+use augur_model::data::{ClipSource, Reel, load_frames, parse_weighted};
 use augur_model::eval::{Footage, Plan, Report, evaluate, write_report};
 use augur_model::{DeviceChoice, ModelConfig, TrainConfig, TrainJob, checkpoint, pick_device};
 use burn::config::Config as _;
@@ -75,7 +75,7 @@ fn open(spec: &str, size: usize) -> Result<(ClipSource, String, f32), Box<dyn st
         return Ok((ClipSource::scene(&name, size)?, name, weight));
     }
     let (frames, source) = frames_at(Path::new(&name), size)?;
-    Ok((ClipSource::Video { name: source.clone(), frames }, source, weight))
+    Ok((ClipSource::Video { name: source.clone(), reel: Reel::silent(frames) }, source, weight))
 }
 
 /// A frames file's frames and source, refused unless they are at the model's `size`.

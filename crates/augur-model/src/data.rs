@@ -2,7 +2,7 @@
 //! the same source syntax as everywhere else (`scene:bounce`, `file:clip.avi`).
 
 use augur_capture::scene::{SOUND_RATE, Scene, SceneConfig};
-use augur_capture::{FileSpec, Pacing, SessionClock, SourceSpec, VideoSpec, open_video};
+use augur_capture::{FileSpec, Pacing, SessionClock, SourceSpec, VideoSpec, open_video, read_sound};
 
 use crate::ModelError;
 use crate::frames::to_model_input;
@@ -33,6 +33,44 @@ pub struct ClipSound {
     pub rate: u32,
     /// The clip's frames per second.
     pub fps: f64,
+}
+
+impl ClipSound {
+    /// The sound of frames `start..start + len` of a track whose sample 0 is at frame 0's time.
+    /// Frame `i` hears the `1 / fps` seconds up to it, as the live view hears a microphone's
+    /// last `1 / fps` seconds and a scene the step into a frame, so a clip from frame 0 starts
+    /// with a frame of silence; past the track's end is silence too.
+    pub fn cut(&self, start: usize, len: usize) -> ClipSound {
+        let at = |frame: f64| (frame / self.fps * f64::from(self.rate)).round() as i64;
+        let (from, to) = (at(start as f64 - 1.0), at((start + len) as f64 - 1.0));
+        let samples = (from..to)
+            .map(|n| usize::try_from(n).ok().and_then(|n| self.samples.get(n)).copied().unwrap_or(0.0))
+            .collect();
+        ClipSound { samples, ..*self }
+    }
+}
+
+/// Real footage in memory at model size: a video's frames and, when it has a sound track, its
+/// sound from the video's start (recordings start both together).
+#[derive(Clone, Debug, Default)]
+pub struct Reel {
+    /// Frames at model size.
+    pub frames: Vec<Vec<f32>>,
+    /// The whole sound track, `None` for a video without one.
+    pub sound: Option<ClipSound>,
+}
+
+impl Reel {
+    /// Frames without sound.
+    pub fn silent(frames: Vec<Vec<f32>>) -> Self {
+        Self { frames, sound: None }
+    }
+
+    /// Frames `start..start + len` as a clip, with the sound up to each of them.
+    fn clip(&self, start: usize, len: usize) -> Clip {
+        let sound = self.sound.as_ref().map(|s| s.cut(start, len));
+        Clip { pixels: self.frames[start..start + len].concat(), len, sound }
+    }
 }
 
 impl Clip {
@@ -72,20 +110,20 @@ impl Rng {
 pub enum ClipSource {
     /// Physics scenes; each clip a fresh random scene drawn around this template.
     Scene(SceneConfig),
-    /// A decoded real video, kept in memory at model size.
+    /// A decoded real video (with its sound, if it has any), kept in memory at model size.
     Video {
         /// The name it was given.
         name: String,
-        /// Frames at model size.
-        frames: Vec<Vec<f32>>,
+        /// Its frames and sound.
+        reel: Reel,
     },
     /// Episodes of a recorded dataset (`dataset:dir`, `dataset:dir?episode=3`), each kept in
     /// memory at model size; a clip never spans two episodes.
     Episodes {
         /// The name it was given.
         name: String,
-        /// Each episode's frames at model size.
-        episodes: Vec<Vec<Vec<f32>>>,
+        /// Each episode's frames at model size, and its sound when it was recorded with one.
+        episodes: Vec<Reel>,
     },
 }
 
@@ -99,7 +137,7 @@ impl ClipSource {
         match SourceSpec::video(given).map_err(|e| bad(e.to_string()))? {
             VideoSpec::Scene(cfg) => Ok(Self::scene_at(cfg, size)),
             VideoSpec::File(file) => {
-                Ok(Self::Video { name: given.to_string(), frames: decode_file(given, &file, size)? })
+                Ok(Self::Video { name: given.to_string(), reel: decode_file(given, &file, size)? })
             }
             _ => Err(bad("train and evaluate on scene: or file: sources (record a camera to a file first)".into())),
         }
@@ -126,9 +164,18 @@ impl ClipSource {
                 let heard = if cfg.sound { ", with sound" } else { "" };
                 format!("random {} scenes, {}x{}{heard}", cfg.kind.name(), cfg.width, cfg.height)
             }
-            Self::Video { name, frames } => format!("{name} ({} frames)", frames.len()),
+            Self::Video { name, reel } => {
+                let heard = if reel.sound.is_some() { ", with sound" } else { "" };
+                format!("{name} ({} frames{heard})", reel.frames.len())
+            }
             Self::Episodes { name, episodes } => {
-                format!("{name} ({} episodes, {} frames)", episodes.len(), episodes.iter().map(Vec::len).sum::<usize>())
+                let frames = episodes.iter().map(|e| e.frames.len()).sum::<usize>();
+                let heard = match episodes.iter().filter(|e| e.sound.is_some()).count() {
+                    0 => String::new(),
+                    n if n == episodes.len() => ", with sound".into(),
+                    n => format!(", {n} with sound"),
+                };
+                format!("{name} ({} episodes, {frames} frames{heard})", episodes.len())
             }
         }
     }
@@ -148,7 +195,8 @@ impl ClipSource {
                 };
                 scene_clip(&cfg, rng.below(90) as usize, len)
             }
-            Self::Video { name, frames } => {
+            Self::Video { name, reel } => {
+                let frames = &reel.frames;
                 if frames.len() < len {
                     return Err(ModelError::BadData {
                         given: name.clone(),
@@ -156,11 +204,11 @@ impl ClipSource {
                     });
                 }
                 let start = rng.below((frames.len() - len + 1) as u64) as usize;
-                Ok(Clip { pixels: frames[start..start + len].concat(), len, sound: None })
+                Ok(reel.clip(start, len))
             }
             Self::Episodes { name, episodes } => {
                 // Start positions over every episode long enough, so long episodes weigh more.
-                let starts: u64 = episodes.iter().map(|e| (e.len() + 1).saturating_sub(len) as u64).sum();
+                let starts: u64 = episodes.iter().map(|e| (e.frames.len() + 1).saturating_sub(len) as u64).sum();
                 if starts == 0 {
                     return Err(ModelError::BadData {
                         given: name.clone(),
@@ -169,10 +217,9 @@ impl ClipSource {
                 }
                 let mut pick = rng.below(starts);
                 for e in episodes {
-                    let n = (e.len() + 1).saturating_sub(len) as u64;
+                    let n = (e.frames.len() + 1).saturating_sub(len) as u64;
                     if pick < n {
-                        let start = pick as usize;
-                        return Ok(Clip { pixels: e[start..start + len].concat(), len, sound: None });
+                        return Ok(e.clip(pick as usize, len));
                     }
                     pick -= n;
                 }
@@ -231,7 +278,7 @@ fn samples_per_frame(fps: f64) -> usize {
 }
 
 /// Every episode of a dataset (or the one `?episode=N` names), decoded at model size.
-fn decode_dataset(given: &str, rest: &str, size: usize) -> Result<Vec<Vec<Vec<f32>>>, ModelError> {
+fn decode_dataset(given: &str, rest: &str, size: usize) -> Result<Vec<Reel>, ModelError> {
     let bad = |why: String| ModelError::BadData { given: given.to_string(), why };
     let (dir, query) = rest.split_once('?').map_or((rest, None), |(d, q)| (d, Some(q)));
     let only = match query {
@@ -261,11 +308,13 @@ fn decode_dataset(given: &str, rest: &str, size: usize) -> Result<Vec<Vec<Vec<f3
     Ok(out)
 }
 
-/// Every frame of a video file at model size (up to [`MAX_FILE_FRAMES`]).
-pub fn decode_file(given: &str, file: &FileSpec, size: usize) -> Result<Vec<Vec<f32>>, ModelError> {
+/// Every frame of a video file at model size (up to [`MAX_FILE_FRAMES`]), and its sound over
+/// those frames when it has a sound track.
+pub fn decode_file(given: &str, file: &FileSpec, size: usize) -> Result<Reel, ModelError> {
     let bad = |why: String| ModelError::BadData { given: given.to_string(), why };
     let spec = VideoSpec::File(FileSpec { looping: false, pacing: Pacing::Fast, ..file.clone() });
     let mut source = open_video(&spec, SessionClock::start()).map_err(|e| bad(e.to_string()))?;
+    let fps = source.info().fps;
     let mut frames = Vec::new();
     while frames.len() < MAX_FILE_FRAMES {
         match source.next_frame().map_err(|e| bad(e.to_string()))? {
@@ -276,7 +325,16 @@ pub fn decode_file(given: &str, file: &FileSpec, size: usize) -> Result<Vec<Vec<
     if frames.is_empty() {
         return Err(bad("no frames could be decoded".into()));
     }
-    Ok(frames)
+    // Without a frame rate there is no telling which sound goes with which frame.
+    if !(fps.is_finite() && fps > 0.0) {
+        return Ok(Reel::silent(frames));
+    }
+    let seconds = (frames.len() + 1) as f64 / fps;
+    let track = read_sound(&file.path, seconds).map_err(|e| {
+        bad(format!("its sound cannot be decoded ({e}); to train on its pictures alone, drop the sound with `ffmpeg -i IN -an -c:v copy OUT`"))
+    })?;
+    let sound = track.map(|t| ClipSound { samples: t.samples, rate: t.rate, fps });
+    Ok(Reel { frames, sound })
 }
 
 /// `name@weight` → (name, weight) for mixing training data; no `@` followed by a number →
@@ -396,6 +454,62 @@ mod tests {
         // (A log-mel window late in the frame before an event hears its first milliseconds.)
         let before = first.min(knock).saturating_sub(1) * 64;
         assert_eq!(staged[..before], mels[..before], "nothing changes before what was staged");
+    }
+
+    #[test]
+    fn a_cut_of_a_track_hears_up_to_each_frame() {
+        // 10 samples per frame; sample n holds n + 1, so silence (0) is told apart.
+        let track = ClipSound { samples: (1..=50).map(|n| n as f32).collect(), rate: 300, fps: 30.0 };
+        let first = track.cut(0, 2);
+        assert_eq!(first.samples.len(), 20);
+        assert!(first.samples[..10].iter().all(|v| *v == 0.0), "nothing before frame 0");
+        assert_eq!(first.samples[10], 1.0, "frame 1 hears the track's first tenth of a frame step");
+        assert_eq!(track.cut(3, 2).samples, (21..=40).map(|n| n as f32).collect::<Vec<_>>());
+        let end = track.cut(4, 3).samples;
+        assert_eq!((end.len(), end[19], end[20]), (30, 50.0, 0.0), "past the end is silence");
+    }
+
+    /// A recording's sound stays with its frames: a tone heard between frames 20 and 21 lights
+    /// frame 21's log-mels (what the audio token hears up to that frame), in a clip from the
+    /// start and in one from frame 15.
+    #[test]
+    fn a_video_with_sound_gives_clips_that_hear_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("heard.mp4");
+        let (fps, rate, frames) = (30u32, 16_000u32, 60usize);
+        let audio = Some(augur_capture::RecordAudio { sample_rate: rate });
+        let mut writer =
+            augur_capture::RecordingWriter::create(&path, 64, 64, fps, augur_capture::VideoCodec::H264, audio).unwrap();
+        let step = (rate / fps) as usize;
+        for k in 0..frames {
+            writer.push_rgb(&vec![(k * 4) as u8; 64 * 64 * 3], 64).unwrap();
+            let tone = |n: usize| 0.5 * (std::f32::consts::TAU * 1000.0 * (k * step + n) as f32 / rate as f32).sin();
+            let block: Vec<f32> = (0..step).map(|n| if k == 20 { tone(n) } else { 0.0 }).collect();
+            writer.push_audio(&block).unwrap();
+        }
+        writer.finish().unwrap();
+        let given = format!("file:{}", path.display());
+        let source = ClipSource::open(&given, 32).unwrap();
+        assert!(source.describe().ends_with("(60 frames, with sound)"), "{}", source.describe());
+        let ClipSource::Video { reel, .. } = source else { panic!("a file opens as a video") };
+        let level = |m: &[f32], f: usize| m[f * 64..(f + 1) * 64].iter().sum::<f32>() / 64.0;
+        for (start, loud) in [(0, 21), (15, 6)] {
+            let mels = reel.clip(start, 40).mels(64).unwrap();
+            let levels: Vec<f32> = (0..40).map(|f| level(&mels, f)).collect();
+            let peak = (0..40).max_by(|a, b| levels[*a].total_cmp(&levels[*b])).unwrap();
+            assert_eq!(peak, loud, "from frame {start} at {:?} fps: {levels:?}", reel.sound.as_ref().map(|s| s.fps));
+            let quiet = levels[loud + 4].max(levels[loud - 4]);
+            assert!(levels[loud] > quiet + 0.3, "from frame {start}: {levels:?}");
+        }
+        // A video without sound stays silent.
+        let silent = dir.path().join("silent.mp4");
+        let mut writer =
+            augur_capture::RecordingWriter::create(&silent, 64, 64, fps, augur_capture::VideoCodec::H264, None)
+                .unwrap();
+        (0..10).for_each(|k| writer.push_rgb(&vec![k as u8; 64 * 64 * 3], 64).unwrap());
+        writer.finish().unwrap();
+        let source = ClipSource::open(&format!("file:{}", silent.display()), 32).unwrap();
+        assert!(matches!(&source, ClipSource::Video { reel, .. } if reel.sound.is_none()), "{}", source.describe());
     }
 
     #[test]

@@ -161,6 +161,12 @@ struct TrainState {
 /// Runs (or resumes) `job` on the sources `job.data` names, calling `progress` after every
 /// step. Returns the final card.
 pub fn train(job: &TrainJob, progress: impl FnMut(&Progress)) -> Result<ModelCard, ModelError> {
+    train_on(job, &open_data(job)?, progress)
+}
+
+/// Opens the sources `job.data` names, at the image size of the model the job trains (a
+/// resumed run's, the `init` model's, or the config's).
+pub fn open_data(job: &TrainJob) -> Result<Vec<ClipSource>, ModelError> {
     let size = match (job.resume, &job.init) {
         (true, _) if checkpoint::paths(&job.out.join("model")).1.exists() => {
             checkpoint::load_card(&job.out.join("model"))?.config.image_size
@@ -168,8 +174,7 @@ pub fn train(job: &TrainJob, progress: impl FnMut(&Progress)) -> Result<ModelCar
         (_, Some(init)) => checkpoint::load_card(init)?.config.image_size,
         _ => job.config.model.image_size,
     };
-    let sources = job.data.iter().map(|(name, _)| ClipSource::open(name, size)).collect::<Result<Vec<_>, _>>()?;
-    train_on(job, &sources, progress)
+    job.data.iter().map(|(name, _)| ClipSource::open(name, size)).collect()
 }
 
 /// [`train`] on sources already opened, one per entry of `job.data` (same order, frames at
