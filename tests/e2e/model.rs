@@ -149,11 +149,28 @@ fn eval_and_predict_write_tables_images_and_a_video() {
     assert!(trained.status.success(), "{}", text(&trained).1);
     let model = run.join("model").display().to_string();
 
+    // A real clip with sound: a drifting grey and a tone every half second.
+    let heard = dir.path().join("heard.mp4");
+    let audio = Some(augur_capture::RecordAudio { sample_rate: 16_000 });
+    let mut writer =
+        augur_capture::RecordingWriter::create(&heard, 64, 64, 30, augur_capture::VideoCodec::H264, audio).unwrap();
+    for k in 0..48usize {
+        writer.push_rgb(&vec![(60 + 2 * k) as u8; 64 * 64 * 3], 64).unwrap();
+        let tone = |n: usize| if k % 15 == 0 { (n as f32 * 0.4).sin() * 0.4 } else { 0.0 };
+        writer.push_audio(&(0..533).map(tone).collect::<Vec<f32>>()).unwrap();
+    }
+    writer.finish().unwrap();
+    let real = format!("file:{}", heard.display());
+
     let ev = dir.path().join("eval");
     let out = augur(&[
         "eval",
         "--model",
         &model,
+        "--data",
+        &real,
+        "--windows",
+        "4",
         "--clips",
         "4",
         "--pairs",
@@ -166,6 +183,9 @@ fn eval_and_predict_write_tables_images_and_a_video() {
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stderr}");
     assert!(stdout.contains("| 2 |") && stdout.contains("Violation of expectation"), "{stdout}");
+    // A clip with sound is scored twice: its pictures alone, then heard.
+    assert!(stdout.contains(&format!("### {real} (4 clips)")), "{stdout}");
+    assert!(stdout.contains(&format!("### {real} with its sound (4 clips)")), "{stdout}");
     // In a log (not a terminal) the progress comes as whole lines, the last one complete.
     let progress: Vec<&str> = stderr.lines().filter(|l| l.contains("pairs and quadruplets")).collect();
     assert!(!stderr.contains('\r') && progress.last().is_some_and(|l| l.ends_with("/14")), "{stderr}");

@@ -59,9 +59,8 @@ pub fn run(args: &Args) -> Result<()> {
     let mut footage = Vec::new();
     for given in &args.data {
         let episodes = match data::ClipSource::open(given, cfg.image_size)? {
-            // Scored on pictures alone, as the cards' real-clip tables have been.
-            data::ClipSource::Video { reel, .. } => vec![reel.frames],
-            data::ClipSource::Episodes { episodes, .. } => episodes.into_iter().map(|e| e.frames).collect(),
+            data::ClipSource::Video { reel, .. } => vec![reel],
+            data::ClipSource::Episodes { episodes, .. } => episodes,
             data::ClipSource::Scene(_) => {
                 bail!("--data takes real clips (file:…, dataset:…); scenes are always evaluated")
             }

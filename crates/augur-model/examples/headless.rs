@@ -152,7 +152,7 @@ fn eval(model_path: &Path, real: &[PathBuf], pairs: usize, device: &str) -> Resu
     let mut footage = Vec::new();
     for path in real {
         let (frames, name) = frames_at(path, card.config.image_size)?;
-        footage.push(Footage { name, episodes: vec![frames] });
+        footage.push(Footage { name, episodes: vec![Reel::silent(frames)] });
     }
     let plan = Plan { clips: 64, windows: 32, pairs, horizon: card.config.horizon };
     let scores = evaluate(&model, &card.config, &plan, &footage, &device.device, |stage, done, total| {

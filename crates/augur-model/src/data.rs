@@ -67,7 +67,7 @@ impl Reel {
     }
 
     /// Frames `start..start + len` as a clip, with the sound up to each of them.
-    fn clip(&self, start: usize, len: usize) -> Clip {
+    pub fn clip(&self, start: usize, len: usize) -> Clip {
         let sound = self.sound.as_ref().map(|s| s.cut(start, len));
         Clip { pixels: self.frames[start..start + len].concat(), len, sound }
     }

@@ -75,11 +75,14 @@ pub struct HorizonTable {
 /// all of one length: the last `context + horizon` frames are scored, and the `lead` frames
 /// before them give the rollouts that fading judges (a step k with `lead < k` is judged by a
 /// rollout with a shorter context, or takes a shorter step's weight, as at the start of a stream).
+/// `heard`: each clip's scaled log-mels (`len × audio_mels`) when the clips have sound; the
+/// encoders then hear what was heard, as the live view hears its microphone.
 pub fn horizon_table(
     model: &WorldModel,
     cfg: &ModelConfig,
     data: &str,
     clips: &[Vec<f32>],
+    heard: Option<&[Vec<f32>]>,
     horizon: usize,
     device: &Device,
 ) -> Result<HorizonTable, ModelError> {
@@ -95,18 +98,27 @@ pub fn horizon_table(
         };
         return Err(ModelError::BadData { given: data.to_string(), why });
     }
+    if heard.is_some_and(|h| h.len() != clips.len() || h.iter().any(|m| m.len() != len * model.online.mels())) {
+        let why = format!("each clip's sound must be {len} frames of {} log-mel bins", model.online.mels());
+        return Err(ModelError::BadData { given: data.to_string(), why });
+    }
     let lead = len - context - horizon;
     let mut rows: Vec<StepRow> = (1..=horizon).map(|step| StepRow { step, ..Default::default() }).collect();
-    for chunk in clips.chunks(8) {
+    for (n, chunk) in clips.chunks(8).enumerate() {
         let b = chunk.len();
         let frames = batch(chunk.iter().map(Vec::as_slice), len, size, device);
-        let seen = model.online.forward(frames.clone().narrow(1, 0, lead + context), None);
+        let mels = heard.map(|h| {
+            let values = h[n * 8..n * 8 + b].concat();
+            Tensor::<3>::from_data(burn::tensor::TensorData::new(values, [b, len, model.online.mels()]), device)
+        });
+        let at = |from: usize, count: usize| mels.clone().map(|m| m.narrow(1, from, count));
+        let seen = model.online.forward(frames.clone().narrow(1, 0, lead + context), at(0, lead + context));
         let ctx = seen.clone().narrow(1, lead, context);
         let last = lead + context - 1;
         let anchor = frames.clone().narrow(1, last, 1).reshape([b, 3, size, size]);
         // The target's latents of the last context frame and of the frames to predict, in one
         // pass: the truth, "nothing changes", and the anchor tokens both drawings need.
-        let known = model.target.forward(frames.clone().narrow(1, last, 1 + horizon), None);
+        let known = model.target.forward(frames.clone().narrow(1, last, 1 + horizon), at(last, 1 + horizon));
         let truth = known.clone().narrow(1, 1, horizon);
         let before = known.narrow(1, 0, 1);
         let copy_latent = read(WorldModel::surprise(before.clone().repeat_dim(1, horizon), truth.clone()))?;
@@ -240,13 +252,14 @@ fn held_out_scene(seed: u64, size: usize, balls: u32, occluder: bool) -> SceneCo
     }
 }
 
-/// Frames `0..len` of a real clip, starting at evenly spaced points.
-pub fn file_windows(frames: &[Vec<f32>], len: usize, count: usize) -> Vec<Vec<f32>> {
-    if frames.len() < len || count == 0 {
+/// Where `count` windows of `len` frames start in a real clip of `frames` frames, spread
+/// evenly from the first frame to the last window that fits.
+pub fn window_starts(frames: usize, len: usize, count: usize) -> Vec<usize> {
+    if frames < len || count == 0 {
         return Vec::new();
     }
-    let span = frames.len() - len;
-    (0..count).map(|i| frames[span * i / count.max(2).saturating_sub(1).max(1)..][..len].concat()).collect()
+    let span = frames - len;
+    (0..count).map(|i| span * i / count.max(2).saturating_sub(1).max(1)).collect()
 }
 
 /// Surprise of every frame after the first `context`: latent error of the one-step prediction

@@ -152,6 +152,36 @@ fn the_mask_penalty_adds_the_painted_share_to_the_loss() {
     assert!((added - 0.5 * plain.mask).abs() < 1e-4, "the penalty added {added}, not half of {}", plain.mask);
 }
 
+/// A table of clips heard: silence heard is the same as no sound, a knock where the pictures
+/// stand still is a change the latents see (the copy-last latent error is no longer zero), and
+/// sound of the wrong shape is refused.
+#[test]
+fn a_horizon_table_hears_the_clips_sound() {
+    let device = Device::flex();
+    let cfg = ModelConfig::tiny();
+    let model = WorldModel::new(&cfg, &device);
+    let (len, mels) = (cfg.context + 2, model.online.mels());
+    let frame: Vec<f32> = (0..3 * 32 * 32).map(|i| ((i * 5) % 89) as f32 / 89.0).collect();
+    let clip: Vec<f32> = (0..len).flat_map(|_| frame.iter().copied()).collect();
+    let table = |heard: Option<&[Vec<f32>]>| {
+        horizon_table(&model, &cfg, "still", std::slice::from_ref(&clip), heard, 2, &device)
+    };
+    let floor = augur_model::audio::scale_logmel(augur_model::audio::LOG_FLOOR);
+    let quiet = vec![floor; len * mels];
+    let mut knock = quiet.clone();
+    knock[(len - 1) * mels..].fill(0.5);
+    let (silent, hushed) = (table(None).unwrap(), table(Some(&[quiet])).unwrap());
+    let heard = table(Some(&[knock])).unwrap();
+    for ((s, q), h) in silent.rows.iter().zip(&hushed.rows).zip(&heard.rows) {
+        assert_eq!((s.latent_error, s.copy_latent_error, s.mse), (q.latent_error, q.copy_latent_error, q.mse));
+        assert_eq!(s.copy_mse, h.copy_mse, "the same pictures");
+    }
+    assert_eq!((silent.rows[1].copy_latent_error, heard.rows[0].copy_latent_error), (0.0, 0.0));
+    assert!(heard.rows[1].copy_latent_error > 1e-4, "the knock on the last frame: {:?}", heard.rows[1]);
+    let why = table(Some(&[vec![floor; mels]])).err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(why.contains("log-mel bins"), "{why}");
+}
+
 /// With fading on, a clip where nothing moves is predicted exactly as the last frame (every
 /// earlier guess changed it, and that earned nothing), with or without lead frames before the
 /// context; without fading an untrained decoder paints over the frame. Clips of mixed lengths,
@@ -163,7 +193,7 @@ fn a_model_that_fades_predicts_a_still_clip_as_still() {
     let model = WorldModel::new(&cfg, &device);
     let frame: Vec<f32> = (0..3 * 32 * 32).map(|i| ((i * 7) % 97) as f32 / 97.0).collect();
     let still = |len: usize| -> Vec<f32> { (0..len).flat_map(|_| frame.iter().copied()).collect() };
-    let table = |cfg: &ModelConfig, clips: &[Vec<f32>]| horizon_table(&model, cfg, "still", clips, 2, &device);
+    let table = |cfg: &ModelConfig, clips: &[Vec<f32>]| horizon_table(&model, cfg, "still", clips, None, 2, &device);
     let faded_cfg = cfg.clone().with_fade_by_last_step(Some(true));
     for lead in [0, 2] {
         let clip = still(lead + cfg.context + 2);

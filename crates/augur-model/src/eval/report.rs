@@ -14,8 +14,8 @@ use super::voe::{
     Balanced, Quadruplet, SOLIDITY_FLOORS, VIOLATION_AT, VoeReport, continuity_quadruplet, hearing_triplet,
     permanence_quadruplet, solidity_quadruplet, voe, voe_clip_len, voe_pair,
 };
-use super::{HorizonTable, file_windows, held_out_scenes, horizon_table, surprise_trace};
-use crate::data::HELD_OUT_SEEDS;
+use super::{HorizonTable, held_out_scenes, horizon_table, surprise_trace, window_starts};
+use crate::data::{Clip, HELD_OUT_SEEDS, Reel};
 use crate::plot::{Series, line_plot};
 use crate::{ModelConfig, ModelError, WorldModel};
 
@@ -32,12 +32,16 @@ pub struct Plan {
     pub horizon: usize,
 }
 
+/// What the name of footage's table scored with its sound ends in.
+pub const HEARD: &str = "with its sound";
+
 /// Real footage to score: its name as given and its episodes, frames at model size.
 pub struct Footage {
     /// As given (`file:…`, a frames file's source).
     pub name: String,
-    /// Runs of consecutive frames; windows never cross from one to the next.
-    pub episodes: Vec<Vec<Vec<f32>>>,
+    /// Runs of consecutive frames, with their sound when they have one; windows never cross
+    /// from one to the next.
+    pub episodes: Vec<Reel>,
 }
 
 /// What an evaluation measured.
@@ -87,19 +91,35 @@ pub fn evaluate(
     let lead = horizon;
     progress(&format!("held-out scenes ({} clips)", plan.clips), 0, 1);
     let clips = held_out_scenes(plan.clips, lead, c + horizon, s)?;
-    let scenes = horizon_table(model, cfg, "held-out scenes (seeds >= 2^40)", &clips, horizon, device)?;
+    let scenes = horizon_table(model, cfg, "held-out scenes (seeds >= 2^40)", &clips, None, horizon, device)?;
     let mut real = Vec::new();
     for f in footage {
         let per = plan.windows.div_ceil(f.episodes.len().max(1));
         let needs = lead + c + horizon;
-        let windows: Vec<_> = f.episodes.iter().flat_map(|e| file_windows(e, needs, per)).take(plan.windows).collect();
+        let windows: Vec<Clip> = f
+            .episodes
+            .iter()
+            .flat_map(|e| window_starts(e.frames.len(), needs, per).into_iter().map(|at| e.clip(at, needs)))
+            .take(plan.windows)
+            .collect();
         if windows.is_empty() {
-            let longest = f.episodes.iter().map(Vec::len).max().unwrap_or(0);
+            let longest = f.episodes.iter().map(|e| e.frames.len()).max().unwrap_or(0);
             let why = format!("at most {longest} frames in a row, fewer than the {needs} one window needs");
             return Err(ModelError::BadData { given: f.name.clone(), why });
         }
         progress(&format!("{} ({} windows)", f.name, windows.len()), 0, 1);
-        real.push(horizon_table(model, cfg, &f.name, &windows, horizon, device)?);
+        let pixels: Vec<Vec<f32>> = windows.iter().map(|w| w.pixels.clone()).collect();
+        real.push(horizon_table(model, cfg, &f.name, &pixels, None, horizon, device)?);
+        // Footage with sound is scored again as heard: the pictures-alone table stays
+        // comparable with cards from before the encoders heard real clips.
+        let mels = model.online.mels();
+        if mels > 0 && windows.iter().any(|w| w.sound.is_some()) {
+            let silent = vec![crate::audio::scale_logmel(crate::audio::LOG_FLOOR); needs * mels];
+            let heard: Vec<Vec<f32>> = windows.iter().map(|w| w.mels(mels).unwrap_or_else(|| silent.clone())).collect();
+            progress(&format!("{} with its sound ({} windows)", f.name, windows.len()), 0, 1);
+            let name = format!("{} {HEARD}", f.name);
+            real.push(horizon_table(model, cfg, &name, &pixels, Some(&heard), horizon, device)?);
+        }
     }
     // The probe reads by twelve times as many one-ball reference scenes as it scores.
     progress(&format!("where the ball is, read from the latents ({} scenes)", plan.clips), 0, 1);
@@ -154,6 +174,9 @@ fn probe_table(md: &mut String, p: &ProbeReport) {
 
 fn table(md: &mut String, t: &HorizonTable) {
     let _ = writeln!(md, "\n### {} ({} clips)\n", t.data, t.clips);
+    if t.data.ends_with(HEARD) {
+        md.push_str("The same windows, with the encoders hearing the clip's sound (each frame the 1/fps s up to it, as the live view hears a microphone); the table above scored the pictures alone, with silence.\n\n");
+    }
     md.push_str("| step | MSE model | MSE copy-last | model / copy | PSNR model | PSNR copy | SSIM model | SSIM copy | latent error | latent copy-last | painted | true latents drawn / copy |\n");
     md.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for r in &t.rows {
