@@ -55,6 +55,10 @@ pub struct Args {
     /// bilinear sampling reaches.
     #[arg(long, value_name = "W")]
     reach_loss: Option<f32>,
+    /// Extra weight of the audio token's latent error (0 = off; see LossConfig::audio), for
+    /// training on sources with sound, where a knock is one token of 17 in one frame of 20.
+    #[arg(long, value_name = "W")]
+    audio_loss: Option<f32>,
     /// Seed for weights and clip sampling.
     #[arg(long)]
     seed: Option<u64>,
@@ -252,6 +256,12 @@ pub fn run(args: &Args) -> Result<()> {
     if let Some(p) = args.pixel_loss {
         cfg.loss.pixel = p;
     }
+    if let Some(a) = args.audio_loss {
+        if !(a.is_finite() && a >= 0.0) {
+            bail!("--audio-loss must be a number ≥ 0 (0 turns it off), not {a}");
+        }
+        cfg.loss.audio = Some(a);
+    }
     if let Some(m) = args.mask_loss {
         if !(m.is_finite() && m >= 0.0) {
             bail!("--mask-loss must be a number ≥ 0 (0 turns it off), not {m}");
@@ -348,7 +358,11 @@ fn report(p: &Progress, tty: bool, shown: &mut usize) {
     let l = &p.losses;
     let eta = p.eta_s as u64;
     // Only runs that weigh the warp's reach have the term.
-    let reach = if l.reach > 0.0 { format!(" reach {:.4}", l.reach) } else { String::new() };
+    let mut terms = if l.reach > 0.0 { format!(" reach {:.4}", l.reach) } else { String::new() };
+    // Models with an audio token: its own error, the part of the prediction that hears.
+    if l.audio > 0.0 {
+        terms.push_str(&format!(" audio {:.5}", l.audio));
+    }
     let line = format!(
         "step {}/{}  loss {:.4} (pred {:.4} var {:.3} cov {:.3} rec {:.4} pix {:.4} mask {:.2}{})  latent std {:.2} (min {:.2})  {:.1} clips/s  ETA {}m{:02}s",
         p.step,
@@ -360,7 +374,7 @@ fn report(p: &Progress, tty: bool, shown: &mut usize) {
         l.reconstruction,
         l.pixel,
         l.mask,
-        reach,
+        terms,
         l.latent_std_mean,
         l.latent_std_min,
         p.samples_per_s,

@@ -48,6 +48,11 @@ pub struct LossConfig {
     /// background where a ball went never learns to fetch the ball; blurred, the ball spreads
     /// far enough to pull it. `None` (cards before this setting) means 0.
     pub reach: Option<f32>,
+    /// Weight of the audio token's own latent error, on top of its share of `prediction`. The
+    /// audio token is one of 17 and loud in about one frame of twenty of a scene with sound,
+    /// so in the plain mean what is heard barely counts. `None` (cards before this setting)
+    /// means 0.
+    pub audio: Option<f32>,
 }
 
 /// The loss terms of one batch, as plain numbers.
@@ -72,6 +77,9 @@ pub struct LossTerms {
     /// The warp's reach error ([`LossConfig::reach`]), summed over its scales.
     #[serde(default)]
     pub reach: f32,
+    /// The audio token's latent error (teacher-forced and rolled out), 0 without one.
+    #[serde(default)]
+    pub audio: f32,
     /// Mean over latent dimensions of their std across the batch.
     pub latent_std_mean: f32,
     /// Smallest latent dimension std: near 0 means collapse.
@@ -115,9 +123,18 @@ pub fn latent_loss(
         weighted_error(guess, target.clone().narrow(1, from + 1, steps), target.clone().narrow(1, from, steps), motion)
     };
 
+    // The audio token (the last) alone, against the targets of frames `from + 1..`.
+    let heard = model.online.mels() > 0;
+    let audio_error = |guess: Tensor<4>, from: usize| {
+        let [_, steps, m, _] = guess.dims();
+        let truth = target.clone().narrow(1, from + 1, steps).narrow(2, m - 1, 1);
+        (guess.narrow(2, m - 1, 1) - truth).powi_scalar(2).mean()
+    };
+
     // Teacher forcing: every context step predicts its next frame.
     let forced = model.predictor.forward(z.clone().narrow(1, 0, ctx), None);
     let mut prediction = error(forced.clone(), 0);
+    let mut audio = heard.then(|| audio_error(forced.clone(), 0));
     // Rollout: the predictor continues from its own last guess.
     let mut guess = forced.narrow(1, ctx - 1, 1);
     let mut rolled = vec![guess.clone()];
@@ -125,10 +142,12 @@ pub fn latent_loss(
     for k in 1..=cfg.rollout_steps {
         guess = model.predictor.next(window.clone(), None);
         prediction = prediction + error(guess.clone(), ctx + k - 1);
+        audio = audio.map(|a| a + audio_error(guess.clone(), ctx + k - 1));
         rolled.push(guess.clone());
         window = Tensor::cat(vec![window.narrow(1, 1, ctx - 1), guess.clone()], 1);
     }
     let prediction = prediction.div_scalar((1 + cfg.rollout_steps) as f32);
+    let audio = audio.map(|a| a.div_scalar((1 + cfg.rollout_steps) as f32));
 
     let (variance, covariance, stds) = regularise(z);
     let Drawn { reconstruction, pixel, mask, reach } = match frames {
@@ -152,6 +171,10 @@ pub fn latent_loss(
     if let Some(r) = &reach {
         total = total + r.clone().mul_scalar(cfg.reach.unwrap_or(0.0));
     }
+    let audio_weight = cfg.audio.unwrap_or(0.0);
+    if let Some(a) = audio.as_ref().filter(|_| audio_weight > 0.0) {
+        total = total + a.clone().mul_scalar(audio_weight);
+    }
     let scalar =
         |t: Tensor<1>| t.into_data().try_to_vec::<f32>().ok().and_then(|v| v.first().copied()).unwrap_or(f32::NAN);
     let stds = stds.into_data().try_to_vec::<f32>().unwrap_or_default();
@@ -164,6 +187,7 @@ pub fn latent_loss(
         pixel: pixel.map_or(0.0, |p| scalar(p.detach())),
         mask: mask.map_or(0.0, |m| scalar(m.detach())),
         reach: reach.map_or(0.0, |r| scalar(r.detach())),
+        audio: audio.map_or(0.0, |a| scalar(a.detach())),
         latent_std_mean: stds.iter().sum::<f32>() / stds.len().max(1) as f32,
         latent_std_min: stds.iter().copied().fold(f32::INFINITY, f32::min),
     };

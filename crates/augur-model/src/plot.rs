@@ -108,5 +108,9 @@ pub fn loss_curve(history: &[(usize, LossTerms)], path: &Path) -> Result<(), Mod
     if history.iter().any(|(_, t)| t.mask > 0.0) {
         series.push(Series { label: "painted", points: smooth(|t| t.mask) });
     }
+    // Older histories have no audio term.
+    if history.iter().any(|(_, t)| t.audio > 0.0) {
+        series.push(Series { label: "audio token", points: smooth(|t| t.audio) });
+    }
     line_plot("training loss", "step", &series, true, path)
 }

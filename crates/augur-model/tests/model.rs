@@ -135,6 +135,35 @@ fn actions_change_the_prediction() {
     assert!(diff > 1e-6, "actions had no effect on the rollout");
 }
 
+/// The audio weight adds the audio token's own error, which a knock makes (an untrained
+/// predictor guesses zeros); a model without an audio token has none to weigh.
+#[test]
+fn the_audio_weight_adds_the_audio_tokens_error_to_the_loss() {
+    use augur_model::LossConfig;
+    use augur_model::losses::{batch_loss, clip_len};
+    let cfg = common::tiny();
+    let device = Device::flex();
+    let model = WorldModel::new(&cfg, &device);
+    let loss = LossConfig::new();
+    let (len, bins) = (clip_len(cfg.context, &loss), cfg.audio_mels);
+    let x = frames(&cfg, 2, len, &device);
+    let floor = augur_model::audio::scale_logmel(augur_model::audio::LOG_FLOOR);
+    let mut heard = vec![floor; 2 * len * bins];
+    for clip in 0..2 {
+        heard[(clip * len + cfg.context + 1) * bins..][..bins].fill(0.5);
+    }
+    let mels = Tensor::<3>::from_data(burn::tensor::TensorData::new(heard, [2, len, bins]), &device);
+    let (_, plain) = batch_loss(&model, x.clone(), Some(mels.clone()), cfg.context, &loss);
+    let (_, weighted) = batch_loss(&model, x.clone(), Some(mels), cfg.context, &loss.clone().with_audio(Some(3.0)));
+    assert!(plain.audio > 0.0 && plain.audio == weighted.audio, "{} vs {}", plain.audio, weighted.audio);
+    let added = weighted.total - plain.total;
+    assert!((added - 3.0 * plain.audio).abs() < 1e-4 * (1.0 + added.abs()), "added {added}, not 3 × {}", plain.audio);
+    let deaf_cfg = cfg.clone().with_audio_mels(0);
+    let deaf = WorldModel::new(&deaf_cfg, &device);
+    let (_, terms) = batch_loss(&deaf, x, None, cfg.context, &loss.with_audio(Some(3.0)));
+    assert_eq!(terms.audio, 0.0);
+}
+
 #[test]
 fn the_mask_penalty_adds_the_painted_share_to_the_loss() {
     use augur_model::LossConfig;
