@@ -66,7 +66,7 @@ impl Reel {
         Self { frames, sound: None }
     }
 
-    /// Frames `start..start + len` as a clip, with the sound up to each of them.
+    /// Frames `start..start + len` (within the reel) as a clip, with the sound up to each of them.
     pub fn clip(&self, start: usize, len: usize) -> Clip {
         let sound = self.sound.as_ref().map(|s| s.cut(start, len));
         Clip { pixels: self.frames[start..start + len].concat(), len, sound }
