@@ -149,15 +149,15 @@ fn eval_and_predict_write_tables_images_and_a_video() {
     assert!(trained.status.success(), "{}", text(&trained).1);
     let model = run.join("model").display().to_string();
 
-    // A real clip with sound: a drifting grey and a tone every half second.
+    // A real clip with sound at 25 fps: a drifting grey and a tone every 0.6 s.
     let heard = dir.path().join("heard.mp4");
     let audio = Some(augur_capture::RecordAudio { sample_rate: 16_000 });
     let mut writer =
-        augur_capture::RecordingWriter::create(&heard, 64, 64, 30, augur_capture::VideoCodec::H264, audio).unwrap();
+        augur_capture::RecordingWriter::create(&heard, 64, 64, 25, augur_capture::VideoCodec::H264, audio).unwrap();
     for k in 0..48usize {
         writer.push_rgb(&vec![(60 + 2 * k) as u8; 64 * 64 * 3], 64).unwrap();
         let tone = |n: usize| if k % 15 == 0 { (n as f32 * 0.4).sin() * 0.4 } else { 0.0 };
-        writer.push_audio(&(0..533).map(tone).collect::<Vec<f32>>()).unwrap();
+        writer.push_audio(&(0..640).map(tone).collect::<Vec<f32>>()).unwrap();
     }
     writer.finish().unwrap();
     let real = format!("file:{}", heard.display());
@@ -186,6 +186,25 @@ fn eval_and_predict_write_tables_images_and_a_video() {
     // A clip with sound is scored twice: its pictures alone, then heard.
     assert!(stdout.contains(&format!("### {real} (4 clips)")), "{stdout}");
     assert!(stdout.contains(&format!("### {real} with its sound (4 clips)")), "{stdout}");
+    // Predicting on it hears its own sound (unless told `--audio none`), and the side-by-side
+    // video plays at its 25 fps.
+    let predict_on_file = |name: &str, extra: &[&str]| {
+        let out_dir = dir.path().join(name);
+        let base =
+            ["predict", "--model", &model, "--source", &real, "--steps", "20", "--video-only", "--device", "cpu"];
+        let out = augur(&[&base[..], &["--out", &out_dir.display().to_string()], extra].concat());
+        assert!(out.status.success(), "{}", text(&out).1);
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out_dir.join("predictions.json")).unwrap()).unwrap();
+        let surprise: Vec<f64> = v.as_array().unwrap().iter().map(|s| s["surprise"].as_f64().unwrap()).collect();
+        (text(&out).1, surprise, augur_capture::count_media(&out_dir.join("side-by-side.mp4")).unwrap().fps)
+    };
+    let (said, own, fps) = predict_on_file("pred-heard", &[]);
+    assert!(said.contains("hearing the source's own sound (16000 Hz)"), "{said}");
+    assert_eq!(fps, 25.0);
+    let (said, silent, _) = predict_on_file("pred-silent", &["--audio", "none"]);
+    assert!(!said.contains("hearing"), "{said}");
+    assert_ne!(own, silent, "the file's sound made no difference");
     // In a log (not a terminal) the progress comes as whole lines, the last one complete.
     let progress: Vec<&str> = stderr.lines().filter(|l| l.contains("pairs and quadruplets")).collect();
     assert!(!stderr.contains('\r') && progress.last().is_some_and(|l| l.ends_with("/14")), "{stderr}");

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result, bail};
 use augur_capture::{FileSpec, Pacing, SessionClock, SourceSpec, VideoSpec, VideoWriter, open_audio, open_video};
 use augur_model::canvas::write_png;
+use augur_model::data::ClipSound;
 use augur_model::eval::read;
 use augur_model::fade::PastRollouts;
 use augur_model::frames::{to_model_input, to_rgb8};
@@ -42,8 +43,9 @@ pub struct Args {
     /// most 2048).
     #[arg(long, default_value_t = 256)]
     panel: usize,
-    /// Sound for the audio token, aligned to the frames: audiofile:clip.wav or mic:default
-    /// (silence when absent, as in training on silent scenes).
+    /// Sound for the audio token, aligned to the frames: audiofile:clip.wav, mic:default, or
+    /// none for silence. Without it a file (or recorded episode) with a sound track is heard
+    /// through its own sound, anything else is silent.
     #[arg(long)]
     audio: Option<String>,
     /// Skip per-step PNGs (only the video and the index).
@@ -90,15 +92,19 @@ pub fn run(args: &Args) -> Result<()> {
             args.panel
         );
     }
-    let frames = read_frames(&args.source, c + args.steps, s)?;
+    let (frames, rate) = read_frames(&args.source, c + args.steps, s)?;
     if frames.len() <= c {
         bail!("{} gave {} frames; the model needs more than its context of {c}", args.source, frames.len());
     }
     std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
-    let fps = source_fps(&args.source);
-    let mels = match (&args.audio, cfg.audio_mels) {
-        (Some(given), m) if m > 0 => Some(read_mels(given, frames.len(), f64::from(fps), m)?),
+    // The video plays at the source's rate; a scene's or a file's own, else a camera's 30.
+    let fps = rate.filter(|r| r.is_finite() && *r >= 1.0).map_or(30, |r| r.round().min(240.0) as u32);
+    let rate = rate.unwrap_or(f64::from(fps));
+    let mels = match (args.audio.as_deref(), cfg.audio_mels) {
+        (Some("none"), _) => None,
+        (Some(given), m) if m > 0 => Some(read_mels(given, frames.len(), rate, m)?),
         (Some(_), _) => bail!("this model has no audio encoder; drop --audio"),
+        (None, m) if m > 0 => own_mels(&args.source, frames.len(), rate, m)?,
         (None, _) => None,
     };
     let video_path = args.out.join("side-by-side.mp4");
@@ -147,14 +153,17 @@ pub fn run(args: &Args) -> Result<()> {
     Ok(())
 }
 
-/// Frames at model size; files and scenes are read as fast as they decode.
-fn read_frames(given: &str, count: usize, size: usize) -> Result<Vec<Vec<f32>>> {
+/// Frames at model size, and the source's frame rate when it has one of its own (files and
+/// scenes, read as fast as they decode).
+fn read_frames(given: &str, count: usize, size: usize) -> Result<(Vec<Vec<f32>>, Option<f64>)> {
     let spec = match SourceSpec::video(given)? {
         VideoSpec::File(f) => VideoSpec::File(FileSpec { pacing: Pacing::Fast, ..f }),
         VideoSpec::Scene(cfg) => VideoSpec::Scene(augur_capture::scene::SceneConfig { realtime: false, ..cfg }),
         other => other,
     };
+    let own_rate = matches!(spec, VideoSpec::File(_) | VideoSpec::Scene(_));
     let mut source = open_video(&spec, SessionClock::start())?;
+    let rate = own_rate.then(|| source.info().fps);
     let mut frames = Vec::with_capacity(count);
     while frames.len() < count {
         match source.next_frame()? {
@@ -162,10 +171,11 @@ fn read_frames(given: &str, count: usize, size: usize) -> Result<Vec<Vec<f32>>> 
             None => break,
         }
     }
-    Ok(frames)
+    Ok((frames, rate))
 }
 
-/// Scaled log-mel features for `frames` frames of sound from `given`, read as fast as it comes.
+/// Scaled log-mel features for `frames` frames of sound from `given`, read as fast as it
+/// comes, sample 0 with frame 0 (each frame hears the 1/fps s up to it, as in training).
 fn read_mels(given: &str, frames: usize, fps: f64, mels: usize) -> Result<Vec<f32>> {
     let spec = SourceSpec::audio(given)?;
     let mut source = open_audio(&spec, SessionClock::start())?;
@@ -178,14 +188,17 @@ fn read_mels(given: &str, frames: usize, fps: f64, mels: usize) -> Result<Vec<f3
             None => break,
         }
     }
-    Ok(augur_model::audio::frame_features(&samples, rate, fps, frames, mels))
+    Ok(ClipSound { samples, rate, fps }.cut(0, frames).mels(frames, mels))
 }
 
-fn source_fps(given: &str) -> u32 {
-    match SourceSpec::video(given) {
-        Ok(VideoSpec::Scene(cfg)) => cfg.fps.round().clamp(1.0, 240.0) as u32,
-        _ => 30,
-    }
+/// The log-mels of a file's (or recorded episode's) own sound track, `None` for any other
+/// source or a file without one.
+fn own_mels(given: &str, frames: usize, fps: f64, mels: usize) -> Result<Option<Vec<f32>>> {
+    let Ok(VideoSpec::File(file)) = SourceSpec::video(given) else { return Ok(None) };
+    let Some(track) = augur_capture::read_sound(&file.path, (frames + 1) as f64 / fps)? else { return Ok(None) };
+    eprintln!("augur: hearing the source's own sound ({} Hz)", track.rate);
+    let sound = ClipSound { samples: track.samples, rate: track.rate, fps };
+    Ok(Some(sound.cut(0, frames).mels(frames, mels)))
 }
 
 /// Online and target latents of every frame, `[1, N, tokens, dim]` each; `mels` (frame-major,

@@ -77,8 +77,15 @@ impl Clip {
     /// Scaled log-mel features of `mels` bins per frame (`len × mels`, frame-major), as the
     /// audio encoder takes them; `None` when the clip is silent.
     pub fn mels(&self, mels: usize) -> Option<Vec<f32>> {
-        let s = self.sound.as_ref()?;
-        Some(crate::audio::frame_features(&s.samples, s.rate, s.fps, self.len, mels))
+        Some(self.sound.as_ref()?.mels(self.len, mels))
+    }
+}
+
+impl ClipSound {
+    /// Scaled log-mel features of `mels` bins for each of `frames` frames, frame `i` from the
+    /// samples of its span (`i / fps` on), as the audio encoder takes them.
+    pub fn mels(&self, frames: usize, mels: usize) -> Vec<f32> {
+        crate::audio::frame_features(&self.samples, self.rate, self.fps, frames, mels)
     }
 }
 
