@@ -43,10 +43,25 @@ pub fn open_video_or_scene(given: Option<&str>, clock: SessionClock) -> Result<C
 }
 
 /// What to hear when no sound is named and the source is `video`: a scene with sound is heard
-/// through its own sound (the same name, `scene:bounce?sound=1`); `None` for anything else.
+/// through its own sound (the same name, `scene:bounce?sound=1`), a file or recorded episode
+/// with a sound track through that track (`audiofile:…`, looping and paced as the pictures,
+/// both starting when the session opens them); `None` for anything else.
 pub fn own_sound(video: Option<&str>) -> Option<String> {
     let name = video?;
-    matches!(SourceSpec::video(name), Ok(crate::VideoSpec::Scene(cfg)) if cfg.sound).then(|| name.to_string())
+    match SourceSpec::video(name) {
+        Ok(crate::VideoSpec::Scene(cfg)) if cfg.sound => Some(name.to_string()),
+        // A file that cannot be opened has no sound to offer; opening the pictures says why.
+        Ok(crate::VideoSpec::File(file)) if crate::has_sound(&file.path).unwrap_or(false) => {
+            let looping = if file.looping { "?loop=1" } else { "" };
+            let pace = match (file.pacing, file.looping) {
+                (crate::Pacing::Fast, true) => "&pace=fast",
+                (crate::Pacing::Fast, false) => "?pace=fast",
+                _ => "",
+            };
+            Some(format!("audiofile:{}{looping}{pace}", file.path))
+        }
+        _ => None,
+    }
 }
 
 /// Opens `given` (`none` for no sound) or the default microphone. A missing microphone is not

@@ -22,7 +22,7 @@ mod thread;
 
 pub use av::{
     AudioFileSource, AvVideoSource, CameraInfo, MediaCount, RecordAudio, RecordingWriter, SoundTrack, VideoCodec,
-    VideoWriter, count_media, list_cameras, read_sound, remux_prefix,
+    VideoWriter, count_media, has_sound, list_cameras, read_sound, remux_prefix,
 };
 pub use clock::SessionClock;
 pub use error::CaptureError;

@@ -34,6 +34,32 @@ fn audio_file_is_mixed_to_mono_at_its_rate() {
     assert!((level.dominant_hz - 1000.0).abs() < 15.0, "{level:?}");
 }
 
+/// With no sound named, a video with a sound track is heard through it (looping with the
+/// pictures), a scene with sound through its own, and anything else not at all.
+#[test]
+fn a_source_with_a_sound_track_is_heard_through_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (heard, silent) = (dir.path().join("heard.mp4"), dir.path().join("silent.mp4"));
+    let (pictures, tone) = ("testsrc=size=64x64:rate=10:duration=1", "sine=frequency=440:sample_rate=16000:duration=1");
+    common::ffmpeg(&["-f", "lavfi", "-i", pictures, "-f", "lavfi", "-i", tone, "-shortest", heard.to_str().unwrap()]);
+    common::ffmpeg(&["-f", "lavfi", "-i", pictures, silent.to_str().unwrap()]);
+    let (h, s) = (heard.display(), silent.display());
+    let own = augur_capture::own_sound;
+    assert_eq!(own(Some(&format!("file:{h}"))), Some(format!("audiofile:{h}")));
+    assert_eq!(own(Some(&format!("file:{h}?loop=1&pace=fast"))), Some(format!("audiofile:{h}?loop=1&pace=fast")));
+    assert_eq!(own(Some(&format!("file:{h}?pace=fast"))), Some(format!("audiofile:{h}?pace=fast")));
+    assert_eq!(own(Some(&format!("file:{s}"))), None);
+    assert_eq!(own(Some("file:/no/such/file.mp4")), None);
+    assert_eq!(own(Some("scene:bounce?sound=1")), Some("scene:bounce?sound=1".into()));
+    assert_eq!(own(Some("scene:bounce")), None);
+    assert_eq!(own(None), None);
+    // What it names opens and plays the track.
+    let spec = SourceSpec::audio(&format!("audiofile:{h}?pace=fast")).unwrap();
+    let mut src = open_audio(&spec, SessionClock::start()).unwrap();
+    assert_eq!(src.info().sample_rate, 16_000);
+    assert!(src.next_chunk().unwrap().is_some_and(|c| !c.samples.is_empty()));
+}
+
 #[test]
 fn a_microphone_that_does_not_exist_gets_a_clear_error() {
     let spec = SourceSpec::audio("mic:no-such-microphone-anywhere").unwrap();

@@ -184,13 +184,9 @@ pub struct SoundTrack {
 /// Decodes the sound of `path` (up to `max_seconds` of it) as fast as it decodes: `None` when
 /// the file has no audio stream, an error when it has one that cannot be decoded.
 pub fn read_sound(path: &str, max_seconds: f64) -> Result<Option<SoundTrack>, CaptureError> {
-    init()?;
-    check_file("audio", path)?;
-    let input = ff::format::input(path).map_err(|e| open_file_error("audio", path, e))?;
-    if input.streams().best(ff::media::Type::Audio).is_none() {
+    if !has_sound(path)? {
         return Ok(None);
     }
-    drop(input);
     let spec = FileSpec { path: path.to_string(), looping: false, pacing: Pacing::Fast };
     let mut source = AudioFileSource::open(&spec, SessionClock::start())?;
     let rate = source.info.sample_rate;
@@ -204,4 +200,12 @@ pub fn read_sound(path: &str, max_seconds: f64) -> Result<Option<SoundTrack>, Ca
     }
     samples.truncate(most);
     Ok(Some(SoundTrack { samples, rate }))
+}
+
+/// Whether the media file at `path` has an audio stream.
+pub fn has_sound(path: &str) -> Result<bool, CaptureError> {
+    init()?;
+    check_file("audio", path)?;
+    let input = ff::format::input(path).map_err(|e| open_file_error("audio", path, e))?;
+    Ok(input.streams().best(ff::media::Type::Audio).is_some())
 }
