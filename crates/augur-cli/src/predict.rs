@@ -98,7 +98,8 @@ pub fn run(args: &Args) -> Result<()> {
     }
     std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
     // The video plays at the source's rate; a scene's or a file's own, else a camera's 30.
-    let fps = rate.filter(|r| r.is_finite() && *r >= 1.0).map_or(30, |r| r.round().min(240.0) as u32);
+    let rate = rate.filter(|r| r.is_finite() && *r >= 1.0);
+    let fps = rate.map_or(30, |r| r.round().min(240.0) as u32);
     let rate = rate.unwrap_or(f64::from(fps));
     let mels = match (args.audio.as_deref(), cfg.audio_mels) {
         (Some("none"), _) => None,
