@@ -397,6 +397,7 @@ fn a_missing_or_broken_model_is_refused_cleanly() {
     assert!(train(&["--predictor-only"]).contains("add --init MODEL"));
     assert!(train(&["--motion-weight=-1"]).contains("--motion-weight must be a number ≥ 0"));
     assert!(train(&["--reach-loss=-1"]).contains("--reach-loss must be a number ≥ 0"));
+    assert!(train(&["--audio-loss=-1"]).contains("--audio-loss must be a number ≥ 0"));
     assert!(train(&["--reach-loss", "1"]).contains("does not warp: add --decoder-warps"));
     assert!(train(&["--decoder-coarse-flow"]).contains("needs decoder_warps"));
     assert!(train(&["--init", bundled, "--decoder-only", "--decoder-coarse-flow"]).contains("add --decoder-warps"));

@@ -14,8 +14,19 @@ pub fn scale_logmel(ln_energy: f32) -> f32 {
 
 /// Scaled log-mel of silence for `[batch, steps, mels]`, for sources without sound.
 pub fn silence(batch: usize, steps: usize, mels: usize, device: &Device) -> Tensor<3> {
-    let value = scale_logmel(LOG_FLOOR);
-    Tensor::from_data(TensorData::new(vec![value; batch * steps * mels], [batch, steps, mels]), device)
+    features_tensor(silent_features(batch * steps, mels), batch, steps, device)
+}
+
+/// Scaled log-mel features of `frames` silent frames, `mels` each.
+pub fn silent_features(frames: usize, mels: usize) -> Vec<f32> {
+    vec![scale_logmel(LOG_FLOOR); frames * mels]
+}
+
+/// Frame-major features of `batch` clips of `steps` frames each as `[batch, steps, mels]`,
+/// the bins per frame taken from the length.
+pub fn features_tensor(values: Vec<f32>, batch: usize, steps: usize, device: &Device) -> Tensor<3> {
+    let mels = values.len() / (batch * steps).max(1);
+    Tensor::from_data(TensorData::new(values, [batch, steps, mels]), device)
 }
 
 /// Scaled log-mel features for `frames` video frames at `fps`, from mono `samples` at

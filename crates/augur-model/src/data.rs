@@ -75,9 +75,10 @@ impl Reel {
 
 impl Clip {
     /// Scaled log-mel features of `mels` bins per frame (`len × mels`, frame-major), as the
-    /// audio encoder takes them; `None` when the clip is silent.
+    /// audio encoder takes them; `None` when the clip is silent or `mels` is 0 (a model without
+    /// an audio encoder hears nothing).
     pub fn mels(&self, mels: usize) -> Option<Vec<f32>> {
-        Some(self.sound.as_ref()?.mels(self.len, mels))
+        Some(self.sound.as_ref().filter(|_| mels > 0)?.mels(self.len, mels))
     }
 }
 

@@ -6,7 +6,7 @@ use augur_capture::scene::SceneConfig;
 use burn::tensor::{Device, Tensor};
 use serde::Serialize;
 
-use crate::data::{HELD_OUT_SEEDS, scene_clip};
+use crate::data::{Clip, HELD_OUT_SEEDS, scene_clip};
 use crate::fade::{blend_weight, fade_steps, per_step};
 use crate::frames::clips_tensor;
 use crate::metrics::{mse, psnr, ssim};
@@ -107,10 +107,7 @@ pub fn horizon_table(
     for (n, chunk) in clips.chunks(8).enumerate() {
         let b = chunk.len();
         let frames = batch(chunk.iter().map(Vec::as_slice), len, size, device);
-        let mels = heard.map(|h| {
-            let values = h[n * 8..n * 8 + b].concat();
-            Tensor::<3>::from_data(burn::tensor::TensorData::new(values, [b, len, model.online.mels()]), device)
-        });
+        let mels = heard.map(|h| crate::audio::features_tensor(h[n * 8..n * 8 + b].concat(), b, len, device));
         let at = |from: usize, count: usize| mels.clone().map(|m| m.narrow(1, from, count));
         let seen = model.online.forward(frames.clone().narrow(1, 0, lead + context), at(0, lead + context));
         let ctx = seen.clone().narrow(1, lead, context);
@@ -286,10 +283,7 @@ pub fn surprise_trace(
 ) -> Result<Trace, ModelError> {
     let frame = 3 * size * size;
     let frames = clips_tensor(clip.to_vec(), len, size, device);
-    let mels = mels.map(|m| {
-        let bins = m.len() / len.max(1);
-        Tensor::<3>::from_data(burn::tensor::TensorData::new(m.to_vec(), [1, len, bins]), device)
-    });
+    let mels = mels.map(|m| crate::audio::features_tensor(m.to_vec(), 1, len, device));
     let online = model.online.forward(frames.clone(), mels.clone());
     let target = model.target.forward(frames.clone(), mels);
     let windows = len - context;
@@ -309,6 +303,18 @@ pub fn surprise_trace(
         .map(|t| mse(&clip[(context + t - 1) * frame..][..frame], &clip[(context + t) * frame..][..frame]) as f32)
         .collect();
     Ok(Trace { latent, pixel, change })
+}
+
+/// [`surprise_trace`] of a clip as it sounds (silent when it has no sound or the model no ear).
+pub fn clip_surprise(
+    model: &WorldModel,
+    clip: &Clip,
+    context: usize,
+    size: usize,
+    device: &Device,
+) -> Result<Trace, ModelError> {
+    let mels = clip.mels(model.online.mels());
+    surprise_trace(model, &clip.pixels, mels.as_deref(), clip.len, context, size, device)
 }
 
 /// Reads a tensor back as `f32`s.

@@ -531,11 +531,7 @@ impl Batch {
     ) -> (burn::tensor::Tensor<5>, Option<burn::tensor::Tensor<3>>) {
         let b = self.pixels.len() / (len * 3 * size * size).max(1);
         let frames = crate::frames::clips_tensor(self.pixels, len, size, device);
-        let mels = self.mels.map(|m| {
-            let bins = m.len() / (b * len).max(1);
-            burn::tensor::Tensor::from_data(burn::tensor::TensorData::new(m, [b, len, bins]), device)
-        });
-        (frames, mels)
+        (frames, self.mels.map(|m| crate::audio::features_tensor(m, b, len, device)))
     }
 }
 
@@ -564,11 +560,11 @@ pub(crate) fn batch(
             })
             .map_or(&sources[sources.len() - 1], |(s, _)| s);
         let clip = source.sample(len, rng)?;
-        heard.push(if mels > 0 { clip.mels(mels) } else { None });
+        heard.push(clip.mels(mels));
         pixels.extend(clip.pixels);
     }
     let mels = heard.iter().any(Option::is_some).then(|| {
-        let silent = vec![crate::audio::scale_logmel(crate::audio::LOG_FLOOR); len * mels];
+        let silent = crate::audio::silent_features(len, mels);
         heard.iter().flat_map(|m| m.as_deref().unwrap_or(&silent).iter().copied()).collect()
     });
     Ok(Batch { pixels, mels })

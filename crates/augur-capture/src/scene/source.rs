@@ -37,7 +37,7 @@ impl SceneSource {
             live: true,
             notes,
         };
-        let opened = if cfg.sound && cfg.realtime { Duration::ZERO } else { clock.now() };
+        let opened = if on_session_clock(&cfg) { Duration::ZERO } else { clock.now() };
         Ok(Self { scene, info, clock, opened })
     }
 
@@ -79,11 +79,17 @@ impl Source for SceneSource {
     }
 }
 
-/// The scene `cfg` at the frame due now on the session clock when it has sound and is paced
+/// Whether the scene `cfg` keeps session time: one with sound that is paced, so its pictures
+/// and its [`SceneSound`] stay in step whenever each was opened.
+fn on_session_clock(cfg: &SceneConfig) -> bool {
+    cfg.sound && cfg.realtime
+}
+
+/// The scene `cfg` at the frame due now on the session clock when it keeps session time
 /// (physics only up to there), else at frame 0.
 fn on_session_time(cfg: &SceneConfig, clock: SessionClock) -> Result<Scene, CaptureError> {
     let mut scene = Scene::new(cfg)?;
-    if cfg.sound && cfg.realtime {
+    if on_session_clock(cfg) {
         let due = (clock.now().as_secs_f64() * cfg.fps).floor() as u64;
         for _ in 0..due {
             scene.step();

@@ -14,7 +14,7 @@ use super::voe::{
     Balanced, Quadruplet, SOLIDITY_FLOORS, VIOLATION_AT, VoeReport, continuity_quadruplet, hearing_triplet,
     permanence_quadruplet, solidity_quadruplet, voe, voe_clip_len, voe_pair,
 };
-use super::{HorizonTable, held_out_scenes, horizon_table, surprise_trace, window_starts};
+use super::{HorizonTable, clip_surprise, held_out_scenes, horizon_table, surprise_trace, window_starts};
 use crate::data::{Clip, HELD_OUT_SEEDS, Reel};
 use crate::plot::{Series, line_plot};
 use crate::{ModelConfig, ModelError, WorldModel};
@@ -114,7 +114,7 @@ pub fn evaluate(
         // comparable with cards from before the encoders heard real clips.
         let mels = model.online.mels();
         if mels > 0 && windows.iter().any(|w| w.sound.is_some()) {
-            let silent = vec![crate::audio::scale_logmel(crate::audio::LOG_FLOOR); needs * mels];
+            let silent = crate::audio::silent_features(needs, mels);
             let heard: Vec<Vec<f32>> = windows.iter().map(|w| w.mels(mels).unwrap_or_else(|| silent.clone())).collect();
             progress(&format!("{} with its sound ({} windows)", f.name, windows.len()), 0, 1);
             let name = format!("{} {HEARD}", f.name);
@@ -346,7 +346,6 @@ fn plot_examples(model: &WorldModel, out: &Path, cfg: &ModelConfig, device: &Dev
             break;
         }
     }
-    let mels = model.online.mels();
     for seed in seed..seed + 100 {
         let Some((q, bounce, clips)) = hearing_triplet(seed, len, c, s)? else { continue };
         let mut series = Vec::new();
@@ -354,8 +353,7 @@ fn plot_examples(model: &WorldModel, out: &Path, cfg: &ModelConfig, device: &Dev
         let [heard, muted, knocked] = clips;
         let labels = ["impossible: the bounce silent", "impossible: a knock, nothing hits", "as heard"];
         for (label, clip) in labels.into_iter().zip([&muted, &knocked, &heard]) {
-            let heard = if mels > 0 { clip.mels(mels) } else { None };
-            let trace = surprise_trace(model, &clip.pixels, heard.as_deref(), len, c, s, device)?;
+            let trace = clip_surprise(model, clip, c, s, device)?;
             let points = trace.latent.iter().enumerate().map(|(i, &y)| ((c + i) as f64, f64::from(y))).collect();
             series.push(Series { label, points });
         }

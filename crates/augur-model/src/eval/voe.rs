@@ -33,7 +33,7 @@ use augur_capture::scene::{Contact, Scene, SceneConfig, Violation, continuity_re
 use burn::tensor::Device;
 use serde::Serialize;
 
-use super::{Trace, surprise_trace};
+use super::{Trace, clip_surprise, surprise_trace};
 use crate::data::{Clip, HELD_OUT_SEEDS, scene_clip, scene_clip_staged};
 use crate::{ModelError, WorldModel};
 
@@ -524,17 +524,13 @@ pub fn voe(
     // own change, so the heard clip stands on the possible side twice.
     let mut tally = Tally::default();
     let mut seed = HELD_OUT_SEEDS + 5_000_000;
-    let mels = model.online.mels();
     while tally.scored() < quadruplets && tally.skipped < 9 * quadruplets {
         seed += 1;
         let Some((q, c, [heard, muted, knocked])) = hearing_triplet(seed, len, context, size)? else {
             tally.skipped += 1;
             continue;
         };
-        let heard_trace = |clip: &Clip| {
-            let m = if mels > 0 { clip.mels(mels) } else { None };
-            surprise_trace(model, &clip.pixels, m.as_deref(), len, context, size, device)
-        };
+        let heard_trace = |clip: &Clip| clip_surprise(model, clip, context, size, device);
         let [th, tm, tk] = [heard_trace(&heard)?, heard_trace(&muted)?, heard_trace(&knocked)?];
         // Every frame a span of its own, so its surprise is added, not maxed: a peak over
         // three frames would hide a knock under the bounce's own visual surprise a frame later
