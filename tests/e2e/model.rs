@@ -188,10 +188,10 @@ fn eval_and_predict_write_tables_images_and_a_video() {
     assert!(stdout.contains(&format!("### {real} with its sound (4 clips)")), "{stdout}");
     // Predicting on it hears its own sound (unless told `--audio none`), and the side-by-side
     // video plays at its 25 fps.
-    let predict_on_file = |name: &str, extra: &[&str]| {
+    let predict_on = |source: &str, name: &str, extra: &[&str]| {
         let out_dir = dir.path().join(name);
         let base =
-            ["predict", "--model", &model, "--source", &real, "--steps", "20", "--video-only", "--device", "cpu"];
+            ["predict", "--model", &model, "--source", source, "--steps", "20", "--video-only", "--device", "cpu"];
         let out = augur(&[&base[..], &["--out", &out_dir.display().to_string()], extra].concat());
         assert!(out.status.success(), "{}", text(&out).1);
         let v: serde_json::Value =
@@ -199,12 +199,19 @@ fn eval_and_predict_write_tables_images_and_a_video() {
         let surprise: Vec<f64> = v.as_array().unwrap().iter().map(|s| s["surprise"].as_f64().unwrap()).collect();
         (text(&out).1, surprise, augur_capture::count_media(&out_dir.join("side-by-side.mp4")).unwrap().fps)
     };
-    let (said, own, fps) = predict_on_file("pred-heard", &[]);
+    let (said, own, fps) = predict_on(&real, "pred-heard", &[]);
     assert!(said.contains("hearing the source's own sound (16000 Hz)"), "{said}");
     assert_eq!(fps, 25.0);
-    let (said, silent, _) = predict_on_file("pred-silent", &["--audio", "none"]);
+    let (said, silent, _) = predict_on(&real, "pred-silent", &["--audio", "none"]);
     assert!(!said.contains("hearing"), "{said}");
     assert_ne!(own, silent, "the file's sound made no difference");
+    // A scene with sound is heard too: its knocks, as training hears them.
+    let knocking = "scene:bounce?seed=5&sound=1&size=64x64";
+    let (said, own, _) = predict_on(knocking, "pred-scene-heard", &[]);
+    assert!(said.contains("hearing the scene's own sound"), "{said}");
+    let (said, silent, _) = predict_on(knocking, "pred-scene-silent", &["--audio", "none"]);
+    assert!(!said.contains("hearing"), "{said}");
+    assert_ne!(own, silent, "the scene's knocks made no difference");
     // In a log (not a terminal) the progress comes as whole lines, the last one complete.
     let progress: Vec<&str> = stderr.lines().filter(|l| l.contains("pairs and quadruplets")).collect();
     assert!(!stderr.contains('\r') && progress.last().is_some_and(|l| l.ends_with("/14")), "{stderr}");

@@ -44,8 +44,8 @@ pub struct Args {
     #[arg(long, default_value_t = 256)]
     panel: usize,
     /// Sound for the audio token, aligned to the frames: audiofile:clip.wav, mic:default, or
-    /// none for silence. Without it a file (or recorded episode) with a sound track is heard
-    /// through its own sound, anything else is silent.
+    /// none for silence. Without it a file (or recorded episode) with a sound track, or a scene
+    /// with sound=1, is heard through its own sound; anything else is silent.
     #[arg(long)]
     audio: Option<String>,
     /// Skip per-step PNGs (only the video and the index).
@@ -192,10 +192,18 @@ fn read_mels(given: &str, frames: usize, fps: f64, mels: usize) -> Result<Vec<f3
     Ok(ClipSound { samples, rate, fps }.cut(0, frames).mels(frames, mels))
 }
 
-/// The log-mels of a file's (or recorded episode's) own sound track, `None` for any other
-/// source or a file without one.
+/// The log-mels of a source's own sound: a file's (or recorded episode's) track, or the knocks
+/// of a scene with `sound=1` as training hears them; `None` for any other source or a file
+/// without a track.
 fn own_mels(given: &str, frames: usize, fps: f64, mels: usize) -> Result<Option<Vec<f32>>> {
-    let Ok(VideoSpec::File(file)) = SourceSpec::video(given) else { return Ok(None) };
+    let file = match SourceSpec::video(given) {
+        Ok(VideoSpec::File(file)) => file,
+        Ok(VideoSpec::Scene(cfg)) if cfg.sound => {
+            eprintln!("augur: hearing the scene's own sound");
+            return Ok(augur_model::data::scene_clip(&cfg, 0, frames)?.mels(mels));
+        }
+        _ => return Ok(None),
+    };
     let Some(track) = augur_capture::read_sound(&file.path, (frames + 1) as f64 / fps)? else { return Ok(None) };
     eprintln!("augur: hearing the source's own sound ({} Hz)", track.rate);
     let sound = ClipSound { samples: track.samples, rate: track.rate, fps };
