@@ -157,13 +157,9 @@ impl Session {
                     settings.horizon.map(|h| h as usize).filter(|h| (1..=card.config.max_horizon).contains(h))
                 });
                 // The session listens itself (the model's audio token, the spectrogram panel).
-                cfg.mic = match args.mic.as_deref() {
-                    Some("none") => None,
-                    Some(m) if m.contains(':') => Some(m.to_string()),
-                    Some(m) => Some(format!("mic:{m}")),
-                    None => augur_capture::own_sound(source.as_deref())
-                        .or_else(|| remembered_mic(settings.mic.as_deref(), &mut notices)),
-                };
+                cfg.mic = augur_capture::heard_sound(args.mic.as_deref(), source.as_deref(), || {
+                    remembered_mic(settings.mic.as_deref(), &mut notices)
+                });
                 cfg.device =
                     DeviceChoice::parse(args.device.as_deref().unwrap_or("auto")).map_err(|e| e.to_string())?;
                 mic_id = cfg.mic.as_deref().and_then(|m| m.strip_prefix("mic:")).map(String::from);

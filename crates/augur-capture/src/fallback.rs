@@ -64,6 +64,22 @@ pub fn own_sound(video: Option<&str>) -> Option<String> {
     }
 }
 
+/// The sound a session hears, by name: `given` when the user named one (`none`: no sound; a
+/// bare device name means that microphone, `mic:NAME`), else the source's [`own_sound`], else
+/// `otherwise()` (the default microphone for `augur run`, the remembered one for the app).
+pub fn heard_sound(
+    given: Option<&str>,
+    video: Option<&str>,
+    otherwise: impl FnOnce() -> Option<String>,
+) -> Option<String> {
+    match given {
+        Some("none") => None,
+        Some(m) if m.contains(':') => Some(m.to_string()),
+        Some(m) => Some(format!("mic:{m}")),
+        None => own_sound(video).or_else(otherwise),
+    }
+}
+
 /// Opens `given` (`none` for no sound) or the default microphone. A missing microphone is not
 /// an error: the session runs without sound and the notice says why.
 pub fn open_audio_or_none(given: Option<&str>, clock: SessionClock) -> Option<Chosen<AudioSourceBox>> {

@@ -26,7 +26,7 @@ pub use av::{
 };
 pub use clock::SessionClock;
 pub use error::CaptureError;
-pub use fallback::{Chosen, FALLBACK_SCENE, open_audio_or_none, open_video_or_scene, own_sound};
+pub use fallback::{Chosen, FALLBACK_SCENE, heard_sound, open_audio_or_none, open_video_or_scene, own_sound};
 pub use frame::{AudioChunk, AudioInfo, Frame, SourceInfo};
 pub use level::{AudioLevel, audio_level};
 pub use mailbox::{Mailbox, MailboxStats};

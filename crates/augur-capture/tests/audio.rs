@@ -53,6 +53,15 @@ fn a_source_with_a_sound_track_is_heard_through_it() {
     assert_eq!(own(Some("scene:bounce?sound=1")), Some("scene:bounce?sound=1".into()));
     assert_eq!(own(Some("scene:bounce")), None);
     assert_eq!(own(None), None);
+    // A name given wins (a bare one is a microphone); else the source's own; else the fallback.
+    let default = || Some("mic:default".to_string());
+    let heard = |given: Option<&str>, video: Option<&str>| augur_capture::heard_sound(given, video, default);
+    assert_eq!(heard(Some("none"), Some("scene:bounce?sound=1")), None);
+    assert_eq!(heard(Some("USB Mic"), None), Some("mic:USB Mic".into()));
+    assert_eq!(heard(Some("audiofile:a.wav"), Some(&format!("file:{h}"))), Some("audiofile:a.wav".into()));
+    assert_eq!(heard(None, Some(&format!("file:{h}"))), Some(format!("audiofile:{h}")));
+    assert_eq!(heard(None, Some(&format!("file:{s}"))), Some("mic:default".into()));
+    assert_eq!(augur_capture::heard_sound(None, Some("scene:bounce"), || None), None);
     // What it names opens and plays the track.
     let spec = SourceSpec::audio(&format!("audiofile:{h}?pace=fast")).unwrap();
     let mut src = open_audio(&spec, SessionClock::start()).unwrap();

@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use augur_capture::{
-    SessionClock, StreamEnd, audio_level, open_audio_or_none, open_video_or_scene, own_sound, spawn_audio, spawn_video,
+    SessionClock, StreamEnd, audio_level, heard_sound, open_audio_or_none, open_video_or_scene, spawn_audio,
+    spawn_video,
 };
 
 use crate::measure::percentile_ms;
@@ -65,8 +66,8 @@ pub fn run(args: &Args) -> Result<()> {
     if let Some(notice) = &chosen.notice {
         println!("{notice}");
     }
-    let mic = args.mic.clone().or_else(|| own_sound(args.source.as_deref()));
-    let audio = open_audio_or_none(mic.as_deref(), clock).map(|a| a.source);
+    let mic = heard_sound(args.mic.as_deref(), args.source.as_deref(), || Some("mic:default".into()));
+    let audio = mic.and_then(|m| open_audio_or_none(Some(&m), clock)).map(|a| a.source);
     headless(&chosen.name, chosen.source, audio, args.seconds)
 }
 
@@ -136,12 +137,7 @@ fn headless_model(args: &Args) -> Result<()> {
     let mut cfg = augur_engine::SessionConfig::new(args.source.as_deref(), model_path(args));
     cfg.device = augur_model::DeviceChoice::parse(&args.device)?;
     cfg.horizon = args.horizon;
-    cfg.mic = match args.mic.as_deref() {
-        Some("none") => None,
-        Some(m) if m.contains(':') => Some(m.to_string()),
-        Some(m) => Some(format!("mic:{m}")),
-        None => own_sound(args.source.as_deref()).or_else(|| Some("mic:default".into())),
-    };
+    cfg.mic = heard_sound(args.mic.as_deref(), args.source.as_deref(), || Some("mic:default".into()));
     let session = augur_engine::Session::start(cfg)?;
     for n in &session.notices {
         println!("{n}");
