@@ -54,7 +54,12 @@ pub struct Session {
     pub scope: Mutex<Option<crate::scope_view::ScopeView>>,
     /// The picker's id of the microphone listened to (`default`, a device index), when known.
     pub mic: Mutex<Option<String>>,
+    /// See [`Session::source_now`].
+    source_now: Mutex<Option<String>>,
 }
+
+/// The picker's id for the source's own sound (a file's track, a scene's knocks).
+pub const OWN_SOUND: &str = "own";
 
 /// Every model the window may switch to: `(name, base path)`, the bundled ones in
 /// `models_dir` first, then fine-tunes in `home/models/NAME/model`.
@@ -162,7 +167,12 @@ impl Session {
                 });
                 cfg.device =
                     DeviceChoice::parse(args.device.as_deref().unwrap_or("auto")).map_err(|e| e.to_string())?;
-                mic_id = cfg.mic.as_deref().and_then(|m| m.strip_prefix("mic:")).map(String::from);
+                mic_id = match cfg.mic.as_deref() {
+                    Some(m) if m.starts_with("mic:") => Some(m["mic:".len()..].to_string()),
+                    // Not named and not a microphone: the source's own sound.
+                    Some(_) if args.mic.is_none() => Some(OWN_SOUND.to_string()),
+                    _ => None,
+                };
                 let s = augur_engine::Session::start(cfg).map_err(|e| e.to_string())?;
                 notices.extend(s.notices.iter().cloned());
                 // Remembered knobs that no longer fit (another model) are left at the defaults.
@@ -184,8 +194,9 @@ impl Session {
             (Err(e), Some(_)) => return Err(e.to_string()),
             (Err(_), None) => {
                 notices.push(format!("no model at {}: showing the source only (pass --model)", model.display()));
-                let mic = args.mic.clone().or_else(|| augur_capture::own_sound(source.as_deref()));
-                audio = open_audio_or_none(mic.as_deref(), clock).map(|a| spawn_audio(a.source));
+                let mic =
+                    augur_capture::heard_sound(args.mic.as_deref(), source.as_deref(), || Some("mic:default".into()));
+                audio = mic.and_then(|m| open_audio_or_none(Some(&m), clock)).map(|a| spawn_audio(a.source));
                 let chosen = open_video_or_scene(source.as_deref(), clock).map_err(|e| e.to_string())?;
                 notices.extend(chosen.notice);
                 Live::Source(spawn_video(chosen.source))
@@ -194,6 +205,7 @@ impl Session {
         for n in &notices {
             println!("{n}");
         }
+        let source_now = Mutex::new(source.clone());
         let source_name = source.unwrap_or_else(|| "default camera".into());
         Ok(Self {
             clock,
@@ -212,7 +224,29 @@ impl Session {
             stream: None,
             scope: Mutex::new(None),
             mic: Mutex::new(mic_id),
+            source_now,
         })
+    }
+
+    /// The video source playing now (`None`: the default camera, or the scene in its place).
+    pub fn source_now(&self) -> Option<String> {
+        self.source_now.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    /// Switches the live source to `name`. When the picker listens to the source's own sound,
+    /// the sound follows: the new source's own, or silence for one without (a microphone the
+    /// user picked stays). While a recording runs the sound cannot change (its episode's sound
+    /// comes from one device), so it stays too.
+    pub fn switch_source(&self, live: &augur_engine::Session, name: &str) -> Result<(), String> {
+        live.set_source(name).map_err(|e| e.to_string())?;
+        *self.source_now.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(name.to_string());
+        if self.mic_id().as_deref() == Some(OWN_SOUND) {
+            let own = augur_capture::own_sound(Some(name));
+            if let Err(e) = live.set_microphone(own.as_deref()) {
+                eprintln!("augur-app: the sound stays as it was: {e}");
+            }
+        }
+        Ok(())
     }
 
     /// The picker's id of the microphone listened to.

@@ -409,6 +409,41 @@ fn settings_are_remembered_between_runs() {
     assert!(json_of(call(&w2, "app_info", json!({})).unwrap())["source"].as_str().unwrap().starts_with("scene:"));
 }
 
+/// A source with a sound of its own is heard through it, the picker offers it as `own`, and
+/// the sound follows the source while `own` is picked: into silence for a source without one,
+/// back to the knocks for a scene with sound.
+#[test]
+fn the_sound_of_its_own_follows_the_source() {
+    let home = tempfile::tempdir().unwrap();
+    let source = Some("scene:bounce?size=96x96&fps=15&sound=1".into());
+    let (_app, w) = app_with(AppArgs { source, mic: None, home: Some(home.path().to_path_buf()), ..scene_args() });
+    let mics = || json_of(call(&w, "microphones", json!({})).unwrap());
+    let m = mics();
+    assert!(m["own_sound"] == true && m["own_current"] == true, "{m}");
+    assert!(m["listening"].as_str().is_some_and(|l| l.contains("scene")), "{m}");
+    // The sound panel fills from the knocks.
+    let start = Instant::now();
+    while bytes_of(call(&w, "sound", json!({})).unwrap()).len() < 16 + 10 * 64 {
+        assert!(start.elapsed() < Duration::from_secs(30), "no spectrogram from the scene's sound");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(json_of(call(&w, "set_microphone", json!({"id": "none"})).unwrap()).is_null());
+    let m = mics();
+    assert!(m["own_sound"] == true && m["own_current"] == false && m["listening"].is_null(), "{m}");
+    let back = json_of(call(&w, "set_microphone", json!({"id": "own"})).unwrap());
+    assert!(back.as_str().is_some_and(|l| l.contains("scene")), "{back}");
+    // A source without a sound of its own: silence, and `own` is refused.
+    call(&w, "set_source", json!({"preset": "test-pattern"})).unwrap();
+    let m = mics();
+    assert!(m["own_sound"] == false && m["listening"].is_null(), "{m}");
+    assert_eq!(code(call(&w, "set_microphone", json!({"id": "own"}))), "bad_argument");
+    // The scene that knocks: heard again, without picking anything.
+    call(&w, "set_source", json!({"preset": "scene-sound"})).unwrap();
+    let m = mics();
+    assert!(m["own_sound"] == true && m["own_current"] == true, "{m}");
+    assert!(m["listening"].as_str().is_some_and(|l| l.contains("scene")), "{m}");
+}
+
 /// The microphone picker: only ids from the list are taken, the swap happens live, it is
 /// refused while recording, and the choice comes back next run.
 #[test]

@@ -322,6 +322,20 @@ fn the_built_app_is_driven_through_webdriver() {
     println!("CI artifact: WebDriver screenshot of demo mode at {}", path.display());
     eprintln!("CI artifact: WebDriver screenshot of demo mode at {}", path.display());
 
+    // The scene that knocks: the picker offers its own sound; picked, it is what is heard.
+    page.run(
+        "const p = document.getElementById('source-pick'); p.value = 'scene-sound'; \
+         p.dispatchEvent(new Event('change')); return true;",
+    );
+    let own = "[...document.getElementById('mic-pick').options].some(o => o.value === 'own')";
+    page.wait_until("the source's own sound in the picker", Duration::from_secs(20), &format!("return {own};"));
+    page.run(
+        "const p = document.getElementById('mic-pick'); p.value = 'own'; p.dispatchEvent(new Event('change')); return true;",
+    );
+    let heard = "return document.getElementById('notice').textContent.startsWith('Listening to') \
+        && document.getElementById('mic-pick').value === 'own';";
+    page.wait_until("the scene's own sound heard", Duration::from_secs(20), heard);
+
     // The choice is remembered for the next run.
     let settings = std::fs::read_to_string(home.path().join("settings.json")).unwrap_or_default();
     assert!(settings.contains("\"demo\": true"), "{settings}");

@@ -53,6 +53,9 @@ export interface Microphones {
   microphones: MicrophoneRow[];
   error: string | null;
   listening: string | null;
+  /** The source playing has a sound of its own (id `own`). */
+  own_sound: boolean;
+  own_current: boolean;
 }
 
 export interface AppInfo {

@@ -2,6 +2,7 @@
 // an episode as the live source, fine-tuning the model on a dataset, and the model picker.
 import { $, ctx2d, drawImage, errorText, every, invoke, notice, num } from "./util";
 import type { DatasetRow, EpisodeRow, TrainingStatus } from "./commands";
+import { refreshMicrophones } from "./microphone";
 
 // Surprise curves are computed one at a time (each runs the model over a whole episode).
 let queue: Promise<void> = Promise.resolve();
@@ -68,6 +69,8 @@ function episodeCard(ds: DatasetRow, ep: EpisodeRow, index: number, browser: HTM
       await invoke("play_episode", { name: ds.name, episode: ep.episode });
       $("source").textContent = `dataset ${ds.name}, episode ${ep.episode} (looping)`;
       browser.hidden = true;
+      // An episode recorded with sound offers its own sound in the microphone picker.
+      await refreshMicrophones();
     } catch (e) {
       notice(`cannot play: ${errorText(e)}`);
     }

@@ -6,7 +6,7 @@ import { $, ctx2d, drawImage, errorText, every, invoke, notice, num, pixels, use
 import { refreshModels, startTrainingPanel, toggleBrowser } from "./datasets";
 import { runBench } from "./bench";
 import { toggleScope } from "./scope";
-import { startMicrophonePicker } from "./microphone";
+import { refreshMicrophones, startMicrophonePicker } from "./microphone";
 import type { Point } from "./commands";
 
 const live = $("live");
@@ -435,6 +435,8 @@ async function start(): Promise<void> {
     try {
       await invoke("set_source", { preset: pick.value });
       $("source").textContent = pick.selectedOptions[0].textContent;
+      // The source's own sound comes and goes with it (and the sound it follows).
+      await refreshMicrophones();
     } catch (err) {
       $("notice").textContent = `cannot switch: ${errorText(err)}`;
       $("notice").hidden = false;

@@ -21,12 +21,13 @@ function showMicrophones(m: Microphones): void {
   const pick = $("mic-pick");
   const current = m.microphones.find((r) => r.current);
   // Listening to something the list does not hold (an audio file from the command line).
-  const outside = !current && m.listening ? m.listening : null;
-  const key = JSON.stringify([m.microphones.map((r) => [r.id, r.name, r.is_default, r.config]), outside]);
+  const outside = !current && !m.own_current && m.listening ? m.listening : null;
+  const key = JSON.stringify([m.microphones.map((r) => [r.id, r.name, r.is_default, r.config]), outside, m.own_sound]);
   if (key !== shown) {
     shown = key;
     pick.replaceChildren();
     pick.add(new Option("no microphone", "none"));
+    if (m.own_sound) pick.add(new Option("the source's own sound", "own"));
     for (const row of m.microphones) {
       // Words, not an emoji: without a colour-emoji font (a fresh Debian) it shows as a box.
       const label = `microphone: ${row.name}${row.is_default ? " (default)" : ""}`;
@@ -40,7 +41,7 @@ function showMicrophones(m: Microphones): void {
       pick.add(opt);
     }
   }
-  pick.value = current ? current.id : outside ? "" : "none";
+  pick.value = current ? current.id : m.own_current ? "own" : outside ? "" : "none";
   pick.title = m.error ? `No microphones: ${m.error}` : "Switch the microphone (refused while recording)";
   $("sound-panel").hidden = m.listening === null;
 }

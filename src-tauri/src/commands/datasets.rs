@@ -122,7 +122,7 @@ pub fn play_episode(session: State<'_, Session>, name: String, episode: u64) -> 
     let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
     episode_video(&session, &name, episode)?;
     let dir = dataset_dir(&session, &name)?;
-    s.set_source(&format!("dataset:{}?episode={episode}&loop=1", dir.display())).map_err(|e| bad(e.to_string()))
+    session.switch_source(s, &format!("dataset:{}?episode={episode}&loop=1", dir.display())).map_err(bad)
 }
 
 /// The episode's video, after checking the dataset and episode exist.

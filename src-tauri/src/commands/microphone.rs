@@ -1,13 +1,13 @@
 //! The microphone picker and the sound panel. The webview picks a microphone by the id this
-//! list gave it (`default`, a device index, or `none`), never by a source name: an
-//! `audiofile:` name would let it read files.
+//! list gave it (`default`, a device index, `own` for the source's own sound, or `none`), never
+//! by a source name: an `audiofile:` name would let it read files.
 
 use serde::Serialize;
 use tauri::State;
 use tauri::ipc::Response;
 
 use super::{CommandError, bad};
-use crate::state::{Live, Session};
+use crate::state::{Live, OWN_SOUND, Session};
 
 #[derive(Serialize)]
 pub struct MicrophoneRow {
@@ -29,6 +29,11 @@ pub struct Microphones {
     error: Option<String>,
     /// What the session listens to now, `None` for nothing.
     listening: Option<String>,
+    /// Whether the source playing has a sound of its own (a file's track, a scene's knocks)
+    /// that [`set_microphone`] takes as `own`.
+    own_sound: bool,
+    /// Whether that is what is listened to.
+    own_current: bool,
 }
 
 /// The microphones the picker offers.
@@ -57,7 +62,9 @@ pub fn microphones(session: State<'_, Session>) -> Microphones {
         ),
         Err(e) => (Vec::new(), Some(e.to_string())),
     };
-    Microphones { microphones, error, listening }
+    let own_sound = augur_capture::own_sound(session.source_now().as_deref()).is_some();
+    let own_current = listening.is_some() && current.as_deref() == Some(OWN_SOUND);
+    Microphones { microphones, error, listening, own_sound, own_current }
 }
 
 /// Listens to the microphone with `id` from [`microphones`], or to none (`"none"`), without
@@ -65,6 +72,15 @@ pub fn microphones(session: State<'_, Session>) -> Microphones {
 #[tauri::command(async)]
 pub fn set_microphone(session: State<'_, Session>, id: String) -> Result<Option<String>, CommandError> {
     let Live::Model(s) = &session.live else { return Err(bad("no model is loaded, so nothing listens")) };
+    if id == OWN_SOUND {
+        let Some(own) = augur_capture::own_sound(session.source_now().as_deref()) else {
+            return Err(bad("the source playing has no sound of its own; pick a microphone"));
+        };
+        let listening = s.set_microphone(Some(&own)).map_err(|e| CommandError::new("microphone", e))?;
+        // Not remembered: a source with a sound of its own is heard through it at every start.
+        session.set_mic_id(Some(OWN_SOUND.into()));
+        return Ok(listening);
+    }
     let name = if id == "none" {
         None
     } else {

@@ -491,9 +491,10 @@ pub fn smoke_report<R: tauri::Runtime>(
 
 /// Sources the window may switch to, by id. The webview never sends a source name: a lavfi
 /// graph or a camera driver could read files (`movie=`, `textfile=`) or grab the screen.
-const SOURCE_PRESETS: [(&str, &str); 5] = [
+const SOURCE_PRESETS: [(&str, &str); 6] = [
     ("camera", "camera:0"),
     ("scene", "scene:bounce?size=640x480"),
+    ("scene-sound", "scene:bounce?size=640x480&sound=1"),
     ("scene-vanish", "scene:bounce?size=640x480&violation=vanish&at=90"),
     ("scene-teleport", "scene:bounce?size=640x480&violation=teleport&at=90"),
     ("test-pattern", "lavfi:testsrc=size=640x480:rate=30"),
@@ -508,7 +509,7 @@ pub fn set_source(session: State<'_, Session>, preset: String) -> Result<(), Com
         let ids: Vec<&str> = SOURCE_PRESETS.iter().map(|(id, _)| *id).collect();
         return Err(bad(format!("unknown source preset {preset:?}; one of {}", ids.join(", "))));
     };
-    s.set_source(spec).map_err(|e| bad(e.to_string()))?;
+    session.switch_source(s, spec).map_err(bad)?;
     session.remember(|set| set.source = Some(preset));
     Ok(())
 }
