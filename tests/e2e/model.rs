@@ -197,18 +197,22 @@ fn eval_and_predict_write_tables_images_and_a_video() {
         let v: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(out_dir.join("predictions.json")).unwrap()).unwrap();
         let surprise: Vec<f64> = v.as_array().unwrap().iter().map(|s| s["surprise"].as_f64().unwrap()).collect();
-        (text(&out).1, surprise, augur_capture::count_media(&out_dir.join("side-by-side.mp4")).unwrap().fps)
+        (text(&out).1, surprise, augur_capture::count_media(&out_dir.join("side-by-side.mp4")).unwrap())
     };
-    let (said, own, fps) = predict_on(&real, "pred-heard", &[]);
+    // The video carries the sound the model heard: 20 frames' worth, less the encoder's priming.
+    let (said, own, media) = predict_on(&real, "pred-heard", &[]);
     assert!(said.contains("hearing the source's own sound (16000 Hz)"), "{said}");
-    assert_eq!(fps, 25.0);
-    let (said, silent, _) = predict_on(&real, "pred-silent", &["--audio", "none"]);
+    assert_eq!((media.fps, media.video_frames), (25.0, 20));
+    assert!((0.7..=0.85).contains(&media.audio_seconds), "{media:?}");
+    let (said, silent, media) = predict_on(&real, "pred-silent", &["--audio", "none"]);
     assert!(!said.contains("hearing"), "{said}");
+    assert_eq!(media.audio_seconds, 0.0);
     assert_ne!(own, silent, "the file's sound made no difference");
     // A scene with sound is heard too: its knocks, as training hears them.
     let knocking = "scene:bounce?seed=5&sound=1&size=64x64";
-    let (said, own, _) = predict_on(knocking, "pred-scene-heard", &[]);
+    let (said, own, media) = predict_on(knocking, "pred-scene-heard", &[]);
     assert!(said.contains("hearing the scene's own sound"), "{said}");
+    assert!(media.audio_seconds > 0.5, "{media:?}");
     let (said, silent, _) = predict_on(knocking, "pred-scene-silent", &["--audio", "none"]);
     assert!(!said.contains("hearing"), "{said}");
     assert_ne!(own, silent, "the scene's knocks made no difference");

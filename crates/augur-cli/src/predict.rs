@@ -6,9 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, bail};
-use augur_capture::{FileSpec, Pacing, SessionClock, SourceSpec, VideoSpec, VideoWriter, open_audio, open_video};
+use augur_capture::{FileSpec, Pacing, SessionClock, SourceSpec, VideoSpec, open_video};
 use augur_model::canvas::write_png;
-use augur_model::data::ClipSound;
 use augur_model::eval::read;
 use augur_model::fade::PastRollouts;
 use augur_model::frames::{to_model_input, to_rgb8};
@@ -17,6 +16,8 @@ use burn::tensor::{Tensor, TensorData};
 use serde::Serialize;
 
 use crate::heat::heatmap_rgb;
+
+mod sound;
 
 /// Run a model over a source and write its predictions.
 ///
@@ -101,16 +102,12 @@ pub fn run(args: &Args) -> Result<()> {
     let rate = rate.filter(|r| r.is_finite() && *r >= 1.0);
     let fps = rate.map_or(30, |r| r.round().min(240.0) as u32);
     let rate = rate.unwrap_or(f64::from(fps));
-    let mels = match (args.audio.as_deref(), cfg.audio_mels) {
-        (Some("none"), _) => None,
-        (Some(given), m) if m > 0 => Some(read_mels(given, frames.len(), rate, m)?),
-        (Some(_), _) => bail!("this model has no audio encoder; drop --audio"),
-        (None, m) if m > 0 => own_mels(&args.source, frames.len(), rate, m)?,
-        (None, _) => None,
-    };
+    let n = frames.len();
+    let sound = sound::heard(args.audio.as_deref(), &args.source, n, rate, cfg.audio_mels)?;
+    let mels = sound.as_ref().map(|s| s.mels(n, cfg.audio_mels));
     let video_path = args.out.join("side-by-side.mp4");
     let (p, plane) = (args.panel.max(s), 3 * s * s);
-    let mut video = VideoWriter::create(&video_path, (3 * p) as u32, p as u32, fps)?;
+    let mut video = sound::SideBySide::create(&video_path, (3 * p) as u32, p as u32, fps, sound.as_ref())?;
     let mut index = Vec::new();
     let mut anchor: Vec<Vec<f32>> = Vec::new();
     // Each frame is encoded once (online for context, target for surprise), not once per window.
@@ -129,7 +126,7 @@ pub fn run(args: &Args) -> Result<()> {
         let heat = heatmap_rgb(open_loop, &frames[t], s);
         let panels = [to_rgb8(&frames[t], s), to_rgb8(open_loop, s), heat.clone()];
         let tiles: Vec<&[u8]> = panels.iter().map(Vec::as_slice).collect();
-        video.push_rgb(&augur_model::canvas::side_by_side(&tiles, s, p), (3 * p) as u32)?;
+        video.push(&augur_model::canvas::side_by_side(&tiles, s, p), (3 * p) as u32, t)?;
         let one_step = &future[..plane];
         let dir = if args.video_only {
             None
@@ -145,8 +142,9 @@ pub fn run(args: &Args) -> Result<()> {
     let written = video.finish()?;
     eprintln!();
     std::fs::write(args.out.join("predictions.json"), serde_json::to_string_pretty(&index)?)?;
+    let heard = if sound.is_some() { ", with the sound the model heard" } else { "" };
     println!(
-        "{} steps written to {}; side-by-side video ({written} frames, truth | prediction rolled out {horizon} frames from each anchor | error): {}",
+        "{} steps written to {}; side-by-side video ({written} frames{heard}, truth | prediction rolled out {horizon} frames from each anchor | error): {}",
         index.len(),
         args.out.display(),
         video_path.display()
@@ -173,41 +171,6 @@ fn read_frames(given: &str, count: usize, size: usize) -> Result<(Vec<Vec<f32>>,
         }
     }
     Ok((frames, rate))
-}
-
-/// Scaled log-mel features for `frames` frames of sound from `given`, read as fast as it
-/// comes, sample 0 with frame 0 (each frame hears the 1/fps s up to it, as in training).
-fn read_mels(given: &str, frames: usize, fps: f64, mels: usize) -> Result<Vec<f32>> {
-    let spec = SourceSpec::audio(given)?;
-    let mut source = open_audio(&spec, SessionClock::start())?;
-    let rate = source.info().sample_rate;
-    let needed = (frames as f64 / fps * f64::from(rate)).ceil() as usize + 1024;
-    let mut samples = Vec::with_capacity(needed);
-    while samples.len() < needed {
-        match source.next_chunk()? {
-            Some(chunk) => samples.extend_from_slice(&chunk.samples),
-            None => break,
-        }
-    }
-    Ok(ClipSound { samples, rate, fps }.cut(0, frames).mels(frames, mels))
-}
-
-/// The log-mels of a source's own sound: a file's (or recorded episode's) track, or the knocks
-/// of a scene with `sound=1` as training hears them; `None` for any other source or a file
-/// without a track.
-fn own_mels(given: &str, frames: usize, fps: f64, mels: usize) -> Result<Option<Vec<f32>>> {
-    let file = match SourceSpec::video(given) {
-        Ok(VideoSpec::File(file)) => file,
-        Ok(VideoSpec::Scene(cfg)) if cfg.sound => {
-            eprintln!("augur: hearing the scene's own sound");
-            return Ok(augur_model::data::scene_clip(&cfg, 0, frames)?.mels(mels));
-        }
-        _ => return Ok(None),
-    };
-    let Some(track) = augur_capture::read_sound(&file.path, (frames + 1) as f64 / fps)? else { return Ok(None) };
-    eprintln!("augur: hearing the source's own sound ({} Hz)", track.rate);
-    let sound = ClipSound { samples: track.samples, rate: track.rate, fps };
-    Ok(Some(sound.cut(0, frames).mels(frames, mels)))
 }
 
 /// Online and target latents of every frame, `[1, N, tokens, dim]` each; `mels` (frame-major,

@@ -1,0 +1,108 @@
+//! What `augur predict` hears and plays: the sound fed to the model's audio token, and the
+//! side-by-side video, which carries that sound in step with its frames.
+
+use std::path::Path;
+
+use anyhow::{Result, bail};
+use augur_capture::{
+    RecordAudio, RecordingWriter, SessionClock, SourceSpec, VideoCodec, VideoSpec, VideoWriter, open_audio,
+};
+use augur_model::data::ClipSound;
+
+/// The sound of `frames` frames at `fps`, cut as the audio encoder hears it (frame `i` the
+/// `1 / fps` s up to it, so sample 0 is one frame before frame 0): `audio` when given (`none`
+/// for silence), else the source's own (a file's or episode's track, a scene's knocks). `None`
+/// for silence, and always for a model without an audio encoder (`mels` 0).
+pub(super) fn heard(
+    audio: Option<&str>,
+    source: &str,
+    frames: usize,
+    fps: f64,
+    mels: usize,
+) -> Result<Option<ClipSound>> {
+    match (audio, mels) {
+        (Some("none"), _) | (None, 0) => Ok(None),
+        (Some(_), 0) => bail!("this model has no audio encoder; drop --audio"),
+        (Some(given), _) => Ok(Some(read_named(given, frames, fps)?.cut(0, frames))),
+        (None, _) => own(source, frames, fps),
+    }
+}
+
+/// `frames / fps` seconds of sound from `given`, read as fast as it comes, sample 0 with
+/// frame 0.
+fn read_named(given: &str, frames: usize, fps: f64) -> Result<ClipSound> {
+    let spec = SourceSpec::audio(given)?;
+    let mut source = open_audio(&spec, SessionClock::start())?;
+    let rate = source.info().sample_rate;
+    let needed = (frames as f64 / fps * f64::from(rate)).ceil() as usize + 1024;
+    let mut samples = Vec::with_capacity(needed);
+    while samples.len() < needed {
+        match source.next_chunk()? {
+            Some(chunk) => samples.extend_from_slice(&chunk.samples),
+            None => break,
+        }
+    }
+    Ok(ClipSound { samples, rate, fps })
+}
+
+/// A source's own sound: a file's (or recorded episode's) track, or the knocks of a scene with
+/// `sound=1` as training hears them; `None` for any other source or a file without a track.
+fn own(source: &str, frames: usize, fps: f64) -> Result<Option<ClipSound>> {
+    let file = match SourceSpec::video(source) {
+        Ok(VideoSpec::File(file)) => file,
+        Ok(VideoSpec::Scene(cfg)) if cfg.sound => {
+            eprintln!("augur: hearing the scene's own sound");
+            return Ok(augur_model::data::scene_clip(&cfg, 0, frames)?.sound);
+        }
+        _ => return Ok(None),
+    };
+    let Some(track) = augur_capture::read_sound(&file.path, (frames + 1) as f64 / fps)? else { return Ok(None) };
+    eprintln!("augur: hearing the source's own sound ({} Hz)", track.rate);
+    Ok(Some(ClipSound { samples: track.samples, rate: track.rate, fps }.cut(0, frames)))
+}
+
+/// The side-by-side video: silent, or with the sound the model heard (AAC), each written
+/// frame followed by the sound played while it shows.
+pub(super) enum SideBySide {
+    Silent(VideoWriter),
+    Heard { video: RecordingWriter, sound: ClipSound },
+}
+
+impl SideBySide {
+    pub(super) fn create(path: &Path, width: u32, height: u32, fps: u32, sound: Option<&ClipSound>) -> Result<Self> {
+        Ok(match sound {
+            None => Self::Silent(VideoWriter::create(path, width, height, fps)?),
+            Some(s) => {
+                let audio = Some(RecordAudio { sample_rate: s.rate });
+                let video = RecordingWriter::create(path, width, height, fps, VideoCodec::H264, audio)?;
+                Self::Heard { video, sound: s.clone() }
+            }
+        })
+    }
+
+    /// Appends source frame `t`'s picture and the sound from it to the next frame.
+    pub(super) fn push(&mut self, rgb: &[u8], width: u32, t: usize) -> Result<()> {
+        match self {
+            Self::Silent(v) => v.push_rgb(rgb, width)?,
+            Self::Heard { video, sound } => {
+                video.push_rgb(rgb, width)?;
+                // Frame t shows until frame t + 1, whose span (the 1/fps s up to it) is
+                // samples from frame t + 1 on, sample 0 being one frame before frame 0.
+                let at = |frame: usize| ((frame as f64 / sound.fps) * f64::from(sound.rate)).round() as usize;
+                let (from, to) = (at(t + 1).min(sound.samples.len()), at(t + 2).min(sound.samples.len()));
+                let mut span = sound.samples[from..to].to_vec();
+                span.resize(at(t + 2) - at(t + 1), 0.0);
+                video.push_audio(&span)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the trailer; the frames written.
+    pub(super) fn finish(self) -> Result<u64> {
+        Ok(match self {
+            Self::Silent(v) => v.finish()?,
+            Self::Heard { video, .. } => video.finish()?,
+        })
+    }
+}
