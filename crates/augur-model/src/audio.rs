@@ -30,8 +30,11 @@ pub fn features_tensor(values: Vec<f32>, batch: usize, steps: usize, device: &De
 }
 
 /// Scaled log-mel features for `frames` video frames at `fps`, from mono `samples` at
-/// `sample_rate`: the log-mel spectrogram (`augur_gpu::logmel`'s CPU reference, 10 ms hop)
-/// averaged over each frame's span. Frames past the end of the audio get silence.
+/// `sample_rate`: frame `f` gets the log-mel spectrogram (`augur_gpu::logmel`'s CPU reference,
+/// 10 ms hop) of its own span, samples `f / fps` to `(f + 1) / fps`, averaged over the windows
+/// that lie wholly inside it. No window reaches into the next frame's span, so a frame hears
+/// nothing of what comes after it, exactly as the live view hears a microphone's last `1 / fps`
+/// seconds. A span shorter than one window (or past the end of the audio) is silence.
 /// Returns `frames × mels` values, frame-major.
 pub fn frame_features(samples: &[f32], sample_rate: u32, fps: f64, frames: usize, mels: usize) -> Vec<f32> {
     let silent = scale_logmel(LOG_FLOOR);
@@ -40,19 +43,15 @@ pub fn frame_features(samples: &[f32], sample_rate: u32, fps: f64, frames: usize
         return out;
     }
     let params = augur_gpu::logmel::Params { n_mels: mels as u32, ..augur_gpu::logmel::Params::new(sample_rate) };
-    let Ok(spectrogram) = augur_gpu::logmel::reference(samples, &params) else { return out };
-    let rows = spectrogram.len() / mels;
-    let hop_s = f64::from(params.hop) / f64::from(sample_rate);
+    let at = |frame: usize| ((frame as f64 / fps * f64::from(sample_rate)).round() as usize).min(samples.len());
     for (f, slot) in out.chunks_mut(mels).enumerate() {
-        // Mel rows whose window starts within this frame's span [f, f+1) / fps.
-        let first = ((f as f64 / fps) / hop_s).floor() as usize;
-        let last = ((((f + 1) as f64 / fps) / hop_s).ceil() as usize).min(rows);
-        if first >= last {
+        let Ok(spectrogram) = augur_gpu::logmel::reference(&samples[at(f)..at(f + 1)], &params) else { continue };
+        let rows = spectrogram.len() / mels;
+        if rows == 0 {
             continue;
         }
         for (m, v) in slot.iter_mut().enumerate() {
-            let mean = (first..last).map(|r| spectrogram[r * mels + m]).sum::<f32>() / (last - first) as f32;
-            *v = scale_logmel(mean);
+            *v = scale_logmel((0..rows).map(|r| spectrogram[r * mels + m]).sum::<f32>() / rows as f32);
         }
     }
     out
@@ -74,5 +73,21 @@ mod tests {
         assert!(frame[loudest] > 0.0 && (10..30).contains(&loudest), "band {loudest}: {frame:?}");
         // One second of audio covers 30 frames; the rest is silence.
         assert!(feats[35 * 64..36 * 64].iter().all(|v| (*v - scale_logmel(LOG_FLOOR)).abs() < 1e-6));
+    }
+
+    /// A knock right at the start of frame 11's span is heard by frame 11 and by no frame
+    /// before it: a frame never hears the future (the live view cannot).
+    #[test]
+    fn a_frame_hears_nothing_after_its_own_span() {
+        let (rate, fps) = (16_000u32, 30.0);
+        let start = (11.0 / fps * f64::from(rate)).round() as usize;
+        let mut sound = vec![0.0f32; rate as usize];
+        for (i, v) in sound[start..start + 200].iter_mut().enumerate() {
+            *v = (i as f32 * 0.7).sin() * 0.8;
+        }
+        let feats = frame_features(&sound, rate, fps, 20, 64);
+        let loud = |f: usize| feats[f * 64..(f + 1) * 64].iter().any(|v| *v > scale_logmel(LOG_FLOOR) + 0.1);
+        assert!(loud(11), "frame 11 does not hear its knock");
+        assert!(!(0..11).any(loud), "a frame before 11 heard the knock to come");
     }
 }
