@@ -66,7 +66,7 @@ pub fn run(args: &Args) -> Result<()> {
     if let Some(notice) = &chosen.notice {
         println!("{notice}");
     }
-    let mic = heard_sound(args.mic.as_deref(), args.source.as_deref(), || Some("mic:default".into()));
+    let mic = sound_name(args);
     let audio = mic.and_then(|m| open_audio_or_none(Some(&m), clock)).map(|a| a.source);
     headless(&chosen.name, chosen.source, audio, args.seconds)
 }
@@ -129,6 +129,11 @@ fn launch_app(args: &Args) -> Result<()> {
 /// The live session without a window: once a second, the rates, the latency, the newest
 /// surprise and where the latent state sits on its first two principal components.
 /// The model named, or the bundled one.
+/// What `augur run` hears: `--mic`, else the source's own sound, else the default microphone.
+fn sound_name(args: &Args) -> Option<String> {
+    heard_sound(args.mic.as_deref(), args.source.as_deref(), || Some("mic:default".into()))
+}
+
 fn model_path(args: &Args) -> PathBuf {
     args.model.clone().unwrap_or_else(augur_model::default_model_path)
 }
@@ -137,7 +142,7 @@ fn headless_model(args: &Args) -> Result<()> {
     let mut cfg = augur_engine::SessionConfig::new(args.source.as_deref(), model_path(args));
     cfg.device = augur_model::DeviceChoice::parse(&args.device)?;
     cfg.horizon = args.horizon;
-    cfg.mic = heard_sound(args.mic.as_deref(), args.source.as_deref(), || Some("mic:default".into()));
+    cfg.mic = sound_name(args);
     let session = augur_engine::Session::start(cfg)?;
     for n in &session.notices {
         println!("{n}");

@@ -86,13 +86,10 @@ impl SideBySide {
             Self::Silent(v) => v.push_rgb(rgb, width)?,
             Self::Heard { video, sound } => {
                 video.push_rgb(rgb, width)?;
-                // Frame t shows until frame t + 1, whose span (the 1/fps s up to it) is
-                // samples from frame t + 1 on, sample 0 being one frame before frame 0.
-                let at = |frame: usize| ((frame as f64 / sound.fps) * f64::from(sound.rate)).round() as usize;
-                let (from, to) = (at(t + 1).min(sound.samples.len()), at(t + 2).min(sound.samples.len()));
-                let mut span = sound.samples[from..to].to_vec();
-                span.resize(at(t + 2) - at(t + 1), 0.0);
-                video.push_audio(&span)?;
+                // Frame t shows until frame t + 1: what plays meanwhile is what frame t + 1
+                // hears. `sound` starts one frame early (frame i's span is its frame i + 1),
+                // so that is its frame t + 2, silence past its end.
+                video.push_audio(&sound.cut(t + 2, 1).samples)?;
             }
         }
         Ok(())
