@@ -2,14 +2,15 @@
 //! earlier | error heatmap), a PNG snapshot of the newest moment's filmstrip, and a CSV of the
 //! per-frame metrics, so a moment can be shown or analysed outside the app. With an A/B
 //! compare running, the video adds the second model's expectation and error, and the CSV its
-//! surprise and pixel error.
+//! surprise and pixel error. With a microphone, the video carries what it heard meanwhile.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use augur_capture::VideoWriter;
+use augur_capture::SoundedVideo;
 
 use crate::EngineError;
+use crate::soundtrack::Soundtrack;
 use crate::timeline::Moment;
 
 /// What an export wrote.
@@ -25,8 +26,17 @@ pub struct Exported {
     pub notes: Vec<String>,
 }
 
-/// Writes `moments` (oldest first, consecutive) into `dir` at `fps`, panels scaled to `panel`.
-pub fn export(moments: &[Moment], size: usize, fps: u32, panel: usize, dir: &Path) -> Result<Exported, EngineError> {
+/// Writes `moments` (oldest first, consecutive) into `dir` at `fps`, panels scaled to `panel`;
+/// the video plays `sound` in step with the moments (each frame what was heard from its moment
+/// on) when given.
+pub fn export(
+    moments: &[Moment],
+    size: usize,
+    fps: u32,
+    panel: usize,
+    dir: &Path,
+    sound: Option<&Soundtrack>,
+) -> Result<Exported, EngineError> {
     if moments.len() < 2 {
         return Err(EngineError::Usage("export needs at least two moments on the timeline".into()));
     }
@@ -36,10 +46,10 @@ pub fn export(moments: &[Moment], size: usize, fps: u32, panel: usize, dir: &Pat
     // The second model's panels only when it ran for the whole range: a video's width is fixed.
     let both = moments.iter().all(|m| m.compare.is_some());
     let columns = if both { 5 } else { 3 };
-    let mut w = VideoWriter::create(&video, (columns * p) as u32, p as u32, fps.max(1))?;
+    let mut w = SoundedVideo::create(&video, (columns * p) as u32, p as u32, fps.max(1), sound.map(|s| s.rate))?;
     let plane = size * size * 3;
     let mut csv = String::from("index,seconds,surprise,pixel_error,compare_surprise,compare_pixel_error\n");
-    for pair in moments.windows(2) {
+    for (k, pair) in moments.windows(2).enumerate() {
         let (before, now) = (&pair[0], &pair[1]);
         let expected = before.predicted.get(..plane).unwrap_or(&now.input);
         let mut tiles: Vec<Vec<u8>> = vec![now.input.to_vec(), expected.to_vec(), now.heatmap.to_vec()];
@@ -50,7 +60,8 @@ pub fn export(moments: &[Moment], size: usize, fps: u32, panel: usize, dir: &Pat
             tiles.push(resize(&b1.heatmap, b1.size, size));
         }
         let refs: Vec<&[u8]> = tiles.iter().map(Vec::as_slice).collect();
-        w.push_rgb(&augur_model::canvas::side_by_side(&refs, size, p), (columns * p) as u32)?;
+        let heard = sound.map(|s| s.for_frame(k, fps.max(1), now.pts)).unwrap_or_default();
+        w.push(&augur_model::canvas::side_by_side(&refs, size, p), (columns * p) as u32, &heard)?;
     }
     for m in moments {
         let (cs, cp) = m.compare.as_ref().map_or((f32::NAN, f32::NAN), |c| (c.surprise, c.pixel_error));

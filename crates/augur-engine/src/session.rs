@@ -180,7 +180,7 @@ impl Session {
         let mut sound_notice = None;
         let sound = match cfg.mic.as_deref() {
             None | Some("none") => None,
-            Some(m) => match crate::sound::Sound::open(m, clock) {
+            Some(m) => match crate::sound::Sound::open(m, clock, cfg.timeline) {
                 Ok(s) => Some(Arc::new(s)),
                 Err(e) => {
                     sound_notice = Some(format!("no sound: {e}"));
@@ -392,7 +392,9 @@ impl Session {
 
     /// Exports the moments `from..=to` into `dir`: side-by-side MP4, PNG snapshot, metrics CSV,
     /// and the scope's dashboard of the newest moment (`dashboard.png`) and of every moment
-    /// (`dashboard.mp4`, the slow part: `progress(done, total)` after each of its frames).
+    /// (`dashboard.mp4`, the slow part: `progress(done, total)` after each of its frames). Both
+    /// videos carry what the microphone heard, when there is one (silence from before it was
+    /// picked, or from more than the timeline's length ago).
     pub fn export(
         &self,
         from: u64,
@@ -408,7 +410,12 @@ impl Session {
             _ => 1.0 / 30.0,
         };
         let fps = (1.0 / span.max(1e-3)).round().clamp(1.0, 240.0) as u32;
-        let mut out = crate::export(&moments, self.size(), fps, 256, dir)?;
+        // What the microphone heard from the first moment to a frame past the last.
+        let sound = match (self.shared.sound(), moments.first(), moments.last()) {
+            (Some(s), Some(a), Some(b)) => Some(s.track(a.pts, b.pts + Duration::from_secs_f64(1.0 / f64::from(fps)))),
+            _ => None,
+        };
+        let mut out = crate::export(&moments, self.size(), fps, 256, dir, sound.as_ref())?;
         // The scope's dashboard needs a GPU device (lavapipe will do); without one the rest
         // still stands.
         let snapshot = self.snapshot(moments);
@@ -418,7 +425,7 @@ impl Session {
             Err(e) => out.notes.push(e.to_string()),
         }
         let path = dir.join("dashboard.mp4");
-        match snapshot.write_video(&path, fps, progress) {
+        match snapshot.write_video(&path, fps, sound.as_ref(), progress) {
             Ok(_) => out.files.push(path),
             Err(e) => {
                 // A video cut short would not play; the note says why it is missing.

@@ -123,12 +123,13 @@ struct At<'a> {
 impl Snapshot {
     /// Renders the dashboard of every moment, oldest first, into an MP4 at `fps` (760 wide): each
     /// frame shows that moment's filmstrips, the surprise traces up to it, and the latent trail up
-    /// to it with the branch it predicted. `progress(done, total)` is called after each frame.
-    /// Answers the frames written.
+    /// to it with the branch it predicted, and plays `sound` from that moment on when given.
+    /// `progress(done, total)` is called after each frame. Answers the frames written.
     pub fn write_video(
         &self,
         path: &Path,
         fps: u32,
+        sound: Option<&crate::Soundtrack>,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<usize, EngineError> {
         if self.moments.len() < 2 {
@@ -139,7 +140,7 @@ impl Snapshot {
         let mut scope = Scope::new(&gpu);
         // One size for the whole video: room for model B's strip if it ran at any moment.
         let height = if self.moments.iter().any(|m| m.compare.is_some()) { 440 } else { 330 };
-        let mut out = augur_capture::VideoWriter::create(path, 760, height, fps.max(1))?;
+        let mut out = augur_capture::SoundedVideo::create(path, 760, height, fps.max(1), sound.map(|s| s.rate))?;
         let history = crate::trajectory::history(&self.moments);
         let trail: Vec<[f32; 2]> = history.iter().map(|(p, _)| *p).collect();
         let total = self.moments.len();
@@ -150,7 +151,8 @@ impl Snapshot {
             let image = self.draw(&mut scope, &mut TraceView::default(), 760, height, &at)?;
             rgb.clear();
             rgb.extend(image.pixels.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]));
-            out.push_rgb(&rgb, 760)?;
+            let heard = sound.map(|s| s.for_frame(k - 1, fps.max(1), self.moments[k - 1].pts)).unwrap_or_default();
+            out.push(&rgb, 760, &heard)?;
             progress(k, total);
         }
         out.finish()?;

@@ -177,6 +177,31 @@ fn a_scene_is_heard_through_its_own_sound() {
     let knocks = view.columns.iter().filter(|c| loudest(c) > 120).count();
     let silent = view.columns.iter().filter(|c| loudest(c) == 0).count();
     assert!(knocks >= 2 && silent >= 100, "{knocks} loud columns, {silent} silent of {}", view.columns.len());
+
+    // An export's videos carry the knocks, as long as their pictures, in step with them.
+    s.pause();
+    std::thread::sleep(Duration::from_millis(300));
+    let (first, last) = s.span().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let exported = s.export(first.max(last.saturating_sub(40)), last, out.path(), &mut |_, _| {}).unwrap();
+    assert!(exported.notes.is_empty(), "{:?}", exported.notes);
+    for video in [&exported.files[0], &exported.files[4]] {
+        let media = augur_capture::count_media(video).unwrap();
+        let seconds = media.video_frames as f64 / media.fps;
+        // AAC's priming and its padded last packet: within two 1024-sample packets at 16 kHz.
+        assert!(
+            (media.audio_seconds - seconds).abs() < 0.15,
+            "{video:?}: {} s of sound, {seconds} s of video",
+            media.audio_seconds
+        );
+        let track = augur_capture::read_sound(video.to_str().unwrap(), seconds).unwrap().unwrap();
+        let loud =
+            track.samples.chunks(160).filter(|w| augur_capture::audio_level(w, track.rate).rms_dbfs > -40.0).count();
+        let quiet =
+            track.samples.chunks(160).filter(|w| augur_capture::audio_level(w, track.rate).rms_dbfs < -80.0).count();
+        eprintln!("{video:?}: {seconds:.2} s of video, {:.2} s of sound, {loud} loud, {quiet} quiet", media.audio_seconds);
+        assert!(loud >= 2 && quiet >= 50, "{video:?}: {loud} loud and {quiet} quiet 10 ms stretches");
+    }
 }
 
 #[test]

@@ -7,6 +7,7 @@ mod camera;
 mod encode;
 mod record;
 mod scaler;
+mod sounded;
 mod video;
 
 use std::path::Path;
@@ -18,6 +19,7 @@ pub use audio::{AudioFileSource, SoundTrack, has_sound, read_sound};
 pub use camera::{CameraInfo, list_cameras};
 pub use encode::{VideoCodec, VideoWriter};
 pub use record::{MediaCount, RecordAudio, RecordingWriter, count_media, remux_prefix};
+pub use sounded::SoundedVideo;
 pub use video::AvVideoSource;
 
 use crate::CaptureError;

@@ -4,9 +4,7 @@
 use std::path::Path;
 
 use anyhow::{Result, bail};
-use augur_capture::{
-    RecordAudio, RecordingWriter, SessionClock, SourceSpec, VideoCodec, VideoSpec, VideoWriter, open_audio,
-};
+use augur_capture::{SessionClock, SoundedVideo, SourceSpec, VideoSpec, open_audio};
 use augur_model::data::ClipSound;
 
 /// The sound of `frames` frames at `fps`, cut as the audio encoder hears it (frame `i` the
@@ -61,45 +59,30 @@ fn own(source: &str, frames: usize, fps: f64) -> Result<Option<ClipSound>> {
     Ok(Some(ClipSound { samples: track.samples, rate: track.rate, fps }.cut(0, frames)))
 }
 
-/// The side-by-side video: silent, or with the sound the model heard (AAC), each written
-/// frame followed by the sound played while it shows.
-pub(super) enum SideBySide {
-    Silent(VideoWriter),
-    Heard { video: RecordingWriter, sound: ClipSound },
+/// The side-by-side video, with the sound the model heard (AAC) when it heard any: each
+/// written frame followed by the sound played while it shows.
+pub(super) struct SideBySide {
+    video: SoundedVideo,
+    sound: Option<ClipSound>,
 }
 
 impl SideBySide {
     pub(super) fn create(path: &Path, width: u32, height: u32, fps: u32, sound: Option<&ClipSound>) -> Result<Self> {
-        Ok(match sound {
-            None => Self::Silent(VideoWriter::create(path, width, height, fps)?),
-            Some(s) => {
-                let audio = Some(RecordAudio { sample_rate: s.rate });
-                let video = RecordingWriter::create(path, width, height, fps, VideoCodec::H264, audio)?;
-                Self::Heard { video, sound: s.clone() }
-            }
-        })
+        let video = SoundedVideo::create(path, width, height, fps, sound.map(|s| s.rate))?;
+        Ok(Self { video, sound: sound.cloned() })
     }
 
     /// Appends source frame `t`'s picture and the sound from it to the next frame.
     pub(super) fn push(&mut self, rgb: &[u8], width: u32, t: usize) -> Result<()> {
-        match self {
-            Self::Silent(v) => v.push_rgb(rgb, width)?,
-            Self::Heard { video, sound } => {
-                video.push_rgb(rgb, width)?;
-                // Frame t shows until frame t + 1: what plays meanwhile is what frame t + 1
-                // hears. `sound` starts one frame early (frame i's span is its frame i + 1),
-                // so that is its frame t + 2, silence past its end.
-                video.push_audio(&sound.cut(t + 2, 1).samples)?;
-            }
-        }
-        Ok(())
+        // Frame t shows until frame t + 1: what plays meanwhile is what frame t + 1 hears.
+        // `sound` starts one frame early (frame i's span is its frame i + 1), so that is its
+        // frame t + 2, silence past its end.
+        let heard = self.sound.as_ref().map(|s| s.cut(t + 2, 1).samples).unwrap_or_default();
+        Ok(self.video.push(rgb, width, &heard)?)
     }
 
     /// Writes the trailer; the frames written.
     pub(super) fn finish(self) -> Result<u64> {
-        Ok(match self {
-            Self::Silent(v) => v.finish()?,
-            Self::Heard { video, .. } => video.finish()?,
-        })
+        Ok(self.video.finish()?)
     }
 }

@@ -61,7 +61,10 @@ impl Session {
         }
         let next = match name {
             None | Some("none") => None,
-            Some(n) => Some(Arc::new(crate::sound::Sound::open(n, self.clock)?)),
+            Some(n) => {
+                let keep = lock(&self.shared.timeline).window();
+                Some(Arc::new(crate::sound::Sound::open(n, self.clock, keep)?))
+            }
         };
         let described = next.as_ref().map(|s| s.view().description);
         // Checked again under the recording lock, so a recording never starts on the old one
