@@ -199,7 +199,10 @@ fn a_scene_is_heard_through_its_own_sound() {
             track.samples.chunks(160).filter(|w| augur_capture::audio_level(w, track.rate).rms_dbfs > -40.0).count();
         let quiet =
             track.samples.chunks(160).filter(|w| augur_capture::audio_level(w, track.rate).rms_dbfs < -80.0).count();
-        eprintln!("{video:?}: {seconds:.2} s of video, {:.2} s of sound, {loud} loud, {quiet} quiet", media.audio_seconds);
+        eprintln!(
+            "{video:?}: {seconds:.2} s of video, {:.2} s of sound, {loud} loud, {quiet} quiet",
+            media.audio_seconds
+        );
         assert!(loud >= 2 && quiet >= 50, "{video:?}: {loud} loud and {quiet} quiet 10 ms stretches");
     }
 }
