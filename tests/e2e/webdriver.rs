@@ -305,6 +305,28 @@ fn the_built_app_is_driven_through_webdriver() {
     let exports: Vec<_> = std::fs::read_dir(home.path().join("exports")).unwrap().flatten().collect();
     assert_eq!(exports.len(), 1, "one export folder");
     assert!(exports[0].path().join("dashboard.mp4").is_file());
+    // With a microphone picked, both videos carry what it heard, as long as their pictures, and
+    // its sine is in the last half second (sound laid anywhere else would leave that silent).
+    if !picked.is_null() {
+        for name in ["side-by-side.mp4", "dashboard.mp4"] {
+            let path = exports[0].path().join(name);
+            let media = augur_capture::count_media(&path).unwrap();
+            let seconds = media.video_frames as f64 / media.fps;
+            let track = augur_capture::read_sound(path.to_str().unwrap(), seconds).unwrap().unwrap();
+            let tail = &track.samples[track.samples.len().saturating_sub(track.rate as usize / 2)..];
+            let level = augur_capture::audio_level(tail, track.rate).rms_dbfs;
+            eprintln!(
+                "{name}: {seconds:.2} s of video, {:.2} s of sound, the last 0.5 s at {level:.1} dBFS",
+                media.audio_seconds
+            );
+            assert!(
+                (media.audio_seconds - seconds).abs() < 0.15,
+                "{name}: {} s of sound for {seconds} s",
+                media.audio_seconds
+            );
+            assert!(level > -40.0, "{name}: the microphone's sine is missing at the end ({level} dBFS)");
+        }
+    }
 
     // Demo mode: debug figures hidden, large panels.
     page.click("#demo");
