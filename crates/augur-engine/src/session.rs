@@ -416,6 +416,14 @@ impl Session {
             _ => None,
         };
         let mut out = crate::export(&moments, self.size(), fps, 256, dir, sound.as_ref())?;
+        if let Some(silent) =
+            sound.as_ref().map(crate::Soundtrack::unheard_start).filter(|s| s.as_secs_f64() * f64::from(fps) > 1.0)
+        {
+            out.notes.push(format!(
+                "the videos are silent for their first {:.1} s: the microphone was picked (or switched) then",
+                silent.as_secs_f64()
+            ));
+        }
         // The scope's dashboard needs a GPU device (lavapipe will do); without one the rest
         // still stands.
         let snapshot = self.snapshot(moments);

@@ -15,6 +15,9 @@ pub struct Soundtrack {
     pub start: Duration,
     /// The sound.
     pub samples: Vec<f32>,
+    /// Session time of the first sample anything was heard at (`None`: nothing was), so an
+    /// export can say why its start is silent.
+    pub heard_from: Option<Duration>,
 }
 
 /// Where session time `t` falls among samples at `rate` counted from `start` (negative before).
@@ -34,15 +37,28 @@ impl Soundtrack {
     ) -> Self {
         let len = usize::try_from(sample_at(to, from, rate).max(0)).unwrap_or(0);
         let mut samples = vec![0.0; len];
+        let mut heard_from: Option<Duration> = None;
         for chunk in chunks.into_iter().filter(|c| c.sample_rate == rate) {
             let at = sample_at(chunk.pts, from, rate);
+            let ends = at + chunk.samples.len() as i64;
+            if ends > 0 && at < len as i64 {
+                let first = chunk.pts.max(from);
+                heard_from = Some(heard_from.map_or(first, |h| h.min(first)));
+            }
             for (i, &v) in chunk.samples.iter().enumerate() {
                 if let Some(slot) = usize::try_from(at + i as i64).ok().and_then(|j| samples.get_mut(j)) {
                     *slot = v;
                 }
             }
         }
-        Self { rate, start: from, samples }
+        Self { rate, start: from, samples, heard_from }
+    }
+
+    /// How long it is silent at its start for want of anything heard (all of it when nothing
+    /// was): the microphone was picked later, or what it heard then is forgotten.
+    pub fn unheard_start(&self) -> Duration {
+        let whole = Duration::from_secs_f64(self.samples.len() as f64 / f64::from(self.rate.max(1)));
+        self.heard_from.map_or(whole, |h| h.saturating_sub(self.start).min(whole))
     }
 
     /// The sound of frame `k` of a video at `fps` showing a moment taken at `pts`: as many
@@ -106,6 +122,11 @@ mod tests {
         assert_eq!(&t.samples[5..25], &[0.0; 20], "nothing heard from 110 to 130 ms");
         assert_eq!(&t.samples[25..35], &[2.0; 10]);
         assert_eq!(&t.samples[35..], &[0.0; 5]);
+        assert_eq!(t.unheard_start(), Duration::ZERO, "heard from its first sample");
+        let late = Soundtrack::from_chunks(&chunks[1..], 1000, Duration::from_millis(105), Duration::from_millis(145));
+        assert_eq!(late.unheard_start(), Duration::from_millis(25));
+        let none = Soundtrack::from_chunks(&chunks[2..], 1000, Duration::from_millis(105), Duration::from_millis(145));
+        assert_eq!((none.heard_from, none.unheard_start()), (None, Duration::from_millis(40)));
         let other = [AudioChunk { sample_rate: 48_000, ..chunk(105, vec![5.0; 10]) }];
         let t = Soundtrack::from_chunks(&other, 1000, Duration::from_millis(105), Duration::from_millis(110));
         assert_eq!(t.samples, vec![0.0; 5], "another rate's chunk is left out");
@@ -117,6 +138,7 @@ mod tests {
             rate: 1000,
             start: Duration::from_millis(1000),
             samples: (0..100).map(|i| i as f32).collect(),
+            heard_from: Some(Duration::from_millis(1000)),
         };
         // 30 fps at 1 kHz: frames of 33, 34, 33 samples, together 100 for 3 frames.
         let lens: Vec<usize> = (0..3).map(|k| t.for_frame(k, 30, Duration::from_millis(1000)).len()).collect();

@@ -275,11 +275,18 @@ fn sound_reaches_the_audio_token_and_the_spectrogram() {
     assert!(s.sound().is_none());
     let predicted = s.stats().predicted;
     wait_for("predictions go on without sound", Duration::from_secs(30), || s.stats().predicted > predicted + 3);
+    let silent_until = s.latest().unwrap().index;
     let listening = s.set_microphone(Some(&format!("audiofile:{}", wav.display()))).unwrap().unwrap();
     assert!(listening.contains("tone.wav"), "{listening}");
     wait_for("the new microphone's spectrogram", Duration::from_secs(30), || {
         s.sound().is_some_and(|v| v.columns.len() >= 50)
     });
+    // An export from before it was picked: silent until then, and its notes say why.
+    let out = dir.path().join("export");
+    let exported = s.export(silent_until.saturating_sub(3), s.latest().unwrap().index, &out, &mut |_, _| {}).unwrap();
+    assert!(exported.notes.iter().any(|n| n.contains("silent for their first")), "{:?}", exported.notes);
+    let media = augur_capture::count_media(&exported.files[0]).unwrap();
+    assert!(media.audio_seconds > 0.0, "the rest is heard");
     drop(s);
 
     let mut cfg = config("scene:bounce?size=64x64&fps=15");
