@@ -128,6 +128,8 @@ pub(crate) struct Shared {
     /// The microphone; swapped whole by [`Session::set_microphone`], so readers take the
     /// `Arc` and let go of the lock at once.
     pub(crate) sound: Mutex<Option<Arc<crate::sound::Sound>>>,
+    /// What every microphone of the last timeline's length heard, for exports across switches.
+    pub(crate) heard: Arc<Mutex<crate::soundtrack::Heard>>,
     /// Model input size (changes with the model).
     pub(crate) size: AtomicUsize,
     /// Every source frame of the last minute at model size (timestamp, RGB8), so a moment's
@@ -178,9 +180,10 @@ impl Session {
         let clock = SessionClock::start();
         // A microphone that will not open costs the session its sound, not the session.
         let mut sound_notice = None;
+        let heard = Arc::new(Mutex::new(crate::soundtrack::Heard::new(cfg.timeline)));
         let sound = match cfg.mic.as_deref() {
             None | Some("none") => None,
-            Some(m) => match crate::sound::Sound::open(m, clock, cfg.timeline) {
+            Some(m) => match crate::sound::Sound::open(m, clock, heard.clone()) {
                 Ok(s) => Some(Arc::new(s)),
                 Err(e) => {
                     sound_notice = Some(format!("no sound: {e}"));
@@ -208,6 +211,7 @@ impl Session {
             recording_stopped: Mutex::new(None),
             finishing: Mutex::new(None),
             sound: Mutex::new(sound),
+            heard,
             size: AtomicUsize::new(card.config.image_size),
             arrived: Mutex::new(std::collections::VecDeque::new()),
             arrived_cap: (cfg.timeline.as_secs_f64() * 30.0).clamp(64.0, 1800.0) as usize,
@@ -410,20 +414,9 @@ impl Session {
             _ => 1.0 / 30.0,
         };
         let fps = (1.0 / span.max(1e-3)).round().clamp(1.0, 240.0) as u32;
-        // What the microphone heard from the first moment to a frame past the last.
-        let sound = match (self.shared.sound(), moments.first(), moments.last()) {
-            (Some(s), Some(a), Some(b)) => Some(s.track(a.pts, b.pts + Duration::from_secs_f64(1.0 / f64::from(fps)))),
-            _ => None,
-        };
+        let sound = self.soundtrack(&moments, fps);
         let mut out = crate::export(&moments, self.size(), fps, 256, dir, sound.as_ref())?;
-        if let Some(silent) =
-            sound.as_ref().map(crate::Soundtrack::unheard_start).filter(|s| s.as_secs_f64() * f64::from(fps) > 1.0)
-        {
-            out.notes.push(format!(
-                "the videos are silent for their first {:.1} s: the microphone was picked (or switched) then",
-                silent.as_secs_f64()
-            ));
-        }
+        out.notes.extend(sound.as_ref().and_then(crate::Soundtrack::silences_note));
         // The scope's dashboard needs a GPU device (lavapipe will do); without one the rest
         // still stands.
         let snapshot = self.snapshot(moments);

@@ -10,7 +10,7 @@ use std::time::Duration;
 use augur_capture::{AudioChunk, AudioInfo, SessionClock, SourceSpec, audio_level, open_audio, spawn_audio};
 
 use crate::EngineError;
-use crate::soundtrack::Soundtrack;
+use crate::soundtrack::Heard;
 
 /// Seconds of sound kept.
 const KEEP_S: f64 = 3.0;
@@ -37,8 +37,6 @@ struct State {
     columns: VecDeque<Vec<u8>>,
     rate: u32,
     description: String,
-    /// Every chunk of the session's last stretch, for exports.
-    heard: crate::soundtrack::Heard,
 }
 
 /// A microphone (or audio file) feeding a session.
@@ -56,18 +54,14 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Sound {
-    /// Opens `name` (`mic:default`, `audiofile:…`) and starts listening; what was heard over
-    /// the last `keep` stays for exports ([`Sound::track`]).
-    pub fn open(name: &str, clock: SessionClock, keep: Duration) -> Result<Self, EngineError> {
+    /// Opens `name` (`mic:default`, `audiofile:…`) and starts listening; every chunk also goes
+    /// to the session's `heard`, which outlives this microphone, for exports.
+    pub(crate) fn open(name: &str, clock: SessionClock, heard: Arc<Mutex<Heard>>) -> Result<Self, EngineError> {
         let source = open_audio(&SourceSpec::audio(name)?, clock)?;
         let handle = spawn_audio(source);
         let info: AudioInfo = handle.info().clone();
-        let state = Arc::new(Mutex::new(State {
-            rate: info.sample_rate,
-            description: info.description,
-            heard: crate::soundtrack::Heard::new(keep),
-            ..State::default()
-        }));
+        let state =
+            Arc::new(Mutex::new(State { rate: info.sample_rate, description: info.description, ..State::default() }));
         let stop = Arc::new(AtomicBool::new(false));
         let tap: Arc<Mutex<Option<Vec<AudioChunk>>>> = Arc::new(Mutex::new(None));
         let thread = {
@@ -79,15 +73,13 @@ impl Sound {
                         if let Some(first) = handle.wait(Duration::from_millis(50)) {
                             let mut s = lock(&state);
                             let mut tapped = lock(&tap);
+                            let mut heard = lock(&heard);
                             for chunk in std::iter::once(first).chain(handle.drain()) {
                                 s.add(&chunk.samples);
-                                match tapped.as_mut() {
-                                    Some(t) => {
-                                        s.heard.push(chunk.clone());
-                                        t.push(chunk);
-                                    }
-                                    None => s.heard.push(chunk),
+                                if let Some(t) = tapped.as_mut() {
+                                    t.push(chunk.clone());
                                 }
+                                heard.push(chunk);
                             }
                         }
                         if handle.take_end().is_some() {
@@ -119,13 +111,6 @@ impl Sound {
         let n = ((f64::from(s.rate) / fps.max(1.0)) as usize).max(1);
         let tail: Vec<f32> = s.samples.iter().rev().take(n).rev().copied().collect();
         augur_model::audio::frame_features(&tail, s.rate, fps, 1, mels)
-    }
-
-    /// What was heard from session time `from` to `to` (silence where nothing was, or where
-    /// it is older than this microphone or than what it keeps).
-    pub fn track(&self, from: Duration, to: Duration) -> Soundtrack {
-        let s = lock(&self.state);
-        s.heard.track(s.rate, from, to)
     }
 
     /// Level and spectrogram for the scope.

@@ -1,10 +1,14 @@
 //! The sound heard over a stretch of a session, laid out on the session clock, so an export's
-//! videos play what was heard while each moment was the newest.
+//! videos play what was heard while each moment was the newest, across microphone switches.
 
 use std::collections::VecDeque;
+use std::ops::Range;
 use std::time::Duration;
 
 use augur_capture::AudioChunk;
+
+/// Chunks closer than this count as one stretch: timestamps jitter by a few samples.
+const JOIN_S: f64 = 0.02;
 
 /// Mono samples at `rate`, sample 0 heard at session time `start`; silence where nothing was.
 #[derive(Debug, Clone, PartialEq)]
@@ -15,9 +19,9 @@ pub struct Soundtrack {
     pub start: Duration,
     /// The sound.
     pub samples: Vec<f32>,
-    /// Session time of the first sample anything was heard at (`None`: nothing was), so an
-    /// export can say why its start is silent.
-    pub heard_from: Option<Duration>,
+    /// The samples something was heard at, in order and apart, so an export can say where it
+    /// is silent and why.
+    pub heard: Vec<Range<usize>>,
 }
 
 /// Where session time `t` falls among samples at `rate` counted from `start` (negative before).
@@ -26,9 +30,28 @@ fn sample_at(t: Duration, start: Duration, rate: u32) -> i64 {
     (seconds * f64::from(rate)).round() as i64
 }
 
+/// `samples` at `from` Hz as `to` Hz, by linear interpolation (a microphone switched to
+/// another rate; its sound only has to be heard, not analysed).
+fn resample(samples: &[f32], from: u32, to: u32) -> Vec<f32> {
+    if from == to || from == 0 || samples.is_empty() {
+        return samples.to_vec();
+    }
+    let step = f64::from(from) / f64::from(to);
+    let n = (samples.len() as f64 / step).round() as usize;
+    let last = samples.len() - 1;
+    (0..n)
+        .map(|i| {
+            let x = i as f64 * step;
+            let (j, f) = (x.floor() as usize, (x - x.floor()) as f32);
+            let (a, b) = (samples[j.min(last)], samples[(j + 1).min(last)]);
+            a + (b - a) * f
+        })
+        .collect()
+}
+
 impl Soundtrack {
-    /// The chunks' sound from `from` to `to`, each chunk placed by its timestamp (a later chunk
-    /// wins where two overlap); chunks at another rate are left out.
+    /// The chunks' sound from `from` to `to` at `rate`, each chunk placed by its timestamp (a
+    /// later chunk wins where two overlap); chunks at another rate are resampled to it.
     pub fn from_chunks<'a>(
         chunks: impl IntoIterator<Item = &'a AudioChunk>,
         rate: u32,
@@ -37,28 +60,47 @@ impl Soundtrack {
     ) -> Self {
         let len = usize::try_from(sample_at(to, from, rate).max(0)).unwrap_or(0);
         let mut samples = vec![0.0; len];
-        let mut heard_from: Option<Duration> = None;
-        for chunk in chunks.into_iter().filter(|c| c.sample_rate == rate) {
+        let mut heard: Vec<Range<usize>> = Vec::new();
+        for chunk in chunks {
+            let sound = resample(&chunk.samples, chunk.sample_rate, rate);
             let at = sample_at(chunk.pts, from, rate);
-            let ends = at + chunk.samples.len() as i64;
-            if ends > 0 && at < len as i64 {
-                let first = chunk.pts.max(from);
-                heard_from = Some(heard_from.map_or(first, |h| h.min(first)));
-            }
-            for (i, &v) in chunk.samples.iter().enumerate() {
-                if let Some(slot) = usize::try_from(at + i as i64).ok().and_then(|j| samples.get_mut(j)) {
-                    *slot = v;
-                }
+            let ends = at + sound.len() as i64;
+            let clamp = |i: i64| usize::try_from(i.clamp(0, len as i64)).unwrap_or(0);
+            let (a, b) = (clamp(at), clamp(ends));
+            if a < b {
+                heard.push(a..b);
+                let skip = usize::try_from(-at).unwrap_or(0);
+                samples[a..b].copy_from_slice(&sound[skip..skip + (b - a)]);
             }
         }
-        Self { rate, start: from, samples, heard_from }
+        Self { rate, start: from, samples, heard: join(heard, (f64::from(rate) * JOIN_S) as usize) }
     }
 
-    /// How long it is silent at its start for want of anything heard (all of it when nothing
-    /// was): the microphone was picked later, or what it heard then is forgotten.
-    pub fn unheard_start(&self) -> Duration {
-        let whole = Duration::from_secs_f64(self.samples.len() as f64 / f64::from(self.rate.max(1)));
-        self.heard_from.map_or(whole, |h| h.saturating_sub(self.start).min(whole))
+    /// The stretches of at least `min` where nothing was heard, as times from its start.
+    pub fn silences(&self, min: Duration) -> Vec<Range<Duration>> {
+        let at = |i: usize| Duration::from_secs_f64(i as f64 / f64::from(self.rate.max(1)));
+        let mut edges = vec![0];
+        for r in &self.heard {
+            edges.extend([r.start, r.end]);
+        }
+        edges.push(self.samples.len());
+        edges.chunks(2).map(|e| at(e[0])..at(e[1])).filter(|r| r.end.saturating_sub(r.start) >= min).collect()
+    }
+
+    /// What an export's notes say when its videos are silent somewhere for want of sound,
+    /// `None` when they are heard throughout (silences under a quarter second are not told).
+    pub fn silences_note(&self) -> Option<String> {
+        let silences = self.silences(Duration::from_millis(250));
+        let told: Vec<String> = silences
+            .iter()
+            .map(|r| format!("from {:.1} to {:.1} s", r.start.as_secs_f64(), r.end.as_secs_f64()))
+            .collect();
+        (!told.is_empty()).then(|| {
+            format!(
+                "the videos are silent {}: nothing was heard then (no microphone was picked, one was being switched, or it is older than the timeline keeps)",
+                told.join(" and ")
+            )
+        })
     }
 
     /// The sound of frame `k` of a video at `fps` showing a moment taken at `pts`: as many
@@ -75,7 +117,21 @@ impl Soundtrack {
     }
 }
 
-/// Keeps the chunks of the last `keep` of sound (by their timestamps), for [`Soundtrack`]s.
+/// Sorted, with stretches less than `gap` apart made one.
+fn join(mut stretches: Vec<Range<usize>>, gap: usize) -> Vec<Range<usize>> {
+    stretches.sort_by_key(|r| r.start);
+    let mut out: Vec<Range<usize>> = Vec::new();
+    for r in stretches {
+        match out.last_mut() {
+            Some(last) if r.start <= last.end + gap => last.end = last.end.max(r.end),
+            _ => out.push(r),
+        }
+    }
+    out
+}
+
+/// The chunks of the session's last `keep` of sound (by their timestamps), from whichever
+/// microphone heard them, for [`Soundtrack`]s: it outlives each microphone.
 #[derive(Debug, Default)]
 pub(crate) struct Heard {
     chunks: VecDeque<AudioChunk>,
@@ -95,6 +151,12 @@ impl Heard {
         }
     }
 
+    /// The rate of the newest sound, `None` when nothing is kept.
+    pub(crate) fn rate(&self) -> Option<u32> {
+        self.chunks.back().map(|c| c.sample_rate)
+    }
+
+    /// What was heard from `from` to `to`, at `rate`.
     pub(crate) fn track(&self, rate: u32, from: Duration, to: Duration) -> Soundtrack {
         let overlapping = self.chunks.iter().filter(|c| {
             let end = c.pts + Duration::from_secs_f64(c.samples.len() as f64 / f64::from(c.sample_rate.max(1)));
@@ -114,22 +176,39 @@ mod tests {
 
     #[test]
     fn chunks_land_at_their_times_with_silence_between() {
-        // 1 kHz: a sample per millisecond. Chunks at 100 ms and 130 ms, the track from 105 ms.
-        let chunks = [chunk(100, vec![1.0; 10]), chunk(130, vec![2.0; 10]), chunk(500, vec![9.0; 5])];
-        let t = Soundtrack::from_chunks(&chunks, 1000, Duration::from_millis(105), Duration::from_millis(145));
-        assert_eq!(t.samples.len(), 40);
+        let ms = Duration::from_millis;
+        // 1 kHz: a sample per millisecond. Chunks at 100 ms and 150 ms, the track from 105 ms.
+        let chunks = [chunk(100, vec![1.0; 10]), chunk(150, vec![2.0; 10]), chunk(500, vec![9.0; 5])];
+        let t = Soundtrack::from_chunks(&chunks, 1000, ms(105), ms(175));
+        assert_eq!(t.samples.len(), 70);
         assert_eq!(&t.samples[..5], &[1.0; 5], "the first chunk's last 5 ms");
-        assert_eq!(&t.samples[5..25], &[0.0; 20], "nothing heard from 110 to 130 ms");
-        assert_eq!(&t.samples[25..35], &[2.0; 10]);
-        assert_eq!(&t.samples[35..], &[0.0; 5]);
-        assert_eq!(t.unheard_start(), Duration::ZERO, "heard from its first sample");
-        let late = Soundtrack::from_chunks(&chunks[1..], 1000, Duration::from_millis(105), Duration::from_millis(145));
-        assert_eq!(late.unheard_start(), Duration::from_millis(25));
-        let none = Soundtrack::from_chunks(&chunks[2..], 1000, Duration::from_millis(105), Duration::from_millis(145));
-        assert_eq!((none.heard_from, none.unheard_start()), (None, Duration::from_millis(40)));
-        let other = [AudioChunk { sample_rate: 48_000, ..chunk(105, vec![5.0; 10]) }];
-        let t = Soundtrack::from_chunks(&other, 1000, Duration::from_millis(105), Duration::from_millis(110));
-        assert_eq!(t.samples, vec![0.0; 5], "another rate's chunk is left out");
+        assert_eq!(&t.samples[5..45], &[0.0; 40], "nothing heard from 110 to 150 ms");
+        assert_eq!(&t.samples[45..55], &[2.0; 10]);
+        assert_eq!(&t.samples[55..], &[0.0; 15]);
+        assert_eq!(t.heard, [0..5, 45..55]);
+        assert_eq!(t.silences(ms(10)), vec![ms(5)..ms(45), ms(55)..ms(70)]);
+        assert_eq!(t.silences(ms(20)), vec![ms(5)..ms(45)], "shorter silences are not told");
+        let late = Soundtrack::from_chunks(&chunks[1..], 1000, ms(105), ms(175));
+        assert_eq!(late.silences(ms(20)), vec![ms(0)..ms(45)]);
+        let none = Soundtrack::from_chunks(&chunks[2..], 1000, ms(105), ms(175));
+        assert_eq!((none.heard.len(), none.silences(ms(20))), (0, vec![ms(0)..ms(70)]));
+    }
+
+    #[test]
+    fn another_microphones_rate_is_resampled_and_jitter_is_not_silence() {
+        let ms = Duration::from_millis;
+        // A 2 kHz ramp then, 1 ms after it ends, a 500 Hz chunk, on a 1 kHz track.
+        let chunks = [
+            AudioChunk { pts: ms(0), sample_rate: 2000, samples: (0..40).map(|i| i as f32).collect() },
+            AudioChunk { pts: ms(21), sample_rate: 500, samples: vec![7.0; 5] },
+        ];
+        let t = Soundtrack::from_chunks(&chunks, 1000, ms(0), ms(40));
+        assert_eq!(&t.samples[..4], &[0.0, 2.0, 4.0, 6.0], "every other sample of the ramp");
+        assert_eq!(t.samples[20], 0.0, "the 1 ms between the chunks");
+        assert_eq!(&t.samples[21..31], &[7.0; 10], "5 samples at 500 Hz last 10 ms");
+        assert_eq!((t.heard.len(), t.heard.first()), (1, Some(&(0..31))), "a 1 ms gap is jitter, not a silence");
+        assert_eq!(t.silences(ms(5)), vec![ms(31)..ms(40)]);
+        assert_eq!(resample(&[1.0, 3.0], 1000, 2000), vec![1.0, 2.0, 3.0, 3.0]);
     }
 
     #[test]
@@ -138,7 +217,7 @@ mod tests {
             rate: 1000,
             start: Duration::from_millis(1000),
             samples: (0..100).map(|i| i as f32).collect(),
-            heard_from: Some(Duration::from_millis(1000)),
+            heard: std::iter::once(0..100).collect(),
         };
         // 30 fps at 1 kHz: frames of 33, 34, 33 samples, together 100 for 3 frames.
         let lens: Vec<usize> = (0..3).map(|k| t.for_frame(k, 30, Duration::from_millis(1000)).len()).collect();

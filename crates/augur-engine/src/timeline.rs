@@ -78,11 +78,6 @@ impl Timeline {
         }
     }
 
-    /// How far back it keeps moments.
-    pub fn window(&self) -> Duration {
-        self.window
-    }
-
     /// Forgets every moment (another model's latents do not belong with these).
     pub fn clear(&mut self) {
         self.moments.clear();

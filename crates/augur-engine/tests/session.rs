@@ -271,22 +271,41 @@ fn sound_reaches_the_audio_token_and_the_spectrogram() {
     let before = s.sound().unwrap().description;
     assert!(s.set_microphone(Some("audiofile:/no/such.wav")).is_err());
     assert_eq!(s.sound().unwrap().description, before, "the old microphone keeps going");
+    let heard_until = s.latest().unwrap().index;
     assert_eq!(s.set_microphone(None).unwrap(), None);
     assert!(s.sound().is_none());
+    std::thread::sleep(Duration::from_secs(1));
     let predicted = s.stats().predicted;
     wait_for("predictions go on without sound", Duration::from_secs(30), || s.stats().predicted > predicted + 3);
-    let silent_until = s.latest().unwrap().index;
+    // With no microphone, an export still carries what the last one heard.
+    let out = dir.path().join("export-unheard");
+    let exported = s.export(heard_until.saturating_sub(3), s.latest().unwrap().index, &out, &mut |_, _| {}).unwrap();
+    assert!(augur_capture::count_media(&exported.files[0]).unwrap().audio_seconds > 0.0, "{:?}", exported.notes);
     let listening = s.set_microphone(Some(&format!("audiofile:{}", wav.display()))).unwrap().unwrap();
     assert!(listening.contains("tone.wav"), "{listening}");
     wait_for("the new microphone's spectrogram", Duration::from_secs(30), || {
         s.sound().is_some_and(|v| v.columns.len() >= 50)
     });
-    // An export from before it was picked: silent until then, and its notes say why.
+    // An export across both switches: the tone, the silence without a microphone (told in its
+    // notes, not from its start), then the tone again.
     let out = dir.path().join("export");
-    let exported = s.export(silent_until.saturating_sub(3), s.latest().unwrap().index, &out, &mut |_, _| {}).unwrap();
-    assert!(exported.notes.iter().any(|n| n.contains("silent for their first")), "{:?}", exported.notes);
-    let media = augur_capture::count_media(&exported.files[0]).unwrap();
-    assert!(media.audio_seconds > 0.0, "the rest is heard");
+    let exported = s.export(heard_until.saturating_sub(3), s.latest().unwrap().index, &out, &mut |_, _| {}).unwrap();
+    let told =
+        exported.notes.iter().find(|n| n.contains("silent from")).unwrap_or_else(|| panic!("{:?}", exported.notes));
+    assert!(!told.contains("silent from 0.0 "), "{told}");
+    let video = &exported.files[0];
+    let media = augur_capture::count_media(video).unwrap();
+    let seconds = media.video_frames as f64 / media.fps;
+    assert!(seconds > 1.5, "{seconds} s");
+    let track = augur_capture::read_sound(video.to_str().unwrap(), seconds).unwrap().unwrap();
+    let level = |from: f64, to: f64| {
+        let at = |t: f64| ((t * f64::from(track.rate)) as usize).min(track.samples.len());
+        augur_capture::audio_level(&track.samples[at(from)..at(to)], track.rate).rms_dbfs
+    };
+    let (start, middle, end) =
+        (level(0.05, 0.15), level(seconds / 2.0 - 0.1, seconds / 2.0 + 0.1), level(seconds - 0.45, seconds - 0.15));
+    eprintln!("{told}; {seconds:.2} s: {start:.1} / {middle:.1} / {end:.1} dBFS");
+    assert!(start > -30.0 && end > -30.0 && middle < -60.0, "{start} / {middle} / {end} dBFS");
     drop(s);
 
     let mut cfg = config("scene:bounce?size=64x64&fps=15");

@@ -61,10 +61,7 @@ impl Session {
         }
         let next = match name {
             None | Some("none") => None,
-            Some(n) => {
-                let keep = lock(&self.shared.timeline).window();
-                Some(Arc::new(crate::sound::Sound::open(n, self.clock, keep)?))
-            }
+            Some(n) => Some(Arc::new(crate::sound::Sound::open(n, self.clock, self.shared.heard.clone())?)),
         };
         let described = next.as_ref().map(|s| s.view().description);
         // Checked again under the recording lock, so a recording never starts on the old one
@@ -78,6 +75,17 @@ impl Session {
         // Stopping a device joins its thread; done outside every lock.
         drop(old);
         Ok(described)
+    }
+
+    /// What was heard while `moments` (at `fps`) were the newest, to a frame past the last, by
+    /// whichever microphones listened, at the rate of the one listening now (or of the last
+    /// one); `None` when no microphone is picked and none heard anything then.
+    pub(crate) fn soundtrack(&self, moments: &[crate::Moment], fps: u32) -> Option<crate::Soundtrack> {
+        let (first, last) = (moments.first()?, moments.last()?);
+        let heard = lock(&self.shared.heard);
+        let rate = self.shared.sound().map(|s| s.rate()).or_else(|| heard.rate())?;
+        let track = heard.track(rate, first.pts, last.pts + std::time::Duration::from_secs_f64(1.0 / f64::from(fps)));
+        (self.shared.sound().is_some() || !track.heard.is_empty()).then_some(track)
     }
 
     /// Level and spectrogram of the microphone, when there is one.
