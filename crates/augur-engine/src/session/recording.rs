@@ -82,10 +82,13 @@ impl Session {
     /// one); `None` when no microphone is picked and none heard anything then.
     pub(crate) fn soundtrack(&self, moments: &[crate::Moment], fps: u32) -> Option<crate::Soundtrack> {
         let (first, last) = (moments.first()?, moments.last()?);
+        // Read before `heard` is locked: the `Arc` may be the microphone's last, and dropping
+        // it joins its thread, which waits for `heard`.
+        let listening = self.shared.sound().map(|s| s.rate());
         let heard = lock(&self.shared.heard);
-        let rate = self.shared.sound().map(|s| s.rate()).or_else(|| heard.rate())?;
+        let rate = listening.or_else(|| heard.rate())?;
         let track = heard.track(rate, first.pts, last.pts + std::time::Duration::from_secs_f64(1.0 / f64::from(fps)));
-        (self.shared.sound().is_some() || !track.heard.is_empty()).then_some(track)
+        (listening.is_some() || !track.heard.is_empty()).then_some(track)
     }
 
     /// Level and spectrogram of the microphone, when there is one.
