@@ -416,7 +416,9 @@ impl Session {
         let fps = (1.0 / span.max(1e-3)).round().clamp(1.0, 240.0) as u32;
         let sound = self.soundtrack(&moments, fps);
         let mut out = crate::export(&moments, self.size(), fps, 256, dir, sound.as_ref())?;
-        out.notes.extend(sound.as_ref().and_then(crate::Soundtrack::silences_note));
+        let pts: Vec<Duration> = moments.iter().map(|m| m.pts).collect();
+        let listening = self.shared.sound().is_some();
+        out.notes.extend(sound.as_ref().and_then(|s| s.silences_note(&pts, fps, listening)));
         // The scope's dashboard needs a GPU device (lavapipe will do); without one the rest
         // still stands.
         let snapshot = self.snapshot(moments);

@@ -71,16 +71,18 @@ impl Sound {
                 .spawn(move || {
                     while !stop.load(Ordering::SeqCst) {
                         if let Some(first) = handle.wait(Duration::from_millis(50)) {
-                            let mut s = lock(&state);
-                            let mut tapped = lock(&tap);
-                            let mut heard = lock(&heard);
-                            for chunk in std::iter::once(first).chain(handle.drain()) {
-                                s.add(&chunk.samples);
-                                if let Some(t) = tapped.as_mut() {
-                                    t.push(chunk.clone());
-                                }
-                                heard.push(chunk);
+                            // One lock at a time: an export holding `heard` never stalls the
+                            // audio token's features (`state`) or a recording's tap.
+                            let chunks: Vec<AudioChunk> = std::iter::once(first).chain(handle.drain()).collect();
+                            {
+                                let mut s = lock(&state);
+                                chunks.iter().for_each(|c| s.add(&c.samples));
                             }
+                            if let Some(t) = lock(&tap).as_mut() {
+                                t.extend(chunks.iter().cloned());
+                            }
+                            let mut heard = lock(&heard);
+                            chunks.into_iter().for_each(|c| heard.push(c));
                         }
                         if handle.take_end().is_some() {
                             break;

@@ -1,6 +1,7 @@
 //! The sound heard over a stretch of a session, laid out on the session clock, so an export's
 //! videos play what was heard while each moment was the newest, across microphone switches.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::ops::Range;
 use std::time::Duration;
@@ -32,9 +33,9 @@ fn sample_at(t: Duration, start: Duration, rate: u32) -> i64 {
 
 /// `samples` at `from` Hz as `to` Hz, by linear interpolation (a microphone switched to
 /// another rate; its sound only has to be heard, not analysed).
-fn resample(samples: &[f32], from: u32, to: u32) -> Vec<f32> {
+fn resample(samples: &[f32], from: u32, to: u32) -> Cow<'_, [f32]> {
     if from == to || from == 0 || samples.is_empty() {
-        return samples.to_vec();
+        return Cow::Borrowed(samples);
     }
     let step = f64::from(from) / f64::from(to);
     let n = (samples.len() as f64 / step).round() as usize;
@@ -46,7 +47,8 @@ fn resample(samples: &[f32], from: u32, to: u32) -> Vec<f32> {
             let (a, b) = (samples[j.min(last)], samples[(j + 1).min(last)]);
             a + (b - a) * f
         })
-        .collect()
+        .collect::<Vec<f32>>()
+        .into()
 }
 
 impl Soundtrack {
@@ -87,13 +89,23 @@ impl Soundtrack {
         edges.chunks(2).map(|e| at(e[0])..at(e[1])).filter(|r| r.end.saturating_sub(r.start) >= min).collect()
     }
 
-    /// What an export's notes say when its videos are silent somewhere for want of sound,
-    /// `None` when they are heard throughout (silences under a quarter second are not told).
-    pub fn silences_note(&self) -> Option<String> {
-        let silences = self.silences(Duration::from_millis(250));
-        let told: Vec<String> = silences
-            .iter()
-            .map(|r| format!("from {:.1} to {:.1} s", r.start.as_secs_f64(), r.end.as_secs_f64()))
+    /// What an export's notes say when its videos, whose frame `k` (at `fps`) shows the moment
+    /// taken at `pts[k]`, are silent somewhere for want of sound, in the videos' own seconds;
+    /// `None` when they are heard throughout (silences under a quarter second, or a frame, are
+    /// not told). While a microphone still `listening`, a silence at the very end is sound not
+    /// delivered yet, not told either.
+    pub fn silences_note(&self, pts: &[Duration], fps: u32, listening: bool) -> Option<String> {
+        let whole = Duration::from_secs_f64(self.samples.len() as f64 / f64::from(self.rate.max(1)));
+        // The first frame showing a moment at or after `t` into the track.
+        let frame = |t: Duration| pts.partition_point(|p| *p < self.start + t);
+        let seconds = |k: usize| k as f64 / f64::from(fps.max(1));
+        let told: Vec<String> = self
+            .silences(Duration::from_millis(250))
+            .into_iter()
+            .filter(|r| !(listening && r.end >= whole))
+            .map(|r| (frame(r.start), if r.end >= whole { pts.len() } else { frame(r.end) }))
+            .filter(|(a, b)| b > a)
+            .map(|(a, b)| format!("from {:.1} to {:.1} s", seconds(a), seconds(b)))
             .collect();
         (!told.is_empty()).then(|| {
             format!(
@@ -156,13 +168,17 @@ impl Heard {
         self.chunks.back().map(|c| c.sample_rate)
     }
 
-    /// What was heard from `from` to `to`, at `rate`.
-    pub(crate) fn track(&self, rate: u32, from: Duration, to: Duration) -> Soundtrack {
-        let overlapping = self.chunks.iter().filter(|c| {
-            let end = c.pts + Duration::from_secs_f64(c.samples.len() as f64 / f64::from(c.sample_rate.max(1)));
-            end > from && c.pts < to
-        });
-        Soundtrack::from_chunks(overlapping, rate, from, to)
+    /// The chunks heard between `from` and `to` (copied, so the track is laid out after the
+    /// lock on this is let go: the microphones wait for it).
+    pub(crate) fn between(&self, from: Duration, to: Duration) -> Vec<AudioChunk> {
+        self.chunks
+            .iter()
+            .filter(|c| {
+                let end = c.pts + Duration::from_secs_f64(c.samples.len() as f64 / f64::from(c.sample_rate.max(1)));
+                end > from && c.pts < to
+            })
+            .cloned()
+            .collect()
     }
 }
 
@@ -208,7 +224,27 @@ mod tests {
         assert_eq!(&t.samples[21..31], &[7.0; 10], "5 samples at 500 Hz last 10 ms");
         assert_eq!((t.heard.len(), t.heard.first()), (1, Some(&(0..31))), "a 1 ms gap is jitter, not a silence");
         assert_eq!(t.silences(ms(5)), vec![ms(31)..ms(40)]);
-        assert_eq!(resample(&[1.0, 3.0], 1000, 2000), vec![1.0, 2.0, 3.0, 3.0]);
+        assert_eq!(resample(&[1.0, 3.0], 1000, 2000)[..], [1.0, 2.0, 3.0, 3.0]);
+    }
+
+    /// The note tells a silence in the video's seconds, however unevenly its moments came, and
+    /// a silence at the end only once nothing listens any more.
+    #[test]
+    fn the_note_tells_silences_where_the_video_has_them() {
+        let ms = Duration::from_millis;
+        let track =
+            |heard: Vec<Range<usize>>| Soundtrack { rate: 1000, start: ms(1000), samples: vec![0.0; 2000], heard };
+        // Ten frames a second, but no moment between 1.5 and 1.9 s, nor between 2.0 and 2.5 s.
+        let pts: Vec<Duration> =
+            [1000, 1100, 1200, 1300, 1400, 1500, 1900, 2000, 2500, 2600, 2700, 2800, 2900].map(ms).to_vec();
+        let note = track(vec![0..500, 1500..1800]).silences_note(&pts, 10, true).unwrap_or_default();
+        assert!(note.contains("silent from 0.5 to 0.8 s:"), "{note}");
+        assert!(!note.contains(" and "), "the last 0.2 s are too short to tell: {note}");
+        let ended = track(std::iter::once(0..500).collect());
+        assert_eq!(ended.silences_note(&pts, 10, true), None, "still listening: its sound is on the way");
+        let note = ended.silences_note(&pts, 10, false).unwrap_or_default();
+        assert!(note.contains("silent from 0.5 to 1.3 s:"), "{note}");
+        assert_eq!(track(std::iter::once(0..2000).collect()).silences_note(&pts, 10, false), None);
     }
 
     #[test]
@@ -237,7 +273,8 @@ mod tests {
             heard.push(chunk(ms, vec![ms as f32; 10]));
         }
         assert_eq!(heard.chunks.front().map(|c| c.pts), Some(Duration::from_millis(200)));
-        let t = heard.track(1000, Duration::from_millis(195), Duration::from_millis(215));
+        let (from, to) = (Duration::from_millis(195), Duration::from_millis(215));
+        let t = Soundtrack::from_chunks(&heard.between(from, to), 1000, from, to);
         assert_eq!(&t.samples[..5], &[0.0; 5], "forgotten");
         assert_eq!(&t.samples[5..15], &[200.0; 10]);
         assert_eq!(&t.samples[15..], &[210.0; 5]);

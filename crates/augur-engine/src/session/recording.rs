@@ -85,9 +85,12 @@ impl Session {
         // Read before `heard` is locked: the `Arc` may be the microphone's last, and dropping
         // it joins its thread, which waits for `heard`.
         let listening = self.shared.sound().map(|s| s.rate());
-        let heard = lock(&self.shared.heard);
-        let rate = listening.or_else(|| heard.rate())?;
-        let track = heard.track(rate, first.pts, last.pts + std::time::Duration::from_secs_f64(1.0 / f64::from(fps)));
+        let to = last.pts + std::time::Duration::from_secs_f64(1.0 / f64::from(fps));
+        let (chunks, newest) = {
+            let heard = lock(&self.shared.heard);
+            (heard.between(first.pts, to), heard.rate())
+        };
+        let track = crate::Soundtrack::from_chunks(&chunks, listening.or(newest)?, first.pts, to);
         (listening.is_some() || !track.heard.is_empty()).then_some(track)
     }
 
