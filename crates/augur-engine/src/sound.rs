@@ -58,6 +58,7 @@ impl Sound {
     /// to the session's `heard`, which outlives this microphone, for exports.
     pub(crate) fn open(name: &str, clock: SessionClock, heard: Arc<Mutex<Heard>>) -> Result<Self, EngineError> {
         let source = open_audio(&SourceSpec::audio(name)?, clock)?;
+        let listener = lock(&heard).listener();
         let handle = spawn_audio(source);
         let info: AudioInfo = handle.info().clone();
         let state =
@@ -82,7 +83,7 @@ impl Sound {
                                 t.extend(chunks.iter().cloned());
                             }
                             let mut heard = lock(&heard);
-                            chunks.into_iter().for_each(|c| heard.push(c));
+                            chunks.into_iter().for_each(|c| heard.push(listener, c));
                         }
                         if handle.take_end().is_some() {
                             break;

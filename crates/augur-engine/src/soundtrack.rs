@@ -146,39 +146,51 @@ fn join(mut stretches: Vec<Range<usize>>, gap: usize) -> Vec<Range<usize>> {
 /// microphone heard them, for [`Soundtrack`]s: it outlives each microphone.
 #[derive(Debug, Default)]
 pub(crate) struct Heard {
-    chunks: VecDeque<AudioChunk>,
+    /// Each chunk with the microphone that heard it, numbered in the order they were picked.
+    chunks: VecDeque<(u64, AudioChunk)>,
     keep: Duration,
+    listeners: u64,
 }
 
 impl Heard {
     pub(crate) fn new(keep: Duration) -> Self {
-        Self { chunks: VecDeque::new(), keep }
+        Self { chunks: VecDeque::new(), keep, listeners: 0 }
     }
 
-    pub(crate) fn push(&mut self, chunk: AudioChunk) {
+    /// A number for a microphone just picked, higher than any before it.
+    pub(crate) fn listener(&mut self) -> u64 {
+        self.listeners += 1;
+        self.listeners
+    }
+
+    pub(crate) fn push(&mut self, listener: u64, chunk: AudioChunk) {
         let newest = chunk.pts;
-        self.chunks.push_back(chunk);
-        while self.chunks.front().is_some_and(|c| newest.saturating_sub(c.pts) > self.keep) {
+        self.chunks.push_back((listener, chunk));
+        while self.chunks.front().is_some_and(|(_, c)| newest.saturating_sub(c.pts) > self.keep) {
             self.chunks.pop_front();
         }
     }
 
-    /// The rate of the newest sound, `None` when nothing is kept.
+    /// The rate of the latest microphone's sound, `None` when nothing is kept.
     pub(crate) fn rate(&self) -> Option<u32> {
-        self.chunks.back().map(|c| c.sample_rate)
+        self.chunks.iter().max_by_key(|(l, _)| *l).map(|(_, c)| c.sample_rate)
     }
 
-    /// The chunks heard between `from` and `to` (copied, so the track is laid out after the
-    /// lock on this is let go: the microphones wait for it).
+    /// The chunks heard between `from` and `to`, the latest microphone's last, so that where
+    /// two overlap (the old one still hearing while the new one starts) the new one wins.
+    /// Copied, so the track is laid out after the lock on this is let go: the microphones wait
+    /// for it.
     pub(crate) fn between(&self, from: Duration, to: Duration) -> Vec<AudioChunk> {
-        self.chunks
+        let mut chosen: Vec<&(u64, AudioChunk)> = self
+            .chunks
             .iter()
-            .filter(|c| {
+            .filter(|(_, c)| {
                 let end = c.pts + Duration::from_secs_f64(c.samples.len() as f64 / f64::from(c.sample_rate.max(1)));
                 end > from && c.pts < to
             })
-            .cloned()
-            .collect()
+            .collect();
+        chosen.sort_by_key(|(l, _)| *l);
+        chosen.into_iter().map(|(_, c)| c.clone()).collect()
     }
 }
 
@@ -266,13 +278,30 @@ mod tests {
         assert_eq!(t.for_frame(0, 30, Duration::from_millis(990))[11], 1.0);
     }
 
+    /// While a switch is under way both microphones hear; the new one's sound is the one kept,
+    /// and its rate the one an export takes.
+    #[test]
+    fn the_newer_microphone_wins_where_two_overlap() {
+        let ms = Duration::from_millis;
+        let mut heard = Heard::new(ms(1000));
+        let (old, new) = (heard.listener(), heard.listener());
+        heard.push(old, chunk(0, vec![1.0; 20]));
+        heard.push(new, AudioChunk { sample_rate: 2000, ..chunk(10, vec![2.0; 40]) });
+        heard.push(old, chunk(20, vec![1.0; 20]));
+        assert_eq!(heard.rate(), Some(2000));
+        let t = Soundtrack::from_chunks(&heard.between(ms(0), ms(40)), 1000, ms(0), ms(40));
+        assert_eq!(&t.samples[..10], &[1.0; 10], "only the old one heard the first 10 ms");
+        assert_eq!(&t.samples[10..30], &[2.0; 20], "the new one from its first chunk on");
+        assert_eq!(&t.samples[30..], &[1.0; 10], "the old one's last 10 ms, heard by it alone");
+    }
+
     #[test]
     fn only_the_last_stretch_is_kept() {
         let mut heard = Heard::new(Duration::from_millis(100));
         for ms in (0..=300).step_by(10) {
-            heard.push(chunk(ms, vec![ms as f32; 10]));
+            heard.push(1, chunk(ms, vec![ms as f32; 10]));
         }
-        assert_eq!(heard.chunks.front().map(|c| c.pts), Some(Duration::from_millis(200)));
+        assert_eq!(heard.chunks.front().map(|(_, c)| c.pts), Some(Duration::from_millis(200)));
         let (from, to) = (Duration::from_millis(195), Duration::from_millis(215));
         let t = Soundtrack::from_chunks(&heard.between(from, to), 1000, from, to);
         assert_eq!(&t.samples[..5], &[0.0; 5], "forgotten");
