@@ -394,6 +394,20 @@ fn a_missing_or_broken_model_is_refused_cleanly() {
         text(&out).1
     };
     assert!(predict(&["--steps", "0"]).contains("pass --steps 1 or more"));
+    // A video whose sound no decoder reads: the error says how to go on without it, and that works.
+    let odd = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/undecodable-sound.avi");
+    let odd_source = format!("file:{odd}");
+    let odd_args = ["predict", "--model", bundled, "--source", &odd_source, "--out", &out_dir, "--steps", "1"];
+    let out = augur(&[&odd_args[..], &["--device", "cpu"]].concat());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).1.contains("cannot be decoded (no decoder for its audio codec")
+            && text(&out).1.contains("--audio none"),
+        "{}",
+        text(&out).1
+    );
+    let out = augur(&[&odd_args[..], &["--audio", "none", "--video-only", "--device", "cpu"]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out).1);
     assert!(predict(&["--panel", "100000"]).contains("each at most 2048 px"));
 
     // Training settings that cannot work are refused before any training starts.

@@ -89,6 +89,15 @@ pub enum CaptureError {
 }
 
 impl CaptureError {
+    /// What is wrong with a file, without the advice on what to do (for callers whose own
+    /// advice fits better, e.g. dropping a video's sound); the whole message for the rest.
+    pub fn why(&self) -> String {
+        match self {
+            Self::BadFile { why, .. } => why.clone(),
+            other => other.to_string(),
+        }
+    }
+
     pub(crate) fn ffmpeg(doing: &'static str, source: ffmpeg_next::Error) -> Self {
         Self::Ffmpeg { doing, source }
     }

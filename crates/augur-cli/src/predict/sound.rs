@@ -54,7 +54,14 @@ fn own(source: &str, frames: usize, fps: f64) -> Result<Option<ClipSound>> {
         }
         _ => return Ok(None),
     };
-    let Some(track) = augur_capture::read_sound(&file.path, (frames + 1) as f64 / fps)? else { return Ok(None) };
+    let read = augur_capture::read_sound(&file.path, (frames + 1) as f64 / fps).map_err(|e| {
+        anyhow::anyhow!(
+            "the sound track of {} cannot be decoded ({}); pass --audio none to predict on its pictures alone",
+            file.path,
+            e.why()
+        )
+    })?;
+    let Some(track) = read else { return Ok(None) };
     eprintln!("augur: hearing the source's own sound ({} Hz)", track.rate);
     Ok(Some(ClipSound { samples: track.samples, rate: track.rate, fps }.cut(0, frames)))
 }
