@@ -12,8 +12,4 @@ echo "Building Augur (the first build takes a while: burn, wgpu and WebKit are l
 scripts/build-ui.sh
 # The same build as scripts/check.sh, so tests after a start (or a start after tests) reuse it.
 cargo build --workspace --all-targets --locked
-# Mesa's Vulkan device-select layer asks Wayland for a display, and libwayland prints an
-# "error:" line per attempt when XDG_RUNTIME_DIR is unset (a headless server); Augur picks its
-# adapter itself, so the layer is not needed there.
-[ -n "${XDG_RUNTIME_DIR:-}" ] || export NODEVICE_SELECT=1
 exec "$CARGO_TARGET_DIR/debug/augur" run "$@"

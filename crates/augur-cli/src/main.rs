@@ -73,7 +73,25 @@ enum Command {
     Bench(bench::Args),
 }
 
+/// Mesa's Vulkan device-select layer asks Wayland for a display whenever adapters are listed,
+/// and libwayland prints an "error:" line for each try when `XDG_RUNTIME_DIR` is unset (a
+/// headless server). Augur picks its adapter itself, so there the layer is turned off by
+/// starting this program again with `NODEVICE_SELECT=1` (setting a variable in a running
+/// program needs `unsafe`). Returns only where that cannot be done; it goes on as it is.
+#[cfg(target_os = "linux")]
+fn without_device_select_layer() {
+    use std::os::unix::process::CommandExt;
+    if std::env::var_os("XDG_RUNTIME_DIR").is_some() || std::env::var_os("NODEVICE_SELECT").is_some() {
+        return;
+    }
+    if let Ok(me) = std::env::current_exe() {
+        let _ = std::process::Command::new(me).args(std::env::args_os().skip(1)).env("NODEVICE_SELECT", "1").exec();
+    }
+}
+
 fn main() -> ExitCode {
+    #[cfg(target_os = "linux")]
+    without_device_select_layer();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Devices(a) => devices::run(&a),
