@@ -243,19 +243,32 @@ fn sound_reaches_the_audio_token_and_the_spectrogram() {
     assert!(low > high + 50, "{col:?}");
 
     // Recording from the live view keeps the microphone's sound beside the frames, as long.
-    let ds = dir.path().join("rec");
-    s.start_recording(&ds, "listen").unwrap();
-    // An episode's sound comes from one microphone: no swapping while it records.
-    let refused = s.set_microphone(None).unwrap_err().to_string();
-    assert!(refused.contains("stop"), "{refused}");
-    assert!(s.sound().is_some());
-    wait_for("three seconds recorded", Duration::from_secs(30), || {
-        let status = s.recording();
-        // A recording stops itself when the machine is too busy to pass on every source frame.
-        assert!(status.stopped.is_none(), "the recording stopped: {:?}", status.stopped);
-        status.frames >= 45
-    });
-    let meta = s.stop_recording(true).unwrap().unwrap();
+    // A recording stops itself when the machine is too busy to pass on every source frame (the
+    // tests beside this one share two cores): then it is tried again, in a dataset of its own.
+    let mut tries = 0;
+    let (ds, meta) = loop {
+        tries += 1;
+        let ds = dir.path().join(format!("rec{tries}"));
+        s.start_recording(&ds, "listen").unwrap();
+        // An episode's sound comes from one microphone: no swapping while it records.
+        let refused = s.set_microphone(None).unwrap_err().to_string();
+        assert!(refused.contains("stop"), "{refused}");
+        assert!(s.sound().is_some());
+        wait_for("three seconds recorded", Duration::from_secs(30), || {
+            let status = s.recording();
+            status.stopped.is_some() || status.frames >= 45
+        });
+        match s.recording().stopped {
+            None => break (ds, s.stop_recording(true).unwrap().unwrap()),
+            Some(why) if why.contains("too busy") && tries < 3 => {
+                eprintln!("try {tries}: {why}");
+                wait_for("the episode finished", Duration::from_secs(30), || {
+                    s.recording().stopped.is_some_and(|w| !w.ends_with('…'))
+                });
+            }
+            Some(why) => panic!("the recording stopped: {why}"),
+        }
+    };
     let dataset = augur_dataset::Dataset::open(&ds).unwrap();
     assert_eq!(dataset.info.recording().unwrap().audio_rate, Some(16000));
     let report = augur_dataset::validate(&dataset);
