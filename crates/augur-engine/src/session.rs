@@ -414,11 +414,14 @@ impl Session {
             _ => 1.0 / 30.0,
         };
         let fps = (1.0 / span.max(1e-3)).round().clamp(1.0, 240.0) as u32;
-        let sound = self.soundtrack(&moments, fps);
+        // The rate of the microphone listening now, read before what was heard is locked: the
+        // `Arc` may be the microphone's last, and dropping it joins its thread, which waits for
+        // that lock.
+        let listening = self.shared.sound().map(|s| s.rate());
+        let sound = self.soundtrack(&moments, fps, listening);
         let mut out = crate::export(&moments, self.size(), fps, 256, dir, sound.as_ref())?;
         let pts: Vec<Duration> = moments.iter().map(|m| m.pts).collect();
-        let listening = self.shared.sound().is_some();
-        out.notes.extend(sound.as_ref().and_then(|s| s.silences_note(&pts, fps, listening)));
+        out.notes.extend(sound.as_ref().and_then(|s| s.silences_note(&pts, fps, listening.is_some())));
         // The scope's dashboard needs a GPU device (lavapipe will do); without one the rest
         // still stands.
         let snapshot = self.snapshot(moments);

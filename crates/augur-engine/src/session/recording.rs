@@ -78,13 +78,15 @@ impl Session {
     }
 
     /// What was heard while `moments` (at `fps`) were the newest, to a frame past the last, by
-    /// whichever microphones listened, at the rate of the one listening now (or of the last
+    /// whichever microphones listened, at the rate of the one `listening` now (or of the last
     /// one); `None` when no microphone is picked and none heard anything then.
-    pub(crate) fn soundtrack(&self, moments: &[crate::Moment], fps: u32) -> Option<crate::Soundtrack> {
+    pub(crate) fn soundtrack(
+        &self,
+        moments: &[crate::Moment],
+        fps: u32,
+        listening: Option<u32>,
+    ) -> Option<crate::Soundtrack> {
         let (first, last) = (moments.first()?, moments.last()?);
-        // Read before `heard` is locked: the `Arc` may be the microphone's last, and dropping
-        // it joins its thread, which waits for `heard`.
-        let listening = self.shared.sound().map(|s| s.rate());
         let to = last.pts + std::time::Duration::from_secs_f64(1.0 / f64::from(fps));
         let (chunks, newest) = {
             let heard = lock(&self.shared.heard);
