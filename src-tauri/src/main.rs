@@ -65,6 +65,7 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, session: state::
 
 fn main() -> ExitCode {
     prefer_shared_memory_renderer();
+    without_device_select_layer();
     let args = match args::AppArgs::parse(std::env::args().skip(1)) {
         Ok(a) => a,
         Err(msg) => {
@@ -123,6 +124,21 @@ fn allow_connect<R: tauri::Runtime>(context: &mut tauri::Context<R>, origin: &st
     let security = &mut context.config_mut().app.security;
     if let Some(Csp::Policy(policy)) = security.csp.as_mut() {
         *policy = policy.replace("connect-src ", &format!("connect-src {origin} "));
+    }
+}
+
+/// Mesa's Vulkan device-select layer asks Wayland for a display whenever adapters are listed,
+/// and libwayland prints an "error:" line for each try when `XDG_RUNTIME_DIR` is unset (a bare
+/// X server, as in CI). Augur picks its adapter itself, so there the layer is turned off, as
+/// `augur` does. A user's own setting wins.
+fn without_device_select_layer() {
+    const VAR: &str = "NODEVICE_SELECT";
+    if cfg!(target_os = "linux") && std::env::var_os("XDG_RUNTIME_DIR").is_none() && std::env::var_os(VAR).is_none() {
+        // SAFETY: as in `prefer_shared_memory_renderer`: first in `main`, before any thread.
+        #[allow(unsafe_code)]
+        unsafe {
+            std::env::set_var(VAR, "1");
+        }
     }
 }
 

@@ -48,3 +48,26 @@ fn app_rejects_bad_arguments_without_a_window() {
     assert!(!out.status.success());
     assert!(stderr.contains("Accepted forms"), "{stderr}");
 }
+
+/// On a bare X server (no `XDG_RUNTIME_DIR`), listing the GPU adapters used to make libwayland
+/// print "error:" lines through Mesa's device-select layer; the app turns the layer off there.
+#[test]
+fn app_lists_adapters_quietly_without_a_runtime_dir() {
+    if !have_display() {
+        assert!(std::env::var_os("CI").is_none(), "CI must run this test: scripts/services.sh starts Xvfb");
+        eprintln!("skipped: no display; run `. scripts/services.sh` first");
+        return;
+    }
+    let mut cmd = Command::new(binary("augur-app"));
+    cmd.args(["--source", "scene:bounce?size=320x240&fps=30", "--mic", "none", "--seconds", "6"]);
+    cmd.args(["--model", concat!(env!("CARGO_MANIFEST_DIR"), "/../models/bounce-64")]);
+    cmd.env_remove("XDG_RUNTIME_DIR").env_remove("NODEVICE_SELECT");
+    let out = run_with_deadline(cmd, Duration::from_secs(90));
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stdout.contains("available:") || stdout.contains("GPU"),
+        "the app should say which device it picked: {stdout}"
+    );
+    assert!(!stderr.contains("XDG_RUNTIME_DIR is invalid"), "libwayland's lines are back:\n{stderr}");
+}
