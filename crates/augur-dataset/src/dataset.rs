@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::info::{CODEBASE_VERSION, Info, Recording};
-use crate::layout::{Layout, read_json, write_atomic};
+use crate::layout::{DONE_PREFIX, Layout, read_json, write_atomic};
 use crate::meta::{EpisodeMeta, read_episodes, read_tasks, write_episodes, write_tasks};
 use crate::rows::{self, Row};
 use crate::stats::{self, Moments};
@@ -88,6 +88,14 @@ impl Dataset {
     /// The finished episodes.
     pub fn episodes(&self) -> Result<Vec<EpisodeMeta>, DatasetError> {
         if !self.layout.episodes().exists() {
+            if self.info.total_episodes > 0 {
+                // Going on as if there were none would record over the first episodes' files.
+                return Err(DatasetError::invalid(
+                    &self.layout.episodes(),
+                    format!("it is missing, and meta/info.json counts {} episodes", self.info.total_episodes),
+                    "restore it from a copy of the dataset (the episodes' data and video files are untouched), or record into a new folder",
+                ));
+            }
             return Ok(Vec::new());
         }
         read_episodes(&self.layout.episodes())
@@ -101,10 +109,17 @@ impl Dataset {
         read_tasks(&self.layout.tasks())
     }
 
-    /// The index the next episode gets (after every finished and every staged one).
+    /// The index the next episode gets: after every finished, listed and staged one, and never
+    /// one whose data or video file is on disk (an episode that failed to finish leaves a gap
+    /// in the table, and the count alone would point at the episode after it).
     pub fn next_episode(&self) -> u64 {
-        let staged = self.layout.staged().last().map_or(0, |(n, _)| n + 1);
-        self.info.total_episodes.max(staged)
+        let staged = self.layout.staged().last().map_or(0, |(n, _)| n.saturating_add(1));
+        let listed = self.episodes().ok().and_then(|e| e.iter().map(|e| e.episode_index.saturating_add(1)).max());
+        let mut next = self.info.total_episodes.max(staged).max(listed.unwrap_or(0));
+        while next < u64::MAX && (self.layout.video(next).exists() || self.layout.data(next).exists()) {
+            next += 1;
+        }
+        next
     }
 
     /// Turns a staged episode into LeRobot files: its rows become `data/…parquet`, its video is
@@ -112,6 +127,14 @@ impl Dataset {
     /// Returns `None` when not one whole frame survived (the staging is then removed).
     pub fn finish_episode(&mut self, journal: &Journal, recovered: bool) -> Result<Option<EpisodeMeta>, DatasetError> {
         let staging = self.layout.staging(journal.episode_index);
+        // Killed after it was finished, while its staging was being removed: what is left there
+        // is part of what is already written, and finishing again would cut it short.
+        if let Some(listed) = self.episodes()?.into_iter().find(|e| e.episode_index == journal.episode_index)
+            && self.layout.data(journal.episode_index).exists()
+        {
+            remove_staging(&staging)?;
+            return Ok(Some(listed));
+        }
         let mut rows = read_segments(&staging)?;
         let video = self.layout.video(journal.episode_index);
         let frames =
@@ -128,8 +151,11 @@ impl Dataset {
                 let _ = std::fs::remove_file(&tmp);
                 return Err(e.into());
             }
+            sync(&tmp)?;
             std::fs::rename(&tmp, &video).map_err(|e| DatasetError::io("replace", &video, e))?;
         }
+        // The metadata about to count these frames must not outlive them in a power cut.
+        sync(&video)?;
         rows.truncate(n as usize);
 
         let mut episodes = self.episodes()?;
@@ -238,7 +264,22 @@ pub fn read_segments(staging: &Path) -> Result<Vec<Row>, DatasetError> {
     Ok(rows)
 }
 
+/// Flushes a file's bytes to the disk.
+pub(crate) fn sync(path: &Path) -> Result<(), DatasetError> {
+    std::fs::File::open(path).and_then(|f| f.sync_all()).map_err(|e| DatasetError::io("save", path, e))
+}
+
+/// Removes a finished episode's staging. It is first renamed out of sight of `staged()` in one
+/// step, so a kill midway through deleting it never leaves half of it for a repair to finish.
 fn remove_staging(staging: &Path) -> Result<(), DatasetError> {
+    let name = staging.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let done = staging.with_file_name(format!("{DONE_PREFIX}{name}"));
+    let _ = std::fs::remove_dir_all(&done);
+    let staging = match std::fs::rename(staging, &done) {
+        Ok(()) => done.as_path(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(_) => staging,
+    };
     match std::fs::remove_dir_all(staging) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(DatasetError::io("remove", staging, e)),
         _ => {

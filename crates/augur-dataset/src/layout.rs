@@ -19,6 +19,8 @@ pub const DATA_PATH: &str = "data/chunk-{chunk_index:03d}/file-{file_index:03d}.
 pub const VIDEO_PATH: &str = "videos/{video_key}/chunk-{chunk_index:03d}/file-{file_index:03d}.mp4";
 /// Where episodes being recorded are staged (removed once the episode is finished).
 pub const STAGING: &str = ".recording";
+/// What a finished episode's staging folder is renamed to while it is deleted.
+pub const DONE_PREFIX: &str = "done-";
 
 /// The paths of one dataset folder.
 #[derive(Debug, Clone)]
@@ -74,6 +76,11 @@ impl Layout {
             .collect();
         found.sort();
         found
+    }
+    /// Staging folders of finished episodes that a kill left half deleted.
+    pub fn half_deleted(&self) -> Vec<PathBuf> {
+        let Ok(dir) = std::fs::read_dir(self.root.join(STAGING)) else { return Vec::new() };
+        dir.flatten().filter(|e| e.file_name().to_string_lossy().starts_with(DONE_PREFIX)).map(|e| e.path()).collect()
     }
 }
 

@@ -77,6 +77,8 @@ impl EpisodeRecorder {
         if task.trim().is_empty() {
             return Err(DatasetError::Usage("give the episode a task text (--task \"what happens\")".into()));
         }
+        // Episodes it cannot list would be written over by this one's metadata: refuse first.
+        ds.episodes()?;
         let episode = ds.next_episode();
         let staging = ds.layout.staging(episode);
         std::fs::create_dir_all(&staging).map_err(|e| DatasetError::io("create the folder", &staging, e))?;
@@ -174,6 +176,11 @@ impl EpisodeRecorder {
     fn flush_segment(&mut self) -> Result<(), DatasetError> {
         if self.pending.is_empty() {
             return Ok(());
+        }
+        // The video's frames reach the disk before the rows that count them: a repair keeps
+        // what both hold, so it would otherwise keep rows for frames a power cut lost.
+        if let Ok(f) = std::fs::File::open(&self.video_path) {
+            let _ = f.sync_data();
         }
         let path = self.staging.join(format!("rows-{:06}.parquet", self.journal.segments));
         rows::write(&path, &self.pending, self.rec.action_names.len())?;

@@ -19,6 +19,9 @@ pub enum Repaired {
 /// Finishes every staged episode, oldest first.
 pub fn repair(ds: &mut Dataset) -> Result<Vec<Repaired>, DatasetError> {
     let mut done = Vec::new();
+    for leftover in ds.layout.half_deleted() {
+        let _ = std::fs::remove_dir_all(leftover);
+    }
     for (episode, staging) in ds.layout.staged() {
         let journal = match Journal::read(&staging) {
             // The folder's number is the episode, whatever a copied journal says.

@@ -29,7 +29,7 @@ pub struct Moments {
 impl Moments {
     /// Adds one observation of every component.
     pub fn add(&mut self, values: &[f64]) {
-        if self.sum.len() != values.len() {
+        if self.sum.len() != values.len() || !self.whole() {
             *self = Self {
                 count: 0,
                 sum: vec![0.0; values.len()],
@@ -49,10 +49,12 @@ impl Moments {
 
     /// Folds another accumulator of the same feature into this one.
     pub fn merge(&mut self, other: &Moments) {
-        if other.count == 0 {
+        // A hand-edited or damaged file's moments are not folded in (they would index past
+        // their ends); the statistics then cover the other episodes.
+        if other.count == 0 || !other.whole() {
             return;
         }
-        if self.count == 0 {
+        if self.count == 0 || !self.whole() {
             *self = other.clone();
             return;
         }
@@ -63,6 +65,12 @@ impl Moments {
             self.min[i] = self.min[i].min(other.min[i]);
             self.max[i] = self.max[i].max(other.max[i]);
         }
+    }
+
+    /// Whether every component list is as long as the others.
+    fn whole(&self) -> bool {
+        let n = self.sum.len();
+        self.sumsq.len() == n && self.min.len() == n && self.max.len() == n
     }
 
     fn mean_std(&self) -> (Vec<f64>, Vec<f64>) {
@@ -125,4 +133,26 @@ pub fn write(path: &Path, rows: &BTreeMap<String, Moments>, camera: &Moments) ->
     }
     let text = serde_json::to_string_pretty(&Value::Object(map)).unwrap_or_default();
     crate::layout::write_atomic(path, text.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Moments read from a hand-edited journal may have lists of unequal lengths: they are
+    /// left out of a merge, never indexed past their ends.
+    #[test]
+    fn damaged_moments_are_not_merged() {
+        let mut good = Moments::default();
+        good.add(&[0.5, 0.25]);
+        let damaged = Moments { count: 3, sum: vec![1.0, 1.0], sumsq: vec![1.0, 1.0], min: vec![0.0], max: vec![1.0] };
+        let before = good.clone();
+        good.merge(&damaged);
+        assert_eq!(good, before);
+        let mut from_damaged = damaged.clone();
+        from_damaged.merge(&before);
+        assert_eq!(from_damaged, before, "damaged moments are replaced by whole ones");
+        from_damaged.add(&[1.0, 0.0]);
+        assert_eq!(from_damaged.count, 2);
+    }
 }

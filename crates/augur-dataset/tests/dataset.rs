@@ -222,3 +222,73 @@ fn odd_sized_sources_are_recorded_and_a_second_process_is_kept_out() {
     drop(hold);
     assert!(augur_dataset::DatasetLock::take(&root).is_ok());
 }
+
+/// Files of an episode the table does not list (its staging was deleted by hand, or it failed
+/// to finish) are never recorded over, and a dataset whose episode table is gone is refused
+/// rather than recorded into as if empty.
+#[test]
+fn no_recording_writes_over_an_earlier_episode() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("ds");
+    let mut ds = Dataset::open_or_create(&root, &recording()).unwrap();
+    let mut rec = EpisodeRecorder::start(&ds, "first").unwrap();
+    record(&mut rec, 10);
+    rec.finish(&mut ds).unwrap();
+    let mut orphan = EpisodeRecorder::start(&ds, "orphan").unwrap();
+    record(&mut orphan, 12);
+    std::mem::forget(orphan);
+    std::fs::remove_dir_all(root.join(".recording")).unwrap();
+    let orphan_video = std::fs::read(ds.layout.video(1)).unwrap();
+    let mut next = EpisodeRecorder::start(&ds, "next").unwrap();
+    assert_eq!(next.episode(), 2, "episode 1's video is on disk");
+    record(&mut next, 10);
+    next.finish(&mut ds).unwrap();
+    assert_eq!(std::fs::read(ds.layout.video(1)).unwrap(), orphan_video);
+    let after = EpisodeRecorder::start(&ds, "after").unwrap();
+    assert_eq!(after.episode(), 3, "after the highest listed episode, whatever the count says");
+    after.discard(&ds).unwrap();
+
+    std::fs::remove_file(ds.layout.episodes()).unwrap();
+    let ds = Dataset::open(&root).unwrap();
+    let err = EpisodeRecorder::start(&ds, "lost").map(|_| ()).unwrap_err().to_string();
+    assert!(err.contains("missing") && err.contains("restore it"), "{err}");
+}
+
+/// A kill while a finished episode's staging was being deleted leaves part of it; a repair must
+/// not finish the episode again from what is left (fewer rows, no journal).
+#[test]
+fn a_half_deleted_staging_does_not_cut_a_finished_episode() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("ds");
+    let ds = Dataset::open_or_create(&root, &recording()).unwrap();
+    let mut rec = EpisodeRecorder::start(&ds, "pour").unwrap();
+    record(&mut rec, 25);
+    std::mem::forget(rec);
+    let staging = ds.layout.staging(0);
+    let copy = dir.path().join("copy");
+    std::fs::create_dir(&copy).unwrap();
+    for e in std::fs::read_dir(&staging).unwrap().flatten() {
+        std::fs::copy(e.path(), copy.join(e.file_name())).unwrap();
+    }
+    let mut ds = Dataset::open(&root).unwrap();
+    let done = repair(&mut ds).unwrap();
+    let [Repaired::Recovered(first)] = done.as_slice() else { panic!("one episode: {done:?}") };
+    assert_eq!(first.length, 20);
+    let rows = ds.all_rows(&ds.episodes().unwrap()).unwrap();
+
+    // What the old deletion could leave: the second segment and the journal gone.
+    std::fs::create_dir_all(&staging).unwrap();
+    std::fs::copy(copy.join("rows-000000.parquet"), staging.join("rows-000000.parquet")).unwrap();
+    // And what a kill during today's deletion leaves: a renamed folder, out of repair's way.
+    let half = root.join(".recording/done-episode-000000");
+    std::fs::create_dir_all(&half).unwrap();
+    std::fs::copy(copy.join("rows-000001.parquet"), half.join("rows-000001.parquet")).unwrap();
+    let mut ds = Dataset::open(&root).unwrap();
+    let done = repair(&mut ds).unwrap();
+    let [Repaired::Recovered(again)] = done.as_slice() else { panic!("one episode: {done:?}") };
+    assert_eq!((again.length, again.tasks.clone()), (20, vec!["pour".to_string()]));
+    assert_eq!(ds.all_rows(&ds.episodes().unwrap()).unwrap(), rows, "rows and actions as they were");
+    assert_eq!(augur_capture::count_media(&ds.layout.video(0)).unwrap().video_frames, 20);
+    assert!(!root.join(".recording").exists(), "both leftovers removed");
+    assert!(validate(&ds).ok());
+}
