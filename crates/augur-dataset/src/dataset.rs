@@ -62,12 +62,14 @@ impl Dataset {
         let layout = Layout::new(root);
         if layout.info().exists() {
             let ds = Self::open(root)?;
-            if ds.info.recording().as_ref() != Some(rec) {
+            let held = ds.info.recording();
+            if held.as_ref() != Some(rec) {
+                let differs =
+                    held.map_or_else(|| "it declares no camera".to_string(), |h| rec.differences(&h).join(", "));
                 return Err(DatasetError::Usage(format!(
-                    "{} holds recordings of another kind ({:?}); this one is {:?}. Record into a new folder",
+                    "{} holds recordings of another kind ({differs}), and one dataset keeps one kind. Record into \
+                     another dataset: in the app, type a new name left of ● Rec; with `augur record`, give another --out",
                     root.display(),
-                    ds.info.recording(),
-                    rec
                 )));
             }
             return Ok(ds);

@@ -72,6 +72,37 @@ pub struct Recording {
     pub codec: augur_capture::VideoCodec,
 }
 
+impl Recording {
+    /// How this recording differs from `held`'s, in words ("640x480 now, 320x240 in it").
+    pub fn differences(&self, held: &Recording) -> Vec<String> {
+        let sound = |r: &Recording| r.audio_rate.map_or("no sound".to_string(), |hz| format!("sound at {hz} Hz"));
+        let keys = |r: &Recording| {
+            if r.action_names.is_empty() {
+                "no action keys".to_string()
+            } else {
+                format!("keys {}", r.action_names.join(","))
+            }
+        };
+        let mut out = Vec::new();
+        if (self.width, self.height) != (held.width, held.height) {
+            out.push(format!("{}x{} now, {}x{} in it", self.width, self.height, held.width, held.height));
+        }
+        if self.fps != held.fps {
+            out.push(format!("{} frames/s now, {} in it", self.fps, held.fps));
+        }
+        if self.audio_rate != held.audio_rate {
+            out.push(format!("{} now, {} in it", sound(self), sound(held)));
+        }
+        if self.action_names != held.action_names {
+            out.push(format!("{} now, {} in it", keys(self), keys(held)));
+        }
+        if self.codec != held.codec {
+            out.push(format!("{:?} video now, {:?} in it", self.codec, held.codec));
+        }
+        out
+    }
+}
+
 impl Info {
     /// A dataset with no episodes yet, declaring the features of `rec`.
     pub fn new(rec: &Recording) -> Self {

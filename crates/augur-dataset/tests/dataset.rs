@@ -186,7 +186,14 @@ fn bad_datasets_get_clear_errors() {
     rec.finish(&mut ds).unwrap();
     // Another kind of recording into the same folder is refused.
     let other = Recording { width: 32, ..recording() };
-    assert!(Dataset::open_or_create(&root, &other).unwrap_err().to_string().contains("another kind"));
+    let err = Dataset::open_or_create(&root, &other).unwrap_err().to_string();
+    assert!(err.contains("another kind (32x48 now, 64x48 in it)") && err.contains("new name"), "{err}");
+    let other = Recording { audio_rate: None, action_names: Vec::new(), ..recording() };
+    let err = Dataset::open_or_create(&root, &other).unwrap_err().to_string();
+    assert!(
+        err.contains("no sound now, sound at 16000 Hz in it, no action keys now, keys key.space,key.a in it"),
+        "{err}"
+    );
     // An empty task is refused.
     assert!(EpisodeRecorder::start(&ds, "  ").is_err());
     // A truncated data file and a missing video are reported, not panicked on.

@@ -70,14 +70,22 @@ impl ActiveRecording {
         };
         let hold = augur_dataset::DatasetLock::take(dir).map_err(|e| EngineError::Usage(e.to_string()))?;
         let mut dataset = Dataset::open_or_create(dir, &rec).map_err(|e| EngineError::Usage(e.to_string()))?;
-        let recovered = repair(&mut dataset)
-            .map_err(|e| EngineError::Usage(e.to_string()))?
-            .into_iter()
-            .filter_map(|r| match r {
-                augur_dataset::Repaired::Recovered(m) => Some(m),
-                augur_dataset::Repaired::Empty(_) | augur_dataset::Repaired::Failed(..) => None,
-            })
-            .collect();
+        let mut recovered = Vec::new();
+        for r in repair(&mut dataset).map_err(|e| EngineError::Usage(e.to_string()))? {
+            match r {
+                augur_dataset::Repaired::Recovered(m) => recovered.push(m),
+                augur_dataset::Repaired::Empty(_) => {}
+                // As `augur record` does: what a crash left is not recorded past unseen.
+                augur_dataset::Repaired::Failed(n, why) => {
+                    return Err(EngineError::Usage(format!(
+                        "episode {n}, left by a crash in {}, could not be finished ({why}); free some disk space and press \
+                         Rec again, or move {} out of the dataset to record without it",
+                        dir.display(),
+                        dataset.layout.staging(n).display()
+                    )));
+                }
+            }
+        }
         let episode = EpisodeRecorder::start(&dataset, task).map_err(|e| EngineError::Usage(e.to_string()))?;
         let sound = sound.map(|s| (s.tap(), SoundAligner::new(s.rate())));
         Ok((Self { _hold: hold, dataset, episode, fps, last_index: None, sound, last_pts: Duration::ZERO }, recovered))
@@ -154,5 +162,36 @@ impl ActiveRecording {
     /// Throws the episode away.
     pub fn discard(self) -> Result<(), EngineError> {
         self.episode.discard(&self.dataset).map_err(|e| EngineError::Usage(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An episode a crash left that cannot be finished (its rows are damaged) stops the next
+    /// recording with what to do, instead of being recorded past unseen.
+    #[test]
+    fn an_episode_that_cannot_be_repaired_is_not_recorded_past() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let info = SourceInfo {
+            description: "test".into(),
+            width: 64,
+            height: 48,
+            fps: 10.0,
+            native_format: "rgb24".into(),
+            live: true,
+            notes: Vec::new(),
+        };
+        let (first, _) = ActiveRecording::start(dir.path(), "first", &info, None)?;
+        let staging = first.dataset.layout.staging(0);
+        drop(first); // as a crash would: the episode stays staged
+        std::fs::write(staging.join("rows-000000.parquet"), b"not parquet")?;
+        let Err(err) = ActiveRecording::start(dir.path(), "second", &info, None) else {
+            return Err("a recording started past a damaged episode".into());
+        };
+        let err = err.to_string();
+        assert!(err.contains("episode 0") && err.contains("could not be finished") && err.contains("move"), "{err}");
+        Ok(())
     }
 }
