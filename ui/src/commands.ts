@@ -152,7 +152,10 @@ export interface EpisodeRow {
 export interface DatasetRow {
   name: string;
   episodes: EpisodeRow[];
-  unfinished: number;
+  /** Episodes a crash left that opening the browser finished. */
+  repaired: number;
+  /** What is wrong with it: episodes that could not be finished, or why it cannot be read. */
+  problems: string[];
 }
 
 /** augur_engine::EpisodeSurprise */

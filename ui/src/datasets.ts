@@ -119,8 +119,9 @@ export async function toggleBrowser(): Promise<void> {
   if (!list.length) root.textContent = "none yet: press ● Rec to record one";
   let shown = 0;
   for (const ds of list) {
-    const repaired = ds.unfinished ? ` · ${ds.unfinished} repaired after a crash` : "";
+    const repaired = ds.repaired ? ` · ${ds.repaired} repaired after a crash` : "";
     root.append(el("h3", {}, `${ds.name} · ${ds.episodes.length} episodes${repaired} `, fineTuneControls(ds)));
+    for (const p of ds.problems) root.append(el("p", { className: "problem" }, p));
     const row = el("div", { className: "episodes" });
     for (const ep of ds.episodes) row.append(episodeCard(ds, ep, shown++, b));
     root.append(row);

@@ -65,12 +65,16 @@ pub struct EpisodeRow {
 pub struct DatasetRow {
     name: String,
     episodes: Vec<EpisodeRow>,
-    /// Episodes a stopped recorder left unfinished (opening repairs them).
-    unfinished: usize,
+    /// Episodes a stopped recorder left unfinished that opening it finished.
+    repaired: usize,
+    /// What is wrong with it, in words: episodes a crash left that could not be finished, or
+    /// why it cannot be read at all (then `episodes` is empty).
+    problems: Vec<String>,
 }
 
 /// The datasets under ~/Augur/datasets with their episodes. Episodes a crash left unfinished
-/// are repaired as the browser opens them, keeping every complete second.
+/// are repaired as the browser opens them, keeping every complete second; a folder that cannot
+/// be read is listed with why, not left out.
 #[tauri::command(async)]
 pub fn list_datasets(session: State<'_, Session>) -> Result<Vec<DatasetRow>, CommandError> {
     // The dataset being recorded into has a live staging folder: it is not a crash to repair.
@@ -85,35 +89,63 @@ pub fn list_datasets(session: State<'_, Session>) -> Result<Vec<DatasetRow>, Com
     let Ok(entries) = std::fs::read_dir(&root) else { return Ok(Vec::new()) };
     let mut rows: Vec<DatasetRow> = entries
         .flatten()
+        .filter(|e| e.path().is_dir())
         .filter_map(|e| {
             let name = e.file_name().to_str()?.to_string();
-            let mut ds = augur_dataset::Dataset::open(&e.path()).ok()?;
-            let unfinished = ds.layout.staged().len();
-            let busy = recording.as_deref() == Some(&*ds.layout.root.display().to_string());
-            // Another process may be recording into it: repair only with the dataset's lock.
-            if unfinished > 0
-                && !busy
-                && let Ok(_hold) = augur_dataset::DatasetLock::take(&ds.layout.root)
-            {
-                let _ = augur_dataset::repair(&mut ds);
-            }
-            let episodes = ds
-                .episodes()
-                .ok()?
-                .into_iter()
-                .map(|m| EpisodeRow {
-                    episode: m.episode_index,
-                    frames: m.length,
-                    seconds: m.to_timestamp - m.from_timestamp,
-                    task: m.tasks.join("; "),
-                    recovered: m.recovered,
-                })
-                .collect();
-            Some(DatasetRow { name, episodes, unfinished })
+            let busy = recording.as_deref() == Some(&*e.path().display().to_string());
+            Some(dataset_row(name, &e.path(), busy))
         })
         .collect();
     rows.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(rows)
+}
+
+/// One dataset's row, finishing what a crash left unless it is being recorded into.
+fn dataset_row(name: String, dir: &std::path::Path, busy: bool) -> DatasetRow {
+    let broken =
+        |why: String| DatasetRow { name: name.clone(), episodes: Vec::new(), repaired: 0, problems: vec![why] };
+    let mut ds = match augur_dataset::Dataset::open(dir) {
+        Ok(ds) => ds,
+        Err(e) => return broken(e.to_string()),
+    };
+    let (mut repaired, mut problems) = (0, Vec::new());
+    if !ds.layout.staged().is_empty() && !busy {
+        // Another process may be recording into it: repair only with the dataset's lock.
+        match augur_dataset::DatasetLock::take(&ds.layout.root) {
+            Ok(_hold) => match augur_dataset::repair(&mut ds) {
+                Ok(done) => {
+                    for r in done {
+                        match r {
+                            augur_dataset::Repaired::Recovered(_) => repaired += 1,
+                            augur_dataset::Repaired::Empty(_) => {}
+                            augur_dataset::Repaired::Failed(n, why) => {
+                                problems.push(format!("episode {n}, left by a crash, could not be finished: {why}"))
+                            }
+                        }
+                    }
+                }
+                Err(e) => problems.push(format!("episodes left by a crash could not be finished: {e}")),
+            },
+            Err(_) => problems.push("another augur process is recording into it".into()),
+        }
+    }
+    let episodes = match ds.episodes() {
+        Ok(list) => list
+            .into_iter()
+            .map(|m| EpisodeRow {
+                episode: m.episode_index,
+                frames: m.length,
+                seconds: m.to_timestamp - m.from_timestamp,
+                task: m.tasks.join("; "),
+                recovered: m.recovered,
+            })
+            .collect(),
+        Err(e) => {
+            problems.push(e.to_string());
+            Vec::new()
+        }
+    };
+    DatasetRow { name, episodes, repaired, problems }
 }
 
 /// Plays a recorded episode as the live source (looping), so predictions run on it.
@@ -157,4 +189,58 @@ pub fn episode_surprise(
     let model = std::path::PathBuf::from(s.model_name());
     augur_engine::episode_surprise(&video, &model, &augur_model::DeviceChoice::Auto)
         .map_err(|e| CommandError::new("model", e))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use augur_dataset::{Dataset, EpisodeRecorder, Recording};
+
+    /// A dataset with one finished episode and one a crash left after 25 frames (2 s whole).
+    fn crashed(dir: &std::path::Path) -> Dataset {
+        let rec = Recording {
+            fps: 10,
+            width: 32,
+            height: 32,
+            audio_rate: None,
+            action_names: Vec::new(),
+            codec: augur_capture::VideoCodec::H264,
+        };
+        let mut ds = Dataset::open_or_create(dir, &rec).unwrap();
+        for (task, frames, finish) in [("done", 10, true), ("crashed", 25, false)] {
+            let mut ep = EpisodeRecorder::start(&ds, task).unwrap();
+            for i in 0..frames {
+                ep.push_frame(&vec![(i * 9) as u8; 32 * 32 * 3], 32, 32, &[]).unwrap();
+            }
+            if finish {
+                ep.finish(&mut ds).unwrap();
+            } else {
+                std::mem::forget(ep);
+            }
+        }
+        ds
+    }
+
+    /// The browser says what opening a dataset repaired, what it could not, and why a folder
+    /// cannot be read, instead of leaving it out.
+    #[test]
+    fn the_browser_tells_repairs_and_problems() {
+        let home = tempfile::tempdir().unwrap();
+        crashed(&home.path().join("a"));
+        let row = super::dataset_row("a".into(), &home.path().join("a"), false);
+        assert_eq!((row.episodes.len(), row.repaired, row.problems.len()), (2, 1, 0), "{:?}", row.problems);
+        assert_eq!(row.episodes[1].frames, 20);
+
+        let ds = crashed(&home.path().join("b"));
+        std::fs::write(ds.layout.staging(1).join("rows-000000.parquet"), b"damaged").unwrap();
+        let row = super::dataset_row("b".into(), &home.path().join("b"), false);
+        assert_eq!((row.episodes.len(), row.repaired), (1, 0));
+        assert!(row.problems[0].contains("episode 1, left by a crash, could not be finished"), "{:?}", row.problems);
+        let busy = super::dataset_row("b".into(), &home.path().join("b"), true);
+        assert!(busy.problems.is_empty(), "a dataset being recorded into is not a crash");
+
+        std::fs::create_dir(home.path().join("c")).unwrap();
+        let row = super::dataset_row("c".into(), &home.path().join("c"), false);
+        assert!(row.episodes.is_empty() && row.problems[0].contains("info.json"), "{:?}", row.problems);
+    }
 }
