@@ -145,7 +145,22 @@ impl Session {
             }
             _ => None,
         };
-        let model = remembered.unwrap_or(bundled);
+        // A remembered model that no longer loads (damaged, or from another version of Augur)
+        // must not keep the window from starting: the bundled one stands in, with a notice.
+        let unloadable = |why: &dyn std::fmt::Display| {
+            format!(
+                "the model {} used last time cannot be loaded ({why}); using {} (pick another in the model menu)",
+                settings.model.as_deref().unwrap_or_default(),
+                bundled.display()
+            )
+        };
+        let mut model = remembered.clone().unwrap_or_else(|| bundled.clone());
+        if remembered.is_some()
+            && let Err(e) = augur_model::checkpoint::load_card(&model)
+        {
+            notices.push(unloadable(&e));
+            model = bundled.clone();
+        }
         // A remembered camera means "the camera", which falls back to the scene when there is none.
         let source = args.source.clone().or_else(|| {
             let preset = settings.source.as_deref().filter(|p| *p != "camera")?;
@@ -173,7 +188,16 @@ impl Session {
                     Some(_) if args.mic.is_none() => Some(OWN_SOUND.to_string()),
                     _ => None,
                 };
-                let s = augur_engine::Session::start(cfg).map_err(|e| e.to_string())?;
+                let s = match augur_engine::Session::start(cfg.clone()) {
+                    Ok(s) => s,
+                    // Its card read, its weights did not.
+                    Err(e) if remembered.is_some() && cfg.model != bundled => {
+                        notices.push(unloadable(&e));
+                        augur_engine::Session::start(SessionConfig { model: bundled.clone(), horizon: None, ..cfg })
+                            .map_err(|e| e.to_string())?
+                    }
+                    Err(e) => return Err(e.to_string()),
+                };
                 notices.extend(s.notices.iter().cloned());
                 // Remembered knobs that no longer fit (another model) are left at the defaults.
                 if let Some(c) = settings.context {

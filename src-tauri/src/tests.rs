@@ -407,6 +407,26 @@ fn settings_are_remembered_between_runs() {
     // The command line still wins over what was remembered.
     let (_app2, w2) = app_in(Some(home.path().to_path_buf()));
     assert!(json_of(call(&w2, "app_info", json!({})).unwrap())["source"].as_str().unwrap().starts_with("scene:"));
+    drop((_app, w, _app2, w2));
+
+    // The model used last, damaged (its weights cut short, then its card): the window starts
+    // anyway, on the bundled model, and says why.
+    let weights = copy.join("model.safetensors");
+    let bytes = std::fs::read(&weights).unwrap();
+    std::fs::write(&weights, &bytes[..bytes.len() / 2]).unwrap();
+    for damage in ["weights", "card"] {
+        if damage == "card" {
+            std::fs::write(copy.join("model.json"), "{").unwrap();
+        }
+        let models = Some(concat!(env!("CARGO_MANIFEST_DIR"), "/../models").into());
+        let (_app, w) = app_with(AppArgs { models, home: Some(home.path().to_path_buf()), ..bare_args() });
+        let info = json_of(call(&w, "app_info", json!({})).unwrap());
+        assert!(!info["model"].as_str().unwrap().ends_with("copy/model"), "{damage}: {info}");
+        assert!(
+            info["notices"].to_string().contains("the model copy used last time cannot be loaded"),
+            "{damage}: {info}"
+        );
+    }
 }
 
 /// A source with a sound of its own is heard through it, the picker offers it as `own`, and
