@@ -226,6 +226,10 @@ async function toggleRecord(keep = true): Promise<void> {
   }
 }
 
+// The stop reason last shown, so each stop is told once.
+let toldStop: string | null = null;
+const recordTitle = $("record").title;
+
 async function pollRecording(): Promise<void> {
   const r = await invoke("recording_status");
   if (!r) return;
@@ -234,10 +238,14 @@ async function pollRecording(): Promise<void> {
   $("record").textContent = r.active
     ? `■ ${num(r.seconds, 1)} s · ${num(r.write_rate / 1e6, 1)} MB/s` + (r.free_bytes !== null ? ` · ${num(r.free_bytes / 1e9, 1)} GB free` : "")
     : "● Rec";
-  if (!r.active && r.stopped) {
-    $("notice").textContent = `Recording stopped: ${r.stopped}`;
-    $("notice").hidden = false;
+  // Told once per stop: the notice bar then carries later messages (an export's folder).
+  if (!r.active && r.stopped && r.stopped !== toldStop) {
+    notice(`Recording stopped: ${r.stopped}`);
+    // Demo mode hides the notice bar; the button keeps the reason where it can be read.
+    $("record").title = `Recording stopped: ${r.stopped}. ${recordTitle}`;
   }
+  if (r.active) $("record").title = recordTitle;
+  toldStop = r.active ? null : r.stopped;
 }
 
 // Latent steering: decode the shown moment (or the newest) moved along PC1/PC2.
@@ -418,7 +426,7 @@ async function start(): Promise<void> {
   if (info.settings.demo) toggleDemo(false);
   if (hasModel) {
     showCompare(info.compare);
-    if (info.compare) $("compare-pick").value = info.compare.split("/").pop() ?? "";
+    if (info.compare) $("compare-pick").value = info.compare;
   }
   if (info.notices.length) {
     $("notice").textContent = info.notices.join(" · ");

@@ -87,7 +87,7 @@ pub fn app_info(session: State<'_, Session>) -> AppInfo {
             Live::Source(_) => None,
         },
         compare: match &session.live {
-            Live::Model(s) => s.compare_name(),
+            Live::Model(s) => compared(&session, s),
             Live::Source(_) => None,
         },
         settings: session.settings.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone(),
@@ -408,7 +408,7 @@ pub fn model_state(session: State<'_, Session>) -> Result<ModelState, CommandErr
         stats: s.stats(),
         surprise: trace[from..].iter().map(|t| finite(t.1)).collect(),
         index: trace.last().map(|t| t.0),
-        compare: s.compare_name(),
+        compare: compared(&session, s),
         compare_surprise: trace[from..].iter().map(|t| finite(t.2)).collect(),
         trail: traj.trail[tail..].iter().map(xy).collect(),
         branch: traj.branch.iter().map(xy).collect(),
@@ -512,6 +512,16 @@ pub fn set_source(session: State<'_, Session>, preset: String) -> Result<(), Com
     session.switch_source(s, spec).map_err(bad)?;
     session.remember(|set| set.source = Some(preset));
     Ok(())
+}
+
+/// The model compared with the one in use, by its name in the picker (a fine-tune's path ends
+/// in `NAME/model`, so its file name would say only "model").
+fn compared(session: &Session, s: &augur_engine::Session) -> Option<String> {
+    let path = s.compare_name()?;
+    let found = crate::state::catalog(&session.models_dir, &session.home)
+        .into_iter()
+        .find(|(_, p)| p.display().to_string() == path);
+    Some(found.map_or(path, |(name, _)| name))
 }
 
 /// The source a preset id stands for.
