@@ -131,7 +131,7 @@ fn guarded<T>(call: impl FnOnce() -> Result<T, EngineError>) -> Result<T, Engine
 }
 
 /// The message a panic carried, when it was text.
-fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+pub(crate) fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
     panic
         .downcast_ref::<String>()
         .map(|s| s.lines().filter(|l| !l.trim().is_empty()).take(4).collect::<Vec<_>>().join(" "))

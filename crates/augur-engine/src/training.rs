@@ -116,26 +116,25 @@ impl Training {
             std::thread::Builder::new()
                 .name("augur-train".into())
                 .spawn(move || {
-                    let result = augur_model::train(&train_job, |p| {
-                        if p.bank.is_some() {
-                            // Encoding a latent bank, before the first step: no losses yet.
-                            return;
-                        }
-                        let mut s = lock(&status);
-                        s.step = p.step;
-                        s.losses.push((p.step, p.losses.total, p.losses.prediction));
-                        s.samples_per_s = p.samples_per_s;
-                        s.eta_s = p.eta_s;
-                        if p.checkpoint.is_some() {
-                            s.model = Some(base.display().to_string());
-                        }
+                    let done = status.clone();
+                    let cancel = train_job.cancel.clone();
+                    settle(&done, &cancel, move || {
+                        augur_model::train(&train_job, |p| {
+                            if p.bank.is_some() {
+                                // Encoding a latent bank, before the first step: no losses yet.
+                                return;
+                            }
+                            let mut s = lock(&status);
+                            s.step = p.step;
+                            s.losses.push((p.step, p.losses.total, p.losses.prediction));
+                            s.samples_per_s = p.samples_per_s;
+                            s.eta_s = p.eta_s;
+                            if p.checkpoint.is_some() {
+                                s.model = Some(base.display().to_string());
+                            }
+                        })
+                        .map_err(|e| e.to_string())
                     });
-                    let mut s = lock(&status);
-                    s.running = false;
-                    s.cancelled = train_job.cancel.load(Ordering::Relaxed);
-                    if let Err(e) = result {
-                        s.error = Some(e.to_string());
-                    }
                 })
                 .map_err(|e| EngineError::Usage(format!("cannot start the training thread: {e}")))?
         };
@@ -153,11 +152,43 @@ impl Training {
     }
 }
 
+/// Runs the training and marks the job ended however it ends, a panic in burn included: the
+/// panel would otherwise show it running forever and refuse every later fine-tune.
+fn settle<T>(status: &Mutex<TrainingStatus>, cancel: &AtomicBool, train: impl FnOnce() -> Result<T, String>) {
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(train)).unwrap_or_else(|panic| {
+        Err(format!("the training stopped on an internal error: {}", crate::model_thread::panic_text(&*panic)))
+    });
+    let mut s = lock(status);
+    s.running = false;
+    s.cancelled = cancel.load(Ordering::Relaxed);
+    if let Err(e) = result {
+        s.error = Some(e);
+    }
+}
+
 impl Drop for Training {
     fn drop(&mut self) {
         self.cancel();
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A training that panics (burn does, on some device faults) ends the job with the reason.
+    #[test]
+    fn a_panicking_training_ends_the_job_with_why() {
+        let status = Mutex::new(TrainingStatus { running: true, ..TrainingStatus::default() });
+        let cancel = AtomicBool::new(false);
+        settle::<()>(&status, &cancel, || panic!("device lost"));
+        let s = lock(&status).clone();
+        assert!(!s.running);
+        assert_eq!(s.error.as_deref(), Some("the training stopped on an internal error: device lost"));
+        settle(&status, &cancel, || Ok::<_, String>(()));
+        assert!(lock(&status).error.is_some(), "an earlier error stays until the next job");
     }
 }
