@@ -34,6 +34,30 @@ fn audio_file_is_mixed_to_mono_at_its_rate() {
     assert!((level.dominant_hz - 1000.0).abs() < 15.0, "{level:?}");
 }
 
+/// Sound spliced from two formats (48 kHz stereo, then 44.1 kHz mono, as concatenated MPEG-TS
+/// gives) is heard through the change, all of it at the first part's rate.
+#[test]
+fn sound_that_changes_format_midway_is_heard_through() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.ts"), dir.path().join("b.ts"));
+    for (path, rate, channels) in [(&a, "48000", "2"), (&b, "44100", "1")] {
+        let sine = format!("sine=frequency=1000:sample_rate={rate}:duration=1");
+        common::ffmpeg(&["-f", "lavfi", "-i", &sine, "-ac", channels, "-c:a", "mp2", path.to_str().unwrap()]);
+    }
+    let spliced = dir.path().join("spliced.ts");
+    std::fs::write(&spliced, [std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap()].concat()).unwrap();
+    let spec = SourceSpec::audio(&format!("audiofile:{}?pace=fast", spliced.display())).unwrap();
+    let mut src = open_audio(&spec, SessionClock::start()).unwrap();
+    assert_eq!(src.info().sample_rate, 48_000);
+    let mut samples = Vec::new();
+    while let Some(chunk) = src.next_chunk().unwrap() {
+        samples.extend(chunk.samples);
+    }
+    assert!((samples.len() as i64 - 96_000).abs() < 4_000, "2 s at 48 kHz: {} samples", samples.len());
+    let level = audio_level(&samples[60_000..90_000], 48_000);
+    assert!((level.dominant_hz - 1000.0).abs() < 15.0, "the second part, resampled: {level:?}");
+}
+
 /// With no sound named, a video with a sound track is heard through it (looping with the
 /// pictures), a scene with sound through its own, and anything else not at all.
 #[test]

@@ -70,6 +70,54 @@ fn looping_file_restarts_with_increasing_timestamps() {
     }
 }
 
+/// MPEG-TS files start their clock at about 1.4 s: a loop goes on one frame after the last
+/// one, not a start's worth later (which stalled playback at every loop).
+#[test]
+fn a_looped_file_that_starts_late_goes_on_without_a_gap() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = make_video(dir.path(), "late.ts", 10, &["-c:v", "libx264", "-pix_fmt", "yuv420p"]);
+    let mut src = open(&format!("file:{}?pace=fast&loop=1", path.display()));
+    let (frames, end) = read(src.as_mut(), 25);
+    end.unwrap();
+    assert_eq!(frames.len(), 25);
+    for w in frames.windows(2) {
+        let step = (w[1].stream_pts.unwrap() - w[0].stream_pts.unwrap()).as_secs_f64();
+        assert!((step - 0.04).abs() < 1e-3, "a frame every 40 ms across the loops: {step} s");
+    }
+}
+
+/// A stream spliced from two sizes (concatenated MPEG-TS) plays through the change.
+#[test]
+fn a_file_whose_frames_change_size_plays_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let (small, big) = (dir.path().join("small.ts"), dir.path().join("big.ts"));
+    for (path, size) in [(&small, "64x48"), (&big, "160x120")] {
+        let src = format!("testsrc=size={size}:rate=25");
+        common::ffmpeg(&[
+            "-f",
+            "lavfi",
+            "-i",
+            &src,
+            "-frames:v",
+            "10",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            path.to_str().unwrap(),
+        ]);
+    }
+    let spliced = dir.path().join("spliced.ts");
+    let joined = [std::fs::read(&small).unwrap(), std::fs::read(&big).unwrap()].concat();
+    std::fs::write(&spliced, joined).unwrap();
+    let mut src = open(&format!("file:{}?pace=fast", spliced.display()));
+    let (frames, end) = read(src.as_mut(), 100);
+    end.unwrap();
+    assert_eq!(frames.len(), 20);
+    assert_eq!((frames[0].width, frames[19].width), (64, 160));
+    assert_eq!(frames[19].rgb.len(), 160 * 120 * 3);
+}
+
 #[test]
 fn realtime_file_playback_is_paced() {
     let dir = tempfile::tempdir().unwrap();

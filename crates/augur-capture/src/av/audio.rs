@@ -79,7 +79,14 @@ impl AudioFileSource {
         // FFmpeg 5's decoders may leave the legacy layout field unset; swresample compares it
         // with the layout it was built for and refuses the frame unless they agree.
         self.decoded.set_channel_layout(layout);
-        if self.resampler.is_none() {
+        // Built again when the sound changes format midway (a stream spliced from two):
+        // swresample refuses frames unlike the ones it was built for.
+        let (format, rate_in) = (self.decoded.format(), self.decoded.rate());
+        let fits = |r: &resampling::Context| {
+            let i = r.input();
+            (i.format, i.channel_layout, i.rate) == (format, layout, rate_in)
+        };
+        if !self.resampler.as_ref().is_some_and(fits) {
             let rate = self.info.sample_rate;
             let ctx = resampling::Context::get(
                 self.decoded.format(),

@@ -41,6 +41,8 @@ pub struct AvVideoSource {
     /// Stream seconds added per completed loop, so looped timestamps keep increasing.
     loop_offset: f64,
     last_stream_pts: f64,
+    /// The first frame's own timestamp, without any loop offset.
+    first_stream_pts: Option<f64>,
     frames: u64,
     /// `frames` when the current pass over a looping file began.
     frames_at_loop: u64,
@@ -178,6 +180,7 @@ impl AvVideoSource {
             anchor: None,
             loop_offset: 0.0,
             last_stream_pts: 0.0,
+            first_stream_pts: None,
             frames: 0,
             frames_at_loop: 0,
             flushing: false,
@@ -209,6 +212,9 @@ impl AvVideoSource {
             let scaler =
                 RgbScaler::new(fmt, w, h).map_err(|e| CaptureError::ffmpeg("setting up colour conversion", e))?;
             self.scaler = Some(scaler);
+            // The frames changed size or format midway (a stream spliced from two): the old
+            // output frame no longer fits, and FFmpeg refuses to write into it.
+            self.rgb = ff::frame::Video::empty();
         }
         if let Some(ctx) = self.scaler.as_mut() {
             ctx.run(&self.decoded, &mut self.rgb).map_err(|e| CaptureError::ffmpeg("converting to RGB", e))?;
@@ -227,6 +233,9 @@ impl AvVideoSource {
             .filter(|s| s.is_finite())
             .unwrap_or_else(|| self.frames as f64 / self.info.fps.max(1.0))
             + self.loop_offset;
+        // Where the file's own clock starts (0 for MP4, about 1.4 s for MPEG-TS), so each loop
+        // goes on right after the last one rather than a start's worth later.
+        self.first_stream_pts.get_or_insert(stream_secs - self.loop_offset);
         self.last_stream_pts = stream_secs;
         self.pace(stream_secs);
         let frame = Frame {
@@ -290,7 +299,8 @@ impl AvVideoSource {
                 })?;
                 self.decoder.flush();
                 self.flushing = false;
-                self.loop_offset = self.last_stream_pts + 1.0 / self.info.fps.max(1.0);
+                self.loop_offset =
+                    self.last_stream_pts + 1.0 / self.info.fps.max(1.0) - self.first_stream_pts.unwrap_or(0.0);
                 self.next_frame()
             }
             Ending::End { looping: false } => Ok(None),
