@@ -152,6 +152,7 @@ where
     let sample_rate = config.sample_rate;
     let err_tx = tx.clone();
     let dropped = Arc::clone(dropped);
+    let glitches = Arc::clone(&dropped);
     dev.build_input_stream::<T, _, _>(
         *config,
         move |data: &[T], _| {
@@ -171,14 +172,28 @@ where
             }
         },
         move |e| {
-            let _ = err_tx.try_send(Err(e.to_string()));
+            if ends_stream(e.kind()) {
+                let _ = err_tx.try_send(Err(e.to_string()));
+            } else {
+                // An overrun (the machine was busy) or a rerouting: the backend goes on, so a
+                // moment of lost sound is counted, not taken for a lost microphone.
+                glitches.fetch_add(1, Ordering::Relaxed);
+            }
         },
         Some(Duration::from_secs(5)),
     )
 }
 
+/// Whether a stream error means the microphone is gone (unplugged, its server stopped, access
+/// taken away), rather than a glitch the backend recovers from by itself.
+fn ends_stream(kind: cpal::ErrorKind) -> bool {
+    use cpal::ErrorKind as K;
+    matches!(kind, K::DeviceNotAvailable | K::StreamInvalidated | K::HostUnavailable | K::PermissionDenied)
+}
+
 impl Microphone {
-    /// Chunks the device delivered while the consumer was too far behind to take them.
+    /// Chunks the device delivered while the consumer was too far behind to take them, and
+    /// moments of sound lost to overruns.
     pub fn dropped_chunks(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)
     }
@@ -205,5 +220,19 @@ impl AudioSource for Microphone {
                 hint: "check that the microphone is not muted or taken by another program, then reopen it",
             }),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// cpal reports every ALSA overrun and carries on: only a lost device ends the stream.
+    #[test]
+    fn only_a_lost_device_ends_the_stream() {
+        use cpal::ErrorKind as K;
+        assert!(!super::ends_stream(K::Xrun));
+        assert!(!super::ends_stream(K::DeviceChanged));
+        assert!(!super::ends_stream(K::RealtimeDenied));
+        assert!(super::ends_stream(K::DeviceNotAvailable));
+        assert!(super::ends_stream(K::StreamInvalidated));
     }
 }
