@@ -58,6 +58,28 @@ fn sound_that_changes_format_midway_is_heard_through() {
     assert!((level.dominant_hz - 1000.0).abs() < 15.0, "the second part, resampled: {level:?}");
 }
 
+/// Sound above what AAC holds (192 kHz) is heard at 48 kHz, so it can be recorded and
+/// exported; a writer asked for more says what to do.
+#[test]
+fn sound_above_96_khz_is_heard_at_48_khz() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hi.wav");
+    common::ffmpeg(&["-f", "lavfi", "-i", "sine=frequency=1000:sample_rate=192000:duration=1", path.to_str().unwrap()]);
+    let spec = SourceSpec::audio(&format!("audiofile:{}?pace=fast", path.display())).unwrap();
+    let mut src = open_audio(&spec, SessionClock::start()).unwrap();
+    assert_eq!(src.info().sample_rate, 48_000);
+    assert!(src.info().description.contains("192000 Hz heard at 48000 Hz"), "{:?}", src.info());
+    let mut samples = Vec::new();
+    while let Some(chunk) = src.next_chunk().unwrap() {
+        samples.extend(chunk.samples);
+    }
+    assert!((samples.len() as i64 - 48_000).abs() < 2_000, "{} samples", samples.len());
+    assert!((audio_level(&samples, 48_000).dominant_hz - 1000.0).abs() < 15.0);
+    let out = dir.path().join("out.mp4");
+    let err = augur_capture::SoundedVideo::create(&out, 64, 48, 10, Some(192_000)).err().unwrap();
+    assert!(err.to_string().contains("set the microphone to 48000 Hz"), "{err}");
+}
+
 /// With no sound named, a video with a sound track is heard through it (looping with the
 /// pictures), a scene with sound through its own, and anything else not at all.
 #[test]

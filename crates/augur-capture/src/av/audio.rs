@@ -50,9 +50,15 @@ impl AudioFileSource {
         if decoder.rate() == 0 || decoder.channels() == 0 {
             return Err(bad("its audio stream has no sample rate or channels".into(), "check it with ffprobe"));
         }
+        // Sound above what AAC stores (96 kHz) is heard at 48 kHz: recordings, exports and
+        // side-by-side videos could not carry it otherwise, and nothing here needs more.
+        let (rate, description) = match decoder.rate() {
+            r if r > MAX_AAC_RATE => (48_000, format!("audio file {path} (its {r} Hz heard at 48000 Hz)")),
+            r => (r, format!("audio file {path}")),
+        };
         let info = AudioInfo {
-            description: format!("audio file {path}"),
-            sample_rate: decoder.rate(),
+            description,
+            sample_rate: rate,
             channels: decoder.channels(),
             native_format: format!("{:?}", decoder.format()).to_lowercase(),
         };
@@ -208,6 +214,9 @@ pub fn read_sound(path: &str, max_seconds: f64) -> Result<Option<SoundTrack>, Ca
     samples.truncate(most);
     Ok(Some(SoundTrack { samples, rate }))
 }
+
+/// The highest sample rate FFmpeg's AAC encoder takes.
+pub const MAX_AAC_RATE: u32 = 96_000;
 
 /// Whether the media file at `path` has an audio stream.
 pub fn has_sound(path: &str) -> Result<bool, CaptureError> {

@@ -73,6 +73,16 @@ impl RecordingWriter {
                 "SVT-AV1 encodes frames of at least 64x64, and this source is {width}x{height}; record with --codec h264"
             )));
         }
+        if let Some(a) = audio
+            && a.sample_rate > super::audio::MAX_AAC_RATE
+        {
+            return Err(err(format!(
+                "sound at {} Hz is more than the {} Hz an MP4's AAC track holds; set the microphone to 48000 Hz in \
+                 the system's sound settings, or record without sound",
+                a.sample_rate,
+                super::audio::MAX_AAC_RATE
+            )));
+        }
         let mut output = format::output_as(path, "mp4").map_err(failed)?;
         let global_header = output.format().flags().contains(format::Flags::GLOBAL_HEADER);
         let mut opts = Dictionary::new();
