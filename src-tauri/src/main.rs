@@ -108,7 +108,17 @@ fn main() -> ExitCode {
             }
             Ok(())
         })
-        .run(context);
+        .build(context)
+        .map(|app| {
+            app.run(|handle, event| {
+                // Quitting while recording finishes the episode rather than leaving it to a repair.
+                if let tauri::RunEvent::Exit = event
+                    && let state::Live::Model(s) = &tauri::Manager::state::<state::Session>(handle).live
+                {
+                    s.finish_recording_on_close();
+                }
+            })
+        });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -538,5 +538,6 @@ impl Drop for Session {
         for t in self.threads.drain(..) {
             let _ = t.join();
         }
+        self.finish_recording_on_close();
     }
 }

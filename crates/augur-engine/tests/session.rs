@@ -136,6 +136,16 @@ fn a_scene_session_predicts_pauses_and_rolls_out_what_ifs() {
 
     s.resume();
     wait_for("moments after resuming", Duration::from_secs(30), || s.timeline_len() > held);
+
+    // Closed while recording (the app quitting): the episode is finished, not left to a repair.
+    s.start_recording(&dir, "closed while recording").unwrap();
+    wait_for("a second recorded", Duration::from_secs(30), || s.recording().frames >= 15);
+    drop(s);
+    let dataset = augur_dataset::Dataset::open(&dir).unwrap();
+    let episodes = dataset.episodes().unwrap();
+    assert_eq!(episodes.len(), 2);
+    assert!(episodes[1].length >= 15 && !episodes[1].recovered, "{:?}", episodes[1]);
+    assert!(dataset.layout.staged().is_empty());
 }
 
 #[test]

@@ -51,6 +51,20 @@ impl Session {
         if keep { active.finish() } else { active.discard().map(|()| None) }
     }
 
+    /// Finishes a recording still running, and waits for one that stopped by itself to be
+    /// finished, so quitting keeps every frame recorded (what a repair after a crash would
+    /// otherwise have to recover, less the last second). Called as the app exits.
+    pub fn finish_recording_on_close(&self) {
+        let active = lock(&self.shared.recording).take();
+        if let Some(active) = active {
+            let _ = active.finish();
+        }
+        let finishing = lock(&self.shared.finishing).take();
+        if let Some(handle) = finishing {
+            let _ = handle.join();
+        }
+    }
+
     /// Listens to another microphone (`mic:default`, `mic:3`, `audiofile:…`) or to none, without
     /// stopping; answers what is now listened to. The old microphone keeps going until the new
     /// one has opened, so a microphone that will not open changes nothing. Refused while a
