@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use augur_dataset::{Dataset, Repaired, repair, validate};
 
 /// Options for `augur dataset`.
@@ -29,10 +29,15 @@ enum Action {
         /// The dataset folder.
         dir: PathBuf,
     },
-    /// Print meta/stats.json (per-feature min, max, mean, std).
+    /// Print meta/stats.json (per-feature min, max, mean, std); written again first when it
+    /// is missing or with --rebuild.
     Stats {
         /// The dataset folder.
         dir: PathBuf,
+        /// Write meta/stats.json again from the running moments (meta/augur.json), or from every
+        /// episode's rows where those are lost.
+        #[arg(long)]
+        rebuild: bool,
     },
 }
 
@@ -84,9 +89,16 @@ pub fn run(args: &Args) -> Result<()> {
             }
             Ok(())
         }
-        Action::Stats { dir } => {
-            let ds = Dataset::open(dir)?;
-            print!("{}", std::fs::read_to_string(ds.layout.stats())?);
+        Action::Stats { dir, rebuild } => {
+            let mut ds = Dataset::open(dir)?;
+            if *rebuild || !ds.layout.stats().exists() {
+                let _hold = augur_dataset::DatasetLock::take(dir)?;
+                ds.rebuild_stats()?;
+                eprintln!("augur: wrote {} again", ds.layout.stats().display());
+            }
+            let stats = ds.layout.stats();
+            let text = std::fs::read_to_string(&stats).with_context(|| format!("cannot read {}", stats.display()))?;
+            print!("{text}");
             Ok(())
         }
     }

@@ -191,9 +191,9 @@ impl Dataset {
             to_timestamp: n as f64 / fps,
             recovered,
         };
+        // The running moments of the episodes before this one.
+        let mut extra = self.extra(&episodes);
         episodes.push(meta.clone());
-        let mut extra: Extra =
-            if self.extra_path().exists() { read_json(&self.extra_path())? } else { Extra::default() };
         if extra.merged.insert(journal.episode_index) {
             extra.camera.merge(&journal.camera);
             for (k, m) in stats::row_moments(&rows) {
@@ -217,6 +217,34 @@ impl Dataset {
 
     fn extra_path(&self) -> PathBuf {
         self.layout.root.join("meta/augur.json")
+    }
+
+    /// `meta/augur.json`'s running moments of `episodes`; where it is missing or damaged, the
+    /// rows' moments counted again from their data files (the camera's pixel moments cannot
+    /// be, without decoding every video: they start again from the next episode).
+    fn extra(&self, episodes: &[EpisodeMeta]) -> Extra {
+        if let Ok(extra) = read_json::<Extra>(&self.extra_path()) {
+            return extra;
+        }
+        let mut extra = Extra::default();
+        // An episode whose rows cannot be read (damaged, or another tool's) is left out.
+        for e in episodes {
+            let Ok(rows) = rows::read(&self.layout.data(e.episode_index)) else { continue };
+            for (k, m) in stats::row_moments(&rows) {
+                extra.rows.entry(k).or_default().merge(&m);
+            }
+            extra.merged.insert(e.episode_index);
+        }
+        extra
+    }
+
+    /// Writes `meta/stats.json` (and `meta/augur.json`) again from the running moments, or
+    /// from every episode's rows where those are lost (see [`Self::extra`]).
+    pub fn rebuild_stats(&mut self) -> Result<(), DatasetError> {
+        let (episodes, tasks) = (self.episodes()?, self.tasks()?);
+        let extra = self.extra(&episodes);
+        let rows = extra.rows.clone();
+        self.write_meta(&episodes, &tasks, &extra, &rows)
     }
 
     fn write_meta(

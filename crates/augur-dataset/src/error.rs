@@ -44,6 +44,10 @@ pub enum DatasetError {
     Usage(String),
 }
 
+/// What to do about a damaged file that no command can rebuild (a repair only finishes
+/// episodes a stopped recorder left).
+pub(crate) const RESTORE: &str = "restore it from a copy of the dataset (the other files are untouched); `augur dataset validate` lists every damaged file";
+
 impl DatasetError {
     pub(crate) fn io(doing: &'static str, path: &Path, source: std::io::Error) -> Self {
         let hint = match source.raw_os_error() {

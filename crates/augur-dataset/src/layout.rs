@@ -112,13 +112,8 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), DatasetError> {
 /// Reads and parses a JSON file.
 pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, DatasetError> {
     let text = std::fs::read_to_string(path).map_err(|e| DatasetError::io("read", path, e))?;
-    serde_json::from_str(&text).map_err(|e| {
-        DatasetError::invalid(
-            path,
-            format!("it is not the JSON we expect ({e})"),
-            "run `augur dataset repair` on the dataset",
-        )
-    })
+    serde_json::from_str(&text)
+        .map_err(|e| DatasetError::invalid(path, format!("it is not the JSON we expect ({e})"), crate::error::RESTORE))
 }
 
 /// Bytes free for this user on the disk holding `path` (`None` where it cannot be asked).

@@ -98,7 +98,7 @@ pub fn read_episodes(path: &Path) -> Result<Vec<EpisodeMeta>, DatasetError> {
             DatasetError::invalid(
                 path,
                 format!("column {name:?} is missing or has the wrong type"),
-                "run `augur dataset repair`",
+                crate::error::RESTORE,
             )
         };
         let i64s = |n: &str| {
@@ -160,8 +160,7 @@ pub fn write_tasks(path: &Path, tasks: &[String]) -> Result<(), DatasetError> {
 pub fn read_tasks(path: &Path) -> Result<Vec<String>, DatasetError> {
     let mut pairs = Vec::new();
     for batch in read_batches(path)? {
-        let bad =
-            || DatasetError::invalid(path, "it lacks the task_index and task columns", "run `augur dataset repair`");
+        let bad = || DatasetError::invalid(path, "it lacks the task_index and task columns", crate::error::RESTORE);
         let idx =
             batch.column_by_name("task_index").and_then(|c| c.as_any().downcast_ref::<Int64Array>()).ok_or_else(bad)?;
         let text =

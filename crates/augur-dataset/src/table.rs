@@ -34,10 +34,9 @@ pub fn write_batch(path: &Path, batch: &RecordBatch) -> Result<(), DatasetError>
 /// Reads every batch of a parquet file.
 pub fn read_batches(path: &Path) -> Result<Vec<RecordBatch>, DatasetError> {
     let file = std::fs::File::open(path).map_err(|e| DatasetError::io("open", path, e))?;
-    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
-        .and_then(|b| b.build())
-        .map_err(|e| {
-        DatasetError::invalid(path, format!("it is not a readable parquet file ({e})"), "run `augur dataset repair`")
-    })?;
+    let reader =
+        parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).and_then(|b| b.build()).map_err(
+            |e| DatasetError::invalid(path, format!("it is not a readable parquet file ({e})"), crate::error::RESTORE),
+        )?;
     reader.collect::<Result<Vec<_>, _>>().map_err(|e| DatasetError::parquet(path, e))
 }

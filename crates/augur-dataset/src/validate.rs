@@ -177,7 +177,7 @@ pub fn validate(ds: &Dataset) -> Report {
         ));
     }
     if !ds.layout.stats().exists() {
-        r.problems.push("meta/stats.json is missing; run `augur dataset stats` to rebuild it".into());
+        r.problems.push("meta/stats.json is missing; `augur dataset stats --rebuild` writes it again".into());
     }
     r
 }

@@ -299,3 +299,46 @@ fn a_half_deleted_staging_does_not_cut_a_finished_episode() {
     assert!(!root.join(".recording").exists(), "both leftovers removed");
     assert!(validate(&ds).ok());
 }
+
+/// The same JSON, numbers equal to 1e-12.
+fn close(a: &serde_json::Value, b: &serde_json::Value) -> bool {
+    use serde_json::Value::{Array, Number, Object};
+    match (a, b) {
+        (Number(x), Number(y)) => (x.as_f64().unwrap() - y.as_f64().unwrap()).abs() < 1e-12,
+        (Array(x), Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(x, y)| close(x, y)),
+        (Object(x), Object(y)) => x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| close(v, w))),
+        _ => a == b,
+    }
+}
+
+/// Statistics lost (stats.json deleted, augur.json damaged) are written again from the rows,
+/// and a damaged augur.json does not stop the next episode from finishing.
+#[test]
+fn lost_statistics_are_written_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("ds");
+    let mut ds = Dataset::open_or_create(&root, &recording()).unwrap();
+    for n in [12, 8] {
+        let mut rec = EpisodeRecorder::start(&ds, "t").unwrap();
+        record(&mut rec, n);
+        rec.finish(&mut ds).unwrap();
+    }
+    let read = |ds: &Dataset| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(ds.layout.stats()).unwrap()).unwrap()
+    };
+    let before = read(&ds);
+    std::fs::remove_file(ds.layout.stats()).unwrap();
+    assert!(validate(&ds).problems.iter().any(|p| p.contains("stats --rebuild")));
+    ds.rebuild_stats().unwrap();
+    // From augur.json's running moments (serde_json reads floats to within a unit in the last place).
+    assert!(close(&read(&ds), &before), "{} against {before}", read(&ds));
+
+    std::fs::write(root.join("meta/augur.json"), "{ damaged").unwrap();
+    let mut rec = EpisodeRecorder::start(&ds, "t").unwrap();
+    record(&mut rec, 5);
+    rec.finish(&mut ds).unwrap();
+    let after = read(&ds);
+    assert_eq!(after["index"]["max"][0], 24.0, "rows of all three episodes: {after}");
+    assert_eq!(after["timestamp"]["count"][0], 25);
+    assert!(validate(&ds).ok());
+}
