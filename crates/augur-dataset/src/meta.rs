@@ -90,6 +90,10 @@ pub fn write_episodes(path: &Path, episodes: &[EpisodeMeta]) -> Result<(), Datas
     write_batch(path, &batch)
 }
 
+/// What to do with a LeRobot dataset laid out otherwise than Augur records.
+const ONE_PER_FILE: &str = "Augur reads datasets as it records them: one episode per data and video file, the camera \
+     as observation.images.camera. Record with Augur, or train on this one with LeRobot itself";
+
 /// Reads every episode's row.
 pub fn read_episodes(path: &Path) -> Result<Vec<EpisodeMeta>, DatasetError> {
     let mut out = Vec::new();
@@ -108,7 +112,41 @@ pub fn read_episodes(path: &Path) -> Result<Vec<EpisodeMeta>, DatasetError> {
             batch.column_by_name(n).and_then(|c| c.as_any().downcast_ref::<Float64Array>()).ok_or_else(|| missing(n))
         };
         let (ep, len, from) = (i64s("episode_index")?, i64s("length")?, i64s("dataset_from_index")?);
+        if batch.column_by_name(&video_col("from_timestamp")).is_none() {
+            let schema = batch.schema();
+            let cameras: Vec<&str> = schema
+                .fields()
+                .iter()
+                .filter_map(|f| f.name().strip_prefix("videos/")?.strip_suffix("/from_timestamp"))
+                .collect();
+            return Err(DatasetError::invalid(
+                path,
+                format!("its episodes have no {VIDEO_KEY} video (cameras: {})", cameras.join(", ")),
+                ONE_PER_FILE,
+            ));
+        }
         let (t0, t1) = (f64s(&video_col("from_timestamp"))?, f64s(&video_col("to_timestamp"))?);
+        // LeRobot packs many episodes into one file once a dataset grows; Augur writes and
+        // reads one episode per file, found by its index.
+        let files = [("data/chunk_index", "data/file_index"), (&*video_col("chunk_index"), &*video_col("file_index"))];
+        for (chunk, file) in files {
+            let (Ok(c), Ok(f)) = (i64s(chunk), i64s(file)) else { continue };
+            for i in 0..batch.num_rows() {
+                let (want_c, want_f) = chunk_file(ep.value(i).max(0) as u64);
+                if (c.value(i), f.value(i)) != (want_c as i64, want_f as i64) || t0.value(i) != 0.0 {
+                    return Err(DatasetError::invalid(
+                        path,
+                        format!(
+                            "episode {} lives in file {} of chunk {}, beside other episodes",
+                            ep.value(i),
+                            f.value(i),
+                            c.value(i)
+                        ),
+                        ONE_PER_FILE,
+                    ));
+                }
+            }
+        }
         let tasks = batch
             .column_by_name("tasks")
             .and_then(|c| c.as_any().downcast_ref::<ListArray>())

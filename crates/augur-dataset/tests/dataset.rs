@@ -342,3 +342,41 @@ fn lost_statistics_are_written_again() {
     assert_eq!(after["timestamp"]["count"][0], 25);
     assert!(validate(&ds).ok());
 }
+
+/// Replaces column `name` of the episode table with `values`, as another tool would have written it.
+fn set_episode_column(ds: &Dataset, name: &str, values: Vec<i64>) {
+    use parquet::arrow::ArrowWriter;
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let path = ds.layout.episodes();
+    let batch = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&path).unwrap())
+        .unwrap()
+        .build()
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    let schema = batch.schema();
+    let mut columns = batch.columns().to_vec();
+    columns[schema.index_of(name).unwrap()] = std::sync::Arc::new(arrow_array::Int64Array::from(values));
+    let batch = arrow_array::RecordBatch::try_new(schema.clone(), columns).unwrap();
+    let mut writer = ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), schema, None).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+}
+
+/// A dataset LeRobot packed (two episodes in one file) is refused with what Augur reads,
+/// rather than read as if each episode had its own file.
+#[test]
+fn episodes_packed_into_one_file_are_refused_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("ds");
+    let mut ds = Dataset::open_or_create(&root, &recording()).unwrap();
+    for _ in 0..2 {
+        let mut rec = EpisodeRecorder::start(&ds, "t").unwrap();
+        record(&mut rec, 10);
+        rec.finish(&mut ds).unwrap();
+    }
+    set_episode_column(&ds, "data/file_index", vec![0, 0]);
+    let err = ds.episodes().unwrap_err().to_string();
+    assert!(err.contains("episode 1 lives in file 0 of chunk 0") && err.contains("one episode per"), "{err}");
+}
