@@ -319,6 +319,8 @@ fn record_episode(
     let started = Instant::now();
     let mut last_print = Instant::now();
     let mut last_pts = Duration::ZERO;
+    let mut grid = augur_dataset::FrameGrid::new(rec.fps);
+    let mut last_frame: Option<Frame> = None;
     while ep.frames() < target {
         let over = overflow.load(std::sync::atomic::Ordering::Relaxed);
         if over > 0 {
@@ -344,15 +346,21 @@ fn record_episode(
             action.extend_from_slice(p.lock().map(|p| p.values().to_vec()).unwrap_or_default().as_slice());
         }
         last_pts = frame.pts;
-        if let Some(a) = audio {
-            if ep.frames() == 0 {
-                sound.begin(frame.pts);
+        // On the episode's fixed rate: a gap before this frame repeats the one before it.
+        let copies = grid.copies(frame.stream_pts.unwrap_or(frame.pts), ep.frames()).min(target - ep.frames());
+        for k in 0..copies {
+            let shown = if k + 1 < copies { last_frame.as_ref().unwrap_or(&frame) } else { &frame };
+            if let Some(a) = audio {
+                if ep.frames() == 0 {
+                    sound.begin(frame.pts);
+                }
+                sound.pull(a.drain());
+                let samples = sound.take(ep.frames() + 1, rec.fps);
+                ep.push_audio(&samples)?;
             }
-            sound.pull(a.drain());
-            let samples = sound.take(ep.frames() + 1, rec.fps);
-            ep.push_audio(&samples)?;
+            ep.push_frame(&shown.rgb, shown.width, shown.height, &action)?;
         }
-        ep.push_frame(&frame.rgb, frame.width, frame.height, &action)?;
+        last_frame = Some(frame);
         if last_print.elapsed() >= Duration::from_secs(1) {
             last_print = Instant::now();
             let sound = if audio.is_some() { format!("  sound {:.2} s", ep.audio_seconds()) } else { String::new() };

@@ -12,6 +12,7 @@
 mod align;
 mod dataset;
 mod error;
+mod grid;
 mod info;
 mod layout;
 mod meta;
@@ -25,6 +26,7 @@ mod validate;
 pub use align::SoundAligner;
 pub use dataset::{Dataset, read_segments};
 pub use error::DatasetError;
+pub use grid::FrameGrid;
 pub use info::{CODEBASE_VERSION, Feature, Info, Recording};
 pub use layout::{DatasetLock, Layout, VIDEO_KEY, chunk_file, free_bytes};
 pub use meta::EpisodeMeta;

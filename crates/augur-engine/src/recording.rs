@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use augur_capture::{Frame, SourceInfo};
-use augur_dataset::{Dataset, EpisodeMeta, EpisodeRecorder, Recording, SoundAligner, repair};
+use augur_dataset::{Dataset, EpisodeMeta, EpisodeRecorder, FrameGrid, Recording, SoundAligner, repair};
 
 use crate::EngineError;
 use crate::sound::{Sound, SoundTap};
@@ -45,6 +45,10 @@ pub struct ActiveRecording {
     sound: Option<(SoundTap, SoundAligner)>,
     /// Session time of the last frame recorded.
     last_pts: Duration,
+    /// Where frames fall on the episode's rate, by their own timestamps.
+    grid: FrameGrid,
+    /// The frame written last, repeated over a gap.
+    last_frame: Option<Frame>,
 }
 
 impl ActiveRecording {
@@ -88,7 +92,19 @@ impl ActiveRecording {
         }
         let episode = EpisodeRecorder::start(&dataset, task).map_err(|e| EngineError::Usage(e.to_string()))?;
         let sound = sound.map(|s| (s.tap(), SoundAligner::new(s.rate())));
-        Ok((Self { _hold: hold, dataset, episode, fps, last_index: None, sound, last_pts: Duration::ZERO }, recovered))
+        let grid = FrameGrid::new(fps);
+        let recording = Self {
+            _hold: hold,
+            dataset,
+            episode,
+            fps,
+            grid,
+            last_frame: None,
+            last_index: None,
+            sound,
+            last_pts: Duration::ZERO,
+        };
+        Ok((recording, recovered))
     }
 
     /// Records one source frame. Errors stop the recording (the caller finishes it).
@@ -110,15 +126,27 @@ impl ActiveRecording {
         if self.episode.disk().low(3.0) {
             return Err("the disk is nearly full; recording stopped".into());
         }
+        // On the episode's fixed rate: a gap before this frame repeats the one before it.
+        let copies = self.grid.copies(frame.stream_pts.unwrap_or(frame.pts), self.episode.frames());
+        let before = self.last_frame.replace(frame.clone());
+        for k in 0..copies {
+            let shown = if k + 1 < copies { before.as_ref().unwrap_or(frame) } else { frame };
+            self.write(shown, frame.pts)?;
+        }
+        Ok(())
+    }
+
+    /// Writes one frame, with the sound heard until it ends.
+    fn write(&mut self, frame: &Frame, now: Duration) -> Result<(), String> {
         if let Some((tap, aligner)) = self.sound.as_mut() {
             aligner.pull(tap.drain());
             if self.episode.frames() == 0 {
-                aligner.begin(frame.pts);
+                aligner.begin(now);
             }
             let samples = aligner.take(self.episode.frames() + 1, self.fps);
             self.episode.push_audio(&samples).map_err(|e| e.to_string())?;
         }
-        self.last_pts = frame.pts;
+        self.last_pts = now;
         self.episode.push_frame(&frame.rgb, frame.width, frame.height, &[]).map_err(|e| e.to_string())
     }
 
@@ -168,6 +196,31 @@ impl ActiveRecording {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A source that delivers half the frames it claims (a camera in low light) is recorded at
+    /// its claimed rate, the gaps filled, so the episode lasts as long as the recording did.
+    #[test]
+    fn a_source_slower_than_it_claims_keeps_its_duration() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let info = SourceInfo {
+            description: "test".into(),
+            width: 64,
+            height: 48,
+            fps: 10.0,
+            native_format: "rgb24".into(),
+            live: true,
+            notes: Vec::new(),
+        };
+        let (mut rec, _) = ActiveRecording::start(dir.path(), "slow", &info, None)?;
+        for i in 0..20u64 {
+            let at = Duration::from_millis(200 * i);
+            let rgb: std::sync::Arc<[u8]> = vec![(i * 10) as u8; 64 * 48 * 3].into();
+            rec.push(&Frame { pts: at, stream_pts: Some(at), index: i, width: 64, height: 48, rgb })?;
+        }
+        let meta = rec.finish()?.ok_or("an episode")?;
+        assert!((38..=40).contains(&meta.length), "3.8 s at 10 fps: {} frames", meta.length);
+        Ok(())
+    }
 
     /// An episode a crash left that cannot be finished (its rows are damaged) stops the next
     /// recording with what to do, instead of being recorded past unseen.
