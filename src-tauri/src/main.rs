@@ -66,6 +66,19 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, session: state::
 fn main() -> ExitCode {
     prefer_shared_memory_renderer();
     without_device_select_layer();
+    // Commands that take a while (an export, decoding thumbnails, a what-if rollout) hold a
+    // worker of Tauri's runtime while they run; with one worker per core, two of them on a
+    // 2-core machine froze every other command (the status line, the plots) until done.
+    let _runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(8).enable_all().build() {
+        Ok(rt) => {
+            tauri::async_runtime::set(rt.handle().clone());
+            Some(rt)
+        }
+        Err(e) => {
+            eprintln!("augur-app: note: Tauri's default runtime is used ({e})");
+            None
+        }
+    };
     let args = match args::AppArgs::parse(std::env::args().skip(1)) {
         Ok(a) => a,
         Err(msg) => {

@@ -43,6 +43,9 @@ function plotLine(canvas: HTMLCanvasElement, series: (number | null)[][], colour
 function surpriseCurve(ds: string, ep: number, canvas: HTMLCanvasElement, caption: HTMLElement): void {
   caption.textContent = "surprise: computing…";
   queue = queue.then(async () => {
+    // The browser was closed or opened again since: its cards are gone, and running the model
+    // over a whole episode for nothing would only slow the live view.
+    if (!canvas.isConnected) return;
     try {
       const s = await invoke("episode_surprise", { name: ds, episode: ep });
       plotLine(canvas, [s.values], ["#ff8a5a"]);
@@ -69,6 +72,7 @@ function episodeCard(ds: DatasetRow, ep: EpisodeRow, index: number, browser: HTM
       await invoke("play_episode", { name: ds.name, episode: ep.episode });
       $("source").textContent = `dataset ${ds.name}, episode ${ep.episode} (looping)`;
       browser.hidden = true;
+      $("datasets").replaceChildren();
       // An episode recorded with sound offers its own sound in the microphone picker.
       await refreshMicrophones();
     } catch (e) {
@@ -112,7 +116,10 @@ function fineTuneControls(ds: DatasetRow): HTMLSpanElement {
 export async function toggleBrowser(): Promise<void> {
   const b = $("browser");
   b.hidden = !b.hidden;
-  if (b.hidden) return;
+  if (b.hidden) {
+    $("datasets").replaceChildren(); // its queued surprise curves are dropped with the cards
+    return;
+  }
   const list = await invoke("list_datasets");
   const root = $("datasets");
   root.replaceChildren();

@@ -248,13 +248,27 @@ async function pollRecording(): Promise<void> {
   toldStop = r.active ? null : r.stopped;
 }
 
-// Latent steering: decode the shown moment (or the newest) moved along PC1/PC2.
+// Latent steering: decode the shown moment (or the newest) moved along PC1/PC2. One request
+// at a time: a slider dragged fires dozens of input events a second, and each queued request
+// would hold the model thread from live predictions; the latest position is sent next.
+let steering = false;
+let steerAgain = false;
 async function steer(): Promise<void> {
+  if (steering) {
+    steerAgain = true;
+    return;
+  }
+  steering = true;
   try {
-    const buf = await invoke("steer", { at: scrubbing, pc1: Number($("pc1").value), pc2: Number($("pc2").value) });
-    drawImage(buf, $("imagined"), ctx2d($("imagined")));
+    do {
+      steerAgain = false;
+      const buf = await invoke("steer", { at: scrubbing, pc1: Number($("pc1").value), pc2: Number($("pc2").value) });
+      drawImage(buf, $("imagined"), ctx2d($("imagined")));
+    } while (steerAgain);
   } catch (e) {
     console.error(e);
+  } finally {
+    steering = false;
   }
 }
 
