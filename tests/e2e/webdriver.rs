@@ -189,6 +189,10 @@ fn the_built_app_is_driven_through_webdriver() {
     let strip = page.wait_until("predicted frames", Duration::from_secs(90), &CANVAS_STATS.replace("ID", "'strip'"));
     assert!(strip["width"].as_u64().unwrap() >= 3 * strip["height"].as_u64().unwrap(), "a filmstrip: {strip}");
     eprintln!("live canvas {live}, prediction strip {strip}");
+    // The page sizes the frames it asks for by the canvas's CSS limits, read back in pixels.
+    let room =
+        page.run("const s = getComputedStyle(document.getElementById('live')); return [s.maxWidth, s.maxHeight];");
+    assert!(room.as_array().unwrap().iter().all(|v| v.as_str().unwrap().ends_with("px")), "{room}");
     // The bundled model fades: under the strip, how much of its guesses it keeps.
     page.wait_until(
         "the share kept under the strip",

@@ -50,11 +50,15 @@ async function maybeReport(): Promise<void> {
 
 async function drawLatest(): Promise<void> {
   try {
-    // The canvas's size on screen: the app shrinks frames at least twice as large.
+    // The most room the canvas may take on screen (its CSS limits, which follow the window):
+    // the app shrinks frames at least twice as large. Not the canvas's own size, which is the
+    // last frame's, so a window made smaller once would keep the preview small for good.
     const dpr = window.devicePixelRatio || 1;
+    const room = getComputedStyle(live);
+    const side = (limit: string, now: number) => (Number.isFinite(parseFloat(limit)) ? parseFloat(limit) : now);
     const fit: [number, number] = [
-      Math.max(1, Math.round(live.clientWidth * dpr)),
-      Math.max(1, Math.round(live.clientHeight * dpr)),
+      Math.max(1, Math.round(side(room.maxWidth, live.clientWidth) * dpr)),
+      Math.max(1, Math.round(side(room.maxHeight, live.clientHeight) * dpr)),
     ];
     // Both asked for at once: each IPC round trip costs the page tens of ms in WebKitGTK.
     const following = hasModel && scrubbing === null;
