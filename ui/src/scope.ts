@@ -2,11 +2,12 @@
 // one image per frame while shown; the canvas's pointer goes back to the app so hover, wheel zoom
 // and drag work on it.
 import type { ScopeEvent } from "./commands";
-import { $, ctx2d, drawImage, invoke, pixels } from "./util";
+import { $, ctx2d, drawImage, errorText, invoke, notice, pixels } from "./util";
 
 const WIDTH = 760;
 let pending: ScopeEvent[] = [];
 let running = false;
+let failures = 0;
 
 function at(e: MouseEvent): { x: number; y: number } {
   const c = $("scope");
@@ -43,8 +44,17 @@ async function frame(height: number): Promise<void> {
     if (events.length) await invoke("scope_input", { events: events.slice(-64) });
     const buf = await pixels("/scope", { width: WIDTH, height }, "scope_frame", { width: WIDTH, height });
     drawImage(buf, $("scope"), ctx2d($("scope")));
+    failures = 0;
   } catch (e) {
-    console.error(e);
+    // One bad frame (a model being switched) is skipped; a scope that cannot draw at all (no
+    // GPU device for it) is closed with why, rather than asked again every frame.
+    if (++failures >= 3) {
+      notice(`Scope: ${errorText(e)}`);
+      $("scope-panel").hidden = true;
+      running = false;
+      failures = 0;
+      return;
+    }
   }
   requestAnimationFrame(() => frame(height));
 }
