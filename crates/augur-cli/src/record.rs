@@ -280,15 +280,26 @@ pub fn run(args: &Args) -> Result<()> {
             }
             Err(err) => {
                 let disk_full = err.is_disk_full();
-                let kept = episode.abandon(&mut ds).ok().flatten().map_or(0, |m| m.length);
+                // A refusal (the source changed size) leaves the writer whole: close it properly
+                // and keep every frame. A write error may have left it broken: keep what is on disk.
+                let finished = match err {
+                    augur_dataset::DatasetError::Usage(_) => episode.finish(&mut ds),
+                    _ => episode.abandon(&mut ds),
+                };
+                let kept = match finished {
+                    Ok(meta) => format!("keeps {} frames", meta.map_or(0, |m| m.length)),
+                    Err(e) => format!(
+                        "could not be finished ({e}); `augur dataset repair {}` keeps its complete seconds",
+                        args.out.display()
+                    ),
+                };
                 if disk_full {
                     bail!(
                         "the disk is full, recording stopped ({err}). Earlier episodes are intact; episode {index} \
-                         keeps {kept} frames, or if it could not be finished, free space and run `augur dataset repair {}`",
-                        args.out.display()
+                         {kept}. Free space before recording again"
                     );
                 }
-                return Err(err).with_context(|| format!("recording episode {index} (kept {kept} frames)"));
+                return Err(err).with_context(|| format!("recording episode {index} stopped; it {kept}"));
             }
         }
     }
