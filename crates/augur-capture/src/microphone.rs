@@ -104,12 +104,18 @@ impl Microphone {
             SampleFormat::U8 => build::<u8>(&dev, &config, tx, clock, &dropped),
             SampleFormat::I8 => build::<i8>(&dev, &config, tx, clock, &dropped),
             SampleFormat::F64 => build::<f64>(&dev, &config, tx, clock, &dropped),
+            // USB audio interfaces often default to 24-bit or unsigned 32-bit.
+            SampleFormat::I24 => build::<cpal::I24>(&dev, &config, tx, clock, &dropped),
+            SampleFormat::U24 => build::<cpal::U24>(&dev, &config, tx, clock, &dropped),
+            SampleFormat::U32 => build::<u32>(&dev, &config, tx, clock, &dropped),
+            SampleFormat::I64 => build::<i64>(&dev, &config, tx, clock, &dropped),
+            SampleFormat::U64 => build::<u64>(&dev, &config, tx, clock, &dropped),
             other => {
                 return Err(CaptureError::UnsupportedMode {
                     what,
                     asked: format!("{other} samples"),
-                    why: "Augur reads 8/16/32-bit integer and float samples".into(),
-                    offered: "pick another device or set it to 16-bit or float in the system mixer".into(),
+                    why: "Augur reads 8- to 64-bit integer and float samples".into(),
+                    offered: "pick another device, or set this one to 16-bit or float samples in the system's sound settings (pavucontrol, or the sound server's configuration)".into(),
                 });
             }
         }
