@@ -106,6 +106,25 @@ impl VideoHandle {
     pub fn is_finished(&self) -> bool {
         self.frames.is_closed()
     }
+
+    /// Stops the source and waits up to `within` for its thread to let go of the device, so the
+    /// same camera can be opened again at once (in another mode); `false` when it is still busy
+    /// (a read that blocks), in which case it ends on its own after that read.
+    pub fn stop(mut self, within: Duration) -> bool {
+        self.shared.stop.store(true, Ordering::Relaxed);
+        let until = std::time::Instant::now() + within;
+        while !self.thread.as_ref().is_none_or(JoinHandle::is_finished) && std::time::Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        match self.thread.take() {
+            Some(t) if t.is_finished() => t.join().is_ok(),
+            Some(t) => {
+                self.thread = Some(t);
+                false
+            }
+            None => true,
+        }
+    }
 }
 
 impl Drop for VideoHandle {

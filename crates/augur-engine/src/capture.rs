@@ -50,6 +50,8 @@ pub(crate) fn capture_loop(
         *lock(&shared.status) = SourceStatus::Running { description: handle.info().description.clone() };
         *lock(&shared.source_info) = Some(handle.info().clone());
         attempts = 0;
+        let stall = stall_limit(handle.info());
+        let mut last_frame = Instant::now();
         loop {
             if shared.stop.load(Ordering::SeqCst) {
                 return;
@@ -57,7 +59,20 @@ pub(crate) fn capture_loop(
             if lock(&shared.next_source).is_some() {
                 break;
             }
+            // A camera can stop sending without going away (after a suspend): a read that never
+            // returns would otherwise freeze the preview under a "running" status for good.
+            if stall.is_some_and(|limit| last_frame.elapsed() > limit) {
+                attempts += 1;
+                let error = format!(
+                    "{} sent no frame for {:.0} s; reopening it (check that it is not covered, unplugged or taken by another program)",
+                    handle.info().description,
+                    last_frame.elapsed().as_secs_f64()
+                );
+                *lock(&shared.status) = SourceStatus::Retrying { error, attempts };
+                break;
+            }
             if let Some(f) = handle.wait(Duration::from_millis(50)) {
+                last_frame = Instant::now();
                 let age = clock.now().saturating_sub(f.pts);
                 lock(&shared.rates).captured(age, handle.stats().skipped);
                 record(shared, &f);
@@ -83,7 +98,16 @@ pub(crate) fn capture_loop(
                 }
             }
         }
+        // The same camera in another mode opens only once the old thread has let go of it.
+        handle.stop(Duration::from_secs(1));
     }
+}
+
+/// How long a live source may go without a frame before it is taken for stalled and reopened:
+/// 5 s, or ten of its frames for a slow one. Files and recordings are not watched (they pause
+/// at their end, and a slow disk is not a stall).
+fn stall_limit(info: &augur_capture::SourceInfo) -> Option<Duration> {
+    info.live.then(|| Duration::from_secs_f64(if info.fps > 0.0 { (10.0 / info.fps).max(5.0) } else { 5.0 }))
 }
 
 /// Hands a frame to the running recording, if any; a failure stops it and keeps what was written.

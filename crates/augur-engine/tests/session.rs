@@ -161,6 +161,23 @@ fn a_failing_source_is_reopened_and_the_timeline_kept() {
     wait_for("new moments", Duration::from_secs(60), || s.timeline_len() > kept);
 }
 
+/// A camera that stops sending without going away (its frames 30 to 300 never come, as after a
+/// suspend) is taken for stalled after 5 s and reopened, instead of freezing under "running".
+#[test]
+fn a_camera_that_stalls_is_reopened() {
+    let s = Session::start(config(
+        "camera:testsrc=size=64x64:rate=30,select='lt(n\\,30)+gte(n\\,300)',realtime=limit=20?driver=lavfi",
+    ))
+    .unwrap();
+    wait_for("the camera to run", Duration::from_secs(30), || matches!(s.status(), SourceStatus::Running { .. }));
+    wait_for("the stall to be noticed", Duration::from_secs(30), || {
+        matches!(s.status(), SourceStatus::Retrying { .. })
+    });
+    let SourceStatus::Retrying { error, .. } = s.status() else { unreachable!() };
+    assert!(error.contains("sent no frame for 5 s"), "{error}");
+    wait_for("the camera to come back", Duration::from_secs(30), || matches!(s.status(), SourceStatus::Running { .. }));
+}
+
 #[test]
 fn on_the_cpu_the_live_horizon_is_shortened_unless_asked_for() {
     let mut cfg = config("scene:bounce?size=64x64&fps=15");
