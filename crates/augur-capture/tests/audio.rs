@@ -80,6 +80,47 @@ fn sound_above_96_khz_is_heard_at_48_khz() {
     assert!(err.to_string().contains("set the microphone to 48000 Hz"), "{err}");
 }
 
+/// A video's own sound, looped with its pictures, loops when they do: a track 0.3 s longer
+/// or shorter than the pictures would otherwise drift 0.3 s from them at every pass.
+#[test]
+fn a_looped_sound_keeps_to_its_pictures_length() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, sound_s) in [("long.mp4", "2.3"), ("short.mp4", "1.7")] {
+        let path = dir.path().join(name);
+        // A beep in the first half second, then silence.
+        let sine = format!("aevalsrc='if(lt(t,0.5),0.5*sin(2*PI*1000*t),0)':s=16000:d={sound_s}");
+        common::ffmpeg(&[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=64x48:rate=10:duration=2",
+            "-f",
+            "lavfi",
+            "-i",
+            &sine,
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            path.to_str().unwrap(),
+        ]);
+        let spec = SourceSpec::audio(&format!("audiofile:{}?loop=1&pace=fast", path.display())).unwrap();
+        let mut src = open_audio(&spec, SessionClock::start()).unwrap();
+        let mut samples: Vec<f32> = Vec::new();
+        while samples.len() < 7 * 16_000 {
+            samples.extend(src.next_chunk().unwrap().unwrap().samples);
+        }
+        // Each pass beeps again exactly 2 s after the last, however long the sound track is.
+        let level = |from_s: f64| audio_level(&samples[(from_s * 16_000.0) as usize..][..1600], 16_000).rms_dbfs;
+        for pass in [0.0, 2.0, 4.0, 6.0] {
+            assert!(level(pass + 0.1) > -20.0, "{name}: the beep at {pass} s: {} dBFS", level(pass + 0.1));
+            assert!(level(pass + 0.7) < -60.0, "{name}: quiet after the beep at {pass} s: {} dBFS", level(pass + 0.7));
+        }
+    }
+}
+
 /// With no sound named, a video with a sound track is heard through it (looping with the
 /// pictures), a scene with sound through its own, and anything else not at all.
 #[test]

@@ -22,6 +22,10 @@ pub struct AudioFileSource {
     info: AudioInfo,
     spec: FileSpec,
     clock: SessionClock,
+    /// Samples per pass when looping beside a video stream: its length, not the sound's own.
+    period: Option<u64>,
+    /// Samples delivered in the current pass.
+    in_pass: u64,
     start: Option<Duration>,
     /// Samples delivered so far, the basis of timestamps and pacing.
     samples: u64,
@@ -62,10 +66,21 @@ impl AudioFileSource {
             channels: decoder.channels(),
             native_format: format!("{:?}", decoder.format()).to_lowercase(),
         };
+        // Looped beside its pictures, the sound loops when they do: tracks rarely last exactly
+        // as long as each other, and the difference would add up at every pass.
+        let period = spec
+            .looping
+            .then(|| input.streams().best(ff::media::Type::Video))
+            .flatten()
+            .map(|v| v.duration() as f64 * f64::from(v.time_base()))
+            .filter(|s| s.is_finite() && *s > 0.0)
+            .map(|s| (s * f64::from(rate)).round() as u64);
         Ok(Self {
             input,
             stream_index,
             decoder,
+            period,
+            in_pass: 0,
             resampler: None,
             decoded: ff::frame::Audio::empty(),
             info,
@@ -112,6 +127,27 @@ impl AudioFileSource {
         Ok(out.plane::<f32>(0).iter().take(out.samples()).copied().collect())
     }
 
+    /// A chunk of `samples`, stamped and paced.
+    fn chunk(&mut self, samples: Vec<f32>) -> AudioChunk {
+        self.in_pass += samples.len() as u64;
+        let pts = self.pace_and_stamp(samples.len());
+        AudioChunk { pts, sample_rate: self.info.sample_rate, samples }
+    }
+
+    /// Seeks back to the start for the next pass of a loop.
+    fn restart(&mut self) -> Result<(), CaptureError> {
+        self.input.seek(0, ..).map_err(|e| CaptureError::Disconnected {
+            what: self.info.description.clone(),
+            frames: self.samples,
+            why: format!("it cannot seek back to loop ({e})"),
+            hint: "play it without loop=1",
+        })?;
+        self.decoder.flush();
+        self.flushing = false;
+        self.in_pass = 0;
+        Ok(())
+    }
+
     fn pace_and_stamp(&mut self, n: usize) -> Duration {
         let rate = f64::from(self.info.sample_rate.max(1));
         let offset = Duration::from_secs_f64(self.samples as f64 / rate);
@@ -137,24 +173,31 @@ impl AudioSource for AudioFileSource {
 
     fn next_chunk(&mut self) -> Result<Option<AudioChunk>, CaptureError> {
         loop {
+            if self.period.is_some_and(|p| self.in_pass >= p) {
+                self.restart()?;
+            }
             match self.decoder.receive_frame(&mut self.decoded) {
                 Ok(()) => {
-                    let samples = self.mono()?;
-                    let pts = self.pace_and_stamp(samples.len());
-                    return Ok(Some(AudioChunk { pts, sample_rate: self.info.sample_rate, samples }));
+                    let mut samples = self.mono()?;
+                    if let Some(p) = self.period {
+                        // The sound runs past the pictures' end: cut at it.
+                        samples.truncate(usize::try_from(p.saturating_sub(self.in_pass)).unwrap_or(usize::MAX));
+                        if samples.is_empty() {
+                            continue;
+                        }
+                    }
+                    return Ok(Some(self.chunk(samples)));
                 }
                 Err(ff::Error::Eof) => {
                     if !self.spec.looping || self.samples == 0 {
                         return Ok(None);
                     }
-                    self.input.seek(0, ..).map_err(|e| CaptureError::Disconnected {
-                        what: self.info.description.clone(),
-                        frames: self.samples,
-                        why: format!("it cannot seek back to loop ({e})"),
-                        hint: "play it without loop=1",
-                    })?;
-                    self.decoder.flush();
-                    self.flushing = false;
+                    // The sound ends before the pictures: silence until they loop too.
+                    if let Some(p) = self.period.filter(|p| *p > self.in_pass) {
+                        let n = (p - self.in_pass).min(u64::from(self.info.sample_rate / 10).max(1));
+                        return Ok(Some(self.chunk(vec![0.0; n as usize])));
+                    }
+                    self.restart()?;
                     continue;
                 }
                 // Need more input, or a damaged packet the decoder skipped.
