@@ -124,11 +124,15 @@ fn main() -> ExitCode {
         .build(context)
         .map(|app| {
             app.run(|handle, event| {
-                // Quitting while recording finishes the episode rather than leaving it to a repair.
-                if let tauri::RunEvent::Exit = event
-                    && let state::Live::Model(s) = &tauri::Manager::state::<state::Session>(handle).live
-                {
-                    s.finish_recording_on_close();
+                if let tauri::RunEvent::Exit = event {
+                    let session = tauri::Manager::state::<state::Session>(handle);
+                    // Quitting while recording finishes the episode rather than leaving it to a
+                    // repair; a fine-tune is stopped after its current step with a checkpoint.
+                    if let state::Live::Model(s) = &session.live {
+                        s.finish_recording_on_close();
+                    }
+                    let training = session.training.lock().map(|mut t| t.take()).unwrap_or_default();
+                    drop(training);
                 }
             })
         });
