@@ -113,6 +113,8 @@ export interface ModelState {
   branch: Point[];
   /** For a model that fades: the share of its predicted change each step kept, t+1 first. */
   kept: number[] | null;
+  /** Why the microphone is not heard now (it failed and is being opened again). */
+  sound_lost: string | null;
 }
 
 /** augur_engine::RecordingStatus */

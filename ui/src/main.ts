@@ -9,6 +9,9 @@ import { toggleScope } from "./scope";
 import { refreshMicrophones, startMicrophonePicker } from "./microphone";
 import type { Point } from "./commands";
 
+// The microphone's failure last told (null while it is heard).
+let toldLost: string | null = null;
+
 const live = $("live");
 const liveCtx = ctx2d(live);
 const strip = $("strip");
@@ -197,6 +200,12 @@ async function pollStatus(): Promise<void> {
       plotSurprise(m.surprise, m.compare ? m.compare_surprise : []);
       $("kept").textContent = scrubbing === null ? keptText(m.kept) : "";
       plotTrajectory(m.trail, m.branch);
+      // Told when the microphone is lost and when it is heard again.
+      if (m.sound_lost !== toldLost) {
+        if (m.sound_lost) notice(`Microphone: ${m.sound_lost}`);
+        else if (toldLost) notice("Microphone: heard again");
+        toldLost = m.sound_lost;
+      }
       if (!$("sound-panel").hidden) await drawSound();
     } catch (e) {
       text += ` · model: ${errorText(e)}`;

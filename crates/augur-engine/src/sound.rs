@@ -7,7 +7,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use augur_capture::{AudioChunk, AudioInfo, SessionClock, SourceSpec, audio_level, open_audio, spawn_audio};
+use augur_capture::{
+    AudioChunk, AudioInfo, AudioSource, CaptureError, SessionClock, SourceSpec, StreamEnd, audio_level, open_audio,
+    spawn_audio,
+};
 
 use crate::EngineError;
 use crate::soundtrack::Heard;
@@ -28,6 +31,8 @@ pub struct SoundView {
     pub level_dbfs: f32,
     /// Spectrogram columns, oldest first, `MELS` values each, 0–255 (low to high energy).
     pub columns: Vec<Vec<u8>>,
+    /// Why nothing is heard now, while the source is being opened again after it failed.
+    pub lost: Option<String>,
 }
 
 #[derive(Default)]
@@ -37,6 +42,26 @@ struct State {
     columns: VecDeque<Vec<u8>>,
     rate: u32,
     description: String,
+    lost: Option<String>,
+}
+
+/// Opens the source again every 2 s until it opens (`None` once the session stops listening).
+/// A reopened microphone keeps the first one's rate: the device is the same.
+fn reopen(
+    opener: &impl Fn() -> Result<Box<dyn AudioSource>, CaptureError>,
+    stop: &AtomicBool,
+) -> Option<Box<dyn AudioSource>> {
+    loop {
+        for _ in 0..40 {
+            if stop.load(Ordering::SeqCst) {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        if let Ok(source) = opener() {
+            return Some(source);
+        }
+    }
 }
 
 /// A microphone (or audio file) feeding a session.
@@ -57,9 +82,20 @@ impl Sound {
     /// Opens `name` (`mic:default`, `audiofile:…`) and starts listening; every chunk also goes
     /// to the session's `heard`, which outlives this microphone, for exports.
     pub(crate) fn open(name: &str, clock: SessionClock, heard: Arc<Mutex<Heard>>) -> Result<Self, EngineError> {
-        let source = open_audio(&SourceSpec::audio(name)?, clock)?;
+        let spec = SourceSpec::audio(name)?;
+        Self::open_with(move || open_audio(&spec, clock), heard)
+    }
+
+    /// [`Self::open`] with the source opened by `opener`, called again every 2 s after the
+    /// source fails (a microphone unplugged, its sound server restarted) until it opens: what
+    /// is listened to says so meanwhile ([`SoundView::lost`]).
+    pub(crate) fn open_with(
+        opener: impl Fn() -> Result<Box<dyn AudioSource>, CaptureError> + Send + 'static,
+        heard: Arc<Mutex<Heard>>,
+    ) -> Result<Self, EngineError> {
+        let source = opener()?;
         let listener = lock(&heard).listener();
-        let handle = spawn_audio(source);
+        let mut handle = spawn_audio(source);
         let info: AudioInfo = handle.info().clone();
         let state =
             Arc::new(Mutex::new(State { rate: info.sample_rate, description: info.description, ..State::default() }));
@@ -85,8 +121,20 @@ impl Sound {
                             let mut heard = lock(&heard);
                             chunks.into_iter().for_each(|c| heard.push(listener, c));
                         }
-                        if handle.take_end().is_some() {
-                            break;
+                        match handle.take_end() {
+                            None => {}
+                            Some(StreamEnd::Failed(e)) => {
+                                lock(&state).lost = Some(format!("{e}; trying again every 2 s"));
+                                match reopen(&opener, &stop) {
+                                    Some(source) => {
+                                        lock(&state).rate = source.info().sample_rate;
+                                        handle = spawn_audio(source);
+                                        lock(&state).lost = None;
+                                    }
+                                    None => break,
+                                }
+                            }
+                            Some(_) => break,
                         }
                     }
                 })
@@ -125,6 +173,7 @@ impl Sound {
             description: s.description.clone(),
             level_dbfs: audio_level(&tail, s.rate).rms_dbfs,
             columns: s.columns.iter().cloned().collect(),
+            lost: s.lost.clone(),
         }
     }
 }
@@ -181,5 +230,79 @@ impl Drop for Sound {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicU32;
+
+    use super::*;
+
+    /// Chunks of a 440 Hz tone every 10 ms, failing after `fail_after` of them (never if 0).
+    struct Flaky {
+        info: AudioInfo,
+        sent: u32,
+        fail_after: u32,
+    }
+
+    impl AudioSource for Flaky {
+        fn info(&self) -> &AudioInfo {
+            &self.info
+        }
+        fn next_chunk(&mut self) -> Result<Option<AudioChunk>, CaptureError> {
+            std::thread::sleep(Duration::from_millis(10));
+            self.sent += 1;
+            if self.fail_after > 0 && self.sent > self.fail_after {
+                return Err(CaptureError::Disconnected {
+                    what: "flaky microphone".into(),
+                    frames: 0,
+                    why: "unplugged".into(),
+                    hint: "plug it in",
+                });
+            }
+            let samples = (0..160).map(|i| (f64::from(i) * 0.17).sin() as f32 * 0.3).collect();
+            Ok(Some(AudioChunk { pts: Duration::from_millis(u64::from(self.sent) * 10), sample_rate: 16_000, samples }))
+        }
+    }
+
+    /// A microphone that fails is opened again every 2 s until it opens; meanwhile the view
+    /// says why nothing is heard, and once it is back sound flows again.
+    #[test]
+    fn a_lost_microphone_is_opened_again() {
+        let opened = Arc::new(AtomicU32::new(0));
+        let count = opened.clone();
+        let opener = move || -> Result<Box<dyn AudioSource>, CaptureError> {
+            let info = AudioInfo {
+                description: "flaky".into(),
+                sample_rate: 16_000,
+                channels: 1,
+                native_format: "f32".into(),
+            };
+            match count.fetch_add(1, Ordering::SeqCst) {
+                0 => Ok(Box::new(Flaky { info, sent: 0, fail_after: 20 })),
+                1 => Err(CaptureError::Disconnected {
+                    what: "flaky".into(),
+                    frames: 0,
+                    why: "still unplugged".into(),
+                    hint: "",
+                }),
+                _ => Ok(Box::new(Flaky { info, sent: 0, fail_after: 0 })),
+            }
+        };
+        let heard = Arc::new(Mutex::new(Heard::new(Duration::from_secs(10))));
+        let Ok(sound) = Sound::open_with(opener, heard) else { panic!("the first open works") };
+        let wait = |what: &str, done: &dyn Fn(&SoundView) -> bool| {
+            let start = std::time::Instant::now();
+            while !done(&sound.view()) {
+                assert!(start.elapsed() < Duration::from_secs(15), "timed out waiting for {what}");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        };
+        wait("the loss to be told", &|v| v.lost.as_deref().is_some_and(|l| l.contains("unplugged")));
+        wait("the microphone to be back", &|v| v.lost.is_none());
+        assert_eq!(opened.load(Ordering::SeqCst), 3, "opened, refused once, opened again");
+        let before = lock(&sound.state).samples.len();
+        wait("sound again", &|_| lock(&sound.state).samples.len() > before);
     }
 }

@@ -385,6 +385,8 @@ pub struct ModelState {
     /// For a model that fades: the share of its predicted change each step of the newest
     /// moment kept, t+1 first (null for a model that draws its guesses as they are).
     kept: Option<Vec<f32>>,
+    /// Why the microphone is not heard now (it failed and is being opened again), if so.
+    sound_lost: Option<String>,
 }
 
 /// What the model panels show: rates, the surprise trace, the latent trajectory.
@@ -413,6 +415,7 @@ pub fn model_state(session: State<'_, Session>) -> Result<ModelState, CommandErr
         trail: traj.trail[tail..].iter().map(xy).collect(),
         branch: traj.branch.iter().map(xy).collect(),
         kept: s.latest().and_then(|m| m.kept).map(|k| k.to_vec()),
+        sound_lost: s.sound().and_then(|v| v.lost),
     })
 }
 
