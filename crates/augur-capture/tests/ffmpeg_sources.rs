@@ -118,6 +118,45 @@ fn a_file_whose_frames_change_size_plays_on() {
     assert_eq!(frames[19].rgb.len(), 160 * 120 * 3);
 }
 
+/// A video stored sideways with a display matrix (as phones write it) is turned as FFmpeg's
+/// own tools turn it: the same size and the same picture as `ffmpeg -i` decodes.
+#[test]
+fn a_rotated_video_is_shown_upright() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = make_video(dir.path(), "plain.mp4", 5, &["-c:v", "libx264", "-pix_fmt", "yuv420p"]);
+    for degrees in ["90", "180", "270"] {
+        let turned = dir.path().join(format!("turned-{degrees}.mp4"));
+        let tag = format!("rotate={degrees}");
+        common::ffmpeg(&["-i", plain.to_str().unwrap(), "-c", "copy", "-metadata:s:v", &tag, turned.to_str().unwrap()]);
+        let out = std::process::Command::new("ffmpeg")
+            .args([
+                "-v",
+                "error",
+                "-i",
+                turned.to_str().unwrap(),
+                "-frames:v",
+                "1",
+                "-f",
+                "rawvideo",
+                "-pix_fmt",
+                "rgb24",
+                "-",
+            ])
+            .output()
+            .unwrap();
+        let mut src = open(&format!("file:{}?pace=fast", turned.display()));
+        let (frames, _) = read(src.as_mut(), 1);
+        let f = &frames[0];
+        let upright = if degrees == "180" { (160, 120) } else { (120, 160) };
+        assert_eq!((f.width, f.height), upright, "{degrees}");
+        assert_eq!((src.info().width, src.info().height), upright);
+        assert_eq!(out.stdout.len(), f.rgb.len());
+        let off =
+            f.rgb.iter().zip(&out.stdout).map(|(a, b)| f64::from(a.abs_diff(*b))).sum::<f64>() / f.rgb.len() as f64;
+        assert!(off < 8.0, "turned {degrees}: {off} levels from what ffmpeg shows on average");
+    }
+}
+
 #[test]
 fn realtime_file_playback_is_paced() {
     let dir = tempfile::tempdir().unwrap();

@@ -6,6 +6,7 @@ mod audio;
 mod camera;
 mod encode;
 mod record;
+mod rotate;
 mod scaler;
 mod sounded;
 mod video;

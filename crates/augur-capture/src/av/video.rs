@@ -28,6 +28,8 @@ pub struct AvVideoSource {
     stream_index: usize,
     decoder: ff::decoder::Video,
     scaler: Option<RgbScaler>,
+    /// Degrees clockwise the stream asks to be turned before it is shown.
+    turn: u16,
     decoded: ff::frame::Video,
     rgb: ff::frame::Video,
     time_base: f64,
@@ -131,6 +133,7 @@ impl AvVideoSource {
             path: what.clone(),
         })?;
         let stream_index = stream.index();
+        let turn = super::rotate::turn_of(&stream);
         let tb = stream.time_base();
         let time_base =
             if tb.denominator() != 0 { f64::from(tb.numerator()) / f64::from(tb.denominator()) } else { 0.0 };
@@ -155,20 +158,23 @@ impl AvVideoSource {
                 path: what,
             });
         }
+        let (width, height) =
+            if turn % 180 == 90 { (decoder.height(), decoder.width()) } else { (decoder.width(), decoder.height()) };
         let info = SourceInfo {
             description: what.clone(),
-            width: decoder.width(),
-            height: decoder.height(),
+            width,
+            height,
             fps: rate,
             native_format: format!("{:?}", decoder.format()).to_lowercase(),
             live,
-            notes: Vec::new(),
+            notes: if turn == 0 { Vec::new() } else { vec![format!("turned {turn}° clockwise, as the file asks")] },
         };
         Ok(Self {
             input,
             stream_index,
             decoder,
             scaler: None,
+            turn,
             decoded: ff::frame::Video::empty(),
             rgb: ff::frame::Video::empty(),
             time_base,
@@ -225,6 +231,8 @@ impl AvVideoSource {
         for line in self.rgb.data(0).chunks(stride).take(h as usize) {
             rgb.extend_from_slice(line.get(..row).unwrap_or(line));
         }
+        let (rgb, turned_w, turned_h) = super::rotate::turned(rgb, w as usize, h as usize, self.turn);
+        let (w, h) = (turned_w as u32, turned_h as u32);
         let stream_secs = self
             .decoded
             .timestamp()
