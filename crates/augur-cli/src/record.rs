@@ -358,7 +358,8 @@ fn record_episode(
         }
         last_pts = frame.pts;
         // On the episode's fixed rate: a gap before this frame repeats the one before it.
-        let copies = grid.copies(frame.stream_pts.unwrap_or(frame.pts), ep.frames()).min(target - ep.frames());
+        let copies =
+            grid.copies(frame.stream_pts.unwrap_or(frame.pts), frame.pts, ep.frames()).min(target - ep.frames());
         for k in 0..copies {
             let shown = if k + 1 < copies { last_frame.as_ref().unwrap_or(&frame) } else { &frame };
             if let Some(a) = audio {

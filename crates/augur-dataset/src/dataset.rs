@@ -294,9 +294,13 @@ pub fn read_segments(staging: &Path) -> Result<Vec<Row>, DatasetError> {
     Ok(rows)
 }
 
-/// Flushes a file's bytes to the disk.
+/// Flushes a file's bytes to the disk (opened for writing: Windows flushes only such handles).
 pub(crate) fn sync(path: &Path) -> Result<(), DatasetError> {
-    std::fs::File::open(path).and_then(|f| f.sync_all()).map_err(|e| DatasetError::io("save", path, e))
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .and_then(|f| f.sync_all())
+        .map_err(|e| DatasetError::io("save", path, e))
 }
 
 /// Removes a finished episode's staging. It is first renamed out of sight of `staged()` in one

@@ -10,32 +10,42 @@ use std::time::Duration;
 #[derive(Debug, Clone)]
 pub struct FrameGrid {
     fps: f64,
-    /// The first frame's timestamp, or where the grid was set again after a jump.
+    /// The first frame's timestamp and the frames written before it, or where the grid was
+    /// set again after the stream's clock jumped.
     origin: Option<(Duration, u64)>,
+    /// The last frame's timestamps: its own and the session's.
+    last: Option<(Duration, Duration)>,
 }
+
+/// Most frames written for one: a long gap is filled over the frames after it, so one frame
+/// never costs many encodes on a thread that must keep up with the source.
+const MOST_COPIES: u64 = 3;
 
 impl FrameGrid {
     /// A grid of `fps` frames a second.
     pub fn new(fps: u32) -> Self {
-        Self { fps: f64::from(fps.max(1)), origin: None }
+        Self { fps: f64::from(fps.max(1)), origin: None, last: None }
     }
 
-    /// How many frames to write for the frame timestamped `t` (the source's own clock), with
-    /// `written` frames already in the episode: 1 on time; 0 when it comes more than a frame
-    /// early (left out); more when slots before it are empty: write the frame
-    /// before it `n - 1` times, then this one. A jump of more than a second either way (a
-    /// timestamp discontinuity) sets the grid again at this frame.
-    pub fn copies(&mut self, t: Duration, written: u64) -> u64 {
-        let (origin, at) = *self.origin.get_or_insert((t, written));
-        let slot = (t.as_secs_f64() - origin.as_secs_f64()) * self.fps + at as f64;
-        let drift = slot - written as f64;
-        if drift.abs() > self.fps {
+    /// How many frames to write for the frame timestamped `t` by its source and `now` by the
+    /// session, with `written` frames already in the episode: 1 on time; 0 when it comes more
+    /// than a frame early (left out); 2 or 3 when slots before it are empty (write the frame
+    /// before it `n - 1` times, then this one; a longer gap is filled over the next frames).
+    /// Where the source's clock jumps but the session's does not (a discontinuity, not a
+    /// pause), the grid is set again at this frame.
+    pub fn copies(&mut self, t: Duration, now: Duration, written: u64) -> u64 {
+        let secs = |d: Duration| d.as_secs_f64();
+        if let Some((t0, now0)) = self.last.replace((t, now))
+            && ((secs(t) - secs(t0)) - (secs(now) - secs(now0))).abs() > 1.0
+        {
             self.origin = Some((t, written));
             return 1;
         }
+        let (origin, at) = *self.origin.get_or_insert((t, written));
+        let drift = (secs(t) - secs(origin)) * self.fps + at as f64 - written as f64;
         match drift {
             d if d < -1.0 => 0,
-            d if d > 1.5 => (d - 0.5).floor() as u64 + 1,
+            d if d > 1.5 => ((d - 0.5).floor() as u64 + 1).min(MOST_COPIES),
             _ => 1,
         }
     }
@@ -45,10 +55,12 @@ impl FrameGrid {
 mod tests {
     use super::*;
 
+    /// Frames at `times_ms` by the source's clock, the session's running alongside.
     fn run(grid: &mut FrameGrid, times_ms: &[f64]) -> u64 {
         let mut written = 0;
         for t in times_ms {
-            written += grid.copies(Duration::from_secs_f64(t / 1000.0), written);
+            let at = Duration::from_secs_f64(t / 1000.0);
+            written += grid.copies(at, at, written);
         }
         written
     }
@@ -67,16 +79,28 @@ mod tests {
         assert!((87..=90).contains(&written), "{written} frames for 2.93 s at 30 fps");
     }
 
+    /// A camera frozen for 2 s: the gap is filled, a few frames at a time, and the episode
+    /// keeps time with the sound.
+    #[test]
+    fn a_long_freeze_is_filled_over_the_next_frames() {
+        let mut times: Vec<f64> = (0..30).map(|i| i as f64 * 33.333).collect();
+        times.extend((0..60).map(|i| 3000.0 + i as f64 * 33.333));
+        let written = run(&mut FrameGrid::new(30), &times);
+        assert!((148..=151).contains(&written), "{written} frames for 5 s at 30 fps");
+    }
+
     #[test]
     fn a_faster_source_is_thinned_and_a_jump_resets() {
         let times: Vec<f64> = (0..120).map(|i| i as f64 * 16.667).collect();
         let written = run(&mut FrameGrid::new(30), &times);
         assert!((59..=62).contains(&written), "{written} frames for 2 s at 30 fps");
-        // A stream whose timestamps jump back an hour goes on, one for one.
+        // A stream whose timestamps jump back an hour while the session's go on: one for one.
         let mut grid = FrameGrid::new(30);
-        let mut written = run(&mut grid, &[3_600_000.0, 3_600_033.3]);
-        for i in 0..30 {
-            written += grid.copies(Duration::from_secs_f64(f64::from(i) / 30.0), written);
+        let mut written = 0;
+        for i in 0..32u32 {
+            let now = Duration::from_secs_f64(f64::from(i) / 30.0);
+            let own = if i < 2 { now + Duration::from_secs(3600) } else { now };
+            written += grid.copies(own, now, written);
         }
         assert_eq!(written, 32);
     }

@@ -177,11 +177,6 @@ impl EpisodeRecorder {
         if self.pending.is_empty() {
             return Ok(());
         }
-        // The video's frames reach the disk before the rows that count them: a repair keeps
-        // what both hold, so it would otherwise keep rows for frames a power cut lost.
-        if let Ok(f) = std::fs::File::open(&self.video_path) {
-            let _ = f.sync_data();
-        }
         let path = self.staging.join(format!("rows-{:06}.parquet", self.journal.segments));
         rows::write(&path, &self.pending, self.rec.action_names.len())?;
         self.journal.rows += self.pending.len() as u64;

@@ -127,7 +127,7 @@ impl ActiveRecording {
             return Err("the disk is nearly full; recording stopped".into());
         }
         // On the episode's fixed rate: a gap before this frame repeats the one before it.
-        let copies = self.grid.copies(frame.stream_pts.unwrap_or(frame.pts), self.episode.frames());
+        let copies = self.grid.copies(frame.stream_pts.unwrap_or(frame.pts), frame.pts, self.episode.frames());
         let before = self.last_frame.replace(frame.clone());
         for k in 0..copies {
             let shown = if k + 1 < copies { before.as_ref().unwrap_or(frame) } else { frame };
