@@ -131,9 +131,23 @@ impl Dataset {
         let staging = self.layout.staging(journal.episode_index);
         // Killed after it was finished, while its staging was being removed: what is left there
         // is part of what is already written, and finishing again would cut it short.
-        if let Some(listed) = self.episodes()?.into_iter().find(|e| e.episode_index == journal.episode_index)
-            && self.layout.data(journal.episode_index).exists()
+        // The metadata after the episode table (statistics, info.json) is written again, in
+        // case the kill came before it was.
+        let episodes = self.episodes()?;
+        if let Some(listed) = episodes.iter().find(|e| e.episode_index == journal.episode_index).cloned()
+            && let Ok(rows) = rows::read(&self.layout.data(journal.episode_index))
         {
+            let before: Vec<EpisodeMeta> =
+                episodes.iter().filter(|e| e.episode_index != journal.episode_index).cloned().collect();
+            let mut extra = self.extra(&before);
+            if extra.merged.insert(journal.episode_index) {
+                extra.camera.merge(&journal.camera);
+                for (k, m) in stats::row_moments(&rows) {
+                    extra.rows.entry(k).or_default().merge(&m);
+                }
+            }
+            let (tasks, row_stats) = (self.tasks()?, extra.rows.clone());
+            self.write_meta(&episodes, &tasks, &extra, &row_stats)?;
             remove_staging(&staging)?;
             return Ok(Some(listed));
         }

@@ -283,7 +283,15 @@ fn a_half_deleted_staging_does_not_cut_a_finished_episode() {
     assert_eq!(first.length, 20);
     let rows = ds.all_rows(&ds.episodes().unwrap()).unwrap();
 
-    // What the old deletion could leave: the second segment and the journal gone.
+    // What the old deletion could leave: the second segment and the journal gone; and, as if
+    // the kill came while the metadata was written, info.json still counting no episode and
+    // the statistics not written yet.
+    let info_before = std::fs::read_to_string(ds.layout.info()).unwrap();
+    let mut stale: serde_json::Value = serde_json::from_str(&info_before).unwrap();
+    stale["total_episodes"] = 0.into();
+    stale["total_frames"] = 0.into();
+    std::fs::write(ds.layout.info(), stale.to_string()).unwrap();
+    std::fs::remove_file(ds.layout.stats()).unwrap();
     std::fs::create_dir_all(&staging).unwrap();
     std::fs::copy(copy.join("rows-000000.parquet"), staging.join("rows-000000.parquet")).unwrap();
     // And what a kill during today's deletion leaves: a renamed folder, out of repair's way.
@@ -297,7 +305,9 @@ fn a_half_deleted_staging_does_not_cut_a_finished_episode() {
     assert_eq!(ds.all_rows(&ds.episodes().unwrap()).unwrap(), rows, "rows and actions as they were");
     assert_eq!(augur_capture::count_media(&ds.layout.video(0)).unwrap().video_frames, 20);
     assert!(!root.join(".recording").exists(), "both leftovers removed");
-    assert!(validate(&ds).ok());
+    assert_eq!((ds.info.total_episodes, ds.info.total_frames), (1, 20), "info.json written again");
+    let report = validate(&ds);
+    assert!(report.ok(), "{:?}", report.problems);
 }
 
 /// The same JSON, numbers equal to 1e-12.
