@@ -116,7 +116,8 @@ fn record(shared: &Shared, frame: &Frame) {
     let Some(active) = slot.as_mut() else { return };
     if let Err(why) = active.push(frame) {
         let Some(failed) = slot.take() else { return };
-        drop(slot);
+        // The slot stays locked until the finishing thread is listed, so closing the session
+        // meanwhile finds one or the other and waits for it.
         *lock(&shared.recording_stopped) = Some(format!("{why}; finishing the episode…"));
         // Finishing writes tables and may remux: not on the capture thread.
         let done = move |kept: String| format!("{why}{kept}");
@@ -128,8 +129,9 @@ fn record(shared: &Shared, frame: &Frame) {
             });
         if let Ok(handle) = result {
             // The message is picked up by `recording()` once the thread is done.
-            *lock(&shared.finishing) = Some(handle);
+            lock(&shared.finishing).push(handle);
         }
+        drop(slot);
     }
 }
 

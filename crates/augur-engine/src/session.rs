@@ -124,7 +124,7 @@ pub(crate) struct Shared {
     pub(crate) source_info: Mutex<Option<augur_capture::SourceInfo>>,
     pub(crate) recording: Mutex<Option<crate::recording::ActiveRecording>>,
     pub(crate) recording_stopped: Mutex<Option<String>>,
-    pub(crate) finishing: Mutex<Option<JoinHandle<String>>>,
+    pub(crate) finishing: Mutex<Vec<JoinHandle<String>>>,
     /// The microphone; swapped whole by [`Session::set_microphone`], so readers take the
     /// `Arc` and let go of the lock at once.
     pub(crate) sound: Mutex<Option<Arc<crate::sound::Sound>>>,
@@ -209,7 +209,7 @@ impl Session {
             source_info: Mutex::new(None),
             recording: Mutex::new(None),
             recording_stopped: Mutex::new(None),
-            finishing: Mutex::new(None),
+            finishing: Mutex::new(Vec::new()),
             sound: Mutex::new(sound),
             heard,
             size: AtomicUsize::new(card.config.image_size),

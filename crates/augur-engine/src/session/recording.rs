@@ -59,8 +59,8 @@ impl Session {
         if let Some(active) = active {
             let _ = active.finish();
         }
-        let finishing = lock(&self.shared.finishing).take();
-        if let Some(handle) = finishing {
+        let finishing = std::mem::take(&mut *lock(&self.shared.finishing));
+        for handle in finishing {
             let _ = handle.join();
         }
     }
@@ -117,11 +117,13 @@ impl Session {
 
     /// The recording's state.
     pub fn recording(&self) -> crate::RecordingStatus {
-        let finished = {
+        let finished: Vec<JoinHandle<String>> = {
             let mut f = lock(&self.shared.finishing);
-            if f.as_ref().is_some_and(JoinHandle::is_finished) { f.take() } else { None }
+            let (done, running) = std::mem::take(&mut *f).into_iter().partition(JoinHandle::is_finished);
+            *f = running;
+            done
         };
-        if let Some(msg) = finished.and_then(|h| h.join().ok()) {
+        if let Some(msg) = finished.into_iter().filter_map(|h| h.join().ok()).next_back() {
             *lock(&self.shared.recording_stopped) = Some(msg);
         }
         match lock(&self.shared.recording).as_ref() {
