@@ -20,6 +20,7 @@ pub mod scene;
 mod spec;
 mod thread;
 
+pub use av::MAX_AAC_RATE;
 pub use av::{
     AudioFileSource, AvVideoSource, CameraInfo, MediaCount, RecordAudio, RecordingWriter, SoundTrack, SoundedVideo,
     VideoCodec, VideoWriter, count_media, has_sound, list_cameras, read_sound, remux_prefix,

@@ -21,6 +21,8 @@ pub(crate) fn capture_loop(
     let mut name = source;
     let mut attempts = 0u32;
     let mut first = true;
+    // Whether the last source's thread was still blocked in a read when it was let go.
+    let mut stuck = false;
     while !shared.stop.load(Ordering::SeqCst) {
         if let Some(next) = lock(&shared.next_source).take() {
             name = Some(next);
@@ -33,7 +35,16 @@ pub(crate) fn capture_loop(
             Ok(x) => x,
             Err(e) => {
                 attempts += 1;
-                *lock(&shared.status) = SourceStatus::Retrying { error: e.to_string(), attempts };
+                // A read that never returned still holds the device: it is our own, not another
+                // program's, and only the device going away (or a restart) frees it.
+                let error = if stuck {
+                    format!(
+                        "{e} (Augur's last read of it never returned: unplug it and plug it in again, or restart Augur)"
+                    )
+                } else {
+                    e.to_string()
+                };
+                *lock(&shared.status) = SourceStatus::Retrying { error, attempts };
                 if first {
                     let _ = notice.send(None);
                     first = false;
@@ -66,7 +77,7 @@ pub(crate) fn capture_loop(
                 let error = format!(
                     "{} sent no frame for {:.0} s; reopening it (check that it is not covered, unplugged or taken by another program)",
                     handle.info().description,
-                    last_frame.elapsed().as_secs_f64()
+                    limit_secs(stall)
                 );
                 *lock(&shared.status) = SourceStatus::Retrying { error, attempts };
                 break;
@@ -99,8 +110,12 @@ pub(crate) fn capture_loop(
             }
         }
         // The same camera in another mode opens only once the old thread has let go of it.
-        handle.stop(Duration::from_secs(1));
+        stuck = !handle.stop(Duration::from_secs(1));
     }
+}
+
+fn limit_secs(limit: Option<Duration>) -> f64 {
+    limit.map_or(0.0, |d| d.as_secs_f64())
 }
 
 /// How long a live source may go without a frame before it is taken for stalled and reopened:

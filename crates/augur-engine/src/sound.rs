@@ -45,8 +45,18 @@ struct State {
     lost: Option<String>,
 }
 
+/// `chunk` at `rate`: a microphone opened again may come back at another rate (the default
+/// device changed meanwhile), and everything downstream, a recording included, counts samples
+/// at the first one's.
+fn at_rate(chunk: AudioChunk, rate: u32) -> AudioChunk {
+    if chunk.sample_rate == rate {
+        return chunk;
+    }
+    let samples = crate::soundtrack::resample(&[], &chunk.samples, &[], chunk.sample_rate, rate, 0.0).into_owned();
+    AudioChunk { samples, sample_rate: rate, ..chunk }
+}
+
 /// Opens the source again every 2 s until it opens (`None` once the session stops listening).
-/// A reopened microphone keeps the first one's rate: the device is the same.
 fn reopen(
     opener: &impl Fn() -> Result<Box<dyn AudioSource>, CaptureError>,
     stop: &AtomicBool,
@@ -101,6 +111,7 @@ impl Sound {
             Arc::new(Mutex::new(State { rate: info.sample_rate, description: info.description, ..State::default() }));
         let stop = Arc::new(AtomicBool::new(false));
         let tap: Arc<Mutex<Option<Vec<AudioChunk>>>> = Arc::new(Mutex::new(None));
+        let rate = info.sample_rate;
         let thread = {
             let (state, stop, tap) = (state.clone(), stop.clone(), tap.clone());
             std::thread::Builder::new()
@@ -110,7 +121,8 @@ impl Sound {
                         if let Some(first) = handle.wait(Duration::from_millis(50)) {
                             // One lock at a time: an export holding `heard` never stalls the
                             // audio token's features (`state`) or a recording's tap.
-                            let chunks: Vec<AudioChunk> = std::iter::once(first).chain(handle.drain()).collect();
+                            let chunks: Vec<AudioChunk> =
+                                std::iter::once(first).chain(handle.drain()).map(|c| at_rate(c, rate)).collect();
                             {
                                 let mut s = lock(&state);
                                 chunks.iter().for_each(|c| s.add(&c.samples));
@@ -127,7 +139,6 @@ impl Sound {
                                 lock(&state).lost = Some(format!("{e}; trying again every 2 s"));
                                 match reopen(&opener, &stop) {
                                     Some(source) => {
-                                        lock(&state).rate = source.info().sample_rate;
                                         handle = spawn_audio(source);
                                         lock(&state).lost = None;
                                     }
@@ -261,8 +272,10 @@ mod tests {
                     hint: "plug it in",
                 });
             }
-            let samples = (0..160).map(|i| (f64::from(i) * 0.17).sin() as f32 * 0.3).collect();
-            Ok(Some(AudioChunk { pts: Duration::from_millis(u64::from(self.sent) * 10), sample_rate: 16_000, samples }))
+            let n = self.info.sample_rate / 100;
+            let samples = (0..n).map(|i| (f64::from(i) * 0.17).sin() as f32 * 0.3).collect();
+            let pts = Duration::from_millis(u64::from(self.sent) * 10);
+            Ok(Some(AudioChunk { pts, sample_rate: self.info.sample_rate, samples }))
         }
     }
 
@@ -272,26 +285,27 @@ mod tests {
     fn a_lost_microphone_is_opened_again() {
         let opened = Arc::new(AtomicU32::new(0));
         let count = opened.clone();
+        // Back at 48 kHz: another device became the default meanwhile.
         let opener = move || -> Result<Box<dyn AudioSource>, CaptureError> {
-            let info = AudioInfo {
+            let info = |rate| AudioInfo {
                 description: "flaky".into(),
-                sample_rate: 16_000,
+                sample_rate: rate,
                 channels: 1,
                 native_format: "f32".into(),
             };
             match count.fetch_add(1, Ordering::SeqCst) {
-                0 => Ok(Box::new(Flaky { info, sent: 0, fail_after: 20 })),
+                0 => Ok(Box::new(Flaky { info: info(16_000), sent: 0, fail_after: 20 })),
                 1 => Err(CaptureError::Disconnected {
                     what: "flaky".into(),
                     frames: 0,
                     why: "still unplugged".into(),
                     hint: "",
                 }),
-                _ => Ok(Box::new(Flaky { info, sent: 0, fail_after: 0 })),
+                _ => Ok(Box::new(Flaky { info: info(48_000), sent: 0, fail_after: 0 })),
             }
         };
         let heard = Arc::new(Mutex::new(Heard::new(Duration::from_secs(10))));
-        let Ok(sound) = Sound::open_with(opener, heard) else { panic!("the first open works") };
+        let Ok(sound) = Sound::open_with(opener, heard.clone()) else { panic!("the first open works") };
         let wait = |what: &str, done: &dyn Fn(&SoundView) -> bool| {
             let start = std::time::Instant::now();
             while !done(&sound.view()) {
@@ -304,5 +318,8 @@ mod tests {
         assert_eq!(opened.load(Ordering::SeqCst), 3, "opened, refused once, opened again");
         let before = lock(&sound.state).samples.len();
         wait("sound again", &|_| lock(&sound.state).samples.len() > before);
+        let chunks = lock(&heard).between(Duration::ZERO, Duration::from_secs(10));
+        assert!(chunks.iter().all(|c| c.sample_rate == 16_000), "everything at the first rate");
+        assert_eq!(chunks.last().map(|c| c.samples.len()), Some(160), "48 kHz chunks of 10 ms resampled");
     }
 }

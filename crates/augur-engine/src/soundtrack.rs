@@ -42,7 +42,14 @@ const SINC_ZEROS: f64 = 8.0;
 /// nothing), so chunk edges do not click; the result covers `samples` alone. Output sample `i`
 /// is taken `lag` output samples after input sample 0 would fall at `i`: the track's grid
 /// rarely lines up with a chunk's first sample, and a rounded start is a click at each edge.
-fn resample<'a>(before: &[f32], samples: &'a [f32], after: &[f32], from: u32, to: u32, lag: f64) -> Cow<'a, [f32]> {
+pub(crate) fn resample<'a>(
+    before: &[f32],
+    samples: &'a [f32],
+    after: &[f32],
+    from: u32,
+    to: u32,
+    lag: f64,
+) -> Cow<'a, [f32]> {
     if from == to || from == 0 || to == 0 || samples.is_empty() {
         return Cow::Borrowed(samples);
     }

@@ -68,9 +68,15 @@ impl AudioFileSource {
         };
         // Looped beside its pictures, the sound loops when they do: tracks rarely last exactly
         // as long as each other, and the difference would add up at every pass.
+        // (Cover art on a song is a picture, not pictures to keep to.)
         let period = spec
             .looping
-            .then(|| input.streams().best(ff::media::Type::Video))
+            .then(|| {
+                input.streams().find(|s| {
+                    s.parameters().medium() == ff::media::Type::Video
+                        && !s.disposition().contains(ff::format::stream::Disposition::ATTACHED_PIC)
+                })
+            })
             .flatten()
             .map(|v| v.duration() as f64 * f64::from(v.time_base()))
             .filter(|s| s.is_finite() && *s > 0.0)
