@@ -93,7 +93,8 @@ pub fn run(args: &Args) -> Result<()> {
         command: std::env::args().collect::<Vec<_>>().join(" "),
         scores,
     };
-    let out = args.out.clone().unwrap_or_else(|| checkpoint::paths(&args.model).0.with_extension("eval"));
+    // `NAME.eval` beside the card, the whole name kept (`tiny-v1.5.eval`).
+    let out = args.out.clone().unwrap_or_else(|| checkpoint::paths(&args.model).1.with_extension("eval"));
     print!("{}", write_report(&report, &model, &cfg, &out, &device.device)?);
     println!("\nwritten: {}/eval.md, eval.json, voe-*.png", out.display());
     if args.write_card {

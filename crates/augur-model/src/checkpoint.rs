@@ -17,12 +17,19 @@ pub const MAX_WEIGHTS_BYTES: u64 = 512 << 20;
 
 /// The weights path for a card path or a bare model path (`models/bounce-64` →
 /// `models/bounce-64.safetensors`).
+/// A name may hold dots of its own (`tiny-v1.5`): only a `.json` or `.safetensors` ending is
+/// taken off, and the other is added to the whole name, not put in place of its last part.
 pub fn paths(model: &Path) -> (PathBuf, PathBuf) {
     let base = match model.extension().and_then(|e| e.to_str()) {
         Some("json" | "safetensors") => model.with_extension(""),
         _ => model.to_path_buf(),
     };
-    (base.with_extension("safetensors"), base.with_extension("json"))
+    let with = |suffix: &str| {
+        let mut name = base.clone().into_os_string();
+        name.push(suffix);
+        PathBuf::from(name)
+    };
+    (with(".safetensors"), with(".json"))
 }
 
 /// Writes `model` and `card` (its `weights_bytes` and `parameters` filled in) next to `base`.
@@ -42,7 +49,9 @@ pub fn save(model: &WorldModel, card: &mut ModelCard, base: &Path) -> Result<(),
 }
 
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ModelError> {
-    let tmp = path.with_extension("partial");
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".partial");
+    let tmp = PathBuf::from(tmp);
     std::fs::write(&tmp, bytes).map_err(ModelError::io("cannot write", &tmp))?;
     std::fs::rename(&tmp, path).map_err(ModelError::io("cannot rename into place", path))
 }

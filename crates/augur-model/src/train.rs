@@ -480,7 +480,7 @@ pub fn train_on(
                 // Renamed into place: a run killed while writing keeps the last whole state.
                 checkpoint::write_atomic(&state_path, text.as_bytes())?;
                 plot::loss_curve(&state.history, &job.out.join("loss.png"))?;
-                saved = Some(base.with_extension("safetensors"));
+                saved = Some(checkpoint::paths(&base).0);
             }
             let stepped = stepping.elapsed().as_secs_f64();
             let rate = (done * cfg.batch_size) as f64 / stepped.max(1e-9);

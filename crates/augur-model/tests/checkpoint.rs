@@ -41,6 +41,23 @@ fn round_trip_keeps_every_weight() {
     }
 }
 
+/// A name with a dot of its own (`tiny-v1.5`) is one model, never its sibling `tiny-v1`.
+#[test]
+fn names_with_dots_are_whole_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let (t, _) = saved(dir.path());
+    let cfg = common::tiny();
+    let dotted = dir.path().join("t.5");
+    let mut card = ModelCard::untrained("dotted", cfg.clone());
+    checkpoint::save(&WorldModel::new(&cfg, &Device::flex()), &mut card, &dotted).unwrap();
+    assert!(dir.path().join("t.5.safetensors").exists() && dir.path().join("t.5.json").exists());
+    for given in ["t.5", "t.5.json", "t.5.safetensors"] {
+        let card = checkpoint::load_card(&dir.path().join(given)).unwrap();
+        assert_eq!(card.name, "dotted", "{given}");
+    }
+    assert_ne!(checkpoint::load_card(&t).unwrap().name, "dotted");
+}
+
 #[test]
 fn a_missing_or_broken_card_is_refused() {
     let dir = tempfile::tempdir().unwrap();
