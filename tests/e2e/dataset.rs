@@ -187,7 +187,7 @@ fn record_kill_repair_and_read_back_with_other_tools() {
         "--steps",
         "1",
         "--out",
-        &run,
+        &format!("{run}-again"),
     ]);
     assert!(text(&out).1.contains("no episode 9"), "{}", text(&out).1);
 }

@@ -70,6 +70,13 @@ fn training_killed_mid_run_resumes_from_its_checkpoint() {
     let refused = train(&config, &out, &total, &["--resume", "--decoder-sees-change"]);
     assert!(!refused.status.success());
     assert!(text(&refused).1.contains("drop --decoder-sees-change"), "{}", text(&refused).1);
+    // Nor its settings; and a run started again without --resume would overwrite it.
+    let refused = train(&config, &out, &total, &["--resume", "--lr", "0.5"]);
+    assert!(text(&refused).1.contains("and --lr, --config differ from them"), "{}", text(&refused).1);
+    let refused = train(&config, &out, &total, &[]);
+    assert!(text(&refused).1.contains("already holds a model in training; continue it with --resume"));
+    let refused = train(&config, &dir.path().join("typo"), &total, &["--resume"]);
+    assert!(text(&refused).1.contains("there is nothing to resume"), "{}", text(&refused).1);
 
     let done = train(&config, &out, &total, &["--resume"]);
     let (stdout, stderr) = text(&done);

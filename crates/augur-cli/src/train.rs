@@ -134,6 +134,76 @@ pub struct Args {
     device: String,
 }
 
+/// A run never starts over a trained model by accident, and `--resume` never starts afresh: a
+/// forgotten `--resume` would overwrite hours of training at its first checkpoint.
+fn check_out(args: &Args) -> Result<()> {
+    let out = args.out.display();
+    let card = args.out.join("model.json");
+    let trained = card.exists() || args.out.join(augur_model::train::STATE_FILE).exists();
+    if args.resume {
+        if !card.exists() {
+            bail!(
+                "there is nothing to resume in {out} (no model.json): give the --out of the run to continue, \
+                 or drop --resume to start a new run there"
+            );
+        }
+        if args.minutes.is_some() {
+            bail!("--minutes times a run from its start; to continue {out}, give the new total with --steps");
+        }
+    } else if trained {
+        bail!(
+            "{out} already holds a model in training; continue it with --resume, or give another --out (delete the \
+             folder first to start over there)"
+        );
+    }
+    Ok(())
+}
+
+/// On `--resume`, the settings given that differ from those the checkpoint was trained with
+/// (the run goes on with its own; the same command with `--resume` added passes).
+fn resume_conflicts(args: &Args, cfg: &TrainConfig) -> Result<()> {
+    let card = augur_model::checkpoint::load_card(&args.out.join("model"))?;
+    let Some(record) = card.training else { return Ok(()) };
+    let (now, was) = (serde_json::to_value(cfg)?, serde_json::to_value(&record.config)?);
+    let at = |v: &serde_json::Value, path: &[&str]| path.iter().fold(v.clone(), |v, k| v[*k].clone());
+    let flags: [(&str, bool, &[&str]); 10] = [
+        ("--lr", args.lr.is_some(), &["learning_rate"]),
+        ("--batch-size", args.batch_size.is_some(), &["batch_size"]),
+        ("--seed", args.seed.is_some(), &["seed"]),
+        ("--checkpoint-every", args.checkpoint_every.is_some(), &["checkpoint_every"]),
+        ("--image-size", args.image_size.is_some(), &["model", "image_size"]),
+        ("--pixel-loss", args.pixel_loss.is_some(), &["loss", "pixel"]),
+        ("--mask-loss", args.mask_loss.is_some(), &["loss", "mask"]),
+        ("--reach-loss", args.reach_loss.is_some(), &["loss", "reach"]),
+        ("--audio-loss", args.audio_loss.is_some(), &["loss", "audio"]),
+        ("--motion-weight", args.motion_weight.is_some(), &["loss", "motion"]),
+    ];
+    let mut differ: Vec<&str> =
+        flags.iter().filter(|(_, given, path)| *given && at(&now, path) != at(&was, path)).map(|(f, ..)| *f).collect();
+    if args.config.is_some() {
+        let without_total = |v: &serde_json::Value| {
+            let mut v = v.clone();
+            for k in ["steps", "time_budget_s", "stop_after"] {
+                v.as_object_mut().map(|o| o.remove(k));
+            }
+            v
+        };
+        if without_total(&now) != without_total(&was) {
+            differ.push("--config");
+        }
+    }
+    if !differ.is_empty() {
+        bail!(
+            "{} continues with the settings it was started with, and {} differ from them: drop them, or start a new \
+             run from its checkpoint with --init {}/model --out NEW",
+            args.out.display(),
+            differ.join(", "),
+            args.out.display()
+        );
+    }
+    Ok(())
+}
+
 pub fn run(args: &Args) -> Result<()> {
     let mut cfg = match &args.config {
         Some(path) => {
@@ -168,6 +238,7 @@ pub fn run(args: &Args) -> Result<()> {
             "--resume keeps the checkpoint's architecture and training; drop --decoder-sees-change, --decoder-warps, --decoder-coarse-flow, --decoder-sees-frame, --predictor-sees-motion, --decoder-only, --freeze-encoders, --predictor-only, --new-predictor, --grow-predictor and --latent-bank, or start a new run with --init from the checkpoint"
         );
     }
+    check_out(args)?;
     let keeps_encoders = args.decoder_only
         || args.freeze_encoders
         || args.predictor_only
@@ -270,6 +341,9 @@ pub fn run(args: &Args) -> Result<()> {
     }
     if cfg.batch_size == 0 || cfg.steps == 0 {
         bail!("--steps and --batch-size must be at least 1");
+    }
+    if args.resume {
+        resume_conflicts(args, &cfg)?;
     }
     let data = args.data.iter().map(|d| augur_model::data::parse_weighted(d)).collect::<Result<Vec<_>, _>>()?;
     let device = pick_device(&DeviceChoice::parse(&args.device)?)?;
