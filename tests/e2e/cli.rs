@@ -117,6 +117,12 @@ fn run_without_a_display_or_camera_falls_back_and_says_so() {
     let out = augur_tests::run_with_deadline(cmd, std::time::Duration::from_secs(60));
     assert!(!out.status.success() && text(&out).1.contains("the horizon must be 1 to 32"), "{:?}", text(&out));
     assert!(text(&out).1.contains("pass --horizon between 1 and 32"), "{:?}", text(&out));
+    // A model named that cannot be loaded is an error with its reason, not a silent fallback.
+    let mut cmd = std::process::Command::new(augur_tests::binary("augur"));
+    cmd.args(["run", "--seconds", "1", "--mic", "none", "--model", "/nonexistent/model"]);
+    cmd.env_remove("DISPLAY").env_remove("WAYLAND_DISPLAY").current_dir(root);
+    let out = augur_tests::run_with_deadline(cmd, std::time::Duration::from_secs(60));
+    assert!(!out.status.success() && text(&out).1.contains("/nonexistent/model.json"), "{:?}", text(&out));
 }
 
 #[test]

@@ -400,7 +400,8 @@ fn a_missing_or_broken_model_is_refused_cleanly() {
         assert_eq!(out.status.code(), Some(1), "{extra:?}");
         text(&out).1
     };
-    assert!(predict(&["--steps", "0"]).contains("pass --steps 1 or more"));
+    assert!(predict(&["--steps", "0"]).contains("pass 1 to 108000"));
+    assert!(predict(&["--steps", "18446744073709551615"]).contains("pass 1 to 108000"));
     // A video whose sound no decoder reads: the error says how to go on without it, and that works.
     let odd = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/undecodable-sound.avi");
     let odd_source = format!("file:{odd}");

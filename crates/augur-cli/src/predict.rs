@@ -72,6 +72,9 @@ struct StepRecord {
     dir: Option<String>,
 }
 
+/// Most steps one run predicts: an hour of video at 30 fps, its frames held in memory.
+const MAX_STEPS: usize = 108_000;
+
 pub fn run(args: &Args) -> Result<()> {
     let device = pick_device(&DeviceChoice::parse(&args.device)?)?;
     if let Some(notice) = &device.notice {
@@ -84,8 +87,8 @@ pub fn run(args: &Args) -> Result<()> {
     if horizon == 0 || horizon > cfg.max_horizon {
         bail!("--horizon must be 1 to {} for this model", cfg.max_horizon);
     }
-    if args.steps == 0 {
-        bail!("--steps 0: nothing to predict; pass --steps 1 or more (frames after the model's {c}-frame context)");
+    if args.steps == 0 || args.steps > MAX_STEPS {
+        bail!("--steps {}: pass 1 to {MAX_STEPS} (frames predicted after the model's {c}-frame context)", args.steps);
     }
     if args.panel > MAX_PANEL {
         bail!(
@@ -163,7 +166,7 @@ fn read_frames(given: &str, count: usize, size: usize) -> Result<(Vec<Vec<f32>>,
     let own_rate = matches!(spec, VideoSpec::File(_) | VideoSpec::Scene(_));
     let mut source = open_video(&spec, SessionClock::start())?;
     let rate = own_rate.then(|| source.info().fps);
-    let mut frames = Vec::with_capacity(count);
+    let mut frames = Vec::with_capacity(count.min(4096));
     while frames.len() < count {
         match source.next_frame()? {
             Some(f) => frames.push(to_model_input(&f.rgb, f.width as usize, f.height as usize, size)),

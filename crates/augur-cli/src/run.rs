@@ -57,10 +57,12 @@ pub fn run(args: &Args) -> Result<()> {
             Some(why) => println!("{why}; running headless (figures below, once a second)."),
         }
     }
-    if augur_model::checkpoint::load_card(&model_path(args)).is_ok() {
-        return headless_model(args);
+    match augur_model::checkpoint::load_card(&model_path(args)) {
+        Ok(_) => return headless_model(args),
+        // A model named on the command line that cannot be loaded is an error, with its reason.
+        Err(e) if args.model.is_some() => return Err(e.into()),
+        Err(e) => println!("The bundled model cannot be loaded ({e}); showing the source only (pass --model)."),
     }
-    println!("No model at {}; showing the source only (pass --model).", model_path(args).display());
     let clock = SessionClock::start();
     let chosen = open_video_or_scene(args.source.as_deref(), clock)?;
     if let Some(notice) = &chosen.notice {

@@ -184,6 +184,35 @@ impl ModelConfig {
                 self.context, self.horizon, self.max_horizon
             ));
         }
+        // Bounds well above any model that trains on one GPU, so a hand-edited card is refused
+        // with a reason instead of asking for terabytes as its model is built.
+        let limits = [
+            ("base_width", self.base_width, 1024),
+            ("latent_dim", self.latent_dim, 4096),
+            ("predictor_dim", self.predictor_dim, 4096),
+            ("predictor_layers", self.predictor_layers, 64),
+            ("grid", self.grid, 32),
+            ("context", self.context, 256),
+            ("max_horizon", self.max_horizon, 256),
+            ("audio_mels", self.audio_mels, 512),
+        ];
+        if let Some((name, value, most)) = limits.iter().find(|(_, v, most)| v > most) {
+            return bad(format!("{name} {value} is more than Augur builds ({most} at most)"));
+        }
+        if self.context < 2 {
+            return bad(format!(
+                "context {} must be at least 2: the predictor learns from one frame to the next",
+                self.context
+            ));
+        }
+        if self.context * self.video_tokens() > 8192 {
+            return bad(format!(
+                "context {} × grid {}² tokens is {} positions for the predictor's attention, more than 8192",
+                self.context,
+                self.grid,
+                self.context * self.video_tokens()
+            ));
+        }
         if self.decoder_coarse_flow.unwrap_or(false) && !self.warps() {
             return bad("decoder_coarse_flow adds to a warp's flow: it needs decoder_warps (and composite)".into());
         }
@@ -214,5 +243,16 @@ mod tests {
         let coarse = ModelConfig::new().with_decoder_coarse_flow(Some(true));
         assert!(coarse.validate().err().is_some_and(|e| e.to_string().contains("needs decoder_warps")));
         assert!(coarse.with_decoder_warps(Some(true)).validate().is_ok());
+        // What a hand-edited card might say: refused with the setting named, before any memory
+        // is asked for.
+        let named = |cfg: ModelConfig| cfg.validate().err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(named(ModelConfig::new().with_context(1)).contains("context 1 must be at least 2"));
+        assert!(named(ModelConfig::new().with_latent_dim(100_000_000)).contains("latent_dim 100000000 is more"));
+        assert!(named(ModelConfig::new().with_base_width(1 << 62)).contains("base_width"));
+        assert!(
+            named(ModelConfig::new().with_grid(8).with_context(256))
+                .contains("positions for the predictor's attention")
+        );
+        assert!(named(ModelConfig::new().with_image_size(256).with_grid(128)).contains("grid 128 is more"));
     }
 }
