@@ -425,6 +425,16 @@ fn a_missing_or_broken_model_is_refused_cleanly() {
         assert_eq!(out.status.code(), Some(1), "{extra:?}");
         text(&out).1
     };
+    // A source too short for a clip is refused before the first step, however rarely drawn.
+    let short = dir.path().join("short.mp4");
+    let made = Command::new("ffmpeg")
+        .args(["-v", "error", "-f", "lavfi", "-i", "testsrc=size=64x64:rate=10", "-frames:v", "4"])
+        .arg(&short)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let rare = format!("file:{}@0.001", short.display());
+    assert!(train(&["--data", &rare]).contains("has 4 frames, fewer than the"));
     assert!(train(&["--decoder-only"]).contains("add --init MODEL"));
     assert!(train(&["--mask-loss=-1"]).contains("--mask-loss must be a number ≥ 0"));
     assert!(train(&["--predictor-only"]).contains("add --init MODEL"));

@@ -188,6 +188,24 @@ impl ClipSource {
         }
     }
 
+    /// Whether clips of `len` frames can be drawn from it; the error says why not.
+    pub fn check(&self, len: usize) -> Result<(), ModelError> {
+        match self {
+            Self::Scene(_) => Ok(()),
+            Self::Video { name, reel } if reel.frames.len() < len => Err(ModelError::BadData {
+                given: name.clone(),
+                why: format!("has {} frames, fewer than the {len} a clip needs", reel.frames.len()),
+            }),
+            Self::Episodes { name, episodes } if episodes.iter().all(|e| e.frames.len() < len) => {
+                Err(ModelError::BadData {
+                    given: name.clone(),
+                    why: format!("no episode has the {len} frames a clip needs"),
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// A random clip of `len` frames. Scenes draw seed, ball count (1–3), occluder and noise;
     /// videos draw a start frame.
     pub fn sample(&self, len: usize, rng: &mut Rng) -> Result<Clip, ModelError> {
@@ -203,26 +221,15 @@ impl ClipSource {
                 };
                 scene_clip(&cfg, rng.below(90) as usize, len)
             }
-            Self::Video { name, reel } => {
-                let frames = &reel.frames;
-                if frames.len() < len {
-                    return Err(ModelError::BadData {
-                        given: name.clone(),
-                        why: format!("has {} frames, fewer than the {len} a clip needs", frames.len()),
-                    });
-                }
-                let start = rng.below((frames.len() - len + 1) as u64) as usize;
+            Self::Video { reel, .. } => {
+                self.check(len)?;
+                let start = rng.below((reel.frames.len() - len + 1) as u64) as usize;
                 Ok(reel.clip(start, len))
             }
             Self::Episodes { name, episodes } => {
+                self.check(len)?;
                 // Start positions over every episode long enough, so long episodes weigh more.
                 let starts: u64 = episodes.iter().map(|e| (e.frames.len() + 1).saturating_sub(len) as u64).sum();
-                if starts == 0 {
-                    return Err(ModelError::BadData {
-                        given: name.clone(),
-                        why: format!("no episode has the {len} frames a clip needs"),
-                    });
-                }
                 let mut pick = rng.below(starts);
                 for e in episodes {
                     let n = (e.frames.len() + 1).saturating_sub(len) as u64;

@@ -338,6 +338,10 @@ pub fn train_on(
         )));
     }
     let len = clip_len(cfg.model.context, &cfg.loss);
+    // A source too short for a clip is told now, not when it is first drawn hours in.
+    for source in sources {
+        source.check(len)?;
+    }
     if let Some(clips) = cfg.latent_bank {
         if !predictor_only {
             return Err(ModelError::BadConfig(
