@@ -90,6 +90,17 @@ fn training_killed_mid_run_resumes_from_its_checkpoint() {
     assert!(out.join("loss.png").exists());
 }
 
+/// A rate too high makes the loss a NaN: the run stops and says how to train again.
+#[test]
+fn a_diverging_run_says_to_lower_the_rate() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = tiny_config(dir.path());
+    let out = train(&config, &dir.path().join("run"), "3", &["--lr", "1e8"]);
+    let stderr = text(&out).1;
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("training diverged: the loss became") && stderr.contains("with a lower --lr"), "{stderr}");
+}
+
 /// Ctrl-C lets the step under way finish and checkpoints it, wherever the checkpoint interval
 /// stands, and says how to go on.
 #[test]

@@ -34,6 +34,9 @@ pub enum ModelError {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// The loss stopped being a number: the learning rate is too high for this model and data.
+    #[error("training diverged: {0}")]
+    Diverged(String),
     /// The compute device failed (a lost GPU, a failed readback).
     #[error("the model's device failed: {0}")]
     Device(String),

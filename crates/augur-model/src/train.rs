@@ -441,9 +441,13 @@ pub fn train_on(
                 }
             };
             if !terms.total.is_finite() {
-                return Err(ModelError::Device(format!(
-                    "the loss became {} at step {}; lower --lr",
-                    terms.total, state.step
+                return Err(ModelError::Diverged(format!(
+                    "the loss became {} at step {}. Train again with a lower --lr (now {}), from scratch or from \
+                     the last checkpoint as a new run: --init {}/model --out NEW",
+                    terms.total,
+                    state.step,
+                    cfg.learning_rate,
+                    job.out.display()
                 )));
             }
             let grads = GradientsParams::from_grads(loss.backward(), &model);
