@@ -400,6 +400,8 @@ fn a_missing_or_broken_model_is_refused_cleanly() {
     let out = augur(&["eval", "--model", bundled, "--horizon", "99", "--device", "cpu"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out).1.contains("--horizon must be 1 to 32"), "{}", text(&out).1);
+    let out = augur(&["eval", "--model", bundled, "--clips", "0", "--device", "cpu"]);
+    assert!(text(&out).1.contains("--clips and --windows must be at least 1"), "{}", text(&out).1);
     let out_dir = dir.path().join("p").display().to_string();
     let args =
         ["predict", "--model", bundled, "--source", "scene:bounce", "--audio", "scene:bounce", "--out", &out_dir];

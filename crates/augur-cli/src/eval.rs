@@ -55,6 +55,9 @@ pub fn run(args: &Args) -> Result<()> {
     if horizon == 0 || horizon > cfg.max_horizon {
         bail!("--horizon must be 1 to {} for this model", cfg.max_horizon);
     }
+    if args.clips == 0 || args.windows == 0 {
+        bail!("--clips and --windows must be at least 1 (they are {} and {})", args.clips, args.windows);
+    }
     eprintln!("augur: evaluating {} on {}", args.model.display(), device.name);
     let mut footage = Vec::new();
     for given in &args.data {
