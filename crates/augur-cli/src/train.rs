@@ -346,6 +346,9 @@ pub fn run(args: &Args) -> Result<()> {
         resume_conflicts(args, &cfg)?;
     }
     let data = args.data.iter().map(|d| augur_model::data::parse_weighted(d)).collect::<Result<Vec<_>, _>>()?;
+    if data.iter().all(|(_, w)| *w == 0.0) {
+        bail!("every --data has weight 0, so no clip could be drawn; give at least one a weight above 0");
+    }
     let device = pick_device(&DeviceChoice::parse(&args.device)?)?;
     if let Some(notice) = &device.notice {
         eprintln!("augur: {notice}");

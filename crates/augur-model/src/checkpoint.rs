@@ -52,7 +52,14 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ModelError> 
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".partial");
     let tmp = PathBuf::from(tmp);
-    std::fs::write(&tmp, bytes).map_err(ModelError::io("cannot write", &tmp))?;
+    // On the disk before it replaces the old file: a power cut then leaves one or the other.
+    let write = || -> std::io::Result<()> {
+        use std::io::Write as _;
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()
+    };
+    write().map_err(ModelError::io("cannot write", &tmp))?;
     std::fs::rename(&tmp, path).map_err(ModelError::io("cannot rename into place", path))
 }
 
