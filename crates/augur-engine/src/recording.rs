@@ -205,12 +205,9 @@ impl ActiveRecording {
 mod tests {
     use super::*;
 
-    /// A source that delivers half the frames it claims (a camera in low light) is recorded at
-    /// its claimed rate, the gaps filled, so the episode lasts as long as the recording did.
-    #[test]
-    fn a_source_slower_than_it_claims_keeps_its_duration() -> Result<(), Box<dyn std::error::Error>> {
-        let dir = tempfile::tempdir()?;
-        let info = SourceInfo {
+    /// A 64×48 live source at 10 fps.
+    fn small_source() -> SourceInfo {
+        SourceInfo {
             description: "test".into(),
             width: 64,
             height: 48,
@@ -218,7 +215,15 @@ mod tests {
             native_format: "rgb24".into(),
             live: true,
             notes: Vec::new(),
-        };
+        }
+    }
+
+    /// A source that delivers half the frames it claims (a camera in low light) is recorded at
+    /// its claimed rate, the gaps filled, so the episode lasts as long as the recording did.
+    #[test]
+    fn a_source_slower_than_it_claims_keeps_its_duration() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let info = small_source();
         let (mut rec, _) = ActiveRecording::start(dir.path(), "slow", &info, None)?;
         for i in 0..20u64 {
             let at = Duration::from_millis(200 * i);
@@ -235,15 +240,7 @@ mod tests {
     #[test]
     fn an_episode_that_cannot_be_repaired_is_not_recorded_past() -> Result<(), Box<dyn std::error::Error>> {
         let dir = tempfile::tempdir()?;
-        let info = SourceInfo {
-            description: "test".into(),
-            width: 64,
-            height: 48,
-            fps: 10.0,
-            native_format: "rgb24".into(),
-            live: true,
-            notes: Vec::new(),
-        };
+        let info = small_source();
         let (first, _) = ActiveRecording::start(dir.path(), "first", &info, None)?;
         let staging = first.dataset.layout.staging(0);
         drop(first); // as a crash would: the episode stays staged
