@@ -72,7 +72,7 @@ fn training_killed_mid_run_resumes_from_its_checkpoint() {
     assert!(text(&refused).1.contains("drop --decoder-sees-change"), "{}", text(&refused).1);
     // Nor its settings; and a run started again without --resume would overwrite it.
     let refused = train(&config, &out, &total, &["--resume", "--lr", "0.5"]);
-    assert!(text(&refused).1.contains("and --lr, --config differ from them"), "{}", text(&refused).1);
+    assert!(text(&refused).1.contains("and --lr differs from them: drop it"), "{}", text(&refused).1);
     let refused = train(&config, &out, &total, &[]);
     assert!(text(&refused).1.contains("already holds a model in training; continue it with --resume"));
     let refused = train(&config, &dir.path().join("typo"), &total, &["--resume"]);
@@ -98,7 +98,10 @@ fn a_diverging_run_says_to_lower_the_rate() {
     let out = train(&config, &dir.path().join("run"), "3", &["--lr", "1e8"]);
     let stderr = text(&out).1;
     assert!(!out.status.success(), "{stderr}");
-    assert!(stderr.contains("training diverged: the loss became") && stderr.contains("with a lower --lr"), "{stderr}");
+    assert!(
+        stderr.contains("training diverged: the loss became") && stderr.contains("pass a smaller --lr"),
+        "{stderr}"
+    );
 }
 
 /// Ctrl-C lets the step under way finish and checkpoints it, wherever the checkpoint interval

@@ -117,7 +117,10 @@ impl VideoHandle {
             std::thread::sleep(Duration::from_millis(5));
         }
         match self.thread.take() {
-            Some(t) if t.is_finished() => t.join().is_ok(),
+            Some(t) if t.is_finished() => {
+                let _ = t.join(); // ended, however: the device is let go
+                true
+            }
             Some(t) => {
                 self.thread = Some(t);
                 false

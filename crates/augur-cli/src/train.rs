@@ -148,7 +148,7 @@ fn check_out(args: &Args) -> Result<()> {
             );
         }
         if args.minutes.is_some() {
-            bail!("--minutes times a run from its start; to continue {out}, give the new total with --steps");
+            eprintln!("augur: --minutes times a run from its start; resuming {out} runs on to its total of steps");
         }
     } else if trained {
         bail!(
@@ -159,8 +159,9 @@ fn check_out(args: &Args) -> Result<()> {
     Ok(())
 }
 
-/// On `--resume`, the settings given that differ from those the checkpoint was trained with
-/// (the run goes on with its own; the same command with `--resume` added passes).
+/// On `--resume`, the settings given by flag that differ from those the checkpoint was trained
+/// with (the run goes on with its own, and a `--config` file's values, which flags and `--init`
+/// change, are not compared; the same command with `--resume` added passes).
 fn resume_conflicts(args: &Args, cfg: &TrainConfig) -> Result<()> {
     let card = augur_model::checkpoint::load_card(&args.out.join("model"))?;
     let Some(record) = card.training else { return Ok(()) };
@@ -178,26 +179,22 @@ fn resume_conflicts(args: &Args, cfg: &TrainConfig) -> Result<()> {
         ("--audio-loss", args.audio_loss.is_some(), &["loss", "audio"]),
         ("--motion-weight", args.motion_weight.is_some(), &["loss", "motion"]),
     ];
-    let mut differ: Vec<&str> =
-        flags.iter().filter(|(_, given, path)| *given && at(&now, path) != at(&was, path)).map(|(f, ..)| *f).collect();
-    if args.config.is_some() {
-        let without_total = |v: &serde_json::Value| {
-            let mut v = v.clone();
-            for k in ["steps", "time_budget_s", "stop_after"] {
-                v.as_object_mut().map(|o| o.remove(k));
-            }
-            v
-        };
-        if without_total(&now) != without_total(&was) {
-            differ.push("--config");
-        }
-    }
+    // A predictor-only run trains with its pixel terms at 0 whatever was asked: not a change.
+    let forced: &[&str] =
+        if record.config.predictor_only == Some(true) { &["--pixel-loss", "--mask-loss"] } else { &[] };
+    let differ: Vec<&str> = flags
+        .iter()
+        .filter(|(flag, given, path)| *given && !forced.contains(flag) && at(&now, path) != at(&was, path))
+        .map(|(f, ..)| *f)
+        .collect();
     if !differ.is_empty() {
         bail!(
-            "{} continues with the settings it was started with, and {} differ from them: drop them, or start a new \
-             run from its checkpoint with --init {}/model --out NEW",
+            "{} continues with the settings it was started with, and {} {} from them: drop {}, or start a new run \
+             from its checkpoint with --init {}/model --out NEW",
             args.out.display(),
             differ.join(", "),
+            if differ.len() == 1 { "differs" } else { "differ" },
+            if differ.len() == 1 { "it" } else { "them" },
             args.out.display()
         );
     }
@@ -371,7 +368,18 @@ pub fn run(args: &Args) -> Result<()> {
     for source in &sources {
         eprintln!("augur: data: {}", source.describe());
     }
-    let card = augur_model::train::train_on(&job, &sources, |p| report(p, tty, &mut shown))?;
+    let card = augur_model::train::train_on(&job, &sources, |p| report(p, tty, &mut shown)).map_err(|e| {
+        if !matches!(e, augur_model::ModelError::Diverged(_)) {
+            return anyhow::Error::from(e);
+        }
+        // How to train again here: a run keeps its rate on --resume, and its folder is taken.
+        let from = if job.out.join("model.json").exists() {
+            format!(", or from its last checkpoint: --init {}/model", job.out.display())
+        } else {
+            String::new()
+        };
+        anyhow::anyhow!("{e}: pass a smaller --lr and a new --out (from scratch{from})")
+    })?;
     eprintln!();
     // A card without a training record took no step (cancelled while a bank was encoded).
     let (done, all) = card.training.as_ref().map_or((0, job.config.steps), |t| (t.steps_done, t.config.steps));

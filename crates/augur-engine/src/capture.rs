@@ -26,6 +26,7 @@ pub(crate) fn capture_loop(
     while !shared.stop.load(Ordering::SeqCst) {
         if let Some(next) = lock(&shared.next_source).take() {
             name = Some(next);
+            stuck = false;
         }
         let opened = match &name {
             Some(n) => SourceSpec::video(n).and_then(|spec| open_video(&spec, clock)).map(|s| (s, None)),

@@ -103,6 +103,16 @@ pub fn load(model: &Path, device: &Device) -> Result<(WorldModel, ModelCard), Mo
             card.weights_bytes
         )));
     }
+    // A card whose config was edited on its own describes a model its file cannot hold; asked
+    // for, that model's memory would abort the program before the layouts could be compared.
+    let described = card.config.rough_parameters();
+    let held = size / 4;
+    if described > 64 * held.max(1 << 20) {
+        return Err(bad(format!(
+            "its card describes a model of about {described} weights, but the file holds {held}: the card's config \
+             was changed; restore the card that came with these weights"
+        )));
+    }
     let bytes = std::fs::read(&weights).map_err(|e| bad(format!("cannot read the weights: {e}")))?;
     let fresh = WorldModel::new(&card.config, device);
     let expected = layout(&to_bytes(&fresh)?).map_err(|e| bad(format!("internal layout error: {e}")))?;

@@ -154,6 +154,21 @@ impl ModelConfig {
         widths
     }
 
+    /// About how many weights this architecture has, from above (convolutions of the encoder,
+    /// its EMA copy and the decoder, the predictor's layers, embeddings): enough to tell a
+    /// card's config from the file it came with, without building the model.
+    pub fn rough_parameters(&self) -> u64 {
+        let w = |v: usize| v as u64;
+        let mut widths = vec![3];
+        widths.extend(self.stage_widths());
+        let convs: u64 = widths.windows(2).map(|p| 2 * 9 * (w(p[0]) + 1) * w(p[1])).sum();
+        let d = w(self.predictor_dim);
+        let predictor = w(self.predictor_layers).saturating_mul(16).saturating_mul(d).saturating_mul(d);
+        let embeddings = (w(self.tokens()) * w(self.context) + w(self.action_dim) + 4 * w(self.latent_dim)) * d
+            + w(self.audio_mels) * w(self.latent_dim) * 4;
+        convs.saturating_mul(4).saturating_add(predictor).saturating_add(embeddings)
+    }
+
     /// Checks that the sizes fit together; the message names the setting to change.
     pub fn validate(&self) -> Result<(), ModelError> {
         let bad = |why: String| Err(ModelError::BadConfig(why));
@@ -195,6 +210,7 @@ impl ModelConfig {
             ("context", self.context, 256),
             ("max_horizon", self.max_horizon, 256),
             ("audio_mels", self.audio_mels, 512),
+            ("action_dim", self.action_dim, 4096),
         ];
         if let Some((name, value, most)) = limits.iter().find(|(_, v, most)| v > most) {
             return bad(format!("{name} {value} is more than Augur builds ({most} at most)"));

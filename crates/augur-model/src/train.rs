@@ -195,14 +195,15 @@ pub fn train_on(
         let text = std::fs::read_to_string(&state_path).map_err(ModelError::io("cannot read", &state_path))?;
         let state: TrainState = serde_json::from_str(&text).map_err(|e| ModelError::BadCheckpoint {
             path: state_path.clone(),
-            why: format!("{e}; delete the folder or train without --resume"),
+            why: format!("{e}; delete the folder to start over"),
         })?;
         // The optimiser's moments are keyed by the ids the parameters had when saved.
         let model = match state.param_ids.is_empty() {
             true => model,
             false => checkpoint::with_param_ids(model, &state.param_ids).ok_or_else(|| ModelError::BadCheckpoint {
                 path: state_path.clone(),
-                why: "its parameter list does not match the checkpoint's weights; delete the folder or train without --resume".into(),
+                why: "its parameter list does not match the checkpoint's weights; delete the folder to start over"
+                    .into(),
             })?,
         };
         (model, card, state)
@@ -339,8 +340,10 @@ pub fn train_on(
     }
     let len = clip_len(cfg.model.context, &cfg.loss);
     // A source too short for a clip is told now, not when it is first drawn hours in.
-    for source in sources {
-        source.check(len)?;
+    for (source, (_, weight)) in sources.iter().zip(&job.data) {
+        if *weight > 0.0 {
+            source.check(len)?;
+        }
     }
     if let Some(clips) = cfg.latent_bank {
         if !predictor_only {
@@ -442,12 +445,9 @@ pub fn train_on(
             };
             if !terms.total.is_finite() {
                 return Err(ModelError::Diverged(format!(
-                    "the loss became {} at step {}. Train again with a lower --lr (now {}), from scratch or from \
-                     the last checkpoint as a new run: --init {}/model --out NEW",
-                    terms.total,
-                    state.step,
-                    cfg.learning_rate,
-                    job.out.display()
+                    "the loss became {} at step {} with a learning rate of {}, too high for this model and data; \
+                     train again with a lower one",
+                    terms.total, state.step, cfg.learning_rate
                 )));
             }
             let grads = GradientsParams::from_grads(loss.backward(), &model);

@@ -41,6 +41,25 @@ fn round_trip_keeps_every_weight() {
     }
 }
 
+/// The rough count a card's config is checked with stays near the real one, and a card whose
+/// config was blown up on its own is refused before its model is built.
+#[test]
+fn a_card_describing_another_model_is_refused_before_building_it() {
+    for cfg in [common::tiny(), augur_model::ModelConfig::new()] {
+        let real = burn::module::Module::num_params(&WorldModel::new(&cfg, &Device::flex())) as u64;
+        let rough = cfg.rough_parameters();
+        assert!(rough >= real / 2 && rough <= real * 16, "rough {rough} against {real}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (base, _) = saved(dir.path());
+    let json = base.with_extension("json");
+    let mut card: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    card["config"]["predictor_layers"] = 64.into();
+    card["config"]["predictor_dim"] = 4096.into();
+    std::fs::write(&json, card.to_string()).unwrap();
+    assert!(refusal(&base).contains("its card describes a model of about"), "{}", refusal(&base));
+}
+
 /// A name with a dot of its own (`tiny-v1.5`) is one model, never its sibling `tiny-v1`.
 #[test]
 fn names_with_dots_are_whole_names() {
