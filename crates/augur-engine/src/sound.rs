@@ -45,15 +45,53 @@ struct State {
     lost: Option<String>,
 }
 
-/// `chunk` at `rate`: a microphone opened again may come back at another rate (the default
+/// Chunks at one rate: a microphone opened again may come back at another rate (the default
 /// device changed meanwhile), and everything downstream, a recording included, counts samples
-/// at the first one's.
-fn at_rate(chunk: AudioChunk, rate: u32) -> AudioChunk {
-    if chunk.sample_rate == rate {
-        return chunk;
+/// at the first one's. Chunk after chunk, so their edges neither click nor add samples.
+struct Rerate {
+    to: u32,
+    /// The end of the chunk before, as context for the resampler's taps.
+    before: Vec<f32>,
+    /// Where the next output sample falls past the next chunk's start, in output samples.
+    lag: f64,
+    /// A chunk held until the next one comes, whose start its last taps need (one chunk, about
+    /// 20 ms, late: only while a microphone is heard at another rate than the first).
+    held: Option<AudioChunk>,
+}
+
+impl Rerate {
+    fn new(to: u32) -> Self {
+        Self { to, before: Vec::new(), lag: 0.0, held: None }
     }
-    let samples = crate::soundtrack::resample(&[], &chunk.samples, &[], chunk.sample_rate, rate, 0.0).into_owned();
-    AudioChunk { samples, sample_rate: rate, ..chunk }
+
+    /// The chunks ready at the first rate once `chunk` has come (none, one or two).
+    fn apply(&mut self, chunk: AudioChunk) -> Vec<AudioChunk> {
+        let mut ready = Vec::new();
+        let same = chunk.sample_rate == self.to || chunk.sample_rate == 0;
+        if let Some(held) = self.held.take() {
+            let after =
+                if held.sample_rate == chunk.sample_rate { &chunk.samples[..chunk.samples.len().min(64)] } else { &[] };
+            ready.push(self.convert(held, after));
+        }
+        if same {
+            self.before.clear();
+            self.lag = 0.0;
+            ready.push(chunk);
+        } else {
+            self.held = Some(chunk);
+        }
+        ready
+    }
+
+    fn convert(&mut self, chunk: AudioChunk, after: &[f32]) -> AudioChunk {
+        let step = f64::from(chunk.sample_rate) / f64::from(self.to);
+        let samples =
+            crate::soundtrack::resample(&self.before, &chunk.samples, after, chunk.sample_rate, self.to, self.lag)
+                .into_owned();
+        self.lag = (samples.len() as f64 + self.lag - chunk.samples.len() as f64 / step).max(0.0);
+        self.before = chunk.samples[chunk.samples.len().saturating_sub(64)..].to_vec();
+        AudioChunk { samples, sample_rate: self.to, ..chunk }
+    }
 }
 
 /// Opens the source again every 2 s until it opens (`None` once the session stops listening).
@@ -117,12 +155,16 @@ impl Sound {
             std::thread::Builder::new()
                 .name("augur-sound".into())
                 .spawn(move || {
+                    let mut rerate = Rerate::new(rate);
                     while !stop.load(Ordering::SeqCst) {
                         if let Some(first) = handle.wait(Duration::from_millis(50)) {
                             // One lock at a time: an export holding `heard` never stalls the
                             // audio token's features (`state`) or a recording's tap.
                             let chunks: Vec<AudioChunk> =
-                                std::iter::once(first).chain(handle.drain()).map(|c| at_rate(c, rate)).collect();
+                                std::iter::once(first).chain(handle.drain()).flat_map(|c| rerate.apply(c)).collect();
+                            if chunks.is_empty() {
+                                continue;
+                            }
                             {
                                 let mut s = lock(&state);
                                 chunks.iter().for_each(|c| s.add(&c.samples));
@@ -277,6 +319,33 @@ mod tests {
             let pts = Duration::from_millis(u64::from(self.sent) * 10);
             Ok(Some(AudioChunk { pts, sample_rate: self.info.sample_rate, samples }))
         }
+    }
+
+    /// 44.1 kHz chunks of 1024 samples made 48 kHz: as many samples as the time they last (not
+    /// one more per chunk), and a tone across their edges as smooth as within them.
+    #[test]
+    fn chunks_at_another_rate_join_without_extra_samples() {
+        let mut rerate = Rerate::new(48_000);
+        let tone = |i: usize, rate: f64| (2.0 * std::f64::consts::PI * 440.0 * i as f64 / rate).sin() as f32;
+        let mut out = Vec::new();
+        for k in 0..100 {
+            let samples = (k * 1024..(k + 1) * 1024).map(|i| tone(i, 44_100.0)).collect();
+            out.extend(
+                rerate
+                    .apply(AudioChunk { pts: Duration::ZERO, sample_rate: 44_100, samples })
+                    .into_iter()
+                    .flat_map(|c| c.samples),
+            );
+        }
+        // 99 chunks out: the last is held for the one after it.
+        let want = (99.0 * 1024.0 * 48_000.0 / 44_100.0) as usize;
+        assert!(out.len().abs_diff(want) <= 1, "{} samples for {want}", out.len());
+        let worst = out[200..out.len() - 200]
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (v - tone(i + 200, 48_000.0)).abs())
+            .fold(0.0, f32::max);
+        assert!(worst < 0.01, "off the tone by {worst}");
     }
 
     /// A microphone that fails is opened again every 2 s until it opens; meanwhile the view
