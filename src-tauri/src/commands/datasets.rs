@@ -5,7 +5,7 @@ use serde::Serialize;
 use tauri::State;
 use tauri::ipc::Response;
 
-use super::{CommandError, bad, check_name, rgba_image};
+use super::{CommandError, answered, bad, check_name, rgba_image};
 use crate::state::{Live, Session};
 
 /// Where the window records: `~/Augur/datasets/<name>`.
@@ -77,27 +77,29 @@ pub struct DatasetRow {
 /// be read is listed with why, not left out.
 #[tauri::command(async)]
 pub fn list_datasets(session: State<'_, Session>) -> Result<Vec<DatasetRow>, CommandError> {
-    // The dataset being recorded into has a live staging folder: it is not a crash to repair.
-    let recording = match &session.live {
-        Live::Model(s) => {
-            let r = s.recording();
-            r.dataset.filter(|_| r.active)
-        }
-        Live::Source(_) => None,
-    };
-    let root = session.home.join("datasets");
-    let Ok(entries) = std::fs::read_dir(&root) else { return Ok(Vec::new()) };
-    let mut rows: Vec<DatasetRow> = entries
-        .flatten()
-        .filter(|e| e.path().is_dir())
-        .filter_map(|e| {
-            let name = e.file_name().to_str()?.to_string();
-            let busy = recording.as_deref() == Some(&*e.path().display().to_string());
-            Some(dataset_row(name, &e.path(), busy))
-        })
-        .collect();
-    rows.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(rows)
+    answered(|| {
+        // The dataset being recorded into has a live staging folder: it is not a crash to repair.
+        let recording = match &session.live {
+            Live::Model(s) => {
+                let r = s.recording();
+                r.dataset.filter(|_| r.active)
+            }
+            Live::Source(_) => None,
+        };
+        let root = session.home.join("datasets");
+        let Ok(entries) = std::fs::read_dir(&root) else { return Ok(Vec::new()) };
+        let mut rows: Vec<DatasetRow> = entries
+            .flatten()
+            .filter(|e| e.path().is_dir())
+            .filter_map(|e| {
+                let name = e.file_name().to_str()?.to_string();
+                let busy = recording.as_deref() == Some(&*e.path().display().to_string());
+                Some(dataset_row(name, &e.path(), busy))
+            })
+            .collect();
+        rows.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(rows)
+    })
 }
 
 /// One dataset's row, finishing what a crash left unless it is being recorded into.
@@ -171,9 +173,11 @@ fn episode_video(session: &Session, name: &str, episode: u64) -> Result<std::pat
 /// An episode's first frame, 160 pixels across, in the same binary form as `latest_frame`.
 #[tauri::command(async)]
 pub fn episode_thumbnail(session: State<'_, Session>, name: String, episode: u64) -> Result<Response, CommandError> {
-    let video = episode_video(&session, &name, episode)?;
-    let (w, h, rgb) = augur_engine::thumbnail(&video, 160).map_err(|e| CommandError::new("dataset", e))?;
-    Ok(Response::new(rgba_image(w, h, episode, &rgb)))
+    answered(|| {
+        let video = episode_video(&session, &name, episode)?;
+        let (w, h, rgb) = augur_engine::thumbnail(&video, 160).map_err(|e| CommandError::new("dataset", e))?;
+        Ok(Response::new(rgba_image(w, h, episode, &rgb)))
+    })
 }
 
 /// The model in use's surprise over a whole episode, frame by frame (computed on demand, a
@@ -184,11 +188,13 @@ pub fn episode_surprise(
     name: String,
     episode: u64,
 ) -> Result<augur_engine::EpisodeSurprise, CommandError> {
-    let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
-    let video = episode_video(&session, &name, episode)?;
-    let model = std::path::PathBuf::from(s.model_name());
-    augur_engine::episode_surprise(&video, &model, &augur_model::DeviceChoice::Auto)
-        .map_err(|e| CommandError::new("model", e))
+    answered(|| {
+        let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
+        let video = episode_video(&session, &name, episode)?;
+        let model = std::path::PathBuf::from(s.model_name());
+        augur_engine::episode_surprise(&video, &model, &augur_model::DeviceChoice::Auto)
+            .map_err(|e| CommandError::new("model", e))
+    })
 }
 
 #[cfg(test)]

@@ -36,6 +36,20 @@ impl CommandError {
     }
 }
 
+/// Runs a command's body so that it always answers the page: Tauri drops a command that panics
+/// without a reply, and the page would wait for ever (Export disabled for good, a dataset's
+/// curves "computing…" behind it).
+pub(crate) fn answered<T>(body: impl FnOnce() -> Result<T, CommandError>) -> Result<T, CommandError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)).unwrap_or_else(|panic| {
+        let why = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_string()))
+            .unwrap_or_else(|| "no message".into());
+        Err(CommandError::new("internal", format!("it stopped on an internal error ({why}); please report it")))
+    })
+}
+
 fn bad(message: impl Into<String>) -> CommandError {
     CommandError { code: "bad_argument", message: message.into() }
 }
@@ -294,29 +308,31 @@ pub fn export_recent<R: tauri::Runtime>(
     session: State<'_, Session>,
     seconds: f64,
 ) -> Result<Exported, CommandError> {
-    use tauri::Emitter as _;
-    let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
-    if !(seconds.is_finite() && (1.0..=600.0).contains(&seconds)) {
-        return Err(bad(format!("export_recent: seconds must be 1 to 600, got {seconds}")));
-    }
-    let (first, last) = s.span().ok_or_else(|| bad("nothing on the timeline yet"))?;
-    let end = s.moment(last).map(|m| m.pts).unwrap_or_default();
-    let from =
-        (first..=last).find(|&i| s.moment(i).is_some_and(|m| end.saturating_sub(m.pts).as_secs_f64() <= seconds));
-    let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let dir = session.home.join("exports").join(format!("augur-{stamp}"));
-    let mut progress = |done, total| {
-        let _ = app.emit("export-progress", ExportProgress { done, total });
-    };
-    let out = s
-        .export(from.unwrap_or(first), last, &dir, &mut progress)
-        .map_err(|e| CommandError { code: "export", message: e.to_string() })?;
-    let name = |p: &std::path::PathBuf| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    Ok(Exported {
-        dir: out.dir.display().to_string(),
-        moments: out.moments,
-        files: out.files.iter().map(name).collect(),
-        notes: out.notes,
+    answered(|| {
+        use tauri::Emitter as _;
+        let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
+        if !(seconds.is_finite() && (1.0..=600.0).contains(&seconds)) {
+            return Err(bad(format!("export_recent: seconds must be 1 to 600, got {seconds}")));
+        }
+        let (first, last) = s.span().ok_or_else(|| bad("nothing on the timeline yet"))?;
+        let end = s.moment(last).map(|m| m.pts).unwrap_or_default();
+        let from =
+            (first..=last).find(|&i| s.moment(i).is_some_and(|m| end.saturating_sub(m.pts).as_secs_f64() <= seconds));
+        let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let dir = session.home.join("exports").join(format!("augur-{stamp}"));
+        let mut progress = |done, total| {
+            let _ = app.emit("export-progress", ExportProgress { done, total });
+        };
+        let out = s
+            .export(from.unwrap_or(first), last, &dir, &mut progress)
+            .map_err(|e| CommandError { code: "export", message: e.to_string() })?;
+        let name = |p: &std::path::PathBuf| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        Ok(Exported {
+            dir: out.dir.display().to_string(),
+            moments: out.moments,
+            files: out.files.iter().map(name).collect(),
+            notes: out.notes,
+        })
     })
 }
 
@@ -534,6 +550,14 @@ pub(crate) fn source_preset(id: &str) -> Option<&'static str> {
 
 #[cfg(test)]
 mod tests {
+    /// A command whose body panics still answers, with an error the page shows.
+    #[test]
+    fn a_panicking_command_still_answers() {
+        let answer = super::answered::<()>(|| panic!("index out of bounds"));
+        let message = answer.err().map(|e| e.message()).unwrap_or_default();
+        assert!(message.contains("internal error (index out of bounds)"), "{message}");
+    }
+
     #[test]
     fn shrink_averages_whole_blocks() {
         // 4×2 pixels: the left 2×2 block is black and white, the right one all 90.
