@@ -174,7 +174,9 @@ impl ClipSource {
             }
             Self::Video { name, reel } => {
                 let heard = if reel.sound.is_some() { ", with sound" } else { "" };
-                format!("{name} ({} frames{heard})", reel.frames.len())
+                let cut =
+                    if reel.frames.len() >= MAX_FILE_FRAMES { ": its first, the most kept in memory" } else { "" };
+                format!("{name} ({} frames{cut}{heard})", reel.frames.len())
             }
             Self::Episodes { name, episodes } => {
                 let frames = episodes.iter().map(|e| e.frames.len()).sum::<usize>();
@@ -416,6 +418,16 @@ pub fn load_frames(path: &std::path::Path) -> Result<(Vec<Vec<f32>>, usize, Stri
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    /// A long file is cut to what is kept in memory, and the description says so.
+    #[test]
+    fn a_long_file_says_it_was_cut() {
+        let reel = |n: usize| Reel::silent(vec![vec![0.0; 3 * 4 * 4]; n]);
+        let long = ClipSource::Video { name: "file:long.mp4".into(), reel: reel(MAX_FILE_FRAMES) };
+        assert!(long.describe().contains("4000 frames: its first, the most kept in memory"), "{}", long.describe());
+        let short = ClipSource::Video { name: "file:short.mp4".into(), reel: reel(10) };
+        assert_eq!(short.describe(), "file:short.mp4 (10 frames)");
+    }
 
     /// A scene with sound gives its clips log-mels that rise where a ball hits something, and
     /// the same pixels as without sound; a muted bounce and a knock are staged where asked.
