@@ -211,6 +211,10 @@ fn every_command_answers_and_refuses_bad_arguments() {
     }
     let args = json!({"dataset": "no-such-dataset", "name": "m", "steps": 10});
     assert_eq!(code(call(&w, "start_training", args)), "bad_argument");
+    for lr in [0.0, -1.0, 5.0] {
+        let args = json!({"dataset": "ok", "name": "m", "steps": 10, "lr": lr});
+        assert_eq!(code(call(&w, "start_training", args)), "bad_argument", "lr {lr}");
+    }
     assert_eq!(
         code(call(&w, "start_training", json!({"dataset": "x", "name": "bounce-64", "steps": 1}))),
         "bad_argument"
@@ -317,7 +321,8 @@ fn a_recording_is_browsed_replayed_and_fine_tuned_from_the_window() {
 
     call(&w, "play_episode", json!({"name": "demo", "episode": 0})).unwrap();
 
-    let started = json_of(call(&w, "start_training", json!({"dataset": "demo", "name": "mine", "steps": 2})).unwrap());
+    let args = json!({"dataset": "demo", "name": "mine", "steps": 2, "lr": 0.0001});
+    let started = json_of(call(&w, "start_training", args).unwrap());
     assert_eq!(started["steps"], 2);
     let args = json!({"dataset": "demo", "name": "other", "steps": 2});
     let busy = call(&w, "start_training", args);
@@ -341,6 +346,9 @@ fn a_recording_is_browsed_replayed_and_fine_tuned_from_the_window() {
     assert_eq!(mine["steps"], 2);
     assert!(mine["fine_tuned_from"].as_str().unwrap().ends_with("bounce-64"), "{mine}");
     assert!(mine["data"][0].as_str().unwrap().contains("datasets/demo"), "{mine}");
+    let card: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(home.path().join("models/mine/model.json")).unwrap()).unwrap();
+    assert_eq!(card["training"]["config"]["learning_rate"], 0.0001, "the rate asked for");
     assert_eq!(json_of(call(&w, "set_model", json!({"name": "mine"})).unwrap()), "mine");
     assert!(home.path().join("models/mine/loss.png").exists(), "the loss curve is written beside the model");
 

@@ -252,7 +252,7 @@ export interface Commands {
   list_models: { args: undefined; result: ModelRow[] };
   set_model: { args: { name: string }; result: string };
   set_compare: { args: { name: string | null }; result: string | null };
-  start_training: { args: { dataset: string; name: string; steps: number }; result: TrainingStatus };
+  start_training: { args: { dataset: string; name: string; steps: number; lr?: number }; result: TrainingStatus };
   training_status: { args: undefined; result: TrainingStatus | null };
   cancel_training: { args: undefined; result: null };
   frame_drawn: { args: { index: number }; result: null };

@@ -99,18 +99,22 @@ function episodeCard(ds: DatasetRow, ep: EpisodeRow, index: number, browser: HTM
 
 function fineTuneControls(ds: DatasetRow): HTMLSpanElement {
   const steps = el("input", { type: "number", min: "1", max: "5000", value: "100", title: "Optimiser steps" });
+  const rate = el("input", {
+    type: "number", min: "0.0000001", max: "0.1", step: "any", value: "0.0003",
+    title: "Peak learning rate (lower it if a fine-tune says it diverged)",
+  });
   const name = el("input", { type: "text", value: `${ds.name}-tuned`, title: "Name of the new model" });
   const go = el("button", { textContent: "Fine-tune", title: "Train the model in use further on this dataset, in the background" });
   go.disabled = ds.episodes.length === 0;
   go.addEventListener("click", async () => {
     try {
-      await invoke("start_training", { dataset: ds.name, name: name.value, steps: Number(steps.value) });
+      await invoke("start_training", { dataset: ds.name, name: name.value, steps: Number(steps.value), lr: Number(rate.value) });
       $("training").hidden = false;
     } catch (e) {
       notice(`cannot fine-tune: ${errorText(e)}`);
     }
   });
-  return el("span", { className: "tune" }, "steps ", steps, " as ", name, go);
+  return el("span", { className: "tune" }, "steps ", steps, " rate ", rate, " as ", name, go);
 }
 
 export async function toggleBrowser(): Promise<void> {

@@ -36,5 +36,5 @@ pub use sound::SoundView;
 pub use soundtrack::Soundtrack;
 pub use stats::Stats;
 pub use timeline::{Moment, Timeline};
-pub use training::{FineTune, Training, TrainingStatus};
+pub use training::{FINE_TUNE_RATE, FineTune, Training, TrainingStatus};
 pub use trajectory::{Points, Trajectory, project};

@@ -24,9 +24,15 @@ pub struct FineTune {
     pub out: PathBuf,
     /// Optimiser steps.
     pub steps: usize,
+    /// Peak learning rate ([`FINE_TUNE_RATE`] unless asked otherwise: a run that diverges says
+    /// to try a lower one).
+    pub learning_rate: f64,
     /// Where to compute.
     pub device: DeviceChoice,
 }
+
+/// The learning rate a fine-tune uses unless given another: gentler than training from scratch.
+pub const FINE_TUNE_RATE: f64 = 3e-4;
 
 /// What the training panel shows.
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -69,6 +75,12 @@ impl Training {
         if !(1..=100_000).contains(&job.steps) {
             return Err(EngineError::Usage(format!("steps must be 1 to 100000, got {}", job.steps)));
         }
+        if !(job.learning_rate.is_finite() && (1e-7..=0.1).contains(&job.learning_rate)) {
+            return Err(EngineError::Usage(format!(
+                "the learning rate must be 1e-7 to 0.1, got {}",
+                job.learning_rate
+            )));
+        }
         if job.out.join("model.safetensors").exists() {
             return Err(EngineError::Usage(format!(
                 "{} already holds a model; choose another name",
@@ -77,11 +89,11 @@ impl Training {
         }
         let card = augur_model::checkpoint::load_card(&job.init)?;
         let device = pick_device(&job.device)?;
-        // Fine-tuning: a gentler learning rate than training from scratch, a short warm-up,
+        // Fine-tuning: a short warm-up,
         // checkpoints often enough that a cancel keeps most of the work.
         let config = TrainConfig::new(card.config.clone())
             .with_steps(job.steps)
-            .with_learning_rate(3e-4)
+            .with_learning_rate(job.learning_rate)
             .with_warmup_steps((job.steps / 10).clamp(1, 50))
             .with_checkpoint_every((job.steps / 4).clamp(1, 100));
         let name = job.out.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
@@ -100,10 +112,11 @@ impl Training {
             resume: false,
             init: Some(job.init.clone()),
             command: format!(
-                "augur train --init {} --data {} --steps {} --lr 0.0003 --out {}  (from the app)",
+                "augur train --init {} --data {} --steps {} --lr {} --out {}  (from the app)",
                 job.init.display(),
                 job.data,
                 job.steps,
+                job.learning_rate,
                 job.out.display()
             ),
             device,

@@ -89,11 +89,16 @@ pub fn start_training(
     dataset: String,
     name: String,
     steps: u32,
+    lr: Option<f64>,
 ) -> Result<augur_engine::TrainingStatus, CommandError> {
     let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
     check_name(&name, "a model name")?;
     if !(1..=5000).contains(&steps) {
         return Err(bad(format!("steps must be 1 to 5000, got {steps}")));
+    }
+    let learning_rate = lr.unwrap_or(augur_engine::FINE_TUNE_RATE);
+    if !(learning_rate.is_finite() && (1e-7..=0.1).contains(&learning_rate)) {
+        return Err(bad(format!("the learning rate must be 1e-7 to 0.1, got {learning_rate}")));
     }
     if catalog(&session).iter().any(|(n, _)| *n == name) {
         return Err(bad(format!("a model named {name} exists; choose another name")));
@@ -112,6 +117,7 @@ pub fn start_training(
         init: PathBuf::from(s.model_name()),
         out: session.home.join("models").join(&name),
         steps: steps as usize,
+        learning_rate,
         device: augur_model::DeviceChoice::Auto,
     };
     let training = augur_engine::Training::start(job).map_err(|e| CommandError::new("train", e))?;
