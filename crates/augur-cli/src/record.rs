@@ -338,7 +338,6 @@ fn record_episode(
     let mut last_print = Instant::now();
     let mut last_pts = Duration::ZERO;
     let mut grid = augur_dataset::FrameGrid::new(rec.fps);
-    let mut last_frame: Option<Frame> = None;
     while ep.frames() < target {
         let over = overflow.load(std::sync::atomic::Ordering::Relaxed);
         if over > 0 {
@@ -365,10 +364,10 @@ fn record_episode(
         }
         last_pts = frame.pts;
         // On the episode's fixed rate: a gap before this frame repeats the one before it.
-        let copies =
-            grid.copies(frame.stream_pts.unwrap_or(frame.pts), frame.pts, ep.frames()).min(target - ep.frames());
-        for k in 0..copies {
-            let shown = if k + 1 < copies { last_frame.as_ref().unwrap_or(&frame) } else { &frame };
+        // At the episode's end only what fits, this frame last.
+        let placed = grid.place(&frame, ep.frames());
+        let room = usize::try_from(target - ep.frames()).unwrap_or(usize::MAX);
+        for shown in placed.iter().skip(placed.len().saturating_sub(room)) {
             if let Some(a) = audio {
                 if ep.frames() == 0 {
                     sound.begin(frame.pts);
@@ -379,7 +378,6 @@ fn record_episode(
             }
             ep.push_frame(&shown.rgb, shown.width, shown.height, &action)?;
         }
-        last_frame = Some(frame);
         if last_print.elapsed() >= Duration::from_secs(1) {
             last_print = Instant::now();
             let sound = if audio.is_some() { format!("  sound {:.2} s", ep.audio_seconds()) } else { String::new() };

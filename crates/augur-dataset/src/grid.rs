@@ -6,6 +6,8 @@
 
 use std::time::Duration;
 
+use augur_capture::Frame;
+
 /// Where frames fall on a recording's grid of `fps` slots a second.
 #[derive(Debug, Clone)]
 pub struct FrameGrid {
@@ -15,6 +17,8 @@ pub struct FrameGrid {
     origin: Option<(Duration, u64)>,
     /// The last frame's timestamps: its own and the session's.
     last: Option<(Duration, Duration)>,
+    /// The last frame placed, repeated over a gap after it.
+    shown: Option<Frame>,
 }
 
 /// Most frames written for one: a long gap is filled over the frames after it, so one frame
@@ -24,16 +28,29 @@ const MOST_COPIES: u64 = 3;
 impl FrameGrid {
     /// A grid of `fps` frames a second.
     pub fn new(fps: u32) -> Self {
-        Self { fps: f64::from(fps.max(1)), origin: None, last: None }
+        Self { fps: f64::from(fps.max(1)), origin: None, last: None, shown: None }
+    }
+
+    /// The frames to write for `frame` with `written` already in the episode, in order: itself
+    /// when on time; nothing when it comes more than a frame early; the frame before it once or
+    /// twice, then itself, when slots before it are empty (a longer gap is filled over the next
+    /// frames). Placed by its own timestamp (the session's where it has none).
+    pub fn place(&mut self, frame: &Frame, written: u64) -> Vec<Frame> {
+        let copies = self.copies(frame.stream_pts.unwrap_or(frame.pts), frame.pts, written) as usize;
+        let before = self.shown.replace(frame.clone()).unwrap_or_else(|| frame.clone());
+        let mut out = vec![before; copies.saturating_sub(1)];
+        if copies > 0 {
+            out.push(frame.clone());
+        }
+        out
     }
 
     /// How many frames to write for the frame timestamped `t` by its source and `now` by the
     /// session, with `written` frames already in the episode: 1 on time; 0 when it comes more
-    /// than a frame early (left out); 2 or 3 when slots before it are empty (write the frame
-    /// before it `n - 1` times, then this one; a longer gap is filled over the next frames).
-    /// Where the source's clock jumps but the session's does not (a discontinuity, not a
-    /// pause), the grid is set again at this frame.
-    pub fn copies(&mut self, t: Duration, now: Duration, written: u64) -> u64 {
+    /// than a frame early; 2 or 3 when slots before it are empty. Where the source's clock
+    /// jumps but the session's does not (a discontinuity, not a pause), the grid is set again
+    /// at this frame.
+    fn copies(&mut self, t: Duration, now: Duration, written: u64) -> u64 {
         let secs = |d: Duration| d.as_secs_f64();
         if let Some((t0, now0)) = self.last.replace((t, now))
             && ((secs(t) - secs(t0)) - (secs(now) - secs(now0))).abs() > 1.0
@@ -63,6 +80,20 @@ mod tests {
             written += grid.copies(at, at, written);
         }
         written
+    }
+
+    /// A gap is filled with the frame before it, then the new frame comes.
+    #[test]
+    fn a_gap_repeats_the_frame_before_it() {
+        let frame = |index: u64, ms: u64| {
+            let at = Duration::from_millis(ms);
+            Frame { pts: at, stream_pts: Some(at), index, width: 1, height: 1, rgb: vec![index as u8; 3].into() }
+        };
+        let mut grid = FrameGrid::new(10);
+        let first = grid.place(&frame(0, 0), 0);
+        let after_gap: Vec<u64> = grid.place(&frame(1, 400), 1).iter().map(|f| f.index).collect();
+        assert_eq!((first.len(), after_gap), (1, vec![0, 0, 1]));
+        assert!(grid.place(&frame(2, 410), 6).is_empty(), "a frame too early is left out");
     }
 
     #[test]

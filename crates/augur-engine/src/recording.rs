@@ -47,8 +47,6 @@ pub struct ActiveRecording {
     last_pts: Duration,
     /// Where frames fall on the episode's rate, by their own timestamps.
     grid: FrameGrid,
-    /// The frame written last, repeated over a gap.
-    last_frame: Option<Frame>,
 }
 
 impl ActiveRecording {
@@ -101,17 +99,8 @@ impl ActiveRecording {
         let episode = EpisodeRecorder::start(&dataset, task).map_err(|e| EngineError::Usage(e.to_string()))?;
         let sound = sound.map(|s| (s.tap(), SoundAligner::new(s.rate())));
         let grid = FrameGrid::new(fps);
-        let recording = Self {
-            _hold: hold,
-            dataset,
-            episode,
-            fps,
-            grid,
-            last_frame: None,
-            last_index: None,
-            sound,
-            last_pts: Duration::ZERO,
-        };
+        let recording =
+            Self { _hold: hold, dataset, episode, fps, grid, last_index: None, sound, last_pts: Duration::ZERO };
         Ok((recording, recovered))
     }
 
@@ -135,11 +124,8 @@ impl ActiveRecording {
             return Err("the disk is nearly full; recording stopped".into());
         }
         // On the episode's fixed rate: a gap before this frame repeats the one before it.
-        let copies = self.grid.copies(frame.stream_pts.unwrap_or(frame.pts), frame.pts, self.episode.frames());
-        let before = self.last_frame.replace(frame.clone());
-        for k in 0..copies {
-            let shown = if k + 1 < copies { before.as_ref().unwrap_or(frame) } else { frame };
-            self.write(shown, frame.pts)?;
+        for shown in self.grid.place(frame, self.episode.frames()) {
+            self.write(&shown, frame.pts)?;
         }
         Ok(())
     }
