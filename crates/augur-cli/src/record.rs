@@ -136,13 +136,6 @@ pub fn run(args: &Args) -> Result<()> {
             .collect(),
         codec,
     };
-    if let Some(rate) = rec.audio_rate.filter(|r| *r > augur_capture::MAX_AAC_RATE) {
-        bail!(
-            "the microphone delivers {rate} Hz, more than the {} Hz an MP4's AAC track holds; set it to 48000 Hz in \
-             the system's sound settings, or record with --mic none",
-            augur_capture::MAX_AAC_RATE
-        );
-    }
     let keys = Arc::new(Mutex::new(KeyState::new(&args.action_keys)));
     if args.keys_from.as_deref() == Some("stdin") {
         spawn_stdin_keys(keys.clone());

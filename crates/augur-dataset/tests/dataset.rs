@@ -194,6 +194,11 @@ fn bad_datasets_get_clear_errors() {
         err.contains("no sound now, sound at 16000 Hz in it, no action keys now, keys key.space,key.a in it"),
         "{err}"
     );
+    // Sound above what AAC holds is refused before anything is made.
+    let high = dir.path().join("high");
+    let err = Dataset::open_or_create(&high, &Recording { audio_rate: Some(192_000), ..recording() }).unwrap_err();
+    assert!(err.to_string().contains("set it to 48000 Hz"), "{err}");
+    assert!(!high.exists());
     // An empty task is refused.
     assert!(EpisodeRecorder::start(&ds, "  ").is_err());
     // A truncated data file and a missing video are reported, not panicked on.

@@ -70,14 +70,6 @@ impl ActiveRecording {
             action_names: Vec::new(),
             codec: augur_capture::VideoCodec::H264,
         };
-        // Checked before the dataset is made, or it would declare a rate nothing can record.
-        if let Some(rate) = rec.audio_rate.filter(|r| *r > augur_capture::MAX_AAC_RATE) {
-            return Err(EngineError::Usage(format!(
-                "the microphone delivers {rate} Hz, more than the {} Hz an MP4's AAC track holds; set it to 48000 Hz \
-                 in the system's sound settings, or pick no microphone to record pictures alone",
-                augur_capture::MAX_AAC_RATE
-            )));
-        }
         let hold = augur_dataset::DatasetLock::take(dir).map_err(|e| EngineError::Usage(e.to_string()))?;
         let mut dataset = Dataset::open_or_create(dir, &rec).map_err(|e| EngineError::Usage(e.to_string()))?;
         let mut recovered = Vec::new();

@@ -90,7 +90,7 @@ pub fn list_datasets(session: State<'_, Session>) -> Result<Vec<DatasetRow>, Com
         let Ok(entries) = std::fs::read_dir(&root) else { return Ok(Vec::new()) };
         let mut rows: Vec<DatasetRow> = entries
             .flatten()
-            .filter(|e| e.path().is_dir())
+            .filter(|e| e.path().is_dir() && !never_recorded(&e.path()))
             .filter_map(|e| {
                 let name = e.file_name().to_str()?.to_string();
                 let busy = recording.as_deref() == Some(&*e.path().display().to_string());
@@ -100,6 +100,12 @@ pub fn list_datasets(session: State<'_, Session>) -> Result<Vec<DatasetRow>, Com
         rows.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(rows)
     })
+}
+
+/// A folder a first recording was refused in (it holds nothing but the lock taken for it): not
+/// a dataset, and nothing wrong with it either.
+fn never_recorded(dir: &std::path::Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|mut d| d.all(|e| e.is_ok_and(|e| e.file_name() == ".augur.lock")))
 }
 
 /// One dataset's row, finishing what a crash left unless it is being recorded into.
@@ -245,7 +251,12 @@ mod tests {
         let busy = super::dataset_row("b".into(), &home.path().join("b"), true);
         assert!(busy.problems.is_empty(), "a dataset being recorded into is not a crash");
 
+        let refused = home.path().join("refused");
+        drop(augur_dataset::DatasetLock::take(&refused).unwrap());
+        assert!(super::never_recorded(&refused), "a first recording refused leaves only its lock");
         std::fs::create_dir(home.path().join("c")).unwrap();
+        std::fs::write(home.path().join("c/notes.txt"), "mine").unwrap();
+        assert!(!super::never_recorded(&home.path().join("c")));
         let row = super::dataset_row("c".into(), &home.path().join("c"), false);
         assert!(row.episodes.is_empty() && row.problems[0].contains("info.json"), "{:?}", row.problems);
     }
