@@ -26,6 +26,19 @@ pub struct Extra {
     pub merged: std::collections::BTreeSet<u64>,
 }
 
+impl Extra {
+    /// Folds an episode's camera and row moments in, once: finishing it again after a crash
+    /// counts it once.
+    fn add_episode(&mut self, journal: &Journal, rows: &[Row]) {
+        if self.merged.insert(journal.episode_index) {
+            self.camera.merge(&journal.camera);
+            for (k, m) in stats::row_moments(rows) {
+                self.rows.entry(k).or_default().merge(&m);
+            }
+        }
+    }
+}
+
 /// An open dataset.
 #[derive(Debug, Clone)]
 pub struct Dataset {
@@ -91,7 +104,7 @@ impl Dataset {
             )));
         }
         let mut ds = Self { layout, info: Info::new(rec) };
-        ds.write_meta(&[], &[], &Extra::default(), &Default::default())?;
+        ds.write_meta(&[], &[], &Extra::default())?;
         Ok(ds)
     }
 
@@ -141,21 +154,16 @@ impl Dataset {
         // is part of what is already written, and finishing again would cut it short.
         // The metadata after the episode table (statistics, info.json) is written again, in
         // case the kill came before it was.
-        let episodes = self.episodes()?;
+        let mut episodes = self.episodes()?;
         if let Some(listed) = episodes.iter().find(|e| e.episode_index == journal.episode_index).cloned()
             && let Ok(rows) = rows::read(&self.layout.data(journal.episode_index))
         {
             let before: Vec<EpisodeMeta> =
                 episodes.iter().filter(|e| e.episode_index != journal.episode_index).cloned().collect();
             let mut extra = self.extra(&before);
-            if extra.merged.insert(journal.episode_index) {
-                extra.camera.merge(&journal.camera);
-                for (k, m) in stats::row_moments(&rows) {
-                    extra.rows.entry(k).or_default().merge(&m);
-                }
-            }
-            let (tasks, row_stats) = (self.tasks()?, extra.rows.clone());
-            self.write_meta(&episodes, &tasks, &extra, &row_stats)?;
+            extra.add_episode(journal, &rows);
+            let tasks = self.tasks()?;
+            self.write_meta(&episodes, &tasks, &extra)?;
             remove_staging(&staging)?;
             return Ok(Some(listed));
         }
@@ -182,7 +190,6 @@ impl Dataset {
         sync(&video)?;
         rows.truncate(n as usize);
 
-        let mut episodes = self.episodes()?;
         // A kill during an earlier finish may have listed it already: list it once.
         episodes.retain(|e| e.episode_index != journal.episode_index);
         let mut tasks = self.tasks()?;
@@ -216,14 +223,8 @@ impl Dataset {
         // The running moments of the episodes before this one.
         let mut extra = self.extra(&episodes);
         episodes.push(meta.clone());
-        if extra.merged.insert(journal.episode_index) {
-            extra.camera.merge(&journal.camera);
-            for (k, m) in stats::row_moments(&rows) {
-                extra.rows.entry(k).or_default().merge(&m);
-            }
-        }
-        let row_stats = extra.rows.clone();
-        self.write_meta(&episodes, &tasks, &extra, &row_stats)?;
+        extra.add_episode(journal, &rows);
+        self.write_meta(&episodes, &tasks, &extra)?;
         remove_staging(&staging)?;
         Ok(Some(meta))
     }
@@ -265,17 +266,10 @@ impl Dataset {
     pub fn rebuild_stats(&mut self) -> Result<(), DatasetError> {
         let (episodes, tasks) = (self.episodes()?, self.tasks()?);
         let extra = self.extra(&episodes);
-        let rows = extra.rows.clone();
-        self.write_meta(&episodes, &tasks, &extra, &rows)
+        self.write_meta(&episodes, &tasks, &extra)
     }
 
-    fn write_meta(
-        &mut self,
-        episodes: &[EpisodeMeta],
-        tasks: &[String],
-        extra: &Extra,
-        rows: &std::collections::BTreeMap<String, Moments>,
-    ) -> Result<(), DatasetError> {
+    fn write_meta(&mut self, episodes: &[EpisodeMeta], tasks: &[String], extra: &Extra) -> Result<(), DatasetError> {
         let mut info = self.info.clone();
         info.total_episodes = episodes.len() as u64;
         info.total_frames = episodes.iter().map(|e| e.length).sum();
@@ -283,7 +277,7 @@ impl Dataset {
         info.splits.insert("train".into(), format!("0:{}", episodes.len()));
         write_tasks(&self.layout.tasks(), tasks)?;
         write_episodes(&self.layout.episodes(), episodes)?;
-        stats::write(&self.layout.stats(), rows, &extra.camera)?;
+        stats::write(&self.layout.stats(), &extra.rows, &extra.camera)?;
         let extra_text = serde_json::to_string_pretty(extra).unwrap_or_default();
         write_atomic(&self.extra_path(), extra_text.as_bytes())?;
         // info.json last: a reader that sees the new totals finds every file they count.
