@@ -73,12 +73,12 @@ pub(crate) fn capture_loop(
             }
             // A camera can stop sending without going away (after a suspend): a read that never
             // returns would otherwise freeze the preview under a "running" status for good.
-            if stall.is_some_and(|limit| last_frame.elapsed() > limit) {
+            if let Some(limit) = stall.filter(|limit| last_frame.elapsed() > *limit) {
                 attempts += 1;
                 let error = format!(
                     "{} sent no frame for {:.0} s; reopening it (check that it is not covered, unplugged or taken by another program)",
                     handle.info().description,
-                    limit_secs(stall)
+                    limit.as_secs_f64()
                 );
                 *lock(&shared.status) = SourceStatus::Retrying { error, attempts };
                 break;
@@ -113,10 +113,6 @@ pub(crate) fn capture_loop(
         // The same camera in another mode opens only once the old thread has let go of it.
         stuck = !handle.stop(Duration::from_secs(1));
     }
-}
-
-fn limit_secs(limit: Option<Duration>) -> f64 {
-    limit.map_or(0.0, |d| d.as_secs_f64())
 }
 
 /// How long a live source may go without a frame before it is taken for stalled and reopened:
@@ -164,8 +160,14 @@ fn keep_arrived(shared: &Shared, frame: &Frame) {
 }
 
 fn sleep_unless_stopped(shared: &Shared, d: Duration) {
+    sleep_unless(&shared.stop, d);
+}
+
+/// Sleeps for `d`, or less once `stop` is set; whether it was.
+pub(crate) fn sleep_unless(stop: &std::sync::atomic::AtomicBool, d: Duration) -> bool {
     let until = Instant::now() + d;
-    while Instant::now() < until && !shared.stop.load(Ordering::SeqCst) {
+    while Instant::now() < until && !stop.load(Ordering::SeqCst) {
         std::thread::sleep(Duration::from_millis(20));
     }
+    stop.load(Ordering::SeqCst)
 }

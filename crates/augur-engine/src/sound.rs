@@ -100,11 +100,8 @@ fn reopen(
     stop: &AtomicBool,
 ) -> Option<Box<dyn AudioSource>> {
     loop {
-        for _ in 0..40 {
-            if stop.load(Ordering::SeqCst) {
-                return None;
-            }
-            std::thread::sleep(Duration::from_millis(50));
+        if crate::capture::sleep_unless(stop, Duration::from_secs(2)) {
+            return None;
         }
         if let Ok(source) = opener() {
             return Some(source);
