@@ -130,8 +130,8 @@ fn guarded<T>(call: impl FnOnce() -> Result<T, EngineError>) -> Result<T, Engine
         .unwrap_or_else(|panic| Err(EngineError::Panicked(panic_text(&*panic))))
 }
 
-/// The message a panic carried, when it was text.
-pub(crate) fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+/// The message a panic carried, when it was text (its first lines).
+pub fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
     panic
         .downcast_ref::<String>()
         .map(|s| s.lines().filter(|l| !l.trim().is_empty()).take(4).collect::<Vec<_>>().join(" "))

@@ -34,6 +34,15 @@ pub struct FineTune {
 /// The learning rate a fine-tune uses unless given another: gentler than training from scratch.
 pub const FINE_TUNE_RATE: f64 = 3e-4;
 
+/// Refuses a fine-tune's learning rate outside 1e-7 to 0.1, saying so.
+pub fn check_rate(learning_rate: f64) -> Result<(), EngineError> {
+    if learning_rate.is_finite() && (1e-7..=0.1).contains(&learning_rate) {
+        Ok(())
+    } else {
+        Err(EngineError::Usage(format!("the learning rate must be 1e-7 to 0.1, got {learning_rate}")))
+    }
+}
+
 /// What the training panel shows.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct TrainingStatus {
@@ -75,12 +84,7 @@ impl Training {
         if !(1..=100_000).contains(&job.steps) {
             return Err(EngineError::Usage(format!("steps must be 1 to 100000, got {}", job.steps)));
         }
-        if !(job.learning_rate.is_finite() && (1e-7..=0.1).contains(&job.learning_rate)) {
-            return Err(EngineError::Usage(format!(
-                "the learning rate must be 1e-7 to 0.1, got {}",
-                job.learning_rate
-            )));
-        }
+        check_rate(job.learning_rate)?;
         if job.out.join("model.safetensors").exists() {
             return Err(EngineError::Usage(format!(
                 "{} already holds a model; choose another name",

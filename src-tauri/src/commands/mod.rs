@@ -41,11 +41,7 @@ impl CommandError {
 /// curves "computing…" behind it).
 pub(crate) fn answered<T>(body: impl FnOnce() -> Result<T, CommandError>) -> Result<T, CommandError> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)).unwrap_or_else(|panic| {
-        let why = panic
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_string()))
-            .unwrap_or_else(|| "no message".into());
+        let why = augur_engine::panic_text(&*panic);
         Err(CommandError::new("internal", format!("it stopped on an internal error ({why}); please report it")))
     })
 }

@@ -97,9 +97,7 @@ pub fn start_training(
         return Err(bad(format!("steps must be 1 to 5000, got {steps}")));
     }
     let learning_rate = lr.unwrap_or(augur_engine::FINE_TUNE_RATE);
-    if !(learning_rate.is_finite() && (1e-7..=0.1).contains(&learning_rate)) {
-        return Err(bad(format!("the learning rate must be 1e-7 to 0.1, got {learning_rate}")));
-    }
+    augur_engine::check_rate(learning_rate).map_err(|e| bad(e.to_string()))?;
     if catalog(&session).iter().any(|(n, _)| *n == name) {
         return Err(bad(format!("a model named {name} exists; choose another name")));
     }
