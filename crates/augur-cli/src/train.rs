@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context as _, Result, bail};
+use augur_model::train::load_config;
 use augur_model::{DeviceChoice, ModelConfig, Progress, TrainConfig, TrainJob, pick_device};
-use burn::config::Config as _;
 
 /// Train a world model.
 ///
@@ -23,7 +23,8 @@ pub struct Args {
     /// Output folder for checkpoints, the card, the loss curve.
     #[arg(long)]
     out: PathBuf,
-    /// A training config JSON (as written in a model card's `training.config`); flags override it.
+    /// A training config JSON: a model card's `training.config`, or only the fields it changes
+    /// (the rest keep their defaults); flags override it.
     #[arg(long)]
     config: Option<PathBuf>,
     /// Total optimiser steps.
@@ -204,7 +205,7 @@ fn resume_conflicts(args: &Args, cfg: &TrainConfig) -> Result<()> {
 pub fn run(args: &Args) -> Result<()> {
     let mut cfg = match &args.config {
         Some(path) => {
-            TrainConfig::load(path).with_context(|| format!("cannot read training config {}", path.display()))?
+            load_config(path).with_context(|| format!("cannot use the training config {}", path.display()))?
         }
         None => TrainConfig::new(ModelConfig::new()),
     };

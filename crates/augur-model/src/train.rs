@@ -20,7 +20,9 @@ use crate::predictor::Predictor;
 use crate::{ComputeDevice, ModelConfig, ModelError, WorldModel, checkpoint, ema, plot};
 
 mod budget;
+mod config_file;
 use budget::Budget;
+pub use config_file::{load_config, parse_config};
 
 /// The deepest predictor `grow_predictor` builds: a guard against a typo, far beyond what fits
 /// a live step on a CPU.
