@@ -96,7 +96,7 @@ fn train(
     init: Option<PathBuf>,
     device: &str,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let mut cfg = TrainConfig::load(config).map_err(|e| format!("cannot read {}: {e}", config.display()))?;
+    let mut cfg = augur_model::train::load_config(config).map_err(|e| format!("cannot read {}: {e}", config.display()))?;
     cfg.time_budget_s = minutes.map(|m| m * 60.0);
     let size = match &init {
         Some(m) => checkpoint::load_card(m)?.config.image_size,
@@ -185,7 +185,7 @@ fn bench(configs: &[PathBuf], reps: usize) -> Result<(), Box<dyn std::error::Err
     let gpu = pick_device(&DeviceChoice::Gpu)?;
     let mut sizes = vec![("default 64px".to_string(), ModelConfig::new())];
     for path in configs {
-        let cfg = TrainConfig::load(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let cfg = augur_model::train::load_config(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         sizes.push((path.display().to_string(), cfg.model));
     }
     println!(
