@@ -12,8 +12,7 @@ use std::path::{Path, PathBuf};
 use augur_model::bench::{time_step, train_rate};
 use augur_model::data::{ClipSource, Reel, load_frames, parse_weighted};
 use augur_model::eval::{Footage, Plan, Report, evaluate, write_report};
-use augur_model::{DeviceChoice, ModelConfig, TrainConfig, TrainJob, checkpoint, pick_device};
-use burn::config::Config as _;
+use augur_model::{DeviceChoice, ModelConfig, TrainJob, checkpoint, pick_device};
 use clap::Parser;
 
 #[derive(Parser)]
