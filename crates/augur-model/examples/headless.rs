@@ -95,7 +95,8 @@ fn train(
     init: Option<PathBuf>,
     device: &str,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let mut cfg = augur_model::train::load_config(config).map_err(|e| format!("cannot read {}: {e}", config.display()))?;
+    let mut cfg =
+        augur_model::train::load_config(config).map_err(|e| format!("cannot read {}: {e}", config.display()))?;
     cfg.time_budget_s = minutes.map(|m| m * 60.0);
     let size = match &init {
         Some(m) => checkpoint::load_card(m)?.config.image_size,

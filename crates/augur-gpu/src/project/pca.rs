@@ -15,9 +15,10 @@ const NO_VARIANCE: f64 = 1e-12;
 ///
 /// Returns the mean (`dim` values) and the components (`k`×`dim`, row-major): unit length,
 /// orthogonal, in decreasing order of variance, each signed so that its largest entry in
-/// magnitude is positive. Deterministic: every power iteration starts from the column of the
-/// (deflated) covariance with the largest norm, which is zero only when no variance is left;
-/// components past the data's rank are therefore zero vectors.
+/// magnitude is positive. Deterministic: every power iteration starts from the same fixed
+/// vector with unequal entries (a covariance column could be an eigenvector of a smaller
+/// variance, and the iteration would never leave it); a component is a zero vector once no
+/// column of the deflated covariance has variance left, i.e. past the data's rank.
 ///
 /// Cost: O(N·dim²) for the covariance and O(iterations·dim²) per component: fine for latents
 /// of a few hundred dimensions, slow for many thousands.
@@ -52,12 +53,12 @@ pub fn fit_pca(samples: &[f32], dim: usize, k: usize) -> Result<(Vec<f32>, Vec<f
 
     let mut components: Vec<Vec<f64>> = Vec::with_capacity(k);
     for _ in 0..k {
-        let largest = cov.chunks_exact(dim).max_by(|a, b| norm(a).total_cmp(&norm(b))).map(<[f64]>::to_vec);
-        let Some(mut v) = largest.filter(|column| norm(column) > NO_VARIANCE * total && total > 0.0) else {
+        let largest = cov.chunks_exact(dim).map(norm).fold(0.0, f64::max);
+        if !(total > 0.0 && largest > NO_VARIANCE * total) {
             components.push(vec![0.0; dim]);
             continue;
-        };
-        normalise(&mut v);
+        }
+        let mut v = start(dim, &components);
         for _ in 0..MAX_ITERATIONS {
             let mut next: Vec<f64> = cov.chunks_exact(dim).map(|row| dot(row, &v)).collect();
             // Deflation leaves rounding along the earlier components; take it out again.
@@ -84,6 +85,18 @@ pub fn fit_pca(samples: &[f32], dim: usize, k: usize) -> Result<(Vec<f32>, Vec<f
     }
     let to_f32 = |values: &[f64]| values.iter().map(|v| *v as f32).collect::<Vec<f32>>();
     Ok((to_f32(&mean), components.concat().iter().map(|v| *v as f32).collect()))
+}
+
+/// Where each power iteration starts: entries spread over [1, 2) by the golden ratio, so no
+/// direction of the data is missed by symmetry, minus the components already found.
+fn start(dim: usize, found: &[Vec<f64>]) -> Vec<f64> {
+    let mut v: Vec<f64> = (0..dim).map(|i| 1.0 + (i as f64 * 0.618_033_988_749_895).fract()).collect();
+    for earlier in found {
+        let along = dot(&v, earlier);
+        v.iter_mut().zip(earlier).for_each(|(x, e)| *x -= along * e);
+    }
+    normalise(&mut v);
+    v
 }
 
 fn dot(a: &[f64], b: &[f64]) -> f64 {
@@ -162,6 +175,29 @@ mod tests {
         let first = [1.0 / 5f32.sqrt(), 2.0 / 5f32.sqrt()];
         assert!((components[0] - first[0]).abs() < 1e-6 && (components[1] - first[1]).abs() < 1e-6, "{components:?}");
         assert_eq!(&components[2..], &[0.0, 0.0]);
+    }
+
+    #[test]
+    fn a_covariance_column_that_is_a_smaller_eigenvector_does_not_hide_the_largest() {
+        // Every sign of a, b, c once: cross-covariances exactly 0.
+        let signs = |i: usize| [i & 1, i >> 1 & 1, i >> 2 & 1].map(|bit| if bit == 1 { 1.0f32 } else { -1.0 });
+        let close = |got: &[f32], want: &[f32]| got.iter().zip(want).all(|(g, w)| (g - w).abs() < 1e-4);
+
+        // The first column, [1, 0, 0] (variance 3.06), is an eigenvector of the covariance and
+        // its longest column; the largest variance (3.125) lies along [0, 1, 1]/√2.
+        let samples: Vec<f32> = (0..4).map(signs).flat_map(|[a, b, _]| [1.75 * a, 1.25 * b, 1.25 * b]).collect();
+        let (_, components) = fit_pca(&samples, 3, 2).unwrap();
+        let half = 0.5f32.sqrt();
+        assert!(close(&components, &[0.0, half, half, 1.0, 0.0, 0.0]), "{components:?}");
+
+        // Ten dimensions moving together (variance 10 along their diagonal) beside two
+        // independent ones (3.61 and 3.42, the longest columns): the diagonal comes first.
+        let samples: Vec<f32> =
+            (0..8).map(signs).flat_map(|[a, b, c]| [[1.9 * a, 1.85 * b].as_slice(), &[c; 10]].concat()).collect();
+        let (_, components) = fit_pca(&samples, 12, 2).unwrap();
+        let diagonal = [[0.0, 0.0].as_slice(), &[10f32.sqrt().recip(); 10]].concat();
+        assert!(close(&components[..12], &diagonal), "{components:?}");
+        assert!(close(&components[12..], &[[1.0].as_slice(), &[0.0; 11]].concat()), "{components:?}");
     }
 
     #[test]
