@@ -53,7 +53,11 @@ fn main(
             sum += d * d;
         }
         err = sum / 3.0;
-        rgba[i] = pack4x8unorm(vec4(colormap(clamp(err * params.gain, 0.0, 1.0)), 1.0));
+        // A NaN or infinite error (a diverged model) is drawn brightest, never as "no error";
+        // tested on the bits, since WGSL lets a compiler assume floats are finite.
+        let shown = err * params.gain;
+        let finite = (bitcast<u32>(shown) & 0x7f800000u) != 0x7f800000u;
+        rgba[i] = pack4x8unorm(vec4(colormap(select(1.0, clamp(shown, 0.0, 1.0), finite)), 1.0));
     }
 
     sums[lid] = err;

@@ -56,7 +56,11 @@ fn main(
     let shift = 32u - countTrailingZeros(n_fft);
     for (var n = lid; n < n_fft; n += WORKGROUP) {
         let to = reverseBits(n) >> shift;
-        re[to] = audio[start + n] * tables[n];
+        // A sample that is not a finite number (a broken device) counts as silence; tested on
+        // the bits, since WGSL lets a compiler assume floats are finite.
+        let sample = audio[start + n];
+        let finite = (bitcast<u32>(sample) & 0x7f800000u) != 0x7f800000u;
+        re[to] = select(0.0, sample, finite) * tables[n];
         im[to] = 0.0;
     }
     workgroupBarrier();

@@ -109,6 +109,11 @@ impl Params {
         if self.sample_rate == 0 || self.hop == 0 || self.n_mels == 0 {
             return invalid(format!("sample_rate, hop and n_mels must be non-zero, got {self:?}"));
         }
+        // More bands than frequency bins would leave bands empty, and an unbounded count would
+        // size the filterbank (n_mels × n_bins floats) before the device could refuse it.
+        if self.n_mels as usize > self.n_bins() {
+            return invalid(format!("n_mels must be at most n_fft / 2 + 1 = {}, got {}", self.n_bins(), self.n_mels));
+        }
         let nyquist = self.sample_rate as f32 / 2.0;
         if !(self.f_min >= 0.0 && self.f_min < self.f_max && self.f_max <= nyquist) {
             return invalid(format!("need 0 <= f_min < f_max <= {nyquist} Hz, got {} and {}", self.f_min, self.f_max));

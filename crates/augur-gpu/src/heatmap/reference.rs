@@ -15,7 +15,9 @@ pub fn reference(pred: &[f32], actual: &[f32], params: &Params) -> Result<ErrorM
         let sum: f32 = (0..3).map(|c| pred[c * plane + i] - actual[c * plane + i]).map(|d| d * d).sum();
         let err = sum / 3.0;
         total += f64::from(err);
-        let [r, g, b] = colormap((err * params.gain).clamp(0.0, 1.0));
+        // Not a number (a diverged model): the brightest colour, as the kernel draws it.
+        let shown = err * params.gain;
+        let [r, g, b] = colormap(if shown.is_finite() { shown.clamp(0.0, 1.0) } else { 1.0 });
         rgba.push(pack4x8unorm([r, g, b, 1.0]));
     }
     Ok(ErrorMap { rgba, mse: total / plane as f64 })

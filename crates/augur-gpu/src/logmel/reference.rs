@@ -20,7 +20,9 @@ pub fn reference(audio: &[f32], params: &Params) -> Result<Vec<f32>, GpuError> {
     let mut power = vec![0.0f64; n_bins];
     for f in 0..params.frames(audio.len()) {
         let start = f * params.hop as usize;
-        let frame: Vec<f64> = audio[start..start + n_fft].iter().zip(window).map(|(x, w)| f64::from(*x) * w).collect();
+        // A sample that is not a finite number counts as silence, as in the kernel.
+        let sample = |x: f32| if x.is_finite() { f64::from(x) } else { 0.0 };
+        let frame: Vec<f64> = audio[start..start + n_fft].iter().zip(window).map(|(x, w)| sample(*x) * w).collect();
         for (k, p) in power.iter_mut().enumerate() {
             let (mut re, mut im) = (0.0, 0.0);
             for (n, x) in frame.iter().enumerate() {

@@ -98,6 +98,13 @@ fn logmel_of_audio_shorter_than_a_window_is_empty() {
     assert!(logmel::run(&gpu.device, &gpu.queue, &[], &params).unwrap().is_empty());
     let bad = logmel::Params { n_fft: 300, ..params };
     assert!(logmel::run(&gpu.device, &gpu.queue, &[0.5; 1024], &bad).unwrap_err().to_string().contains("power of two"));
+    // More bands than bins (here u32::MAX, which overflowed sizing the filterbank) is refused.
+    for n_mels in [258, u32::MAX] {
+        let bad = logmel::Params { n_mels, ..params };
+        let why = logmel::run(&gpu.device, &gpu.queue, &[0.5; 1024], &bad).unwrap_err().to_string();
+        assert!(why.contains("n_mels must be at most n_fft / 2 + 1 = 257"), "{why}");
+        assert!(logmel::reference(&[0.5; 1024], &bad).is_err());
+    }
 }
 
 /// A predicted and an actual planar frame whose difference covers [0, 1] unevenly.
@@ -133,6 +140,36 @@ fn heatmap_kernel_matches_the_cpu_reference() {
         assert!(got.rgba.iter().all(|p| p >> 24 == 0xff));
         assert!(got.rgba.iter().any(|p| *p != got.rgba[0]));
     }
+}
+
+#[test]
+fn errors_that_are_not_numbers_show_as_the_most_surprising_and_as_silence() {
+    let gpu = gpu();
+    // A diverged prediction: NaN, +inf and -inf pixels beside a right one.
+    let params = heatmap::Params::new(4, 1);
+    let actual = [0.5f32; 12];
+    let mut pred = actual;
+    for (i, bad) in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY].into_iter().enumerate() {
+        pred[i] = bad;
+    }
+    let got =
+        heatmap::Heatmap::new(&gpu.device).unwrap().run(&gpu.device, &gpu.queue, &pred, &actual, &params).unwrap();
+    let want = heatmap::reference(&pred, &actual, &params).unwrap();
+    assert_eq!(got.rgba, want.rgba);
+    // inferno(1) = bytes (252, 255, 164); the right pixel is inferno(0) = (0, 0, 4).
+    assert_eq!(got.rgba, [0xffa4_fffc, 0xffa4_fffc, 0xffa4_fffc, 0xff04_0000]);
+
+    // Sound with samples that are not numbers: they count as silence, on both.
+    let logmel_params = logmel::Params::new(16_000);
+    let mut audio = sine(1000.0, 16_000, 0.1);
+    let clean: Vec<f32> = audio.iter().enumerate().map(|(i, s)| if i % 97 == 5 { 0.0 } else { *s }).collect();
+    audio.iter_mut().enumerate().filter(|(i, _)| i % 97 == 5).for_each(|(i, s)| *s = [f32::NAN, f32::INFINITY][i % 2]);
+    let got = logmel::run(&gpu.device, &gpu.queue, &audio, &logmel_params).unwrap();
+    let want = logmel::reference(&clean, &logmel_params).unwrap();
+    assert_eq!(logmel::reference(&audio, &logmel_params).unwrap(), want);
+    let (_, near_peak) = logmel_diffs(&got, &want, logmel_params.n_mels as usize);
+    assert!(near_peak <= 1e-3, "{near_peak}");
+    assert!(got.iter().all(|v| v.is_finite()));
 }
 
 #[test]
