@@ -16,7 +16,7 @@ mod scope;
 
 pub use error::ScopeError;
 pub use image::{ImageDiff, RgbaImage};
-pub use scope::{FrameTexture, PointerInput, Scope};
+pub use scope::{FrameTexture, MAX_QUEUED_EVENTS, PointerInput, Scope};
 
 /// The egui this crate draws with, re-exported so panel code names the same version.
 pub use egui;

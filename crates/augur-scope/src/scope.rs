@@ -19,6 +19,11 @@ const CLEAR: wgpu::Color = wgpu::Color::BLACK;
 
 /// Sampling for video frames: linear, since frames are shown scaled.
 const FRAME_OPTIONS: egui::TextureOptions = egui::TextureOptions::LINEAR;
+/// The UI scales a render takes: far past HiDPI, a glyph outgrows egui's font atlas (a panic).
+const MIN_SCALE: f32 = 0.25;
+const MAX_SCALE: f32 = 8.0;
+/// Pointer events kept for the next render (see `Scope::queue`).
+pub const MAX_QUEUED_EVENTS: usize = 256;
 
 /// A video frame uploaded with [`Scope::set_frame_texture`], ready for `ui.image(..)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -181,12 +186,12 @@ impl Scope {
             modifiers: egui::Modifiers::default(),
         };
         match input {
-            PointerInput::Move { x, y } => self.events.push(egui::Event::PointerMoved(egui::pos2(x, y))),
-            PointerInput::Down { x, y } => self.events.push(button(egui::pos2(x, y), true)),
-            PointerInput::Up { x, y } => self.events.push(button(egui::pos2(x, y), false)),
+            PointerInput::Move { x, y } => self.queue(egui::Event::PointerMoved(egui::pos2(x, y))),
+            PointerInput::Down { x, y } => self.queue(button(egui::pos2(x, y), true)),
+            PointerInput::Up { x, y } => self.queue(button(egui::pos2(x, y), false)),
             PointerInput::Wheel { x, y, dy } => {
-                self.events.push(egui::Event::PointerMoved(egui::pos2(x, y)));
-                self.events.push(egui::Event::MouseWheel {
+                self.queue(egui::Event::PointerMoved(egui::pos2(x, y)));
+                self.queue(egui::Event::MouseWheel {
                     unit: egui::MouseWheelUnit::Point,
                     delta: egui::vec2(0.0, dy),
                     phase: egui::TouchPhase::Move,
@@ -194,8 +199,17 @@ impl Scope {
                     modifiers: egui::Modifiers::default(),
                 });
             }
-            PointerInput::Leave => self.events.push(egui::Event::PointerGone),
+            PointerInput::Leave => self.queue(egui::Event::PointerGone),
         }
+    }
+
+    /// Queues one event, keeping the newest [`MAX_QUEUED_EVENTS`]: a page may send input while
+    /// nothing is rendered, and a backlog would replay every stale click and zoom at once.
+    fn queue(&mut self, event: egui::Event) {
+        if self.events.len() >= MAX_QUEUED_EVENTS {
+            self.events.drain(..=self.events.len() - MAX_QUEUED_EVENTS);
+        }
+        self.events.push(event);
     }
 
     /// The frame called `name`, if one was set.
@@ -230,8 +244,14 @@ impl Scope {
         if width == 0 || height == 0 || width > max || height > max {
             return Err(size_error(format!("each side must be in 1..={max}")));
         }
-        if !(pixels_per_point.is_finite() && pixels_per_point > 0.0) {
-            return Err(size_error(format!("pixels_per_point {pixels_per_point} must be > 0")));
+        if !(MIN_SCALE..=MAX_SCALE).contains(&pixels_per_point) {
+            return Err(size_error(format!(
+                "pixels_per_point {pixels_per_point} must be in {MIN_SCALE}..={MAX_SCALE}"
+            )));
+        }
+        let readback = u64::from((width * 4).next_multiple_of(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT)) * u64::from(height);
+        if readback > self.device.limits().max_buffer_size {
+            return Err(size_error(format!("its readback ({readback} bytes) is larger than the device's buffers")));
         }
 
         let input = self.raw_input(width, height, pixels_per_point);

@@ -154,6 +154,41 @@ fn bad_input_is_an_error_not_a_panic() {
     assert!(err.to_string().contains("48 bytes, got 47"), "{err}");
     assert!(scope.render(0, 10, 1.0, |_| {}).is_err());
     assert!(scope.render(10, 10, f32::NAN, |_| {}).is_err());
+    // A scale whose glyphs would outgrow egui's font atlas (its assert panicked at ~1000).
+    for scale in [0.0, 0.1, 9.0, 1000.0] {
+        let err = scope.render(10, 10, scale, |ui| drop(ui.label("Augur"))).unwrap_err();
+        assert!(err.to_string().contains("must be in 0.25..=8"), "{err}");
+    }
+}
+
+#[test]
+fn input_queued_while_nothing_renders_keeps_only_the_newest() {
+    let mut scope = Scope::new(gpu());
+    let clicks = std::cell::Cell::new(0);
+    let frame = |scope: &mut Scope| {
+        scope
+            .render(64, 32, 1.0, |ui| {
+                let button = egui::Button::new("x").min_size(egui::vec2(64.0, 32.0));
+                let rect = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(64.0, 32.0));
+                clicks.set(clicks.get() + usize::from(ui.put(rect, button).clicked()));
+            })
+            .unwrap();
+    };
+    frame(&mut scope);
+    let click = |scope: &mut Scope| {
+        scope.pointer(augur_scope::PointerInput::Down { x: 30.0, y: 15.0 });
+        scope.pointer(augur_scope::PointerInput::Up { x: 30.0, y: 15.0 });
+    };
+    click(&mut scope);
+    frame(&mut scope);
+    assert_eq!(clicks.get(), 1, "a click is a click");
+    // A click followed by more input than is kept is stale by the time anything is drawn.
+    click(&mut scope);
+    for _ in 0..augur_scope::MAX_QUEUED_EVENTS {
+        scope.pointer(augur_scope::PointerInput::Move { x: 30.0, y: 15.0 });
+    }
+    frame(&mut scope);
+    assert_eq!(clicks.get(), 1, "the stale click was dropped");
 }
 
 #[test]
