@@ -6,6 +6,7 @@
 
 use wgpu::util::DeviceExt as _;
 
+use crate::caught::Caught;
 use crate::error::GpuError;
 
 /// Compile `source` (entry point `main`) for `device`.
@@ -14,7 +15,7 @@ pub(crate) fn compile(
     kernel: &'static str,
     source: &str,
 ) -> Result<wgpu::ComputePipeline, GpuError> {
-    let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
+    let caught = Caught::new(device);
     let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
         label: Some(kernel),
         source: wgpu::ShaderSource::Wgsl(source.into()),
@@ -27,7 +28,7 @@ pub(crate) fn compile(
         compilation_options: wgpu::PipelineCompilationOptions::default(),
         cache: None,
     });
-    if let Some(err) = pollster::block_on(scope.pop()) {
+    if let Some(err) = caught.error() {
         return Err(GpuError::Kernel { kernel, message: err.to_string() });
     }
     Ok(pipeline)
@@ -53,11 +54,16 @@ pub(crate) fn input(device: &wgpu::Device, kernel: &'static str, bytes: &[u8]) -
     check_size(device, kernel, bytes.len() as u64)?;
     // wgpu refuses zero-sized bindings; an empty input still gets one word.
     let contents = if bytes.is_empty() { &[0u8; 4][..] } else { bytes };
-    Ok(device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+    let caught = Caught::new(device);
+    let buffer = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
         label: Some(kernel),
         contents,
         usage: wgpu::BufferUsages::STORAGE,
-    }))
+    });
+    match caught.error() {
+        Some(err) => Err(GpuError::Kernel { kernel, message: err.to_string() }),
+        None => Ok(buffer),
+    }
 }
 
 fn check_size(device: &wgpu::Device, kernel: &'static str, bytes: u64) -> Result<(), GpuError> {
@@ -113,7 +119,7 @@ pub(crate) fn run(
     for &size in launch.outputs {
         check_size(device, kernel, size)?;
     }
-    let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
+    let caught = Caught::new(device);
     let uniforms = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
         label: Some(kernel),
         contents: launch.uniforms,
@@ -160,7 +166,7 @@ pub(crate) fn run(
         encoder.copy_buffer_to_buffer(output, 0, staging, 0, size.max(4));
     }
     let submission = queue.submit([encoder.finish()]);
-    if let Some(err) = pollster::block_on(scope.pop()) {
+    if let Some(err) = caught.error() {
         return Err(GpuError::Kernel { kernel, message: err.to_string() });
     }
     staging

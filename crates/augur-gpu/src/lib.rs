@@ -8,6 +8,7 @@
 
 mod adapter;
 mod burn_check;
+mod caught;
 mod context;
 mod error;
 pub mod heatmap;
@@ -20,6 +21,7 @@ pub mod readback;
 
 pub use adapter::{AdapterChoice, AdapterSummary, list_adapters};
 pub use burn_check::BurnCheck;
+pub use caught::Caught;
 pub use context::GpuContext;
 pub use error::GpuError;
 

@@ -129,6 +129,7 @@ impl Preprocessor {
         let groups = (params.dst_width.div_ceil(WORKGROUP), params.dst_height.div_ceil(WORKGROUP));
         check_limits(device, in_size.max(out_size), groups)?;
 
+        let caught = crate::Caught::new(device);
         let input = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("preprocess input"),
             size: in_size,
@@ -142,6 +143,9 @@ impl Preprocessor {
             let mut tail = [0u8; 4];
             tail[..rgb.len() - whole].copy_from_slice(&rgb[whole..]);
             queue.write_buffer(&input, whole as u64, &tail);
+        }
+        if let Some(err) = caught.error() {
+            return Err(GpuError::Kernel { kernel: KERNEL, message: err.to_string() });
         }
         // The frame is written straight into its buffer (no padded copy on this per-frame
         // path); the shared launcher does the rest.

@@ -259,10 +259,14 @@ impl Scope {
         let mut textures = std::mem::take(&mut output.textures_delta);
         let jobs = self.ctx.tessellate(std::mem::take(&mut output.shapes), output.pixels_per_point);
         // egui requires new textures uploaded before painting and freed ones dropped after.
+        let caught = augur_gpu::Caught::new(&self.device);
         for (id, deltas) in &textures.set {
             for delta in deltas {
                 self.renderer.update_texture(&self.device, &self.queue, *id, delta);
             }
+        }
+        if let Some(err) = caught.error() {
+            return Err(ScopeError::Render(format!("a texture could not be uploaded ({err})")));
         }
         let image = self.draw(width, height, output.pixels_per_point, &jobs);
         for id in &textures.free {
@@ -293,6 +297,7 @@ impl Scope {
         pixels_per_point: f32,
         jobs: &[egui::ClippedPrimitive],
     ) -> Result<RgbaImage, ScopeError> {
+        let caught = augur_gpu::Caught::new(&self.device);
         if self.target.as_ref().is_none_or(|t| (t.width, t.height) != (width, height)) {
             self.target = Some(Target::new(&self.device, width, height));
         }
@@ -301,7 +306,6 @@ impl Scope {
         };
         let screen = ScreenDescriptor { size_in_pixels: [width, height], pixels_per_point };
 
-        let scope = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
         let mut encoder =
             self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("augur scope") });
         let callbacks = self.renderer.update_buffers(&self.device, &self.queue, &mut encoder, jobs, &screen);
@@ -340,7 +344,9 @@ impl Scope {
             target.texture.size(),
         );
         let submission = self.queue.submit(callbacks.into_iter().chain([encoder.finish()]));
-        if let Some(err) = pollster::block_on(scope.pop()) {
+        if let Some(err) = caught.error() {
+            // A target that could not be made (out of memory) is made again next time.
+            self.target = None;
             return Err(ScopeError::Render(err.to_string()));
         }
 

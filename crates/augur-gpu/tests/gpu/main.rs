@@ -18,6 +18,22 @@ fn gpu() -> &'static GpuContext {
 }
 
 #[test]
+fn an_error_caught_is_returned_not_sent_to_the_panicking_handler() {
+    let device = &gpu().device;
+    let caught = augur_gpu::Caught::new(device);
+    // A buffer mapped at creation must be a whole number of words: a validation error.
+    let _odd = device.create_buffer(&augur_gpu::wgpu::BufferDescriptor {
+        label: Some("odd"),
+        size: 3,
+        usage: augur_gpu::wgpu::BufferUsages::COPY_DST,
+        mapped_at_creation: true,
+    });
+    let error = caught.error().expect("the odd buffer is refused");
+    assert!(matches!(error, augur_gpu::wgpu::Error::Validation { .. }), "{error}");
+    assert!(augur_gpu::Caught::new(device).error().is_none());
+}
+
+#[test]
 fn adapters_are_listed_and_serialise() {
     let adapters = list_adapters();
     assert!(!adapters.is_empty(), "no adapters; install mesa-vulkan-drivers");
