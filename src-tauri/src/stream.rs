@@ -5,9 +5,9 @@
 //! request needs the token, only `GET` of five paths is answered, and only the app's own
 //! origin may read the answers. Everything else the page does stays on IPC commands.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tauri::Manager;
 
@@ -73,9 +73,14 @@ pub fn serve<R: tauri::Runtime>(listener: TcpListener, token: String, app: tauri
         }
     }
     let spawned = std::thread::Builder::new().name("augur-stream".into()).spawn(move || {
-        for conn in listener.incoming().flatten() {
-            // A full queue means the page asks faster than frames are made: close, don't pile up.
-            let _ = tx.try_send(conn);
+        for conn in listener.incoming() {
+            match conn {
+                // A full queue means the page asks faster than frames are made: close, don't
+                // pile up.
+                Ok(conn) => drop(tx.try_send(conn)),
+                // Out of file descriptors, say: retrying at once would spin a core.
+                Err(_) => std::thread::sleep(Duration::from_millis(50)),
+            }
         }
     });
     if let Err(e) = spawned {
@@ -108,17 +113,49 @@ fn token() -> String {
     format!("{:016x}{:016x}", half(), half())
 }
 
+/// How long a client may take to send its whole request, and how much it may send: one
+/// trickling bytes would otherwise hold one of the few workers for good, and the page's frames
+/// would stop.
+const REQUEST_DEADLINE: Duration = Duration::from_secs(2);
+const MAX_REQUEST: u64 = 8 * 1024;
+/// How long writing an answer may stall (a client that stopped reading).
+const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A connection read until a deadline: each read waits only for the time left.
+struct Timed<'a> {
+    conn: &'a TcpStream,
+    deadline: Instant,
+}
+
+impl Read for Timed<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(std::io::ErrorKind::TimedOut.into());
+        }
+        self.conn.set_read_timeout(Some(left))?;
+        self.conn.read(buf)
+    }
+}
+
 /// Reads one request from `conn`, answers it with `route_to`, and closes the connection.
-fn handle(mut conn: TcpStream, token: &str, route_to: impl FnOnce(Route) -> Answer) {
-    let _ = conn.set_read_timeout(Some(Duration::from_secs(5)));
-    let mut reader = BufReader::new(&conn);
+fn handle(conn: TcpStream, token: &str, route_to: impl FnOnce(Route) -> Answer) {
+    let _ = conn.set_write_timeout(Some(WRITE_TIMEOUT));
+    let mut reader =
+        BufReader::new(Timed { conn: &conn, deadline: Instant::now() + REQUEST_DEADLINE }.take(MAX_REQUEST));
     let mut line = String::new();
-    if reader.read_line(&mut line).is_err() {
+    if !reader.read_line(&mut line).is_ok_and(|_| line.ends_with('\n')) {
         return;
     }
     let mut origin = None;
     let mut header = String::new();
-    while reader.read_line(&mut header).is_ok_and(|n| n > 2) {
+    loop {
+        match reader.read_line(&mut header) {
+            Ok(n) if n > 2 && header.ends_with('\n') => {}
+            Ok(_) if header.trim().is_empty() => break,
+            // Cut off, too long or too slow: not a request worth answering.
+            _ => return,
+        }
         if let Some((name, value)) = header.split_once(':')
             && name.eq_ignore_ascii_case("origin")
         {
@@ -126,8 +163,11 @@ fn handle(mut conn: TcpStream, token: &str, route_to: impl FnOnce(Route) -> Answ
         }
         header.clear();
     }
+    drop(reader);
     let (code, body) = match parse(&line, token) {
-        Ok(route) => route_to(route),
+        // A panic answers 500 instead of taking one of the few workers down for good.
+        Ok(route) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| route_to(route)))
+            .unwrap_or_else(|p| (500, format!("internal error: {}", augur_engine::panic_text(&*p)).into_bytes())),
         Err(refusal) => refusal,
     };
     let allow = origin.filter(|o| APP_ORIGINS.contains(&o.as_str()));
@@ -138,7 +178,8 @@ fn handle(mut conn: TcpStream, token: &str, route_to: impl FnOnce(Route) -> Answ
         body.len(),
         allow.map(|o| format!("Access-Control-Allow-Origin: {o}\r\nVary: Origin\r\n")).unwrap_or_default(),
     );
-    let _ = conn.write_all(head.as_bytes()).and_then(|()| conn.write_all(&body));
+    let mut out = &conn;
+    let _ = out.write_all(head.as_bytes()).and_then(|()| out.write_all(&body));
 }
 
 fn reason(code: u16) -> &'static str {
@@ -148,6 +189,7 @@ fn reason(code: u16) -> &'static str {
         403 => "Forbidden",
         404 => "Not Found",
         405 => "Method Not Allowed",
+        500 => "Internal Server Error",
         _ => "Service Unavailable",
     }
 }
@@ -253,5 +295,68 @@ mod tests {
         let other = get("https://example.com");
         assert!(!other.contains("Access-Control-Allow-Origin"), "{other}");
         assert_ne!(token(), token(), "each session has its own token");
+    }
+
+    /// Runs `handle` on one connection whose client does `client`; returns what the client
+    /// read back and how long `handle` took.
+    fn exchange(
+        client: impl FnOnce(&mut TcpStream) + Send + 'static,
+        route: fn(Route) -> Answer,
+    ) -> (String, Duration) {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let talk = std::thread::spawn(move || {
+            let mut s = TcpStream::connect(addr).unwrap();
+            client(&mut s);
+            let mut out = Vec::new();
+            let _ = s.read_to_end(&mut out);
+            String::from_utf8_lossy(&out).into_owned()
+        });
+        let (conn, _) = listener.accept().unwrap();
+        let start = Instant::now();
+        handle(conn, T, route);
+        let took = start.elapsed();
+        (talk.join().unwrap(), took)
+    }
+
+    #[test]
+    fn a_slow_or_endless_request_lets_its_worker_go() {
+        let pixels = |_| (200, b"pixels".to_vec());
+        // One byte every 300 ms, each within any per-read timeout: cut at the deadline.
+        let (_, took) = exchange(
+            |s| {
+                for b in format!("GET /frame?token={T} HTTP/1.1\r\nHost: x\r\n").bytes().take(20) {
+                    if s.write_all(&[b]).is_err() {
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_millis(300));
+                }
+            },
+            pixels,
+        );
+        assert!(took < REQUEST_DEADLINE + Duration::from_secs(1), "held {took:?}");
+        // Headers past the size limit are not read to their end.
+        let (answer, took) = exchange(
+            |s| {
+                let _ = s.write_all(
+                    format!("GET /frame?token={T} HTTP/1.1\r\nX: {}\r\n\r\n", "y".repeat(20_000)).as_bytes(),
+                );
+            },
+            pixels,
+        );
+        assert!(answer.is_empty() && took < Duration::from_secs(1), "{answer:?} after {took:?}");
+        // A whole request is still answered.
+        let (answer, _) =
+            exchange(|s| s.write_all(format!("GET /frame?token={T} HTTP/1.1\r\n\r\n").as_bytes()).unwrap(), pixels);
+        assert!(answer.starts_with("HTTP/1.1 200 OK") && answer.ends_with("pixels"), "{answer}");
+    }
+
+    #[test]
+    fn a_panic_answering_is_a_500_not_a_lost_worker() {
+        let (answer, _) = exchange(
+            |s| s.write_all(format!("GET /frame?token={T} HTTP/1.1\r\n\r\n").as_bytes()).unwrap(),
+            |_| panic!("lost device"),
+        );
+        assert!(answer.starts_with("HTTP/1.1 500 Internal Server Error") && answer.contains("lost device"), "{answer}");
     }
 }
