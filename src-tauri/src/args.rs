@@ -56,8 +56,8 @@ impl AppArgs {
                 "--seconds" | "--bench" => {
                     let v = value()?;
                     let s: f64 = v.parse().map_err(|_| format!("{flag} {v} is not a number; {usage}"))?;
-                    if !(s > 0.0 && s.is_finite()) {
-                        return Err(format!("{flag} must be positive; {usage}"));
+                    if !(s > 0.0 && s <= MAX_SECONDS) {
+                        return Err(format!("{flag} must be positive, at most {MAX_SECONDS} (a week); {usage}"));
                     }
                     if flag == "--bench" { args.bench = Some(s) } else { args.seconds = Some(s) }
                 }
@@ -68,6 +68,9 @@ impl AppArgs {
         Ok(args)
     }
 }
+
+/// The longest `--seconds` or `--bench`: a week.
+const MAX_SECONDS: f64 = 604_800.0;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
@@ -85,6 +88,13 @@ mod tests {
         assert_eq!(a.seconds, Some(3.0));
         assert!(parse(&["--source"]).unwrap_err().contains("needs a value"));
         assert!(parse(&["--seconds", "-1"]).unwrap_err().contains("positive"));
+        // Past what a timer holds (Duration::from_secs_f64 panicked on 1e20; the page's
+        // setTimeout fires at once past 24.8 days).
+        for big in ["1e20", "inf", "604801"] {
+            assert!(parse(&["--seconds", big]).unwrap_err().contains("at most 604800"), "{big}");
+            assert!(parse(&["--bench", big]).is_err(), "{big}");
+        }
+        assert_eq!(parse(&["--seconds", "604800"]).unwrap().seconds, Some(604_800.0));
         assert!(parse(&["--bogus"]).unwrap_err().contains("unknown argument"));
         assert_eq!(parse(&["--horizon", "8"]).unwrap().horizon, Some(8));
         assert!(parse(&["--horizon", "0"]).unwrap_err().contains("1 or more"));
