@@ -20,11 +20,11 @@ pub mod scene;
 mod spec;
 mod thread;
 
-pub use av::MAX_AAC_RATE;
 pub use av::{
     AudioFileSource, AvVideoSource, CameraInfo, MediaCount, RecordAudio, RecordingWriter, SoundTrack, SoundedVideo,
     VideoCodec, VideoWriter, count_media, has_sound, list_cameras, read_sound, remux_prefix,
 };
+pub use av::{MAX_AAC_RATE, aac_rate};
 pub use clock::SessionClock;
 pub use error::CaptureError;
 pub use fallback::{Chosen, FALLBACK_SCENE, heard_sound, open_audio_or_none, open_video_or_scene, own_sound};

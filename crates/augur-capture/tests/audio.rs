@@ -80,6 +80,38 @@ fn sound_above_96_khz_is_heard_at_48_khz() {
     assert!(err.to_string().contains("set the microphone to 48000 Hz"), "{err}");
 }
 
+/// Sound at a rate AAC does not take (below 7350 Hz, or between its standard rates) is heard at
+/// the next rate up, so `predict`'s side-by-side can carry it (it failed with "Invalid
+/// argument" and left an MP4 without its index).
+#[test]
+fn sound_at_a_rate_aac_lacks_is_heard_at_one_it_has() {
+    let dir = tempfile::tempdir().unwrap();
+    for (rate, heard) in [(4000, 7350), (10_000, 11_025), (22_050, 22_050)] {
+        let path = dir.path().join(format!("at{rate}.wav"));
+        let sine = format!("sine=frequency=1000:sample_rate={rate}:duration=1");
+        common::ffmpeg(&["-f", "lavfi", "-i", &sine, path.to_str().unwrap()]);
+        let spec = SourceSpec::audio(&format!("audiofile:{}?pace=fast", path.display())).unwrap();
+        let mut src = open_audio(&spec, SessionClock::start()).unwrap();
+        assert_eq!(src.info().sample_rate, heard, "{rate} Hz");
+        let mut samples = Vec::new();
+        while let Some(chunk) = src.next_chunk().unwrap() {
+            samples.extend(chunk.samples);
+        }
+        assert!((samples.len() as i64 - i64::from(heard)).abs() < 600, "{rate} Hz: {} samples", samples.len());
+        assert!((audio_level(&samples, heard).dominant_hz - 1000.0).abs() < 15.0, "{rate} Hz");
+        // And the video writer takes what it was heard at.
+        let out = dir.path().join(format!("at{rate}.mp4"));
+        let mut video = augur_capture::SoundedVideo::create(&out, 64, 48, 10, Some(heard)).unwrap();
+        for _ in 0..10 {
+            video.push(&[90; 64 * 48 * 3], 64, &samples[..heard as usize / 10]).unwrap();
+        }
+        video.finish().unwrap();
+        assert_eq!(augur_capture::count_media(&out).unwrap().video_frames, 10);
+    }
+    let err = augur_capture::SoundedVideo::create(&dir.path().join("odd.mp4"), 64, 48, 10, Some(10_000)).err().unwrap();
+    assert!(err.to_string().contains("not a rate an MP4's AAC track holds"), "{err}");
+}
+
 /// A video's own sound, looped with its pictures, loops when they do: a track 0.3 s longer
 /// or shorter than the pictures would otherwise drift 0.3 s from them at every pass.
 #[test]

@@ -54,10 +54,13 @@ impl AudioFileSource {
         if decoder.rate() == 0 || decoder.channels() == 0 {
             return Err(bad("its audio stream has no sample rate or channels".into(), "check it with ffprobe"));
         }
-        // Sound above what AAC stores (96 kHz) is heard at 48 kHz: recordings, exports and
-        // side-by-side videos could not carry it otherwise, and nothing here needs more.
+        // Sound at a rate AAC does not store is heard at one it does (above 96 kHz at 48 kHz,
+        // an odd or low rate at the next one up): recordings, exports and side-by-side videos
+        // could not carry it otherwise, and nothing here needs more.
         let (rate, description) = match decoder.rate() {
-            r if r > MAX_AAC_RATE => (48_000, format!("audio file {path} (its {r} Hz heard at 48000 Hz)")),
+            r if aac_rate(r) != r => {
+                (aac_rate(r), format!("audio file {path} (its {r} Hz heard at {} Hz)", aac_rate(r)))
+            }
             r => (r, format!("audio file {path}")),
         };
         let info = AudioInfo {
@@ -126,7 +129,11 @@ impl AudioFileSource {
             .map_err(|e| CaptureError::ffmpeg("setting up the audio mixer", e))?;
             self.resampler = Some(ctx);
         }
-        let mut out = ff::frame::Audio::empty();
+        // Room for every sample this frame becomes: left empty, ffmpeg-next allocates as many
+        // as came in, and sound raised to a higher rate would fall further behind each frame.
+        let room =
+            (self.decoded.samples() as u64 * u64::from(self.info.sample_rate)).div_ceil(u64::from(rate_in.max(1)));
+        let mut out = ff::frame::Audio::new(Sample::F32(SampleType::Packed), room as usize + 256, ChannelLayout::MONO);
         if let Some(r) = self.resampler.as_mut() {
             r.run(&self.decoded, &mut out).map_err(|e| CaptureError::ffmpeg("mixing audio to mono", e))?;
         }
@@ -266,6 +273,16 @@ pub fn read_sound(path: &str, max_seconds: f64) -> Result<Option<SoundTrack>, Ca
 
 /// The highest sample rate FFmpeg's AAC encoder takes.
 pub const MAX_AAC_RATE: u32 = 96_000;
+
+/// The sample rates FFmpeg's AAC encoder takes (MPEG-4 audio's), lowest first.
+const AAC_RATES: [u32; 13] =
+    [7350, 8000, 11_025, 12_000, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000, 64_000, 88_200, 96_000];
+
+/// The rate sound at `rate` Hz is stored at in AAC: itself when AAC takes it, else the next
+/// rate up, and 48 kHz above 96 kHz.
+pub fn aac_rate(rate: u32) -> u32 {
+    AAC_RATES.iter().copied().find(|r| *r >= rate).map_or(48_000, |r| r)
+}
 
 /// Whether the media file at `path` has an audio stream.
 pub fn has_sound(path: &str) -> Result<bool, CaptureError> {

@@ -16,7 +16,7 @@ use std::sync::Once;
 
 use ffmpeg_next as ff;
 
-pub use audio::{AudioFileSource, MAX_AAC_RATE, SoundTrack, has_sound, read_sound};
+pub use audio::{AudioFileSource, MAX_AAC_RATE, SoundTrack, aac_rate, has_sound, read_sound};
 pub use camera::{CameraInfo, list_cameras};
 pub use encode::{VideoCodec, VideoWriter};
 pub use record::{MediaCount, RecordAudio, RecordingWriter, count_media, remux_prefix};
