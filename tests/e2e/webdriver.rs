@@ -332,6 +332,16 @@ fn the_built_app_is_driven_through_webdriver() {
         }
     }
 
+    // Shortcuts leave a focused picker and held or modified keys alone: "d" typed into the model
+    // picker, a repeated "d" and Ctrl+D do not toggle demo mode.
+    let ignored = page.run(
+        "const pick = document.getElementById('model-pick'); pick.focus(); \
+         const key = (target, init) => target.dispatchEvent(new KeyboardEvent('keydown', {key: 'd', bubbles: true, ...init})); \
+         key(pick, {}); key(document.body, {repeat: true}); key(document.body, {ctrlKey: true}); pick.blur(); \
+         return document.body.classList.contains('demo');",
+    );
+    assert_eq!(ignored, json!(false), "a shortcut fired from a picker, a repeat or with Ctrl");
+
     // Demo mode: debug figures hidden, large panels.
     page.click("#demo");
     page.wait_until("demo mode", Duration::from_secs(10), "return document.body.classList.contains('demo');");
@@ -361,6 +371,10 @@ fn the_built_app_is_driven_through_webdriver() {
     let heard = "return document.getElementById('notice').textContent.startsWith('Listening to') \
         && document.getElementById('mic-pick').value === 'own';";
     page.wait_until("the scene's own sound heard", Duration::from_secs(20), heard);
+    // The caption names the source switched to, after the microphones were read again (it
+    // went back to the source the app started with).
+    let caption = page.run("return document.getElementById('source').textContent;");
+    assert!(caption.as_str().unwrap_or_default().contains("balls that knock"), "{caption}");
 
     // The choice is remembered for the next run.
     let settings = std::fs::read_to_string(home.path().join("settings.json")).unwrap_or_default();

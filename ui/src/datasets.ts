@@ -1,12 +1,27 @@
 // The dataset browser (episodes with thumbnails and the model's surprise over each), replaying
 // an episode as the live source, fine-tuning the model on a dataset, and the model picker.
-import { $, ctx2d, drawImage, errorText, every, invoke, notice, num } from "./util";
+import { $, ctx2d, drawImage, errorText, every, invoke, notice, num, showSource } from "./util";
 import type { DatasetRow, EpisodeRow, TrainingStatus } from "./commands";
 import { refreshMicrophones } from "./microphone";
 
 // Surprise curves are computed one at a time (each runs the model over a whole episode).
 let queue: Promise<void> = Promise.resolve();
 const AUTO_CURVES = 12;
+
+// Thumbnails are asked for two at a time: each decodes video on one of the app's few worker
+// threads, and a large dataset asked for at once would stall the status line and the plots.
+const THUMBNAILS_AT_ONCE = 2;
+const thumbnailsWaiting: (() => Promise<void>)[] = [];
+let thumbnailsRunning = 0;
+
+// Bumped on every opening and closing of the browser: a dataset list asked for before it is
+// dropped (its cards would fill a hidden or newer browser and start their thumbnails and curves).
+let browserGeneration = 0;
+
+/** Whether work for a card in `canvas` is still wanted: its browser is shown and holds it. */
+function wanted(canvas: HTMLCanvasElement): boolean {
+  return canvas.isConnected && !$("browser").hidden;
+}
 
 function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,
@@ -43,9 +58,9 @@ function plotLine(canvas: HTMLCanvasElement, series: (number | null)[][], colour
 function surpriseCurve(ds: string, ep: number, canvas: HTMLCanvasElement, caption: HTMLElement): void {
   caption.textContent = "surprise: computing…";
   queue = queue.then(async () => {
-    // The browser was closed or opened again since: its cards are gone, and running the model
-    // over a whole episode for nothing would only slow the live view.
-    if (!canvas.isConnected) return;
+    // The browser was closed or opened again since: its cards are gone or hidden, and running
+    // the model over a whole episode for nothing would only slow the live view.
+    if (!wanted(canvas)) return;
     try {
       const s = await invoke("episode_surprise", { name: ds, episode: ep });
       plotLine(canvas, [s.values], ["#ff8a5a"]);
@@ -59,20 +74,43 @@ function surpriseCurve(ds: string, ep: number, canvas: HTMLCanvasElement, captio
   });
 }
 
-function episodeCard(ds: DatasetRow, ep: EpisodeRow, index: number, browser: HTMLElement): HTMLDivElement {
+function thumbnail(ds: string, ep: number, canvas: HTMLCanvasElement): void {
+  thumbnailsWaiting.push(async () => {
+    if (!wanted(canvas)) return;
+    try {
+      drawImage(await invoke("episode_thumbnail", { name: ds, episode: ep }), canvas, ctx2d(canvas));
+    } catch (e) {
+      canvas.title = `no thumbnail: ${errorText(e)}`;
+    }
+  });
+  nextThumbnails();
+}
+
+function nextThumbnails(): void {
+  while (thumbnailsRunning < THUMBNAILS_AT_ONCE) {
+    const job = thumbnailsWaiting.shift();
+    if (!job) return;
+    thumbnailsRunning++;
+    job().finally(() => {
+      thumbnailsRunning--;
+      nextThumbnails();
+    });
+  }
+}
+
+function episodeCard(ds: DatasetRow, ep: EpisodeRow, index: number): HTMLDivElement {
   const thumb = el("canvas", { width: 160, height: 90, title: "First frame" });
-  invoke("episode_thumbnail", { name: ds.name, episode: ep.episode })
-    .then((buf) => drawImage(buf, thumb, ctx2d(thumb)))
-    .catch((e) => (thumb.title = `no thumbnail: ${errorText(e)}`));
+  thumbnail(ds.name, ep.episode, thumb);
   const curve = el("canvas", { width: 160, height: 36, className: "curve" });
   const caption = el("small", { textContent: "" });
   const play = el("button", { textContent: "▶ Play", title: "Play this episode as the live source (looping)" });
   play.addEventListener("click", async () => {
     try {
       await invoke("play_episode", { name: ds.name, episode: ep.episode });
-      $("source").textContent = `dataset ${ds.name}, episode ${ep.episode} (looping)`;
-      browser.hidden = true;
-      $("datasets").replaceChildren();
+      showSource(`dataset ${ds.name}, episode ${ep.episode} (looping)`);
+      // No preset plays now; picking the last one again must still fire `change`.
+      $("source-pick").value = "";
+      closeBrowser();
       // An episode recorded with sound offers its own sound in the microphone picker.
       await refreshMicrophones();
     } catch (e) {
@@ -117,15 +155,30 @@ function fineTuneControls(ds: DatasetRow): HTMLSpanElement {
   return el("span", { className: "tune" }, "steps ", steps, " rate ", rate, " as ", name, go);
 }
 
+function closeBrowser(): void {
+  browserGeneration++;
+  $("browser").hidden = true;
+  $("datasets").replaceChildren(); // its queued thumbnails and surprise curves are dropped with the cards
+}
+
 export async function toggleBrowser(): Promise<void> {
-  const b = $("browser");
-  b.hidden = !b.hidden;
-  if (b.hidden) {
-    $("datasets").replaceChildren(); // its queued surprise curves are dropped with the cards
+  if (!$("browser").hidden) return closeBrowser();
+  const asked = ++browserGeneration;
+  $("browser").hidden = false;
+  const root = $("datasets");
+  root.textContent = "reading the datasets…"; // it can take seconds
+  let list: DatasetRow[];
+  try {
+    list = await invoke("list_datasets");
+  } catch (e) {
+    if (asked === browserGeneration) root.textContent = `cannot list the datasets: ${errorText(e)}`;
     return;
   }
-  const list = await invoke("list_datasets");
-  const root = $("datasets");
+  if (asked !== browserGeneration || $("browser").hidden) return;
+  showDatasets(root, list);
+}
+
+function showDatasets(root: HTMLElement, list: DatasetRow[]): void {
   root.replaceChildren();
   if (!list.length) root.textContent = "none yet: press ● Rec to record one";
   let shown = 0;
@@ -134,7 +187,7 @@ export async function toggleBrowser(): Promise<void> {
     root.append(el("h3", {}, `${ds.name} · ${ds.episodes.length} episodes${repaired} `, fineTuneControls(ds)));
     for (const p of ds.problems) root.append(el("p", { className: "problem" }, p));
     const row = el("div", { className: "episodes" });
-    for (const ep of ds.episodes) row.append(episodeCard(ds, ep, shown++, b));
+    for (const ep of ds.episodes) row.append(episodeCard(ds, ep, shown++));
     root.append(row);
   }
 }

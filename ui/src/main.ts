@@ -2,7 +2,7 @@
 // latent trajectory. Frames and predictions arrive as raw RGBA over the loopback frame stream,
 // or Tauri's binary IPC when there is none.
 import "./style.css";
-import { $, ctx2d, drawImage, errorText, every, invoke, notice, num, pixels, useStream } from "./util";
+import { $, ctx2d, drawImage, errorText, every, invoke, notice, num, pixels, showSource, useStream } from "./util";
 import { refreshModels, startTrainingPanel, toggleBrowser } from "./datasets";
 import { runBench } from "./bench";
 import { toggleScope } from "./scope";
@@ -29,6 +29,9 @@ let scrubbing: number | null = null; // the moment shown while paused, or null t
 // old state, and must not put the old label back (a click on it would then undo the last one).
 let pauseGeneration = 0;
 let pauseInFlight = false;
+// Bumped by each moment asked for and each Pause/Play: a moment still being fetched then belongs
+// to a state left behind, and drawing it would show "(paused)" while playing or an older moment.
+let momentGeneration = 0;
 
 function distinctColours(data: Uint8ClampedArray): number {
   const seen = new Set<number>();
@@ -193,7 +196,7 @@ async function pollStatus(): Promise<void> {
       text += ` · preview ${num(st.preview_fps, 1)} fps · predictions ${num(st.prediction_hz, 1)} Hz` +
         ` · latency p50 ${num(st.latency_p50_ms)} ms · model skipped ${st.model_skipped}`;
       if (asked === pauseGeneration && !pauseInFlight) $("pause").textContent = m.paused ? "Play" : "Pause";
-      if (document.activeElement !== $("horizon")) $("horizon").value = String(m.horizon);
+      syncHorizon(m.horizon);
       syncContext(m.context, m.model_context);
       if (document.activeElement !== $("stride")) $("stride").value = String(m.stride);
       showCompare(m.compare);
@@ -223,20 +226,48 @@ function keptText(kept: number[] | null): string {
   return ` · keeps ${pct(kept[0])} of its predicted change at t+1${far} (what its guesses earned)`;
 }
 
+// One start or stop at a time, and the button's state from its reply: the status poll alone
+// comes every 500 ms, so a quick second press would start a second recording. Bumped when one
+// starts and lands, like pauseGeneration, so a status read begun before does not undo it.
+let recordInFlight = false;
+let recordGeneration = 0;
+
 async function toggleRecord(keep = true): Promise<void> {
-  const name = $("dataset").value.trim() || "webcam";
+  if (recordInFlight) return;
+  recordInFlight = true;
+  recordGeneration++;
   try {
-    if ($("record").classList.contains("on")) {
-      const r = await invoke("stop_recording", { keep });
-      notice(keep ? `Episode ${r.episode} saved (${r.frames} frames) in ~/Augur/datasets/${name}` : "Episode discarded");
-    } else {
-      const task = $("task").value.trim() || "webcam";
-      await invoke("start_recording", { name, task });
-      notice(`Recording "${task}" into ~/Augur/datasets/${name}`);
-    }
+    await (recording() ? stopRecording(keep) : startRecording());
   } catch (e) {
     notice(`recording: ${errorText(e)}`);
+  } finally {
+    recordGeneration++;
+    recordInFlight = false;
   }
+}
+
+function recording(): boolean {
+  return $("record").classList.contains("on");
+}
+
+function showRecording(on: boolean): void {
+  $("record").classList.toggle("on", on);
+  $("discard").hidden = !on;
+}
+
+async function startRecording(): Promise<void> {
+  const name = $("dataset").value.trim() || "webcam";
+  const task = $("task").value.trim() || "webcam";
+  await invoke("start_recording", { name, task });
+  showRecording(true);
+  notice(`Recording "${task}" into ~/Augur/datasets/${name}`);
+}
+
+async function stopRecording(keep: boolean): Promise<void> {
+  const name = $("dataset").value.trim() || "webcam";
+  const r = await invoke("stop_recording", { keep });
+  showRecording(false);
+  notice(keep ? `Episode ${r.episode} saved (${r.frames} frames) in ~/Augur/datasets/${name}` : "Episode discarded");
 }
 
 // The stop reason last shown, so each stop is told once.
@@ -244,10 +275,10 @@ let toldStop: string | null = null;
 const recordTitle = $("record").title;
 
 async function pollRecording(): Promise<void> {
+  const asked = recordGeneration;
   const r = await invoke("recording_status");
-  if (!r) return;
-  $("record").classList.toggle("on", r.active);
-  $("discard").hidden = !r.active;
+  if (!r || asked !== recordGeneration || recordInFlight) return;
+  showRecording(r.active);
   $("record").textContent = r.active
     ? `■ ${num(r.seconds, 1)} s · ${num(r.write_rate / 1e6, 1)} MB/s` + (r.free_bytes !== null ? ` · ${num(r.free_bytes / 1e9, 1)} GB free` : "")
     : "● Rec";
@@ -286,60 +317,93 @@ async function steer(): Promise<void> {
 }
 
 async function togglePause(): Promise<void> {
-  if (pauseInFlight) return; // a second click before the first lands would read a stale label
+  // Until the whole toggle has landed (the paused moment fetched too): a second press before
+  // would read a stale label, or play while the first still draws its paused moment.
+  if (pauseInFlight) return;
   const paused = $("pause").textContent === "Pause";
   pauseInFlight = true;
   pauseGeneration++;
+  momentGeneration++;
   try {
     await invoke("set_paused", { paused });
+    $("pause").textContent = paused ? "Play" : "Pause";
+    $("scrub").disabled = !paused;
+    $("whatif").disabled = !paused || rollingOut;
+    if (paused) await showNewest();
+    else follow();
   } catch (e) {
-    $("notice").textContent = `pause: ${errorText(e)}`;
-    $("notice").hidden = false;
-    return;
+    notice(`pause: ${errorText(e)}`);
   } finally {
     pauseGeneration++;
     pauseInFlight = false;
   }
-  $("pause").textContent = paused ? "Play" : "Pause";
-  $("scrub").disabled = !paused;
-  $("whatif").disabled = !paused;
-  if (paused) {
-    const span = await invoke("timeline_span");
-    if (span) {
-      $("scrub").min = String(span[0]);
-      $("scrub").max = String(span[1]);
-      $("scrub").value = String(span[1]);
-      await showMoment(span[1]);
-    }
-  } else {
-    scrubbing = null;
-    $("arrived-panel").hidden = true;
-    $("strip-caption").textContent = "What the model saw · where it was surprised · what it expects next (t+1 … t+H)";
-  }
+}
+
+// Paused: the scrub bar spans the timeline kept, at its newest moment.
+async function showNewest(): Promise<void> {
+  const span = await invoke("timeline_span");
+  if (!span) return;
+  $("scrub").min = String(span[0]);
+  $("scrub").max = String(span[1]);
+  $("scrub").value = String(span[1]);
+  await showMoment(span[1]);
+}
+
+// Playing: the strip follows the newest prediction again.
+function follow(): void {
+  momentGeneration++;
+  scrubbing = null;
+  $("arrived-panel").hidden = true;
+  $("strip-caption").textContent = "What the model saw · where it was surprised · what it expects next (t+1 … t+H)";
 }
 
 async function showMoment(index: number | string): Promise<void> {
-  scrubbing = Number(index);
-  drawImage(await invoke("prediction", { index: scrubbing }), strip, stripCtx);
-  if (comparing) drawImage(await invoke("compare_prediction", { index: scrubbing }), stripB, stripBCtx);
-  $("strip-caption").textContent = `Moment ${scrubbing} (paused): what the model saw · its surprise · what it expected`;
+  const asked = ++momentGeneration;
+  const moment = Number(index);
+  const stale = () => asked !== momentGeneration;
+  scrubbing = moment;
+  const prediction = await invoke("prediction", { index: moment });
+  if (stale()) return;
+  drawImage(prediction, strip, stripCtx);
+  if (comparing) {
+    const b = await invoke("compare_prediction", { index: moment });
+    if (stale()) return;
+    drawImage(b, stripB, stripBCtx);
+  }
+  $("strip-caption").textContent = `Moment ${moment} (paused): what the model saw · its surprise · what it expected`;
   try {
-    drawImage(await invoke("arrived", { index: scrubbing }), $("arrived"), ctx2d($("arrived")));
+    const arrived = await invoke("arrived", { index: moment });
+    if (stale()) return;
+    drawImage(arrived, $("arrived"), ctx2d($("arrived")));
     $("arrived-panel").hidden = false;
   } catch (e) {
-    $("arrived-panel").hidden = true;
+    if (!stale()) $("arrived-panel").hidden = true;
   }
 }
 
+// One rollout at a time: each holds the model thread, and clicks would queue more.
+let rollingOut = false;
+
 async function whatIf(): Promise<void> {
-  if (scrubbing === null) return;
+  const at = scrubbing;
+  if (at === null || rollingOut) return;
+  const asked = momentGeneration;
+  // Scrubbed or played meanwhile: the strip shows something newer than this rollout.
+  const moved = () => scrubbing !== at || asked !== momentGeneration;
   const horizon = Number($("horizon").value);
+  const context = Number($("context").value) || 8;
+  rollingOut = true;
+  $("whatif").disabled = true;
   try {
-    const context = Number($("context").value) || 8;
-    drawImage(await invoke("what_if", { at: scrubbing, horizon, context }), strip, stripCtx);
-    $("strip-caption").textContent = `What if: rolled out ${horizon} frames again from moment ${scrubbing} with ${context} frames of context`;
+    const rollout = await invoke("what_if", { at, horizon, context });
+    if (moved()) return;
+    drawImage(rollout, strip, stripCtx);
+    $("strip-caption").textContent = `What if: rolled out ${horizon} frames again from moment ${at} with ${context} frames of context`;
   } catch (e) {
-    $("strip-caption").textContent = `what-if failed: ${errorText(e)}`;
+    if (!moved()) $("strip-caption").textContent = `what-if failed: ${errorText(e)}`;
+  } finally {
+    rollingOut = false;
+    $("whatif").disabled = scrubbing === null;
   }
 }
 
@@ -377,6 +441,19 @@ function showCompare(name: string | null): void {
   } else {
     $("surprise-caption").textContent = "Surprise over time (latent prediction error; now at the right)";
   }
+}
+
+// The horizon menu offers the model's own horizon too (`augur run --horizon 6`): without an
+// option for it the menu would read "" and What if… would roll out 0 frames.
+function syncHorizon(horizon: number): void {
+  const pick = $("horizon");
+  if (document.activeElement === pick) return;
+  const value = String(horizon);
+  const options = Array.from(pick.options);
+  if (!options.some((o) => o.value === value)) {
+    pick.add(new Option(value), options.find((o) => Number(o.value) > horizon) ?? null);
+  }
+  pick.value = value;
 }
 
 // The context menu offers 1 … the model's context; rebuilt when the model changes.
@@ -417,6 +494,47 @@ function toggleDemo(remember = true): void {
   }
 }
 
+/** Wires a picker whose change `apply` makes in the app. A change refused puts the picker back
+ * to the value it had, so it never names a source or model that is not in use. */
+function onPick(pick: HTMLSelectElement, refused: string, apply: (value: string) => Promise<void>): void {
+  // Read when the user reaches for it: the page also sets it (Play episode clears the source).
+  let before = pick.value;
+  const remember = () => { before = pick.value; };
+  pick.addEventListener("focus", remember);
+  pick.addEventListener("pointerdown", remember);
+  pick.addEventListener("change", async () => {
+    const value = pick.value;
+    try {
+      await apply(value);
+      before = value;
+    } catch (err) {
+      if (pick.value === value) pick.value = before;
+      notice(`${refused}: ${errorText(err)}`);
+    }
+  });
+}
+
+/** Whether a key belongs to the control it was typed into (← → would also switch a picker's choice). */
+function typedInto(target: EventTarget | null): boolean {
+  return target instanceof HTMLElement &&
+    (["INPUT", "SELECT", "TEXTAREA"].includes(target.tagName) || target.isContentEditable);
+}
+
+function shortcut(e: KeyboardEvent): void {
+  // A held key repeats some 30 times a second (Space would flip pause and play, r start and
+  // stop recordings); with Ctrl, Alt or Meta the key is the webview's (Ctrl+R) or the system's.
+  if (e.repeat || e.ctrlKey || e.altKey || e.metaKey || typedInto(e.target)) return;
+  if (e.key === "d") toggleDemo();
+  if (e.key === "r" && hasModel) toggleRecord(true);
+  if (e.key === " " && hasModel) { e.preventDefault(); togglePause(); }
+  if ((e.key === "ArrowLeft" || e.key === "ArrowRight") && scrubbing !== null) {
+    e.preventDefault();
+    const s = $("scrub");
+    s.value = String(Number(s.value) + (e.key === "ArrowLeft" ? -1 : 1));
+    showMoment(s.value);
+  }
+}
+
 async function start(): Promise<void> {
   const info = await invoke("app_info");
   useStream(info.stream);
@@ -424,8 +542,7 @@ async function start(): Promise<void> {
   $("version").textContent = `v${info.version}`;
   const v = info.video;
   const video = v ? `${v.description} · ${v.width}×${v.height} @ ${num(v.fps, 1)} fps` : info.source;
-  const caption = (sound: string | null) => { $("source").textContent = `${video} · ${sound ?? "no sound"}`; };
-  caption(info.sound ?? info.audio?.description ?? null);
+  showSource(video, info.sound ?? info.audio?.description ?? null);
   hasModel = info.model !== null;
   if (info.sound) $("sound-panel").hidden = false;
   if (hasModel) {
@@ -447,7 +564,7 @@ async function start(): Promise<void> {
     $("discard").addEventListener("click", () => toggleRecord(false));
     every(500, pollRecording);
     await refreshModels();
-    startMicrophonePicker(caption);
+    startMicrophonePicker((sound) => showSource(undefined, sound));
     startTrainingPanel();
   }
   if (info.settings.demo) toggleDemo(false);
@@ -464,33 +581,20 @@ async function start(): Promise<void> {
   $("scrub").addEventListener("input", () => showMoment($("scrub").value));
   $("pc1").addEventListener("input", steer);
   $("pc2").addEventListener("input", steer);
-  $("source-pick").addEventListener("change", async () => {
-    const pick = $("source-pick");
-    if (!pick.value) return;
-    try {
-      await invoke("set_source", { preset: pick.value });
-      $("source").textContent = pick.selectedOptions[0].textContent;
-      // The source's own sound comes and goes with it (and the sound it follows).
-      await refreshMicrophones();
-    } catch (err) {
-      $("notice").textContent = `cannot switch: ${errorText(err)}`;
-      $("notice").hidden = false;
-    }
+  onPick($("source-pick"), "cannot switch", async (preset) => {
+    if (!preset) return;
+    await invoke("set_source", { preset });
+    showSource($("source-pick").selectedOptions[0].textContent ?? preset);
+    // The source's own sound comes and goes with it (and the sound it follows); the source
+    // did switch even if the microphones cannot be read, so that is no reason to undo the pick.
+    await refreshMicrophones().catch((e) => notice(errorText(e)));
   });
-  $("model-pick").addEventListener("change", async () => {
-    try {
-      $("model").textContent = `model ${await invoke("set_model", { name: $("model-pick").value })}`;
-    } catch (err) {
-      notice(`cannot load: ${errorText(err)}`);
-    }
+  onPick($("model-pick"), "cannot load", async (name) => {
+    $("model").textContent = `model ${await invoke("set_model", { name })}`;
   });
-  $("compare-pick").addEventListener("change", async () => {
-    try {
-      showCompare(await invoke("set_compare", { name: $("compare-pick").value || null }));
-      if (comparing) notice("A/B: both models share the predictions' time, so each refreshes at about half the rate");
-    } catch (err) {
-      notice(`cannot compare: ${errorText(err)}`);
-    }
+  onPick($("compare-pick"), "cannot compare", async (name) => {
+    showCompare(await invoke("set_compare", { name: name || null }));
+    if (comparing) notice("A/B: both models share the predictions' time, so each refreshes at about half the rate");
   });
   $("whatif").addEventListener("click", whatIf);
   $("export").addEventListener("click", exportRecent);
@@ -498,17 +602,7 @@ async function start(): Promise<void> {
   $("context").addEventListener("change", () => invoke("set_context", { context: Number($("context").value) }).catch((e) => notice(errorText(e))));
   $("stride").addEventListener("change", () => invoke("set_stride", { stride: Number($("stride").value) }).catch((e) => notice(errorText(e))));
   $("version").addEventListener("click", toggleAbout);
-  document.addEventListener("keydown", (e) => {
-    if (e.target instanceof Element && e.target.tagName === "INPUT") return;
-    if (e.key === "d") toggleDemo();
-    if (e.key === "r" && hasModel) toggleRecord(true);
-    if (e.key === " " && hasModel) { e.preventDefault(); togglePause(); }
-    if ((e.key === "ArrowLeft" || e.key === "ArrowRight") && scrubbing !== null) {
-      const s = $("scrub");
-      s.value = String(Number(s.value) + (e.key === "ArrowLeft" ? -1 : 1));
-      showMoment(s.value);
-    }
-  });
+  document.addEventListener("keydown", shortcut);
   every(250, pollStatus);
   // The imagined frame follows the newest moment (or the one scrubbed to) once a second.
   if (hasModel) every(1000, steer);

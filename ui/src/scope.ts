@@ -16,11 +16,31 @@ function at(e: MouseEvent): { x: number; y: number } {
   return { x: ((e.clientX - r.left) * c.width) / r.width, y: ((e.clientY - r.top) * c.height) / r.height };
 }
 
+/** `at(e)` kept on the canvas: a pointer let go outside it lets go at the nearest edge. */
+function clampedAt(e: MouseEvent): { x: number; y: number } {
+  const c = $("scope");
+  const { x, y } = at(e);
+  return { x: Math.min(Math.max(x, 0), c.width), y: Math.min(Math.max(y, 0), c.height) };
+}
+
+// Whether a press on the canvas waits for its release, which may come anywhere in the window.
+let held = false;
+
+function press(e: MouseEvent): void {
+  pending.push({ kind: "down", ...at(e) });
+  if (held) return;
+  held = true;
+  // Listened for on the window: a drag let go outside the canvas would leave egui pressed.
+  window.addEventListener("mouseup", (up) => {
+    held = false;
+    pending.push({ kind: "up", ...clampedAt(up) });
+  }, { once: true });
+}
+
 function forward(): void {
   const c = $("scope");
   c.addEventListener("mousemove", (e) => pending.push({ kind: "move", ...at(e) }));
-  c.addEventListener("mousedown", (e) => pending.push({ kind: "down", ...at(e) }));
-  c.addEventListener("mouseup", (e) => pending.push({ kind: "up", ...at(e) }));
+  c.addEventListener("mousedown", press);
   c.addEventListener("mouseleave", () => pending.push({ kind: "leave" }));
   c.addEventListener(
     "wheel",

@@ -123,11 +123,29 @@ export function drawImage(
   return index;
 }
 
+// The live source's caption: its video and its sound, each kept until told anew, so reading the
+// microphones again does not put back the source the app started with.
+let sourceVideo = "opening…";
+let sourceSound: string | null = null;
+
+/** Writes the source caption; a part left undefined keeps what it said. */
+export function showSource(video?: string, sound?: string | null): void {
+  if (video !== undefined) sourceVideo = video;
+  if (sound !== undefined) sourceSound = sound;
+  $("source").textContent = `${sourceVideo} · ${sourceSound ?? "no sound"}`;
+}
+
 // The loopback frame stream (faster than IPC for pixels: bench/results/window.md); IPC when the
-// app has none. `pixels(path, query, command, args)` answers the bytes either way.
+// app has none, or once the stream stops answering (the live view would wait on it for good).
+// `pixels(path, query, command, args)` answers the bytes either way.
 let stream: StreamInfo | null = null;
+const STREAM_TIMEOUT_MS = 3000;
+const STREAM_FAILURES = 3; // in a row, before frames come by IPC for good
+let streamFailures = 0;
+
 export function useStream(info: StreamInfo | null): void {
   stream = info;
+  streamFailures = 0;
 }
 
 type PixelCommand = "latest_frame" | "prediction" | "compare_prediction" | "scope_frame";
@@ -141,7 +159,37 @@ export async function pixels<K extends PixelCommand>(
   if (!stream) return tauriInvoke<ArrayBuffer>(command, args);
   const q = new URLSearchParams({ token: stream.token });
   for (const [key, value] of Object.entries(query)) q.set(key, String(value));
-  const r = await fetch(`${stream.url}${path}?${q}`, { cache: "no-store" });
-  if (!r.ok) throw new Error(`${path}: ${r.status} ${await r.text()}`);
-  return r.arrayBuffer();
+  let r: Response;
+  let bytes: ArrayBuffer;
+  try {
+    [r, bytes] = await ask(`${stream.url}${path}?${q}`);
+  } catch (e) {
+    return stalled(`${path}: the frame stream did not answer (${errorText(e)})`, command, args);
+  }
+  // An error status is still an answer: the stream works, the request was refused.
+  streamFailures = 0;
+  if (!r.ok) throw new Error(`${path}: ${r.status} ${new TextDecoder().decode(bytes)}`);
+  return bytes;
+}
+
+/** A request the stream did not answer: an error until STREAM_FAILURES in a row, then IPC for good. */
+async function stalled<K extends PixelCommand>(why: string, command: K, args: ArgsOf<K>): Promise<ArrayBuffer> {
+  if (++streamFailures < STREAM_FAILURES) throw new Error(why);
+  if (stream) {
+    stream = null;
+    notice("Frames now come by IPC: the loopback frame stream stopped answering");
+  }
+  return tauriInvoke<ArrayBuffer>(command, args);
+}
+
+/** The stream's reply to `url` and its body, or a rejection when both do not come in time. */
+async function ask(url: string): Promise<[Response, ArrayBuffer]> {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), STREAM_TIMEOUT_MS);
+  try {
+    const r = await fetch(url, { cache: "no-store", signal: abort.signal });
+    return [r, await r.arrayBuffer()];
+  } finally {
+    clearTimeout(timer);
+  }
 }
