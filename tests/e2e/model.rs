@@ -225,6 +225,25 @@ fn eval_and_predict_write_tables_images_and_a_video() {
     assert!(said.contains("hearing the source's own sound (16000 Hz)"), "{said}");
     assert_eq!((media.fps, media.video_frames), (25.0, 20));
     assert!((0.7..=0.85).contains(&media.audio_seconds), "{media:?}");
+    // At 12.5 fps the video keeps 12.5 (it was written at 13, and its sound outlasted its
+    // pictures by 4 %), and a lavfi graph plays at its own rate, not 30.
+    let slow = dir.path().join("slow.mp4");
+    let at = augur_capture::FrameRate::nearest(12.5).unwrap();
+    let mut writer =
+        augur_capture::RecordingWriter::create(&slow, 64, 64, at, augur_capture::VideoCodec::H264, audio).unwrap();
+    for k in 0..40usize {
+        writer.push_rgb(&vec![(60 + 2 * k) as u8; 64 * 64 * 3], 64).unwrap();
+        writer.push_audio(&(0..1280).map(|n| (n as f32 * 0.3).sin() * 0.3).collect::<Vec<f32>>()).unwrap();
+    }
+    writer.finish().unwrap();
+    let (_, _, media) = predict_on(&format!("file:{}", slow.display()), "pred-slow", &[]);
+    assert_eq!((media.fps, media.video_frames), (12.5, 20));
+    assert!((media.audio_seconds - 20.0 / 12.5).abs() < 0.15, "{media:?}");
+    // An earlier run's step folders in the same place go (they would read as this run's).
+    std::fs::create_dir_all(dir.path().join("pred-lavfi/step-00099")).unwrap();
+    let (_, _, media) = predict_on("lavfi:testsrc=size=64x64:rate=10", "pred-lavfi", &[]);
+    assert_eq!((media.fps, media.video_frames), (10.0, 20));
+    assert!(!dir.path().join("pred-lavfi/step-00099").exists(), "an old step folder was left");
     let (said, silent, media) = predict_on(&real, "pred-silent", &["--audio", "none"]);
     assert!(!said.contains("hearing"), "{said}");
     assert_eq!(media.audio_seconds, 0.0);

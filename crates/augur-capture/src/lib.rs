@@ -21,8 +21,8 @@ mod spec;
 mod thread;
 
 pub use av::{
-    AudioFileSource, AvVideoSource, CameraInfo, MediaCount, RecordAudio, RecordingWriter, SoundTrack, SoundedVideo,
-    VideoCodec, VideoWriter, count_media, has_sound, list_cameras, read_sound, remux_prefix,
+    AudioFileSource, AvVideoSource, CameraInfo, FrameRate, MediaCount, RecordAudio, RecordingWriter, SoundTrack,
+    SoundedVideo, VideoCodec, VideoWriter, count_media, has_sound, list_cameras, read_sound, remux_prefix,
 };
 pub use av::{MAX_AAC_RATE, aac_rate};
 pub use clock::SessionClock;

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, bail};
-use augur_capture::{FileSpec, Pacing, SessionClock, SourceSpec, VideoSpec, open_video};
+use augur_capture::{FileSpec, FrameRate, Pacing, SessionClock, SourceSpec, VideoSpec, open_video};
 use augur_model::canvas::write_png;
 use augur_model::eval::read;
 use augur_model::fade::PastRollouts;
@@ -101,10 +101,11 @@ pub fn run(args: &Args) -> Result<()> {
         bail!("{} gave {} frames; the model needs more than its context of {c}", args.source, frames.len());
     }
     std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
-    // The video plays at the source's rate; a scene's or a file's own, else a camera's 30.
-    let rate = rate.filter(|r| r.is_finite() && *r >= 1.0);
-    let fps = rate.map_or(30, |r| r.round().min(240.0) as u32);
-    let rate = rate.unwrap_or(f64::from(fps));
+    remove_old_steps(&args.out)?;
+    // The video plays at the source's rate (12.5 or 29.97 fps as it is, so the sound keeps to
+    // the pictures), up to 240 fps; 30 for a source that names none.
+    let fps = FrameRate::nearest(rate).map_or(FrameRate::from(30), |f| if f.fps() > 240.0 { 240.into() } else { f });
+    let rate = fps.fps();
     let n = frames.len();
     let sound = sound::heard(args.audio.as_deref(), &args.source, n, rate, cfg.audio_mels)?;
     let mels = sound.as_ref().map(|s| s.mels(n, cfg.audio_mels));
@@ -155,17 +156,16 @@ pub fn run(args: &Args) -> Result<()> {
     Ok(())
 }
 
-/// Frames at model size, and the source's frame rate when it has one of its own (files and
-/// scenes, read as fast as they decode).
-fn read_frames(given: &str, count: usize, size: usize) -> Result<(Vec<Vec<f32>>, Option<f64>)> {
+/// Frames at model size, and the source's frame rate (files and scenes read as fast as they
+/// decode; a camera's or a lavfi graph's rate is the one it reports).
+fn read_frames(given: &str, count: usize, size: usize) -> Result<(Vec<Vec<f32>>, f64)> {
     let spec = match SourceSpec::video(given)? {
         VideoSpec::File(f) => VideoSpec::File(FileSpec { pacing: Pacing::Fast, ..f }),
         VideoSpec::Scene(cfg) => VideoSpec::Scene(augur_capture::scene::SceneConfig { realtime: false, ..cfg }),
         other => other,
     };
-    let own_rate = matches!(spec, VideoSpec::File(_) | VideoSpec::Scene(_));
     let mut source = open_video(&spec, SessionClock::start())?;
-    let rate = own_rate.then(|| source.info().fps);
+    let rate = source.info().fps;
     let mut frames = Vec::with_capacity(count.min(4096));
     while frames.len() < count {
         match source.next_frame()? {
@@ -225,6 +225,22 @@ fn predict_step(
     let pixels = read(model.decode(future, anchor))?;
     let latent = read(last.reshape([m * d]))?;
     Ok((pixels, latent, surprise.first().copied().unwrap_or(f32::NAN)))
+}
+
+/// Removes the `step-*` folders an earlier run left in `out`: beside this run's
+/// `predictions.json` they would read as its steps.
+fn remove_old_steps(out: &Path) -> Result<()> {
+    let listed = std::fs::read_dir(out).with_context(|| format!("cannot read {}", out.display()))?;
+    for entry in listed.flatten() {
+        let name = entry.file_name();
+        let is_step =
+            name.to_str().and_then(|n| n.strip_prefix("step-")).is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()));
+        if is_step && entry.path().is_dir() {
+            std::fs::remove_dir_all(entry.path())
+                .with_context(|| format!("cannot remove {}", entry.path().display()))?;
+        }
+    }
+    Ok(())
 }
 
 fn write_step(dir: &Path, input: &[f32], future: &[f32], heat: &[u8], latent: &[f32], s: usize) -> Result<()> {

@@ -9,6 +9,46 @@ use ffmpeg_next as ff;
 
 use crate::CaptureError;
 
+/// A video's frame rate as a fraction, so that 12.5 or 29.97 fps is written as it is: a whole
+/// number of frames a second would play the pictures faster or slower than their sound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrameRate {
+    /// Frames…
+    pub frames: u32,
+    /// …every this many seconds.
+    pub seconds: u32,
+}
+
+impl FrameRate {
+    /// The rate nearest `fps` in whole frames a second, NTSC's thousandths (30000/1001) or else
+    /// thousandths (12500/1000); `None` unless `fps` is finite and from 0.001 to 1000.
+    pub fn nearest(fps: f64) -> Option<Self> {
+        if !(fps.is_finite() && (0.001..=1000.0).contains(&fps)) {
+            return None;
+        }
+        let close = |frames: f64, seconds: u32| (frames.round() / f64::from(seconds) - fps).abs() < 1e-6 * fps;
+        let (frames, seconds) =
+            [(fps, 1), (fps * 1001.0, 1001)].into_iter().find(|(f, s)| close(*f, *s)).unwrap_or((fps * 1000.0, 1000));
+        Some(Self { frames: frames.round() as u32, seconds })
+    }
+
+    /// Frames a second.
+    pub fn fps(self) -> f64 {
+        f64::from(self.frames) / f64::from(self.seconds.max(1))
+    }
+
+    /// Frames in each second's keyframe interval (at least 1).
+    fn per_second(self) -> u32 {
+        self.frames.div_ceil(self.seconds.max(1)).max(1)
+    }
+}
+
+impl From<u32> for FrameRate {
+    fn from(fps: u32) -> Self {
+        Self { frames: fps, seconds: 1 }
+    }
+}
+
 /// An open video file being written frame by frame. Call [`VideoWriter::finish`] to write the
 /// trailer; a writer dropped without it leaves an unplayable MP4.
 pub struct VideoWriter {
@@ -25,13 +65,14 @@ pub struct VideoWriter {
 impl VideoWriter {
     /// Creates `path` (container from its extension) for `width × height` frames at `fps`.
     /// Width and height are rounded down to even numbers, as `yuv420p` needs.
-    pub fn create(path: &Path, width: u32, height: u32, fps: u32) -> Result<Self, CaptureError> {
+    pub fn create(path: &Path, width: u32, height: u32, fps: impl Into<FrameRate>) -> Result<Self, CaptureError> {
         super::init()?;
+        let fps = fps.into();
         let write_error = |why: String| CaptureError::Write { why, path: path.display().to_string() };
         let failed = |e: ff::Error| write_error(e.to_string());
         let (w, h) = (width & !1, height & !1);
-        if w < 2 || h < 2 || fps == 0 {
-            return Err(write_error(format!("cannot encode {width}x{height} at {fps} fps")));
+        if w < 2 || h < 2 || fps.frames == 0 || fps.seconds == 0 {
+            return Err(write_error(format!("cannot encode {width}x{height} at {} fps", fps.fps())));
         }
         let mut output = format::output(path).map_err(failed)?;
         let mut opts = Dictionary::new();
@@ -140,26 +181,26 @@ impl VideoCodec {
 /// Adds a `yuv420p` video stream to `output` and opens its encoder with `opts` on top of
 /// Augur's defaults: H.264 preset veryfast with no B-frames, or SVT-AV1 preset 12 in low-delay
 /// mode (frames leave the encoder in order, as they arrive). A keyframe starts every second.
-/// Returns the encoder and its time base (1/fps).
+/// Returns the encoder and its time base (one frame).
 pub(super) fn add_video(
     output: &mut format::context::Output,
     kind: VideoCodec,
     w: u32,
     h: u32,
-    fps: u32,
+    fps: FrameRate,
     mut opts: Dictionary<'_>,
 ) -> Result<(encoder::Video, Rational), ff::Error> {
     let global_header = output.format().flags().contains(format::Flags::GLOBAL_HEADER);
     let codec = kind.encoder().ok_or(ff::Error::EncoderNotFound)?;
     let mut stream = output.add_stream(codec)?;
     let mut enc = codec::context::Context::new_with_codec(codec).encoder().video()?;
-    let time_base = Rational(1, fps as i32);
+    let time_base = Rational(fps.seconds as i32, fps.frames as i32);
     enc.set_width(w);
     enc.set_height(h);
     enc.set_format(Pixel::YUV420P);
     enc.set_time_base(time_base);
-    enc.set_frame_rate(Some(Rational(fps as i32, 1)));
-    enc.set_gop(fps);
+    enc.set_frame_rate(Some(Rational(fps.frames as i32, fps.seconds as i32)));
+    enc.set_gop(fps.per_second());
     let mut flags = codec::Flags::empty();
     if global_header {
         flags |= codec::Flags::GLOBAL_HEADER;
@@ -227,4 +268,24 @@ pub(super) fn drain_video(
         packet.write_interleaved(output)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FrameRate;
+
+    #[test]
+    fn frame_rates_keep_their_fractions() {
+        let rate = |frames, seconds| Some(FrameRate { frames, seconds });
+        assert_eq!(FrameRate::nearest(25.0), rate(25, 1));
+        assert_eq!(FrameRate::nearest(12.5), rate(12_500, 1000));
+        assert_eq!(FrameRate::nearest(30_000.0 / 1001.0), rate(30_000, 1001));
+        assert_eq!(FrameRate::nearest(24_000.0 / 1001.0), rate(24_000, 1001));
+        assert_eq!(FrameRate::nearest(7.5).map(FrameRate::fps), Some(7.5));
+        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY, 5000.0] {
+            assert_eq!(FrameRate::nearest(bad), None, "{bad}");
+        }
+        assert_eq!(FrameRate::from(30).per_second(), 30);
+        assert_eq!(FrameRate { frames: 30_000, seconds: 1001 }.per_second(), 30);
+    }
 }

@@ -18,7 +18,7 @@ use ffmpeg_next as ff;
 
 pub use audio::{AudioFileSource, MAX_AAC_RATE, SoundTrack, aac_rate, has_sound, read_sound};
 pub use camera::{CameraInfo, list_cameras};
-pub use encode::{VideoCodec, VideoWriter};
+pub use encode::{FrameRate, VideoCodec, VideoWriter};
 pub use record::{MediaCount, RecordAudio, RecordingWriter, count_media, remux_prefix};
 pub use sounded::SoundedVideo;
 pub use video::AvVideoSource;

@@ -57,16 +57,17 @@ impl RecordingWriter {
         path: &Path,
         width: u32,
         height: u32,
-        fps: u32,
+        fps: impl Into<super::encode::FrameRate>,
         codec: super::encode::VideoCodec,
         audio: Option<RecordAudio>,
     ) -> Result<Self, CaptureError> {
         super::init()?;
+        let fps = fps.into();
         let err = |why: String| CaptureError::Write { why, path: path.display().to_string() };
         let failed = |e: ff::Error| err(e.to_string());
         let (w, h) = (width & !1, height & !1);
-        if w < 2 || h < 2 || fps == 0 {
-            return Err(err(format!("cannot encode {width}x{height} at {fps} fps")));
+        if w < 2 || h < 2 || fps.frames == 0 || fps.seconds == 0 {
+            return Err(err(format!("cannot encode {width}x{height} at {} fps", fps.fps())));
         }
         if codec == super::encode::VideoCodec::Av1 && (w < 64 || h < 64) {
             return Err(err(format!(

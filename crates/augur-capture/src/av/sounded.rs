@@ -23,9 +23,10 @@ impl SoundedVideo {
         path: &Path,
         width: u32,
         height: u32,
-        fps: u32,
+        fps: impl Into<super::encode::FrameRate>,
         sound_rate: Option<u32>,
     ) -> Result<Self, CaptureError> {
+        let fps = fps.into();
         Ok(match sound_rate {
             None => Self::Silent(VideoWriter::create(path, width, height, fps)?),
             Some(rate) => {

@@ -74,7 +74,13 @@ pub(super) struct SideBySide {
 }
 
 impl SideBySide {
-    pub(super) fn create(path: &Path, width: u32, height: u32, fps: u32, sound: Option<&ClipSound>) -> Result<Self> {
+    pub(super) fn create(
+        path: &Path,
+        width: u32,
+        height: u32,
+        fps: augur_capture::FrameRate,
+        sound: Option<&ClipSound>,
+    ) -> Result<Self> {
         let video = SoundedVideo::create(path, width, height, fps, sound.map(|s| s.rate))?;
         Ok(Self { video, sound: sound.cloned() })
     }
