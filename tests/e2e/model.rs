@@ -424,6 +424,17 @@ fn a_missing_or_broken_model_is_refused_cleanly() {
     assert!(text(&out).1.contains("--horizon must be 1 to 32"), "{}", text(&out).1);
     let out = augur(&["eval", "--model", bundled, "--clips", "0", "--device", "cpu"]);
     assert!(text(&out).1.contains("--clips and --windows must be at least 1"), "{}", text(&out).1);
+    // An output folder that cannot be made is refused before minutes of work, its reason said
+    // once (the evaluation ran, then failed with "File exists: File exists").
+    let a_file = dir.path().join("a-file");
+    std::fs::write(&a_file, b"").unwrap();
+    let a_file = a_file.display().to_string();
+    for args in [&["eval", "--model", bundled, "--clips", "1", "--pairs", "0"][..], &["bench", "live", "--seconds", "5"]] {
+        let out = augur(&[args, &["--out", &a_file, "--device", "cpu"]].concat());
+        let said = text(&out).1;
+        assert!(said.contains("cannot make the output folder") && said.matches("os error").count() == 1, "{said}");
+        assert!(!said.contains("evaluating on") && !said.contains("held-out scenes"), "{said}");
+    }
     let out_dir = dir.path().join("p").display().to_string();
     let args =
         ["predict", "--model", bundled, "--source", "scene:bounce", "--audio", "scene:bounce", "--out", &out_dir];

@@ -49,10 +49,10 @@ struct ModelArgs {
 
 pub fn run(args: &Args) -> Result<()> {
     match &args.what {
-        What::Model(a) => model(a),
-        What::Record(a) => crate::bench_record::run(a),
-        What::Live(a) => crate::bench_live::run(a),
-        What::Window(a) => crate::bench_window::run(a),
+        What::Model(a) => crate::folder::ready(&a.out).and_then(|()| model(a)),
+        What::Record(a) => crate::folder::ready(&a.out).and_then(|()| crate::bench_record::run(a)),
+        What::Live(a) => crate::folder::ready(&a.out).and_then(|()| crate::bench_live::run(a)),
+        What::Window(a) => crate::folder::ready(&a.out).and_then(|()| crate::bench_window::run(a)),
     }
 }
 
@@ -120,10 +120,9 @@ fn model(args: &ModelArgs) -> Result<()> {
         }
     }
     print!("{md}");
-    std::fs::create_dir_all(&args.out)?;
-    std::fs::write(args.out.join("model.md"), &md)?;
+    crate::folder::write(&args.out.join("model.md"), &md)?;
     let json = serde_json::json!({ "steps": rows, "kernels": kernels });
-    std::fs::write(args.out.join("model.json"), serde_json::to_string_pretty(&json)?)?;
+    crate::folder::write(&args.out.join("model.json"), serde_json::to_string_pretty(&json)?)?;
     println!("written: {}/model.md, model.json", args.out.display());
     Ok(())
 }

@@ -32,7 +32,7 @@ pub struct LiveArgs {
     sources: Vec<String>,
     /// Output folder.
     #[arg(long, default_value = "bench/results")]
-    out: PathBuf,
+    pub(crate) out: PathBuf,
 }
 
 /// What `bench live` measures when no `--source` is given.
@@ -118,9 +118,8 @@ pub fn run(args: &LiveArgs) -> Result<()> {
     }
     md.push_str("\nThe model always takes the newest frame, so frames it was too busy for are skipped by design; \"lost\" counts frames the capture thread never saw.\n");
     print!("{md}");
-    std::fs::create_dir_all(&args.out)?;
-    std::fs::write(args.out.join("live.md"), &md)?;
-    std::fs::write(args.out.join("live.json"), serde_json::to_string_pretty(&rows)?)?;
+    crate::folder::write(&args.out.join("live.md"), &md)?;
+    crate::folder::write(&args.out.join("live.json"), serde_json::to_string_pretty(&rows)?)?;
     Ok(())
 }
 

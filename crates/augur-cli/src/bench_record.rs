@@ -26,7 +26,7 @@ pub struct RecordArgs {
     codec: String,
     /// Output folder.
     #[arg(long, default_value = "bench/results")]
-    out: PathBuf,
+    pub(crate) out: PathBuf,
 }
 
 #[derive(Serialize, Default)]
@@ -139,11 +139,10 @@ pub fn run(args: &RecordArgs) -> Result<()> {
     let runs = [ours, theirs];
     let md = markdown(&runs, args);
     print!("{md}");
-    std::fs::create_dir_all(&args.out)?;
     let name =
         if codec == augur_capture::VideoCodec::H264 { "record".to_string() } else { format!("record-{}", args.codec) };
-    std::fs::write(args.out.join(format!("{name}.md")), &md)?;
-    std::fs::write(args.out.join(format!("{name}.json")), serde_json::to_string_pretty(&runs)?)?;
+    crate::folder::write(&args.out.join(format!("{name}.md")), &md)?;
+    crate::folder::write(&args.out.join(format!("{name}.json")), serde_json::to_string_pretty(&runs)?)?;
     eprintln!("augur: wrote {}", args.out.join(format!("{name}.md")).display());
     let _ = std::fs::remove_dir_all(&work);
     Ok(())

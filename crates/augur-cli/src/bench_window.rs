@@ -33,7 +33,7 @@ pub struct WindowArgs {
     device: String,
     /// Output folder.
     #[arg(long, default_value = "bench/results")]
-    out: PathBuf,
+    pub(crate) out: PathBuf,
 }
 
 pub fn run(args: &WindowArgs) -> Result<()> {
@@ -58,9 +58,8 @@ pub fn run(args: &WindowArgs) -> Result<()> {
     let _ = std::fs::remove_dir_all(&home);
     let md = report(args, &runs);
     print!("{md}");
-    std::fs::create_dir_all(&args.out)?;
-    std::fs::write(args.out.join("window.md"), &md)?;
-    std::fs::write(args.out.join("window.json"), serde_json::to_string_pretty(&runs)?)?;
+    crate::folder::write(&args.out.join("window.md"), &md)?;
+    crate::folder::write(&args.out.join("window.json"), serde_json::to_string_pretty(&runs)?)?;
     Ok(())
 }
 

@@ -70,6 +70,10 @@ pub fn run(args: &Args) -> Result<()> {
         };
         footage.push(Footage { name: given.clone(), episodes });
     }
+    // `NAME.eval` beside the card, the whole name kept (`tiny-v1.5.eval`); checked before the
+    // minutes of evaluation, which a folder that cannot be written would throw away.
+    let out = args.out.clone().unwrap_or_else(|| checkpoint::paths(&args.model).1.with_extension("eval"));
+    crate::folder::ready(&out)?;
     let plan = Plan { clips: args.clips, windows: args.windows, pairs: args.pairs, horizon };
     // On a terminal one line kept up to date; in a log a line every tenth.
     let (tty, mut shown) = (std::io::stderr().is_terminal(), 0);
@@ -96,8 +100,6 @@ pub fn run(args: &Args) -> Result<()> {
         command: std::env::args().collect::<Vec<_>>().join(" "),
         scores,
     };
-    // `NAME.eval` beside the card, the whole name kept (`tiny-v1.5.eval`).
-    let out = args.out.clone().unwrap_or_else(|| checkpoint::paths(&args.model).1.with_extension("eval"));
     print!("{}", write_report(&report, &model, &cfg, &out, &device.device)?);
     println!("\nwritten: {}/eval.md, eval.json, voe-*.png", out.display());
     if args.write_card {

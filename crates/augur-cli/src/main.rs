@@ -7,6 +7,7 @@ mod bench_window;
 mod dataset;
 mod devices;
 mod eval;
+mod folder;
 mod gpu_info;
 mod heat;
 mod keys;
@@ -108,8 +109,38 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("augur: error: {e:#}");
+            eprintln!("augur: error: {}", said_once(&e));
             ExitCode::FAILURE
         }
+    }
+}
+
+/// An error and its causes, each said once: Augur's errors name their cause in their own
+/// message, so anyhow's chain (`{:#}`) would repeat it ("File exists: File exists").
+fn said_once(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain().map(ToString::to_string) {
+        if !text.contains(&cause) {
+            if !text.is_empty() {
+                text.push_str(": ");
+            }
+            text.push_str(&cause);
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn each_cause_is_said_once() {
+        let io = std::io::Error::new(std::io::ErrorKind::AlreadyExists, "File exists (os error 17)");
+        let e = anyhow::Error::new(augur_model::ModelError::Io {
+            action: "cannot create",
+            path: "afile".into(),
+            source: io,
+        })
+        .context("cannot write the report");
+        assert_eq!(super::said_once(&e), "cannot write the report: cannot create afile: File exists (os error 17)");
     }
 }
