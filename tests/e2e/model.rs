@@ -429,7 +429,9 @@ fn a_missing_or_broken_model_is_refused_cleanly() {
     let a_file = dir.path().join("a-file");
     std::fs::write(&a_file, b"").unwrap();
     let a_file = a_file.display().to_string();
-    for args in [&["eval", "--model", bundled, "--clips", "1", "--pairs", "0"][..], &["bench", "live", "--seconds", "5"]] {
+    for args in
+        [&["eval", "--model", bundled, "--clips", "1", "--pairs", "0"][..], &["bench", "live", "--seconds", "5"]]
+    {
         let out = augur(&[args, &["--out", &a_file, "--device", "cpu"]].concat());
         let said = text(&out).1;
         assert!(said.contains("cannot make the output folder") && said.matches("os error").count() == 1, "{said}");

@@ -183,18 +183,18 @@ fn table(md: &mut String, t: &HorizonTable) {
         let painted = r.painted.map_or_else(|| "all".to_string(), |p| format!("{:.1} %", 100.0 * p));
         let _ = writeln!(
             md,
-            "| {} | {:.5} | {:.5} | {:.2} | {:.2} | {:.2} | {:.3} | {:.3} | {:.4} | {:.4} | {painted} | {:.2} |",
+            "| {} | {:.5} | {:.5} | {} | {:.2} | {:.2} | {:.3} | {:.3} | {:.4} | {:.4} | {painted} | {} |",
             r.step,
             r.mse,
             r.copy_mse,
-            r.mse / r.copy_mse.max(1e-12),
+            of_copy(r.mse, r.copy_mse),
             r.psnr,
             r.copy_psnr,
             r.ssim,
             r.copy_ssim,
             r.latent_error,
             r.copy_latent_error,
-            r.truth_decoded_mse / r.copy_mse.max(1e-12)
+            of_copy(r.truth_decoded_mse, r.copy_mse)
         );
     }
     md.push_str("\n`latent copy-last`: the latent error of saying nothing changes (the last frame's target latents). `painted`: the share of the predicted frame the decoder drew itself; the rest is the last observed frame, kept (or moved, for a decoder that warps). `true latents drawn`: the decoder drawing the target encoder's latents of the real frame from the same last frame, unfaded: what a perfect predictor would show through this decoder. Where it is close to `model / copy`, the decoder limits the predictions; where it is far below, the predictor does.\n");
@@ -290,6 +290,12 @@ fn margin_line(md: &mut String, margin: [f64; 2], clear: [f64; 2]) {
 
 /// Accuracy of the three surprise signals (latent, decoded pixels, copy-last change), each over
 /// the whole clip and over the first frames after the clips differ.
+/// `mse` as a share of copy-last's, or "–" where copying the last frame is (about) perfect:
+/// a still clip would otherwise read as a ratio in the billions.
+fn of_copy(mse: f64, copy_mse: f64) -> String {
+    if copy_mse > 1e-9 { format!("{:.2}", mse / copy_mse) } else { "–".into() }
+}
+
 fn signal_table(md: &mut String, rows: [[f64; 2]; 3]) {
     md.push_str("| surprise signal | whole clip | first frames after they differ |\n|---|---|---|\n");
     let names = [
@@ -391,4 +397,14 @@ fn plot_four(
         Series { label: labels[1], points: sum(&traces[2], &traces[3]) },
     ];
     line_plot(title, "frame", &series, false, path)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_perfect_copy_last_has_no_ratio() {
+        assert_eq!(super::of_copy(0.5, 1.0), "0.50");
+        assert_eq!(super::of_copy(1e-3, 0.0), "–");
+        assert_eq!(super::of_copy(1e-3, 1e-12), "–");
+    }
 }
