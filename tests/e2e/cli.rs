@@ -27,6 +27,34 @@ fn probe_scene_with_a_slow_consumer_counts_skipped_frames() {
 }
 
 #[test]
+fn probe_stops_at_the_end_of_a_sound_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("two-seconds.wav");
+    let made = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=2"])
+        .arg(&wav)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let out = augur(&["probe", &format!("audiofile:{}", wav.display()), "--seconds", "30", "--json"]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    let r: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    // It listened for the file's 2 s, not the 30 asked for, and said the source ended.
+    assert!(r["seconds"].as_f64().unwrap() < 10.0, "{stdout}");
+    assert_eq!(r["audio"]["ended"], "finished", "{stdout}");
+    assert!((r["audio"]["samples"].as_u64().unwrap() as i64 - 88_200).abs() < 4_410, "{stdout}");
+}
+
+#[test]
+fn benchmarks_refuse_settings_that_measure_nothing() {
+    // No training step timed would print a rate of 0.0 clips/s.
+    let out = augur(&["bench", "model", "--train-steps", "0"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).1.contains("--train-steps"), "{}", text(&out).1);
+}
+
+#[test]
 fn probe_text_output_is_readable() {
     let out = augur(&["probe", "scene:bounce?size=64x64", "--seconds", "0.5"]);
     let (stdout, stderr) = text(&out);

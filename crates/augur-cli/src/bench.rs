@@ -36,9 +36,9 @@ struct ModelArgs {
     /// Timed repetitions per figure (after one warm-up).
     #[arg(long, default_value_t = 5)]
     reps: usize,
-    /// Training steps timed per size.
-    #[arg(long, default_value_t = 3)]
-    train_steps: usize,
+    /// Training steps timed per size (at least 1).
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    train_steps: u64,
     /// Skip the wgpu device.
     #[arg(long)]
     cpu_only: bool,
@@ -94,7 +94,7 @@ fn model(args: &ModelArgs) -> Result<()> {
             // Training on a software adapter compiles hundreds of autodiff kernels for minutes
             // and is several times slower than the CPU anyway; time it on CPUs and real GPUs.
             if device.gpu.as_ref().is_none_or(|g| !g.info.software) {
-                row.train_clips_per_s = Some(train_rate(&cfg, device, args.train_steps, 8)?);
+                row.train_clips_per_s = Some(train_rate(&cfg, device, args.train_steps as usize, 8)?);
             }
             rows.push(row);
         }

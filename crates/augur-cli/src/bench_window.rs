@@ -18,11 +18,10 @@ pub struct WindowArgs {
     /// figure is after 600).
     #[arg(long, default_value_t = 60.0)]
     seconds: f64,
-    /// Sources, comma separated.
+    /// A source to run the window on (repeat for more; a lavfi graph may hold commas).
     #[arg(
-        long,
-        value_delimiter = ',',
-        default_value = "lavfi:testsrc=size=640x480:rate=30,scene:bounce?size=640x480&fps=30"
+        long = "source",
+        default_values = ["lavfi:testsrc=size=640x480:rate=30", "scene:bounce?size=640x480&fps=30"]
     )]
     sources: Vec<String>,
     /// The model.

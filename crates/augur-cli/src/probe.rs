@@ -84,9 +84,18 @@ pub fn run(args: &Args) -> Result<()> {
                 sample_rate = chunk.sample_rate;
                 samples.extend_from_slice(&chunk.samples);
             }
-            if let Some(StreamEnd::Failed(e)) = a.take_end() {
-                failure = Some(e);
-                break;
+            match a.take_end() {
+                Some(StreamEnd::Failed(e)) => {
+                    failure = Some(e);
+                    break;
+                }
+                // With no pictures to wait for, the sound's end is the source's.
+                Some(end) if video.is_none() => {
+                    samples.extend(a.drain().into_iter().flat_map(|chunk| chunk.samples));
+                    ended = Some(end);
+                    break;
+                }
+                _ => {}
             }
         }
     }
@@ -118,6 +127,7 @@ pub fn run(args: &Args) -> Result<()> {
             "rms_dbfs": level.rms_dbfs,
             "peak": level.peak,
             "dominant_hz": level.dominant_hz,
+            "ended": (video.is_none() && ended.is_some()).then_some("finished"),
         });
     }
     if args.json {
@@ -177,5 +187,8 @@ fn print_text(r: &serde_json::Value) {
             f(&a["dominant_hz"]),
             a["chunks_dropped"]
         );
+        if a["ended"].is_string() {
+            println!("end         the source reached its end");
+        }
     }
 }
