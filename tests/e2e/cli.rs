@@ -55,6 +55,22 @@ fn benchmarks_refuse_settings_that_measure_nothing() {
 }
 
 #[test]
+fn bench_record_counts_frames_at_the_sources_own_rate() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().display().to_string();
+    let source = "lavfi:testsrc=size=160x120:rate=10";
+    let out = augur(&["bench", "record", "--seconds", "2", "--source", source, "--out", &out_dir]);
+    assert!(out.status.success(), "{}", text(&out).1);
+    let runs: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("record.json")).unwrap()).unwrap();
+    // 2 s at 10 fps is 20 frames for both tools (it was counted at 30: 60 expected, 40 "dropped").
+    for run in runs.as_array().unwrap() {
+        assert_eq!(run["expected_frames"], 20, "{run}");
+        assert!(run["dropped_frames"].as_i64().unwrap().abs() <= 1, "{run}");
+    }
+}
+
+#[test]
 fn probe_text_output_is_readable() {
     let out = augur(&["probe", "scene:bounce?size=64x64", "--seconds", "0.5"]);
     let (stdout, stderr) = text(&out);

@@ -69,7 +69,13 @@ pub fn run(args: &RecordArgs) -> Result<()> {
     };
     let lavfi =
         args.source.strip_prefix("lavfi:").context("the comparison needs a lavfi: source both tools can open")?;
-    let expected = (args.seconds * 30.0).round() as u64;
+    // The graph's own rate (not always 30): what "every frame" means for both tools.
+    let spec = augur_capture::SourceSpec::video(&args.source)?;
+    let fps = augur_capture::open_video(&spec, augur_capture::SessionClock::start())?.info().fps;
+    if !(fps.is_finite() && fps >= 1.0) {
+        bail!("{} reports no frame rate; give its graph a rate= option", args.source);
+    }
+    let expected = (args.seconds * fps).round() as u64;
     eprintln!(
         "augur: recording {} s of {} with sound from {mic}, with augur and then with ffmpeg",
         args.seconds, args.source
@@ -122,7 +128,7 @@ pub fn run(args: &RecordArgs) -> Result<()> {
             "+cgop",
         ]),
     };
-    cmd.args(["-g", "30", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "96k", "-ac", "1"])
+    cmd.args(["-g", &fps.round().to_string(), "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "96k", "-ac", "1"])
         .args(["-movflags", "frag_keyframe+empty_moov+default_base_moof"])
         .arg(&out)
         .stdout(Stdio::null())
@@ -133,7 +139,7 @@ pub fn run(args: &RecordArgs) -> Result<()> {
         frames: count.video_frames,
         expected_frames: expected,
         dropped_frames: expected as i64 - count.video_frames as i64,
-        av_drift_frames: (count.audio_seconds - count.video_frames as f64 / 30.0) * 30.0,
+        av_drift_frames: (count.audio_seconds - count.video_frames as f64 / fps) * fps,
         ..theirs
     };
     let runs = [ours, theirs];
