@@ -63,7 +63,7 @@ pub fn run(args: &LiveArgs) -> Result<()> {
         cfg.device = augur_model::DeviceChoice::parse(&args.device)?;
         cfg.horizon = Some(horizon);
         let session = Session::start(cfg)?;
-        let device = session.notices.join("; ");
+        let device = session.device_name();
         eprintln!("augur: {source}, horizon {horizon}, for {} s", args.seconds);
         let (t0, c0) = (Instant::now(), cpu_ticks());
         std::thread::sleep(Duration::from_secs_f64(args.seconds));
@@ -91,11 +91,15 @@ pub fn run(args: &LiveArgs) -> Result<()> {
         });
         drop(session);
     }
+    // Which device made the figures (with --device auto, a GPU or the CPU).
+    let mut devices: Vec<&str> = rows.iter().map(|r| r.device.as_str()).collect();
+    devices.dedup();
     let mut md = format!(
-        "# Live session benchmark (headless)\n\nModel `{}`, {} s per source, on {}.\n\n",
+        "# Live session benchmark (headless)\n\nModel `{}`, {} s per source, on {}; the model on {}.\n\n",
         args.model.display(),
         args.seconds,
-        augur_model::train::machine()
+        augur_model::train::machine(),
+        devices.join(", ")
     );
     md.push_str("| source | H | preview fps | predictions Hz | step ms | latency p50 / p99 ms | model skipped | lost | CPU % | RSS MB |\n|---|---|---|---|---|---|---|---|---|---|\n");
     for r in &rows {

@@ -23,12 +23,14 @@ use crate::trajectory::project;
 /// needs (bench/results/live.md).
 const CPU_LIVE_HORIZON: usize = 4;
 
-fn load(model: &std::path::Path, device: &DeviceChoice) -> Result<(Runner, Vec<String>, bool), EngineError> {
+/// The model at `model` on the device picked: its runner, notices for the user, whether the
+/// device is a GPU, and the device's name.
+fn load(model: &std::path::Path, device: &DeviceChoice) -> Result<(Runner, Vec<String>, bool, String), EngineError> {
     let dev = pick_device(device)?;
     let (m, card) = checkpoint::load(model, &dev.device)?;
     let notices = dev.notice.clone().into_iter().collect();
     let gpu = dev.is_gpu();
-    Ok((Runner::new(m, card, dev.device), notices, gpu))
+    Ok((Runner::new(m, card, dev.device), notices, gpu, dev.name))
 }
 
 pub(crate) fn model_loop(
@@ -40,7 +42,8 @@ pub(crate) fn model_loop(
     ready: &Sender<Result<Vec<String>, EngineError>>,
 ) {
     let mut runner = match load(&cfg.model, &cfg.device) {
-        Ok((r, mut notices, gpu)) => {
+        Ok((r, mut notices, gpu, device)) => {
+            *lock(&shared.device_name) = device;
             let model_horizon = r.card.config.horizon;
             if !gpu && cfg.horizon.is_none() && model_horizon > CPU_LIVE_HORIZON {
                 shared.horizon.store(CPU_LIVE_HORIZON, Ordering::SeqCst);
@@ -151,7 +154,7 @@ fn set_compare(
         *lock(&shared.compare_name) = None;
         return Ok(None);
     };
-    let (runner, _, _) = guarded(|| load(&path, device))?;
+    let (runner, ..) = guarded(|| load(&path, device))?;
     let name = path.display().to_string();
     *compare = Some((runner, Arc::from(name.as_str())));
     *lock(&shared.compare_name) = Some(name.clone());
@@ -246,7 +249,7 @@ fn serve(req: Request, runner: &mut Runner, shared: &Shared, device: &DeviceChoi
             let _ = reply.send(Err(EngineError::Usage("compare requests are served by the model loop".into())));
         }
         Request::SetModel(path, reply) => {
-            let result = guarded(|| load(&path, device)).map(|(r, _, _)| {
+            let result = guarded(|| load(&path, device)).map(|(r, ..)| {
                 *runner = r;
                 shared.size.store(runner.size(), Ordering::SeqCst);
                 shared.model_context.store(runner.card.config.context, Ordering::SeqCst);

@@ -118,6 +118,8 @@ pub(crate) struct Shared {
     pub(crate) model_context: AtomicUsize,
     pub(crate) next_source: Mutex<Option<String>>,
     pub(crate) model_name: Mutex<String>,
+    /// The device the model runs on, once it is loaded.
+    pub(crate) device_name: Mutex<String>,
     /// The second model of an A/B compare, if one runs.
     pub(crate) compare_name: Mutex<Option<String>>,
     pub(crate) trajectory: Mutex<Option<Trajectory>>,
@@ -204,6 +206,7 @@ impl Session {
             model_context: AtomicUsize::new(card.config.context),
             next_source: Mutex::new(None),
             model_name: Mutex::new(cfg.model.display().to_string()),
+            device_name: Mutex::new(String::new()),
             compare_name: Mutex::new(None),
             trajectory: Mutex::new(None),
             source_info: Mutex::new(None),
@@ -519,6 +522,11 @@ impl Session {
     /// The model in use.
     pub fn model_name(&self) -> String {
         lock(&self.shared.model_name).clone()
+    }
+
+    /// The device the model runs on ("cpu (burn flex)", an adapter's name), once it is loaded.
+    pub fn device_name(&self) -> String {
+        lock(&self.shared.device_name).clone()
     }
 
     /// Model input size in pixels.

@@ -26,6 +26,8 @@ fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
 #[test]
 fn a_scene_session_predicts_pauses_and_rolls_out_what_ifs() {
     let s = Session::start(config("scene:bounce?size=96x96&fps=15&seed=3")).unwrap();
+    // Named once the model is loaded, which start waits for (bench live reports it).
+    assert!(s.device_name().starts_with("cpu"), "{:?}", s.device_name());
     wait_for("12 moments", Duration::from_secs(90), || s.timeline_len() >= 12);
     let m = s.latest().unwrap();
     let px = 64 * 64 * 3;
