@@ -207,6 +207,16 @@ fn eval_and_predict_write_tables_images_and_a_video() {
     // A clip with sound is scored twice: its pictures alone, then heard.
     assert!(stdout.contains(&format!("### {real} (4 clips)")), "{stdout}");
     assert!(stdout.contains(&format!("### {real} with its sound (4 clips)")), "{stdout}");
+    // One whose sound no decoder reads is scored on its pictures, saying so (it was refused
+    // with advice for training, and eval has no way to leave the sound out).
+    let odd = format!("file:{}", concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/undecodable-sound.avi"));
+    let ev_odd = dir.path().join("eval-odd").display().to_string();
+    let base = ["eval", "--model", &model, "--data", &odd, "--windows", "1", "--clips", "1", "--pairs", "0"];
+    let out = augur(&[&base[..], &["--device", "cpu", "--out", &ev_odd]].concat());
+    let (odd_stdout, odd_stderr) = text(&out);
+    assert!(out.status.success(), "{odd_stderr}");
+    assert!(odd_stderr.contains("scored on its pictures alone"), "{odd_stderr}");
+    assert!(odd_stdout.contains(&format!("### {odd} (")) && !odd_stdout.contains("with its sound"), "{odd_stdout}");
     // Predicting on it hears its own sound (unless told `--audio none`), and the side-by-side
     // video plays at its 25 fps.
     let predict_on = |source: &str, name: &str, extra: &[&str]| {

@@ -61,7 +61,11 @@ pub fn run(args: &Args) -> Result<()> {
     eprintln!("augur: evaluating {} on {}", args.model.display(), device.name);
     let mut footage = Vec::new();
     for given in &args.data {
-        let episodes = match data::ClipSource::open(given, cfg.image_size)? {
+        let (source, deaf) = data::ClipSource::open_pictures_if_deaf(given, cfg.image_size)?;
+        if let Some(deaf) = deaf {
+            eprintln!("augur: {deaf}");
+        }
+        let episodes = match source {
             data::ClipSource::Video { reel, .. } => vec![reel],
             data::ClipSource::Episodes { episodes, .. } => episodes,
             data::ClipSource::Scene(_) => {

@@ -151,6 +151,17 @@ impl ClipSource {
         }
     }
 
+    /// Opens `given` as [`ClipSource::open`] does, but a file whose sound cannot be decoded is
+    /// taken for its pictures alone, with a line saying so, instead of refused: what `eval`
+    /// needs to score such a clip (training refuses it, so that what it learned from is said).
+    pub fn open_pictures_if_deaf(given: &str, size: usize) -> Result<(Self, Option<String>), ModelError> {
+        if let Ok(VideoSpec::File(file)) = SourceSpec::video(given) {
+            let (reel, dropped) = decode_reel(given, &file, size, true)?;
+            return Ok((Self::Video { name: given.to_string(), reel }, dropped));
+        }
+        Ok((Self::open(given, size)?, None))
+    }
+
     /// Opens a `scene:…` source alone. Unlike [`ClipSource::open`] it never reaches ffmpeg, so a
     /// program that opens only scenes (and frames files, [`load_frames`]) does not link it.
     pub fn scene(given: &str, size: usize) -> Result<Self, ModelError> {
@@ -328,6 +339,12 @@ fn decode_dataset(given: &str, rest: &str, size: usize) -> Result<Vec<Reel>, Mod
 /// Every frame of a video file at model size (up to [`MAX_FILE_FRAMES`]), and its sound over
 /// those frames when it has a sound track.
 pub fn decode_file(given: &str, file: &FileSpec, size: usize) -> Result<Reel, ModelError> {
+    decode_reel(given, file, size, false).map(|(reel, _)| reel)
+}
+
+/// [`decode_file`]; with `deaf_ok`, sound that cannot be decoded leaves the pictures alone and
+/// says why instead of failing.
+fn decode_reel(given: &str, file: &FileSpec, size: usize, deaf_ok: bool) -> Result<(Reel, Option<String>), ModelError> {
     let bad = |why: String| ModelError::BadData { given: given.to_string(), why };
     let spec = VideoSpec::File(FileSpec { looping: false, pacing: Pacing::Fast, ..file.clone() });
     let mut source = open_video(&spec, SessionClock::start()).map_err(|e| bad(e.to_string()))?;
@@ -344,14 +361,26 @@ pub fn decode_file(given: &str, file: &FileSpec, size: usize) -> Result<Reel, Mo
     }
     // Without a frame rate there is no telling which sound goes with which frame.
     if !(fps.is_finite() && fps > 0.0) {
-        return Ok(Reel::silent(frames));
+        return Ok((Reel::silent(frames), None));
     }
     let seconds = (frames.len() + 1) as f64 / fps;
-    let track = read_sound(&file.path, seconds).map_err(|e| {
-        bad(format!("its sound cannot be decoded ({}); to train on its pictures alone, drop the sound with `ffmpeg -i IN -an -c:v copy OUT`", e.why()))
-    })?;
+    let track = match read_sound(&file.path, seconds) {
+        Ok(track) => track,
+        Err(e) if deaf_ok => {
+            return Ok((
+                Reel::silent(frames),
+                Some(format!("{given}: its sound cannot be decoded ({}); scored on its pictures alone", e.why())),
+            ));
+        }
+        Err(e) => {
+            return Err(bad(format!(
+                "its sound cannot be decoded ({}); to train on its pictures alone, drop the sound with `ffmpeg -i IN -an -c:v copy OUT`",
+                e.why()
+            )));
+        }
+    };
     let sound = track.map(|t| ClipSound { samples: t.samples, rate: t.rate, fps });
-    Ok(Reel { frames, sound })
+    Ok((Reel { frames, sound }, None))
 }
 
 /// `name@weight` → (name, weight) for mixing training data; no `@` followed by a number →
