@@ -434,6 +434,10 @@ fn a_missing_or_broken_model_is_refused_cleanly() {
     assert!(text(&out).1.contains("--horizon must be 1 to 32"), "{}", text(&out).1);
     let out = augur(&["eval", "--model", bundled, "--clips", "0", "--device", "cpu"]);
     assert!(text(&out).1.contains("--clips and --windows must be at least 1"), "{}", text(&out).1);
+    // Counts past what fits in memory (the probe keeps twelve reference clips per clip).
+    let out = augur(&["eval", "--model", bundled, "--clips", "100000", "--device", "cpu"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).1.contains("0..=512"), "{}", text(&out).1);
     // An output folder that cannot be made is refused before minutes of work, its reason said
     // once (the evaluation ran, then failed with "File exists: File exists").
     let a_file = dir.path().join("a-file");

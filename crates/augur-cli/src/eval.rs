@@ -20,16 +20,18 @@ pub struct Args {
     /// Real clips to score besides the held-out scenes (`file:…`), repeatable.
     #[arg(long = "data")]
     data: Vec<String>,
-    /// Held-out scene clips for the horizon table.
-    #[arg(long, default_value_t = 64)]
-    clips: usize,
-    /// Windows per real clip.
-    #[arg(long, default_value_t = 32)]
-    windows: usize,
+    /// Held-out scene clips for the horizon table (at most 512: the latent probe keeps twelve
+    /// times as many reference clips in memory, about 1 GB at the default 64).
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(..=512))]
+    clips: u64,
+    /// Windows per real clip (at most 4096).
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u64).range(..=4096))]
+    windows: u64,
     /// Possible/impossible pairs for violation of expectation (a third as many balanced
-    /// permanence quadruplets, and as many continuity and solidity ones, come with them).
-    #[arg(long, default_value_t = 240)]
-    pairs: usize,
+    /// permanence quadruplets, and as many continuity and solidity ones, come with them; at
+    /// most 4800).
+    #[arg(long, default_value_t = 240, value_parser = clap::value_parser!(u64).range(..=4800))]
+    pairs: u64,
     /// Rollout horizon (default: the model's).
     #[arg(long)]
     horizon: Option<usize>,
@@ -78,7 +80,7 @@ pub fn run(args: &Args) -> Result<()> {
     // minutes of evaluation, which a folder that cannot be written would throw away.
     let out = args.out.clone().unwrap_or_else(|| checkpoint::paths(&args.model).1.with_extension("eval"));
     crate::folder::ready(&out)?;
-    let plan = Plan { clips: args.clips, windows: args.windows, pairs: args.pairs, horizon };
+    let plan = Plan { clips: args.clips as usize, windows: args.windows as usize, pairs: args.pairs as usize, horizon };
     // On a terminal one line kept up to date; in a log a line every tenth.
     let (tty, mut shown) = (std::io::stderr().is_terminal(), 0);
     let scores = evaluate(&model, &cfg, &plan, &footage, &device.device, |stage, done, total| {
