@@ -49,10 +49,10 @@ struct ModelArgs {
 
 pub fn run(args: &Args) -> Result<()> {
     match &args.what {
-        What::Model(a) => crate::folder::ready(&a.out).and_then(|()| model(a)),
-        What::Record(a) => crate::folder::ready(&a.out).and_then(|()| crate::bench_record::run(a)),
-        What::Live(a) => crate::folder::ready(&a.out).and_then(|()| crate::bench_live::run(a)),
-        What::Window(a) => crate::folder::ready(&a.out).and_then(|()| crate::bench_window::run(a)),
+        What::Model(a) => crate::folder::around(&a.out, || model(a)),
+        What::Record(a) => crate::folder::around(&a.out, || crate::bench_record::run(a)),
+        What::Live(a) => crate::folder::around(&a.out, || crate::bench_live::run(a)),
+        What::Window(a) => crate::folder::around(&a.out, || crate::bench_window::run(a)),
     }
 }
 

@@ -79,11 +79,24 @@ pub fn run(args: &Args) -> Result<()> {
     // `NAME.eval` beside the card, the whole name kept (`tiny-v1.5.eval`); checked before the
     // minutes of evaluation, which a folder that cannot be written would throw away.
     let out = args.out.clone().unwrap_or_else(|| checkpoint::paths(&args.model).1.with_extension("eval"));
-    crate::folder::ready(&out)?;
+    crate::folder::around(&out, || score(args, &mut card, &model, &footage, &out, horizon, &device))
+}
+
+/// Evaluates `model` into `out` (made and checked), and its card when asked.
+fn score(
+    args: &Args,
+    card: &mut augur_model::card::ModelCard,
+    model: &augur_model::WorldModel,
+    footage: &[Footage],
+    out: &std::path::Path,
+    horizon: usize,
+    device: &augur_model::ComputeDevice,
+) -> Result<()> {
+    let cfg = card.config.clone();
     let plan = Plan { clips: args.clips as usize, windows: args.windows as usize, pairs: args.pairs as usize, horizon };
     // On a terminal one line kept up to date; in a log a line every tenth.
     let (tty, mut shown) = (std::io::stderr().is_terminal(), 0);
-    let scores = evaluate(&model, &cfg, &plan, &footage, &device.device, |stage, done, total| {
+    let scores = evaluate(model, &cfg, &plan, footage, &device.device, |stage, done, total| {
         if done == 0 {
             eprintln!("augur: {stage}…");
             return;
@@ -106,11 +119,11 @@ pub fn run(args: &Args) -> Result<()> {
         command: std::env::args().collect::<Vec<_>>().join(" "),
         scores,
     };
-    print!("{}", write_report(&report, &model, &cfg, &out, &device.device)?);
+    print!("{}", write_report(&report, model, &cfg, out, &device.device)?);
     println!("\nwritten: {}/eval.md, eval.json, voe-*.png", out.display());
     if args.write_card {
         card.eval = Some(serde_json::to_value(&report)?);
-        checkpoint::save_card(&card, &args.model)?;
+        checkpoint::save_card(card, &args.model)?;
         println!("stored in the card of {}", args.model.display());
     }
     Ok(())

@@ -14,6 +14,19 @@ pub fn ready(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Runs `work` with `dir` made and checked first; a folder made here and left empty by work
+/// that failed is removed again, so a refused run leaves nothing behind.
+pub fn around(dir: &Path, work: impl FnOnce() -> Result<()>) -> Result<()> {
+    let made = !dir.exists();
+    ready(dir)?;
+    let done = work();
+    if done.is_err() && made {
+        // Only an empty folder goes: whatever was written stays.
+        let _ = std::fs::remove_dir(dir);
+    }
+    done
+}
+
 /// Writes `contents` to `path`, naming it when that fails.
 pub fn write(path: &Path, contents: impl AsRef<[u8]>) -> Result<()> {
     std::fs::write(path, contents).with_context(|| format!("cannot write {}", path.display()))
