@@ -254,6 +254,15 @@ fn eval_and_predict_write_tables_images_and_a_video() {
     let (_, _, media) = predict_on("lavfi:testsrc=size=64x64:rate=10", "pred-lavfi", &[]);
     assert_eq!((media.fps, media.video_frames), (10.0, 20));
     assert!(!dir.path().join("pred-lavfi/step-00099").exists(), "an old step folder was left");
+    // A microphone is heard while the frames are read (services.sh plays a sine into it), and
+    // the video carries what it heard beside them.
+    if Command::new("pactl").arg("info").output().is_ok_and(|o| o.status.success()) {
+        let (_, _, media) = predict_on("lavfi:testsrc=size=64x64:rate=10", "pred-mic", &["--audio", "mic:default"]);
+        assert!((media.audio_seconds - 2.0).abs() < 0.15, "{media:?}");
+    } else {
+        assert!(std::env::var_os("CI").is_none(), "CI must hear a microphone: run `. scripts/services.sh`");
+        eprintln!("skipped predict with a microphone: no PulseAudio");
+    }
     let (said, silent, media) = predict_on(&real, "pred-silent", &["--audio", "none"]);
     assert!(!said.contains("hearing"), "{said}");
     assert_eq!(media.audio_seconds, 0.0);

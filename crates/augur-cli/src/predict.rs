@@ -17,6 +17,7 @@ use serde::Serialize;
 
 use crate::heat::heatmap_rgb;
 
+mod listen;
 mod sound;
 
 /// Run a model over a source and write its predictions.
@@ -96,7 +97,10 @@ pub fn run(args: &Args) -> Result<()> {
             args.panel
         );
     }
-    let (frames, rate) = read_frames(&args.source, c + args.steps, s)?;
+    let clock = SessionClock::start();
+    // A microphone is heard while the frames are read, so it hears what they show.
+    let listening = if cfg.audio_mels > 0 { listen::Listening::start(args.audio.as_deref(), clock)? } else { None };
+    let (frames, rate, first) = read_frames(&args.source, c + args.steps, s, clock)?;
     if frames.len() <= c {
         bail!("{} gave {} frames; the model needs more than its context of {c}", args.source, frames.len());
     }
@@ -107,7 +111,10 @@ pub fn run(args: &Args) -> Result<()> {
     let fps = FrameRate::nearest(rate).map_or(FrameRate::from(30), |f| if f.fps() > 240.0 { 240.into() } else { f });
     let rate = fps.fps();
     let n = frames.len();
-    let sound = sound::heard(args.audio.as_deref(), &args.source, n, rate, cfg.audio_mels)?;
+    let sound = match listening {
+        Some(mic) => Some(mic.finish(first, n, rate)?),
+        None => sound::heard(args.audio.as_deref(), &args.source, n, rate, cfg.audio_mels)?,
+    };
     let mels = sound.as_ref().map(|s| s.mels(n, cfg.audio_mels));
     let video_path = args.out.join("side-by-side.mp4");
     let (p, plane) = (args.panel.max(s), 3 * s * s);
@@ -156,24 +163,34 @@ pub fn run(args: &Args) -> Result<()> {
     Ok(())
 }
 
-/// Frames at model size, and the source's frame rate (files and scenes read as fast as they
-/// decode; a camera's or a lavfi graph's rate is the one it reports).
-fn read_frames(given: &str, count: usize, size: usize) -> Result<(Vec<Vec<f32>>, f64)> {
+/// Frames at model size, the source's frame rate (files and scenes read as fast as they
+/// decode; a camera's or a lavfi graph's rate is the one it reports) and when the first frame
+/// came on `clock`.
+fn read_frames(
+    given: &str,
+    count: usize,
+    size: usize,
+    clock: SessionClock,
+) -> Result<(Vec<Vec<f32>>, f64, std::time::Duration)> {
     let spec = match SourceSpec::video(given)? {
         VideoSpec::File(f) => VideoSpec::File(FileSpec { pacing: Pacing::Fast, ..f }),
         VideoSpec::Scene(cfg) => VideoSpec::Scene(augur_capture::scene::SceneConfig { realtime: false, ..cfg }),
         other => other,
     };
-    let mut source = open_video(&spec, SessionClock::start())?;
+    let mut source = open_video(&spec, clock)?;
     let rate = source.info().fps;
+    let mut first = None;
     let mut frames = Vec::with_capacity(count.min(4096));
     while frames.len() < count {
         match source.next_frame()? {
-            Some(f) => frames.push(to_model_input(&f.rgb, f.width as usize, f.height as usize, size)),
+            Some(f) => {
+                first.get_or_insert(f.pts);
+                frames.push(to_model_input(&f.rgb, f.width as usize, f.height as usize, size));
+            }
             None => break,
         }
     }
-    Ok((frames, rate))
+    Ok((frames, rate, first.unwrap_or_default()))
 }
 
 /// Online and target latents of every frame, `[1, N, tokens, dim]` each; `mels` (frame-major,
