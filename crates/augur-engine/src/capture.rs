@@ -88,7 +88,6 @@ pub(crate) fn capture_loop(
                 let age = clock.now().saturating_sub(f.pts);
                 lock(&shared.rates).captured(age, handle.stats().skipped);
                 record(shared, &f);
-                keep_arrived(shared, &f);
                 *lock(&shared.preview) = Some(f.clone());
                 frames.put(f);
                 continue;
@@ -144,18 +143,6 @@ fn record(shared: &Shared, frame: &Frame) {
             lock(&shared.finishing).push(handle);
         }
         drop(slot);
-    }
-}
-
-/// Keeps the frame at model size for comparing predictions with what came (about 1 ms a frame).
-fn keep_arrived(shared: &Shared, frame: &Frame) {
-    let s = shared.size.load(Ordering::SeqCst);
-    let small = augur_model::frames::to_model_input(&frame.rgb, frame.width as usize, frame.height as usize, s);
-    let rgb: std::sync::Arc<[u8]> = augur_model::frames::to_rgb8(&small, s).into();
-    let mut ring = lock(&shared.arrived);
-    ring.push_back((frame.pts, rgb));
-    while ring.len() > shared.arrived_cap {
-        ring.pop_front();
     }
 }
 

@@ -63,6 +63,7 @@ pub(crate) fn model_loop(
     let mut compare: Option<(Runner, Arc<str>)> = None;
     let mut index = 0u64;
     let mut last_source_index = None;
+    let mut was_paused = false;
     while !shared.stop.load(Ordering::SeqCst) {
         while let Ok(req) = inbox.try_recv() {
             match req {
@@ -74,10 +75,12 @@ pub(crate) fn model_loop(
         }
         let Some(frame) = frames.wait(Duration::from_millis(50)) else { continue };
         if shared.paused.load(Ordering::SeqCst) {
+            was_paused = true;
             continue;
         }
-        // A gap in the source (reopened, or a new source) breaks the context.
-        if last_source_index.is_some_and(|i: u64| frame.index < i) {
+        // A gap in the source (reopened, or a new source) breaks the context, and so does a
+        // pause: the frames before it may be minutes (or another source) ago.
+        if std::mem::take(&mut was_paused) || last_source_index.is_some_and(|i: u64| frame.index < i) {
             runner.reset();
             if let Some((b, _)) = compare.as_mut() {
                 b.reset();
@@ -107,12 +110,13 @@ pub(crate) fn model_loop(
             Ok(step) => {
                 let cfg = &runner.card.config;
                 let mut m = moment(index, frame.pts, &input, step, s, cfg.tokens(), cfg.latent_dim);
+                // Cleared before model B steps, so a failure of B's stays told.
+                *lock(&shared.model_error) = None;
                 if let Some((b, name)) = compare.as_mut() {
                     b.overlap = runner.overlap;
                     m.compare = step_compare(b, name, &frame, shared, fps, horizon, context).map(Arc::new);
                 }
                 lock(&shared.timeline).push(m);
-                *lock(&shared.model_error) = None;
                 index += 1;
                 // Capture to prediction ready, on the clock the frame was stamped with.
                 let latency = clock.now().saturating_sub(frame.pts);
@@ -250,13 +254,15 @@ fn serve(req: Request, runner: &mut Runner, shared: &Shared, device: &DeviceChoi
         }
         Request::SetModel(path, reply) => {
             let result = guarded(|| load(&path, device)).map(|(r, ..)| {
+                // Under the timeline's lock, so a reader (an export) sees the old model's
+                // moments with its size and name, or the new model's, never a mix.
+                let mut timeline = lock(&shared.timeline);
                 *runner = r;
                 shared.size.store(runner.size(), Ordering::SeqCst);
                 shared.model_context.store(runner.card.config.context, Ordering::SeqCst);
-                lock(&shared.arrived).clear();
                 *lock(&shared.trajectory) = None;
                 *lock(&shared.model_name) = path.display().to_string();
-                lock(&shared.timeline).clear();
+                timeline.clear();
                 path.display().to_string()
             });
             let _ = reply.send(result);

@@ -134,11 +134,6 @@ pub(crate) struct Shared {
     pub(crate) heard: Arc<Mutex<crate::soundtrack::Heard>>,
     /// Model input size (changes with the model).
     pub(crate) size: AtomicUsize,
-    /// Every source frame of the last minute at model size (timestamp, RGB8), so a moment's
-    /// predictions can be set beside the frames that actually came after it.
-    pub(crate) arrived: Mutex<std::collections::VecDeque<(Duration, Arc<[u8]>)>>,
-    /// How many of those to keep.
-    pub(crate) arrived_cap: usize,
     /// Why the model's last step failed (cleared by the next good one).
     pub(crate) model_error: Mutex<Option<String>>,
 }
@@ -216,8 +211,6 @@ impl Session {
             sound: Mutex::new(sound),
             heard,
             size: AtomicUsize::new(card.config.image_size),
-            arrived: Mutex::new(std::collections::VecDeque::new()),
-            arrived_cap: (cfg.timeline.as_secs_f64() * 30.0).clamp(64.0, 1800.0) as usize,
             model_error: Mutex::new(None),
         });
         let frames: Arc<Mailbox<Frame>> = Arc::new(Mailbox::new());
@@ -409,8 +402,12 @@ impl Session {
         dir: &std::path::Path,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<crate::Exported, EngineError> {
-        let moments: Vec<Moment> =
-            lock(&self.shared.timeline).iter().filter(|m| (from..=to).contains(&m.index)).cloned().collect();
+        // The size and names under the timeline's lock, as a model switch changes them.
+        let (moments, size, models) = {
+            let timeline = lock(&self.shared.timeline);
+            let moments: Vec<Moment> = timeline.iter().filter(|m| (from..=to).contains(&m.index)).cloned().collect();
+            (moments, self.size(), self.model_names())
+        };
         // Moments come at the prediction rate, so the video plays at that rate: real time.
         let span = match (moments.first(), moments.last()) {
             (Some(a), Some(b)) if moments.len() > 1 => (b.pts - a.pts).as_secs_f64() / (moments.len() - 1) as f64,
@@ -422,12 +419,17 @@ impl Session {
         // that lock.
         let listening = self.shared.sound().map(|s| s.rate());
         let sound = self.soundtrack(&moments, fps, listening);
-        let mut out = crate::export(&moments, self.size(), fps, 256, dir, sound.as_ref())?;
+        let mut out = crate::export(&moments, size, fps, 256, dir, sound.as_ref())?;
         let pts: Vec<Duration> = moments.iter().map(|m| m.pts).collect();
         out.notes.extend(sound.as_ref().and_then(|s| s.silences_note(&pts, fps, listening.is_some())));
         // The scope's dashboard needs a GPU device (lavapipe will do); without one the rest
         // still stands.
-        let snapshot = self.snapshot(moments);
+        // The trajectory of the range exported, as dashboard.mp4 draws it, ending at its last
+        // moment (the live one would end at the newest moment, past the range).
+        let history = crate::trajectory::history(&moments);
+        let trail = history.iter().map(|(point, _)| *point).collect();
+        let branch = history.last().map(|(_, branch)| branch.clone()).unwrap_or_default();
+        let snapshot = self.snapshot(moments, size, models, (trail, branch));
         let path = dir.join("dashboard.png");
         match snapshot.write(&path) {
             Ok(()) => out.files.push(path),
@@ -445,49 +447,51 @@ impl Session {
         Ok(out)
     }
 
-    /// The `count` source frames that arrived after moment `index` (at model size, packed RGB8,
-    /// oldest first): what actually happened where the model predicted t+1…t+count. Fewer when
-    /// they have not all arrived yet; an error when the moment is gone.
+    /// What the `count` moments after moment `index` saw (at model size, packed RGB8, oldest
+    /// first): what actually came where the model predicted t+1…t+count. Each of its steps is
+    /// one moment, the frame it took next (the stride, or the time a step takes, can put
+    /// several source frames between two), as its surprise is scored. Fewer when they have not
+    /// all come yet; an error when the moment is gone.
     pub fn arrived_after(&self, index: u64, count: usize) -> Result<Vec<Arc<[u8]>>, EngineError> {
-        let pts = self
-            .moment(index)
-            .map(|m| m.pts)
-            .ok_or_else(|| EngineError::Usage(format!("moment {index} is not in the timeline any more")))?;
-        let size = self.size();
-        let ring = lock(&self.shared.arrived);
-        Ok(ring
-            .iter()
-            .filter(|(t, rgb)| *t > pts && rgb.len() == size * size * 3)
-            .take(count)
-            .map(|(_, rgb)| rgb.clone())
-            .collect())
+        let timeline = lock(&self.shared.timeline);
+        if timeline.get(index).is_none() {
+            return Err(EngineError::Usage(format!("moment {index} is not in the timeline any more")));
+        }
+        let after = |k: u64| timeline.get(index.checked_add(k)?);
+        Ok((1..=count as u64).map_while(after).map(|m| m.input.clone()).collect())
     }
 
     /// What the scope's dashboard shows now: the newest 300 moments, the trajectory, the rates.
     pub fn dashboard(&self) -> crate::Snapshot {
-        let moments = {
+        let (moments, size, models) = {
             let t = lock(&self.shared.timeline);
             let skip = t.len().saturating_sub(300);
-            t.iter().skip(skip).cloned().collect()
+            (t.iter().skip(skip).cloned().collect(), self.size(), self.model_names())
         };
-        self.snapshot(moments)
-    }
-
-    fn snapshot(&self, moments: Vec<Moment>) -> crate::Snapshot {
         let xy = |p: &Vec<f32>| [p.first().copied().unwrap_or(0.0), p.get(1).copied().unwrap_or(0.0)];
-        let (trail, branch) = match self.trajectory(2) {
+        let trajectory = match self.trajectory(2) {
             Ok(t) => (t.trail.iter().map(xy).collect(), t.branch.iter().map(xy).collect()),
             Err(_) => (Vec::new(), Vec::new()),
         };
+        self.snapshot(moments, size, models, trajectory)
+    }
+
+    /// The short names of the model and of the compared one ("" when none).
+    fn model_names(&self) -> [String; 2] {
         let short = |p: String| p.rsplit('/').next().unwrap_or_default().to_string();
-        crate::Snapshot {
-            moments,
-            size: self.size(),
-            models: [short(self.model_name()), self.compare_name().map(short).unwrap_or_default()],
-            trail,
-            branch,
-            stats: self.stats(),
-        }
+        [short(self.model_name()), self.compare_name().map(short).unwrap_or_default()]
+    }
+
+    /// The dashboard of `moments`, made at `size` by `models`, with a trail and a branch.
+    #[allow(clippy::type_complexity)]
+    fn snapshot(
+        &self,
+        moments: Vec<Moment>,
+        size: usize,
+        models: [String; 2],
+        (trail, branch): (Vec<[f32; 2]>, Vec<[f32; 2]>),
+    ) -> crate::Snapshot {
+        crate::Snapshot { moments, size, models, trail, branch, stats: self.stats() }
     }
 
     /// The latent trajectory in 2 or 3 principal components.

@@ -92,6 +92,11 @@ fn a_scene_session_predicts_pauses_and_rolls_out_what_ifs() {
     assert_eq!(came.len(), 8, "the source ran on after the first moment");
     assert!(came.iter().all(|f| f.len() == px));
     assert!(came.windows(2).any(|w| w[0] != w[1]), "the balls move from frame to frame");
+    // Each prediction step is one moment on, however many source frames lie between two.
+    for (k, frame) in came.iter().enumerate() {
+        assert_eq!(frame, &s.moment(first + 1 + k as u64).unwrap().input, "t+{}", k + 1);
+    }
+    assert_eq!(s.arrived_after(last, 8).unwrap().len(), 0, "nothing came after the newest yet");
     assert!(s.arrived_after(u64::MAX, 8).is_err());
 
     // What-if from a past moment, with another horizon and context.
@@ -138,6 +143,10 @@ fn a_scene_session_predicts_pauses_and_rolls_out_what_ifs() {
 
     s.resume();
     wait_for("moments after resuming", Duration::from_secs(30), || s.timeline_len() > held);
+    // The context starts again after a pause: the first moment is not scored against a
+    // prediction made before it.
+    let resumed = s.moment(last + 1).unwrap();
+    assert!(resumed.surprise.is_nan(), "surprise {} against a prediction from before the pause", resumed.surprise);
 
     // Closed while recording (the app quitting): the episode is finished, not left to a repair.
     s.start_recording(&dir, "closed while recording").unwrap();
