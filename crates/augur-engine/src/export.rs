@@ -49,25 +49,32 @@ pub fn export(
     let mut w = SoundedVideo::create(&video, (columns * p) as u32, p as u32, fps.max(1), sound.map(|s| s.rate))?;
     let plane = size * size * 3;
     let mut csv = String::from("index,seconds,surprise,pixel_error,compare_surprise,compare_pixel_error\n");
-    for (k, pair) in moments.windows(2).enumerate() {
-        let (before, now) = (&pair[0], &pair[1]);
-        let expected = before.predicted.get(..plane).unwrap_or(&now.input);
-        let mut tiles: Vec<Vec<u8>> = vec![now.input.to_vec(), expected.to_vec(), now.heatmap.to_vec()];
-        if let (true, Some(b0), Some(b1)) = (both, &before.compare, &now.compare) {
-            let bp = b1.size * b1.size * 3;
-            let expected_b = b0.predicted.get(..bp).unwrap_or(&b1.input);
-            tiles.push(resize(expected_b, b1.size, size));
-            tiles.push(resize(&b1.heatmap, b1.size, size));
+    let mut frames = || -> Result<(), EngineError> {
+        for (k, pair) in moments.windows(2).enumerate() {
+            let (before, now) = (&pair[0], &pair[1]);
+            let expected = before.predicted.get(..plane).unwrap_or(&now.input);
+            let mut tiles: Vec<Vec<u8>> = vec![now.input.to_vec(), expected.to_vec(), now.heatmap.to_vec()];
+            if let (true, Some(b0), Some(b1)) = (both, &before.compare, &now.compare) {
+                let bp = b1.size * b1.size * 3;
+                let expected_b = b0.predicted.get(..bp).unwrap_or(&b1.input);
+                tiles.push(resize(expected_b, b1.size, size));
+                tiles.push(resize(&b1.heatmap, b1.size, size));
+            }
+            let refs: Vec<&[u8]> = tiles.iter().map(Vec::as_slice).collect();
+            let heard = sound.map(|s| s.for_frame(k, fps.max(1), now.pts)).unwrap_or_default();
+            w.push(&augur_model::canvas::side_by_side(&refs, size, p), (columns * p) as u32, &heard)?;
         }
-        let refs: Vec<&[u8]> = tiles.iter().map(Vec::as_slice).collect();
-        let heard = sound.map(|s| s.for_frame(k, fps.max(1), now.pts)).unwrap_or_default();
-        w.push(&augur_model::canvas::side_by_side(&refs, size, p), (columns * p) as u32, &heard)?;
+        Ok(())
+    };
+    if let Err(e) = frames().and_then(|()| w.finish().map(drop).map_err(EngineError::from)) {
+        // A video cut short would not play.
+        let _ = std::fs::remove_file(&video);
+        return Err(e);
     }
     for m in moments {
         let (cs, cp) = m.compare.as_ref().map_or((f32::NAN, f32::NAN), |c| (c.surprise, c.pixel_error));
         let _ = writeln!(csv, "{},{:.4},{},{},{cs},{cp}", m.index, m.pts.as_secs_f64(), m.surprise, m.pixel_error);
     }
-    w.finish()?;
     let csv_path = dir.join("metrics.csv");
     std::fs::write(&csv_path, csv)
         .map_err(|e| EngineError::Usage(format!("cannot write {}: {e}", csv_path.display())))?;
