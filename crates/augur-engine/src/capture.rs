@@ -86,7 +86,8 @@ pub(crate) fn capture_loop(
             if let Some(f) = handle.wait(Duration::from_millis(50)) {
                 last_frame = Instant::now();
                 let age = clock.now().saturating_sub(f.pts);
-                lock(&shared.rates).captured(age, handle.stats().skipped);
+                let paused = shared.paused.load(Ordering::SeqCst);
+                lock(&shared.rates).captured(age, handle.stats().skipped, paused);
                 record(shared, &f);
                 *lock(&shared.preview) = Some(f.clone());
                 frames.put(f);

@@ -89,6 +89,7 @@ pub(crate) fn model_loop(
         // Frames closer than the stride to the last one the model took wait for a later one.
         let stride = shared.stride.load(Ordering::SeqCst) as u64;
         if last_source_index.is_some_and(|i: u64| frame.index > i && frame.index < i + stride) {
+            lock(&shared.rates).waived();
             continue;
         }
         last_source_index = Some(frame.index);

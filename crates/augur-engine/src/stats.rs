@@ -20,9 +20,11 @@ pub struct Stats {
     pub frames: u64,
     /// Frames the model processed.
     pub predicted: u64,
-    /// Frames the model skipped because it was busy (it always takes the newest).
+    /// Frames the model skipped because it was busy (it always takes the newest); not those
+    /// left by the stride or while paused.
     pub model_skipped: u64,
-    /// Frames the source produced that the capture thread never saw (should stay 0).
+    /// Frames the sources produced that the capture thread never saw (should stay 0), over
+    /// every source of the session.
     pub source_dropped: u64,
 }
 
@@ -34,18 +36,34 @@ pub struct Rates {
     latencies: VecDeque<Duration>,
     steps: VecDeque<Duration>,
     frames: u64,
+    /// Frames that came while the model was not paused.
+    frames_live: u64,
     predicted: u64,
+    /// Frames the model left on purpose (closer than the stride to the last it took).
+    waived: u64,
+    /// The current source's own count of frames it dropped, and the earlier sources' total.
     source_dropped: u64,
+    dropped_before: u64,
 }
 
 const WINDOW: Duration = Duration::from_secs(2);
 
 impl Rates {
-    /// A source frame reached the capture thread.
-    pub fn captured(&mut self, _age: Duration, source_skipped: u64) {
+    /// A source frame reached the capture thread; `source_skipped` is its source's count so
+    /// far (from 0 again after a reopen or a switch).
+    pub fn captured(&mut self, _age: Duration, source_skipped: u64, paused: bool) {
         self.frames += 1;
+        self.frames_live += u64::from(!paused);
+        if source_skipped < self.source_dropped {
+            self.dropped_before += self.source_dropped;
+        }
         self.source_dropped = source_skipped;
         push_recent(&mut self.captured, Instant::now());
+    }
+
+    /// The model left a frame on purpose (the stride).
+    pub fn waived(&mut self) {
+        self.waived += 1;
     }
 
     /// The model finished a frame.
@@ -78,8 +96,8 @@ impl Rates {
             step_ms,
             frames: self.frames,
             predicted: self.predicted,
-            model_skipped: self.frames.saturating_sub(self.predicted),
-            source_dropped: self.source_dropped,
+            model_skipped: self.frames_live.saturating_sub(self.predicted + self.waived),
+            source_dropped: self.dropped_before + self.source_dropped,
         }
     }
 }
@@ -95,5 +113,35 @@ fn push_capped(q: &mut VecDeque<Duration>, d: Duration) {
     q.push_back(d);
     if q.len() > 200 {
         q.pop_front();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skips_count_only_frames_the_model_had_no_time_for_and_drops_add_up() {
+        let mut r = Rates::default();
+        for i in 0..10 {
+            r.captured(Duration::ZERO, 0, false);
+            // Every other frame is left by a stride of 2; of the rest, one in five is missed.
+            match i % 2 {
+                0 => r.waived(),
+                _ if i == 5 => {}
+                _ => r.predicted(Duration::ZERO, Duration::ZERO),
+            }
+        }
+        // Paused: frames come, the model rests.
+        for _ in 0..20 {
+            r.captured(Duration::ZERO, 0, true);
+        }
+        let s = r.stats();
+        assert_eq!((s.frames, s.predicted, s.model_skipped), (30, 4, 1));
+        // A source that dropped 3, reopened, then dropped 2: 5 in all.
+        r.captured(Duration::ZERO, 3, false);
+        r.captured(Duration::ZERO, 0, false);
+        r.captured(Duration::ZERO, 2, false);
+        assert_eq!(r.stats().source_dropped, 5);
     }
 }
