@@ -41,7 +41,7 @@ pub(crate) fn model_loop(
     inbox: &Receiver<Request>,
     ready: &Sender<Result<Vec<String>, EngineError>>,
 ) {
-    let mut runner = match load(&cfg.model, &cfg.device) {
+    let mut runner = match guarded(|| load(&cfg.model, &cfg.device)) {
         Ok((r, mut notices, gpu, device)) => {
             *lock(&shared.device_name) = device;
             let model_horizon = r.card.config.horizon;

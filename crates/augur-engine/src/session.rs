@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use augur_capture::{Frame, Mailbox, SessionClock, SourceSpec};
 use augur_model::{DeviceChoice, checkpoint};
-use crossbeam_channel::{Sender, bounded};
+use crossbeam_channel::{RecvTimeoutError, SendTimeoutError, Sender, bounded};
 
 use crate::EngineError;
 use crate::stats::{Rates, Stats};
@@ -226,9 +226,16 @@ impl Session {
         let notices = match ready.recv_timeout(Duration::from_secs(120)) {
             Ok(Ok(n)) => n,
             Ok(Err(e)) => return Err(e),
-            Err(_) => {
+            Err(RecvTimeoutError::Timeout) => {
                 shared.stop.store(true, Ordering::SeqCst);
                 return Err(EngineError::Usage("the model did not load within 2 minutes".into()));
+            }
+            // The model thread ended without a word: it panicked loading the model.
+            Err(RecvTimeoutError::Disconnected) => {
+                return Err(EngineError::Usage(
+                    "loading the model stopped on an internal error; check its files with `augur eval --model …`"
+                        .into(),
+                ));
             }
         };
         let (source_notice_tx, source_notice) = bounded(1);
@@ -350,7 +357,7 @@ impl Session {
     /// Switches to another model without stopping; returns its description.
     pub fn set_model(&self, model: PathBuf) -> Result<String, EngineError> {
         let (tx, rx) = bounded(1);
-        self.requests.send(Request::SetModel(model, tx)).map_err(|_| EngineError::Stopped)?;
+        self.ask(Request::SetModel(model, tx))?;
         rx.recv_timeout(Duration::from_secs(120)).map_err(|_| EngineError::Stopped)?
     }
 
@@ -360,7 +367,7 @@ impl Session {
     /// sum: the rate roughly halves.
     pub fn set_compare(&self, model: Option<PathBuf>) -> Result<Option<String>, EngineError> {
         let (tx, rx) = bounded(1);
-        self.requests.send(Request::SetCompare(model, tx)).map_err(|_| EngineError::Stopped)?;
+        self.ask(Request::SetCompare(model, tx))?;
         rx.recv_timeout(Duration::from_secs(120)).map_err(|_| EngineError::Stopped)?
     }
 
@@ -378,7 +385,7 @@ impl Session {
     /// Rolls out again from a past moment with another horizon, context or actions.
     pub fn what_if(&self, req: WhatIf) -> Result<WhatIfResult, EngineError> {
         let (tx, rx) = bounded(1);
-        self.requests.send(Request::WhatIf(req, tx)).map_err(|_| EngineError::Stopped)?;
+        self.ask(Request::WhatIf(req, tx))?;
         rx.recv_timeout(Duration::from_secs(60)).map_err(|_| EngineError::Stopped)?
     }
 
@@ -386,7 +393,7 @@ impl Session {
     /// principal components (packed RGB8 at model size).
     pub fn steer(&self, at: u64, weights: Vec<f32>) -> Result<Vec<u8>, EngineError> {
         let (tx, rx) = bounded(1);
-        self.requests.send(Request::Steer(at, weights, tx)).map_err(|_| EngineError::Stopped)?;
+        self.ask(Request::Steer(at, weights, tx))?;
         rx.recv_timeout(Duration::from_secs(60)).map_err(|_| EngineError::Stopped)?
     }
 
@@ -521,6 +528,17 @@ impl Session {
     /// The horizon of live rollouts.
     pub fn horizon(&self) -> usize {
         self.shared.horizon.load(Ordering::SeqCst)
+    }
+
+    /// Hands `request` to the model thread, waiting at most 10 s for room in its queue (full
+    /// while it loads a model, which may take two minutes).
+    fn ask(&self, request: Request) -> Result<(), EngineError> {
+        self.requests.send_timeout(request, Duration::from_secs(10)).map_err(|e| match e {
+            SendTimeoutError::Timeout(_) => {
+                EngineError::Usage("the model is busy (loading a model?); try again in a moment".into())
+            }
+            SendTimeoutError::Disconnected(_) => EngineError::Stopped,
+        })
     }
 
     /// The model in use.
