@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-10}"
 augur="${CARGO_TARGET_DIR:-$HOME/.cache/augur/target}/debug/augur"
-[ -x "$augur" ] || { echo "build first: cargo build -p augur-cli" >&2; exit 1; }
+[ -x "$augur" ] || { echo "build first: scripts/start.sh (or scripts/check.sh) builds $augur" >&2; exit 1; }
 out=bench/results
 mkdir -p "$out"
 stamp=$(date -u +%Y-%m-%dT%H:%MZ)

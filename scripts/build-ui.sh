@@ -13,8 +13,20 @@ for tool in node npm; do
   fi
 done
 
+# Vite 6 and TypeScript 5.9 need Node 18 or later; an older one fails in ways that do not say so.
+if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 18 ? 0 : 1)'; then
+  echo "build-ui: Node.js 18 or later is needed, found $(node -v); install a newer one (NodeSource or nvm)" >&2
+  exit 1
+fi
+
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
   echo "build-ui: installing ui/node_modules (npm ci)"
   npm ci --no-audit --no-fund
+fi
+# Built again only when something it is made from is newer: a rebuilt ui/dist makes the app
+# (which embeds it) compile again.
+if [ -f dist/index.html ] && [ -z "$(find src index.html package.json package-lock.json tsconfig.json vite.config.ts \
+  -newer dist/index.html -print -quit)" ]; then
+  exit 0
 fi
 npm run build --silent

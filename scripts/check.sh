@@ -3,6 +3,8 @@
 # app window under Xvfb, the microphone through PulseAudio). Run from anywhere.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# What a fresh machine lacks (system packages, Node.js, Rust); quick when all is there.
+scripts/install-deps.sh
 [ -x "$HOME/.cargo/bin/cargo" ] && export PATH="$HOME/.cargo/bin:$PATH"
 . scripts/services.sh
 

@@ -19,8 +19,17 @@ packages=(
   libudev-dev
 )
 
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+# `env` runs apt with DEBIAN_FRONTEND set, as root too (an empty prefix would leave the
+# assignment as the command's name).
+sudo="env"
+if [ "$(id -u)" -ne 0 ]; then
+  if ! command -v sudo >/dev/null 2>&1; then
+    echo "install-deps: run this as root (there is no sudo here to install system packages with)" >&2
+    exit 1
+  fi
+  # env after sudo: sudo's env_reset would drop DEBIAN_FRONTEND, and apt could ask questions.
+  sudo="sudo env"
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -29,7 +38,7 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing system packages: ${missing[*]}"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  $sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
 # Node.js builds the window's page (scripts/build-ui.sh). npm on its own and only where it is
@@ -37,21 +46,27 @@ fi
 if ! command -v node >/dev/null 2>&1; then
   echo "Installing Node.js"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends nodejs
+  $sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs
 fi
 if ! command -v npm >/dev/null 2>&1; then
   echo "Installing npm"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends npm
+  $sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm
 fi
 
-if ! command -v cargo >/dev/null 2>&1; then
-  if [ -x "$HOME/.cargo/bin/cargo" ]; then
-    export PATH="$HOME/.cargo/bin:$PATH"
-  else
-    echo "Installing Rust with rustup (Debian's rustc is too old for this workspace)"
-    curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal -c clippy,rustfmt
-    export PATH="$HOME/.cargo/bin:$PATH"
-  fi
+# Rust through rustup, first on PATH: Debian's own rustc is too old for this workspace (edition
+# 2024, rust-version in Cargo.toml), and an older rustup toolchain is brought up to date.
+[ -x "$HOME/.cargo/bin/cargo" ] && export PATH="$HOME/.cargo/bin:$PATH"
+if ! command -v rustup >/dev/null 2>&1; then
+  echo "Installing Rust with rustup"
+  curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal -c clippy,rustfmt
+  export PATH="$HOME/.cargo/bin:$PATH"
+fi
+need=$(sed -n 's/^rust-version = "\(.*\)"/\1/p' "$(dirname "$0")/../Cargo.toml" 2>/dev/null | head -1)
+have=$(rustc --version 2>/dev/null | cut -d' ' -f2)
+if [ -n "$need" ] && [ "$(printf '%s\n%s\n' "$need" "${have:-0}" | sort -V | head -1)" != "$need" ]; then
+  echo "Updating Rust: this workspace needs rustc $need, found ${have:-none}"
+  rustup toolchain install stable --profile minimal -c clippy,rustfmt
+  rustup default stable
 fi
 rustup component add clippy rustfmt >/dev/null 2>&1 || true

@@ -1,36 +1,51 @@
 #!/usr/bin/env bash
 # Starts the stand-ins a machine without a display or sound card needs for Augur's tests:
-# Xvfb (a real X server in memory) and PulseAudio with a null sink whose monitor is the default
-# microphone, with a 440 Hz sine playing into it. Source it: `. scripts/services.sh`.
-# It starts only what is missing and leaves running services alone.
+# Xvfb (a real X server in memory) and PulseAudio with a null sink whose monitor is the
+# microphone this shell's programs hear (PULSE_SOURCE), with a 440 Hz sine playing into it.
+# Source it: `. scripts/services.sh`. It starts only what is missing; on a desktop's own
+# PulseAudio it adds the null sink and sine but leaves the default speaker and microphone be.
 
 augur_services_log="${TMPDIR:-/tmp}/augur-services.log"
 
 if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
   export DISPLAY=:99
-  if ! pgrep -f "^Xvfb :99" >/dev/null 2>&1; then
+  if ! pgrep -f "Xvfb :99( |$)" >/dev/null 2>&1; then
     # A killed Xvfb leaves its lock and socket behind; they would stop a new one starting.
-    rm -f /tmp/.X99-lock /tmp/.X11-unix/X99
+    rm -f /tmp/.X99-lock /tmp/.X11-unix/X99 2>/dev/null || true
     Xvfb :99 -screen 0 1600x1000x24 -nolisten tcp >>"$augur_services_log" 2>&1 &
     for _ in $(seq 50); do [ -e /tmp/.X11-unix/X99 ] && break; sleep 0.1; done
   fi
-  echo "services: Xvfb on DISPLAY=$DISPLAY"
+  if [ -e /tmp/.X11-unix/X99 ]; then
+    echo "services: Xvfb on DISPLAY=$DISPLAY"
+  else
+    echo "services: Xvfb did not start (is it installed? scripts/install-deps.sh installs it; see $augur_services_log)" >&2
+  fi
 fi
 
-# Starts PulseAudio with the null sink as the default microphone and the sine playing into it.
+# Whether this shell started the PulseAudio it uses (then it may make the stand-ins the
+# defaults, and restart it); a desktop's own is left as it is.
+augur_own_pulse=0
+
+# Starts PulseAudio (when none runs) with the null sink and the sine playing into it.
 augur_start_pulse() {
   if ! pactl info >/dev/null 2>&1; then
     # Root (CI) is allowed a per-user daemon; --exit-idle-time=-1 keeps it up between tests.
     pulseaudio --daemonize=yes --exit-idle-time=-1 --disallow-exit -n \
       --load="module-native-protocol-unix" --load="module-always-sink" >>"$augur_services_log" 2>&1 || true
     for _ in $(seq 50); do pactl info >/dev/null 2>&1 && break; sleep 0.1; done
+    augur_own_pulse=1
   fi
   pactl info >/dev/null 2>&1 || return 1
   if ! pactl list short sinks | grep -q augur_null; then
-    pactl load-module module-null-sink sink_name=augur_null sink_properties=device.description=AugurNull >/dev/null
+    pactl load-module module-null-sink sink_name=augur_null sink_properties=device.description=AugurNull >/dev/null ||
+      return 1
   fi
-  pactl set-default-sink augur_null
-  pactl set-default-source augur_null.monitor
+  # What this shell's programs hear and play into: the stand-ins, whatever the defaults.
+  export PULSE_SOURCE=augur_null.monitor PULSE_SINK=augur_null
+  if [ "$augur_own_pulse" = 1 ]; then
+    pactl set-default-sink augur_null || return 1
+    pactl set-default-source augur_null.monitor || return 1
+  fi
   # Asked of this server, not of the process list: a sine playing into another PulseAudio
   # (another XDG_RUNTIME_DIR) would leave this microphone silent.
   if ! pactl list sink-inputs 2>/dev/null | grep -q 'media.name = "augur-sine"'; then
@@ -59,17 +74,20 @@ augur_mic_hears() {
 }
 
 if command -v pulseaudio >/dev/null 2>&1; then
-  augur_start_pulse
+  # Sourced under `set -e` (check.sh): a failure here must say so, not end the caller silently.
+  augur_start_pulse || true
   if pactl info >/dev/null 2>&1 && command -v parec >/dev/null 2>&1 && ! augur_mic_hears; then
-    echo "services: the microphone stand-in was silent; restarting PulseAudio and the sine"
-    pkill -f '^augur-sine' 2>/dev/null || true
-    pulseaudio -k >/dev/null 2>&1 || true
-    for _ in $(seq 50); do pactl info >/dev/null 2>&1 || break; sleep 0.1; done
-    augur_start_pulse
-    augur_mic_hears || echo "services: the microphone stand-in is still silent; recording tests may time out (see $augur_services_log)"
+    if [ "$augur_own_pulse" = 1 ]; then
+      echo "services: the microphone stand-in was silent; restarting PulseAudio and the sine"
+      pkill -f '^augur-sine' 2>/dev/null || true
+      pulseaudio -k >/dev/null 2>&1 || true
+      for _ in $(seq 50); do pactl info >/dev/null 2>&1 || break; sleep 0.1; done
+      augur_start_pulse || true
+    fi
+    augur_mic_hears || echo "services: the microphone stand-in is silent; recording tests may time out (see $augur_services_log)"
   fi
   if pactl info >/dev/null 2>&1; then
-    echo "services: PulseAudio with a 440 Hz sine on the default microphone (augur_null.monitor)"
+    echo "services: PulseAudio with a 440 Hz sine on the microphone augur_null.monitor (PULSE_SOURCE)"
   else
     echo "services: PulseAudio would not start; microphone tests will be skipped with a notice (see $augur_services_log)"
   fi

@@ -94,7 +94,7 @@ pub(crate) fn app_path() -> Result<PathBuf> {
         Ok(app)
     } else {
         anyhow::bail!(
-            "the app window is not built; run `cargo build --workspace` (scripts/setup.sh does this), \
+            "the app window is not built; run `scripts/start.sh`, which builds it, \
              or pass --headless: {}",
             app.display()
         )
