@@ -56,6 +56,13 @@ pub fn episode_surprise(video: &Path, model: &Path, device: &DeviceChoice) -> Re
     let (world, card) = augur_model::checkpoint::load(model, &device.device)?;
     let (size, context) = (card.config.image_size, card.config.context);
     let mut source = open(video)?;
+    // A model that hears hears the episode's own sound, as it does when the episode plays live
+    // (one whose sound cannot be read is scored on its pictures, as it is live).
+    let (mels, fps) = (card.config.audio_mels, source.info().fps);
+    let sound = (mels > 0 && fps.is_finite() && fps > 0.0)
+        .then(|| augur_capture::read_sound(&video.display().to_string(), (MAX_SURPRISE_FRAMES + 1) as f64 / fps))
+        .and_then(|read| read.ok().flatten())
+        .map(|t| augur_model::data::ClipSound { samples: t.samples, rate: t.rate, fps });
     let mut frames: Vec<Vec<f32>> = Vec::new();
     let mut values = Vec::new();
     let mut seen = 0;
@@ -73,8 +80,16 @@ pub fn episode_surprise(video: &Path, model: &Path, device: &DeviceChoice) -> Re
         let end = frame.is_none() || truncated;
         if frames.len() == context + WINDOWS_PER_BATCH || (end && frames.len() > context) {
             let clip: Vec<f32> = frames.concat();
-            let trace =
-                augur_model::eval::surprise_trace(&world, &clip, None, frames.len(), context, size, &device.device)?;
+            let heard = sound.as_ref().map(|s| s.cut(seen - frames.len(), frames.len()).mels(frames.len(), mels));
+            let trace = augur_model::eval::surprise_trace(
+                &world,
+                &clip,
+                heard.as_deref(),
+                frames.len(),
+                context,
+                size,
+                &device.device,
+            )?;
             values.extend(trace.latent);
             // The last `context` frames are the next batch's context.
             frames.drain(..frames.len() - context);

@@ -448,3 +448,28 @@ fn image_width(video: &std::path::Path) -> u32 {
         .unwrap();
     String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
 }
+
+/// The browser's surprise curve of an episode with sound is the one a model that hears has
+/// live: the same pictures with a knock in them and in silence give different curves.
+#[test]
+fn an_episodes_surprise_curve_hears_its_sound() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, loud: bool| {
+        let path = dir.path().join(name);
+        let audio = Some(augur_capture::RecordAudio { sample_rate: 16_000 });
+        let mut w =
+            augur_capture::RecordingWriter::create(&path, 64, 64, 25, augur_capture::VideoCodec::H264, audio).unwrap();
+        for k in 0..40usize {
+            w.push_rgb(&vec![(40 + 3 * k) as u8; 64 * 64 * 3], 64).unwrap();
+            let knock = |n: usize| if loud && k % 10 == 5 { (n as f32 * 0.7).sin() * 0.8 } else { 0.0 };
+            w.push_audio(&(0..640).map(knock).collect::<Vec<f32>>()).unwrap();
+        }
+        w.finish().unwrap();
+        path
+    };
+    let model = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../models/bounce-64-hears"));
+    let curve = |path: PathBuf| augur_engine::episode_surprise(&path, &model, &DeviceChoice::Cpu).unwrap().values;
+    let (heard, silent) = (curve(write("knocks.mp4", true)), curve(write("silent.mp4", false)));
+    assert_eq!(heard.len(), silent.len());
+    assert_ne!(heard, silent, "the episode's sound made no difference to its curve");
+}
