@@ -89,6 +89,7 @@ pub(crate) fn capture_loop(
                 let paused = shared.paused.load(Ordering::SeqCst);
                 lock(&shared.rates).captured(age, handle.stats().skipped, paused);
                 record(shared, &f);
+                keep_arrived(shared, &f);
                 *lock(&shared.preview) = Some(f.clone());
                 frames.put(f);
                 continue;
@@ -144,6 +145,19 @@ fn record(shared: &Shared, frame: &Frame) {
             lock(&shared.finishing).push(handle);
         }
         drop(slot);
+    }
+}
+
+/// Keeps the newest source frames at model size (about 1 ms a frame): what came after the
+/// newest moment, shown under its predictions while paused.
+fn keep_arrived(shared: &Shared, frame: &Frame) {
+    let s = shared.size.load(Ordering::SeqCst);
+    let small = augur_model::frames::to_model_input(&frame.rgb, frame.width as usize, frame.height as usize, s);
+    let rgb: std::sync::Arc<[u8]> = augur_model::frames::to_rgb8(&small, s).into();
+    let mut ring = lock(&shared.arrived);
+    ring.push_back((frame.pts, rgb));
+    while ring.len() > crate::session::ARRIVED_KEPT {
+        ring.pop_front();
     }
 }
 

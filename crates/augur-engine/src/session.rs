@@ -134,6 +134,9 @@ pub(crate) struct Shared {
     pub(crate) heard: Arc<Mutex<crate::soundtrack::Heard>>,
     /// Model input size (changes with the model).
     pub(crate) size: AtomicUsize,
+    /// The newest source frames at model size (timestamp, RGB8), at most [`ARRIVED_KEPT`]:
+    /// what came after the newest moment.
+    pub(crate) arrived: Mutex<std::collections::VecDeque<(Duration, Arc<[u8]>)>>,
     /// Why the model's last step failed (cleared by the next good one).
     pub(crate) model_error: Mutex<Option<String>>,
 }
@@ -142,6 +145,20 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// Source frames kept for [`Session::arrived_after`] past the newest moment: 17 s at 30 fps,
+/// more than a 32-step horizon at the spacing a CPU takes moments at.
+pub(crate) const ARRIVED_KEPT: usize = 512;
+
+/// The mean time between the last (up to) 8 moments; a frame at 30 fps before there are two.
+fn moment_spacing(timeline: &Timeline) -> Duration {
+    let recent: Vec<Duration> = timeline.iter().skip(timeline.len().saturating_sub(8)).map(|m| m.pts).collect();
+    match (recent.first(), recent.last()) {
+        (Some(oldest), Some(newest)) if recent.len() > 1 && newest > oldest => {
+            (*newest - *oldest) / (recent.len() as u32 - 1)
+        }
+        _ => Duration::from_secs(1) / 30,
+    }
+}
 /// A running session. Dropping it stops its threads.
 pub struct Session {
     shared: Arc<Shared>,
@@ -211,6 +228,7 @@ impl Session {
             sound: Mutex::new(sound),
             heard,
             size: AtomicUsize::new(card.config.image_size),
+            arrived: Mutex::new(std::collections::VecDeque::new()),
             model_error: Mutex::new(None),
         });
         let frames: Arc<Mailbox<Frame>> = Arc::new(Mailbox::new());
@@ -454,18 +472,45 @@ impl Session {
         Ok(out)
     }
 
-    /// What the `count` moments after moment `index` saw (at model size, packed RGB8, oldest
-    /// first): what actually came where the model predicted t+1…t+count. Each of its steps is
-    /// one moment, the frame it took next (the stride, or the time a step takes, can put
-    /// several source frames between two), as its surprise is scored. Fewer when they have not
-    /// all come yet; an error when the moment is gone.
+    /// What actually came where the model predicted t+1…t+count from moment `index` (at model
+    /// size, packed RGB8, oldest first). Each of its steps is one moment, the frame it took
+    /// next (the stride, or the time a step takes, can put several source frames between two),
+    /// as its surprise is scored: the next moments' frames, up to a new context (after a pause
+    /// or a source switch, where the model did not go on from this one). Past the newest
+    /// moment (paused there), the source frames that came since, one per moment's spacing.
+    /// Fewer when they have not all come yet; an error when the moment is gone.
     pub fn arrived_after(&self, index: u64, count: usize) -> Result<Vec<Arc<[u8]>>, EngineError> {
         let timeline = lock(&self.shared.timeline);
-        if timeline.get(index).is_none() {
+        let Some(moment) = timeline.get(index) else {
             return Err(EngineError::Usage(format!("moment {index} is not in the timeline any more")));
+        };
+        let (mut came, mut last, size) = (Vec::new(), moment.pts, moment.input.len());
+        for k in 1..=count as u64 {
+            match timeline.get(index + k) {
+                // A surprise that is not a number: no prediction led to it, a new context began.
+                Some(next) if next.surprise.is_nan() => return Ok(came),
+                Some(next) => {
+                    came.push(next.input.clone());
+                    last = next.pts;
+                }
+                None => break,
+            }
         }
-        let after = |k: u64| timeline.get(index.checked_add(k)?);
-        Ok((1..=count as u64).map_while(after).map(|m| m.input.clone()).collect())
+        let spacing = moment_spacing(&timeline);
+        drop(timeline);
+        let ring = lock(&self.shared.arrived);
+        while came.len() < count {
+            // The frame nearest one spacing on, and at least half of one on.
+            let (target, soonest) = (last + spacing, last + spacing / 2);
+            let next = ring
+                .iter()
+                .filter(|(t, rgb)| *t >= soonest && rgb.len() == size)
+                .min_by_key(|(t, _)| t.abs_diff(target));
+            let Some((pts, rgb)) = next else { break };
+            came.push(rgb.clone());
+            last = *pts;
+        }
+        Ok(came)
     }
 
     /// What the scope's dashboard shows now: the newest 300 moments, the trajectory, the rates.

@@ -96,7 +96,9 @@ fn a_scene_session_predicts_pauses_and_rolls_out_what_ifs() {
     for (k, frame) in came.iter().enumerate() {
         assert_eq!(frame, &s.moment(first + 1 + k as u64).unwrap().input, "t+{}", k + 1);
     }
-    assert_eq!(s.arrived_after(last, 8).unwrap().len(), 0, "nothing came after the newest yet");
+    // Paused at the newest moment: the source frames that came since, one per moment's spacing.
+    let since = s.arrived_after(last, 8).unwrap();
+    assert!(!since.is_empty() && since.iter().all(|f| f.len() == px), "{} frames after the newest", since.len());
     assert!(s.arrived_after(u64::MAX, 8).is_err());
 
     // What-if from a past moment, with another horizon and context.
@@ -147,6 +149,8 @@ fn a_scene_session_predicts_pauses_and_rolls_out_what_ifs() {
     // prediction made before it.
     let resumed = s.moment(last + 1).unwrap();
     assert!(resumed.surprise.is_nan(), "surprise {} against a prediction from before the pause", resumed.surprise);
+    // Nor are the frames after the pause what arrived after the moment before it.
+    assert!(s.arrived_after(last, 8).unwrap().is_empty(), "frames across the pause set under its predictions");
 
     // Closed while recording (the app quitting): the episode is finished, not left to a repair.
     s.start_recording(&dir, "closed while recording").unwrap();
