@@ -62,8 +62,10 @@ if ! command -v rustup >/dev/null 2>&1; then
   curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal -c clippy,rustfmt
   export PATH="$HOME/.cargo/bin:$PATH"
 fi
-need=$(sed -n 's/^rust-version = "\(.*\)"/\1/p' "$(dirname "$0")/../Cargo.toml" 2>/dev/null | head -1)
-have=$(rustc --version 2>/dev/null | cut -d' ' -f2)
+# `|| true`: under pipefail a rustup with no default toolchain (rustc fails) would end the
+# script here without a word, in the very case the update below is for.
+need=$(sed -n 's/^rust-version = "\(.*\)"/\1/p' "$(dirname "$0")/../Cargo.toml" 2>/dev/null | head -1 || true)
+have=$(rustc --version 2>/dev/null | cut -d' ' -f2 || true)
 if [ -n "$need" ] && [ "$(printf '%s\n%s\n' "$need" "${have:-0}" | sort -V | head -1)" != "$need" ]; then
   echo "Updating Rust: this workspace needs rustc $need, found ${have:-none}"
   rustup toolchain install stable --profile minimal -c clippy,rustfmt

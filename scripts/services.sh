@@ -22,9 +22,13 @@ if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
   fi
 fi
 
-# Whether this shell started the PulseAudio it uses (then it may make the stand-ins the
-# defaults, and restart it); a desktop's own is left as it is.
+# Whether the PulseAudio in use is one this script starts (now or in an earlier run: it runs
+# with -n and --disallow-exit, which a desktop's does not); only such a one has the stand-ins
+# made its defaults and is restarted when it goes silent. A desktop's own is left as it is.
 augur_own_pulse=0
+augur_pulse_is_ours() {
+  pgrep -u "$(id -u)" -f "pulseaudio --daemonize=yes --exit-idle-time=-1 --disallow-exit -n" >/dev/null 2>&1
+}
 
 # Starts PulseAudio (when none runs) with the null sink and the sine playing into it.
 augur_start_pulse() {
@@ -33,9 +37,10 @@ augur_start_pulse() {
     pulseaudio --daemonize=yes --exit-idle-time=-1 --disallow-exit -n \
       --load="module-native-protocol-unix" --load="module-always-sink" >>"$augur_services_log" 2>&1 || true
     for _ in $(seq 50); do pactl info >/dev/null 2>&1 && break; sleep 0.1; done
-    augur_own_pulse=1
   fi
   pactl info >/dev/null 2>&1 || return 1
+  augur_own_pulse=0
+  augur_pulse_is_ours && augur_own_pulse=1
   if ! pactl list short sinks | grep -q augur_null; then
     pactl load-module module-null-sink sink_name=augur_null sink_properties=device.description=AugurNull >/dev/null ||
       return 1
