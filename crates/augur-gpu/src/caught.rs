@@ -18,14 +18,24 @@ impl Caught {
 
     /// Stops catching and returns the first error caught, if any (waits for the device to
     /// say).
-    pub fn error(self) -> Option<wgpu::Error> {
+    pub fn error(mut self) -> Option<wgpu::Error> {
         let mut first = None;
-        for scope in self.scopes.into_iter().rev() {
+        for scope in std::mem::take(&mut self.scopes).into_iter().rev() {
             // Popped innermost first; the outermost error that was caught wins.
             if let Some(error) = pollster::block_on(scope.pop()) {
                 first = Some(error);
             }
         }
         first
+    }
+}
+
+impl Drop for Caught {
+    /// Pops the scopes innermost first when [`Caught::error`] was not called (an early return):
+    /// a `Vec` drops its guards outermost first, and wgpu panics on scopes popped out of order.
+    fn drop(&mut self) {
+        while let Some(scope) = self.scopes.pop() {
+            drop(scope);
+        }
     }
 }

@@ -31,6 +31,9 @@ fn an_error_caught_is_returned_not_sent_to_the_panicking_handler() {
     let error = caught.error().expect("the odd buffer is refused");
     assert!(matches!(error, augur_gpu::wgpu::Error::Validation { .. }), "{error}");
     assert!(augur_gpu::Caught::new(device).error().is_none());
+    // Dropped without asking (an early return): its scopes are popped in order, no panic.
+    drop(augur_gpu::Caught::new(device));
+    assert!(augur_gpu::Caught::new(device).error().is_none());
 }
 
 #[test]
