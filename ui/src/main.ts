@@ -268,7 +268,9 @@ async function start(): Promise<void> {
   onPick($("source-pick"), "cannot switch", async (preset) => {
     if (!preset) return;
     await invoke("set_source", { preset });
-    showSource($("source-pick").selectedOptions[0].textContent ?? preset);
+    // The option switched to, not the one shown now: a second pick may have come meanwhile.
+    const picked = Array.from($("source-pick").options).find((o) => o.value === preset);
+    showSource(picked?.textContent ?? preset);
     // The source's own sound comes and goes with it (and the sound it follows); the source
     // did switch even if the microphones cannot be read, so that is no reason to undo the pick.
     await refreshMicrophones().catch((e) => notice(errorText(e)));

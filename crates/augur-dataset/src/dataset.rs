@@ -75,7 +75,7 @@ impl Dataset {
         // Refused before the dataset is made, or it would declare a rate nothing can record.
         if let Some(rate) = rec.audio_rate.filter(|r| augur_capture::aac_rate(*r) != *r) {
             return Err(DatasetError::Usage(format!(
-                "the microphone delivers {rate} Hz, not a rate an MP4's AAC track holds (8000 to {} Hz, standard \
+                "the microphone delivers {rate} Hz, not a rate an MP4's AAC track holds (7350 to {} Hz, standard \
                  rates only); set it to 48000 Hz in the system's sound settings, or record without a microphone",
                 augur_capture::MAX_AAC_RATE
             )));

@@ -111,12 +111,17 @@ pub(crate) fn model_loop(
             Ok(step) => {
                 let cfg = &runner.card.config;
                 let mut m = moment(index, frame.pts, &input, step, s, cfg.tokens(), cfg.latent_dim);
-                // Cleared before model B steps, so a failure of B's stays told.
-                *lock(&shared.model_error) = None;
+                // The frame's error is set once, after model B too, so a failure of B's is told
+                // for as long as it lasts, not only between its steps.
+                let mut error = None;
                 if let Some((b, name)) = compare.as_mut() {
                     b.overlap = runner.overlap;
-                    m.compare = step_compare(b, name, &frame, shared, fps, horizon, context).map(Arc::new);
+                    match step_compare(b, name, &frame, shared, fps, horizon, context) {
+                        Ok(compared) => m.compare = Some(Arc::new(compared)),
+                        Err(why) => error = Some(why),
+                    }
                 }
+                *lock(&shared.model_error) = error;
                 lock(&shared.timeline).push(m);
                 index += 1;
                 // Capture to prediction ready, on the clock the frame was stamped with.
@@ -176,19 +181,18 @@ fn step_compare(
     fps: f64,
     horizon: usize,
     context: usize,
-) -> Option<crate::timeline::Compared> {
+) -> Result<crate::timeline::Compared, String> {
     let s = b.size();
     let input = to_model_input(&frame.rgb, frame.width as usize, frame.height as usize, s);
     let mels = b.card.config.audio_mels;
     let sound = shared.sound().filter(|_| mels > 0).map(|snd| snd.frame_features(fps, mels));
     match guarded(|| b.step(&input, sound, horizon.min(b.card.config.max_horizon), context)) {
-        Ok(step) => Some(crate::runner::compared(name.clone(), &input, step, s)),
+        Ok(step) => Ok(crate::runner::compared(name.clone(), &input, step, s)),
         Err(e) => {
             if matches!(e, EngineError::Panicked(_)) {
                 b.reset();
             }
-            *lock(&shared.model_error) = Some(format!("the compared model failed on a frame: {e}"));
-            None
+            Err(format!("the compared model failed on a frame: {e}"))
         }
     }
 }

@@ -78,7 +78,7 @@ impl RecordingWriter {
             && super::audio::aac_rate(a.sample_rate) != a.sample_rate
         {
             return Err(err(format!(
-                "sound at {} Hz is not a rate an MP4's AAC track holds (8000 to {} Hz, standard rates only); set \
+                "sound at {} Hz is not a rate an MP4's AAC track holds (7350 to {} Hz, standard rates only); set \
                  the microphone to 48000 Hz in the system's sound settings, or record without sound",
                 a.sample_rate,
                 super::audio::MAX_AAC_RATE

@@ -288,14 +288,14 @@ fn margin_line(md: &mut String, margin: [f64; 2], clear: [f64; 2]) {
     );
 }
 
-/// Accuracy of the three surprise signals (latent, decoded pixels, copy-last change), each over
-/// the whole clip and over the first frames after the clips differ.
 /// `mse` as a share of copy-last's, or "–" where copying the last frame is (about) perfect:
 /// a still clip would otherwise read as a ratio in the billions.
 fn of_copy(mse: f64, copy_mse: f64) -> String {
     if copy_mse > 1e-9 { format!("{:.2}", mse / copy_mse) } else { "–".into() }
 }
 
+/// Accuracy of the three surprise signals (latent, decoded pixels, copy-last change), each over
+/// the whole clip and over the first frames after the clips differ.
 fn signal_table(md: &mut String, rows: [[f64; 2]; 3]) {
     md.push_str("| surprise signal | whole clip | first frames after they differ |\n|---|---|---|\n");
     let names = [
