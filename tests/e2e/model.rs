@@ -254,6 +254,9 @@ fn eval_and_predict_write_tables_images_and_a_video() {
     let (_, _, media) = predict_on("lavfi:testsrc=size=64x64:rate=10", "pred-lavfi", &[]);
     assert_eq!((media.fps, media.video_frames), (10.0, 20));
     assert!(!dir.path().join("pred-lavfi/step-00099").exists(), "an old step folder was left");
+    // A live source that reports 30 fps and delivers 15 (a camera in low light) plays at 15.
+    let (_, _, media) = predict_on("lavfi:testsrc=size=64x64:rate=30,setpts=2*PTS", "pred-slow-camera", &[]);
+    assert!((14.0..16.0).contains(&media.fps), "{media:?}");
     // A microphone is heard while the frames are read (services.sh plays a sine into it), and
     // the video carries what it heard beside them.
     if Command::new("pactl").arg("info").output().is_ok_and(|o| o.status.success()) {

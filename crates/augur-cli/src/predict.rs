@@ -164,8 +164,8 @@ pub fn run(args: &Args) -> Result<()> {
 }
 
 /// Frames at model size, the source's frame rate (files and scenes read as fast as they
-/// decode; a camera's or a lavfi graph's rate is the one it reports) and when the first frame
-/// came on `clock`.
+/// decode, at the rate they report; a camera or a lavfi graph at the rate it delivered) and
+/// when the first frame came on `clock`.
 fn read_frames(
     given: &str,
     count: usize,
@@ -177,19 +177,31 @@ fn read_frames(
         VideoSpec::Scene(cfg) => VideoSpec::Scene(augur_capture::scene::SceneConfig { realtime: false, ..cfg }),
         other => other,
     };
+    let live = !matches!(spec, VideoSpec::File(_) | VideoSpec::Scene(_));
     let mut source = open_video(&spec, clock)?;
-    let rate = source.info().fps;
-    let mut first = None;
+    let reported = source.info().fps;
+    let (mut first, mut last) = (None, None);
     let mut frames = Vec::with_capacity(count.min(4096));
     while frames.len() < count {
         match source.next_frame()? {
             Some(f) => {
                 first.get_or_insert(f.pts);
+                last = Some(f.pts);
                 frames.push(to_model_input(&f.rgb, f.width as usize, f.height as usize, size));
             }
             None => break,
         }
     }
+    // A live source's rate is the one it delivered, where that is more than 2 % off what it
+    // reports (a camera claiming 30 fps sends 15 in low light): the video would play too fast
+    // and the microphone's window end early.
+    let rate = match (first, last) {
+        (Some(a), Some(b)) if live && frames.len() > 1 && b > a => {
+            let delivered = (frames.len() - 1) as f64 / (b - a).as_secs_f64();
+            if (delivered / reported - 1.0).abs() > 0.02 { delivered } else { reported }
+        }
+        _ => reported,
+    };
     Ok((frames, rate, first.unwrap_or_default()))
 }
 
