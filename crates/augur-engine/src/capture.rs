@@ -59,6 +59,7 @@ pub(crate) fn capture_loop(
             first = false;
         }
         let handle = spawn_video(src);
+        lock(&shared.rates).new_source();
         *lock(&shared.status) = SourceStatus::Running { description: handle.info().description.clone() };
         *lock(&shared.source_info) = Some(handle.info().clone());
         attempts = 0;

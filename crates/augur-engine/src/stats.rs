@@ -54,11 +54,13 @@ impl Rates {
     pub fn captured(&mut self, _age: Duration, source_skipped: u64, paused: bool) {
         self.frames += 1;
         self.frames_live += u64::from(!paused);
-        if source_skipped < self.source_dropped {
-            self.dropped_before += self.source_dropped;
-        }
         self.source_dropped = source_skipped;
         push_recent(&mut self.captured, Instant::now());
+    }
+
+    /// A source was opened (again): its drops count from 0, on top of the earlier ones.
+    pub fn new_source(&mut self) {
+        self.dropped_before += std::mem::take(&mut self.source_dropped);
     }
 
     /// The model left a frame on purpose (the stride).
@@ -138,10 +140,10 @@ mod tests {
         }
         let s = r.stats();
         assert_eq!((s.frames, s.predicted, s.model_skipped), (30, 4, 1));
-        // A source that dropped 3, reopened, then dropped 2: 5 in all.
+        // A source that dropped 3, reopened, then dropped 4 (more than before, at once): 7.
         r.captured(Duration::ZERO, 3, false);
-        r.captured(Duration::ZERO, 0, false);
-        r.captured(Duration::ZERO, 2, false);
-        assert_eq!(r.stats().source_dropped, 5);
+        r.new_source();
+        r.captured(Duration::ZERO, 4, false);
+        assert_eq!(r.stats().source_dropped, 7);
     }
 }
