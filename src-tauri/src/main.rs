@@ -19,7 +19,7 @@ use std::process::ExitCode;
 
 /// The session and every command the web UI may call (the same set in the app and in tests).
 fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, session: state::Session) -> tauri::Builder<R> {
-    builder.manage(session).invoke_handler(tauri::generate_handler![
+    builder.manage(session).invoke_handler(answering(tauri::generate_handler![
         commands::app_info,
         commands::about,
         commands::latest_frame,
@@ -60,7 +60,23 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, session: state::
         commands::scope_input,
         commands::bench_payload,
         commands::bench_report,
-    ])
+    ]))
+}
+
+/// `handler` with a command that panics answered with an error: a synchronous command runs on
+/// the window's event loop, where a panic would end the app (the slow commands, which run on
+/// the async runtime, are each wrapped in `commands::answered`).
+fn answering<R: tauri::Runtime>(
+    handler: impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static,
+) -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
+    move |invoke| {
+        // The reply goes once: a reject after the command answered is ignored.
+        let resolver = invoke.resolver.clone();
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handler(invoke))).unwrap_or_else(|panic| {
+            resolver.reject(commands::internal(&*panic));
+            true
+        })
+    }
 }
 
 fn main() -> ExitCode {

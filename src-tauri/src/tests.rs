@@ -522,3 +522,21 @@ fn the_microphone_is_picked_swapped_and_remembered() {
     let mics = json_of(call(&w, "microphones", json!({})).unwrap());
     assert!(mics["microphones"].as_array().unwrap().iter().any(|m| m["current"] == true && m["id"] == id), "{mics}");
 }
+
+/// A command that fails the way a bug would.
+#[tauri::command]
+fn boom() -> u32 {
+    panic!("boom")
+}
+
+#[test]
+fn a_command_that_panics_answers_an_error_and_the_app_goes_on() {
+    let handler = crate::answering(tauri::generate_handler![boom]);
+    let app = mock_builder().invoke_handler(handler).build(tauri::generate_context!()).unwrap();
+    let w = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
+    for _ in 0..2 {
+        let err = call(&w, "boom", json!({})).unwrap_err();
+        assert_eq!(err["code"], "internal", "{err}");
+        assert!(err["message"].as_str().unwrap().contains("internal error (boom)"), "{err}");
+    }
+}

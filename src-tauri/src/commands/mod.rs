@@ -40,10 +40,13 @@ impl CommandError {
 /// without a reply, and the page would wait for ever (Export disabled for good, a dataset's
 /// curves "computing…" behind it).
 pub(crate) fn answered<T>(body: impl FnOnce() -> Result<T, CommandError>) -> Result<T, CommandError> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)).unwrap_or_else(|panic| {
-        let why = augur_engine::panic_text(&*panic);
-        Err(CommandError::new("internal", format!("it stopped on an internal error ({why}); please report it")))
-    })
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)).map_err(|panic| internal(&*panic))?
+}
+
+/// The error a command that panicked answers with.
+pub(crate) fn internal(panic: &(dyn std::any::Any + Send)) -> CommandError {
+    let why = augur_engine::panic_text(panic);
+    CommandError::new("internal", format!("it stopped on an internal error ({why}); please report it"))
 }
 
 fn bad(message: impl Into<String>) -> CommandError {
