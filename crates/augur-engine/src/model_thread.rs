@@ -265,6 +265,10 @@ fn serve(req: Request, runner: &mut Runner, shared: &Shared, device: &DeviceChoi
                 *runner = r;
                 shared.size.store(runner.size(), Ordering::SeqCst);
                 shared.model_context.store(runner.card.config.context, Ordering::SeqCst);
+                // A shorter model's rollouts are as long as it makes them.
+                let max = runner.card.config.max_horizon;
+                shared.max_horizon.store(max, Ordering::SeqCst);
+                let _ = shared.horizon.fetch_min(max, Ordering::SeqCst);
                 *lock(&shared.trajectory) = None;
                 *lock(&shared.model_name) = path.display().to_string();
                 timeline.clear();

@@ -116,6 +116,8 @@ pub(crate) struct Shared {
     pub(crate) stride: AtomicUsize,
     /// The model's own context length.
     pub(crate) model_context: AtomicUsize,
+    /// The model's longest rollout (its card's `max_horizon`).
+    pub(crate) max_horizon: AtomicUsize,
     pub(crate) next_source: Mutex<Option<String>>,
     pub(crate) model_name: Mutex<String>,
     /// The device the model runs on, once it is loaded.
@@ -216,6 +218,7 @@ impl Session {
             context: AtomicUsize::new(card.config.context),
             stride: AtomicUsize::new(1),
             model_context: AtomicUsize::new(card.config.context),
+            max_horizon: AtomicUsize::new(card.config.max_horizon),
             next_source: Mutex::new(None),
             model_name: Mutex::new(cfg.model.display().to_string()),
             device_name: Mutex::new(String::new()),
@@ -329,9 +332,14 @@ impl Session {
         self.shared.paused.load(Ordering::SeqCst)
     }
 
-    /// Changes the live rollout horizon.
-    pub fn set_horizon(&self, horizon: usize) {
-        self.shared.horizon.store(horizon.max(1), Ordering::SeqCst);
+    /// Changes the live rollout horizon (1 to the model's `max_horizon`).
+    pub fn set_horizon(&self, horizon: usize) -> Result<(), EngineError> {
+        let max = self.shared.max_horizon.load(Ordering::SeqCst);
+        if !(1..=max).contains(&horizon) {
+            return Err(EngineError::Usage(format!("the horizon must be 1 to {max} frames for this model")));
+        }
+        self.shared.horizon.store(horizon, Ordering::SeqCst);
+        Ok(())
     }
 
     /// Live rollouts start from the newest `context` frames (1 to the model's context).

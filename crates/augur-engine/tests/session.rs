@@ -82,6 +82,11 @@ fn a_scene_session_predicts_pauses_and_rolls_out_what_ifs() {
     assert_eq!(s.context(), (2, 8));
     s.set_context(8).unwrap();
     assert!(s.set_stride(0).is_err() && s.set_stride(9).is_err());
+    // The horizon is bounded by the model's longest rollout (32 for the bundled one).
+    assert!(s.set_horizon(0).is_err() && s.set_horizon(33).is_err());
+    s.set_horizon(32).unwrap();
+    assert_eq!(s.horizon(), 32);
+    s.set_horizon(8).unwrap();
     s.set_stride(2).unwrap();
     assert_eq!(s.stride(), 2);
     s.set_stride(1).unwrap();

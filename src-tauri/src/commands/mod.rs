@@ -450,10 +450,7 @@ pub fn set_paused(session: State<'_, Session>, paused: bool) -> Result<(), Comma
 #[tauri::command]
 pub fn set_horizon(session: State<'_, Session>, horizon: u32) -> Result<(), CommandError> {
     let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
-    if !(1..=32).contains(&horizon) {
-        return Err(bad(format!("the horizon must be 1 to 32 frames, got {horizon}")));
-    }
-    s.set_horizon(horizon as usize);
+    s.set_horizon(horizon as usize).map_err(|e| bad(e.to_string()))?;
     session.remember(|set| set.horizon = Some(horizon));
     Ok(())
 }
