@@ -114,11 +114,15 @@ impl<'a> Params<'a> {
     fn parse(given: &'a str, query: Option<&'a str>, allowed: &[&str]) -> Result<Self, CaptureError> {
         let mut pairs = Vec::new();
         for part in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
-            let (k, v) = part
-                .split_once('=')
-                .ok_or_else(|| bad(given, format!("option {part:?} needs a value, like {part}=…")))?;
+            let (k, v) = part.split_once('=').ok_or_else(|| {
+                bad(given, format!("option {part:?} needs a value, like {part}=… (a '?' starts the options)"))
+            })?;
             if !allowed.contains(&k) {
                 return Err(bad(given, format!("unknown option {k:?} (this kind takes: {})", allowed.join(", "))));
+            }
+            // Given twice, one of them is a mistake: say so rather than take the last.
+            if pairs.iter().any(|(seen, _)| *seen == k) {
+                return Err(bad(given, format!("option {k:?} is given twice")));
             }
             pairs.push((k, v));
         }
@@ -301,7 +305,13 @@ fn scene_config(given: &str, body: &str, query: Option<&str>) -> Result<SceneCon
         Some(v) => Some(Violation::from_name(v).ok_or_else(|| bad(given, format!("violation={v} should be {kinds}")))?),
     };
     cfg.realtime = p.pacing(Pacing::Realtime)? == Pacing::Realtime;
-    cfg.validate()?;
+    // The scene names the setting it refuses; the error quotes the whole name as given.
+    cfg.validate().map_err(|e| match e {
+        CaptureError::BadSpec { given: setting, why, forms } => {
+            CaptureError::BadSpec { given: given.to_string(), why: format!("{setting}: {why}"), forms }
+        }
+        other => other,
+    })?;
     Ok(cfg)
 }
 
@@ -405,10 +415,24 @@ mod tests {
             "file:a.mp4?loop=maybe",
             "camera:0?fps=0",
             "camera:0?size=1x1",
+            // One of two is a mistake.
+            "scene:bounce?seed=1&seed=2",
         ] {
             let err = given.parse::<SourceSpec>().unwrap_err().to_string();
             assert!(err.contains("Accepted forms"), "{given}: {err}");
             assert!(err.contains(given), "{given}: message should quote the input: {err}");
+        }
+    }
+
+    #[test]
+    fn a_scene_refused_quotes_its_whole_name_and_the_setting() {
+        // Below 1 fps a scene's frame took billions of physics steps and its sound 64 GB.
+        for (given, why) in [
+            ("scene:bounce?fps=0.000001&sound=1", "fps=0.000001: the frame rate must be 1 to 240"),
+            ("scene:bounce?size=5000x480", "size=5000x480: width and height must each be 16 to 4096"),
+        ] {
+            let err = given.parse::<SourceSpec>().unwrap_err().to_string();
+            assert!(err.contains(&format!("{given:?}")) && err.contains(why), "{given}: {err}");
         }
     }
 

@@ -124,9 +124,11 @@ impl SceneConfig {
                 "width and height must each be 16 to 4096 pixels".into(),
             );
         }
-        // Written so that NaN fails too.
-        if !(self.fps > 0.0 && self.fps <= 240.0) {
-            return bad(format!("fps={}", self.fps), "the frame rate must be above 0 and at most 240".into());
+        // Written so that NaN fails too. At least 1: a frame is simulated in steps of the
+        // physics' own length, and its sound is a frame long, so 1e-9 fps meant billions of
+        // steps a frame (a hang) and 64 GB of sound (an abort).
+        if !(self.fps >= 1.0 && self.fps <= 240.0) {
+            return bad(format!("fps={}", self.fps), "the frame rate must be 1 to 240".into());
         }
         if !(1..=16).contains(&self.balls) {
             return bad(format!("balls={}", self.balls), "there must be 1 to 16 balls".into());
