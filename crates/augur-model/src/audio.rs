@@ -43,9 +43,17 @@ pub fn frame_features(samples: &[f32], sample_rate: u32, fps: f64, frames: usize
         return out;
     }
     let params = augur_gpu::logmel::Params { n_mels: mels as u32, ..augur_gpu::logmel::Params::new(sample_rate) };
-    let at = |frame: usize| ((frame as f64 / fps * f64::from(sample_rate)).round() as usize).min(samples.len());
+    let edge = |frame: usize| (frame as f64 / fps * f64::from(sample_rate)).round() as usize;
+    let window = params.n_fft as usize;
     for (f, slot) in out.chunks_mut(mels).enumerate() {
-        let Ok(spectrogram) = augur_gpu::logmel::reference(&samples[at(f)..at(f + 1)], &params) else { continue };
+        let (start, end) = (edge(f).min(samples.len()), edge(f + 1).min(samples.len()));
+        // A frame shorter than one spectrogram window (8 kHz at 30 fps, 16 kHz at 60) hears the
+        // window ending with it, reaching into the frames before: its own span alone held no
+        // window, and it heard silence whatever was played. Never past its end, and not for a
+        // frame past the end of the sound (silence there).
+        let whole = edge(f + 1) <= samples.len();
+        let start = if whole && end - start < window { end.saturating_sub(window) } else { start };
+        let Ok(spectrogram) = augur_gpu::logmel::reference(&samples[start..end], &params) else { continue };
         let rows = spectrogram.len() / mels;
         if rows == 0 {
             continue;
@@ -73,6 +81,21 @@ mod tests {
         assert!(frame[loudest] > 0.0 && (10..30).contains(&loudest), "band {loudest}: {frame:?}");
         // One second of audio covers 30 frames; the rest is silence.
         assert!(feats[35 * 64..36 * 64].iter().all(|v| (*v - scale_logmel(LOG_FLOOR)).abs() < 1e-6));
+    }
+
+    /// A frame shorter than one spectrogram window (8 kHz at 30 fps: 267 samples of 512) hears
+    /// the tone played: it heard silence whatever was played.
+    #[test]
+    fn short_frames_hear_what_is_played() {
+        let rate = 8_000;
+        let tone: Vec<f32> =
+            (0..rate).map(|i| (2.0 * std::f32::consts::PI * 700.0 * i as f32 / rate as f32).sin() * 0.5).collect();
+        let feats = frame_features(&tone, rate, 30.0, 30, 32);
+        let floor = scale_logmel(LOG_FLOOR);
+        // From the second frame on (the first has not a window of sound before its end).
+        for f in 2..30 {
+            assert!(feats[f * 32..(f + 1) * 32].iter().any(|v| *v > floor + 1.0), "frame {f} heard nothing");
+        }
     }
 
     /// A knock right at the start of frame 11's span is heard by frame 11 and by no frame

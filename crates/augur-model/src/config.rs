@@ -209,7 +209,8 @@ impl ModelConfig {
             ("grid", self.grid, 32),
             ("context", self.context, 256),
             ("max_horizon", self.max_horizon, 256),
-            ("audio_mels", self.audio_mels, 512),
+            // The spectrogram's 512-sample window has 257 frequency bins to share out.
+            ("audio_mels", self.audio_mels, 257),
             ("action_dim", self.action_dim, 4096),
         ];
         if let Some((name, value, most)) = limits.iter().find(|(_, v, most)| v > most) {
