@@ -17,19 +17,24 @@ pub const MAX_WEIGHTS_BYTES: u64 = 512 << 20;
 
 /// The weights path for a card path or a bare model path (`models/bounce-64` →
 /// `models/bounce-64.safetensors`).
-/// A name may hold dots of its own (`tiny-v1.5`): only a `.json` or `.safetensors` ending is
-/// taken off, and the other is added to the whole name, not put in place of its last part.
+/// A name may hold dots of its own (`tiny-v1.5`): only a `.json` or `.safetensors` ending (in
+/// any case) is taken off, and the other is added to the whole name, not put in place of its
+/// last part. A trailing slash is no part of the name, and a training run's folder (`augur
+/// train --out runs/m`) names the model in it (`runs/m/model`) when no `runs/m.json` exists.
 pub fn paths(model: &Path) -> (PathBuf, PathBuf) {
-    let base = match model.extension().and_then(|e| e.to_str()) {
-        Some("json" | "safetensors") => model.with_extension(""),
-        _ => model.to_path_buf(),
-    };
-    let with = |suffix: &str| {
-        let mut name = base.clone().into_os_string();
+    let model: PathBuf = model.components().collect();
+    let with = |base: &Path, suffix: &str| {
+        let mut name = base.as_os_str().to_os_string();
         name.push(suffix);
         PathBuf::from(name)
     };
-    (with(".safetensors"), with(".json"))
+    let ending = model.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    let base = match ending.as_deref() {
+        Some("json" | "safetensors") => model.with_extension(""),
+        _ if !with(&model, ".json").exists() && model.join("model.json").is_file() => model.join("model"),
+        _ => model,
+    };
+    (with(&base, ".safetensors"), with(&base, ".json"))
 }
 
 /// Writes `model` and `card` (its `weights_bytes` and `parameters` filled in) next to `base`.

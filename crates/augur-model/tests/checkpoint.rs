@@ -78,6 +78,25 @@ fn names_with_dots_are_whole_names() {
 }
 
 #[test]
+fn a_run_folder_a_trailing_slash_or_an_upper_case_ending_name_the_model() {
+    let dir = tempfile::tempdir().unwrap();
+    // `augur train --out run` writes run/model.{json,safetensors}.
+    let run = dir.path().join("run");
+    let cfg = common::tiny();
+    let mut card = ModelCard::untrained("in a run", cfg.clone());
+    checkpoint::save(&WorldModel::new(&cfg, &Device::flex()), &mut card, &run.join("model")).unwrap();
+    let slash = format!("{}/", run.display());
+    for given in [run.clone(), PathBuf::from(&slash), run.join("model.JSON")] {
+        assert_eq!(checkpoint::load_card(&given).unwrap().name, "in a run", "{}", given.display());
+    }
+    assert_eq!(checkpoint::paths(&run).0, run.join("model.safetensors"));
+    // A card beside the folder, of the same name, is the one named.
+    let (t, _) = saved(dir.path());
+    std::fs::create_dir_all(&t).unwrap();
+    assert_eq!(checkpoint::load_card(&t).unwrap().name, "t");
+}
+
+#[test]
 fn a_missing_or_broken_card_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     assert!(refusal(&dir.path().join("nothing")).contains("cannot read the model card"));
