@@ -143,7 +143,7 @@ impl ClipSource {
             return Ok(Self::Episodes { name: given.to_string(), episodes: decode_dataset(given, rest, size)? });
         }
         match SourceSpec::video(given).map_err(|e| bad(e.to_string()))? {
-            VideoSpec::Scene(cfg) => Ok(Self::scene_at(cfg, size)),
+            VideoSpec::Scene(cfg) => Self::scene_at(given, cfg, size),
             VideoSpec::File(file) => {
                 Ok(Self::Video { name: given.to_string(), reel: decode_file(given, &file, size)? })
             }
@@ -167,13 +167,38 @@ impl ClipSource {
     pub fn scene(given: &str, size: usize) -> Result<Self, ModelError> {
         let bad = |why: String| ModelError::BadData { given: given.to_string(), why };
         match SourceSpec::video(given).map_err(|e| bad(e.to_string()))? {
-            VideoSpec::Scene(cfg) => Ok(Self::scene_at(cfg, size)),
+            VideoSpec::Scene(cfg) => Self::scene_at(given, cfg, size),
             _ => Err(bad("expected a scene: source, e.g. scene:bounce".into())),
         }
     }
 
-    fn scene_at(cfg: SceneConfig, size: usize) -> Self {
-        Self::Scene(SceneConfig { width: size as u32, height: size as u32, realtime: false, ..cfg })
+    /// Scenes drawn for training at the model's size. What every clip draws afresh (seed,
+    /// balls, occluder, noise; no violation) and the size cannot be set: given, they would be
+    /// ignored without a word, so they are refused.
+    fn scene_at(given: &str, cfg: SceneConfig, size: usize) -> Result<Self, ModelError> {
+        let d = SceneConfig { kind: cfg.kind, ..SceneConfig::default() };
+        let set: Vec<&str> = [
+            ("seed", cfg.seed != d.seed),
+            ("balls", cfg.balls != d.balls),
+            ("occluder", cfg.occluder != d.occluder),
+            ("noise", cfg.noise != d.noise),
+            ("violation", cfg.violation.is_some()),
+            ("size", ![(d.width, d.height), (size as u32, size as u32)].contains(&(cfg.width, cfg.height))),
+        ]
+        .into_iter()
+        .filter_map(|(name, given)| given.then_some(name))
+        .collect();
+        if !set.is_empty() {
+            return Err(ModelError::BadData {
+                given: given.to_string(),
+                why: format!(
+                    "training draws seed, balls, occluder and noise afresh for every clip, at the model's size, so \
+                     {} would be ignored; drop it (sound, floor, bounce and fps are kept)",
+                    set.join(", ")
+                ),
+            });
+        }
+        Ok(Self::Scene(SceneConfig { width: size as u32, height: size as u32, realtime: false, ..cfg }))
     }
 
     /// A short human-readable description.
@@ -446,6 +471,20 @@ pub fn load_frames(path: &std::path::Path) -> Result<(Vec<Vec<f32>>, usize, Stri
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
+    #[test]
+    fn training_scenes_refuse_what_every_clip_draws_afresh() {
+        let refused = |given: &str| match ClipSource::scene(given, 64) {
+            Ok(_) => panic!("{given} was taken"),
+            Err(e) => e.to_string(),
+        };
+        let why = refused("scene:bounce?seed=7&balls=12&noise=0.5");
+        assert!(why.contains("seed, balls, noise would be ignored"), "{why}");
+        assert!(refused("scene:bounce?size=640x360").contains("size would be ignored"));
+        for kept in ["scene:bounce", "scene:bounce?sound=1&floor=0.2", "scene:bounce?size=64x64&fps=15"] {
+            assert!(ClipSource::scene(kept, 64).is_ok(), "{kept}");
+        }
+    }
+
     use super::*;
 
     /// A long file is cut to what is kept in memory, and the description says so.
