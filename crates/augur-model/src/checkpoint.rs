@@ -90,7 +90,21 @@ pub fn load_card(model: &Path) -> Result<ModelCard, ModelError> {
         )));
     }
     card.config.validate().map_err(|e| bad(e.to_string()))?;
+    if let Some(key) = unknown_config_key(&text, &card.config) {
+        return Err(bad(format!(
+            "its config has a field this Augur does not know, `{key}` (a typo would turn a feature off without a word); \
+             correct or remove it"
+        )));
+    }
     Ok(card)
+}
+
+/// A key of the card's `config` that the architecture has no field for.
+fn unknown_config_key(text: &str, config: &crate::ModelConfig) -> Option<String> {
+    let given: serde_json::Value = serde_json::from_str(text).ok()?;
+    let known = serde_json::to_value(config).ok()?;
+    let known = known.as_object()?;
+    given.get("config")?.as_object()?.keys().find(|k| !known.contains_key(*k)).cloned()
 }
 
 /// Loads a checked model onto `device`.

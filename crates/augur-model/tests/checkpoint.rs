@@ -230,3 +230,17 @@ fn the_default_model_is_bundled_and_every_bundled_model_loads() {
         augur_model::DEFAULT_MODEL
     );
 }
+
+#[test]
+fn a_config_field_this_augur_does_not_know_is_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let (base, _) = saved(dir.path());
+    let card = base.with_extension("json");
+    let text = std::fs::read_to_string(&card).unwrap();
+    // A typo of a real field: read as written, the feature it names would be off.
+    let typo = text.replacen("\"image_size\"", "\"fade_by_last_stp\": true, \"image_size\"", 1);
+    assert_ne!(typo, text);
+    std::fs::write(&card, typo).unwrap();
+    let why = refusal(&base);
+    assert!(why.contains("`fade_by_last_stp`"), "{why}");
+}
