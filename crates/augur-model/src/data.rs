@@ -451,7 +451,7 @@ pub fn load_frames(path: &std::path::Path) -> Result<(Vec<Vec<f32>>, usize, Stri
     let bad = |why: String| ModelError::BadData { given: path.display().to_string(), why };
     let bytes = std::fs::read(path).map_err(ModelError::io("cannot read", path))?;
     let (_, meta) = safetensors::SafeTensors::read_metadata(&bytes).map_err(|e| {
-        bad(format!("not a safetensors file ({e}); write one with `cargo run --example export_frames`"))
+        bad(format!("not a safetensors file ({e}); write one with the export_frames tool built beside augur (`$CARGO_TARGET_DIR/debug/examples/export_frames SIZE OUT file:CLIP`)"))
     })?;
     let source = meta.metadata().as_ref().and_then(|m| m.get("source").cloned()).unwrap_or_default();
     let tensors = safetensors::SafeTensors::deserialize(&bytes).map_err(|e| bad(e.to_string()))?;
