@@ -12,6 +12,10 @@ pub const HELD_OUT_SEEDS: u64 = 1 << 40;
 /// Longest real clip kept in memory, frames.
 const MAX_FILE_FRAMES: usize = 4000;
 
+/// Most bytes of decoded frames (f32 at the model's size) a dataset is held in: 100 two-minute
+/// episodes at 64 px would be 18 GB. Later episodes are left out, and its description says so.
+const MAX_DATASET_BYTES: usize = 4 << 30;
+
 /// A clip: `len` frames of planar `3 × size × size` f32, one after the other, and its sound
 /// when the source has one.
 #[derive(Clone, Debug)]
@@ -140,7 +144,15 @@ impl ClipSource {
     pub fn open(given: &str, size: usize) -> Result<Self, ModelError> {
         let bad = |why: String| ModelError::BadData { given: given.to_string(), why };
         if let Some(rest) = given.strip_prefix("dataset:") {
-            return Ok(Self::Episodes { name: given.to_string(), episodes: decode_dataset(given, rest, size)? });
+            let (episodes, left_out) = decode_dataset(given, rest, size)?;
+            let name = match left_out {
+                0 => given.to_string(),
+                n => format!(
+                    "{given} (its first episodes: {n} more left out, past the {} GiB of frames kept in memory)",
+                    MAX_DATASET_BYTES >> 30
+                ),
+            };
+            return Ok(Self::Episodes { name, episodes });
         }
         match SourceSpec::video(given).map_err(|e| bad(e.to_string()))? {
             VideoSpec::Scene(cfg) => Self::scene_at(given, cfg, size),
@@ -331,7 +343,7 @@ fn samples_per_frame(fps: f64) -> usize {
 }
 
 /// Every episode of a dataset (or the one `?episode=N` names), decoded at model size.
-fn decode_dataset(given: &str, rest: &str, size: usize) -> Result<Vec<Reel>, ModelError> {
+fn decode_dataset(given: &str, rest: &str, size: usize) -> Result<(Vec<Reel>, usize), ModelError> {
     let bad = |why: String| ModelError::BadData { given: given.to_string(), why };
     let (dir, query) = rest.split_once('?').map_or((rest, None), |(d, q)| (d, Some(q)));
     let only = match query {
@@ -349,8 +361,11 @@ fn decode_dataset(given: &str, rest: &str, size: usize) -> Result<Vec<Reel>, Mod
     {
         return Err(bad(format!("it has no episode {n} (it has {})", episodes.len())));
     }
+    let chosen: Vec<_> = episodes.iter().filter(|e| only.is_none_or(|n| n == e.episode_index)).collect();
+    let lengths: Vec<usize> = chosen.iter().map(|e| (e.length as usize).min(MAX_FILE_FRAMES)).collect();
+    let kept = episodes_within(&lengths, MAX_DATASET_BYTES / (3 * size * size * 4).max(1));
     let mut out = Vec::new();
-    for e in episodes.iter().filter(|e| only.is_none_or(|n| n == e.episode_index)) {
+    for e in &chosen[..kept] {
         let path = ds.layout.video(e.episode_index).display().to_string();
         let file = FileSpec { path: path.clone(), looping: false, pacing: Pacing::Fast };
         out.push(decode_file(&format!("file:{path}"), &file, size)?);
@@ -358,7 +373,17 @@ fn decode_dataset(given: &str, rest: &str, size: usize) -> Result<Vec<Reel>, Mod
     if out.is_empty() {
         return Err(bad("it has no finished episodes; record some or run `augur dataset repair`".into()));
     }
-    Ok(out)
+    Ok((out, chosen.len() - kept))
+}
+
+/// How many of the first episodes (of these frame counts) fit in `budget` frames; at least one.
+fn episodes_within(lengths: &[usize], budget: usize) -> usize {
+    let mut total = 0;
+    let fits = lengths.iter().take_while(|n| {
+        total += **n;
+        total <= budget
+    });
+    fits.count().max(lengths.len().min(1))
 }
 
 /// Every frame of a video file at model size (up to [`MAX_FILE_FRAMES`]), and its sound over
@@ -471,6 +496,18 @@ pub fn load_frames(path: &std::path::Path) -> Result<(Vec<Vec<f32>>, usize, Stri
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
+    #[test]
+    fn a_dataset_keeps_the_episodes_that_fit_in_memory() {
+        assert_eq!(episodes_within(&[100, 100, 100], 250), 2);
+        assert_eq!(episodes_within(&[100, 100, 100], 300), 3);
+        // One longer than the whole budget is still taken (it is cut at MAX_FILE_FRAMES).
+        assert_eq!(episodes_within(&[500, 100], 250), 1);
+        assert_eq!(episodes_within(&[], 250), 0);
+        // At 64 px the budget holds some 87 000 frames: 100 two-minute episodes do not fit.
+        let budget = MAX_DATASET_BYTES / (3 * 64 * 64 * 4);
+        assert_eq!(episodes_within(&[3600; 100], budget), budget / 3600);
+    }
+
     #[test]
     fn training_scenes_refuse_what_every_clip_draws_afresh() {
         let refused = |given: &str| match ClipSource::scene(given, 64) {
