@@ -115,7 +115,7 @@ impl<'a> Params<'a> {
         let mut pairs = Vec::new();
         for part in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
             let (k, v) = part.split_once('=').ok_or_else(|| {
-                bad(given, format!("option {part:?} needs a value, like {part}=… (a '?' starts the options)"))
+                bad(given, format!("option {part:?} needs a value, like {part}=… (a '?' starts the options: write %3F for one in a path)"))
             })?;
             if !allowed.contains(&k) {
                 return Err(bad(given, format!("unknown option {k:?} (this kind takes: {})", allowed.join(", "))));
@@ -220,7 +220,7 @@ impl FromStr for SourceSpec {
                     return Err(bad(given, "dataset: needs the dataset folder, like dataset:my-dataset?episode=3"));
                 }
                 let episode: u64 = p.number("episode")?.unwrap_or(0);
-                let path = dataset_episode_video(std::path::Path::new(body), episode).display().to_string();
+                let path = dataset_episode_video(std::path::Path::new(&unescape(body)), episode).display().to_string();
                 let file =
                     FileSpec { path, looping: p.flag("loop")?.unwrap_or(false), pacing: p.pacing(Pacing::Realtime)? };
                 video(VideoSpec::File(file))
@@ -253,7 +253,34 @@ fn file_spec(given: &str, body: &str, p: &Params<'_>) -> Result<FileSpec, Captur
     if body.is_empty() {
         return Err(bad(given, "the file path is empty"));
     }
-    Ok(FileSpec { path: body.into(), looping: p.flag("loop")?.unwrap_or(false), pacing: p.pacing(Pacing::Realtime)? })
+    Ok(FileSpec {
+        path: unescape(body),
+        looping: p.flag("loop")?.unwrap_or(false),
+        pacing: p.pacing(Pacing::Realtime)?,
+    })
+}
+
+/// A path as written in a source name: `%3F` is a `?` (a bare one starts the options) and
+/// `%25` a `%`; nothing else is changed.
+fn unescape(body: &str) -> String {
+    let mut out = String::with_capacity(body.len());
+    let mut rest = body;
+    while let Some(at) = rest.find('%') {
+        out.push_str(&rest[..at]);
+        let code = rest.get(at + 1..at + 3);
+        match code.map(str::to_ascii_uppercase).as_deref() {
+            Some("3F") => out.push('?'),
+            Some("25") => out.push('%'),
+            _ => {
+                out.push('%');
+                rest = &rest[at + 1..];
+                continue;
+            }
+        }
+        rest = &rest[at + 3..];
+    }
+    out.push_str(rest);
+    out
 }
 
 fn scene_config(given: &str, body: &str, query: Option<&str>) -> Result<SceneConfig, CaptureError> {
@@ -440,6 +467,18 @@ mod tests {
     fn video_and_audio_are_not_confused() {
         assert!(SourceSpec::video("mic:default").unwrap_err().to_string().contains("sound source"));
         assert!(SourceSpec::audio("scene:bounce").unwrap_err().to_string().contains("video source"));
+    }
+
+    #[test]
+    fn a_question_mark_in_a_path_is_written_percent_3f() {
+        let Ok(SourceSpec::Video(VideoSpec::File(f))) = "file:/tmp/what%3F 100%25.mp4?loop=1".parse::<SourceSpec>()
+        else {
+            panic!("not a file")
+        };
+        assert_eq!((f.path.as_str(), f.looping), ("/tmp/what? 100%.mp4", true));
+        assert_eq!(unescape("a%3fb%2%41%"), "a?b%2%41%", "only %3F and %25 are read");
+        let err = "file:/tmp/what?.mp4".parse::<SourceSpec>().unwrap_err().to_string();
+        assert!(err.contains("write %3F"), "{err}");
     }
 
     #[test]
