@@ -284,7 +284,7 @@ async function start(): Promise<void> {
   });
   $("whatif").addEventListener("click", whatIf);
   $("export").addEventListener("click", exportRecent);
-  $("horizon").addEventListener("change", () => invoke("set_horizon", { horizon: Number($("horizon").value) }));
+  $("horizon").addEventListener("change", () => invoke("set_horizon", { horizon: Number($("horizon").value) }).catch((e) => notice(errorText(e))));
   $("context").addEventListener("change", () => invoke("set_context", { context: Number($("context").value) }).catch((e) => notice(errorText(e))));
   $("stride").addEventListener("change", () => invoke("set_stride", { stride: Number($("stride").value) }).catch((e) => notice(errorText(e))));
   $("version").addEventListener("click", toggleAbout);
