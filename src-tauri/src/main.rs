@@ -64,16 +64,19 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, session: state::
 }
 
 /// `handler` with a command that panics answered with an error: a synchronous command runs on
-/// the window's event loop, where a panic would end the app (the slow commands, which run on
-/// the async runtime, are each wrapped in `commands::answered`).
+/// the window's event loop, where a panic would end the app (the commands that run on the
+/// async runtime, where a panic would leave the page waiting, are each wrapped in
+/// `commands::answered`; `microphones` and `list_models` answer lists and are not).
 fn answering<R: tauri::Runtime>(
     handler: impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static,
 ) -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
     move |invoke| {
-        // The reply goes once: a reject after the command answered is ignored.
         let resolver = invoke.resolver.clone();
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handler(invoke))).unwrap_or_else(|panic| {
-            resolver.reject(commands::internal(&*panic));
+            // Tauri panics on a second reply; a command that answered before it panicked keeps
+            // its answer.
+            let why = commands::internal(&*panic);
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| resolver.reject(why)));
             true
         })
     }

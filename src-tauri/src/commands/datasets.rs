@@ -21,12 +21,14 @@ pub fn start_recording(
     name: String,
     task: String,
 ) -> Result<augur_engine::RecordingStatus, CommandError> {
-    let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
-    if task.trim().is_empty() || task.len() > 500 {
-        return Err(bad("the task text must be 1 to 500 characters"));
-    }
-    let dir = dataset_dir(&session, &name)?;
-    s.start_recording(&dir, &task).map_err(|e| CommandError::new("record", e))
+    answered(|| {
+        let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
+        if task.trim().is_empty() || task.len() > 500 {
+            return Err(bad("the task text must be 1 to 500 characters"));
+        }
+        let dir = dataset_dir(&session, &name)?;
+        s.start_recording(&dir, &task).map_err(|e| CommandError::new("record", e))
+    })
 }
 
 #[derive(Serialize)]
@@ -38,9 +40,11 @@ pub struct Stopped {
 /// Stops recording; `keep` false discards the episode.
 #[tauri::command(async)]
 pub fn stop_recording(session: State<'_, Session>, keep: bool) -> Result<Stopped, CommandError> {
-    let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
-    let meta = s.stop_recording(keep).map_err(|e| CommandError::new("record", e))?;
-    Ok(Stopped { episode: meta.as_ref().map(|m| m.episode_index), frames: meta.map_or(0, |m| m.length) })
+    answered(|| {
+        let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
+        let meta = s.stop_recording(keep).map_err(|e| CommandError::new("record", e))?;
+        Ok(Stopped { episode: meta.as_ref().map(|m| m.episode_index), frames: meta.map_or(0, |m| m.length) })
+    })
 }
 
 /// The recording's state: episode, duration, free disk, or why it stopped.
@@ -159,10 +163,12 @@ fn dataset_row(name: String, dir: &std::path::Path, busy: bool) -> DatasetRow {
 /// Plays a recorded episode as the live source (looping), so predictions run on it.
 #[tauri::command(async)]
 pub fn play_episode(session: State<'_, Session>, name: String, episode: u64) -> Result<(), CommandError> {
-    let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
-    episode_video(&session, &name, episode)?;
-    let dir = dataset_dir(&session, &name)?;
-    session.switch_source(s, &format!("dataset:{}?episode={episode}&loop=1", dir.display())).map_err(bad)
+    answered(|| {
+        let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
+        episode_video(&session, &name, episode)?;
+        let dir = dataset_dir(&session, &name)?;
+        session.switch_source(s, &format!("dataset:{}?episode={episode}&loop=1", dir.display())).map_err(bad)
+    })
 }
 
 /// The episode's video, after checking the dataset and episode exist.

@@ -6,7 +6,7 @@ use serde::Serialize;
 use tauri::State;
 use tauri::ipc::Response;
 
-use super::{CommandError, bad};
+use super::{CommandError, answered, bad};
 use crate::state::{Live, OWN_SOUND, Session};
 
 #[derive(Serialize)]
@@ -71,39 +71,41 @@ pub fn microphones(session: State<'_, Session>) -> Microphones {
 /// stopping the session; answers what is listened to now. Refused while recording.
 #[tauri::command(async)]
 pub fn set_microphone(session: State<'_, Session>, id: String) -> Result<Option<String>, CommandError> {
-    let Live::Model(s) = &session.live else { return Err(bad("no model is loaded, so nothing listens")) };
-    if id == OWN_SOUND {
-        let Some(own) = augur_capture::own_sound(session.source_now().as_deref()) else {
-            return Err(bad("the source playing has no sound of its own; pick a microphone"));
+    answered(|| {
+        let Live::Model(s) = &session.live else { return Err(bad("no model is loaded, so nothing listens")) };
+        if id == OWN_SOUND {
+            let Some(own) = augur_capture::own_sound(session.source_now().as_deref()) else {
+                return Err(bad("the source playing has no sound of its own; pick a microphone"));
+            };
+            let listening = s.set_microphone(Some(&own)).map_err(|e| CommandError::new("microphone", e))?;
+            // Not remembered: a source with a sound of its own is heard through it at every start.
+            session.set_mic_id(Some(OWN_SOUND.into()));
+            return Ok(listening);
+        }
+        let name = if id == "none" {
+            None
+        } else {
+            let list = augur_capture::list_microphones().map_err(|e| CommandError::new("microphone", e))?;
+            let Some(found) = list.into_iter().find(|m| m.id == id) else {
+                return Err(bad(format!(
+                    "{id:?} is not one of the microphones in the picker (it may have been unplugged)"
+                )));
+            };
+            Some(found)
         };
-        let listening = s.set_microphone(Some(&own)).map_err(|e| CommandError::new("microphone", e))?;
-        // Not remembered: a source with a sound of its own is heard through it at every start.
-        session.set_mic_id(Some(OWN_SOUND.into()));
-        return Ok(listening);
-    }
-    let name = if id == "none" {
-        None
-    } else {
-        let list = augur_capture::list_microphones().map_err(|e| CommandError::new("microphone", e))?;
-        let Some(found) = list.into_iter().find(|m| m.id == id) else {
-            return Err(bad(format!(
-                "{id:?} is not one of the microphones in the picker (it may have been unplugged)"
-            )));
+        let listening = s
+            .set_microphone(name.as_ref().map(|m| format!("mic:{}", m.id)).as_deref())
+            .map_err(|e| CommandError::new("microphone", e))?;
+        session.set_mic_id(name.as_ref().map(|m| m.id.clone()));
+        // Remembered by name (indexes move as devices come and go); the default as "default".
+        let remembered = match name {
+            None => "none".into(),
+            Some(m) if m.id == "default" => "default".into(),
+            Some(m) => m.name,
         };
-        Some(found)
-    };
-    let listening = s
-        .set_microphone(name.as_ref().map(|m| format!("mic:{}", m.id)).as_deref())
-        .map_err(|e| CommandError::new("microphone", e))?;
-    session.set_mic_id(name.as_ref().map(|m| m.id.clone()));
-    // Remembered by name (indexes move as devices come and go); the default as "default".
-    let remembered = match name {
-        None => "none".into(),
-        Some(m) if m.id == "default" => "default".into(),
-        Some(m) => m.name,
-    };
-    session.remember(|set| set.mic = Some(remembered));
-    Ok(listening)
+        session.remember(|set| set.mic = Some(remembered));
+        Ok(listening)
+    })
 }
 
 /// The microphone panel as bytes: a 16-byte header (columns u32, mel bands u32, level in dBFS

@@ -250,34 +250,40 @@ fn strip(tiles: &[&[u8]], size: usize, index: u64) -> Vec<u8> {
 /// what the model saw at `at`, a blank tile, then the new predictions.
 #[tauri::command(async)]
 pub fn what_if(session: State<'_, Session>, at: u64, horizon: u32, context: u32) -> Result<Response, CommandError> {
-    let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
-    if !(1..=32).contains(&horizon) || !(1..=64).contains(&context) {
-        return Err(bad(format!("what_if: horizon must be 1 to 32 and context 1 to 64, got {horizon} and {context}")));
-    }
-    let req = augur_engine::WhatIf { at, horizon: horizon as usize, context: context as usize, actions: None };
-    let r = s.what_if(req).map_err(|e| bad(e.to_string()))?;
-    let m = s.moment(at).ok_or_else(|| bad(format!("moment {at} is no longer on the timeline")))?;
-    let blank = vec![0u8; r.size * r.size * 3];
-    let tiles: Vec<&[u8]> =
-        [&m.input[..], &blank[..]].into_iter().chain(r.frames.chunks(r.size * r.size * 3)).collect();
-    Ok(Response::new(strip(&tiles, r.size, at)))
+    answered(|| {
+        let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
+        if !(1..=32).contains(&horizon) || !(1..=64).contains(&context) {
+            return Err(bad(format!(
+                "what_if: horizon must be 1 to 32 and context 1 to 64, got {horizon} and {context}"
+            )));
+        }
+        let req = augur_engine::WhatIf { at, horizon: horizon as usize, context: context as usize, actions: None };
+        let r = s.what_if(req).map_err(|e| bad(e.to_string()))?;
+        let m = s.moment(at).ok_or_else(|| bad(format!("moment {at} is no longer on the timeline")))?;
+        let blank = vec![0u8; r.size * r.size * 3];
+        let tiles: Vec<&[u8]> =
+            [&m.input[..], &blank[..]].into_iter().chain(r.frames.chunks(r.size * r.size * 3)).collect();
+        Ok(Response::new(strip(&tiles, r.size, at)))
+    })
 }
 
 /// What the model imagines at moment `at` (the newest when null) moved by `pc1`, `pc2` along
 /// the latent trajectory's first two principal components: one `size × size` image.
 #[tauri::command(async)]
 pub fn steer(session: State<'_, Session>, at: Option<u64>, pc1: f32, pc2: f32) -> Result<Response, CommandError> {
-    let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
-    if !(pc1.is_finite() && pc2.is_finite() && pc1.abs() <= 20.0 && pc2.abs() <= 20.0) {
-        return Err(bad(format!("steer: pc1 and pc2 must be within ±20, got {pc1} and {pc2}")));
-    }
-    let at = match at {
-        Some(i) => i,
-        None => s.span().map(|(_, last)| last).ok_or_else(|| bad("nothing on the timeline yet"))?,
-    };
-    let rgb = s.steer(at, vec![pc1, pc2]).map_err(|e| bad(e.to_string()))?;
-    let size = s.size();
-    Ok(Response::new(rgba_image(size as u32, size as u32, at, &rgb)))
+    answered(|| {
+        let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
+        if !(pc1.is_finite() && pc2.is_finite() && pc1.abs() <= 20.0 && pc2.abs() <= 20.0) {
+            return Err(bad(format!("steer: pc1 and pc2 must be within ±20, got {pc1} and {pc2}")));
+        }
+        let at = match at {
+            Some(i) => i,
+            None => s.span().map(|(_, last)| last).ok_or_else(|| bad("nothing on the timeline yet"))?,
+        };
+        let rgb = s.steer(at, vec![pc1, pc2]).map_err(|e| bad(e.to_string()))?;
+        let size = s.size();
+        Ok(Response::new(rgba_image(size as u32, size as u32, at, &rgb)))
+    })
 }
 
 #[derive(Serialize)]
@@ -407,30 +413,32 @@ pub struct ModelState {
 /// What the model panels show: rates, the surprise trace, the latent trajectory.
 #[tauri::command(async)]
 pub fn model_state(session: State<'_, Session>) -> Result<ModelState, CommandError> {
-    let Live::Model(s) = &session.live else {
-        return Err(CommandError { code: "no_model", message: "no model is loaded".into() });
-    };
-    let trace = s.compare_trace();
-    let from = trace.len().saturating_sub(300);
-    let finite = |v: f32| v.is_finite().then_some(v);
-    let traj = s.trajectory(2).map_err(|e| CommandError { code: "engine", message: e.to_string() })?;
-    let xy = |p: &Vec<f32>| [p.first().copied().unwrap_or(0.0), p.get(1).copied().unwrap_or(0.0)];
-    let tail = traj.trail.len().saturating_sub(300);
-    Ok(ModelState {
-        paused: s.is_paused(),
-        horizon: s.horizon(),
-        context: s.context().0,
-        model_context: s.context().1,
-        stride: s.stride(),
-        stats: s.stats(),
-        surprise: trace[from..].iter().map(|t| finite(t.1)).collect(),
-        index: trace.last().map(|t| t.0),
-        compare: compared(&session, s),
-        compare_surprise: trace[from..].iter().map(|t| finite(t.2)).collect(),
-        trail: traj.trail[tail..].iter().map(xy).collect(),
-        branch: traj.branch.iter().map(xy).collect(),
-        kept: s.latest().and_then(|m| m.kept).map(|k| k.to_vec()),
-        sound_lost: s.sound().and_then(|v| v.lost),
+    answered(|| {
+        let Live::Model(s) = &session.live else {
+            return Err(CommandError { code: "no_model", message: "no model is loaded".into() });
+        };
+        let trace = s.compare_trace();
+        let from = trace.len().saturating_sub(300);
+        let finite = |v: f32| v.is_finite().then_some(v);
+        let traj = s.trajectory(2).map_err(|e| CommandError { code: "engine", message: e.to_string() })?;
+        let xy = |p: &Vec<f32>| [p.first().copied().unwrap_or(0.0), p.get(1).copied().unwrap_or(0.0)];
+        let tail = traj.trail.len().saturating_sub(300);
+        Ok(ModelState {
+            paused: s.is_paused(),
+            horizon: s.horizon(),
+            context: s.context().0,
+            model_context: s.context().1,
+            stride: s.stride(),
+            stats: s.stats(),
+            surprise: trace[from..].iter().map(|t| finite(t.1)).collect(),
+            index: trace.last().map(|t| t.0),
+            compare: compared(&session, s),
+            compare_surprise: trace[from..].iter().map(|t| finite(t.2)).collect(),
+            trail: traj.trail[tail..].iter().map(xy).collect(),
+            branch: traj.branch.iter().map(xy).collect(),
+            kept: s.latest().and_then(|m| m.kept).map(|k| k.to_vec()),
+            sound_lost: s.sound().and_then(|v| v.lost),
+        })
     })
 }
 

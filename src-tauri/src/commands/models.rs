@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 use tauri::State;
 
-use super::{CommandError, bad, check_name, datasets::dataset_dir};
+use super::{CommandError, answered, bad, check_name, datasets::dataset_dir};
 use crate::state::{Live, Session};
 
 /// Every model the window may switch to: `(name, base path)`, bundled ones first.
@@ -55,30 +55,34 @@ pub fn list_models(session: State<'_, Session>) -> Vec<ModelRow> {
 /// Switches to a model from [`list_models`] (by name, never by path); answers its name.
 #[tauri::command(async)]
 pub fn set_model(session: State<'_, Session>, name: String) -> Result<String, CommandError> {
-    let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
-    let Some((_, path)) = catalog(&session).into_iter().find(|(n, _)| *n == name) else {
-        return Err(bad(format!("{name:?} is not one of the models in the picker")));
-    };
-    s.set_model(path).map_err(|e| CommandError::new("model", e))?;
-    session.remember(|set| set.model = Some(name.clone()));
-    Ok(name)
+    answered(|| {
+        let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
+        let Some((_, path)) = catalog(&session).into_iter().find(|(n, _)| *n == name) else {
+            return Err(bad(format!("{name:?} is not one of the models in the picker")));
+        };
+        s.set_model(path).map_err(|e| CommandError::new("model", e))?;
+        session.remember(|set| set.model = Some(name.clone()));
+        Ok(name)
+    })
 }
 
 /// Runs a second model from [`list_models`] beside the one in use on the same frames (A/B
 /// compare), or stops it with `null`; answers its name or `null`.
 #[tauri::command(async)]
 pub fn set_compare(session: State<'_, Session>, name: Option<String>) -> Result<Option<String>, CommandError> {
-    let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
-    let path = match &name {
-        None => None,
-        Some(name) => match catalog(&session).into_iter().find(|(n, _)| n == name) {
-            Some((_, path)) => Some(path),
-            None => return Err(bad(format!("{name:?} is not one of the models in the picker"))),
-        },
-    };
-    s.set_compare(path).map_err(|e| CommandError::new("model", e))?;
-    session.remember(|set| set.compare.clone_from(&name));
-    Ok(name)
+    answered(|| {
+        let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
+        let path = match &name {
+            None => None,
+            Some(name) => match catalog(&session).into_iter().find(|(n, _)| n == name) {
+                Some((_, path)) => Some(path),
+                None => return Err(bad(format!("{name:?} is not one of the models in the picker"))),
+            },
+        };
+        s.set_compare(path).map_err(|e| CommandError::new("model", e))?;
+        session.remember(|set| set.compare.clone_from(&name));
+        Ok(name)
+    })
 }
 
 /// Fine-tunes the model in use on the dataset `dataset` for `steps` steps, into a new model
@@ -91,37 +95,39 @@ pub fn start_training(
     steps: u32,
     lr: Option<f64>,
 ) -> Result<augur_engine::TrainingStatus, CommandError> {
-    let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
-    check_name(&name, "a model name")?;
-    if !(1..=5000).contains(&steps) {
-        return Err(bad(format!("steps must be 1 to 5000, got {steps}")));
-    }
-    let learning_rate = lr.unwrap_or(augur_engine::FINE_TUNE_RATE);
-    augur_engine::check_rate(learning_rate).map_err(|e| bad(e.to_string()))?;
-    if catalog(&session).iter().any(|(n, _)| *n == name) {
-        return Err(bad(format!("a model named {name} exists; choose another name")));
-    }
-    let dir = dataset_dir(&session, &dataset)?;
-    let episodes = augur_dataset::Dataset::open(&dir).and_then(|d| d.episodes()).map_err(|e| bad(e.to_string()))?;
-    if episodes.is_empty() {
-        return Err(bad(format!("dataset {dataset} has no finished episodes to train on")));
-    }
-    let mut slot = session.training.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    if slot.as_ref().is_some_and(|t| t.status().running) {
-        return Err(bad("a fine-tune is already running; cancel it first"));
-    }
-    let job = augur_engine::FineTune {
-        data: format!("dataset:{}", dir.display()),
-        init: PathBuf::from(s.model_name()),
-        out: session.home.join("models").join(&name),
-        steps: steps as usize,
-        learning_rate,
-        device: augur_model::DeviceChoice::Auto,
-    };
-    let training = augur_engine::Training::start(job).map_err(|e| CommandError::new("train", e))?;
-    let status = training.status();
-    *slot = Some(training);
-    Ok(status)
+    answered(|| {
+        let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
+        check_name(&name, "a model name")?;
+        if !(1..=5000).contains(&steps) {
+            return Err(bad(format!("steps must be 1 to 5000, got {steps}")));
+        }
+        let learning_rate = lr.unwrap_or(augur_engine::FINE_TUNE_RATE);
+        augur_engine::check_rate(learning_rate).map_err(|e| bad(e.to_string()))?;
+        if catalog(&session).iter().any(|(n, _)| *n == name) {
+            return Err(bad(format!("a model named {name} exists; choose another name")));
+        }
+        let dir = dataset_dir(&session, &dataset)?;
+        let episodes = augur_dataset::Dataset::open(&dir).and_then(|d| d.episodes()).map_err(|e| bad(e.to_string()))?;
+        if episodes.is_empty() {
+            return Err(bad(format!("dataset {dataset} has no finished episodes to train on")));
+        }
+        let mut slot = session.training.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if slot.as_ref().is_some_and(|t| t.status().running) {
+            return Err(bad("a fine-tune is already running; cancel it first"));
+        }
+        let job = augur_engine::FineTune {
+            data: format!("dataset:{}", dir.display()),
+            init: PathBuf::from(s.model_name()),
+            out: session.home.join("models").join(&name),
+            steps: steps as usize,
+            learning_rate,
+            device: augur_model::DeviceChoice::Auto,
+        };
+        let training = augur_engine::Training::start(job).map_err(|e| CommandError::new("train", e))?;
+        let status = training.status();
+        *slot = Some(training);
+        Ok(status)
+    })
 }
 
 /// The fine-tune's progress (step, loss history, ETA, the model once written); `null` if none

@@ -5,14 +5,14 @@ use serde::Deserialize;
 use tauri::State;
 use tauri::ipc::Response;
 
-use super::{CommandError, bad};
+use super::{CommandError, answered, bad};
 use crate::state::Session;
 
 /// The Scope view's dashboard at `width × height` (16-byte header, RGBA); empty before the
 /// first prediction.
 #[tauri::command(async)]
 pub fn scope_frame(session: State<'_, Session>, width: u32, height: u32) -> Result<Response, CommandError> {
-    crate::scope_view::frame(&session, width, height).map(Response::new).map_err(bad)
+    answered(|| crate::scope_view::frame(&session, width, height).map(Response::new).map_err(bad))
 }
 
 /// One pointer event on the Scope view's canvas, in CSS pixels from its top left.
