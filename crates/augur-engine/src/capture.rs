@@ -60,6 +60,8 @@ pub(crate) fn capture_loop(
         }
         let handle = spawn_video(src);
         lock(&shared.rates).new_source();
+        // Frames from before were another source's (or before a reopen): not what came next.
+        lock(&shared.arrived).clear();
         *lock(&shared.status) = SourceStatus::Running { description: handle.info().description.clone() };
         *lock(&shared.source_info) = Some(handle.info().clone());
         attempts = 0;
