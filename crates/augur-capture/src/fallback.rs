@@ -58,7 +58,7 @@ pub fn own_sound(video: Option<&str>) -> Option<String> {
                 (crate::Pacing::Fast, false) => "?pace=fast",
                 _ => "",
             };
-            Some(format!("audiofile:{}{looping}{pace}", file.path))
+            Some(format!("audiofile:{}{looping}{pace}", crate::escape_path(&file.path)))
         }
         _ => None,
     }

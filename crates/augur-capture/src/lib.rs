@@ -34,7 +34,8 @@ pub use mailbox::{Mailbox, MailboxStats};
 pub use microphone::{Microphone, MicrophoneInfo, list_microphones};
 pub use open::{AudioSourceBox, VideoSourceBox, open_audio, open_video};
 pub use spec::{
-    AudioSpec, CameraSpec, DATASET_VIDEO_KEY, FileSpec, Pacing, SceneSpec, SourceSpec, VideoSpec, dataset_episode_video,
+    AudioSpec, CameraSpec, DATASET_VIDEO_KEY, FileSpec, Pacing, SceneSpec, SourceSpec, VideoSpec,
+    dataset_episode_video, escape_path, unescape_path,
 };
 pub use thread::{AudioHandle, StreamEnd, VideoHandle, spawn_audio, spawn_video};
 

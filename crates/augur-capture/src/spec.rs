@@ -220,7 +220,8 @@ impl FromStr for SourceSpec {
                     return Err(bad(given, "dataset: needs the dataset folder, like dataset:my-dataset?episode=3"));
                 }
                 let episode: u64 = p.number("episode")?.unwrap_or(0);
-                let path = dataset_episode_video(std::path::Path::new(&unescape(body)), episode).display().to_string();
+                let path =
+                    dataset_episode_video(std::path::Path::new(&unescape_path(body)), episode).display().to_string();
                 let file =
                     FileSpec { path, looping: p.flag("loop")?.unwrap_or(false), pacing: p.pacing(Pacing::Realtime)? };
                 video(VideoSpec::File(file))
@@ -254,7 +255,7 @@ fn file_spec(given: &str, body: &str, p: &Params<'_>) -> Result<FileSpec, Captur
         return Err(bad(given, "the file path is empty"));
     }
     Ok(FileSpec {
-        path: unescape(body),
+        path: unescape_path(body),
         looping: p.flag("loop")?.unwrap_or(false),
         pacing: p.pacing(Pacing::Realtime)?,
     })
@@ -262,7 +263,7 @@ fn file_spec(given: &str, body: &str, p: &Params<'_>) -> Result<FileSpec, Captur
 
 /// A path as written in a source name: `%3F` is a `?` (a bare one starts the options) and
 /// `%25` a `%`; nothing else is changed.
-fn unescape(body: &str) -> String {
+pub fn unescape_path(body: &str) -> String {
     let mut out = String::with_capacity(body.len());
     let mut rest = body;
     while let Some(at) = rest.find('%') {
@@ -281,6 +282,11 @@ fn unescape(body: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// A path written for a source name (`file:`, `audiofile:`, `dataset:`): see [`unescape_path`].
+pub fn escape_path(path: &str) -> String {
+    path.replace('%', "%25").replace('?', "%3F")
 }
 
 fn scene_config(given: &str, body: &str, query: Option<&str>) -> Result<SceneConfig, CaptureError> {
@@ -476,7 +482,10 @@ mod tests {
             panic!("not a file")
         };
         assert_eq!((f.path.as_str(), f.looping), ("/tmp/what? 100%.mp4", true));
-        assert_eq!(unescape("a%3fb%2%41%"), "a?b%2%41%", "only %3F and %25 are read");
+        assert_eq!(unescape_path("a%3fb%2%41%"), "a?b%2%41%", "only %3F and %25 are read");
+        for path in ["/tmp/what?.mp4", "/tmp/100%3F.mp4", "/plain.mp4"] {
+            assert_eq!(unescape_path(&escape_path(path)), path);
+        }
         let err = "file:/tmp/what?.mp4".parse::<SourceSpec>().unwrap_err().to_string();
         assert!(err.contains("write %3F"), "{err}");
     }

@@ -354,7 +354,8 @@ fn decode_dataset(given: &str, rest: &str, size: usize) -> Result<(Vec<Reel>, us
                 .ok_or_else(|| bad(format!("the only option is ?episode=N, got ?{q}")))?,
         ),
     };
-    let ds = augur_dataset::Dataset::open(std::path::Path::new(dir)).map_err(|e| bad(e.to_string()))?;
+    let ds = augur_dataset::Dataset::open(std::path::Path::new(&augur_capture::unescape_path(dir)))
+        .map_err(|e| bad(e.to_string()))?;
     let episodes = ds.episodes().map_err(|e| bad(e.to_string()))?;
     if let Some(n) = only
         && !episodes.iter().any(|e| e.episode_index == n)

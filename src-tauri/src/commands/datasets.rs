@@ -167,7 +167,12 @@ pub fn play_episode(session: State<'_, Session>, name: String, episode: u64) -> 
         let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
         episode_video(&session, &name, episode)?;
         let dir = dataset_dir(&session, &name)?;
-        session.switch_source(s, &format!("dataset:{}?episode={episode}&loop=1", dir.display())).map_err(bad)
+        session
+            .switch_source(
+                s,
+                &format!("dataset:{}?episode={episode}&loop=1", augur_capture::escape_path(&dir.display().to_string())),
+            )
+            .map_err(bad)
     })
 }
 

@@ -116,7 +116,7 @@ pub fn start_training(
             return Err(bad("a fine-tune is already running; cancel it first"));
         }
         let job = augur_engine::FineTune {
-            data: format!("dataset:{}", dir.display()),
+            data: format!("dataset:{}", augur_capture::escape_path(&dir.display().to_string())),
             init: PathBuf::from(s.model_name()),
             out: session.home.join("models").join(&name),
             steps: steps as usize,
