@@ -206,12 +206,14 @@ impl Sound {
     }
 
     /// The audio token's features for one video frame at `fps`: the log-mel of the last
-    /// 1/fps seconds, `mels` values.
+    /// 1/fps seconds (or of the one window ending now, when a frame is shorter), `mels` values,
+    /// as training hears each frame of a clip.
     pub fn frame_features(&self, fps: f64, mels: usize) -> Vec<f32> {
         let s = lock(&self.state);
-        let n = ((f64::from(s.rate) / fps.max(1.0)) as usize).max(1);
+        // Enough for a frame, and for the one window a short frame takes.
+        let n = ((f64::from(s.rate) / fps.max(1.0)).ceil() as usize).max(1024);
         let tail: Vec<f32> = s.samples.iter().rev().take(n).rev().copied().collect();
-        augur_model::audio::frame_features(&tail, s.rate, fps, 1, mels)
+        augur_model::audio::last_frame_features(&tail, s.rate, fps, mels)
     }
 
     /// Level and spectrogram for the scope.

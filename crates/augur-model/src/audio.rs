@@ -32,9 +32,10 @@ pub fn features_tensor(values: Vec<f32>, batch: usize, steps: usize, device: &De
 /// Scaled log-mel features for `frames` video frames at `fps`, from mono `samples` at
 /// `sample_rate`: frame `f` gets the log-mel spectrogram (`augur_gpu::logmel`'s CPU reference,
 /// 10 ms hop) of its own span, samples `f / fps` to `(f + 1) / fps`, averaged over the windows
-/// that lie wholly inside it. No window reaches into the next frame's span, so a frame hears
-/// nothing of what comes after it, exactly as the live view hears a microphone's last `1 / fps`
-/// seconds. A span shorter than one window (or past the end of the audio) is silence.
+/// that lie wholly inside it. A span shorter than one window (8 kHz at 30 fps, 16 kHz at 60)
+/// takes the one window ending with it, reaching into the frames before. No window reaches past
+/// a frame's end, so a frame hears nothing of what comes after it, as the live view hears a
+/// microphone ([`last_frame_features`]). A frame past the end of the audio is silence.
 /// Returns `frames × mels` values, frame-major.
 pub fn frame_features(samples: &[f32], sample_rate: u32, fps: f64, frames: usize, mels: usize) -> Vec<f32> {
     let silent = scale_logmel(LOG_FLOOR);
@@ -42,27 +43,44 @@ pub fn frame_features(samples: &[f32], sample_rate: u32, fps: f64, frames: usize
     if mels == 0 || sample_rate == 0 || fps.is_nan() || fps <= 0.0 {
         return out;
     }
-    let params = augur_gpu::logmel::Params { n_mels: mels as u32, ..augur_gpu::logmel::Params::new(sample_rate) };
     let edge = |frame: usize| (frame as f64 / fps * f64::from(sample_rate)).round() as usize;
-    let window = params.n_fft as usize;
     for (f, slot) in out.chunks_mut(mels).enumerate() {
         let (start, end) = (edge(f).min(samples.len()), edge(f + 1).min(samples.len()));
-        // A frame shorter than one spectrogram window (8 kHz at 30 fps, 16 kHz at 60) hears the
-        // window ending with it, reaching into the frames before: its own span alone held no
-        // window, and it heard silence whatever was played. Never past its end, and not for a
-        // frame past the end of the sound (silence there).
-        let whole = edge(f + 1) <= samples.len();
-        let start = if whole && end - start < window { end.saturating_sub(window) } else { start };
-        let Ok(spectrogram) = augur_gpu::logmel::reference(&samples[start..end], &params) else { continue };
-        let rows = spectrogram.len() / mels;
-        if rows == 0 {
-            continue;
-        }
-        for (m, v) in slot.iter_mut().enumerate() {
-            *v = scale_logmel((0..rows).map(|r| spectrogram[r * mels + m]).sum::<f32>() / rows as f32);
-        }
+        // Only a frame whole inside the sound reaches back (past its end it is silence).
+        let reach = edge(f + 1) <= samples.len();
+        hear(samples, start, end, reach, sample_rate, slot);
     }
     out
+}
+
+/// The features of the newest frame of a live sound: the last `1 / fps` s of `samples` (or
+/// the one window ending with them), heard as [`frame_features`] hears each frame of a clip.
+pub fn last_frame_features(samples: &[f32], sample_rate: u32, fps: f64, mels: usize) -> Vec<f32> {
+    let mut out = vec![scale_logmel(LOG_FLOOR); mels];
+    if mels == 0 || sample_rate == 0 || fps.is_nan() || fps <= 0.0 {
+        return out;
+    }
+    let span = (f64::from(sample_rate) / fps).round() as usize;
+    hear(samples, samples.len().saturating_sub(span), samples.len(), true, sample_rate, &mut out);
+    out
+}
+
+/// Writes into `slot` (one value per mel band) the mean log-mel of `samples[start..end]`, or
+/// with `reach` and a span shorter than one window, of the window ending at `end`; leaves it
+/// as it is when there is not one whole window.
+fn hear(samples: &[f32], start: usize, end: usize, reach: bool, sample_rate: u32, slot: &mut [f32]) {
+    let mels = slot.len();
+    let params = augur_gpu::logmel::Params { n_mels: mels as u32, ..augur_gpu::logmel::Params::new(sample_rate) };
+    let window = params.n_fft as usize;
+    let start = if reach && end - start < window { end.saturating_sub(window) } else { start };
+    let Ok(spectrogram) = augur_gpu::logmel::reference(&samples[start..end], &params) else { return };
+    let rows = spectrogram.len() / mels;
+    if rows == 0 {
+        return;
+    }
+    for (m, v) in slot.iter_mut().enumerate() {
+        *v = scale_logmel((0..rows).map(|r| spectrogram[r * mels + m]).sum::<f32>() / rows as f32);
+    }
 }
 
 #[cfg(test)]
@@ -95,6 +113,19 @@ mod tests {
         // From the second frame on (the first has not a window of sound before its end).
         for f in 2..30 {
             assert!(feats[f * 32..(f + 1) * 32].iter().any(|v| *v > floor + 1.0), "frame {f} heard nothing");
+        }
+    }
+
+    /// The live view's newest frame hears what training hears for the last frame of a clip, for
+    /// frames shorter than a window (8 kHz at 25 fps: 320 samples) and longer (16 kHz at 20).
+    #[test]
+    fn live_and_training_hear_a_frame_alike() {
+        for (rate, fps) in [(8_000u32, 25.0), (16_000, 20.0)] {
+            let frames = 10;
+            let n = (f64::from(rate) / fps) as usize * frames;
+            let noise: Vec<f32> = (0..n).map(|i| ((i * 7919 % 263) as f32 / 263.0 - 0.5) * 0.6).collect();
+            let clip = frame_features(&noise, rate, fps, frames, 16);
+            assert_eq!(last_frame_features(&noise, rate, fps, 16), clip[(frames - 1) * 16..], "{rate} Hz at {fps} fps");
         }
     }
 
