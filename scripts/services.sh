@@ -27,7 +27,11 @@ fi
 # made its defaults and is restarted when it goes silent. A desktop's own is left as it is.
 augur_own_pulse=0
 augur_pulse_is_ours() {
-  pgrep -u "$(id -u)" -f "pulseaudio --daemonize=yes --exit-idle-time=-1 --disallow-exit -n" >/dev/null 2>&1
+  # The server pactl talks to: its socket's folder holds its pid.
+  local socket pid
+  socket=$(pactl info 2>/dev/null | sed -n 's/^Server String: //p')
+  pid=$(cat "$(dirname "${socket:-/nonexistent/x}")/pid" 2>/dev/null) || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "--disallow-exit -n"
 }
 
 # Starts PulseAudio (when none runs) with the null sink and the sine playing into it.
