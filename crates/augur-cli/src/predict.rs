@@ -180,13 +180,16 @@ fn read_frames(
     let live = !matches!(spec, VideoSpec::File(_) | VideoSpec::Scene(_));
     let mut source = open_video(&spec, clock)?;
     let reported = source.info().fps;
-    let (mut first, mut last) = (None, None);
+    let (mut first, mut span) = (None, (None, None));
     let mut frames = Vec::with_capacity(count.min(4096));
     while frames.len() < count {
         match source.next_frame()? {
             Some(f) => {
                 first.get_or_insert(f.pts);
-                last = Some(f.pts);
+                // The stream's own times where it has them: arrival times carry the machine's
+                // hiccups (a late last frame on a busy machine is 2 % over 2 s).
+                let at = f.stream_pts.unwrap_or(f.pts);
+                span = (span.0.or(Some(at)), Some(at));
                 frames.push(to_model_input(&f.rgb, f.width as usize, f.height as usize, size));
             }
             None => break,
@@ -195,7 +198,7 @@ fn read_frames(
     // A live source's rate is the one it delivered, where that is more than 2 % off what it
     // reports (a camera claiming 30 fps sends 15 in low light): the video would play too fast
     // and the microphone's window end early.
-    let rate = match (first, last) {
+    let rate = match span {
         (Some(a), Some(b)) if live && frames.len() > 1 && b > a => {
             let delivered = (frames.len() - 1) as f64 / (b - a).as_secs_f64();
             if (delivered / reported - 1.0).abs() > 0.02 { delivered } else { reported }

@@ -90,9 +90,10 @@ fn a_run_folder_a_trailing_slash_or_an_upper_case_ending_name_the_model() {
         assert_eq!(checkpoint::load_card(&given).unwrap().name, "in a run", "{}", given.display());
     }
     assert_eq!(checkpoint::paths(&run).0, run.join("model.safetensors"));
-    // A card beside the folder, of the same name, is the one named.
+    // A card beside a run folder of the same name is the one named.
     let (t, _) = saved(dir.path());
-    std::fs::create_dir_all(&t).unwrap();
+    let mut inside = ModelCard::untrained("inside", cfg.clone());
+    checkpoint::save(&WorldModel::new(&cfg, &Device::flex()), &mut inside, &t.join("model")).unwrap();
     assert_eq!(checkpoint::load_card(&t).unwrap().name, "t");
 }
 
