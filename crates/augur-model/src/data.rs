@@ -167,7 +167,8 @@ impl ClipSource {
     /// taken for its pictures alone, with a line saying so, instead of refused: what `eval`
     /// needs to score such a clip (training refuses it, so that what it learned from is said).
     pub fn open_pictures_if_deaf(given: &str, size: usize) -> Result<(Self, Option<String>), ModelError> {
-        if let Ok(VideoSpec::File(file)) = SourceSpec::video(given) {
+        // A dataset is every episode (as a source name it is one episode's file).
+        if let (false, Ok(VideoSpec::File(file))) = (given.starts_with("dataset:"), SourceSpec::video(given)) {
             let (reel, dropped) = decode_reel(given, &file, size, true)?;
             return Ok((Self::Video { name: given.to_string(), reel }, dropped));
         }
@@ -497,6 +498,16 @@ pub fn load_frames(path: &std::path::Path) -> Result<(Vec<Vec<f32>>, usize, Stri
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
+    #[test]
+    fn eval_opens_a_dataset_as_every_episode_not_one_file() {
+        // As a source name, a dataset is one episode's video; for eval it is the dataset.
+        let why = match ClipSource::open_pictures_if_deaf("dataset:/nonexistent/ds", 64) {
+            Ok(_) => panic!("a missing dataset was opened"),
+            Err(e) => e.to_string(),
+        };
+        assert!(why.contains("no meta/info.json"), "opened as a file: {why}");
+    }
+
     #[test]
     fn a_dataset_keeps_the_episodes_that_fit_in_memory() {
         assert_eq!(episodes_within(&[100, 100, 100], 250), 2);
