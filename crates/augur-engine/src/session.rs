@@ -151,16 +151,16 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// more than a 32-step horizon at the spacing a CPU takes moments at.
 pub(crate) const ARRIVED_KEPT: usize = 512;
 
-/// The mean time between the last (up to) 8 moments; a frame at 30 fps before there are two.
-fn moment_spacing(timeline: &Timeline) -> Duration {
-    let recent: Vec<Duration> = timeline.iter().skip(timeline.len().saturating_sub(8)).map(|m| m.pts).collect();
-    match (recent.first(), recent.last()) {
-        (Some(oldest), Some(newest)) if recent.len() > 1 && newest > oldest => {
-            (*newest - *oldest) / (recent.len() as u32 - 1)
-        }
-        _ => Duration::from_secs(1) / 30,
+/// Stores `value` in `setting` when it is 1 to the model's `max`; `what` names it in the error.
+fn set_within(setting: &AtomicUsize, value: usize, max: &AtomicUsize, what: &str) -> Result<(), EngineError> {
+    let max = max.load(Ordering::SeqCst);
+    if !(1..=max).contains(&value) {
+        return Err(EngineError::Usage(format!("the {what} must be 1 to {max} frames for this model")));
     }
+    setting.store(value, Ordering::SeqCst);
+    Ok(())
 }
+
 /// A running session. Dropping it stops its threads.
 pub struct Session {
     shared: Arc<Shared>,
@@ -334,22 +334,12 @@ impl Session {
 
     /// Changes the live rollout horizon (1 to the model's `max_horizon`).
     pub fn set_horizon(&self, horizon: usize) -> Result<(), EngineError> {
-        let max = self.shared.max_horizon.load(Ordering::SeqCst);
-        if !(1..=max).contains(&horizon) {
-            return Err(EngineError::Usage(format!("the horizon must be 1 to {max} frames for this model")));
-        }
-        self.shared.horizon.store(horizon, Ordering::SeqCst);
-        Ok(())
+        set_within(&self.shared.horizon, horizon, &self.shared.max_horizon, "horizon")
     }
 
     /// Live rollouts start from the newest `context` frames (1 to the model's context).
     pub fn set_context(&self, context: usize) -> Result<(), EngineError> {
-        let max = self.shared.model_context.load(Ordering::SeqCst);
-        if !(1..=max).contains(&context) {
-            return Err(EngineError::Usage(format!("the context must be 1 to {max} frames for this model")));
-        }
-        self.shared.context.store(context, Ordering::SeqCst);
-        Ok(())
+        set_within(&self.shared.context, context, &self.shared.model_context, "context")
     }
 
     /// Context frames of live rollouts, and the model's own context.
@@ -462,7 +452,7 @@ impl Session {
         let history = crate::trajectory::history(&moments);
         let trail = history.iter().map(|(point, _)| *point).collect();
         let branch = history.last().map(|(_, branch)| branch.clone()).unwrap_or_default();
-        let snapshot = self.snapshot(moments, size, models, (trail, branch));
+        let snapshot = crate::Snapshot { moments, size, models, trail, branch, stats: self.stats() };
         let path = dir.join("dashboard.png");
         match snapshot.write(&path) {
             Ok(()) => out.files.push(path),
@@ -504,7 +494,7 @@ impl Session {
                 None => break,
             }
         }
-        let spacing = moment_spacing(&timeline);
+        let spacing = timeline.spacing();
         drop(timeline);
         let ring = lock(&self.shared.arrived);
         while came.len() < count {
@@ -529,29 +519,17 @@ impl Session {
             (t.iter().skip(skip).cloned().collect(), self.size(), self.model_names())
         };
         let xy = |p: &Vec<f32>| [p.first().copied().unwrap_or(0.0), p.get(1).copied().unwrap_or(0.0)];
-        let trajectory = match self.trajectory(2) {
+        let (trail, branch) = match self.trajectory(2) {
             Ok(t) => (t.trail.iter().map(xy).collect(), t.branch.iter().map(xy).collect()),
             Err(_) => (Vec::new(), Vec::new()),
         };
-        self.snapshot(moments, size, models, trajectory)
+        crate::Snapshot { moments, size, models, trail, branch, stats: self.stats() }
     }
 
     /// The short names of the model and of the compared one ("" when none).
     fn model_names(&self) -> [String; 2] {
         let short = |p: String| p.rsplit('/').next().unwrap_or_default().to_string();
         [short(self.model_name()), self.compare_name().map(short).unwrap_or_default()]
-    }
-
-    /// The dashboard of `moments`, made at `size` by `models`, with a trail and a branch.
-    #[allow(clippy::type_complexity)]
-    fn snapshot(
-        &self,
-        moments: Vec<Moment>,
-        size: usize,
-        models: [String; 2],
-        (trail, branch): (Vec<[f32; 2]>, Vec<[f32; 2]>),
-    ) -> crate::Snapshot {
-        crate::Snapshot { moments, size, models, trail, branch, stats: self.stats() }
     }
 
     /// The latent trajectory in 2 or 3 principal components.

@@ -98,6 +98,19 @@ impl Timeline {
         self.moments.back()
     }
 
+    /// The mean time between the newest (up to) 8 moments; a frame at 30 fps before there are
+    /// two.
+    pub fn spacing(&self) -> Duration {
+        let recent: Vec<Duration> =
+            self.moments.iter().skip(self.moments.len().saturating_sub(8)).map(|m| m.pts).collect();
+        match (recent.first(), recent.last()) {
+            (Some(oldest), Some(newest)) if recent.len() > 1 && newest > oldest => {
+                (*newest - *oldest) / (recent.len() as u32 - 1)
+            }
+            _ => Duration::from_secs(1) / 30,
+        }
+    }
+
     /// The moment with session index `index`, if still held.
     pub fn get(&self, index: u64) -> Option<&Moment> {
         let first = self.moments.front()?.index;
