@@ -142,6 +142,18 @@ pub enum ClipSource {
 impl ClipSource {
     /// Opens `given` (`scene:…` or `file:…`) for clips of `size × size` pixels.
     pub fn open(given: &str, size: usize) -> Result<Self, ModelError> {
+        Self::opened(given, size, false).map(|(source, _)| source)
+    }
+
+    /// Opens `given` as [`ClipSource::open`] does, but a file whose sound cannot be decoded is
+    /// taken for its pictures alone, with a line saying so, instead of refused: what `eval`
+    /// needs to score such a clip (training refuses it, so that what it learned from is said).
+    pub fn open_pictures_if_deaf(given: &str, size: usize) -> Result<(Self, Option<String>), ModelError> {
+        Self::opened(given, size, true)
+    }
+
+    /// [`ClipSource::open`]; with `deaf_ok`, as [`ClipSource::open_pictures_if_deaf`].
+    fn opened(given: &str, size: usize, deaf_ok: bool) -> Result<(Self, Option<String>), ModelError> {
         let bad = |why: String| ModelError::BadData { given: given.to_string(), why };
         if let Some(rest) = given.strip_prefix("dataset:") {
             let (episodes, left_out) = decode_dataset(given, rest, size)?;
@@ -152,27 +164,16 @@ impl ClipSource {
                     MAX_DATASET_BYTES >> 30
                 ),
             };
-            return Ok(Self::Episodes { name, episodes });
+            return Ok((Self::Episodes { name, episodes }, None));
         }
         match SourceSpec::video(given).map_err(|e| bad(e.to_string()))? {
-            VideoSpec::Scene(cfg) => Self::scene_at(given, cfg, size),
+            VideoSpec::Scene(cfg) => Ok((Self::scene_at(given, cfg, size)?, None)),
             VideoSpec::File(file) => {
-                Ok(Self::Video { name: given.to_string(), reel: decode_file(given, &file, size)? })
+                let (reel, deaf) = decode_reel(given, &file, size, deaf_ok)?;
+                Ok((Self::Video { name: given.to_string(), reel }, deaf))
             }
             _ => Err(bad("train and evaluate on scene: or file: sources (record a camera to a file first)".into())),
         }
-    }
-
-    /// Opens `given` as [`ClipSource::open`] does, but a file whose sound cannot be decoded is
-    /// taken for its pictures alone, with a line saying so, instead of refused: what `eval`
-    /// needs to score such a clip (training refuses it, so that what it learned from is said).
-    pub fn open_pictures_if_deaf(given: &str, size: usize) -> Result<(Self, Option<String>), ModelError> {
-        // A dataset is every episode (as a source name it is one episode's file).
-        if let (false, Ok(VideoSpec::File(file))) = (given.starts_with("dataset:"), SourceSpec::video(given)) {
-            let (reel, dropped) = decode_reel(given, &file, size, true)?;
-            return Ok((Self::Video { name: given.to_string(), reel }, dropped));
-        }
-        Ok((Self::open(given, size)?, None))
     }
 
     /// Opens a `scene:…` source alone. Unlike [`ClipSource::open`] it never reaches ffmpeg, so a
