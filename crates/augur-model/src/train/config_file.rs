@@ -1,6 +1,7 @@
 //! A training config file names only what it changes: burn's `Config` derive reads every field
 //! or fails ("missing field"), so a file is laid over the defaults first, and a key the
-//! defaults do not have (a typo) is refused rather than ignored.
+//! defaults do not have (a typo) is refused rather than ignored, as is a value of the wrong
+//! kind, by its place in the file (serde's own message names only the kind).
 
 use std::path::Path;
 
@@ -23,12 +24,48 @@ pub fn load_config(path: &Path) -> Result<TrainConfig, ModelError> {
 pub fn parse_config(text: &str) -> Result<TrainConfig, String> {
     let given: Value = serde_json::from_str(text).map_err(|e| format!("not JSON ({e})"))?;
     let mut merged = serde_json::to_value(TrainConfig::new(ModelConfig::new())).map_err(|e| e.to_string())?;
-    lay_over(&mut merged, given, "")?;
-    serde_json::from_value(merged).map_err(|e| format!("a field has the wrong kind of value ({e})"))
+    let mut optional = Vec::new();
+    lay_over(&mut merged, given, "", &mut optional)?;
+    serde_json::from_value(merged.clone()).map_err(|e| {
+        // An optional field's default (null) has no kind to check against: find the one
+        // whose value serde refuses by leaving each out in turn.
+        let culprit = optional.iter().find(|place| {
+            let mut without = merged.clone();
+            if let Some(slot) = place.split('.').try_fold(&mut without, |v, key| v.get_mut(key)) {
+                *slot = Value::Null;
+            }
+            serde_json::from_value::<TrainConfig>(without).is_ok()
+        });
+        match culprit {
+            Some(place) => format!("`{place}` has the wrong kind of value ({e})"),
+            None => format!("a field has the wrong kind of value ({e})"),
+        }
+    })
 }
 
-/// Writes `given`'s fields over `base`'s, object by object; `at` names the place for errors.
-fn lay_over(base: &mut Value, given: Value, at: &str) -> Result<(), String> {
+/// What a default value says a field holds, for the error naming a wrong one.
+fn kind_of(default: &Value) -> Option<&'static str> {
+    match default {
+        Value::Bool(_) => Some("true or false"),
+        Value::Number(n) if n.is_u64() => Some("a whole number of 0 or more"),
+        Value::Number(_) => Some("a number"),
+        Value::String(_) => Some("a string"),
+        Value::Array(_) => Some("a list"),
+        Value::Null | Value::Object(_) => None,
+    }
+}
+
+/// Whether `given` is of the kind `default` is.
+fn same_kind(default: &Value, given: &Value) -> bool {
+    match (default, given) {
+        (Value::Number(d), Value::Number(g)) => !d.is_u64() || g.is_u64(),
+        _ => std::mem::discriminant(default) == std::mem::discriminant(given),
+    }
+}
+
+/// Writes `given`'s fields over `base`'s, object by object; `at` names the place for errors,
+/// and the places of values written over a null (an optional field's default) go in `optional`.
+fn lay_over(base: &mut Value, given: Value, at: &str, optional: &mut Vec<String>) -> Result<(), String> {
     match (base, given) {
         (Value::Object(base), Value::Object(given)) => {
             for (key, value) in given {
@@ -37,7 +74,7 @@ fn lay_over(base: &mut Value, given: Value, at: &str) -> Result<(), String> {
                     let known: Vec<&str> = base.keys().map(String::as_str).collect();
                     return Err(format!("unknown field `{place}` (known here: {})", known.join(", ")));
                 };
-                lay_over(slot, value, &place)?;
+                lay_over(slot, value, &place, optional)?;
             }
             Ok(())
         }
@@ -46,6 +83,12 @@ fn lay_over(base: &mut Value, given: Value, at: &str) -> Result<(), String> {
             if at.is_empty() { "the config" } else { at }
         )),
         (slot, given) => {
+            if let Some(kind) = kind_of(slot).filter(|_| !same_kind(slot, &given)) {
+                return Err(format!("`{at}` should be {kind}, not {given}"));
+            }
+            if slot.is_null() {
+                optional.push(at.to_string());
+            }
             *slot = given;
             Ok(())
         }
@@ -88,7 +131,16 @@ mod tests {
         let typo = refused(r#"{"model": {"predictor_layer": 3}}"#);
         assert!(typo.contains("`model.predictor_layer`") && typo.contains("predictor_layers"), "{typo}");
         let kind = refused(r#"{"steps": "many"}"#);
-        assert!(kind.contains("wrong kind"), "{kind}");
+        assert!(kind.contains("`steps` should be a whole number"), "{kind}");
+        let fraction = refused(r#"{"model": {"grid": 2.5}}"#);
+        assert!(fraction.contains("`model.grid` should be a whole number"), "{fraction}");
+        let negative = refused(r#"{"loss": {"rollout_steps": -1}}"#);
+        assert!(negative.contains("`loss.rollout_steps`"), "{negative}");
+        let switch = refused(r#"{"model": {"composite": "yes"}}"#);
+        assert!(switch.contains("`model.composite` should be true or false"), "{switch}");
+        let optional = refused(r#"{"latent_bank": 100, "decoder_only": "yes"}"#);
+        assert!(optional.contains("`decoder_only` has the wrong kind"), "{optional}");
+        assert_eq!(parse_config(r#"{"learning_rate": 1, "decoder_only": true}"#).map(|c| c.learning_rate), Ok(1.0));
         let flat = refused(r#"{"model": 64}"#);
         assert!(flat.contains("`model` should be an object"), "{flat}");
         assert!(refused("[1]").contains("the config"));
