@@ -188,20 +188,18 @@ impl ClipSource {
 
     /// Scenes drawn for training at the model's size. What every clip draws afresh (seed,
     /// balls, occluder, noise; no violation) and the size cannot be set: given, they would be
-    /// ignored without a word, so they are refused.
+    /// ignored without a word, so they are refused, even at their default value (the model's
+    /// size is the one size taken).
     fn scene_at(given: &str, cfg: SceneConfig, size: usize) -> Result<Self, ModelError> {
-        let d = SceneConfig { kind: cfg.kind, ..SceneConfig::default() };
-        let set: Vec<&str> = [
-            ("seed", cfg.seed != d.seed),
-            ("balls", cfg.balls != d.balls),
-            ("occluder", cfg.occluder != d.occluder),
-            ("noise", cfg.noise != d.noise),
-            ("violation", cfg.violation.is_some()),
-            ("size", ![(d.width, d.height), (size as u32, size as u32)].contains(&(cfg.width, cfg.height))),
-        ]
-        .into_iter()
-        .filter_map(|(name, given)| given.then_some(name))
-        .collect();
+        let named: Vec<&str> = given
+            .split_once('?')
+            .map(|(_, options)| options.split('&').map(|o| o.split_once('=').map_or(o, |(key, _)| key)).collect())
+            .unwrap_or_default();
+        let model_size = (cfg.width, cfg.height) == (size as u32, size as u32);
+        let set: Vec<&str> = ["seed", "balls", "occluder", "noise", "violation", "size"]
+            .into_iter()
+            .filter(|key| named.contains(key) && !(*key == "size" && model_size))
+            .collect();
         if !set.is_empty() {
             return Err(ModelError::BadData {
                 given: given.to_string(),
@@ -530,6 +528,9 @@ mod tests {
         let why = refused("scene:bounce?seed=7&balls=12&noise=0.5");
         assert!(why.contains("seed, balls, noise would be ignored"), "{why}");
         assert!(refused("scene:bounce?size=640x360").contains("size would be ignored"));
+        // Named at its default value, a setting is still one the clips do not keep.
+        assert!(refused("scene:bounce?seed=0&balls=3&size=320x240").contains("seed, balls, size would be ignored"));
+        assert!(refused("scene:bounce?occluder=1&violation=none").contains("occluder, violation would be ignored"));
         for kept in ["scene:bounce", "scene:bounce?sound=1&floor=0.2", "scene:bounce?size=64x64&fps=15"] {
             assert!(ClipSource::scene(kept, 64).is_ok(), "{kept}");
         }
