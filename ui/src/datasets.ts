@@ -230,8 +230,9 @@ async function pollTraining(): Promise<void> {
   $("training-bar").value = t.steps ? t.step / t.steps : 0;
   $("cancel-training").hidden = !t.running;
   plotLine($("loss"), [t.losses.map((l) => l[1]), t.losses.map((l) => l[2])], ["#5ac8ff", "#ffd98a"]);
-  if (lastTraining?.running && !t.running && t.model) await refreshModels();
+  const finished = lastTraining?.running && !t.running && t.model;
   lastTraining = t;
+  if (finished) await refreshModels();
 }
 
 export function startTrainingPanel(): void {

@@ -247,7 +247,7 @@ async function start(): Promise<void> {
     $("scope-toggle").addEventListener("click", () => toggleScope(isComparing));
     $("discard").addEventListener("click", () => toggleRecord(false));
     every(500, pollRecording);
-    await refreshModels();
+    await refreshModels().catch((e) => notice(`the model list: ${errorText(e)}`));
     startMicrophonePicker((sound) => showSource(undefined, sound));
     startTrainingPanel();
   }

@@ -38,7 +38,12 @@ pub struct Microphones {
 
 /// The microphones the picker offers.
 #[tauri::command(async)]
-pub fn microphones(session: State<'_, Session>) -> Microphones {
+pub fn microphones(session: State<'_, Session>) -> Result<Microphones, CommandError> {
+    answered(|| Ok(microphone_rows(&session)))
+}
+
+/// The picker's rows and what is listened to now.
+fn microphone_rows(session: &Session) -> Microphones {
     let current = session.mic_id();
     let listening = match &session.live {
         Live::Model(s) => s.sound().map(|v| v.description),

@@ -31,10 +31,15 @@ pub struct ModelRow {
 
 /// The models the picker offers, each with what its card says.
 #[tauri::command(async)]
-pub fn list_models(session: State<'_, Session>) -> Vec<ModelRow> {
+pub fn list_models(session: State<'_, Session>) -> Result<Vec<ModelRow>, CommandError> {
+    answered(|| Ok(model_rows(&session)))
+}
+
+/// A row for each model in the catalog whose card reads.
+fn model_rows(session: &Session) -> Vec<ModelRow> {
     let Live::Model(s) = &session.live else { return Vec::new() };
     let current = PathBuf::from(s.model_name());
-    catalog(&session)
+    catalog(session)
         .into_iter()
         .filter_map(|(name, base)| {
             let card = augur_model::checkpoint::load_card(&base).ok()?;
