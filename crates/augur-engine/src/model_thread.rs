@@ -122,7 +122,16 @@ pub(crate) fn model_loop(
                     }
                 }
                 *lock(&shared.model_error) = error;
-                lock(&shared.timeline).push(m);
+                {
+                    // Paused while this step ran: the timeline stays as it was when Pause was
+                    // pressed (`Session::pause` sets the flag under this lock), so it is dropped.
+                    let mut timeline = lock(&shared.timeline);
+                    if shared.paused.load(Ordering::SeqCst) {
+                        was_paused = true;
+                        continue;
+                    }
+                    timeline.push(m);
+                }
                 index += 1;
                 // Capture to prediction ready, on the clock the frame was stamped with.
                 let latency = clock.now().saturating_sub(frame.pts);

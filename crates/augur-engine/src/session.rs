@@ -317,8 +317,10 @@ impl Session {
         lock(&self.shared.timeline).surprise_trace()
     }
 
-    /// Stops adding moments (the preview keeps running); the timeline stays for scrubbing.
+    /// Stops adding moments (the preview keeps running); the timeline stays for scrubbing. Set
+    /// under the timeline's lock, so no step in flight adds a moment once this returns.
     pub fn pause(&self) {
+        let _timeline = lock(&self.shared.timeline);
         self.shared.paused.store(true, Ordering::SeqCst);
     }
 
