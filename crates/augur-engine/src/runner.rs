@@ -279,7 +279,7 @@ mod tests {
             let anchor = Tensor::<4>::from_data(TensorData::new(frame(k), [1, 3, s, s]), &device);
             let drawn = runner.model.decode(runner.model.rollout(window, None, 2), anchor);
             let drawn = drawn.into_data().try_to_vec::<f32>().unwrap_or_default();
-            let worst = drawn.iter().zip(&step.predicted).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+            let worst = augur_model::metrics::max_abs_diff(&drawn, &step.predicted);
             assert!(worst < 1e-5, "step {k} drew differently by {worst}");
         }
     }
@@ -294,7 +294,8 @@ mod tests {
         let mut faded = Runner::new(model, ModelCard::untrained("fades", cfg.clone()), device);
         let s = cfg.image_size;
         let still: Vec<f32> = (0..3 * s * s).map(|i| ((i * 7) % 97) as f32 / 97.0).collect();
-        let off = |p: &[f32]| p.iter().zip(still.iter().cycle()).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+        // Every predicted frame against the still one.
+        let off = |p: &[f32]| augur_model::metrics::max_abs_diff(p, &still.repeat(p.len() / still.len()));
         let step = |r: &mut Runner| r.step(&still, None, 2, cfg.context).unwrap().predicted;
         // No earlier guess yet: the first predictions are drawn as they are.
         assert!(off(&step(&mut faded)) > 1e-3, "an untrained decoder paints something");

@@ -691,7 +691,7 @@ mod tests {
         save_frames(&path, &frames, 32, "file:clip.mp4").unwrap();
         let (back, size, source) = load_frames(&path).unwrap();
         assert_eq!((size, source.as_str(), back.len()), (32, "file:clip.mp4", 3));
-        let worst = frames.iter().flatten().zip(back.iter().flatten()).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+        let worst = crate::metrics::max_abs_diff(&frames.concat(), &back.concat());
         assert!(worst < 1e-5, "{worst}");
 
         assert!(save_frames(&path, &[vec![0.0; 5]], 32, "x").is_err());

@@ -314,7 +314,7 @@ mod tests {
         let before = draw(&plain, anchor.clone());
         let widened = plain.with_frame_input(&ModelConfig::tiny(), &device);
         assert!(widened.sees_frame());
-        let diff = before.iter().zip(&draw(&widened, anchor)).map(|(p, q)| (p - q).abs()).fold(0.0, f32::max);
+        let diff = crate::metrics::max_abs_diff(&before, &draw(&widened, anchor));
         assert!(diff < 1e-6, "widening changed the drawing by {diff}");
     }
 

@@ -6,6 +6,17 @@ pub fn mse(a: &[f32], b: &[f32]) -> f64 {
     a.iter().zip(b).map(|(x, y)| f64::from(x - y).powi(2)).sum::<f64>() / n as f64
 }
 
+/// The largest elementwise difference of two readings, for checks that two computations agree:
+/// infinite when the lengths differ or a value is not finite (`f32::max` alone drops a NaN and
+/// `zip` stops at the shorter, so a broken reading would pass as equal).
+pub fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
+    if a.len() != b.len() {
+        return f32::INFINITY;
+    }
+    let gap = |(x, y): (&f32, &f32)| if x.is_finite() && y.is_finite() { (x - y).abs() } else { f32::INFINITY };
+    a.iter().zip(b).map(gap).fold(0.0, f32::max)
+}
+
 /// Peak signal-to-noise ratio in dB for signals in [0, 1]; capped at 100 dB for identical frames.
 pub fn psnr(mse: f64) -> f64 {
     if mse <= 1e-10 { 100.0 } else { (10.0 * (1.0 / mse).log10()).min(100.0) }
@@ -53,6 +64,15 @@ pub fn ssim(a: &[f32], b: &[f32], size: usize) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_broken_reading_never_agrees() {
+        assert_eq!(max_abs_diff(&[1.0, 2.0], &[1.0, 2.5]), 0.5);
+        assert_eq!(max_abs_diff(&[1.0, 2.0], &[1.0]), f32::INFINITY);
+        assert_eq!(max_abs_diff(&[f32::NAN], &[f32::NAN]), f32::INFINITY);
+        assert_eq!(max_abs_diff(&[1.0, f32::INFINITY], &[1.0, f32::INFINITY]), f32::INFINITY);
+        assert_eq!(max_abs_diff(&[], &[]), 0.0);
+    }
 
     #[test]
     fn identical_frames_are_perfect() {

@@ -196,8 +196,7 @@ mod tests {
     }
 
     fn largest_gap(a: &[f32], b: &[f32]) -> f32 {
-        assert_eq!(a.len(), b.len());
-        a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+        crate::metrics::max_abs_diff(a, b)
     }
 
     /// The fused-attention layers compute what burn's own `TransformerEncoder` does.

@@ -63,7 +63,7 @@ mod tests {
         let (pixels, offsets) = (read(image.clone()).unwrap_or_default(), read(flow.clone()).unwrap_or_default());
         let warped = read(warp(image.clone(), flow)).unwrap_or_default();
         let expected = reference(&pixels, &offsets, h, w);
-        let worst = warped.iter().zip(&expected).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+        let worst = crate::metrics::max_abs_diff(&warped, &expected);
         assert!(worst < 1e-5, "warp differs from the reference by {worst}");
         let still = read(warp(image, Tensor::zeros([1, 2, h, w], &device))).unwrap_or_default();
         assert!(still.iter().zip(&pixels).all(|(a, b)| (a - b).abs() < 1e-6));

@@ -39,9 +39,10 @@ pub fn train_tiny(out: &Path, steps: usize) -> ModelCard {
     augur_model::train(&tiny_job(out, steps), |_| {}).unwrap_or_else(|e| panic!("training failed: {e}"))
 }
 
-/// The largest elementwise difference of two readings.
+/// The largest elementwise difference of two readings; infinite for a broken one (see
+/// [`augur_model::metrics::max_abs_diff`]).
 pub fn max_diff(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(p, q)| (p - q).abs()).fold(0.0, f32::max)
+    augur_model::metrics::max_abs_diff(a, b)
 }
 
 /// Fails with `what` and the difference when two readings differ by `tol` or more anywhere.
