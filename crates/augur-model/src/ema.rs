@@ -39,3 +39,31 @@ impl ModuleMapper for Blend {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use burn::tensor::Device;
+
+    use super::*;
+    use crate::ModelConfig;
+
+    /// Every weight of `encoders`, flattened in visiting order.
+    fn weights(encoders: &Encoders) -> Vec<f32> {
+        let mut collect = Collect(Vec::new());
+        encoders.visit(&mut collect);
+        collect.0.into_iter().flat_map(|t| t.into_data().try_to_vec::<f32>().unwrap_or_default()).collect()
+    }
+
+    #[test]
+    fn the_target_moves_a_quarter_of_the_way_at_momentum_three_quarters() {
+        let device = Device::flex();
+        let cfg = ModelConfig::tiny();
+        let (target, online) = (Encoders::new(&cfg, &device), Encoders::new(&cfg, &device));
+        let (t0, o) = (weights(&target), weights(&online));
+        assert!(crate::metrics::max_abs_diff(&t0, &o) > 1e-3, "two fresh encoders differ");
+        let moved = weights(&update(target, &online, 0.75));
+        let want: Vec<f32> = t0.iter().zip(&o).map(|(t, o)| 0.75 * t + 0.25 * o).collect();
+        let off = crate::metrics::max_abs_diff(&moved, &want);
+        assert!(off < 1e-6, "off m·target + (1 − m)·online by {off}");
+    }
+}

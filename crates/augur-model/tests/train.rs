@@ -155,7 +155,8 @@ fn bad_data_is_refused_with_the_forms() {
     let why = refusal(&job);
     assert!(why.contains("scene: or file:"), "{why}");
     job.data = vec![("file:/nonexistent/clip.mp4".into(), 1.0)];
-    assert!(augur_model::train(&job, |_| {}).is_err());
+    let why = refusal(&job);
+    assert!(why.contains("does not exist") && why.contains("/nonexistent/clip.mp4"), "{why}");
     // Training only the decoder needs a trained model to start from.
     let mut job = common::tiny_job(dir.path(), 2);
     job.config.decoder_only = Some(true);
@@ -281,6 +282,29 @@ fn a_fine_tune_whose_decoder_sees_the_frame_records_it_and_its_checkpoint_loads(
     // A checkpoint without the frame stack is refused by a config that asks for one.
     let why = load_claiming(base.path(), "decoder_sees_frame", &device);
     assert!(why.contains("frame_stages"), "{why}");
+}
+
+/// A fine-tune with nothing frozen trains every part, and the EMA target follows the online
+/// encoder a little (momentum 0.99), not all the way and not at all (a run whose online
+/// encoder never updated once trained here unnoticed).
+#[test]
+fn a_whole_fine_tune_trains_every_part_and_the_target_trails_the_online_encoder() {
+    let device = Device::flex();
+    let base = tempfile::tempdir().unwrap();
+    common::train_tiny(base.path(), 2);
+    let x = clip(&device);
+    let looks = |dir: &std::path::Path| outputs(&checkpoint::load(&dir.join("model"), &device).unwrap().0, &x);
+    let before = looks(base.path());
+    let tuned = tempfile::tempdir().unwrap();
+    let mut steps = Vec::new();
+    augur_model::train(&fine_tune_job(tuned.path(), 2, base.path()), |p| steps.push(p.losses)).unwrap();
+    let after = looks(tuned.path());
+    let moved: Vec<f32> = before.iter().zip(&after).map(|(b, a)| common::max_diff(b, a)).collect();
+    for (part, m) in PARTS.iter().zip(&moved) {
+        assert!(m.is_finite() && *m > 1e-6, "the {part} did not train ({m})");
+    }
+    assert!(moved[1] < 0.5 * moved[0], "the target moved {} against the online encoder's {}", moved[1], moved[0]);
+    assert!(steps.iter().all(|l| l.latent_std_min > 0.0 && l.latent_std_min.is_finite()), "{steps:?}");
 }
 
 #[test]
