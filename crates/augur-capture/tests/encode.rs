@@ -14,9 +14,20 @@ fn every_frame_written_is_read_back() {
     // Odd sizes are rounded down to even, as yuv420p needs.
     let (w, h) = (65u32, 49u32);
     let mut writer = VideoWriter::create(&path, w, h, 30).unwrap();
-    for i in 0..7u8 {
-        let frame: Vec<u8> = (0..w * h * 3).map(|p| (p as u8).wrapping_add(i * 30)).collect();
-        writer.push_rgb(&frame, w).unwrap();
+    // Smooth ramps, one per channel and each a different way, that the encoder keeps: a channel
+    // swapped, a row read at the wrong stride or a crop from the wrong corner shows in the
+    // pixels read back.
+    let frame = |i: u32| -> Vec<u8> {
+        (0..w * h)
+            .flat_map(|p| {
+                let (x, y) = (p % w, p / w);
+                [(x * 3 + i * 4) as u8, (y * 4) as u8, (200 - x - y) as u8]
+            })
+            .collect()
+    };
+    let pushed: Vec<Vec<u8>> = (0..7).map(frame).collect();
+    for f in &pushed {
+        writer.push_rgb(f, w).unwrap();
     }
     assert_eq!(writer.finish().unwrap(), 7);
     let probe = Command::new("ffprobe")
@@ -29,7 +40,20 @@ fn every_frame_written_is_read_back() {
     let spec = VideoSpec::File(FileSpec { path: path.display().to_string(), looping: false, pacing: Pacing::Fast });
     let mut source = open_video(&spec, SessionClock::start()).unwrap();
     let mut n = 0;
-    while source.next_frame().unwrap().is_some() {
+    while let Some(got) = source.next_frame().unwrap() {
+        assert_eq!((got.width, got.height), (64, 48));
+        // The top-left 64×48 of what was pushed, channel by channel.
+        for c in 0..3 {
+            let mut off = 0.0;
+            for y in 0..48 {
+                for x in 0..64 {
+                    let want = pushed[n][((y * w + x) * 3 + c) as usize];
+                    off += f64::from(got.rgb[((y * 64 + x) * 3 + c) as usize].abs_diff(want));
+                }
+            }
+            let mean = off / (64.0 * 48.0);
+            assert!(mean < 6.0, "frame {n} channel {c} is off by {mean:.1} on average");
+        }
         n += 1;
     }
     assert_eq!(n, 7);

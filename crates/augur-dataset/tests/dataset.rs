@@ -223,14 +223,33 @@ fn odd_sized_sources_are_recorded_and_a_second_process_is_kept_out() {
     let rec = Recording { audio_rate: None, ..recording() };
     let mut ds = Dataset::open_or_create(&root, &rec).unwrap();
     let mut ep = EpisodeRecorder::start(&ds, "odd").unwrap();
-    // A 65x49 source records as 64x48 (the last column and row are dropped for yuv420p).
-    let odd = vec![90u8; 65 * 49 * 3];
+    // A 65x49 source records as 64x48 (the last column and row are dropped for yuv420p). A
+    // ramp a different way per channel, so a crop from the wrong corner, a row read at the
+    // wrong stride or swapped channels show in the pixels read back.
+    let ramp = |x: usize, y: usize| [(x * 3) as u8, (y * 4) as u8, (200 - x - y) as u8];
+    let odd: Vec<u8> = (0..65 * 49).flat_map(|p| ramp(p % 65, p / 65)).collect();
     for _ in 0..12 {
         ep.push_frame(&odd, 65, 49, &[0.0, 0.0]).unwrap();
     }
     assert!(ep.push_frame(&odd, 80, 49, &[0.0, 0.0]).is_err(), "a real size change is refused");
-    assert_eq!(ep.finish(&mut ds).unwrap().unwrap().length, 12);
+    let episode = ep.finish(&mut ds).unwrap().unwrap();
+    assert_eq!(episode.length, 12);
     assert!(validate(&ds).ok());
+    let video = augur_capture::dataset_episode_video(&root, episode.episode_index);
+    let spec = augur_capture::VideoSpec::File(augur_capture::FileSpec {
+        path: video.display().to_string(),
+        looping: false,
+        pacing: augur_capture::Pacing::Fast,
+    });
+    let mut source = augur_capture::open_video(&spec, augur_capture::SessionClock::start()).unwrap();
+    let got = source.next_frame().unwrap().unwrap();
+    assert_eq!((got.width, got.height), (64, 48));
+    let off: u64 = (0..64 * 48)
+        .flat_map(|p| ramp(p % 64, p / 64).into_iter().enumerate().map(move |(c, want)| (p * 3 + c, want)))
+        .map(|(i, want)| u64::from(got.rgb[i].abs_diff(want)))
+        .sum();
+    let mean = off as f64 / (64.0 * 48.0 * 3.0);
+    assert!(mean < 6.0, "the recorded frame is off what was pushed by {mean:.1} on average");
     drop(hold);
     assert!(augur_dataset::DatasetLock::take(&root).is_ok());
 }
