@@ -213,6 +213,30 @@ mod tests {
         Ok(())
     }
 
+    /// A source frame the recorder never got (the machine was too busy to pass it on) stops the
+    /// recording with why, rather than being skipped unseen; what was written before is a whole
+    /// episode, its frames in a row.
+    #[test]
+    fn a_missed_source_frame_stops_the_recording_and_keeps_what_came_before() -> Result<(), Box<dyn std::error::Error>>
+    {
+        let dir = tempfile::tempdir()?;
+        let (mut rec, _) = ActiveRecording::start(dir.path(), "busy", &small_source(), None)?;
+        let frame = |i: u64| {
+            let at = Duration::from_millis(100 * i);
+            Frame { pts: at, stream_pts: Some(at), index: i, width: 64, height: 48, rgb: vec![90; 64 * 48 * 3].into() }
+        };
+        for i in 0..5 {
+            rec.push(&frame(i))?;
+        }
+        let Err(why) = rec.push(&frame(7)) else { return Err("frames 5 and 6 were skipped unseen".into()) };
+        assert!(why.contains("2 source frames were missed") && why.contains("too busy"), "{why}");
+        let Err(why) = rec.push(&frame(3)) else { return Err("a source that started again was recorded on".into()) };
+        assert!(why.contains("reopened or switched"), "{why}");
+        let meta = rec.finish()?.ok_or("an episode")?;
+        assert_eq!(meta.length, 5, "the frames before the gap, and only those");
+        Ok(())
+    }
+
     /// An episode a crash left that cannot be finished (its rows are damaged) stops the next
     /// recording with what to do, instead of being recorded past unseen.
     #[test]
