@@ -19,6 +19,9 @@ if [ ! -x "$AUGUR_TOOLS/bin/tauri-driver" ]; then
   cargo install tauri-driver --locked --version 2.1.0 --root "$AUGUR_TOOLS" --quiet
 fi
 
+# The services above are up, so a test that would skip for want of one fails instead.
+export AUGUR_REQUIRE_SERVICES=1
+
 step() { echo; echo "== $* ($(date +%T))"; }
 step "cargo fmt --check"
 cargo fmt --all -- --check

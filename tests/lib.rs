@@ -8,6 +8,15 @@ use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+/// Says why a test, or part of one, is skipped, unless skipping is not allowed: `scripts/check.sh`
+/// (the README's test command, and so CI) starts Xvfb and PulseAudio and sets
+/// `AUGUR_REQUIRE_SERVICES`, so there a missing service fails the test instead of passing it
+/// untested.
+pub fn skipping(why: &str) {
+    assert!(std::env::var_os("AUGUR_REQUIRE_SERVICES").is_none(), "not skipped under scripts/check.sh: {why}");
+    eprintln!("skipped: {why}");
+}
+
 /// A workspace binary (`augur`, `augur-app`) from the same target dir as this test.
 pub fn binary(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("test path");

@@ -33,11 +33,12 @@ def main(root):
         fail(f"codebase_version is {info['codebase_version']}")
     episodes = pq.read_table(root / "meta/episodes/chunk-000/file-000.parquet").to_pylist()
     tasks = pq.read_table(root / "meta/tasks.parquet")
-    try:
-        import pandas as pd
-        task_texts = list(pd.read_parquet(root / "meta/tasks.parquet").index)
-    except ImportError:
-        task_texts = tasks.column("task").to_pylist()
+    # LeRobot reads the tasks with pandas, the task text as the index: so must this check
+    # (scripts/python-env.sh installs pandas).
+    import pandas as pd
+    task_texts = list(pd.read_parquet(root / "meta/tasks.parquet").index)
+    if tasks.num_rows != len(task_texts):
+        fail(f"pyarrow reads {tasks.num_rows} tasks, pandas {len(task_texts)}")
     summary = {"episodes": [], "tasks": task_texts, "total_frames": info["total_frames"]}
     video_key = next(k for k, f in info["features"].items() if f["dtype"] == "video")
     total = 0
