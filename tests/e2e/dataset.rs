@@ -19,7 +19,7 @@ fn microphone(dir: &Path) -> String {
     if pulse {
         return "mic:default".into();
     }
-    eprintln!("no PulseAudio here: the microphone is a sine file paced in real time");
+    augur_tests::skipping("the microphone: no PulseAudio here, so it is a sine file paced in real time");
     let wav = dir.join("sine.wav");
     let ok = Command::new("ffmpeg")
         .args([
@@ -39,8 +39,12 @@ fn microphone(dir: &Path) -> String {
     format!("audiofile:{}", wav.display())
 }
 
+/// The Python with pyarrow and pandas that `scripts/python-env.sh` makes (check.sh sources it).
 fn python() -> String {
-    std::env::var("AUGUR_PYTHON").unwrap_or_else(|_| "python3".into())
+    std::env::var("AUGUR_PYTHON").unwrap_or_else(|_| {
+        augur_tests::skipping("AUGUR_PYTHON: reading with the system python3, which may lack pandas");
+        "python3".into()
+    })
 }
 
 #[test]
@@ -98,6 +102,15 @@ fn record_kill_repair_and_read_back_with_other_tools() {
     assert!(stdout.contains("valid LeRobot v3.0 dataset, 3 episodes"), "{stdout}");
     let out = augur(&["dataset", "info", &ds_s]);
     assert!(text(&out).0.contains("recovered after a crash"), "{}", text(&out).0);
+    // Stats that went missing are written again from the rows, and printed.
+    std::fs::remove_file(ds.join("meta/stats.json")).unwrap();
+    let out = augur(&["dataset", "stats", &ds_s]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success() && stderr.contains("wrote") && ds.join("meta/stats.json").is_file(), "{stderr}");
+    let stats: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(stats["episode_index"]["max"][0], 2.0, "{stdout}");
+    assert_eq!(stats["frame_index"]["min"][0], 0.0, "{stdout}");
+    assert!(stats["frame_index"]["count"][0].as_u64().unwrap() >= 60, "{stdout}");
 
     let check = Command::new(python())
         .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/python/check_dataset.py"))
