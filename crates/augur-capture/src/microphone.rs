@@ -67,7 +67,8 @@ fn unavailable(what: &str, why: String) -> CaptureError {
         what: what.to_string(),
         why,
         hint: "run `augur devices` to list microphones; on Linux with no sound card, start PulseAudio \
-               (see README) or pass --mic none"
+               with a null sink (scripts/services.sh does), or do without: `--mic none` for `run` and \
+               `record`, no `--mic` for `probe`"
             .into(),
     }
 }

@@ -19,7 +19,8 @@ pub struct Args {
     /// How long to measure, in seconds.
     #[arg(long, default_value_t = 5.0)]
     seconds: f64,
-    /// Also open this microphone (or audio file) alongside a video source.
+    /// Also open this microphone (or audio file) alongside a video source: `mic:default`, or
+    /// `default`, `1` as `record` and `run` take them; `none` for none (as leaving it out).
     #[arg(long)]
     mic: Option<String>,
     /// Pretend to be a slow consumer that spends this long on each frame, to see frames skipped.
@@ -37,7 +38,10 @@ pub fn run(args: &Args) -> Result<()> {
     let clock = SessionClock::start();
     let spec: SourceSpec = args.source.parse()?;
     let (video_spec, audio_spec) = match spec {
-        SourceSpec::Video(v) => (Some(v), args.mic.as_deref().map(SourceSpec::audio).transpose()?),
+        SourceSpec::Video(v) => {
+            let mic = augur_capture::heard_sound(args.mic.as_deref(), None, || None);
+            (Some(v), mic.as_deref().map(SourceSpec::audio).transpose()?)
+        }
         SourceSpec::Audio(a) => (None, Some(a)),
     };
     let video = video_spec

@@ -20,8 +20,8 @@ pub struct Args {
     #[arg(long)]
     source: Option<String>,
     /// Microphone, audio file or a scene's own sound (`scene:bounce?sound=1`); `none` for no
-    /// sound. Default: a scene source with sound is heard through its own sound, anything else
-    /// through the default microphone if there is one.
+    /// sound. Default: the source's own sound (a file's or recorded episode's track, a scene
+    /// with `sound=1`), else the default microphone if there is one.
     #[arg(long)]
     mic: Option<String>,
     /// Run without a window even when a display is available.

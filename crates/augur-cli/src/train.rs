@@ -66,7 +66,7 @@ pub struct Args {
     /// Steps between checkpoints.
     #[arg(long)]
     checkpoint_every: Option<usize>,
-    /// Input size: 64 or 128.
+    /// Input size in pixels, square: 32, 64 (the default), 128 or 256.
     #[arg(long)]
     image_size: Option<usize>,
     /// Continue from the checkpoint in --out.
