@@ -3,7 +3,7 @@
 # files), WebKitGTK 4.1 (the app window), Mesa's Vulkan drivers (a software GPU when there is no
 # real one), ALSA + PulseAudio (microphones), clang (bindings), Xvfb (headless tests), Node.js
 # (builds the window's TypeScript front end), and Rust.
-# macOS: `brew install ffmpeg pkg-config` (WebKit and Metal come with the OS).
+# macOS: `brew install ffmpeg pkg-config node` (WebKit and Metal come with the OS).
 # Windows: install FFmpeg shared libraries (e.g. `vcpkg install ffmpeg[avdevice]`), set
 # FFMPEG_DIR, and the WebView2 runtime (preinstalled on Windows 11).
 set -euo pipefail

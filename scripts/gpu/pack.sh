@@ -7,7 +7,8 @@
 # each fits one call of the device tool (10 minutes).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-target="${CARGO_TARGET_DIR:-$HOME/.cache/augur/target}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/augur/target}"
+target="$CARGO_TARGET_DIR"
 cargo build --workspace --examples
 mkdir -p .gpu/libc .gl
 grep -qx '/.gpu/' .git/info/exclude || echo /.gpu/ >> .git/info/exclude
