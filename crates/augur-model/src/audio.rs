@@ -46,6 +46,7 @@ pub fn frame_features(samples: &[f32], sample_rate: u32, fps: f64, frames: usize
     let edge = |frame: usize| (frame as f64 / fps * f64::from(sample_rate)).round() as usize;
     for (f, slot) in out.chunks_mut(mels).enumerate() {
         let (start, end) = (edge(f).min(samples.len()), edge(f + 1).min(samples.len()));
+        let start = start.max(end.saturating_sub(heard_span(sample_rate)));
         // Only a frame whole inside the sound reaches back (past its end it is silence).
         let reach = edge(f + 1) <= samples.len();
         hear(samples, start, end, reach, sample_rate, slot);
@@ -60,9 +61,15 @@ pub fn last_frame_features(samples: &[f32], sample_rate: u32, fps: f64, mels: us
     if mels == 0 || sample_rate == 0 || fps.is_nan() || fps <= 0.0 {
         return out;
     }
-    let span = (f64::from(sample_rate) / fps).round() as usize;
+    let span = ((f64::from(sample_rate) / fps).round() as usize).min(heard_span(sample_rate));
     hear(samples, samples.len().saturating_sub(span), samples.len(), true, sample_rate, &mut out);
     out
+}
+
+/// The most a frame hears: the last second before it. A frame's span is `1 / fps` s, and a
+/// slideshow at 0.001 fps would have each frame hear 1000 s (minutes of log-mels apiece).
+fn heard_span(sample_rate: u32) -> usize {
+    sample_rate as usize
 }
 
 /// Writes into `slot` (one value per mel band) the mean log-mel of `samples[start..end]`, or
@@ -143,5 +150,27 @@ mod tests {
         let loud = |f: usize| feats[f * 64..(f + 1) * 64].iter().any(|v| *v > scale_logmel(LOG_FLOOR) + 0.1);
         assert!(loud(11), "frame 11 does not hear its knock");
         assert!(!(0..11).any(loud), "a frame before 11 heard the knock to come");
+    }
+
+    /// A frame of a slideshow (0.01 fps: 100 s a frame) hears the last second before it, so
+    /// a knock in that second is heard and one a minute earlier is not; the same live.
+    #[test]
+    fn a_long_frame_hears_its_last_second() {
+        let (rate, fps) = (8_000u32, 0.01);
+        let span = rate as usize * 100;
+        let knock = |at: usize| {
+            let mut sound = vec![0.0f32; span];
+            for (i, v) in sound[at..at + 400].iter_mut().enumerate() {
+                *v = (i as f32 * 0.7).sin() * 0.8;
+            }
+            sound
+        };
+        let loud = |feats: &[f32]| feats.iter().any(|v| *v > scale_logmel(LOG_FLOOR) + 0.1);
+        let late = knock(span - rate as usize / 2);
+        assert!(loud(&frame_features(&late, rate, fps, 1, 32)), "the last second's knock is heard");
+        assert!(loud(&last_frame_features(&late, rate, fps, 32)));
+        let early = knock(rate as usize * 40);
+        assert!(!loud(&frame_features(&early, rate, fps, 1, 32)), "a knock a minute before is not");
+        assert!(!loud(&last_frame_features(&early, rate, fps, 32)));
     }
 }

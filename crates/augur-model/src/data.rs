@@ -315,18 +315,14 @@ pub fn scene_clip_staged(
     }
     let (w, h) = (cfg.width as usize, cfg.height as usize);
     let mut rgb = vec![0u8; w * h * 3];
-    let mut pixels = Vec::with_capacity(len * 3 * w * w);
+    let side = w.min(h);
+    let mut pixels = Vec::with_capacity(len * 3 * side * side);
     let mut samples = Vec::new();
     for i in 0..len {
         scene.render_into(&mut rgb);
-        pixels.extend(to_model_input(&rgb, w, h, w.min(h)));
+        pixels.extend(to_model_input(&rgb, w, h, side));
         if cfg.sound {
-            // Frame 0 of a scene has no sound before it: silence of a step's length keeps
-            // every later frame's sound at its own time.
-            match scene.sound() {
-                [] => samples.resize(samples.len() + samples_per_frame(cfg.fps), 0.0),
-                heard => samples.extend_from_slice(heard),
-            }
+            hear_step(&scene, cfg.fps, &mut samples);
         }
         if i + 1 < len {
             stage(&mut scene, i + 1);
@@ -335,6 +331,31 @@ pub fn scene_clip_staged(
     }
     let sound = cfg.sound.then_some(ClipSound { samples, rate: SOUND_RATE, fps: cfg.fps });
     Ok(Clip { pixels, len, sound })
+}
+
+/// The sound of a scene's first `len` frames as [`scene_clip`] hears them, without drawing
+/// them: `predict` hears a scene it draws itself, at any size; `None` for a silent scene.
+pub fn scene_sound(cfg: &SceneConfig, len: usize) -> Result<Option<ClipSound>, ModelError> {
+    if !cfg.sound {
+        return Ok(None);
+    }
+    let mut scene = Scene::new(cfg)
+        .map_err(|e| ModelError::BadData { given: format!("scene seed {}", cfg.seed), why: e.to_string() })?;
+    let mut samples = Vec::new();
+    for _ in 0..len {
+        hear_step(&scene, cfg.fps, &mut samples);
+        scene.step();
+    }
+    Ok(Some(ClipSound { samples, rate: SOUND_RATE, fps: cfg.fps }))
+}
+
+/// Adds the sound of the scene's newest step to `samples`. Frame 0 of a scene has no sound
+/// before it: silence of a step's length keeps every later frame's sound at its own time.
+fn hear_step(scene: &Scene, fps: f64, samples: &mut Vec<f32>) {
+    match scene.sound() {
+        [] => samples.resize(samples.len() + samples_per_frame(fps), 0.0),
+        heard => samples.extend_from_slice(heard),
+    }
 }
 
 /// Samples in one frame step of a scene's sound (rounded up, as the scene renders them).
@@ -557,6 +578,15 @@ mod tests {
         let (quiet, loud) = (scene_clip(&cfg, 5, 60).unwrap(), scene_clip(&heard, 5, 60).unwrap());
         assert_eq!(quiet.pixels, loud.pixels);
         assert!(quiet.mels(64).is_none());
+        // Heard without drawing: the same samples, at any size (predict's 1080p scene drew
+        // 44 GB of frames to throw away); a wide scene's frames are square at its height.
+        let only = scene_sound(&heard, 65).unwrap().unwrap();
+        assert_eq!(only.samples[..], scene_clip(&heard, 0, 65).unwrap().sound.unwrap().samples[..]);
+        let huge = SceneConfig { width: 4096, height: 2048, ..heard.clone() };
+        assert!(scene_sound(&huge, 65).unwrap().unwrap().samples.len() >= only.samples.len() / 2);
+        assert!(scene_sound(&cfg, 10).unwrap().is_none());
+        let wide = SceneConfig { width: 48, ..cfg.clone() };
+        assert_eq!(scene_clip(&wide, 0, 2).unwrap().pixels.len(), 2 * 3 * 32 * 32);
         let mels = loud.mels(64).unwrap();
         assert_eq!(mels.len(), 60 * 64);
         let level = |m: &[f32], f: usize| m[f * 64..(f + 1) * 64].iter().sum::<f32>() / 64.0;

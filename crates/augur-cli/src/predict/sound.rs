@@ -33,7 +33,8 @@ fn read_named(given: &str, frames: usize, fps: f64) -> Result<ClipSound> {
     let mut source = open_audio(&spec, SessionClock::start())?;
     let rate = source.info().sample_rate;
     let needed = (frames as f64 / fps * f64::from(rate)).ceil() as usize + 1024;
-    let mut samples = Vec::with_capacity(needed);
+    // Grown as it comes: a slow frame rate makes `needed` far more than the file may hold.
+    let mut samples = Vec::with_capacity(needed.min(rate as usize * 60));
     while samples.len() < needed {
         match source.next_chunk()? {
             Some(chunk) => samples.extend_from_slice(&chunk.samples),
@@ -50,7 +51,7 @@ fn own(source: &str, frames: usize, fps: f64) -> Result<Option<ClipSound>> {
         Ok(VideoSpec::File(file)) => file,
         Ok(VideoSpec::Scene(cfg)) if cfg.sound => {
             eprintln!("augur: hearing the scene's own sound");
-            return Ok(augur_model::data::scene_clip(&cfg, 0, frames)?.sound);
+            return Ok(augur_model::data::scene_sound(&cfg, frames)?);
         }
         _ => return Ok(None),
     };
