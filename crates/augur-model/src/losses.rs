@@ -88,7 +88,7 @@ pub struct LossTerms {
 
 /// Frames per training clip: context, the frame after it, and the rollout frames.
 pub fn clip_len(context: usize, cfg: &LossConfig) -> usize {
-    context + 1 + cfg.rollout_steps
+    context.saturating_add(1).saturating_add(cfg.rollout_steps)
 }
 
 /// The loss of one batch `frames` (`[batch, clip_len, 3, S, S]`, with `mels`

@@ -147,6 +147,34 @@ fn a_run_stopped_at_a_step_and_resumed_ends_where_one_straight_run_does() {
     }
 }
 
+/// Sizes past what fits (a batch of 100 000 clips, a rollout of 2^64 steps, a budget of 1e300
+/// s) are refused before anything is allocated, from a job's config and from the card of a
+/// run that resumes (edited by hand).
+#[test]
+fn sizes_past_what_fits_are_refused_wherever_they_come_from() {
+    let dir = tempfile::tempdir().unwrap();
+    let refused_with = |set: &dyn Fn(&mut augur_model::TrainConfig), why: &str| {
+        let fresh = tempfile::tempdir().unwrap();
+        let mut job = common::tiny_job(fresh.path(), 2);
+        set(&mut job.config);
+        let got = refusal(&job);
+        assert!(got.contains(why), "{got}");
+    };
+    refused_with(&|c| c.batch_size = 100_000, "batch_size must be 1 to 1024");
+    refused_with(&|c| c.loss.rollout_steps = usize::MAX, "loss.rollout_steps must be 0 to 64");
+    refused_with(&|c| c.time_budget_s = Some(1e300), "at most a year");
+    refused_with(&|c| c.learning_rate = f64::NAN, "learning_rate");
+    common::train_tiny(dir.path(), 2);
+    let card = dir.path().join("model.json");
+    let mut json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&card).unwrap()).unwrap();
+    json["training"]["config"]["batch_size"] = serde_json::json!(0);
+    std::fs::write(&card, json.to_string()).unwrap();
+    let mut job = common::tiny_job(dir.path(), 4);
+    job.resume = true;
+    let why = refusal(&job);
+    assert!(why.contains("batch_size must be") && why.contains("model.json"), "{why}");
+}
+
 #[test]
 fn bad_data_is_refused_with_the_forms() {
     let dir = tempfile::tempdir().unwrap();
