@@ -155,11 +155,20 @@ pub fn read_episodes(path: &Path) -> Result<Vec<EpisodeMeta>, DatasetError> {
         for i in 0..batch.num_rows() {
             let list = tasks.value(i);
             let texts = list.as_any().downcast_ref::<StringArray>().ok_or_else(|| missing("tasks"))?;
+            let (length, first) = (len.value(i).max(0) as u64, from.value(i).max(0) as u64);
+            // Every later index is counted from this end: past i64 it overflowed a recording.
+            if first.checked_add(length).is_none_or(|end| end > i64::MAX as u64) {
+                return Err(DatasetError::invalid(
+                    path,
+                    format!("episode {}'s rows run past the largest index ({first} + {length})", ep.value(i)),
+                    crate::error::RESTORE,
+                ));
+            }
             out.push(EpisodeMeta {
                 episode_index: ep.value(i).max(0) as u64,
                 tasks: (0..texts.len()).map(|j| texts.value(j).to_string()).collect(),
-                length: len.value(i).max(0) as u64,
-                dataset_from_index: from.value(i).max(0) as u64,
+                length,
+                dataset_from_index: first,
                 from_timestamp: t0.value(i),
                 to_timestamp: t1.value(i),
                 recovered: recovered.is_some_and(|r| r.value(i)),

@@ -38,7 +38,7 @@ impl Moments {
                 max: vec![f64::NEG_INFINITY; values.len()],
             };
         }
-        self.count += 1;
+        self.count = self.count.saturating_add(1);
         for (i, &v) in values.iter().enumerate() {
             self.sum[i] += v;
             self.sumsq[i] += v * v;
@@ -58,7 +58,8 @@ impl Moments {
             *self = other.clone();
             return;
         }
-        self.count += other.count;
+        // A damaged file's count may be anything: saturate rather than overflow.
+        self.count = self.count.saturating_add(other.count);
         for i in 0..self.sum.len().min(other.sum.len()) {
             self.sum[i] += other.sum[i];
             self.sumsq[i] += other.sumsq[i];
@@ -154,5 +155,10 @@ mod tests {
         assert_eq!(from_damaged, before, "damaged moments are replaced by whole ones");
         from_damaged.add(&[1.0, 0.0]);
         assert_eq!(from_damaged.count, 2);
+        // A count past what any dataset holds (a hand-edited journal) saturates, no overflow.
+        let mut huge = Moments { count: u64::MAX - 1, ..before.clone() };
+        huge.merge(&before);
+        huge.add(&[0.0, 0.0]);
+        assert_eq!(huge.count, u64::MAX);
     }
 }

@@ -414,3 +414,19 @@ fn episodes_packed_into_one_file_are_refused_clearly() {
     let err = ds.episodes().unwrap_err().to_string();
     assert!(err.contains("episode 1 lives in file 0 of chunk 0") && err.contains("one episode per"), "{err}");
 }
+
+/// An episode table whose index range runs past i64 (hand-edited or damaged) is refused by
+/// name when read: the next recording counted its rows from that end and overflowed.
+#[test]
+fn an_episode_range_past_the_largest_index_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("ds");
+    let mut ds = Dataset::open_or_create(&root, &recording()).unwrap();
+    let mut rec = EpisodeRecorder::start(&ds, "t").unwrap();
+    record(&mut rec, 10);
+    rec.finish(&mut ds).unwrap();
+    set_episode_column(&ds, "dataset_from_index", vec![i64::MAX]);
+    let err = ds.episodes().unwrap_err().to_string();
+    assert!(err.contains("episode 0's rows run past the largest index") && err.contains("restore"), "{err}");
+    assert!(EpisodeRecorder::start(&ds, "t").and_then(|r| r.finish(&mut ds)).is_err());
+}
