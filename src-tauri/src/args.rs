@@ -1,5 +1,5 @@
 //! The app's command line:
-//! `augur-app [--source NAME] [--mic NAME|none] [--model PATH] [--models DIR] [--device auto|cpu|gpu] [--horizon N] [--home DIR] [--seconds N] [--bench N]`.
+//! `augur-app [--source NAME] [--mic NAME|none] [--model PATH] [--models DIR] [--device auto|cpu|gpu] [--horizon N] [--home DIR] [--seconds N] [--bench N] [--demo]`.
 //! Kept tiny and dependency-free; `augur run` is the documented way to start the app.
 
 /// What the app was asked to open.
@@ -25,11 +25,13 @@ pub struct AppArgs {
     pub home: Option<std::path::PathBuf>,
     /// Benchmark the window for this many seconds, print the figures and exit.
     pub bench: Option<f64>,
+    /// Open in demo mode (full screen, large panels) without remembering it for the next run.
+    pub demo: bool,
 }
 
 impl AppArgs {
     pub fn parse(mut it: impl Iterator<Item = String>) -> Result<Self, String> {
-        let usage = "usage: augur-app [--source NAME] [--mic NAME|none] [--model PATH] [--models DIR] [--device auto|cpu|gpu] [--horizon N] [--home DIR] [--seconds N] [--bench N]";
+        let usage = "usage: augur-app [--source NAME] [--mic NAME|none] [--model PATH] [--models DIR] [--device auto|cpu|gpu] [--horizon N] [--home DIR] [--seconds N] [--bench N] [--demo]";
         let mut args = Self::default();
         while let Some(flag) = it.next() {
             let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value; {usage}"));
@@ -61,6 +63,7 @@ impl AppArgs {
                     }
                     if flag == "--bench" { args.bench = Some(s) } else { args.seconds = Some(s) }
                 }
+                "--demo" => args.demo = true,
                 "-h" | "--help" => return Err(usage.to_string()),
                 other => return Err(format!("unknown argument {other:?}; {usage}")),
             }
@@ -98,5 +101,6 @@ mod tests {
         assert!(parse(&["--bogus"]).unwrap_err().contains("unknown argument"));
         assert_eq!(parse(&["--horizon", "8"]).unwrap().horizon, Some(8));
         assert!(parse(&["--horizon", "0"]).unwrap_err().contains("1 or more"));
+        assert!(parse(&["--demo", "--horizon", "4"]).unwrap().demo && !parse(&[]).unwrap().demo);
     }
 }

@@ -35,6 +35,8 @@ pub struct Session {
     pub end: Mutex<Option<String>>,
     /// `~/Augur` (or `--home`): `datasets/`, `models/` (fine-tunes) and `exports/`.
     pub home: PathBuf,
+    /// Demo mode asked for on the command line (`--demo`).
+    pub demo: bool,
     /// The folder of the model the app started with: its siblings are in the model picker.
     pub models_dir: PathBuf,
     /// The fine-tune running (or last run) from the window.
@@ -245,6 +247,7 @@ impl Session {
             sent: Mutex::new(VecDeque::new()),
             screen_latency: Mutex::new(VecDeque::new()),
             bench: args.bench.map(|seconds| crate::bench::BenchInfo { seconds }),
+            demo: args.demo,
             stream: None,
             scope: Mutex::new(None),
             mic: Mutex::new(mic_id),

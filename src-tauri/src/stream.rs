@@ -27,8 +27,9 @@ pub struct StreamInfo {
 pub enum Route {
     /// The newest frame not yet sent, shrunk to fit `[w, h]` when given.
     Frame(Option<[u32; 2]>),
-    /// The prediction strip of a moment (the newest without one).
-    Prediction(Option<u64>),
+    /// The prediction strip of a moment (the newest without one), and the moment the page
+    /// shows (nothing is sent while it is still the newest).
+    Prediction(Option<u64>, Option<u64>),
     /// The second model's strip of a moment (A/B compare).
     Compare(Option<u64>),
     /// A test image for the window benchmark.
@@ -94,7 +95,7 @@ fn answer(session: &Session, route: Route) -> Answer {
         Route::Frame(fit) => {
             crate::commands::frame_bytes(session, fit).map_or_else(|e| (400, e.message().into_bytes()), ok)
         }
-        Route::Prediction(index) => ok(crate::commands::prediction_bytes(session, index)),
+        Route::Prediction(index, shown) => ok(crate::commands::prediction_bytes(session, index, shown)),
         Route::Compare(index) => ok(crate::commands::compare_bytes(session, index)),
         Route::Payload(w, h) if session.bench.is_some() => ok(crate::bench::payload(w, h)),
         Route::Payload(..) => (404, b"test images are served only with --bench".to_vec()),
@@ -225,7 +226,7 @@ pub fn parse(line: &str, token: &str) -> Result<Route, Answer> {
                 }
             }
         },
-        "/prediction" => number("index").map(Route::Prediction),
+        "/prediction" => Ok(Route::Prediction(number("index")?, number("shown")?)),
         "/compare" => number("index").map(Route::Compare),
         "/payload" | "/scope" => {
             let max = if path == "/scope" { crate::scope_view::MAX_SIDE } else { crate::bench::MAX_SIDE };
@@ -258,7 +259,8 @@ mod tests {
         let get = |target: &str| parse(&format!("GET {target} HTTP/1.1\r\n"), T);
         assert_eq!(get(&format!("/frame?token={T}")), Ok(Route::Frame(None)));
         assert_eq!(get(&format!("/frame?token={T}&fit=640x480")), Ok(Route::Frame(Some([640, 480]))));
-        assert_eq!(get(&format!("/prediction?token={T}&index=42")), Ok(Route::Prediction(Some(42))));
+        assert_eq!(get(&format!("/prediction?token={T}&index=42")), Ok(Route::Prediction(Some(42), None)));
+        assert_eq!(get(&format!("/prediction?token={T}&shown=7")), Ok(Route::Prediction(None, Some(7))));
         assert_eq!(get(&format!("/compare?token={T}&index=latest")), Ok(Route::Compare(None)));
         assert_eq!(get(&format!("/payload?token={T}&width=64&height=48")), Ok(Route::Payload(64, 48)));
         let code = |r: Result<Route, Answer>| r.unwrap_err().0;

@@ -135,6 +135,13 @@ fn every_command_answers_and_refuses_bad_arguments() {
     let (first, last) = (span[0].as_u64().unwrap(), span[1].as_u64().unwrap());
     assert_eq!(bytes_of(call(&w, "prediction", json!({"index": first})).unwrap()).len(), strip.len());
     assert!(bytes_of(call(&w, "prediction", json!({"index": last + 1000})).unwrap()).is_empty());
+    // Asked with the moment the page shows: nothing while that is the newest, the newest strip
+    // otherwise (a moment that is not the newest, or one from before a restart).
+    assert!(bytes_of(call(&w, "prediction", json!({"index": null, "shown": last})).unwrap()).is_empty());
+    for shown in [last.wrapping_sub(1), last + 5] {
+        let newest = bytes_of(call(&w, "prediction", json!({"index": null, "shown": shown})).unwrap());
+        assert_eq!(u64::from_le_bytes(newest[8..16].try_into().unwrap()), last, "shown {shown}");
+    }
     let came = bytes_of(call(&w, "arrived", json!({"index": first})).unwrap());
     assert_eq!(came.len(), strip.len(), "what came lines up under the prediction strip");
     let tile = |b: &[u8], k: usize| -> Vec<u8> {
@@ -434,6 +441,8 @@ fn settings_are_remembered_between_runs() {
         call(&w, "set_model", json!({"name": "copy"})).unwrap();
         call(&w, "set_compare", json!({"name": "bounce-64"})).unwrap();
         call(&w, "set_demo", json!({"on": true})).unwrap();
+        // `--demo` is for one run: its window's demo mode is not remembered.
+        call(&w, "set_demo", json!({"on": false, "remember": false})).unwrap();
         assert!(call(&w, "set_demo", json!({"on": "yes"})).is_err());
     }
     assert!(home.path().join("settings.json.bad").exists());
@@ -442,7 +451,7 @@ fn settings_are_remembered_between_runs() {
     let (_app, w) = app_with(AppArgs { models, home: Some(home.path().to_path_buf()), ..bare_args() });
     let info = json_of(call(&w, "app_info", json!({})).unwrap());
     assert_eq!(info["source"], "lavfi:testsrc=size=640x480:rate=30", "{info}");
-    assert_eq!(info["settings"]["demo"], true, "{info}");
+    assert_eq!((&info["settings"]["demo"], &info["demo"]), (&json!(true), &json!(true)), "{info}");
     assert!(info["model"].as_str().unwrap().ends_with("copy/model"), "the model used last: {info}");
     assert_eq!(info["compare"], "bounce-64", "the picker's name: {info}");
     let state = json_of(call(&w, "model_state", json!({})).unwrap());
@@ -456,6 +465,12 @@ fn settings_are_remembered_between_runs() {
     // The command line still wins over what was remembered.
     let (_app2, w2) = app_in(Some(home.path().to_path_buf()));
     assert!(json_of(call(&w2, "app_info", json!({})).unwrap())["source"].as_str().unwrap().starts_with("scene:"));
+    // `--demo` opens demo mode without a remembered one.
+    let fresh = tempfile::tempdir().unwrap();
+    let (_app3, w3) = app_with(AppArgs { demo: true, home: Some(fresh.path().to_path_buf()), ..bare_args() });
+    let info = json_of(call(&w3, "app_info", json!({})).unwrap());
+    assert_eq!((&info["settings"]["demo"], &info["demo"]), (&json!(false), &json!(true)), "{info}");
+    drop((_app3, w3));
     drop((_app, w, _app2, w2));
 
     // The model used last, damaged (its weights cut short, then its card): the window starts

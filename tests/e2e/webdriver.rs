@@ -348,6 +348,8 @@ fn the_built_app_is_driven_through_webdriver() {
     page.wait_until("demo mode", Duration::from_secs(10), "return document.body.classList.contains('demo');");
     let status_shown = page.run("return getComputedStyle(document.getElementById('status')).display;");
     assert_eq!(status_shown, json!("none"), "demo mode hides the status line");
+    // Frames come: the overlay that says why the live view stands still is not up.
+    assert_eq!(page.run("return document.getElementById('stalled').hidden;"), json!(true));
     std::thread::sleep(Duration::from_millis(1500));
     let shot = page.call("GET", "/screenshot", None);
     let png = decode_base64(shot.as_str().expect("a base64 screenshot"));

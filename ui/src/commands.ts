@@ -69,6 +69,8 @@ export interface AppInfo {
   model: string | null;
   compare: string | null;
   settings: Settings;
+  /** Open in demo mode: `--demo`, or remembered. */
+  demo: boolean;
   bench: BenchInfo | null;
   stream: StreamInfo | null;
 }
@@ -219,7 +221,7 @@ type Bytes = ArrayBuffer;
 export interface Commands {
   app_info: { args: undefined; result: AppInfo };
   latest_frame: { args: { fit: [number, number] | null }; result: Bytes };
-  prediction: { args: { index: number | null }; result: Bytes };
+  prediction: { args: { index: number | null; shown?: number }; result: Bytes };
   compare_prediction: { args: { index: number | null }; result: Bytes };
   arrived: { args: { index: number }; result: Bytes };
   what_if: { args: { at: number; horizon: number; context: number }; result: Bytes };
@@ -230,7 +232,7 @@ export interface Commands {
   model_state: { args: undefined; result: ModelState };
   set_paused: { args: { paused: boolean }; result: null };
   set_horizon: { args: { horizon: number }; result: null };
-  set_demo: { args: { on: boolean }; result: null };
+  set_demo: { args: { on: boolean; remember?: boolean }; result: null };
   set_context: { args: { context: number }; result: null };
   set_stride: { args: { stride: number }; result: null };
   about: { args: undefined; result: About };

@@ -220,7 +220,13 @@ let lastTraining: TrainingStatus | null = null;
 async function pollTraining(): Promise<void> {
   const t = await invoke("training_status");
   if (!t) return;
+  // The app keeps the last run's status for good: once its end is shown, the panel is left as
+  // it is (closed, if closed) until another run starts.
+  const shownEnded = lastTraining !== null && !lastTraining.running && !t.running && lastTraining.name === t.name &&
+    lastTraining.step === t.step;
+  if (shownEnded) return;
   $("training").hidden = false;
+  $("close-training").hidden = t.running;
   const eta = Math.round(t.eta_s ?? 0);
   $("training-text").textContent = t.running
     ? `Fine-tuning ${t.name} on ${t.device}: step ${t.step}/${t.steps} · ${num(t.samples_per_s, 1)} clips/s · ${Math.floor(eta / 60)}m${String(eta % 60).padStart(2, "0")}s left`
@@ -237,5 +243,6 @@ async function pollTraining(): Promise<void> {
 
 export function startTrainingPanel(): void {
   $("cancel-training").addEventListener("click", () => invoke("cancel_training").catch((e) => notice(errorText(e))));
+  $("close-training").addEventListener("click", () => { $("training").hidden = true; });
   every(1000, pollTraining);
 }

@@ -18,6 +18,10 @@ let toldLost: string | null = null;
 const live = $("live");
 const liveCtx = ctx2d(live);
 let drawn = 0;
+// When a live frame was last drawn, and why drawing the last one failed: the overlay on the
+// live view says why the picture stands still (the status line is hidden in demo mode).
+let lastDrawnAt = performance.now();
+let frameError: string | null = null;
 let predictionsDrawn = 0;
 let lastPrediction = -1;
 let reported = false;
@@ -44,6 +48,11 @@ async function maybeReport(): Promise<void> {
   }
 }
 
+/** The moment whose strip is shown, for asking only for a newer one. */
+function shownQuery(): { shown?: number } {
+  return lastPrediction >= 0 ? { shown: lastPrediction } : {};
+}
+
 async function drawLatest(): Promise<void> {
   try {
     // The most room the canvas may take on screen (its CSS limits, which follow the window):
@@ -60,11 +69,14 @@ async function drawLatest(): Promise<void> {
     const following = hasModel && scrubbedTo() === null;
     const [frame, prediction] = await Promise.all([
       pixels("/frame", { fit: fit.join("x") }, "latest_frame", { fit }),
-      following ? pixels("/prediction", {}, "prediction", { index: null }) : null,
+      // Sent only when newer than the strip shown (predictions come some ten times a second).
+      following ? pixels("/prediction", shownQuery(), "prediction", { index: null, ...shownQuery() }) : null,
     ]);
     const index = drawImage(frame, live, liveCtx);
+    frameError = null;
     if (index !== null) {
       drawn += 1;
+      lastDrawnAt = performance.now();
       // Timed by the app from the frame's capture: camera-to-screen latency.
       invoke("frame_drawn", { index }).catch(() => {});
     }
@@ -80,7 +92,7 @@ async function drawLatest(): Promise<void> {
     }
     await maybeReport();
   } catch (e) {
-    $("status").textContent = `frame error: ${e}`;
+    frameError = errorText(e);
   }
   requestAnimationFrame(drawLatest);
 }
@@ -116,6 +128,19 @@ async function pollStatus(): Promise<void> {
     }
   }
   $("status").textContent = text;
+  showStalled(s.ended);
+}
+
+/** The overlay on the live view: the source's end or retry, a frame that failed, or how long
+ * no new frame has come (over 2 s); hidden while frames come. */
+function showStalled(ended: string | null): void {
+  const still = (performance.now() - lastDrawnAt) / 1000;
+  const why = frameError !== null ? `The live view cannot get frames: ${frameError}`
+    : ended !== null && still > 1 ? `No new frame: ${ended}`
+    : still > 2 ? `No new frame for ${Math.floor(still)} s`
+    : null;
+  $("stalled").hidden = why === null;
+  if (why !== null) $("stalled").textContent = why;
 }
 
 /** How much of its predicted change a fading model shows now (empty for one that does not fade). */
@@ -167,15 +192,21 @@ async function toggleAbout(): Promise<void> {
   );
 }
 
-function toggleDemo(remember = true): void {
-  document.body.classList.toggle("demo");
-  const on = document.body.classList.contains("demo");
-  if (remember) invoke("set_demo", { on }).catch(() => {});
-  if (on && document.fullscreenEnabled) {
-    document.documentElement.requestFullscreen().catch(() => {});
-  } else if (document.fullscreenElement) {
-    document.exitFullscreen().catch(() => {});
+function toggleDemo(): void {
+  setDemo(!document.body.classList.contains("demo"));
+}
+
+/** Demo mode: large panels, no debug figures, the window full screen (the app does that part,
+ * and remembers the mode for the next run). */
+function setDemo(on: boolean, remember = true): void {
+  document.body.classList.toggle("demo", on);
+  if (on) {
+    // Panels whose buttons demo mode hides would stay up with no way to close them.
+    $("about").hidden = true;
+    if (!$("browser").hidden) void toggleBrowser();
+    if (!$("scope-panel").hidden) toggleScope(isComparing);
   }
+  invoke("set_demo", { on, remember }).catch((e) => notice(`Demo mode: ${errorText(e)}`));
 }
 
 /** Wires a picker whose change `apply` makes in the app. A change refused puts the picker back
@@ -251,7 +282,8 @@ async function start(): Promise<void> {
     startMicrophonePicker((sound) => showSource(undefined, sound));
     startTrainingPanel();
   }
-  if (info.settings.demo) toggleDemo(false);
+  // `--demo` opens it for this run only; a remembered one stays remembered.
+  if (info.demo) setDemo(true, info.settings.demo);
   if (hasModel) {
     showCompare(info.compare);
     if (info.compare) $("compare-pick").value = info.compare;
@@ -289,6 +321,11 @@ async function start(): Promise<void> {
   $("stride").addEventListener("change", () => invoke("set_stride", { stride: Number($("stride").value) }).catch((e) => notice(errorText(e))));
   $("version").addEventListener("click", toggleAbout);
   document.addEventListener("keydown", shortcut);
+  // A picker chosen with the pointer lets go of the focus, so the shortcuts (d, r, space), which
+  // keys typed into a picker do not reach, work again at once.
+  document.addEventListener("change", (e) => {
+    if (e.target instanceof HTMLSelectElement) e.target.blur();
+  });
   every(250, pollStatus);
   // The imagined frame follows the newest moment (or the one scrubbed to) once a second.
   if (hasModel) every(1000, steer);

@@ -91,11 +91,31 @@ function follow(): void {
   $("strip-caption").textContent = "What the model saw · where it was surprised · what it expects next (t+1 … t+H)";
 }
 
+// Dragging the scrub bar fires dozens of input events a second, and each moment shown costs up
+// to three commands: one moment is fetched at a time, then the newest asked for meanwhile.
+let drawingMoment = false;
+let queuedMoment: number | null = null;
+
 export async function showMoment(index: number | string): Promise<void> {
-  const asked = ++momentGeneration;
-  const moment = Number(index);
+  queuedMoment = Number(index);
+  scrubbing = queuedMoment;
+  momentGeneration++; // a moment being drawn is stale now
+  if (drawingMoment) return;
+  drawingMoment = true;
+  try {
+    while (queuedMoment !== null) {
+      const moment = queuedMoment;
+      queuedMoment = null;
+      if (scrubbing !== moment) break; // playing again
+      await drawMoment(moment, momentGeneration);
+    }
+  } finally {
+    drawingMoment = false;
+  }
+}
+
+async function drawMoment(moment: number, asked: number): Promise<void> {
   const stale = () => asked !== momentGeneration;
-  scrubbing = moment;
   const prediction = await invoke("prediction", { index: moment });
   if (stale()) return;
   drawStrip(prediction);

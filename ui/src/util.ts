@@ -41,7 +41,9 @@ interface Elements {
   "training-text": HTMLSpanElement;
   "training-bar": HTMLProgressElement;
   "cancel-training": HTMLButtonElement;
+  "close-training": HTMLButtonElement;
   live: HTMLCanvasElement;
+  stalled: HTMLParagraphElement;
   source: HTMLSpanElement;
   "model-panels": HTMLElement;
   strip: HTMLCanvasElement;
@@ -136,16 +138,23 @@ export function showSource(video?: string, sound?: string | null): void {
 }
 
 // The loopback frame stream (faster than IPC for pixels: bench/results/window.md); IPC when the
-// app has none, or once the stream stops answering (the live view would wait on it for good).
-// `pixels(path, query, command, args)` answers the bytes either way.
+// app has none, or for a while once the stream stops answering (the live view would wait on it
+// for good), then the stream again: a busy spell (an export, a fine-tune) would otherwise slow
+// the live view for the rest of a day-long demo. `pixels(path, query, command, args)` answers
+// the bytes either way.
 let stream: StreamInfo | null = null;
 const STREAM_TIMEOUT_MS = 3000;
-const STREAM_FAILURES = 3; // in a row, before frames come by IPC for good
+const STREAM_FAILURES = 3; // in a row, before frames come by IPC for a while
+const STREAM_RETRY_MS = 30_000;
 let streamFailures = 0;
+let ipcUntil = 0; // Date.now() before which frames come by IPC
+let retryMs = STREAM_RETRY_MS; // doubled, to 5 min, each time a retry fails too
+let toldIpc = false; // frames come by IPC since the stream failed
 
 export function useStream(info: StreamInfo | null): void {
   stream = info;
   streamFailures = 0;
+  ipcUntil = 0;
 }
 
 type PixelCommand = "latest_frame" | "prediction" | "compare_prediction" | "scope_frame";
@@ -156,7 +165,7 @@ export async function pixels<K extends PixelCommand>(
   command: K,
   args: ArgsOf<K>,
 ): Promise<ArrayBuffer> {
-  if (!stream) return tauriInvoke<ArrayBuffer>(command, args);
+  if (!stream || Date.now() < ipcUntil) return tauriInvoke<ArrayBuffer>(command, args);
   const q = new URLSearchParams({ token: stream.token });
   for (const [key, value] of Object.entries(query)) q.set(key, String(value));
   let r: Response;
@@ -168,16 +177,27 @@ export async function pixels<K extends PixelCommand>(
   }
   // An error status is still an answer: the stream works, the request was refused.
   streamFailures = 0;
+  if (toldIpc) {
+    toldIpc = false;
+    retryMs = STREAM_RETRY_MS;
+    notice("Frames come by the loopback stream again");
+  }
   if (!r.ok) throw new Error(`${path}: ${r.status} ${new TextDecoder().decode(bytes)}`);
   return bytes;
 }
 
-/** A request the stream did not answer: an error until STREAM_FAILURES in a row, then IPC for good. */
+/** A request the stream did not answer: an error until STREAM_FAILURES in a row, then IPC for
+ * STREAM_RETRY_MS before the stream is tried again. */
 async function stalled<K extends PixelCommand>(why: string, command: K, args: ArgsOf<K>): Promise<ArrayBuffer> {
-  if (++streamFailures < STREAM_FAILURES) throw new Error(why);
-  if (stream) {
-    stream = null;
-    notice("Frames now come by IPC: the loopback frame stream stopped answering");
+  // A retry that fails goes back to IPC at once: it already cost the live view one timeout.
+  if (++streamFailures < (toldIpc ? 1 : STREAM_FAILURES)) throw new Error(why);
+  streamFailures = 0;
+  ipcUntil = Date.now() + retryMs;
+  if (toldIpc) {
+    retryMs = Math.min(2 * retryMs, 300_000);
+  } else {
+    toldIpc = true;
+    notice("Frames come by IPC for now: the loopback frame stream stopped answering (it is tried again later)");
   }
   return tauriInvoke<ArrayBuffer>(command, args);
 }

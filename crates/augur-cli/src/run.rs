@@ -27,6 +27,10 @@ pub struct Args {
     /// Run without a window even when a display is available.
     #[arg(long)]
     headless: bool,
+    /// Open the window in demo mode: full screen, large panels, no debug figures (for showing
+    /// it; `d` leaves it). For this run only: the window remembers the mode only when toggled.
+    #[arg(long)]
+    demo: bool,
     /// Stop after this many seconds (default: run until interrupted).
     #[arg(long)]
     seconds: Option<f64>,
@@ -56,6 +60,9 @@ pub fn run(args: &Args) -> Result<()> {
             None => return launch_app(args),
             Some(why) => println!("{why}; running headless (figures below, once a second)."),
         }
+    }
+    if args.demo {
+        println!("Demo mode is the window's; headless, the figures are printed as usual.");
     }
     match augur_model::checkpoint::load_card(&model_path(args)) {
         Ok(_) => return headless_model(args),
@@ -121,6 +128,9 @@ fn launch_app(args: &Args) -> Result<()> {
     cmd.arg("--device").arg(&args.device);
     if let Some(h) = args.horizon {
         cmd.arg("--horizon").arg(h.to_string());
+    }
+    if args.demo {
+        cmd.arg("--demo");
     }
     println!("Opening the Augur window…");
     let status = cmd.status().with_context(|| format!("starting {}", app.display()))?;

@@ -75,6 +75,8 @@ pub struct AppInfo {
     compare: Option<String>,
     /// What the window remembered from the last run.
     settings: crate::settings::Settings,
+    /// Whether to open in demo mode: `--demo`, or remembered.
+    demo: bool,
     /// The window benchmark to run (`--bench`), if any.
     bench: Option<crate::bench::BenchInfo>,
     /// The loopback frame stream (frames and strips), when the window opened one.
@@ -84,6 +86,7 @@ pub struct AppInfo {
 /// Name, version and what the session opened.
 #[tauri::command]
 pub fn app_info(session: State<'_, Session>) -> AppInfo {
+    let settings = session.settings.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
     AppInfo {
         name: "Augur",
         version: env!("CARGO_PKG_VERSION"),
@@ -103,7 +106,8 @@ pub fn app_info(session: State<'_, Session>) -> AppInfo {
             Live::Model(s) => compared(&session, s),
             Live::Source(_) => None,
         },
-        settings: session.settings.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone(),
+        demo: session.demo || settings.demo,
+        settings,
         bench: session.bench.clone(),
         stream: session.stream.clone(),
     }
@@ -181,15 +185,21 @@ fn shrink(rgb: &[u8], width: u32, height: u32, factor: u32) -> (u32, u32, Vec<u8
 
 /// The newest prediction as one image strip (same header): what the model saw, its error
 /// heatmap, then the predicted frames t+1…t+H, each `size × size`. Empty without a model.
-/// With `index`, the strip of that past moment (scrubbing), empty when it is gone.
+/// With `index`, the strip of that past moment (scrubbing), empty when it is gone. With
+/// `shown` (the moment the page already shows), empty while the newest is still that one: the
+/// page asks at every screen refresh, and predictions come some ten times a second.
 #[tauri::command]
-pub fn prediction(session: State<'_, Session>, index: Option<u64>) -> Response {
-    Response::new(prediction_bytes(&session, index))
+pub fn prediction(session: State<'_, Session>, index: Option<u64>, shown: Option<u64>) -> Response {
+    Response::new(prediction_bytes(&session, index, shown))
 }
 
 /// [`prediction`]'s bytes, for the command and the frame stream.
-pub(crate) fn prediction_bytes(session: &Session, index: Option<u64>) -> Vec<u8> {
+pub(crate) fn prediction_bytes(session: &Session, index: Option<u64>, shown: Option<u64>) -> Vec<u8> {
     let Live::Model(s) = &session.live else { return Vec::new() };
+    // Unequal, not newer: moments count again from 0 when the model starts over.
+    if index.is_none() && shown.is_some() && s.span().map(|(_, newest)| newest) == shown {
+        return Vec::new();
+    }
     let found = match index {
         Some(i) => s.moment(i),
         None => s.latest(),
@@ -483,10 +493,21 @@ pub fn set_stride(session: State<'_, Session>, stride: u32) -> Result<(), Comman
     Ok(())
 }
 
-/// Demo mode on or off, remembered for the next run (the page does the rest).
+/// Demo mode on or off, remembered for the next run (unless `remember` is false: `--demo`
+/// asked for it this run only), with the window full screen while it is on. The window, not the page, goes full screen: the webview grants that only to a key press
+/// or click (a demo mode remembered from the last run has had neither), and Esc would leave it
+/// behind the page's back.
 #[tauri::command]
-pub fn set_demo(session: State<'_, Session>, on: bool) {
-    session.remember(|set| set.demo = on);
+pub fn set_demo<R: tauri::Runtime>(
+    window: tauri::WebviewWindow<R>,
+    session: State<'_, Session>,
+    on: bool,
+    remember: Option<bool>,
+) -> Result<(), CommandError> {
+    if remember != Some(false) {
+        session.remember(|set| set.demo = on);
+    }
+    window.set_fullscreen(on).map_err(|e| CommandError::new("window", format!("cannot change full screen: {e}")))
 }
 
 /// The UI reports what it drew; when `AUGUR_SMOKE` is set (the end-to-end test) the app prints
