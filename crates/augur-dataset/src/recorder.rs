@@ -16,6 +16,9 @@ use crate::rows::{self, Row};
 use crate::stats::{self, Moments};
 use crate::{DatasetError, Recording};
 
+/// The highest episode number: a billion episodes, far inside the i64 the rows store it as.
+const MAX_EPISODE: u64 = 999_999_999;
+
 /// `journal.json` in an episode's staging folder.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Journal {
@@ -80,6 +83,15 @@ impl EpisodeRecorder {
         // Episodes it cannot list would be written over by this one's metadata: refuse first.
         ds.episodes()?;
         let episode = ds.next_episode();
+        // Rows store the index as i64: past that (a hand-edited count in meta/info.json) the
+        // episode would be written as -1 and never found again.
+        if episode > MAX_EPISODE {
+            return Err(DatasetError::invalid(
+                &ds.layout.info(),
+                format!("the next episode would be number {episode}, more than a dataset holds ({MAX_EPISODE})"),
+                crate::error::RESTORE,
+            ));
+        }
         let staging = ds.layout.staging(episode);
         std::fs::create_dir_all(&staging).map_err(|e| DatasetError::io("create the folder", &staging, e))?;
         let video = ds.layout.video(episode);

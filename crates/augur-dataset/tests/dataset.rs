@@ -430,3 +430,19 @@ fn an_episode_range_past_the_largest_index_is_refused() {
     assert!(err.contains("episode 0's rows run past the largest index") && err.contains("restore"), "{err}");
     assert!(EpisodeRecorder::start(&ds, "t").and_then(|r| r.finish(&mut ds)).is_err());
 }
+
+/// A count of episodes past what rows can number (hand-edited meta/info.json) is refused
+/// before recording: the episode was written as -1 and never found again.
+#[test]
+fn an_episode_count_past_what_rows_hold_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("ds");
+    let ds = Dataset::open_or_create(&root, &recording()).unwrap();
+    let path = ds.layout.info();
+    let mut info: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    info["total_episodes"] = serde_json::json!(u64::MAX);
+    std::fs::write(&path, info.to_string()).unwrap();
+    let ds = Dataset::open(&root).unwrap();
+    let err = EpisodeRecorder::start(&ds, "t").err().unwrap().to_string();
+    assert!(err.contains("more than a dataset holds") && err.contains("info.json"), "{err}");
+}
