@@ -312,11 +312,11 @@ fn a_fine_tune_whose_decoder_sees_the_frame_records_it_and_its_checkpoint_loads(
     assert!(why.contains("frame_stages"), "{why}");
 }
 
-/// A fine-tune with nothing frozen trains every part, and the EMA target follows the online
-/// encoder a little (momentum 0.99), not all the way and not at all (a run whose online
-/// encoder never updated once trained here unnoticed).
-#[test]
-fn a_whole_fine_tune_trains_every_part_and_the_target_trails_the_online_encoder() {
+/// What [`outputs`] reads before and after a 2-step fine-tune (its job set by `set`) of a
+/// 2-step tiny model, and the fine-tune's loss terms per step.
+fn fine_tuned(
+    set: impl FnOnce(&mut augur_model::TrainJob),
+) -> ([Vec<f32>; 4], [Vec<f32>; 4], Vec<augur_model::LossTerms>) {
     let device = Device::flex();
     let base = tempfile::tempdir().unwrap();
     common::train_tiny(base.path(), 2);
@@ -324,9 +324,19 @@ fn a_whole_fine_tune_trains_every_part_and_the_target_trails_the_online_encoder(
     let looks = |dir: &std::path::Path| outputs(&checkpoint::load(&dir.join("model"), &device).unwrap().0, &x);
     let before = looks(base.path());
     let tuned = tempfile::tempdir().unwrap();
+    let mut job = fine_tune_job(tuned.path(), 2, base.path());
+    set(&mut job);
     let mut steps = Vec::new();
-    augur_model::train(&fine_tune_job(tuned.path(), 2, base.path()), |p| steps.push(p.losses)).unwrap();
-    let after = looks(tuned.path());
+    augur_model::train(&job, |p| steps.push(p.losses)).unwrap();
+    (before, looks(tuned.path()), steps)
+}
+
+/// A fine-tune with nothing frozen trains every part, and the EMA target follows the online
+/// encoder a little (momentum 0.99), not all the way and not at all (a run whose online
+/// encoder never updated once trained here unnoticed).
+#[test]
+fn a_whole_fine_tune_trains_every_part_and_the_target_trails_the_online_encoder() {
+    let (before, after, steps) = fine_tuned(|_| {});
     let moved: Vec<f32> = before.iter().zip(&after).map(|(b, a)| common::max_diff(b, a)).collect();
     for (part, m) in PARTS.iter().zip(&moved) {
         assert!(m.is_finite() && *m > 1e-6, "the {part} did not train ({m})");
@@ -337,17 +347,7 @@ fn a_whole_fine_tune_trains_every_part_and_the_target_trails_the_online_encoder(
 
 #[test]
 fn freezing_the_encoders_keeps_the_latent_space_and_trains_the_predictor() {
-    let device = Device::flex();
-    let base = tempfile::tempdir().unwrap();
-    common::train_tiny(base.path(), 2);
-    let x = clip(&device);
-    let looks = |dir: &std::path::Path| outputs(&checkpoint::load(&dir.join("model"), &device).unwrap().0, &x);
-    let before = looks(base.path());
-    let tuned = tempfile::tempdir().unwrap();
-    let mut job = fine_tune_job(tuned.path(), 2, base.path());
-    job.config.freeze_encoders = Some(true);
-    augur_model::train(&job, |_| {}).unwrap();
-    let after = looks(tuned.path());
+    let (before, after, _) = fine_tuned(|job| job.config.freeze_encoders = Some(true));
     assert!(common::max_diff(&before[0], &after[0]) == 0.0, "the online encoder moved");
     assert!(common::max_diff(&before[1], &after[1]) == 0.0, "the EMA target moved");
     assert!(common::max_diff(&before[2], &after[2]) > 1e-6, "the predictor did not train");
