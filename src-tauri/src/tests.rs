@@ -84,6 +84,18 @@ fn bytes_of(r: InvokeResponseBody) -> Vec<u8> {
     }
 }
 
+/// The fine-tune's status once it has ended; fails with `what` past `limit` from `start`.
+fn training_ended(w: &Window, start: Instant, limit: Duration, what: &str) -> Value {
+    loop {
+        let s = json_of(call(w, "training_status", json!({})).unwrap());
+        if s["running"] == false {
+            return s;
+        }
+        assert!(start.elapsed() < limit, "{what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 fn code(r: Result<InvokeResponseBody, Value>) -> String {
     match r {
         Ok(_) => panic!("the command should refuse"),
@@ -346,14 +358,7 @@ fn a_recording_is_browsed_replayed_and_fine_tuned_from_the_window() {
     let args = json!({"dataset": "demo", "name": "other", "steps": 2});
     let busy = call(&w, "start_training", args);
     let start = Instant::now();
-    let status = loop {
-        let s = json_of(call(&w, "training_status", json!({})).unwrap());
-        if s["running"] == false {
-            break s;
-        }
-        assert!(start.elapsed() < Duration::from_secs(300), "fine-tuning 2 steps took over 5 minutes");
-        std::thread::sleep(Duration::from_millis(200));
-    };
+    let status = training_ended(&w, start, Duration::from_secs(300), "fine-tuning 2 steps took over 5 minutes");
     assert!(status["error"].is_null(), "{status}");
     assert_eq!(status["step"], 2);
     assert_eq!(status["losses"].as_array().unwrap().len(), 2);
@@ -380,14 +385,7 @@ fn a_recording_is_browsed_replayed_and_fine_tuned_from_the_window() {
         std::thread::sleep(Duration::from_millis(50));
     }
     call(&w, "cancel_training", json!({})).unwrap();
-    let status = loop {
-        let s = json_of(call(&w, "training_status", json!({})).unwrap());
-        if s["running"] == false {
-            break s;
-        }
-        assert!(start.elapsed() < Duration::from_secs(120), "the cancelled fine-tune never ended");
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let status = training_ended(&w, start, Duration::from_secs(120), "the cancelled fine-tune never ended");
     assert_eq!(status["cancelled"], true, "{status}");
     assert!(status["error"].is_null(), "{status}");
     let step = status["step"].as_u64().unwrap();
@@ -406,14 +404,7 @@ fn a_recording_is_browsed_replayed_and_fine_tuned_from_the_window() {
     assert!(stopped["frames"].as_u64().unwrap() < 8, "{stopped}");
     call(&w, "start_training", json!({"dataset": "short", "name": "too-short", "steps": 2})).unwrap();
     let start = Instant::now();
-    let status = loop {
-        let s = json_of(call(&w, "training_status", json!({})).unwrap());
-        if s["running"] == false {
-            break s;
-        }
-        assert!(start.elapsed() < Duration::from_secs(120), "the failing fine-tune never ended");
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let status = training_ended(&w, start, Duration::from_secs(120), "the failing fine-tune never ended");
     assert!(status["error"].as_str().unwrap().contains("frames a clip needs"), "{status}");
 }
 
