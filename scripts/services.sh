@@ -98,6 +98,6 @@ if command -v pulseaudio >/dev/null 2>&1; then
   if pactl info >/dev/null 2>&1; then
     echo "services: PulseAudio with a 440 Hz sine on the microphone augur_null.monitor (PULSE_SOURCE)"
   else
-    echo "services: PulseAudio would not start; microphone tests will be skipped with a notice (see $augur_services_log)"
+    echo "services: PulseAudio would not start; microphone tests will fail under scripts/check.sh and skip elsewhere (see $augur_services_log)"
   fi
 fi

@@ -147,6 +147,7 @@ function fineTuneControls(ds: DatasetRow): HTMLSpanElement {
   go.addEventListener("click", async () => {
     try {
       await invoke("start_training", { dataset: ds.name, name: name.value, steps: Number(steps.value), lr: Number(rate.value) });
+      lastTraining = null; // a new run: its end is shown even when it looks like the last one's
       $("training").hidden = false;
     } catch (e) {
       notice(`cannot fine-tune: ${errorText(e)}`);
@@ -215,6 +216,7 @@ export async function refreshModels(): Promise<void> {
 }
 
 let lastTraining: TrainingStatus | null = null;
+let modelsStale = false; // a run wrote a model the picker does not list yet
 
 // The fine-tune panel: progress, loss plot, cancel, and the new model once it is written.
 async function pollTraining(): Promise<void> {
@@ -224,7 +226,14 @@ async function pollTraining(): Promise<void> {
   // it is (closed, if closed) until another run starts.
   const shownEnded = lastTraining !== null && !lastTraining.running && !t.running && lastTraining.name === t.name &&
     lastTraining.step === t.step;
-  if (shownEnded) return;
+  if (shownEnded) {
+    // The picker missed the new model (the list was refused): ask again.
+    if (modelsStale) {
+      await refreshModels();
+      modelsStale = false;
+    }
+    return;
+  }
   $("training").hidden = false;
   $("close-training").hidden = t.running;
   const eta = Math.round(t.eta_s ?? 0);
@@ -236,9 +245,12 @@ async function pollTraining(): Promise<void> {
   $("training-bar").value = t.steps ? t.step / t.steps : 0;
   $("cancel-training").hidden = !t.running;
   plotLine($("loss"), [t.losses.map((l) => l[1]), t.losses.map((l) => l[2])], ["#5ac8ff", "#ffd98a"]);
-  const finished = lastTraining?.running && !t.running && t.model;
+  if (lastTraining?.running && !t.running && t.model) modelsStale = true;
   lastTraining = t;
-  if (finished) await refreshModels();
+  if (modelsStale) {
+    await refreshModels();
+    modelsStale = false;
+  }
 }
 
 export function startTrainingPanel(): void {

@@ -48,6 +48,8 @@ async function maybeReport(): Promise<void> {
   }
 }
 
+let wasFollowing = false;
+
 /** The moment whose strip is shown, for asking only for a newer one. */
 function shownQuery(): { shown?: number } {
   return lastPrediction >= 0 ? { shown: lastPrediction } : {};
@@ -67,10 +69,13 @@ async function drawLatest(): Promise<void> {
     ];
     // Both asked for at once: each IPC round trip costs the page tens of ms in WebKitGTK.
     const following = hasModel && scrubbedTo() === null;
+    // Sent only when newer than the strip shown (predictions come some ten times a second);
+    // asked for whole on playing again, since scrubbing and What if… drew over it.
+    const shown = following && wasFollowing ? shownQuery() : {};
+    wasFollowing = following;
     const [frame, prediction] = await Promise.all([
       pixels("/frame", { fit: fit.join("x") }, "latest_frame", { fit }),
-      // Sent only when newer than the strip shown (predictions come some ten times a second).
-      following ? pixels("/prediction", shownQuery(), "prediction", { index: null, ...shownQuery() }) : null,
+      following ? pixels("/prediction", shown, "prediction", { index: null, ...shown }) : null,
     ]);
     const index = drawImage(frame, live, liveCtx);
     frameError = null;
@@ -322,9 +327,12 @@ async function start(): Promise<void> {
   $("version").addEventListener("click", toggleAbout);
   document.addEventListener("keydown", shortcut);
   // A picker chosen with the pointer lets go of the focus, so the shortcuts (d, r, space), which
-  // keys typed into a picker do not reach, work again at once.
+  // keys typed into a picker do not reach, work again at once; one stepped through with the
+  // keyboard keeps it.
+  let pointed: EventTarget | null = null;
+  document.addEventListener("pointerdown", (e) => { pointed = e.target; });
   document.addEventListener("change", (e) => {
-    if (e.target instanceof HTMLSelectElement) e.target.blur();
+    if (e.target instanceof HTMLSelectElement && e.target === pointed) e.target.blur();
   });
   every(250, pollStatus);
   // The imagined frame follows the newest moment (or the one scrubbed to) once a second.

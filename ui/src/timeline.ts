@@ -93,24 +93,28 @@ function follow(): void {
 
 // Dragging the scrub bar fires dozens of input events a second, and each moment shown costs up
 // to three commands: one moment is fetched at a time, then the newest asked for meanwhile.
-let drawingMoment = false;
+// Settles once the newest moment asked for is drawn.
+let draining: Promise<void> | null = null;
 let queuedMoment: number | null = null;
 
-export async function showMoment(index: number | string): Promise<void> {
+export function showMoment(index: number | string): Promise<void> {
   queuedMoment = Number(index);
   scrubbing = queuedMoment;
   momentGeneration++; // a moment being drawn is stale now
-  if (drawingMoment) return;
-  drawingMoment = true;
-  try {
-    while (queuedMoment !== null) {
-      const moment = queuedMoment;
-      queuedMoment = null;
-      if (scrubbing !== moment) break; // playing again
+  draining ??= drainMoments().finally(() => { draining = null; });
+  return draining;
+}
+
+async function drainMoments(): Promise<void> {
+  while (queuedMoment !== null) {
+    const moment = queuedMoment;
+    queuedMoment = null;
+    if (scrubbing !== moment) break; // playing again
+    try {
       await drawMoment(moment, momentGeneration);
+    } catch (e) {
+      notice(`moment ${moment}: ${errorText(e)}`);
     }
-  } finally {
-    drawingMoment = false;
   }
 }
 

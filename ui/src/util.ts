@@ -179,6 +179,7 @@ export async function pixels<K extends PixelCommand>(
   streamFailures = 0;
   if (toldIpc) {
     toldIpc = false;
+    ipcUntil = 0;
     retryMs = STREAM_RETRY_MS;
     notice("Frames come by the loopback stream again");
   }
@@ -192,6 +193,8 @@ async function stalled<K extends PixelCommand>(why: string, command: K, args: Ar
   // A retry that fails goes back to IPC at once: it already cost the live view one timeout.
   if (++streamFailures < (toldIpc ? 1 : STREAM_FAILURES)) throw new Error(why);
   streamFailures = 0;
+  // Frames and strips are asked for together and fail together: one retry counts once.
+  if (Date.now() < ipcUntil) return tauriInvoke<ArrayBuffer>(command, args);
   ipcUntil = Date.now() + retryMs;
   if (toldIpc) {
     retryMs = Math.min(2 * retryMs, 300_000);

@@ -336,12 +336,16 @@ pub fn train_on(
         // A fine-tune keeps the architecture of the model it starts from.
         _ => TrainConfig { model: card.config.clone(), ..job.config.clone() },
     };
-    cfg.check().map_err(|e| match (e, resuming) {
-        (ModelError::BadConfig(why), true) => {
-            ModelError::BadConfig(format!("{why} (in the card of the run resumed, {}.json)", base.display()))
-        }
-        (e, _) => e,
-    })?;
+    // Resuming, all but the step count comes from the run's card: a bad value there is named so.
+    if resuming {
+        TrainConfig { steps: 1, ..cfg.clone() }.check().map_err(|e| match e {
+            ModelError::BadConfig(why) => {
+                ModelError::BadConfig(format!("{why} (in the card of the run resumed, {}.json)", base.display()))
+            }
+            e => e,
+        })?;
+    }
+    cfg.check()?;
     let fine_tuned_from = match card.training.as_ref() {
         Some(record) if resuming => record.fine_tuned_from.clone(),
         _ => job.init.as_ref().map(|p| p.display().to_string()),
