@@ -15,6 +15,7 @@ packages=(
   mesa-vulkan-drivers libvulkan1
   libasound2-dev libasound2-plugins pulseaudio pulseaudio-utils
   xvfb xauth imagemagick
+  openbox # a window manager on Xvfb: windows go full screen (demo mode) only under one
   python3 python3-venv
   libudev-dev
 )

@@ -16,7 +16,11 @@ if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
     for _ in $(seq 50); do [ -e /tmp/.X11-unix/X99 ] && break; sleep 0.1; done
   fi
   if [ -e /tmp/.X11-unix/X99 ]; then
-    echo "services: Xvfb on DISPLAY=$DISPLAY"
+    # A window manager, as a desktop has: full screen (demo mode) is the window manager's doing.
+    if command -v openbox >/dev/null 2>&1 && ! pgrep -x openbox >/dev/null 2>&1; then
+      openbox >>"$augur_services_log" 2>&1 &
+    fi
+    echo "services: Xvfb on DISPLAY=$DISPLAY$(command -v openbox >/dev/null 2>&1 && echo ", with openbox")"
   else
     echo "services: Xvfb did not start (is it installed? scripts/install-deps.sh installs it; see $augur_services_log)" >&2
   fi
