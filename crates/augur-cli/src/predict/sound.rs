@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use anyhow::{Result, bail};
-use augur_capture::{SessionClock, SoundedVideo, SourceSpec, VideoSpec, open_audio};
+use augur_capture::{AudioSpec, FileSpec, Pacing, SessionClock, SoundedVideo, SourceSpec, VideoSpec, open_audio};
 use augur_model::data::ClipSound;
 
 /// The sound of `frames` frames at `fps`, cut as the audio encoder hears it (frame `i` the
@@ -26,13 +26,18 @@ pub(super) fn heard(
     }
 }
 
-/// `frames / fps` seconds of sound from `given`, read as fast as it comes, sample 0 with
-/// frame 0.
+/// `frames / fps` seconds of sound from `given`, read as fast as it comes (a sound file at
+/// once, not at its playing pace), sample 0 with frame 0.
 fn read_named(given: &str, frames: usize, fps: f64) -> Result<ClipSound> {
-    let spec = SourceSpec::audio(given)?;
+    let spec = match SourceSpec::audio(given)? {
+        AudioSpec::File(file) => AudioSpec::File(FileSpec { pacing: Pacing::Fast, ..file }),
+        other => other,
+    };
     let mut source = open_audio(&spec, SessionClock::start())?;
     let rate = source.info().sample_rate;
-    let needed = (frames as f64 / fps * f64::from(rate)).ceil() as usize + 1024;
+    // At most an hour: a looping sound under a slideshow-rate video (0.001 fps) would be read
+    // for tens of GB; frames past it hear silence.
+    let needed = ((frames as f64 / fps * f64::from(rate)).ceil() as usize + 1024).min(rate as usize * 3600);
     // Grown as it comes: a slow frame rate makes `needed` far more than the file may hold.
     let mut samples = Vec::with_capacity(needed.min(rate as usize * 60));
     while samples.len() < needed {
