@@ -9,18 +9,25 @@ augur_services_log="${TMPDIR:-/tmp}/augur-services.log"
 
 if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
   export DISPLAY=:99
+  augur_new_x=0
   if ! pgrep -f "Xvfb :99( |$)" >/dev/null 2>&1; then
     # A killed Xvfb leaves its lock and socket behind; they would stop a new one starting.
     rm -f /tmp/.X99-lock /tmp/.X11-unix/X99 2>/dev/null || true
     Xvfb :99 -screen 0 1600x1000x24 -nolisten tcp >>"$augur_services_log" 2>&1 &
+    augur_new_x=1
     for _ in $(seq 50); do [ -e /tmp/.X11-unix/X99 ] && break; sleep 0.1; done
   fi
   if [ -e /tmp/.X11-unix/X99 ]; then
     # A window manager, as a desktop has: full screen (demo mode) is the window manager's doing.
-    if command -v openbox >/dev/null 2>&1 && ! pgrep -x openbox >/dev/null 2>&1; then
-      openbox >>"$augur_services_log" 2>&1 &
+    # A new X server gets its own (an openbox still exiting with the last one would not do).
+    augur_wm=""
+    if command -v openbox >/dev/null 2>&1; then
+      if [ "$augur_new_x" = 1 ] || ! pgrep -x openbox >/dev/null 2>&1; then
+        openbox >>"$augur_services_log" 2>&1 &
+      fi
+      augur_wm=", with openbox"
     fi
-    echo "services: Xvfb on DISPLAY=$DISPLAY$(command -v openbox >/dev/null 2>&1 && echo ", with openbox")"
+    echo "services: Xvfb on DISPLAY=$DISPLAY$augur_wm"
   else
     echo "services: Xvfb did not start (is it installed? scripts/install-deps.sh installs it; see $augur_services_log)" >&2
   fi

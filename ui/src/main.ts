@@ -49,6 +49,8 @@ async function maybeReport(): Promise<void> {
 }
 
 let wasFollowing = false;
+// Bumped when a horizon, context or stride choice is sent and when it lands.
+let settingsChanged = 0;
 
 /** The moment whose strip is shown, for asking only for a newer one. */
 function shownQuery(): { shown?: number } {
@@ -109,14 +111,18 @@ async function pollStatus(): Promise<void> {
   if (hasModel) {
     try {
       const showPaused = pauseRead();
+      const asked = settingsChanged;
       const m = await invoke("model_state");
       const st = m.stats;
       text += ` · preview ${num(st.preview_fps, 1)} fps · predictions ${num(st.prediction_hz, 1)} Hz` +
         ` · latency p50 ${num(st.latency_p50_ms)} ms · model skipped ${st.model_skipped}`;
       showPaused(m.paused);
-      syncHorizon(m.horizon);
-      syncContext(m.context, m.model_context);
-      if (document.activeElement !== $("stride")) $("stride").value = String(m.stride);
+      // Read before a choice landed: it would put the old value back for a poll.
+      if (asked === settingsChanged) {
+        syncHorizon(m.horizon);
+        syncContext(m.context, m.model_context);
+        if (document.activeElement !== $("stride")) $("stride").value = String(m.stride);
+      }
       showCompare(m.compare);
       plotSurprise(m.surprise, m.compare ? m.compare_surprise : []);
       $("kept").textContent = scrubbedTo() === null ? keptText(m.kept) : "";
@@ -321,9 +327,14 @@ async function start(): Promise<void> {
   });
   $("whatif").addEventListener("click", whatIf);
   $("export").addEventListener("click", exportRecent);
-  $("horizon").addEventListener("change", () => invoke("set_horizon", { horizon: Number($("horizon").value) }).catch((e) => notice(errorText(e))));
-  $("context").addEventListener("change", () => invoke("set_context", { context: Number($("context").value) }).catch((e) => notice(errorText(e))));
-  $("stride").addEventListener("change", () => invoke("set_stride", { stride: Number($("stride").value) }).catch((e) => notice(errorText(e))));
+  // Counted before and after each lands, so a status read meanwhile leaves the menus be.
+  const setting = (p: Promise<unknown>) => {
+    settingsChanged++;
+    p.catch((e) => notice(errorText(e))).finally(() => settingsChanged++);
+  };
+  $("horizon").addEventListener("change", () => setting(invoke("set_horizon", { horizon: Number($("horizon").value) })));
+  $("context").addEventListener("change", () => setting(invoke("set_context", { context: Number($("context").value) })));
+  $("stride").addEventListener("change", () => setting(invoke("set_stride", { stride: Number($("stride").value) })));
   $("version").addEventListener("click", toggleAbout);
   document.addEventListener("keydown", shortcut);
   // A picker chosen with the pointer lets go of the focus, so the shortcuts (d, r, space), which
