@@ -36,6 +36,13 @@ fn record(rec: &mut EpisodeRecorder, frames: u64) {
     record_rows(rec, frames, 48);
 }
 
+/// Records an episode of `frames` frames with `task` into `ds` and finishes it.
+fn finished(ds: &mut Dataset, task: &str, frames: u64) -> augur_dataset::EpisodeMeta {
+    let mut rec = EpisodeRecorder::start(ds, task).unwrap();
+    record(&mut rec, frames);
+    rec.finish(ds).unwrap().expect("a finished episode")
+}
+
 /// Records `frames` frames of 64 × `rows` (the moving square, then flat rows) with sound.
 fn record_rows(rec: &mut EpisodeRecorder, frames: u64, rows: usize) {
     record_rows_from(rec, 0, frames, rows);
@@ -63,9 +70,7 @@ fn episodes_are_recorded_finished_and_valid() {
     let root = dir.path().join("ds");
     let mut ds = Dataset::open_or_create(&root, &recording()).unwrap();
     for (task, n) in [("pour water", 23), ("wave", 15)] {
-        let mut rec = EpisodeRecorder::start(&ds, task).unwrap();
-        record(&mut rec, n);
-        let meta = rec.finish(&mut ds).unwrap().unwrap();
+        let meta = finished(&mut ds, task, n);
         assert_eq!(meta.length, n);
     }
     let report = validate(&ds);
@@ -108,9 +113,7 @@ fn a_killed_recording_is_repaired_to_its_completed_seconds() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("ds");
     let mut ds = Dataset::open_or_create(&root, &recording()).unwrap();
-    let mut rec = EpisodeRecorder::start(&ds, "first").unwrap();
-    record(&mut rec, 12);
-    rec.finish(&mut ds).unwrap();
+    finished(&mut ds, "first", 12);
     // A recorder that dies: nothing is finished, nothing is flushed beyond what it already did.
     let mut rec = EpisodeRecorder::start(&ds, "killed").unwrap();
     record(&mut rec, 27);
@@ -181,9 +184,7 @@ fn bad_datasets_get_clear_errors() {
 
     let root = dir.path().join("ds");
     let mut ds = Dataset::open_or_create(&root, &recording()).unwrap();
-    let mut rec = EpisodeRecorder::start(&ds, "t").unwrap();
-    record(&mut rec, 10);
-    rec.finish(&mut ds).unwrap();
+    finished(&mut ds, "t", 10);
     // Another kind of recording into the same folder is refused.
     let other = Recording { width: 32, ..recording() };
     let err = Dataset::open_or_create(&root, &other).unwrap_err().to_string();
@@ -262,9 +263,7 @@ fn no_recording_writes_over_an_earlier_episode() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("ds");
     let mut ds = Dataset::open_or_create(&root, &recording()).unwrap();
-    let mut rec = EpisodeRecorder::start(&ds, "first").unwrap();
-    record(&mut rec, 10);
-    rec.finish(&mut ds).unwrap();
+    finished(&mut ds, "first", 10);
     let mut orphan = EpisodeRecorder::start(&ds, "orphan").unwrap();
     record(&mut orphan, 12);
     std::mem::forget(orphan);
@@ -353,9 +352,7 @@ fn lost_statistics_are_written_again() {
     let root = dir.path().join("ds");
     let mut ds = Dataset::open_or_create(&root, &recording()).unwrap();
     for n in [12, 8] {
-        let mut rec = EpisodeRecorder::start(&ds, "t").unwrap();
-        record(&mut rec, n);
-        rec.finish(&mut ds).unwrap();
+        finished(&mut ds, "t", n);
     }
     let read = |ds: &Dataset| -> serde_json::Value {
         serde_json::from_str(&std::fs::read_to_string(ds.layout.stats()).unwrap()).unwrap()
@@ -368,9 +365,7 @@ fn lost_statistics_are_written_again() {
     assert!(close(&read(&ds), &before), "{} against {before}", read(&ds));
 
     std::fs::write(root.join("meta/augur.json"), "{ damaged").unwrap();
-    let mut rec = EpisodeRecorder::start(&ds, "t").unwrap();
-    record(&mut rec, 5);
-    rec.finish(&mut ds).unwrap();
+    finished(&mut ds, "t", 5);
     let after = read(&ds);
     assert_eq!(after["index"]["max"][0], 24.0, "rows of all three episodes: {after}");
     assert_eq!(after["timestamp"]["count"][0], 25);
@@ -406,9 +401,7 @@ fn episodes_packed_into_one_file_are_refused_clearly() {
     let root = dir.path().join("ds");
     let mut ds = Dataset::open_or_create(&root, &recording()).unwrap();
     for _ in 0..2 {
-        let mut rec = EpisodeRecorder::start(&ds, "t").unwrap();
-        record(&mut rec, 10);
-        rec.finish(&mut ds).unwrap();
+        finished(&mut ds, "t", 10);
     }
     set_episode_column(&ds, "data/file_index", vec![0, 0]);
     let err = ds.episodes().unwrap_err().to_string();
@@ -422,9 +415,7 @@ fn an_episode_range_past_the_largest_index_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("ds");
     let mut ds = Dataset::open_or_create(&root, &recording()).unwrap();
-    let mut rec = EpisodeRecorder::start(&ds, "t").unwrap();
-    record(&mut rec, 10);
-    rec.finish(&mut ds).unwrap();
+    finished(&mut ds, "t", 10);
     set_episode_column(&ds, "dataset_from_index", vec![i64::MAX]);
     let err = ds.episodes().unwrap_err().to_string();
     assert!(err.contains("episode 0's rows run past the largest index") && err.contains("restore"), "{err}");

@@ -94,11 +94,24 @@ fn hear(samples: &[f32], start: usize, end: usize, reach: bool, sample_rate: u32
 mod tests {
     use super::*;
 
+    /// One second of a `hz` sine at half scale, sampled at `rate`.
+    fn sine(rate: u32, hz: f32) -> Vec<f32> {
+        (0..rate).map(|i| (2.0 * std::f32::consts::PI * hz * i as f32 / rate as f32).sin() * 0.5).collect()
+    }
+
+    /// `len` samples of silence with a knock of `n` samples at `at`.
+    fn knocked(len: usize, at: usize, n: usize) -> Vec<f32> {
+        let mut sound = vec![0.0f32; len];
+        for (i, v) in sound[at..at + n].iter_mut().enumerate() {
+            *v = (i as f32 * 0.7).sin() * 0.8;
+        }
+        sound
+    }
+
     #[test]
     fn a_tone_lights_its_band_and_silence_stays_at_the_floor() {
         let rate = 16_000;
-        let tone: Vec<f32> =
-            (0..rate).map(|i| (2.0 * std::f32::consts::PI * 1000.0 * i as f32 / rate as f32).sin() * 0.5).collect();
+        let tone = sine(rate, 1000.0);
         let feats = frame_features(&tone, rate, 30.0, 40, 64);
         assert_eq!(feats.len(), 40 * 64);
         let frame = &feats[10 * 64..11 * 64];
@@ -113,8 +126,7 @@ mod tests {
     #[test]
     fn short_frames_hear_what_is_played() {
         let rate = 8_000;
-        let tone: Vec<f32> =
-            (0..rate).map(|i| (2.0 * std::f32::consts::PI * 700.0 * i as f32 / rate as f32).sin() * 0.5).collect();
+        let tone = sine(rate, 700.0);
         let feats = frame_features(&tone, rate, 30.0, 30, 32);
         let floor = scale_logmel(LOG_FLOOR);
         // From the second frame on (the first has not a window of sound before its end).
@@ -142,10 +154,7 @@ mod tests {
     fn a_frame_hears_nothing_after_its_own_span() {
         let (rate, fps) = (16_000u32, 30.0);
         let start = (11.0 / fps * f64::from(rate)).round() as usize;
-        let mut sound = vec![0.0f32; rate as usize];
-        for (i, v) in sound[start..start + 200].iter_mut().enumerate() {
-            *v = (i as f32 * 0.7).sin() * 0.8;
-        }
+        let sound = knocked(rate as usize, start, 200);
         let feats = frame_features(&sound, rate, fps, 20, 64);
         let loud = |f: usize| feats[f * 64..(f + 1) * 64].iter().any(|v| *v > scale_logmel(LOG_FLOOR) + 0.1);
         assert!(loud(11), "frame 11 does not hear its knock");
@@ -158,13 +167,7 @@ mod tests {
     fn a_long_frame_hears_its_last_second() {
         let (rate, fps) = (8_000u32, 0.01);
         let span = rate as usize * 100;
-        let knock = |at: usize| {
-            let mut sound = vec![0.0f32; span];
-            for (i, v) in sound[at..at + 400].iter_mut().enumerate() {
-                *v = (i as f32 * 0.7).sin() * 0.8;
-            }
-            sound
-        };
+        let knock = |at: usize| knocked(span, at, 400);
         let loud = |feats: &[f32]| feats.iter().any(|v| *v > scale_logmel(LOG_FLOOR) + 0.1);
         let late = knock(span - rate as usize / 2);
         assert!(loud(&frame_features(&late, rate, fps, 1, 32)), "the last second's knock is heard");
