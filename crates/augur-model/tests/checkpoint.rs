@@ -19,24 +19,6 @@ fn saved(dir: &Path) -> (PathBuf, WorldModel) {
     (base, model)
 }
 
-/// Rewrites the card beside `base` with `edit`, which must change it.
-fn edit_card(base: &Path, edit: impl FnOnce(&str) -> String) {
-    let path = base.with_extension("json");
-    let text = std::fs::read_to_string(&path).unwrap();
-    let edited = edit(&text);
-    assert_ne!(edited, text, "the edit changed nothing");
-    std::fs::write(&path, edited).unwrap();
-}
-
-/// [`edit_card`] on the card's JSON.
-fn edit_card_json(base: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
-    edit_card(base, |text| {
-        let mut card: serde_json::Value = serde_json::from_str(text).unwrap();
-        edit(&mut card);
-        card.to_string()
-    });
-}
-
 fn refusal(base: &Path) -> String {
     match checkpoint::load(base, &Device::flex()) {
         Ok(_) => panic!("a bad checkpoint was accepted"),
@@ -70,7 +52,7 @@ fn a_card_describing_another_model_is_refused_before_building_it() {
     }
     let dir = tempfile::tempdir().unwrap();
     let (base, _) = saved(dir.path());
-    edit_card_json(&base, |card| {
+    common::edit_card_json(&base, |card| {
         card["config"]["predictor_layers"] = 64.into();
         card["config"]["predictor_dim"] = 4096.into();
     });
@@ -127,7 +109,7 @@ fn a_missing_or_broken_card_is_refused() {
 fn another_format_version_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let (base, _) = saved(dir.path());
-    edit_card(&base, |text| text.replace("\"format_version\": 1", "\"format_version\": 7"));
+    common::edit_card(&base, |text| text.replace("\"format_version\": 1", "\"format_version\": 7"));
     assert!(refusal(&base).contains("format version 7"));
 }
 
@@ -169,7 +151,7 @@ fn oversized_weights_are_refused_without_reading_them() {
 fn weights_of_another_architecture_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let (base, _) = saved(dir.path());
-    edit_card(&base, |text| text.replace("\"latent_dim\": 16", "\"latent_dim\": 24"));
+    common::edit_card(&base, |text| text.replace("\"latent_dim\": 16", "\"latent_dim\": 24"));
     let why = refusal(&base);
     assert!(why.contains("the card's architecture needs"), "{why}");
 }
@@ -202,7 +184,7 @@ fn weights_of_the_wrong_dtype_are_refused() {
         .collect();
     let out = safetensors::serialize(views, None).unwrap();
     std::fs::write(&weights, &out).unwrap();
-    edit_card_json(&base, |card| card["weights_bytes"] = out.len().into());
+    common::edit_card_json(&base, |card| card["weights_bytes"] = out.len().into());
     let why = refusal(&base);
     assert!(why.contains("F64"), "{why}");
 }
@@ -247,7 +229,7 @@ fn a_config_field_this_augur_does_not_know_is_refused_by_name() {
     let dir = tempfile::tempdir().unwrap();
     let (base, _) = saved(dir.path());
     // A typo of a real field: read as written, the feature it names would be off.
-    edit_card(&base, |text| text.replacen("\"image_size\"", "\"fade_by_last_stp\": true, \"image_size\"", 1));
+    common::edit_card(&base, |text| text.replacen("\"image_size\"", "\"fade_by_last_stp\": true, \"image_size\"", 1));
     let why = refusal(&base);
     assert!(why.contains("`fade_by_last_stp`"), "{why}");
 }

@@ -32,10 +32,7 @@ fn outputs(model: &WorldModel, x: &Tensor<5>) -> [Vec<f32>; 4] {
 /// Sets `setting` in the card of the model in `dir` without adding its weights, and returns
 /// why loading it fails.
 fn load_claiming(dir: &std::path::Path, setting: &str, device: &Device) -> String {
-    let card = dir.join("model.json");
-    let mut json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&card).unwrap()).unwrap();
-    json["config"][setting] = serde_json::json!(true);
-    std::fs::write(&card, json.to_string()).unwrap();
+    common::edit_card_json(&dir.join("model"), |card| card["config"][setting] = serde_json::json!(true));
     checkpoint::load(&dir.join("model"), device).err().unwrap().to_string()
 }
 
@@ -165,10 +162,9 @@ fn sizes_past_what_fits_are_refused_wherever_they_come_from() {
     refused_with(&|c| c.time_budget_s = Some(1e300), "at most a year");
     refused_with(&|c| c.learning_rate = f64::NAN, "learning_rate");
     common::train_tiny(dir.path(), 2);
-    let card = dir.path().join("model.json");
-    let mut json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&card).unwrap()).unwrap();
-    json["training"]["config"]["batch_size"] = serde_json::json!(0);
-    std::fs::write(&card, json.to_string()).unwrap();
+    common::edit_card_json(&dir.path().join("model"), |card| {
+        card["training"]["config"]["batch_size"] = serde_json::json!(0);
+    });
     let mut job = common::tiny_job(dir.path(), 4);
     job.resume = true;
     let why = refusal(&job);

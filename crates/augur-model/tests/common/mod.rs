@@ -50,3 +50,22 @@ pub fn assert_close(a: &[f32], b: &[f32], tol: f32, what: &str) {
     let diff = max_diff(a, b);
     assert!(diff < tol, "{what} by {diff}");
 }
+
+/// Rewrites the card beside the model `base` (`…/model` for `…/model.json`) with `edit`,
+/// which must change it.
+pub fn edit_card(base: &Path, edit: impl FnOnce(&str) -> String) {
+    let path = base.with_extension("json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let edited = edit(&text);
+    assert_ne!(edited, text, "the edit changed nothing");
+    std::fs::write(&path, edited).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+}
+
+/// [`edit_card`] on the card's JSON.
+pub fn edit_card_json(base: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
+    edit_card(base, |text| {
+        let mut card: serde_json::Value = serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON: {e}"));
+        edit(&mut card);
+        card.to_string()
+    });
+}
