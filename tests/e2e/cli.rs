@@ -77,6 +77,10 @@ fn probe_text_output_is_readable() {
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stderr}");
     assert!(stdout.contains("64x64") && stdout.contains("latency") && stdout.contains("fps"), "{stdout}");
+    // `--mic none` is no microphone, as for `run` and `record` (it was read as a source name).
+    let out = augur(&["probe", "scene:bounce?size=64x64", "--seconds", "0.5", "--mic", "none"]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success() && !stdout.contains("audio"), "{stdout}{stderr}");
 }
 
 #[test]
