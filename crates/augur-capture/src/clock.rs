@@ -20,6 +20,18 @@ impl SessionClock {
         self.origin.elapsed()
     }
 
+    /// The instant the session began, which tells one session's clock from another's.
+    pub(crate) fn origin(&self) -> Instant {
+        self.origin
+    }
+
+    /// A clock that began `ago`, for tests of sessions already long; `None` when this
+    /// machine's monotonic clock does not go back that far (it starts at boot).
+    #[cfg(test)]
+    pub(crate) fn started_ago(ago: Duration) -> Option<Self> {
+        Instant::now().checked_sub(ago).map(|origin| Self { origin })
+    }
+
     /// The instant a session timestamp refers to, for sleeping until a frame is due.
     pub fn instant_at(&self, t: Duration) -> Instant {
         self.origin + t

@@ -8,6 +8,7 @@
 //! live [`Source`](crate::Source) paced by the session clock.
 
 mod config;
+mod pair;
 mod physics;
 mod render;
 mod rng;

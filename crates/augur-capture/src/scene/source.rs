@@ -3,14 +3,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::pair::Pair;
 use super::{SOUND_RATE, Scene, SceneConfig};
 use crate::{AudioChunk, AudioInfo, AudioSource, CaptureError, Frame, SessionClock, Source, SourceInfo};
 
 /// A [`Scene`] delivered frame by frame, forever. In realtime mode frame `i` is held back until
 /// `i / fps` seconds after the source opened; the schedule is fixed at open, so a late frame is
-/// delivered at once and the rate never drifts. A scene with sound keeps session time instead
-/// (frame `i` at `i / fps` seconds of the session clock, starting at the frame due when it
-/// opens), so its [`SceneSound`] of the same name, opened at another moment, stays in step.
+/// delivered at once and the rate never drifts. A scene with sound shares its simulation and
+/// schedule with its [`SceneSound`] of the same name, opened at another moment, so the two stay
+/// in step (see [`Pair`]); its frames' stream times are then session times.
 #[derive(Debug)]
 pub struct SceneSource {
     scene: Scene,
@@ -18,12 +19,14 @@ pub struct SceneSource {
     clock: SessionClock,
     /// Session time at which the source opened: frame `i` is due at `opened + i / fps`.
     opened: Duration,
+    /// The simulation shared with the scene's sound, for one with sound that is paced.
+    pair: Option<Arc<Pair>>,
 }
 
 impl SceneSource {
-    /// Builds the scene (checking `cfg`) and starts its schedule now.
+    /// Builds the scene (checking `cfg`) and starts its schedule now, or joins its sound's.
     pub fn open(cfg: SceneConfig, clock: SessionClock) -> Result<Self, CaptureError> {
-        let scene = on_session_time(&cfg, clock)?;
+        let (scene, pair) = start(&cfg, clock)?;
         let mut notes = Vec::new();
         if !cfg.realtime {
             notes.push("not paced: frames come as fast as they are read".to_string());
@@ -37,8 +40,7 @@ impl SceneSource {
             live: true,
             notes,
         };
-        let opened = if on_session_clock(&cfg) { Duration::ZERO } else { clock.now() };
-        Ok(Self { scene, info, clock, opened })
+        Ok(Self { scene, info, clock, opened: clock.now(), pair })
     }
 
     /// The scene in the state of the next frame to be delivered, e.g. for its
@@ -57,8 +59,11 @@ impl Source for SceneSource {
         let index = self.scene.frame_index();
         // Saturates instead of panicking for absurd indices at tiny frame rates.
         let offset = Duration::try_from_secs_f64(index as f64 / self.info.fps).unwrap_or(Duration::MAX);
+        let due = match &self.pair {
+            Some(pair) => pair.due(index),
+            None => self.opened.saturating_add(offset),
+        };
         if self.scene.config().realtime {
-            let due = self.opened.saturating_add(offset);
             let now = self.clock.now();
             if due > now {
                 std::thread::sleep(due - now);
@@ -68,9 +73,12 @@ impl Source for SceneSource {
         let mut rgb = vec![0u8; self.info.width as usize * self.info.height as usize * 3];
         self.scene.render_into(&mut rgb);
         self.scene.step();
+        if let Some(pair) = &self.pair {
+            pair.publish(&self.scene);
+        }
         Ok(Some(Frame {
             pts,
-            stream_pts: Some(offset),
+            stream_pts: Some(if self.pair.is_some() { due } else { offset }),
             index,
             width: self.info.width,
             height: self.info.height,
@@ -79,33 +87,27 @@ impl Source for SceneSource {
     }
 }
 
-/// Whether the scene `cfg` keeps session time: one with sound that is paced, so its pictures
-/// and its [`SceneSound`] stay in step whenever each was opened.
-fn on_session_clock(cfg: &SceneConfig) -> bool {
-    cfg.sound && cfg.realtime
-}
-
-/// The scene `cfg` at the frame due now on the session clock when it keeps session time
-/// (physics only up to there), else at frame 0.
-fn on_session_time(cfg: &SceneConfig, clock: SessionClock) -> Result<Scene, CaptureError> {
-    let mut scene = Scene::new(cfg)?;
-    if on_session_clock(cfg) {
-        let due = (clock.now().as_secs_f64() * cfg.fps).floor() as u64;
-        for _ in 0..due {
-            scene.step();
-        }
+/// The scene `cfg` to start from, with the simulation it shares with its other half when it
+/// has sound and is paced (the pictures and the sound stay in step whenever each was opened).
+fn start(cfg: &SceneConfig, clock: SessionClock) -> Result<(Scene, Option<Arc<Pair>>), CaptureError> {
+    if cfg.sound && cfg.realtime {
+        let (pair, scene) = Pair::join(cfg, clock)?;
+        return Ok((scene, Some(pair)));
     }
-    Ok(scene)
+    Ok((Scene::new(cfg)?, None))
 }
 
 /// A scene's own sound as an audio source: the scene simulated again (no pictures), one chunk
-/// per frame step, each the sound from one frame to the next, paced by session time like its
+/// per frame step, each the sound from one frame to the next, paced by session time with its
 /// [`SceneSource`] so the knocks come with the bounces they belong to.
 #[derive(Debug)]
 pub struct SceneSound {
     scene: Scene,
     info: AudioInfo,
     clock: SessionClock,
+    /// The simulation shared with the scene's pictures; `None` unpaced, where chunk `k` is at
+    /// `k / fps`.
+    pair: Option<Arc<Pair>>,
 }
 
 impl SceneSound {
@@ -118,14 +120,14 @@ impl SceneSound {
                 forms: super::SCENE_FORMS,
             });
         }
-        let scene = on_session_time(&cfg, clock)?;
+        let (scene, pair) = start(&cfg, clock)?;
         let info = AudioInfo {
             description: format!("{}, its own sound", cfg.description()),
             sample_rate: SOUND_RATE,
             channels: 1,
             native_format: "f32".into(),
         };
-        Ok(Self { scene, info, clock })
+        Ok(Self { scene, info, clock, pair })
     }
 }
 
@@ -135,18 +137,25 @@ impl AudioSource for SceneSound {
     }
 
     fn next_chunk(&mut self) -> Result<Option<AudioChunk>, CaptureError> {
-        let (fps, realtime) = (self.scene.config().fps, self.scene.config().realtime);
+        let fps = self.scene.config().fps;
         let from = self.scene.frame_index();
+        let at = |f: u64| match &self.pair {
+            Some(pair) => pair.due(f),
+            None => Duration::try_from_secs_f64(f as f64 / fps).unwrap_or(Duration::MAX),
+        };
         // The step from frame `from` to `from + 1` is heard once frame `from + 1` is due.
-        let at = |f: u64| Duration::try_from_secs_f64(f as f64 / fps).unwrap_or(Duration::MAX);
-        if realtime {
+        if self.pair.is_some() {
             let (due, now) = (at(from + 1), self.clock.now());
             if due > now {
                 std::thread::sleep(due - now);
             }
         }
+        let pts = at(from);
         self.scene.step();
-        Ok(Some(AudioChunk { pts: at(from), sample_rate: SOUND_RATE, samples: self.scene.sound().to_vec() }))
+        if let Some(pair) = &self.pair {
+            pair.publish(&self.scene);
+        }
+        Ok(Some(AudioChunk { pts, sample_rate: SOUND_RATE, samples: self.scene.sound().to_vec() }))
     }
 }
 
@@ -217,27 +226,67 @@ mod tests {
             heard += usize::from(!scene.contacts().is_empty());
         }
         assert!(heard > 0, "the ball hit something in 4 s");
-        // Paced, opened late: pictures and sound start at the frame due on the session clock,
-        // so a source and a sound opened at different moments stay in step.
+        // Paced, opened late: the pictures start the scene at its frame 0, due then on the
+        // session clock, and the sound opened later joins them in step.
         let clock = SessionClock::start();
         std::thread::sleep(Duration::from_millis(120));
         let mut pictures = SceneSource::open(cfg.clone(), clock).unwrap();
         let first = pictures.next_frame().unwrap().unwrap();
-        assert!(first.index >= 3, "frame {} is not the one due at 120 ms", first.index);
-        assert_eq!(first.stream_pts, Some(Duration::from_secs_f64(first.index as f64 / 30.0)));
+        assert_eq!(first.index, 0);
+        let f0 = (first.stream_pts.unwrap().as_secs_f64() * 30.0).round() as u64;
+        assert!(f0 >= 3, "frame 0 is due at session frame {f0}, not the one due at 120 ms");
         let mut expected = Scene::new(&cfg).unwrap();
-        for _ in 0..first.index {
-            expected.step();
-        }
-        assert_eq!(first.rgb[..], expected.render()[..], "the frame due, as the scene draws it");
+        assert_eq!(first.rgb[..], expected.render()[..], "the scene's first frame");
         std::thread::sleep(Duration::from_millis(60));
         let mut late = SceneSound::open(cfg, clock).unwrap();
         let chunk = late.next_chunk().unwrap().unwrap();
         let step = (chunk.pts.as_secs_f64() * 30.0).round() as u64;
-        assert!(step > first.index, "the sound opened later starts later: step {step}");
-        while expected.frame_index() <= step {
+        assert!(step > f0, "the sound opened later starts later: session frame {step}");
+        while expected.frame_index() <= step - f0 {
             expected.step();
         }
         assert_eq!(chunk.samples, expected.sound(), "the sound of that step of the same scene");
+    }
+
+    /// A knocking scene opened in a session already long starts at once at its frame 0,
+    /// instead of simulating the whole session first; its sound opened more than a second
+    /// later joins from a published state; once both are closed it starts afresh.
+    #[test]
+    fn a_scene_with_sound_opened_late_starts_at_once_and_stays_in_step() {
+        use crate::{AudioSpec, SourceSpec};
+        let AudioSpec::Scene(cfg) = SourceSpec::audio("scene:bounce?sound=1&seed=5&balls=2&size=64x64").unwrap() else {
+            panic!("not a scene's sound")
+        };
+        let clock = SessionClock::started_ago(Duration::from_secs(60)).expect("this machine has been up a minute");
+        let mut pictures = SceneSource::open(cfg.clone(), clock).unwrap();
+        let mut expected = Scene::new(&cfg).unwrap();
+        let mut f0 = 0;
+        for i in 0..40u64 {
+            let frame = pictures.next_frame().unwrap().unwrap();
+            assert_eq!(frame.index, i, "frame 0 is the first; an hour-old session simulated its 1800 frames");
+            assert_eq!(frame.rgb[..], expected.render()[..], "frame {i}");
+            expected.step();
+            let at = (frame.stream_pts.unwrap().as_secs_f64() * 30.0).round() as u64;
+            if i == 0 {
+                f0 = at;
+                assert!(f0 >= 1800, "frame 0 is due at the session's frame {f0}");
+            }
+            assert_eq!(at, f0 + i, "frame {i} keeps the session's schedule");
+        }
+        let mut sound = SceneSound::open(cfg.clone(), clock).unwrap();
+        let mut heard = Scene::new(&cfg).unwrap();
+        for k in 0..3 {
+            let chunk = sound.next_chunk().unwrap().unwrap();
+            let step = (chunk.pts.as_secs_f64() * 30.0).round() as u64 - f0;
+            assert!(step >= 39, "chunk {k} is the sound from scene frame {step}, before the last one shown");
+            while heard.frame_index() <= step {
+                heard.step();
+            }
+            assert_eq!(chunk.samples, heard.sound(), "chunk {k}: the sound of the step into frame {}", step + 1);
+        }
+        drop((pictures, sound));
+        let mut again = SceneSource::open(cfg.clone(), clock).unwrap();
+        let frame = again.next_frame().unwrap().unwrap();
+        assert_eq!((frame.index, &frame.rgb[..]), (0, &Scene::new(&cfg).unwrap().render()[..]), "opened afresh");
     }
 }
