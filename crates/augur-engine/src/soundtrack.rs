@@ -145,28 +145,47 @@ impl Soundtrack {
         edges.chunks(2).map(|e| at(e[0])..at(e[1])).filter(|r| r.end.saturating_sub(r.start) >= min).collect()
     }
 
-    /// What an export's notes say when its videos, whose frame `k` (at `fps`) shows the moment
-    /// taken at `pts[k]`, are silent somewhere for want of sound, in the videos' own seconds;
-    /// `None` when they are heard throughout (silences under a quarter second, or a frame, are
-    /// not told). While a microphone still `listening`, a silence at the very end is sound not
-    /// delivered yet, not told either.
-    pub fn silences_note(&self, pts: &[Duration], fps: u32, listening: bool) -> Option<String> {
+    /// The stretches where a video, whose frame `k` (at `fps`) shows the moment taken at
+    /// `pts[k]`, is silent for want of sound, in the video's own seconds (silences under a
+    /// quarter second, or a frame, are not told). While a microphone still `listening`, a
+    /// silence at the very end is sound not delivered yet, not told either.
+    fn silent_spans(&self, pts: &[Duration], fps: u32, listening: bool) -> Vec<String> {
         let whole = Duration::from_secs_f64(self.samples.len() as f64 / f64::from(self.rate.max(1)));
         // The first frame showing a moment at or after `t` into the track.
         let frame = |t: Duration| pts.partition_point(|p| *p < self.start + t);
         let seconds = |k: usize| k as f64 / f64::from(fps.max(1));
-        let told: Vec<String> = self
-            .silences(Duration::from_millis(250))
+        self.silences(Duration::from_millis(250))
             .into_iter()
             .filter(|r| !(listening && r.end >= whole))
             .map(|r| (frame(r.start), if r.end >= whole { pts.len() } else { frame(r.end) }))
             .filter(|(a, b)| b > a)
             .map(|(a, b)| format!("from {:.1} to {:.1} s", seconds(a), seconds(b)))
-            .collect();
-        (!told.is_empty()).then(|| {
+            .collect()
+    }
+
+    /// What an export's notes say when its videos of the moments taken at `pts` are silent
+    /// somewhere for want of sound; `None` when they are heard throughout. `dashboard.mp4`'s
+    /// frame `k` shows moment `k`, `side-by-side.mp4`'s moment `k + 1` (beside the frame expected
+    /// before it), so a silence comes a frame earlier in the latter.
+    pub fn silences_note(&self, pts: &[Duration], fps: u32, listening: bool) -> Option<String> {
+        let side = self.silent_spans(pts.get(1..).unwrap_or_default(), fps, listening);
+        let dashboard = self.silent_spans(pts, fps, listening);
+        let told = if side == dashboard {
+            format!("the videos are silent {}", side.join(" and "))
+        } else {
+            let told: Vec<String> = [("side-by-side.mp4", side), ("dashboard.mp4", dashboard)]
+                .into_iter()
+                .filter(|(_, spans)| !spans.is_empty())
+                .enumerate()
+                .map(|(i, (video, spans))| {
+                    format!("{video}{} {}", if i == 0 { " is silent" } else { "" }, spans.join(" and "))
+                })
+                .collect();
+            told.join("; ")
+        };
+        (told.contains(" from ")).then(|| {
             format!(
-                "the videos are silent {}: nothing was heard then (no microphone was picked, one was being switched, or it is older than the timeline keeps)",
-                told.join(" and ")
+                "{told}: nothing was heard then (no microphone was picked, one was being switched, or it is older than the timeline keeps)"
             )
         })
     }
@@ -351,14 +370,27 @@ mod tests {
         // Ten frames a second, but no moment between 1.5 and 1.9 s, nor between 2.0 and 2.5 s.
         let pts: Vec<Duration> =
             [1000, 1100, 1200, 1300, 1400, 1500, 1900, 2000, 2500, 2600, 2700, 2800, 2900].map(ms).to_vec();
+        // The side-by-side shows moment k + 1 as its frame k, so a silence comes a frame earlier.
         let note = track(vec![0..500, 1500..1800]).silences_note(&pts, 10, true).unwrap_or_default();
-        assert!(note.contains("silent from 0.5 to 0.8 s:"), "{note}");
+        assert!(
+            note.starts_with("side-by-side.mp4 is silent from 0.4 to 0.7 s; dashboard.mp4 from 0.5 to 0.8 s:"),
+            "{note}"
+        );
         assert!(!note.contains(" and "), "the last 0.2 s are too short to tell: {note}");
         let ended = track(std::iter::once(0..500).collect());
         assert_eq!(ended.silences_note(&pts, 10, true), None, "still listening: its sound is on the way");
         let note = ended.silences_note(&pts, 10, false).unwrap_or_default();
-        assert!(note.contains("silent from 0.5 to 1.3 s:"), "{note}");
+        assert!(
+            note.contains("side-by-side.mp4 is silent from 0.4 to 1.2 s; dashboard.mp4 from 0.5 to 1.3 s:"),
+            "{note}"
+        );
         assert_eq!(track(std::iter::once(0..2000).collect()).silences_note(&pts, 10, false), None);
+        // Silent from the start: both from their first frame, one note for both.
+        let note = track(std::iter::once(500..2000).collect()).silences_note(&pts, 10, false).unwrap_or_default();
+        assert!(
+            note.starts_with("side-by-side.mp4 is silent from 0.0 to 0.4 s; dashboard.mp4 from 0.0 to 0.5 s:"),
+            "{note}"
+        );
     }
 
     #[test]
