@@ -160,27 +160,7 @@ fn the_built_app_is_driven_through_webdriver() {
     }
 
     let home = tempfile::tempdir().unwrap();
-    let model = concat!(env!("CARGO_MANIFEST_DIR"), "/../models/bounce-64");
-    let app_args = [
-        "--source",
-        "scene:bounce?size=320x240&fps=30",
-        "--mic",
-        "none",
-        "--device",
-        "cpu",
-        "--model",
-        model,
-        "--seconds",
-        "170",
-        "--home",
-        home.path().to_str().unwrap(),
-    ];
-    let caps = json!({"capabilities": {"alwaysMatch": {"tauri:options": {
-        "application": binary("augur-app"),
-        "args": app_args,
-    }}}});
-    let session = request(port, "POST", "/session", Some(&caps)).unwrap_or_else(|e| panic!("no session: {e}"));
-    let page = Page { driver: &driver, id: session["sessionId"].as_str().expect("a session id").to_string() };
+    let page = open_app(&driver, home.path(), "scene:bounce?size=320x240&fps=30", 170);
 
     // Live frames, then the model's predicted frames, drawn in their canvases.
     let live = page.wait_until("live frames", Duration::from_secs(60), &CANVAS_STATS.replace("ID", "'live'"));
@@ -203,10 +183,11 @@ fn the_built_app_is_driven_through_webdriver() {
     assert_eq!(page.run(by_stream), json!(true), "the page fetches frames from the loopback stream");
     let stream = page.run("return window.__TAURI__.core.invoke('app_info').then(i => i.stream);");
     let url = stream["url"].as_str().expect("the app opened a frame stream");
-    let port: u16 = url.rsplit(':').next().unwrap().parse().unwrap();
+    // The frame stream's port, not the driver's.
+    let stream_port: u16 = url.rsplit(':').next().unwrap().parse().unwrap();
     let token = stream["token"].as_str().unwrap();
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
-    let status = |path: &str| raw_status(port, path);
+    let status = |path: &str| raw_status(stream_port, path);
     assert_eq!(status(&format!("/prediction?token={token}")), 200);
     assert_eq!(status("/prediction?token=0000"), 403);
     assert_eq!(status(&format!("/payload?token={token}&width=8&height=8")), 404, "test images only with --bench");
@@ -394,7 +375,56 @@ fn the_built_app_is_driven_through_webdriver() {
     // The choice is remembered for the next run.
     let settings = std::fs::read_to_string(home.path().join("settings.json")).unwrap_or_default();
     assert!(settings.contains("\"demo\": true"), "{settings}");
-    let _ = request(port, "DELETE", &format!("/session/{}", page.id), None);
+    request(driver.port, "DELETE", &format!("/session/{}", page.id), None).expect("the session closes");
+
+    // A source that ends: the overlay on the live view says so, and why.
+    let home = tempfile::tempdir().unwrap();
+    let page = open_app(&driver, home.path(), "lavfi:testsrc=size=160x120:rate=15:duration=4", 60);
+    page.wait_until("live frames", Duration::from_secs(60), &CANVAS_STATS.replace("ID", "'live'"));
+    let told = page.wait_until(
+        "the overlay saying the source ended",
+        Duration::from_secs(60),
+        "const o = document.getElementById('stalled'); return {ok: !o.hidden && o.textContent.startsWith('No new frame: '), text: o.textContent};",
+    );
+    eprintln!("stalled: {told}");
+    assert!(told["text"].as_str().unwrap_or_default().contains("reached its end"), "{told}");
+    let _ = request(driver.port, "DELETE", &format!("/session/{}", page.id), None);
+}
+
+/// The built app started through the driver on `source` with the model the tests use, for
+/// `seconds` at most, keeping its files under `home`.
+fn open_app<'a>(driver: &'a Driver, home: &std::path::Path, source: &str, seconds: u32) -> Page<'a> {
+    let model = concat!(env!("CARGO_MANIFEST_DIR"), "/../models/bounce-64");
+    let seconds = seconds.to_string();
+    let app_args = [
+        "--source",
+        source,
+        "--mic",
+        "none",
+        "--device",
+        "cpu",
+        "--model",
+        model,
+        "--seconds",
+        &seconds,
+        "--home",
+        home.to_str().unwrap(),
+    ];
+    let caps = json!({"capabilities": {"alwaysMatch": {"tauri:options": {
+        "application": binary("augur-app"),
+        "args": app_args,
+    }}}});
+    // WebKitWebDriver holds one session at a time, and the last one's app may still be closing.
+    let start = Instant::now();
+    let session = loop {
+        match request(driver.port, "POST", "/session", Some(&caps)) {
+            Err(e) if e.contains("Maximum number of active sessions") && start.elapsed() < Duration::from_secs(30) => {
+                std::thread::sleep(Duration::from_millis(500));
+            }
+            answer => break answer.unwrap_or_else(|e| panic!("no session: {e}")),
+        }
+    };
+    Page { driver, id: session["sessionId"].as_str().expect("a session id").to_string() }
 }
 
 /// The status code of a GET to the frame stream.
