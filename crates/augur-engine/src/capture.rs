@@ -139,7 +139,10 @@ fn record(shared: &Shared, frame: &Frame) {
         let done = move |kept: String| format!("{why}{kept}");
         let result =
             std::thread::Builder::new().name("augur-record-finish".into()).spawn(move || match failed.finish() {
-                Ok(Some(m)) => done(format!("; episode {} keeps {} frames", m.episode_index, m.length)),
+                Ok(Some(m)) => {
+                    let frames = if m.length == 1 { "frame" } else { "frames" };
+                    done(format!("; episode {} keeps {} {frames}", m.episode_index, m.length))
+                }
                 Ok(None) => done("; nothing complete was kept".into()),
                 Err(e) => done(format!("; finishing failed ({e}); run `augur dataset repair`")),
             });
