@@ -6,5 +6,6 @@ mod app;
 mod cli;
 mod dataset;
 mod model;
+mod training;
 #[cfg(unix)]
 mod webdriver;
