@@ -210,7 +210,7 @@ fn recording_refuses_bad_arguments_clearly() {
     let dir = tempfile::tempdir().unwrap();
     let ds = dir.path().join("ds").display().to_string();
     let base = ["record", "--out", &ds, "--task", "t"];
-    let cases: [(&[&str], &str); 8] = [
+    let cases: [(&[&str], &str); 9] = [
         (&["--source", SOURCE, "--episode-seconds", "0"], "--episode-seconds must be"),
         (&["--source", SOURCE, "--action-keys", "a", "--keys-from", "b@0-1"], "not one of the --action-keys"),
         (&["--source", "scene:nope"], "unknown scene"),
@@ -220,6 +220,8 @@ fn recording_refuses_bad_arguments_clearly() {
         (&["--source", SOURCE, "--action-keys", "a,b,a"], "\"a\" is named twice"),
         // No gamepad on a CI machine: said before anything is recorded.
         (&["--source", SOURCE, "--gamepad"], "--gamepad: "),
+        // Frames faster than any encoder: refused, not recorded with frames lost from the start.
+        (&["--source", "scene:bounce?size=64x64&pace=fast"], "record it at its own rate, without pace=fast"),
     ];
     for (extra, expect) in cases {
         let mut args = base.to_vec();

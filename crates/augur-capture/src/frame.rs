@@ -48,8 +48,26 @@ pub struct SourceInfo {
     pub native_format: String,
     /// Whether the source is live (camera, lavfi, scene) or a recording that ends.
     pub live: bool,
+    /// Whether frames come at their own rate (a device's, or their timestamps' on the session
+    /// clock); false for one read as fast as it decodes (`pace=fast`), which overwrites frames
+    /// a slower reader has not taken.
+    pub paced: bool,
     /// Notes from negotiation, e.g. "asked for 1920x1080, device offers 1280x720 at most".
     pub notes: Vec<String>,
+}
+
+impl SourceInfo {
+    /// Whether a recording can keep every frame of this source: not one read as fast as it
+    /// decodes, which outruns any encoder and would lose frames from the start.
+    pub fn recordable(&self) -> Result<(), String> {
+        if self.paced {
+            return Ok(());
+        }
+        Err(format!(
+            "{} is read as fast as it decodes (pace=fast), faster than a recording can take its frames; record it at its own rate, without pace=fast",
+            self.description
+        ))
+    }
 }
 
 /// One chunk of mono audio.

@@ -119,6 +119,7 @@ pub fn run(args: &Args) -> Result<()> {
         }
     };
     let info = video.info().clone();
+    info.recordable().map_err(|why| anyhow::anyhow!(why))?;
     let fps = info.fps.round() as u32;
     if fps == 0 {
         bail!("{} reports no frame rate; give it one (e.g. ?fps=30)", info.description);

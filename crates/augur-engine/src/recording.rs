@@ -192,6 +192,7 @@ mod tests {
             fps: 10.0,
             native_format: "rgb24".into(),
             live: true,
+            paced: true,
             notes: Vec::new(),
         }
     }

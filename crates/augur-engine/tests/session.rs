@@ -484,39 +484,44 @@ fn an_episodes_surprise_curve_hears_its_sound() {
     assert_ne!(heard, silent, "the episode's sound made no difference to its curve");
 }
 
-/// A source faster than the recorder can write (a scene not paced, 640×480) overwrites frames
-/// the recorder never got: the recording stops itself saying so, and the episode keeps what
-/// was written, whole, while the live view goes on.
+/// A source read as fast as it decodes is refused for recording, saying what to do instead.
+/// A recording that the source stops (here, switched to another) stops itself, saying why and
+/// what it kept, keeps its episode whole and valid, and the live view goes on.
 #[test]
-fn a_recording_that_misses_source_frames_stops_and_keeps_what_it_wrote() {
+fn a_recording_its_source_cuts_short_stops_and_keeps_what_it_wrote() {
     let dir = tempfile::tempdir().unwrap();
-    let s = Session::start(config("scene:bounce?size=640x480&pace=fast")).unwrap();
+    let ds = dir.path().join("cut");
+    let fast = Session::start(config("scene:bounce?size=64x64&pace=fast")).unwrap();
+    wait_for("the source open", Duration::from_secs(30), || fast.source_info().is_some());
+    let refused = fast.start_recording(&ds, "too fast").unwrap_err().to_string();
+    assert!(refused.contains("read as fast as it decodes") && refused.contains("without pace=fast"), "{refused}");
+    assert!(!ds.exists(), "nothing was created for a recording refused");
+    drop(fast);
+
+    let s = Session::start(config("scene:bounce?size=64x64&fps=15&seed=1")).unwrap();
     wait_for("the source open", Duration::from_secs(30), || s.source_info().is_some());
-    let ds = dir.path().join("busy");
-    s.start_recording(&ds, "too fast").unwrap();
-    wait_for("the recording stopping itself", Duration::from_secs(60), || {
+    s.start_recording(&ds, "cut short").unwrap();
+    wait_for("a second recorded", Duration::from_secs(30), || s.recording().frames >= 15);
+    s.set_source("scene:bounce?size=64x64&fps=15&seed=2").unwrap();
+    wait_for("the recording stopping itself", Duration::from_secs(30), || {
         s.recording().stopped.is_some_and(|why| !why.ends_with('…'))
     });
     let why = s.recording().stopped.unwrap();
-    assert!(why.contains("source frames were missed") && why.contains("too busy"), "{why}");
+    assert!(why.contains("the source was reopened or switched"), "{why}");
     assert!(!s.recording().active);
     let dataset = augur_dataset::Dataset::open(&ds).unwrap();
     let report = augur_dataset::validate(&dataset);
     assert!(report.ok(), "{:?}", report.problems);
     let episodes = dataset.episodes().unwrap();
     assert_eq!(episodes.len(), 1, "the episode cut short is kept");
-    assert!(episodes[0].length >= 1);
-    let kept = if episodes[0].length == 1 {
-        "keeps 1 frame".to_string()
-    } else {
-        format!("keeps {} frames", episodes[0].length)
-    };
-    assert!(why.ends_with(&kept), "the message says what was kept: {why}");
+    assert!(episodes[0].length >= 15, "{} frames", episodes[0].length);
+    assert!(why.ends_with(&format!("episode 0 keeps {} frames", episodes[0].length)), "{why}");
     let media = augur_capture::count_media(&dataset.layout.video(0)).unwrap();
     assert_eq!(media.video_frames, episodes[0].length, "its video holds every frame its rows say");
     let predicted = s.stats().predicted;
     wait_for("predictions going on", Duration::from_secs(30), || s.stats().predicted > predicted + 2);
-    // A new recording can start after it.
+    // A new recording starts after it, on the new source.
     s.start_recording(&ds, "again").unwrap();
-    s.stop_recording(false).unwrap();
+    wait_for("a frame of the new episode", Duration::from_secs(30), || s.recording().frames >= 1);
+    assert_eq!(s.stop_recording(true).unwrap().map(|m| m.episode_index), Some(1));
 }

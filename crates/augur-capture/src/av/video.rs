@@ -167,6 +167,8 @@ impl AvVideoSource {
             fps: rate,
             native_format: format!("{:?}", decoder.format()).to_lowercase(),
             live,
+            // A camera's device paces it, though it is read without waiting.
+            paced: pacing == Pacing::Realtime || matches!(ending, Ending::Disconnect),
             notes: if turn == 0 { Vec::new() } else { vec![format!("turned {turn}° clockwise, as the file asks")] },
         };
         Ok(Self {

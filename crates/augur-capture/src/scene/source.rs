@@ -38,6 +38,7 @@ impl SceneSource {
             fps: cfg.fps,
             native_format: "rgb24".into(),
             live: true,
+            paced: cfg.realtime,
             notes,
         };
         Ok(Self { scene, info, clock, opened: clock.now(), pair })

@@ -15,6 +15,7 @@ impl Session {
         if lock(&self.shared.recording).is_some() {
             return Err(EngineError::Usage("a recording is already running; stop it first".into()));
         }
+        info.recordable().map_err(EngineError::Usage)?;
         // Opened (and earlier crashes repaired) without holding the lock the capture thread
         // takes for every frame, so the preview never waits for the disk.
         // The recording taps the microphone of this moment; the microphone cannot change
