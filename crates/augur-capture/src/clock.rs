@@ -25,8 +25,8 @@ impl SessionClock {
         self.origin
     }
 
-    /// A clock that began `ago`, for tests of sessions already long; `None` when this
-    /// machine's monotonic clock does not go back that far (it starts at boot).
+    /// A clock that began `ago`, for tests of sessions already long; `None` where the
+    /// platform's monotonic clock cannot go back that far.
     #[cfg(test)]
     pub(crate) fn started_ago(ago: Duration) -> Option<Self> {
         Instant::now().checked_sub(ago).map(|origin| Self { origin })

@@ -100,9 +100,10 @@ impl ActiveRecording {
     pub fn push(&mut self, frame: &Frame) -> Result<(), String> {
         match self.last_index {
             Some(last) if frame.index > last + 1 => {
+                let missed = frame.index - last - 1;
+                let frames = if missed == 1 { "frame was" } else { "frames were" };
                 return Err(format!(
-                    "{} source frames were missed while recording (the machine is too busy); recording stopped",
-                    frame.index - last - 1
+                    "{missed} source {frames} missed while recording (the machine is too busy); recording stopped"
                 ));
             }
             // The frame count restarted: the source was reopened or switched.

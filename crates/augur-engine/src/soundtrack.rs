@@ -166,10 +166,11 @@ impl Soundtrack {
     /// What an export's notes say when its videos of the moments taken at `pts` are silent
     /// somewhere for want of sound; `None` when they are heard throughout. `dashboard.mp4`'s
     /// frame `k` shows moment `k`, `side-by-side.mp4`'s moment `k + 1` (beside the frame expected
-    /// before it), so a silence comes a frame earlier in the latter.
-    pub fn silences_note(&self, pts: &[Duration], fps: u32, listening: bool) -> Option<String> {
+    /// before it), so a silence comes a frame earlier in the latter. Without the `dashboard`
+    /// (no GPU device drew it), only the side-by-side is told of.
+    pub fn silences_note(&self, pts: &[Duration], fps: u32, listening: bool, dashboard: bool) -> Option<String> {
         let side = self.silent_spans(pts.get(1..).unwrap_or_default(), fps, listening);
-        let dashboard = self.silent_spans(pts, fps, listening);
+        let dashboard = if dashboard { self.silent_spans(pts, fps, listening) } else { Vec::new() };
         let told = if side == dashboard {
             format!("the videos are silent {}", side.join(" and "))
         } else {
@@ -371,26 +372,34 @@ mod tests {
         let pts: Vec<Duration> =
             [1000, 1100, 1200, 1300, 1400, 1500, 1900, 2000, 2500, 2600, 2700, 2800, 2900].map(ms).to_vec();
         // The side-by-side shows moment k + 1 as its frame k, so a silence comes a frame earlier.
-        let note = track(vec![0..500, 1500..1800]).silences_note(&pts, 10, true).unwrap_or_default();
+        let note = track(vec![0..500, 1500..1800]).silences_note(&pts, 10, true, true).unwrap_or_default();
         assert!(
             note.starts_with("side-by-side.mp4 is silent from 0.4 to 0.7 s; dashboard.mp4 from 0.5 to 0.8 s:"),
             "{note}"
         );
         assert!(!note.contains(" and "), "the last 0.2 s are too short to tell: {note}");
         let ended = track(std::iter::once(0..500).collect());
-        assert_eq!(ended.silences_note(&pts, 10, true), None, "still listening: its sound is on the way");
-        let note = ended.silences_note(&pts, 10, false).unwrap_or_default();
+        assert_eq!(ended.silences_note(&pts, 10, true, true), None, "still listening: its sound is on the way");
+        let note = ended.silences_note(&pts, 10, false, true).unwrap_or_default();
         assert!(
             note.contains("side-by-side.mp4 is silent from 0.4 to 1.2 s; dashboard.mp4 from 0.5 to 1.3 s:"),
             "{note}"
         );
-        assert_eq!(track(std::iter::once(0..2000).collect()).silences_note(&pts, 10, false), None);
-        // Silent from the start: both from their first frame, one note for both.
-        let note = track(std::iter::once(500..2000).collect()).silences_note(&pts, 10, false).unwrap_or_default();
+        assert_eq!(track(std::iter::once(0..2000).collect()).silences_note(&pts, 10, false, true), None);
+        // Silent from the start: both from their first frame.
+        let note = track(std::iter::once(500..2000).collect()).silences_note(&pts, 10, false, true).unwrap_or_default();
         assert!(
             note.starts_with("side-by-side.mp4 is silent from 0.0 to 0.4 s; dashboard.mp4 from 0.0 to 0.5 s:"),
             "{note}"
         );
+        // No dashboard written: the side-by-side alone.
+        let note = track(vec![0..500, 1500..1800]).silences_note(&pts, 10, true, false).unwrap_or_default();
+        assert!(note.starts_with("side-by-side.mp4 is silent from 0.4 to 0.7 s:"), "{note}");
+        assert!(!note.contains("dashboard"), "{note}");
+        // At 30 fps a frame is lost in a tenth of a second: one span for both.
+        let even: Vec<Duration> = (0..60u64).map(|k| ms(1000 + k * 1000 / 30)).collect();
+        let note = track(vec![0..500, 1500..2000]).silences_note(&even, 30, false, true).unwrap_or_default();
+        assert!(note.starts_with("the videos are silent from 0.5 to 1.5 s:"), "{note}");
     }
 
     #[test]

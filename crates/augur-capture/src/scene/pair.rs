@@ -65,4 +65,10 @@ impl Pair {
             *latest = scene.clone();
         }
     }
+
+    /// The frame of the state a later opening would start from.
+    #[cfg(test)]
+    pub(super) fn published(&self) -> u64 {
+        self.latest.lock().unwrap_or_else(PoisonError::into_inner).frame_index()
+    }
 }

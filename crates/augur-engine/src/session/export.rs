@@ -39,7 +39,6 @@ impl Session {
         let sound = self.soundtrack(&moments, fps, listening);
         let mut out = crate::export(&moments, size, fps, 256, dir, sound.as_ref())?;
         let pts: Vec<Duration> = moments.iter().map(|m| m.pts).collect();
-        out.notes.extend(sound.as_ref().and_then(|s| s.silences_note(&pts, fps, listening.is_some())));
         // The scope's dashboard needs a GPU device (lavapipe will do); without one the rest
         // still stands.
         // The trajectory of the range exported, as dashboard.mp4 draws it, ending at its last
@@ -62,6 +61,9 @@ impl Session {
                 out.notes.push(e.to_string());
             }
         }
+        // Told of the videos written.
+        let dashboard = out.files.last().is_some_and(|f| f.ends_with("dashboard.mp4"));
+        out.notes.extend(sound.as_ref().and_then(|s| s.silences_note(&pts, fps, listening.is_some(), dashboard)));
         Ok(out)
     }
 
