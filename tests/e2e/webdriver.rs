@@ -341,6 +341,14 @@ fn the_built_app_is_driven_through_webdriver() {
     } else {
         augur_tests::skipping("demo mode's full screen: no window manager (openbox) runs to carry it out");
     }
+    // Reality and the model's expectation large, on one screen: the strip across the window,
+    // the live view at least half its height, nothing to scroll to.
+    let layout = page.wait_until(
+        "demo mode's layout",
+        Duration::from_secs(10),
+        "const r = (id) => document.getElementById(id).getBoundingClientRect();          const main = document.querySelector('main');          const fits = main.scrollHeight <= main.clientHeight + 1 && main.scrollWidth <= main.clientWidth + 1;          const [strip, live] = [r('strip'), r('live')];          return {ok: fits && strip.width >= 0.85 * innerWidth && live.height >= 0.45 * innerHeight            && strip.bottom <= innerHeight, strip: [strip.width, strip.height], live: [live.width, live.height],            main: [main.scrollHeight, main.clientHeight], window: [innerWidth, innerHeight]};",
+    );
+    eprintln!("demo layout: {layout}");
     // Frames come: the overlay that says why the live view stands still is not up.
     assert_eq!(page.run("return document.getElementById('stalled').hidden;"), json!(true));
     std::thread::sleep(Duration::from_millis(1500));
