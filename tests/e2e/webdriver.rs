@@ -114,6 +114,17 @@ const CANVAS_STATS: &str = "
   }
   return {ok: lit > d.length / 40 && seen.size >= 16, lit, colours: seen.size, width: c.width, height: c.height};";
 
+/// Demo mode shows reality and the model's expectation large, on one screen: the strip across
+/// the window, the live view at least a quarter of its height (a third of it with one strip:
+/// checked by the caller), nothing to scroll to.
+const DEMO_FITS: &str = "const r = (id) => document.getElementById(id).getBoundingClientRect(); \
+  const main = document.querySelector('main'); \
+  const fits = main.scrollHeight <= main.clientHeight + 1 && main.scrollWidth <= main.clientWidth + 1; \
+  const [strip, live] = [r('strip'), r('live')]; \
+  return {ok: fits && strip.width >= 0.85 * innerWidth && live.height >= innerHeight / 4 && strip.bottom <= innerHeight, \
+    strip: [strip.width, strip.height], live: [live.width, live.height], main: [main.scrollHeight, main.clientHeight], \
+    window: [innerWidth, innerHeight]};";
+
 fn decode_base64(text: &str) -> Vec<u8> {
     let value = |c: u8| match c {
         b'A'..=b'Z' => Some(c - b'A'),
@@ -341,14 +352,33 @@ fn the_built_app_is_driven_through_webdriver() {
     } else {
         augur_tests::skipping("demo mode's full screen: no window manager (openbox) runs to carry it out");
     }
-    // Reality and the model's expectation large, on one screen: the strip across the window,
-    // the live view at least half its height, nothing to scroll to.
-    let layout = page.wait_until(
-        "demo mode's layout",
-        Duration::from_secs(10),
-        "const r = (id) => document.getElementById(id).getBoundingClientRect();          const main = document.querySelector('main');          const fits = main.scrollHeight <= main.clientHeight + 1 && main.scrollWidth <= main.clientWidth + 1;          const [strip, live] = [r('strip'), r('live')];          return {ok: fits && strip.width >= 0.85 * innerWidth && live.height >= 0.45 * innerHeight            && strip.bottom <= innerHeight, strip: [strip.width, strip.height], live: [live.width, live.height],            main: [main.scrollHeight, main.clientHeight], window: [innerWidth, innerHeight]};",
-    );
+    let layout = page.wait_until("demo mode's layout", Duration::from_secs(10), DEMO_FITS);
     eprintln!("demo layout: {layout}");
+    let (live, window) = (layout["live"][1].as_f64().unwrap(), layout["window"][1].as_f64().unwrap());
+    assert!(live >= window / 2.0, "the live view in demo mode is {live} px of {window}");
+    // With model B's strip too, the live view makes room for it.
+    let picked_b = page.run(
+        "const p = document.getElementById('compare-pick'); const a = document.getElementById('model-pick').value; \
+         const o = [...p.options].find(o => o.value && o.value !== a); \
+         if (!o) return null; p.value = o.value; p.dispatchEvent(new Event('change')); return o.value;",
+    );
+    if !picked_b.is_null() {
+        page.wait_until(
+            "model B's strip in demo mode",
+            Duration::from_secs(30),
+            "return !document.getElementById('compare-panel').hidden;",
+        );
+        let layout = page.wait_until("demo mode's layout with model B", Duration::from_secs(10), DEMO_FITS);
+        eprintln!("demo layout with model B: {layout}");
+        page.run(
+            "const p = document.getElementById('compare-pick'); p.value = ''; p.dispatchEvent(new Event('change')); return true;",
+        );
+        page.wait_until(
+            "model B gone",
+            Duration::from_secs(30),
+            "return document.getElementById('compare-panel').hidden;",
+        );
+    }
     // Frames come: the overlay that says why the live view stands still is not up.
     assert_eq!(page.run("return document.getElementById('stalled').hidden;"), json!(true));
     std::thread::sleep(Duration::from_millis(1500));
