@@ -16,6 +16,7 @@ packages=(
   libasound2-dev libasound2-plugins pulseaudio pulseaudio-utils
   xvfb xauth imagemagick
   openbox # a window manager on Xvfb: windows go full screen (demo mode) only under one
+  xdotool # the WebDriver test answers the native file dialog with it
   python3 python3-venv
   libudev-dev
 )

@@ -19,7 +19,7 @@ use std::process::ExitCode;
 
 /// The session and every command the web UI may call (the same set in the app and in tests).
 fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, session: state::Session) -> tauri::Builder<R> {
-    builder.manage(session).invoke_handler(answering(tauri::generate_handler![
+    builder.plugin(tauri_plugin_dialog::init()).manage(session).invoke_handler(answering(tauri::generate_handler![
         commands::app_info,
         commands::about,
         commands::latest_frame,
@@ -36,6 +36,8 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, session: state::
         commands::export_recent,
         commands::timeline_span,
         commands::set_source,
+        commands::cameras,
+        commands::open_video_file,
         commands::list_models,
         commands::set_model,
         commands::set_compare,

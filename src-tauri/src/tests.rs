@@ -519,6 +519,49 @@ fn the_sound_of_its_own_follows_the_source() {
     assert!(m["listening"].as_str().is_some_and(|l| l.contains("scene")), "{m}");
 }
 
+/// The source picker offers this machine's cameras and takes no other; a video file the dialog
+/// gives is opened first, so one that is not a video is refused at once and the source plays on.
+#[test]
+fn a_picked_video_file_plays_and_cameras_come_only_from_the_list() {
+    use tauri::Manager as _;
+    let home = tempfile::tempdir().unwrap();
+    let (app, w) = app_in(Some(home.path().to_path_buf()));
+    let cameras = json_of(call(&w, "cameras", json!({})).unwrap());
+    assert_eq!(cameras.as_array().unwrap().len(), augur_capture::list_cameras().len(), "{cameras}");
+    let refused = call(&w, "set_source", json!({"preset": "camera:57"})).unwrap_err();
+    assert!(refused.to_string().contains("augur devices"), "{refused}");
+
+    // A clip as the dialog would give it, with a `?` in its name.
+    let clip = home.path().join("a clip?.mp4");
+    let made = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-f", "lavfi", "-i", "testsrc=size=96x72:rate=15:duration=2", "-pix_fmt", "yuv420p"])
+        .arg(&clip)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let session = app.state::<Session>();
+    let playing = crate::commands::play_file(&session, &clip).unwrap();
+    assert!(playing.contains("a clip?.mp4"), "{playing}");
+    let name = format!("file:{}?loop=1", augur_capture::escape_path(clip.to_str().unwrap()));
+    assert_eq!(session.source_now().as_deref(), Some(name.as_str()));
+    let start = Instant::now();
+    while !session.source_info().is_some_and(|i| i.description.contains("a clip?.mp4") && i.width == 96) {
+        assert!(start.elapsed() < Duration::from_secs(30), "the clip never played: {:?}", session.source_info());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Not a video, or no file: refused with the reason, and the clip plays on.
+    let notes = home.path().join("notes.txt");
+    std::fs::write(&notes, "not a video").unwrap();
+    for (path, why) in [(notes, "notes.txt"), (home.path().join("gone.mp4"), "does not exist")] {
+        let err = crate::commands::play_file(&session, &path).err().map(|e| e.message()).unwrap_or_default();
+        assert!(err.contains(why), "{}: {err}", path.display());
+    }
+    assert_eq!(session.source_now().as_deref(), Some(name.as_str()));
+    // Nor remembered: the next run starts where the settings say.
+    let settings = std::fs::read_to_string(home.path().join("settings.json")).unwrap_or_default();
+    assert!(!settings.contains("a clip"), "{settings}");
+}
+
 /// The microphone picker: only ids from the list are taken, the swap happens live, it is
 /// refused while recording, and the choice comes back next run.
 #[test]

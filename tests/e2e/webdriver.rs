@@ -428,7 +428,52 @@ fn the_built_app_is_driven_through_webdriver() {
     );
     eprintln!("stalled: {told}");
     assert!(told["text"].as_str().unwrap_or_default().contains("reached its end"), "{told}");
+    play_a_video_file(&page, home.path());
     let _ = request(driver.port, "DELETE", &format!("/session/{}", page.id), None);
+}
+
+/// "a video file…" in the source picker: the app's native dialog, answered as a user would
+/// (the path typed, Enter) through xdotool, plays the clip; the overlay of the ended source goes.
+fn play_a_video_file(page: &Page, home: &std::path::Path) {
+    if Command::new("xdotool").arg("version").output().is_err() {
+        augur_tests::skipping("the file dialog: no xdotool to answer it (scripts/install-deps.sh installs it)");
+        return;
+    }
+    let clip = home.join("clip.mp4");
+    let made = Command::new("ffmpeg")
+        .args(["-v", "error", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=15:duration=3", "-pix_fmt", "yuv420p"])
+        .arg(&clip)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    page.run(
+        "const p = document.getElementById('source-pick'); p.value = 'file'; p.dispatchEvent(new Event('change')); return true;",
+    );
+    let xdotool = |args: &[&str]| {
+        let out = Command::new("xdotool").args(args).output().unwrap();
+        assert!(out.status.success(), "xdotool {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    xdotool(&[
+        "search",
+        "--sync",
+        "--onlyvisible",
+        "--name",
+        "Play a video as the live source",
+        "windowactivate",
+        "--sync",
+    ]);
+    std::thread::sleep(Duration::from_millis(500));
+    // In GTK's file chooser a typed `/` opens the location box.
+    xdotool(&["type", "--delay", "30", clip.to_str().unwrap()]);
+    std::thread::sleep(Duration::from_millis(300));
+    xdotool(&["key", "Return"]);
+    let playing = page.wait_until(
+        "the picked clip playing",
+        Duration::from_secs(30),
+        "const c = document.getElementById('source').textContent; \
+         return {ok: c.includes('clip.mp4') && document.getElementById('stalled').hidden, caption: c};",
+    );
+    eprintln!("file dialog: {playing}");
 }
 
 /// The built app started through the driver on `source` with the model the tests use, for

@@ -49,6 +49,12 @@ export interface MicrophoneRow {
   current: boolean;
 }
 
+export interface CameraRow {
+  /** `camera:<index>`, what `set_source` takes. */
+  id: string;
+  name: string;
+}
+
 export interface Microphones {
   microphones: MicrophoneRow[];
   error: string | null;
@@ -241,6 +247,9 @@ export interface Commands {
     result: null;
   };
   set_source: { args: { preset: string }; result: null };
+  cameras: { args: undefined; result: CameraRow[] };
+  /** What plays now, or null when the dialog was cancelled. */
+  open_video_file: { args: undefined; result: string | null };
   sound: { args: undefined; result: Bytes };
   microphones: { args: undefined; result: Microphones };
   set_microphone: { args: { id: string }; result: string | null };

@@ -7,6 +7,7 @@ import { refreshModels, startTrainingPanel, toggleBrowser } from "./datasets";
 import { runBench } from "./bench";
 import { toggleScope } from "./scope";
 import { refreshMicrophones, startMicrophonePicker } from "./microphone";
+import { startCameraRows } from "./sources";
 import { drawSound, plotSurprise, plotTrajectory } from "./plots";
 import { exportRecent, pollRecording, toggleRecord } from "./recording";
 import { drawStrip, drawStripB, isComparing, showCompare } from "./strips";
@@ -222,7 +223,7 @@ function setDemo(on: boolean, remember = true): void {
 
 /** Wires a picker whose change `apply` makes in the app. A change refused puts the picker back
  * to the value it had, so it never names a source or model that is not in use. */
-function onPick(pick: HTMLSelectElement, refused: string, apply: (value: string) => Promise<void>): void {
+function onPick(pick: HTMLSelectElement, refused: string, apply: (value: string) => Promise<boolean | void>): void {
   // Read when the user reaches for it: the page also sets it (Play episode clears the source).
   let before = pick.value;
   const remember = () => { before = pick.value; };
@@ -231,8 +232,12 @@ function onPick(pick: HTMLSelectElement, refused: string, apply: (value: string)
   pick.addEventListener("change", async () => {
     const value = pick.value;
     try {
-      await apply(value);
-      before = value;
+      // `false`: nothing changed (a dialog cancelled), the picker goes back without a word.
+      if ((await apply(value)) === false) {
+        if (pick.value === value) pick.value = before;
+        return;
+      }
+      before = pick.value;
     } catch (err) {
       if (pick.value === value) pick.value = before;
       notice(`${refused}: ${errorText(err)}`);
@@ -280,6 +285,7 @@ async function start(): Promise<void> {
     $("stride").disabled = false;
     $("export").disabled = false;
     $("source-pick").disabled = false;
+    startCameraRows();
     $("record").disabled = false;
     $("task").disabled = false;
     $("dataset").disabled = false;
@@ -310,6 +316,15 @@ async function start(): Promise<void> {
   $("pc2").addEventListener("input", steer);
   onPick($("source-pick"), "cannot switch", async (preset) => {
     if (!preset) return;
+    if (preset === "file") {
+      // The app asks for the file in a native dialog: the page never names a path.
+      const playing = await invoke("open_video_file");
+      if (playing === null) return false;
+      $("source-pick").value = "";
+      showSource(`${playing} (looping)`);
+      await refreshMicrophones().catch((e) => notice(errorText(e)));
+      return;
+    }
     await invoke("set_source", { preset });
     // The option switched to, not the one shown now: a second pick may have come meanwhile.
     const picked = Array.from($("source-pick").options).find((o) => o.value === preset);

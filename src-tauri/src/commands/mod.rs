@@ -12,11 +12,13 @@ mod datasets;
 mod microphone;
 mod models;
 mod scope;
+mod sources;
 pub use bench::*;
 pub use datasets::*;
 pub use microphone::*;
 pub use models::*;
 pub use scope::*;
+pub use sources::*;
 
 /// Errors sent to the web UI: a message a person can read, and a stable code for the UI.
 #[derive(Debug, Serialize)]
@@ -532,31 +534,6 @@ pub fn smoke_report<R: tauri::Runtime>(
     Ok(())
 }
 
-/// Sources the window may switch to, by id. The webview never sends a source name: a lavfi
-/// graph or a camera driver could read files (`movie=`, `textfile=`) or grab the screen.
-const SOURCE_PRESETS: [(&str, &str); 6] = [
-    ("camera", "camera:0"),
-    ("scene", "scene:bounce?size=640x480"),
-    ("scene-sound", "scene:bounce?size=640x480&sound=1"),
-    ("scene-vanish", "scene:bounce?size=640x480&violation=vanish&at=90"),
-    ("scene-teleport", "scene:bounce?size=640x480&violation=teleport&at=90"),
-    ("test-pattern", "lavfi:testsrc=size=640x480:rate=30"),
-];
-
-/// Switches the live source to a preset (see [`SOURCE_PRESETS`]) without restarting; the
-/// timeline is kept. Files and datasets are opened from the command line or the browser.
-#[tauri::command]
-pub fn set_source(session: State<'_, Session>, preset: String) -> Result<(), CommandError> {
-    let Live::Model(s) = &session.live else { return Err(bad("no model is loaded")) };
-    let Some((_, spec)) = SOURCE_PRESETS.iter().find(|(id, _)| *id == preset) else {
-        let ids: Vec<&str> = SOURCE_PRESETS.iter().map(|(id, _)| *id).collect();
-        return Err(bad(format!("unknown source preset {preset:?}; one of {}", ids.join(", "))));
-    };
-    session.switch_source(s, spec).map_err(bad)?;
-    session.remember(|set| set.source = Some(preset));
-    Ok(())
-}
-
 /// The model compared with the one in use, by its name in the picker (a fine-tune's path ends
 /// in `NAME/model`, so its file name would say only "model").
 fn compared(session: &Session, s: &augur_engine::Session) -> Option<String> {
@@ -565,11 +542,6 @@ fn compared(session: &Session, s: &augur_engine::Session) -> Option<String> {
         .into_iter()
         .find(|(_, p)| p.display().to_string() == path);
     Some(found.map_or(path, |(name, _)| name))
-}
-
-/// The source a preset id stands for.
-pub(crate) fn source_preset(id: &str) -> Option<&'static str> {
-    SOURCE_PRESETS.iter().find(|(i, _)| *i == id).map(|(_, spec)| *spec)
 }
 
 #[cfg(test)]
