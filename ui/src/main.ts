@@ -226,7 +226,7 @@ let choosingFile = false;
 
 /** Wires a picker whose change `apply` makes in the app. A change refused puts the picker back
  * to the value it had, so it never names a source or model that is not in use. */
-function onPick(pick: HTMLSelectElement, refused: string, apply: (value: string) => Promise<boolean | void>): void {
+function onPick(pick: HTMLSelectElement, refused: string, apply: (value: string) => Promise<boolean | string | void>): void {
   // Read when the user reaches for it: the page also sets it (Play episode clears the source).
   let before = pick.value;
   const remember = () => { before = pick.value; };
@@ -235,12 +235,19 @@ function onPick(pick: HTMLSelectElement, refused: string, apply: (value: string)
   pick.addEventListener("change", async () => {
     const value = pick.value;
     try {
-      // `false`: nothing changed (a dialog cancelled), the picker goes back without a word.
-      if ((await apply(value)) === false) {
+      // `false`: nothing changed (a dialog cancelled), the picker goes back without a word; a
+      // string: what the picker stands for now (a file plays under "source…").
+      const now = await apply(value);
+      if (now === false) {
         if (pick.value === value) pick.value = before;
         return;
       }
-      before = pick.value;
+      if (typeof now === "string") {
+        if (pick.value === value) pick.value = now;
+        before = now;
+        return;
+      }
+      before = value;
     } catch (err) {
       if (pick.value === value) pick.value = before;
       notice(`${refused}: ${errorText(err)}`);
@@ -326,10 +333,9 @@ async function start(): Promise<void> {
       choosingFile = true;
       const playing = await invoke("open_video_file").finally(() => { choosingFile = false; });
       if (playing === null) return false;
-      $("source-pick").value = "";
       showSource(`${playing} (looping)`);
       await refreshMicrophones().catch((e) => notice(errorText(e)));
-      return;
+      return "";
     }
     await invoke("set_source", { preset });
     // The option switched to, not the one shown now: a second pick may have come meanwhile.

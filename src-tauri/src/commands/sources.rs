@@ -5,6 +5,7 @@
 //! the user answers.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::Serialize;
 use tauri::{AppHandle, Runtime, State};
@@ -24,7 +25,24 @@ const SOURCE_PRESETS: [(&str, &str); 6] = [
 ];
 
 /// What the file dialog offers first; "any file" is offered too, FFmpeg reads more.
-const VIDEO_EXTENSIONS: [&str; 10] = ["mp4", "mkv", "mov", "avi", "webm", "m4v", "mpg", "mpeg", "ogv", "flv"];
+/// GTK matches them as written, so a camera's `VID_0001.MP4` needs the capitals too.
+const VIDEO_EXTENSIONS: [&str; 20] = [
+    "mp4", "mkv", "mov", "avi", "webm", "m4v", "mpg", "mpeg", "ogv", "flv", "MP4", "MKV", "MOV", "AVI", "WEBM", "M4V",
+    "MPG", "MPEG", "OGV", "FLV",
+];
+
+/// Whether a file dialog is up: one at a time, since each holds a worker of the async runtime
+/// that every slow command shares.
+static CHOOSING: AtomicBool = AtomicBool::new(false);
+
+/// Lets the next dialog open once this one is answered, however the command ends.
+struct DialogUp;
+
+impl Drop for DialogUp {
+    fn drop(&mut self) {
+        CHOOSING.store(false, Ordering::SeqCst);
+    }
+}
 
 /// The source a preset id stands for.
 pub(crate) fn source_preset(id: &str) -> Option<&'static str> {
@@ -83,6 +101,10 @@ pub fn open_video_file<R: Runtime>(
     app: AppHandle<R>,
     session: State<'_, Session>,
 ) -> Result<Option<String>, CommandError> {
+    if CHOOSING.swap(true, Ordering::SeqCst) {
+        return Err(bad("a file dialog is already open: answer or close it first"));
+    }
+    let _up = DialogUp;
     let picked = app
         .dialog()
         .file()
