@@ -114,6 +114,15 @@ const CANVAS_STATS: &str = "
   }
   return {ok: lit > d.length / 40 && seen.size >= 16, lit, colours: seen.size, width: c.width, height: c.height};";
 
+/// Picks the first model other than the one in use as model B (A/B); answers it, or null when the
+/// app lists no other.
+const PICK_B: &str = "const p = document.getElementById('compare-pick'); \
+  const a = document.getElementById('model-pick').value; const o = [...p.options].find(o => o.value && o.value !== a); \
+  if (!o) return null; p.value = o.value; p.dispatchEvent(new Event('change')); return o.value;";
+
+/// Stops comparing.
+const UNPICK_B: &str = "const p = document.getElementById('compare-pick'); p.value = ''; p.dispatchEvent(new Event('change')); return true;";
+
 /// Demo mode shows reality and the model's expectation large, on one screen: the strips' tiles
 /// at least a seventh of the window's height, the live view at least a quarter of it (with one
 /// strip the caller asks for more), nothing to scroll to.
@@ -226,11 +235,7 @@ fn the_built_app_is_driven_through_webdriver() {
     // A/B: a second model on the same frames. Each model's surprise is drawn on its own scale
     // (their latent errors are in different units), so both traces peak near the plot's top.
     // A is the base model here, whose encoder no other bundled model shares.
-    let picked_b = page.run(
-        "const p = document.getElementById('compare-pick'); const a = document.getElementById('model-pick').value; \
-         const o = [...p.options].find(o => o.value && o.value !== a); \
-         if (!o) return null; p.value = o.value; p.dispatchEvent(new Event('change')); return o.value;",
-    );
+    let picked_b = page.run(PICK_B);
     if picked_b.is_null() {
         augur_tests::skipping("the A/B compare: the app lists one model only");
     } else {
@@ -244,9 +249,7 @@ fn the_built_app_is_driven_through_webdriver() {
             return {ok: a < c.height / 4 && b < c.height / 4, a, b, height: c.height};";
         let both = page.wait_until("both models' surprise traces", Duration::from_secs(90), peaks);
         eprintln!("A/B with {picked_b}: surprise peaks at rows {both}");
-        page.run(
-            "const p = document.getElementById('compare-pick'); p.value = ''; p.dispatchEvent(new Event('change')); return true;",
-        );
+        page.run(UNPICK_B);
     }
 
     // The microphone picker: started with none, pick the first one the app lists; the sound
@@ -359,11 +362,7 @@ fn the_built_app_is_driven_through_webdriver() {
     let (strip, width) = (layout["strip"][0].as_f64().unwrap(), layout["window"][0].as_f64().unwrap());
     assert!(strip >= 0.8 * width, "the strip in demo mode is {strip} px of {width}");
     // With model B's strip too, the live view makes room for it.
-    let picked_b = page.run(
-        "const p = document.getElementById('compare-pick'); const a = document.getElementById('model-pick').value; \
-         const o = [...p.options].find(o => o.value && o.value !== a); \
-         if (!o) return null; p.value = o.value; p.dispatchEvent(new Event('change')); return o.value;",
-    );
+    let picked_b = page.run(PICK_B);
     if !picked_b.is_null() {
         page.wait_until(
             "model B's strip in demo mode",
@@ -372,9 +371,7 @@ fn the_built_app_is_driven_through_webdriver() {
         );
         let layout = page.wait_until("demo mode's layout with model B", Duration::from_secs(10), DEMO_FITS);
         eprintln!("demo layout with model B: {layout}");
-        page.run(
-            "const p = document.getElementById('compare-pick'); p.value = ''; p.dispatchEvent(new Event('change')); return true;",
-        );
+        page.run(UNPICK_B);
         page.wait_until(
             "model B gone",
             Duration::from_secs(30),
