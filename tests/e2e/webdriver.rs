@@ -371,6 +371,10 @@ fn the_built_app_is_driven_through_webdriver() {
         );
         let layout = page.wait_until("demo mode's layout with model B", Duration::from_secs(10), DEMO_FITS);
         eprintln!("demo layout with model B: {layout}");
+        // What the pick said shows over the panels for a while, though demo mode hides the bar.
+        let said = "const n = document.getElementById('notice'); \
+            return {ok: getComputedStyle(n).display !== 'none' && n.textContent.startsWith('A/B'), text: n.textContent};";
+        page.wait_until("the A/B notice in demo mode", Duration::from_secs(10), said);
         page.run(UNPICK_B);
         page.wait_until(
             "model B gone",

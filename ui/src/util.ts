@@ -93,9 +93,17 @@ export function errorText(e: unknown): string {
 }
 
 export function notice(text: string): void {
-  $("notice").textContent = text;
-  $("notice").hidden = false;
+  const bar = $("notice");
+  bar.textContent = text;
+  bar.hidden = false;
+  // Demo mode hides the bar but shows a notice of the moment for a while over the panels, so
+  // what a click did (or why it did not) is seen.
+  bar.classList.add("fresh");
+  clearTimeout(freshFor);
+  freshFor = setTimeout(() => bar.classList.remove("fresh"), 6000);
 }
+
+let freshFor: ReturnType<typeof setTimeout> | undefined;
 
 // Runs `fn` every `ms` after the previous run finished, so calls never pile up.
 export function every(ms: number, fn: () => unknown): void {
