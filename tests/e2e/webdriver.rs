@@ -369,12 +369,12 @@ fn the_built_app_is_driven_through_webdriver() {
             Duration::from_secs(30),
             "return !document.getElementById('compare-panel').hidden;",
         );
+        // What the pick said shows over the panels for a while (6 s), though demo mode hides the bar.
+        let said = "const n = document.getElementById('notice'); \
+            return {ok: getComputedStyle(n).display !== 'none' && n.textContent.includes('A/B'), text: n.textContent};";
+        page.wait_until("the A/B notice in demo mode", Duration::from_secs(5), said);
         let layout = page.wait_until("demo mode's layout with model B", Duration::from_secs(10), DEMO_FITS);
         eprintln!("demo layout with model B: {layout}");
-        // What the pick said shows over the panels for a while, though demo mode hides the bar.
-        let said = "const n = document.getElementById('notice'); \
-            return {ok: getComputedStyle(n).display !== 'none' && n.textContent.startsWith('A/B'), text: n.textContent};";
-        page.wait_until("the A/B notice in demo mode", Duration::from_secs(10), said);
         page.run(UNPICK_B);
         page.wait_until(
             "model B gone",
@@ -480,7 +480,8 @@ fn play_a_video_file(page: &Page, home: &std::path::Path) {
         "the picked clip playing",
         Duration::from_secs(30),
         "const c = document.getElementById('source').textContent; \
-         return {ok: c.includes('clip.mp4') && document.getElementById('stalled').hidden, caption: c};",
+         return {ok: c.includes('clip.mp4') && document.getElementById('stalled').hidden \
+           && document.getElementById('source-pick').value === '', caption: c};",
     );
     eprintln!("file dialog: {playing}");
 }
@@ -512,7 +513,11 @@ fn open_app<'a>(driver: &'a Driver, home: &std::path::Path, source: &str, second
     let start = Instant::now();
     let session = loop {
         match request(driver.port, "POST", "/session", Some(&caps)) {
-            Err(e) if e.contains("Maximum number of active sessions") && start.elapsed() < Duration::from_secs(30) => {
+            // An empty answer: tauri-driver came up before the WebKitWebDriver behind it.
+            Err(e)
+                if (e.contains("Maximum number of active sessions") || e.starts_with("no HTTP answer"))
+                    && start.elapsed() < Duration::from_secs(30) =>
+            {
                 std::thread::sleep(Duration::from_millis(500));
             }
             answer => break answer.unwrap_or_else(|e| panic!("no session: {e}")),

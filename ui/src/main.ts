@@ -227,30 +227,28 @@ let choosingFile = false;
 /** Wires a picker whose change `apply` makes in the app. A change refused puts the picker back
  * to the value it had, so it never names a source or model that is not in use. */
 function onPick(pick: HTMLSelectElement, refused: string, apply: (value: string) => Promise<boolean | string | void>): void {
-  // Read when the user reaches for it: the page also sets it (Play episode clears the source).
+  // What the picker stands for in the app: read when the user reaches for it while nothing is
+  // on its way (the page also sets it: Play episode clears the source), and set by each change
+  // as it lands. Changes may land out of order (a model loads for seconds, a file dialog waits
+  // for its answer), so the picker shows what landed last once none is on its way.
   let before = pick.value;
-  const remember = () => { before = pick.value; };
+  let pending = 0;
+  const remember = () => { if (pending === 0) before = pick.value; };
   pick.addEventListener("focus", remember);
   pick.addEventListener("pointerdown", remember);
   pick.addEventListener("change", async () => {
     const value = pick.value;
+    pending++;
     try {
       // `false`: nothing changed (a dialog cancelled), the picker goes back without a word; a
       // string: what the picker stands for now (a file plays under "source…").
       const now = await apply(value);
-      if (now === false) {
-        if (pick.value === value) pick.value = before;
-        return;
-      }
-      if (typeof now === "string") {
-        if (pick.value === value) pick.value = now;
-        before = now;
-        return;
-      }
-      before = value;
+      if (now !== false) before = typeof now === "string" ? now : value;
     } catch (err) {
-      if (pick.value === value) pick.value = before;
       notice(`${refused}: ${errorText(err)}`);
+    } finally {
+      pending--;
+      if (pending === 0) pick.value = before;
     }
   });
 }
