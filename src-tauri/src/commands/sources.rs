@@ -101,20 +101,26 @@ pub fn open_video_file<R: Runtime>(
     app: AppHandle<R>,
     session: State<'_, Session>,
 ) -> Result<Option<String>, CommandError> {
+    // Said before the user picks a file for nothing.
+    if !matches!(session.live, Live::Model(_)) {
+        return Err(bad("no model is loaded, so the window plays the source it started with"));
+    }
     if CHOOSING.swap(true, Ordering::SeqCst) {
         return Err(bad("a file dialog is already open: answer or close it first"));
     }
     let _up = DialogUp;
-    let picked = app
-        .dialog()
-        .file()
-        .set_title("Play a video as the live source")
-        .add_filter("Videos", &VIDEO_EXTENSIONS)
-        .add_filter("Any file", &["*"])
-        .blocking_pick_file();
-    let Some(picked) = picked else { return Ok(None) };
-    let path = picked.into_path().map_err(|e| bad(format!("the dialog gave no file path ({e})")))?;
-    answered(|| play_file(&session, &path).map(Some))
+    answered(|| {
+        let picked = app
+            .dialog()
+            .file()
+            .set_title("Play a video as the live source")
+            .add_filter("Videos", &VIDEO_EXTENSIONS)
+            .add_filter("Any file", &["*"])
+            .blocking_pick_file();
+        let Some(picked) = picked else { return Ok(None) };
+        let path = picked.into_path().map_err(|e| bad(format!("the dialog gave no file path ({e})")))?;
+        play_file(&session, &path).map(Some)
+    })
 }
 
 /// Plays the video at `path`, looping, as the live source. It is opened here first, so a file
