@@ -171,6 +171,9 @@ impl Soundtrack {
     pub fn silences_note(&self, pts: &[Duration], fps: u32, listening: bool, dashboard: bool) -> Option<String> {
         let side = self.silent_spans(pts.get(1..).unwrap_or_default(), fps, listening);
         let dashboard = if dashboard { self.silent_spans(pts, fps, listening) } else { Vec::new() };
+        if side.is_empty() && dashboard.is_empty() {
+            return None;
+        }
         let told = if side == dashboard {
             format!("the videos are silent {}", side.join(" and "))
         } else {
@@ -184,11 +187,9 @@ impl Soundtrack {
                 .collect();
             told.join("; ")
         };
-        (told.contains(" from ")).then(|| {
-            format!(
-                "{told}: nothing was heard then (no microphone was picked, one was being switched, or it is older than the timeline keeps)"
-            )
-        })
+        Some(format!(
+            "{told}: nothing was heard then (no microphone was picked, one was being switched, or it is older than the timeline keeps)"
+        ))
     }
 
     /// The sound of frame `k` of a video at `fps` showing a moment taken at `pts`: as many

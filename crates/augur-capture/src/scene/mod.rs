@@ -33,6 +33,12 @@ use render::{Canvas, Look, Occluder};
 use rng::Rng;
 use sound::Sounds;
 
+/// How long after frame 0 frame `index` comes at `fps`; saturates instead of panicking for
+/// absurd indices at tiny frame rates.
+fn frame_time(index: u64, fps: f64) -> std::time::Duration {
+    std::time::Duration::try_from_secs_f64(index as f64 / fps).unwrap_or(std::time::Duration::MAX)
+}
+
 /// Independent random streams of one seed (see [`rng::Rng::new`]).
 const STREAM_LAYOUT: u64 = 1;
 const STREAM_LOOK: u64 = 2;

@@ -49,8 +49,7 @@ impl Pair {
 
     /// Session time at which the scene's frame `index` is due.
     pub(super) fn due(&self, index: u64) -> Duration {
-        let frames = self.first.saturating_add(index) as f64;
-        Duration::try_from_secs_f64(frames / self.fps).unwrap_or(Duration::MAX)
+        super::frame_time(self.first.saturating_add(index), self.fps)
     }
 
     /// Keeps `scene` as the state a later opening starts from: once a second of frames, since a

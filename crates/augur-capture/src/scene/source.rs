@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::pair::Pair;
-use super::{SOUND_RATE, Scene, SceneConfig};
+use super::{SOUND_RATE, Scene, SceneConfig, frame_time};
 use crate::{AudioChunk, AudioInfo, AudioSource, CaptureError, Frame, SessionClock, Source, SourceInfo};
 
 /// A [`Scene`] delivered frame by frame, forever. In realtime mode frame `i` is held back until
@@ -59,8 +59,7 @@ impl Source for SceneSource {
 
     fn next_frame(&mut self) -> Result<Option<Frame>, CaptureError> {
         let index = self.scene.frame_index();
-        // Saturates instead of panicking for absurd indices at tiny frame rates.
-        let offset = Duration::try_from_secs_f64(index as f64 / self.info.fps).unwrap_or(Duration::MAX);
+        let offset = frame_time(index, self.info.fps);
         let due = match &self.pair {
             Some(pair) => pair.due(index),
             None => self.opened.saturating_add(offset),
@@ -143,7 +142,7 @@ impl AudioSource for SceneSound {
         let from = self.scene.frame_index();
         let at = |f: u64| match &self.pair {
             Some(pair) => pair.due(f),
-            None => Duration::try_from_secs_f64(f as f64 / fps).unwrap_or(Duration::MAX),
+            None => frame_time(f, fps),
         };
         // The step from frame `from` to `from + 1` is heard once frame `from + 1` is due.
         if self.pair.is_some() {

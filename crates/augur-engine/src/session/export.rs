@@ -53,16 +53,19 @@ impl Session {
             Err(e) => out.notes.push(e.to_string()),
         }
         let path = dir.join("dashboard.mp4");
-        match snapshot.write_video(&path, fps, sound.as_ref(), progress) {
-            Ok(_) => out.files.push(path),
+        let dashboard = match snapshot.write_video(&path, fps, sound.as_ref(), progress) {
+            Ok(_) => {
+                out.files.push(path);
+                true
+            }
             Err(e) => {
                 // A video cut short would not play; the note says why it is missing.
                 let _ = std::fs::remove_file(&path);
                 out.notes.push(e.to_string());
+                false
             }
-        }
+        };
         // Told of the videos written.
-        let dashboard = out.files.last().is_some_and(|f| f.ends_with("dashboard.mp4"));
         out.notes.extend(sound.as_ref().and_then(|s| s.silences_note(&pts, fps, listening.is_some(), dashboard)));
         Ok(out)
     }
