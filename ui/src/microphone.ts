@@ -1,7 +1,7 @@
 // The microphone picker: the list comes from the app (ids only; the page never names a device
 // or a file), is read again whenever the pointer or the focus reaches the picker (devices come
 // and go), and the sound panel follows what is listened to.
-import { $, errorText, invoke, notice } from "./util";
+import { $, errorText, invoke, notice, rereadOnReach } from "./util";
 import type { Microphones } from "./commands";
 
 /** Fills the picker from the app's list and shows the sound panel when something is heard. */
@@ -52,15 +52,8 @@ export function startMicrophonePicker(onListening: (listening: string | null) =>
   heard = onListening;
   const pick = $("mic-pick");
   pick.disabled = false;
-  // Reaching for the picker (the pointer over it, or the keyboard's focus) reads the devices
-  // again, before it opens; a list that did not change is left as it is.
-  // The pointer's arrival and the click's focus come together: one reading serves both.
-  let reading: Promise<void> | null = null;
-  const reread = () => {
-    reading ??= refreshMicrophones().catch((e) => notice(errorText(e))).finally(() => { reading = null; });
-  };
-  pick.addEventListener("pointerenter", reread);
-  pick.addEventListener("focus", reread);
+  // A list that did not change is left as it is.
+  rereadOnReach(pick, refreshMicrophones);
   pick.addEventListener("change", async () => {
     if (!pick.value) return;
     try {

@@ -1,7 +1,7 @@
 // The source picker's cameras: this machine's, read from the app again whenever the pointer or
 // the focus reaches the picker (cameras come and go). The page picks one by its id from that
 // list (`camera:<index>`); the preset "camera 0" stands in while none is listed.
-import { $, errorText, invoke, notice } from "./util";
+import { $, invoke, rereadOnReach } from "./util";
 
 /** The rows last put in the picker, so an unchanged list leaves an open drop-down alone. */
 let shown = "";
@@ -27,12 +27,5 @@ async function refreshCameras(): Promise<void> {
 
 /** Lists the cameras now and whenever the picker is reached. */
 export function startCameraRows(): void {
-  const pick = $("source-pick");
-  let reading: Promise<void> | null = null;
-  const reread = () => {
-    reading ??= refreshCameras().catch((e) => notice(errorText(e))).finally(() => { reading = null; });
-  };
-  pick.addEventListener("pointerenter", reread);
-  pick.addEventListener("focus", reread);
-  reread();
+  rereadOnReach($("source-pick"), refreshCameras)();
 }

@@ -105,6 +105,20 @@ export function notice(text: string): void {
 
 let freshFor: ReturnType<typeof setTimeout> | undefined;
 
+/** Runs `read` whenever the user reaches for `pick` (the pointer over it, or the keyboard's
+ * focus), before it opens, so a list of devices that come and go is read again. The pointer's
+ * arrival and the click's focus come together: one reading serves both. Answers the reader,
+ * to read at once too. */
+export function rereadOnReach(pick: HTMLElement, read: () => Promise<void>): () => void {
+  let reading: Promise<void> | null = null;
+  const reread = () => {
+    reading ??= read().catch((e) => notice(errorText(e))).finally(() => { reading = null; });
+  };
+  pick.addEventListener("pointerenter", reread);
+  pick.addEventListener("focus", reread);
+  return reread;
+}
+
 // Runs `fn` every `ms` after the previous run finished, so calls never pile up.
 export function every(ms: number, fn: () => unknown): void {
   const tick = async () => {

@@ -49,6 +49,11 @@ pub(crate) fn source_preset(id: &str) -> Option<&'static str> {
     SOURCE_PRESETS.iter().find(|(i, _)| *i == id).map(|(_, spec)| *spec)
 }
 
+/// The id the picker knows a camera by, the source name that opens it.
+fn camera_id(camera: &augur_capture::CameraInfo) -> String {
+    format!("camera:{}", camera.index)
+}
+
 /// A camera the picker offers.
 #[derive(Serialize)]
 pub struct CameraRow {
@@ -62,10 +67,8 @@ pub struct CameraRow {
 #[tauri::command(async)]
 pub fn cameras() -> Result<Vec<CameraRow>, CommandError> {
     answered(|| {
-        let rows = augur_capture::list_cameras()
-            .into_iter()
-            .map(|c| CameraRow { id: format!("camera:{}", c.index), name: c.name })
-            .collect();
+        let rows =
+            augur_capture::list_cameras().into_iter().map(|c| CameraRow { id: camera_id(&c), name: c.name }).collect();
         Ok(rows)
     })
 }
@@ -80,7 +83,7 @@ pub fn set_source(session: State<'_, Session>, preset: String) -> Result<(), Com
         session.remember(|set| set.source = Some(preset));
         return Ok(());
     }
-    let listed = augur_capture::list_cameras().into_iter().any(|c| format!("camera:{}", c.index) == preset);
+    let listed = augur_capture::list_cameras().iter().any(|c| camera_id(c) == preset);
     if !listed {
         let ids: Vec<&str> = SOURCE_PRESETS.iter().map(|(id, _)| *id).collect();
         return Err(bad(format!(
