@@ -471,11 +471,28 @@ fn play_a_video_file(page: &Page, home: &std::path::Path) {
         "windowactivate",
         "--sync",
     ]);
-    std::thread::sleep(Duration::from_millis(500));
-    // In GTK's file chooser a typed `/` opens the location box.
-    xdotool(&["type", "--delay", "30", clip.to_str().unwrap()]);
-    std::thread::sleep(Duration::from_millis(300));
-    xdotool(&["key", "Return"]);
+    // Ctrl+L opens GTK's location box (a typed `/` does too, but only once the dialog has
+    // settled: before that the keys go to its search). Typed again while the dialog is still
+    // up: keys sent as it settles can be lost.
+    let dialog_up = || {
+        let found = Command::new("xdotool")
+            .args(["search", "--onlyvisible", "--name", "Play a video as the live source"])
+            .output()
+            .unwrap();
+        found.status.success() && !found.stdout.is_empty()
+    };
+    for _ in 0..3 {
+        std::thread::sleep(Duration::from_millis(1000));
+        xdotool(&["key", "ctrl+l"]);
+        std::thread::sleep(Duration::from_millis(300));
+        xdotool(&["type", "--delay", "30", clip.to_str().unwrap()]);
+        std::thread::sleep(Duration::from_millis(300));
+        xdotool(&["key", "Return"]);
+        std::thread::sleep(Duration::from_millis(1500));
+        if !dialog_up() {
+            break;
+        }
+    }
     let playing = page.wait_until(
         "the picked clip playing",
         Duration::from_secs(30),
