@@ -221,9 +221,6 @@ function setDemo(on: boolean, remember = true): void {
   invoke("set_demo", { on, remember }).catch((e) => notice(`Demo mode: ${errorText(e)}`));
 }
 
-/** Whether the file dialog is up. */
-let choosingFile = false;
-
 /** Wires a picker whose change `apply` makes in the app. A change refused puts the picker back
  * to the value it had, so it never names a source or model that is not in use. */
 function onPick(pick: HTMLSelectElement, refused: string, apply: (value: string) => Promise<boolean | string | void>): void {
@@ -325,11 +322,9 @@ async function start(): Promise<void> {
   onPick($("source-pick"), "cannot switch", async (preset) => {
     if (!preset) return;
     if (preset === "file") {
-      // The app asks for the file in a native dialog: the page never names a path. One dialog
-      // at a time: it does not hold the window.
-      if (choosingFile) return false;
-      choosingFile = true;
-      const playing = await invoke("open_video_file").finally(() => { choosingFile = false; });
+      // The app asks for the file in a native dialog: the page never names a path. It refuses a
+      // second dialog while one is up (the dialog does not hold the window), which is said.
+      const playing = await invoke("open_video_file");
       if (playing === null) return false;
       showSource(`${playing} (looping)`);
       await refreshMicrophones().catch((e) => notice(errorText(e)));
