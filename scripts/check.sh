@@ -12,6 +12,7 @@ scripts/install-deps.sh
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/augur/target}"
 export CARGO_TERM_COLOR=never
 . scripts/python-env.sh
+. scripts/torch-env.sh
 # tauri-driver (the WebDriver front of WebKitWebDriver) for the window test, beside the target dir.
 export AUGUR_TOOLS="${AUGUR_TOOLS:-$(dirname "$CARGO_TARGET_DIR")/tools}"
 if [ ! -x "$AUGUR_TOOLS/bin/tauri-driver" ]; then

@@ -18,6 +18,7 @@ packages=(
   openbox # a window manager on Xvfb: windows go full screen (demo mode) only under one
   xdotool # the WebDriver test answers the native file dialog with it
   python3 python3-venv
+  python3-torch python3-numpy libopenblas0-pthread # python/augur_torch: Augur's model in PyTorch
   libudev-dev
 )
 

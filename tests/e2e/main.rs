@@ -6,6 +6,7 @@ mod app;
 mod cli;
 mod dataset;
 mod model;
+mod torch;
 mod training;
 #[cfg(unix)]
 mod webdriver;

@@ -1,0 +1,65 @@
+"""Episodes of a LeRobot v3 dataset (as `augur record` writes them, or any with a video
+feature) as frames at a model's size, for training in PyTorch.
+
+Parquet is read with pyarrow, the video with ffmpeg: each episode's span of its video file
+(`from_timestamp` to `to_timestamp`; LeRobot v3 may pack several episodes in one file), centre
+square crop, area-averaged to the model's size, as Augur's own `to_model_input` does."""
+import json
+import subprocess
+from pathlib import Path
+
+import numpy as np
+
+
+class DatasetError(Exception):
+    pass
+
+
+def episodes(root, size, only=None):
+    """`[(episode_index, frames)]`, frames `[n, 3, size, size]` float32 in [0, 1]. `only`: one
+    episode index, or None for all."""
+    import pyarrow.parquet as pq
+
+    root = Path(root)
+    info_path = root / "meta/info.json"
+    if not info_path.is_file():
+        raise DatasetError(f"{root}: no meta/info.json; is this a LeRobot v3 dataset? "
+                           "(`augur dataset repair` finishes one whose recording was cut short)")
+    info = json.loads(info_path.read_text())
+    if info.get("codebase_version") != "v3.0":
+        raise DatasetError(f"{root}: codebase_version {info.get('codebase_version')}, this reads v3.0")
+    videos = [k for k, f in info["features"].items() if f.get("dtype") == "video"]
+    if not videos:
+        raise DatasetError(f"{root}: no video feature to train on")
+    key = videos[0]
+    meta = sorted((root / "meta/episodes").glob("chunk-*/file-*.parquet"))
+    rows = [r for path in meta for r in pq.read_table(path).to_pylist()]
+    out = []
+    for ep in rows:
+        index = ep["episode_index"]
+        if only is not None and index != only:
+            continue
+        video = root / info["video_path"].format(video_key=key, chunk_index=ep[f"videos/{key}/chunk_index"],
+                                                 file_index=ep[f"videos/{key}/file_index"])
+        start = float(ep.get(f"videos/{key}/from_timestamp") or 0.0)
+        frames = decode(video, start, int(ep["length"]), size)
+        if len(frames) != ep["length"]:
+            raise DatasetError(f"{video}: episode {index} has {ep['length']} frames, the video gave {len(frames)}; "
+                               "run `augur dataset validate` on it")
+        out.append((index, frames))
+    if not out:
+        raise DatasetError(f"{root}: no episode {only}" if only is not None else f"{root}: no finished episodes")
+    return out
+
+
+def decode(video, start, count, size):
+    """`count` frames of `video` from `start` seconds, `[n, 3, size, size]` float32."""
+    crop = f"crop='min(iw,ih)':'min(iw,ih)',scale={size}:{size}:flags=area"
+    cmd = ["ffmpeg", "-v", "error", "-ss", f"{start:.6f}", "-i", str(video), "-frames:v", str(count),
+           "-vf", crop, "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
+    done = subprocess.run(cmd, capture_output=True, check=False)
+    if done.returncode != 0:
+        raise DatasetError(f"ffmpeg cannot read {video}: {done.stderr.decode().strip()}")
+    pixels = np.frombuffer(done.stdout, np.uint8)
+    n = len(pixels) // (3 * size * size)
+    return pixels[:n * 3 * size * size].reshape(n, size, size, 3).transpose(0, 3, 1, 2).astype(np.float32) / 255.0

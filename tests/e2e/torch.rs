@@ -1,0 +1,106 @@
+//! Journey 3's way out and back: the bundled model in PyTorch (`python/augur_torch`) computes
+//! what Augur computes, and a model fine-tuned there on a recorded dataset loads back into
+//! Augur and predicts the same there as in PyTorch.
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use augur_tests::{augur, run_with_deadline, text};
+use burn::tensor::{Device, Tensor};
+
+/// The bundled default model, the one the app starts with.
+fn bundled() -> String {
+    format!("{}/../{}", env!("CARGO_MANIFEST_DIR"), augur_model::DEFAULT_MODEL_PATH)
+}
+/// At the model's own size, so the PNGs `augur predict` writes hold exactly what it read.
+const SCENE: &str = "scene:bounce?size=64x64&seed=21";
+
+/// The Python with Debian's PyTorch that `scripts/torch-env.sh` makes (check.sh sources it).
+fn torch_python() -> Option<String> {
+    let python = std::env::var("AUGUR_TORCH_PYTHON").ok();
+    if python.is_none() {
+        augur_tests::skipping("AUGUR_TORCH_PYTHON: no PyTorch; source scripts/torch-env.sh");
+    }
+    python
+}
+
+/// `python -m augur_torch.<module> args…`, with the package on the path.
+fn augur_torch(python: &str, module: &str, args: &[&str]) -> Output {
+    let mut cmd = Command::new(python);
+    cmd.env("PYTHONPATH", concat!(env!("CARGO_MANIFEST_DIR"), "/../python"))
+        .arg("-m")
+        .arg(format!("augur_torch.{module}"))
+        .args(args);
+    run_with_deadline(cmd, Duration::from_secs(600))
+}
+
+/// `augur predict` of `model` over the scene into `out`, then the PyTorch comparison; returns
+/// its figures.
+fn predict_and_compare(python: &str, model: &str, out: &Path) -> serde_json::Value {
+    let out_s = out.display().to_string();
+    let args = ["predict", "--model", model, "--source", SCENE, "--audio", "none", "--steps", "22", "--out", &out_s];
+    let predicted = augur(&args);
+    assert!(predicted.status.success(), "{}", text(&predicted).1);
+    let parity = augur_torch(python, "parity", &["--model", model, "--predictions", &out_s]);
+    let (stdout, stderr) = text(&parity);
+    eprintln!("parity of {model}: {stdout}");
+    assert!(parity.status.success(), "{stdout}{stderr}");
+    let figures: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    // Steps 2C - 1 to the last but one have every context frame and the truth on disk.
+    assert!(figures["steps_compared"].as_u64().unwrap() >= 10, "{stdout}");
+    figures
+}
+
+#[test]
+fn the_bundled_model_in_pytorch_predicts_what_augur_predicts() {
+    let Some(python) = torch_python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let figures = predict_and_compare(&python, &bundled(), &dir.path().join("pred"));
+    // The predictions moved the ball: the comparison covered real change, not still frames.
+    assert!(figures["predicted_change"].as_f64().unwrap() > 0.5, "{figures}");
+}
+
+#[test]
+fn a_model_fine_tuned_in_pytorch_loads_back_into_augur() {
+    let Some(python) = torch_python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let ds = dir.path().join("ds").display().to_string();
+    let recorded = augur(&[
+        "record",
+        "--source",
+        "scene:bounce?size=64x64&fps=15&seed=4",
+        "--out",
+        &ds,
+        "--task",
+        "watch the ball",
+        "--episode-seconds",
+        "2",
+    ]);
+    assert!(recorded.status.success(), "{}", text(&recorded).1);
+
+    let tuned = dir.path().join("tuned");
+    let tuned_s = tuned.display().to_string();
+    let model = bundled();
+    let args = ["--model", &model, "--data", &ds, "--steps", "3", "--batch-size", "2", "--out", &tuned_s];
+    let run = augur_torch(&python, "finetune", &args);
+    let (stdout, stderr) = text(&run);
+    assert!(run.status.success(), "{stdout}{stderr}");
+    assert!(stderr.contains("step 3/3 loss"), "no progress shown: {stderr}");
+    // Loaded by Augur's own checks, the two models see a frame differently.
+    let sees = |path: &str| {
+        let device = Device::flex();
+        let (net, _) = augur_model::checkpoint::load(Path::new(path), &device).unwrap();
+        let frame = Tensor::<5>::full([1, 1, 3, 64, 64], 0.5, &device);
+        net.online.forward(frame, None).into_data().try_to_vec::<f32>().unwrap()
+    };
+    let gap = augur_model::metrics::max_abs_diff(&sees(&model), &sees(&tuned_s));
+    assert!(gap > 1e-4, "the fine-tune changed nothing Augur sees ({gap})");
+
+    // Augur reads the card and the weights, and computes what PyTorch computes with them.
+    predict_and_compare(&python, &tuned_s, &dir.path().join("pred"));
+    let card: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(tuned.join("model.json")).unwrap()).unwrap();
+    assert_eq!(card["training"]["steps_done"], 3, "{card}");
+    assert!(card["training"]["machine"].as_str().unwrap().starts_with("PyTorch"), "{card}");
+}
