@@ -1,6 +1,7 @@
 """Fine-tunes an Augur model in PyTorch on LeRobot v3 datasets and writes a checkpoint Augur
-loads: the same objective, optimiser and schedule as `augur train --init`, for when the data or
-the GPU is elsewhere.
+loads: the same objective, optimiser, schedule and training config (`--config`: a file in
+`augur train --config`'s format, whole or only what it changes, over the same defaults) as
+`augur train --init`, for when the data or the GPU is elsewhere.
 
     python3 -m augur_torch.finetune --model models/bounce-64-reach --data my-dataset \\
         --steps 200 --out ~/Augur/models/my-torch-model
@@ -10,6 +11,7 @@ The result (`OUT/model.safetensors` and `OUT/model.json`, its card recording thi
 under ~/Augur/models. Sound is not read here: the audio token hears silence and the audio encoder
 is left as it was."""
 import argparse
+import json
 import math
 import os
 import platform
@@ -22,7 +24,7 @@ import torch
 
 from . import checkpoint, lerobot, losses, plot
 
-# The loss weights and schedule `augur train` uses when a card records none.
+# `augur train`'s defaults (TrainConfig and LossConfig), which a --config file is laid over.
 DEFAULT_TRAINING = {
     "loss": {"rollout_steps": 2, "prediction": 1.0, "variance": 1.0, "covariance": 0.04, "reconstruction": 1.0,
              "pixel": 0.0, "mask": None, "motion": None, "reach": None, "audio": None},
@@ -33,6 +35,35 @@ DEFAULT_TRAINING = {
 # encoder, so the card must not claim otherwise.
 UNUSED_SWITCHES = ("decoder_only", "freeze_encoders", "predictor_only", "new_predictor", "grow_predictor",
                    "time_budget_s", "latent_bank")
+
+
+def training_config(path):
+    """`augur train`'s defaults with the file at `path` (if any) laid over them; a key the
+    defaults do not have is refused, as `augur train` refuses it."""
+    config = json.loads(json.dumps(DEFAULT_TRAINING))
+    if path is None:
+        return config
+    try:
+        given = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as e:
+        sys.exit(f"finetune: cannot read the config {path}: {e}")
+    if not isinstance(given, dict):
+        sys.exit(f"finetune: {path} must hold a JSON object, as `augur train --config` reads")
+    for key, value in given.items():
+        if key == "loss" and isinstance(value, dict):
+            unknown = sorted(set(value) - set(config["loss"]))
+            if unknown:
+                sys.exit(f"finetune: {path}: no loss setting {unknown[0]!r}; they are {sorted(config['loss'])}")
+            config["loss"].update(value)
+        elif key in config or key in UNUSED_SWITCHES or key == "model":
+            config[key] = value
+        else:
+            sys.exit(f"finetune: {path}: no training setting {key!r}")
+    used = [k for k in UNUSED_SWITCHES if given.get(k)]
+    if used:
+        sys.exit(f"finetune: {path} sets {used[0]}, which this fine-tune does not do (it trains every part but "
+                 "the audio encoder); run it with `augur train`")
+    return config
 
 
 def learning_rate(peak, warmup, steps, step):
@@ -83,14 +114,22 @@ def main():
     parser.add_argument("--model", required=True, help="the Augur model to start from")
     parser.add_argument("--data", required=True, action="append", help="a LeRobot v3 dataset folder (repeatable)")
     parser.add_argument("--out", required=True, help="folder for model.safetensors and model.json")
-    parser.add_argument("--steps", type=int, default=200)
-    parser.add_argument("--batch-size", type=int)
-    parser.add_argument("--learning-rate", type=float, help="peak rate (default: a fifth of the model's own)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--config", help="a training config (JSON), whole or only what it changes")
+    parser.add_argument("--steps", type=int, help="optimiser steps (default: the config's)")
+    parser.add_argument("--batch-size", type=int, help="clips per step (default: the config's)")
+    parser.add_argument("--learning-rate", type=float, help="peak rate (default: the config's)")
+    parser.add_argument("--seed", type=int, help="(default: the config's)")
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     args = parser.parse_args()
-    if args.steps < 1:
-        sys.exit("finetune: --steps must be at least 1")
+    trained = training_config(args.config)
+    for key, value in (("steps", args.steps), ("batch_size", args.batch_size), ("learning_rate", args.learning_rate),
+                       ("seed", args.seed)):
+        if value is not None:
+            trained[key] = value
+    steps, batch, peak = int(trained["steps"]), int(trained["batch_size"]), float(trained["learning_rate"])
+    warmup, seed, loss = int(trained["warmup_steps"]), int(trained["seed"]), trained["loss"]
+    if steps < 1 or batch < 1 or not peak > 0:
+        sys.exit("finetune: steps and batch size must be at least 1, and the learning rate above 0")
     device = torch.device(args.device)
     if "OMP_NUM_THREADS" not in os.environ:
         # Debian's PyTorch starts with one thread; every core is what a training run wants.
@@ -99,8 +138,6 @@ def main():
         net, card = checkpoint.load(args.model, device)
     except (checkpoint.CheckpointError, OSError, ValueError) as e:
         sys.exit(f"finetune: cannot load {args.model}: {e}")
-    trained = (card.get("training") or {}).get("config") or {"model": card["config"], **DEFAULT_TRAINING}
-    loss = {**DEFAULT_TRAINING["loss"], **trained.get("loss", {})}
     cfg = net.cfg
     length = losses.clip_len(cfg.context, loss)
     reels = []
@@ -113,24 +150,21 @@ def main():
     if not reels:
         sys.exit(f"finetune: no episode has the {length} frames a clip needs (context {cfg.context}, "
                  f"then {loss['rollout_steps'] + 1}); record longer episodes")
-    batch = args.batch_size or int(trained.get("batch_size", 8))
-    peak = args.learning_rate or float(trained.get("learning_rate", 5e-4)) / 5
-    warmup = min(int(trained.get("warmup_steps", 50)), max(args.steps // 10, 1))
-    torch.manual_seed(args.seed)
-    rng = np.random.default_rng(args.seed)
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
     if net.online.audio is not None:
         net.online.audio.requires_grad_(False)
     params = [p for name, p in net.named_parameters() if p.requires_grad and not name.startswith("target.")]
     optim = torch.optim.AdamW(params, lr=peak, betas=(0.9, 0.999), eps=1e-5, weight_decay=1e-4)
     net.train()
     started, frames_seen = time.monotonic(), sum(len(r) for r in reels)
-    print(f"finetune: {len(reels)} episodes, {frames_seen} frames; {args.steps} steps of {batch} clips of "
+    print(f"finetune: {len(reels)} episodes, {frames_seen} frames; {steps} steps of {batch} clips of "
           f"{length} frames on {device}", file=sys.stderr)
     terms, history, done = {}, [], 0
     try:
-        for step in range(args.steps):
+        for step in range(steps):
             for group in optim.param_groups:
-                group["lr"] = learning_rate(peak, warmup, args.steps, step)
+                group["lr"] = learning_rate(peak, warmup, steps, step)
             clips = sample(reels, length, batch, rng).to(device)
             total, terms = losses.batch_loss(net, clips, None, cfg.context, loss)
             if not math.isfinite(terms["total"]):
@@ -139,12 +173,12 @@ def main():
             total.backward()
             clip_norms(params)
             optim.step()
-            ema(net.target, net.online, float(trained.get("ema", 0.99)))
+            ema(net.target, net.online, float(trained["ema"]))
             history.append(terms)
             done = step + 1
             spent = time.monotonic() - started
-            eta = spent / done * (args.steps - done)
-            print(f"step {done}/{args.steps} loss {terms['total']:.4f} pred {terms['prediction']:.4f} "
+            eta = spent / done * (steps - done)
+            print(f"step {done}/{steps} loss {terms['total']:.4f} pred {terms['prediction']:.4f} "
                   f"recon {terms['reconstruction']:.5f} std {terms['latent_std_mean']:.3f} (min "
                   f"{terms['latent_std_min']:.3f}) {batch * done / spent:.1f} clips/s ETA {eta:.0f}s",
                   file=sys.stderr, flush=True)
@@ -155,8 +189,7 @@ def main():
         sys.exit("finetune: interrupted before the first step; nothing written")
     wall = time.monotonic() - started
     config = {**trained, **{k: None for k in UNUSED_SWITCHES}}
-    config.update({"model": card["config"], "loss": loss, "batch_size": batch, "steps": args.steps,
-                   "learning_rate": peak, "warmup_steps": warmup, "seed": args.seed})
+    config["model"] = card["config"]
     out_card = {
         "format_version": checkpoint.FORMAT_VERSION,
         "name": Path(args.out).name,

@@ -82,8 +82,15 @@ fn a_model_fine_tuned_in_pytorch_loads_back_into_augur() {
     let tuned = dir.path().join("tuned");
     let tuned_s = tuned.display().to_string();
     let model = bundled();
-    let args = ["--model", &model, "--data", &ds, "--steps", "3", "--batch-size", "2", "--out", &tuned_s];
-    let run = augur_torch(&python, "finetune", &args);
+    // A config as `augur train --config` reads it; a setting it does not know is refused.
+    let config = dir.path().join("train.json");
+    std::fs::write(&config, r#"{"warmup_steps": 1, "loss": {"rollout_stpes": 1}}"#).unwrap();
+    let config_s = config.display().to_string();
+    let args = ["--model", &model, "--data", &ds, "--config", &config_s, "--steps", "3", "--batch-size", "2"];
+    let refused = augur_torch(&python, "finetune", &[&args[..], &["--out", &tuned_s]].concat());
+    assert!(!refused.status.success() && text(&refused).1.contains("no loss setting 'rollout_stpes'"));
+    std::fs::write(&config, r#"{"warmup_steps": 1, "loss": {"rollout_steps": 1}}"#).unwrap();
+    let run = augur_torch(&python, "finetune", &[&args[..], &["--out", &tuned_s]].concat());
     let (stdout, stderr) = text(&run);
     assert!(run.status.success(), "{stdout}{stderr}");
     assert!(stderr.contains("step 3/3 loss"), "no progress shown: {stderr}");
