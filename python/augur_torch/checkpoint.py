@@ -92,10 +92,18 @@ def load(model, device="cpu"):
     weights, card_path = paths(model)
     if not card_path.is_file():
         raise CheckpointError(f"{card_path}: no model card; pass the model's path without an extension")
-    card = json.loads(card_path.read_text())
-    if card.get("format_version") != FORMAT_VERSION:
-        raise CheckpointError(f"{card_path}: format version {card.get('format_version')}, this reads {FORMAT_VERSION}")
-    net = WorldModel(Config(card["config"]))
+    try:
+        card = json.loads(card_path.read_text())
+    except (OSError, ValueError) as e:
+        raise CheckpointError(f"{card_path}: not a model card ({e})") from None
+    if not isinstance(card, dict) or card.get("format_version") != FORMAT_VERSION:
+        version = card.get("format_version") if isinstance(card, dict) else None
+        raise CheckpointError(f"{card_path}: format version {version}, this reads {FORMAT_VERSION}")
+    try:
+        net = WorldModel(Config(card["config"]))
+    except (KeyError, TypeError, ValueError, RuntimeError) as e:
+        raise CheckpointError(f"{card_path}: its config does not describe a model this reads ({e!r}); "
+                              "check it with `augur eval --model`") from None
     state = net.state_dict()
     stored = read_safetensors(weights)
     missing = sorted(set(state) - set(stored))

@@ -111,3 +111,60 @@ fn a_model_fine_tuned_in_pytorch_loads_back_into_augur() {
     assert_eq!(card["training"]["steps_done"], 3, "{card}");
     assert!(card["training"]["machine"].as_str().unwrap().starts_with("PyTorch"), "{card}");
 }
+
+/// One clip, so both draw the same batch every step: `augur train --init` and the PyTorch
+/// fine-tune, with every loss term weighed, agree on every term at every step, so the
+/// objective, AdamW, the clipping, the schedule and the EMA target all match.
+#[test]
+fn training_in_pytorch_follows_augur_train_step_for_step() {
+    let Some(python) = torch_python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let clip = dir.path().join("clip.mp4");
+    // Context 8, the next frame and a rollout of 2: exactly one clip of 11 frames.
+    let made = Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=64x64:rate=15", "-frames:v", "11"])
+        .args(["-pix_fmt", "yuv420p"])
+        .arg(&clip)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let ds = dir.path().join("ds").display().to_string();
+    let source = format!("file:{}", clip.display());
+    let recorded =
+        augur(&["record", "--source", &source, "--out", &ds, "--task", "one clip", "--episode-seconds", "5"]);
+    assert!(recorded.status.success(), "{}", text(&recorded).1);
+
+    let config = dir.path().join("train.json");
+    let weights = r#"{"rollout_steps": 2, "pixel": 1.0, "mask": 0.01, "motion": 1.0, "reach": 1.0, "audio": 0.5}"#;
+    std::fs::write(&config, format!(r#"{{"warmup_steps": 1, "ema": 0.9, "loss": {weights}}}"#)).unwrap();
+    let (config, model) = (config.display().to_string(), bundled());
+    let common = ["--config", &config, "--steps", "3", "--batch-size", "1"];
+    let (by_augur, by_torch) = (dir.path().join("augur"), dir.path().join("torch"));
+    let (augur_out, torch_out) = (by_augur.display().to_string(), by_torch.display().to_string());
+    let data = format!("dataset:{ds}");
+    let args = [&["train", "--init", &model, "--data", &data, "--device", "cpu", "--out", &augur_out][..], &common];
+    let trained = augur(&args.concat());
+    assert!(trained.status.success(), "{}", text(&trained).1);
+    let args = [&["--model", &model, "--data", &ds, "--out", &torch_out][..], &common];
+    let tuned = augur_torch(&python, "finetune", &args.concat());
+    assert!(tuned.status.success(), "{}", text(&tuned).1);
+
+    let read = |path: std::path::PathBuf| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    };
+    let state = read(by_augur.join("train-state.json"));
+    let ours: Vec<&serde_json::Value> = state["history"].as_array().unwrap().iter().map(|h| &h[1]).collect();
+    let theirs = read(by_torch.join("losses.json"));
+    let theirs = theirs.as_array().unwrap();
+    assert_eq!((ours.len(), theirs.len()), (3, 3), "{state}");
+    for (step, (a, b)) in ours.iter().zip(theirs).enumerate() {
+        for term in ["total", "prediction", "variance", "covariance", "reconstruction", "pixel", "mask", "reach"] {
+            let (a, b) = (a[term].as_f64().unwrap(), b[term].as_f64().unwrap());
+            assert!(a > 0.0, "step {}: {term} was not computed", step + 1);
+            let gap = (a - b).abs() / a;
+            assert!(gap < 1e-4, "step {}: {term} is {a} in augur train, {b} in PyTorch", step + 1);
+        }
+        let (a, b) = (a["audio"].as_f64().unwrap(), b["audio"].as_f64().unwrap());
+        assert!((a - b).abs() <= 1e-4 * a.abs().max(1e-6), "step {}: audio {a} and {b}", step + 1);
+    }
+}
