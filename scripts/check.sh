@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # What a fresh machine lacks (system packages, Node.js, Rust); quick when all is there.
-scripts/install-deps.sh
+scripts/install-deps.sh --tests
 [ -x "$HOME/.cargo/bin/cargo" ] && export PATH="$HOME/.cargo/bin:$PATH"
 . scripts/services.sh
 

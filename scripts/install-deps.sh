@@ -18,9 +18,13 @@ packages=(
   openbox # a window manager on Xvfb: windows go full screen (demo mode) only under one
   xdotool # the WebDriver test answers the native file dialog with it
   python3 python3-venv
-  python3-torch python3-numpy libopenblas0-pthread # python/augur_torch: Augur's model in PyTorch
   libudev-dev
 )
+# `--tests`: also what only the tests use. Debian's PyTorch (120 MB, with OpenBLAS: reference
+# BLAS is 4x slower) runs python/augur_torch's checks; the app and its demo do not need it.
+if [ "${1:-}" = "--tests" ]; then
+  packages+=(python3-torch python3-numpy libopenblas0-pthread)
+fi
 
 # `env` runs apt with DEBIAN_FRONTEND set, as root too (an empty prefix would leave the
 # assignment as the command's name).
