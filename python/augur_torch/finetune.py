@@ -8,8 +8,8 @@ loads: the same objective, optimiser, schedule and training config (`--config`: 
 
 The result (`OUT/model.safetensors` and `OUT/model.json`, its card recording this run) opens with
 `augur eval --model OUT`, `augur predict --model OUT` and in the app's model picker when OUT is
-under ~/Augur/models. Sound is not read here: the audio token hears silence and the audio encoder
-is left as it was."""
+under ~/Augur/models. Sound is not read here: the audio token hears silence, and on a dataset with
+sound the audio encoder is left as it was."""
 import argparse
 import json
 import math
@@ -32,8 +32,8 @@ DEFAULT_TRAINING = {
     "batch_size": 8, "steps": 2000, "learning_rate": 1e-3, "warmup_steps": 100, "ema": 0.99, "seed": 0,
     "checkpoint_every": 100,
 }
-# Switches of `augur train` that this run does not apply: it trains everything but the audio
-# encoder, so the card must not claim otherwise.
+# Switches of `augur train` that this run does not apply: it trains every part (but the audio
+# encoder on data with sound), so the card must not claim otherwise.
 UNUSED_SWITCHES = ("decoder_only", "freeze_encoders", "predictor_only", "new_predictor", "grow_predictor",
                    "time_budget_s", "latent_bank")
 
@@ -86,8 +86,8 @@ def training_config(path):
                 raise ValueError("the architecture comes from --model here; change it with `augur train --init`")
             elif key in UNUSED_SWITCHES:
                 if value not in (None, False):
-                    raise ValueError(f"{key} is not done by this fine-tune (it trains every part but the audio "
-                                     "encoder); run it with `augur train`")
+                    raise ValueError(f"{key} is not done by this fine-tune (it trains every part); run it with "
+                                     "`augur train`")
             elif key in config:
                 config[key] = typed(key, value, DEFAULT_TRAINING[key])
             else:
@@ -105,8 +105,10 @@ def check_bounds(trained):
         return f"steps must be 1 to {MAX_STEPS}, not {trained['steps']}"
     if trained["loss"]["rollout_steps"] > MAX_ROLLOUT:
         return f"loss.rollout_steps must be 0 to {MAX_ROLLOUT}, not {trained['loss']['rollout_steps']}"
-    if not trained["learning_rate"] > 0:
+    if not (math.isfinite(trained["learning_rate"]) and trained["learning_rate"] > 0):
         return f"learning_rate must be a number above 0, not {trained['learning_rate']}"
+    if trained["seed"] < 0:
+        return f"seed must be a whole number of at least 0, not {trained['seed']}"
     if not 0 <= trained["ema"] <= 1:
         return f"ema must be 0 to 1, not {trained['ema']}"
     return None
@@ -202,19 +204,19 @@ def main():
         sys.exit("finetune: loss.reach weighs a warping decoder's flow, and this model's decoder does not warp; "
                  "set it to 0")
     length = losses.clip_len(cfg.context, loss)
-    reels = []
+    reels, heard = [], []
     for root in args.data:
         try:
-            found = lerobot.episodes(root, cfg.image_size)
-        except (lerobot.DatasetError, OSError, ValueError, KeyError) as e:
+            found, has_sound = lerobot.episodes(root, cfg.image_size)
+        except (lerobot.DatasetError, OSError, ValueError) as e:
             sys.exit(f"finetune: {e}")
-        reels += [frames for _, frames in found if len(frames) >= length]
+        reels += [frames for frames in found if len(frames) >= length]
+        heard += [root] if has_sound else []
     if not reels:
         sys.exit(f"finetune: no episode has the {length} frames a clip needs (context {cfg.context}, "
                  f"then {loss['rollout_steps'] + 1}); record longer episodes")
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    heard = [d for d in args.data if lerobot.has_sound(d)]
     if net.online.audio is not None and heard:
         # Sound is not read here: trained on silence where the data has sound, the audio
         # encoder would unlearn what it hears. Without sound in the data, `augur train` trains
@@ -293,6 +295,7 @@ def main():
     write(final=True)
     if len(history) < steps:
         sys.exit(1)
+
 
 if __name__ == "__main__":
     main()

@@ -10,26 +10,26 @@ import subprocess
 from pathlib import Path
 
 import numpy as np
+import pyarrow.parquet as pq
 
 
 class DatasetError(Exception):
     pass
 
 
-def episodes(root, size, only=None):
-    """`[(episode_index, frames)]`, frames `[n, 3, size, size]` uint8 (a quarter of float32's
-    memory: an hour at 30 fps and 64² is 1.3 GB). `only`: one episode index, or None for all."""
-    import pyarrow.parquet as pq
-
+def episodes(root, size):
+    """Every episode's frames, `[n, 3, size, size]` uint8 each (a quarter of float32's memory:
+    an hour at 30 fps and 64² is 1.3 GB), and whether the video carries sound (its feature's
+    `info.has_audio`)."""
     root = Path(root)
     try:
-        return read_episodes(root, size, only, pq)
+        return read_episodes(root, size)
     except (KeyError, AttributeError, TypeError, IndexError) as e:
         raise DatasetError(f"{root}: its metadata lacks what LeRobot v3 requires ({e!r}); check it with "
                            "`augur dataset validate`") from None
 
 
-def read_episodes(root, size, only, pq):
+def read_episodes(root, size):
     info_path = root / "meta/info.json"
     if not info_path.is_file():
         raise DatasetError(f"{root}: no meta/info.json; is this a LeRobot v3 dataset? "
@@ -41,24 +41,21 @@ def read_episodes(root, size, only, pq):
     if not videos:
         raise DatasetError(f"{root}: no video feature to train on")
     key = videos[0]
+    heard = bool((info["features"][key].get("info") or {}).get("has_audio"))
     meta = sorted((root / "meta/episodes").glob("chunk-*/file-*.parquet"))
-    rows = [r for path in meta for r in pq.read_table(path).to_pylist()]
-    out = []
-    for ep in rows:
-        index = ep["episode_index"]
-        if only is not None and index != only:
-            continue
+    reels = []
+    for ep in (r for path in meta for r in pq.read_table(path).to_pylist()):
         video = root / info["video_path"].format(video_key=key, chunk_index=ep[f"videos/{key}/chunk_index"],
                                                  file_index=ep[f"videos/{key}/file_index"])
         start = float(ep.get(f"videos/{key}/from_timestamp") or 0.0)
         frames = decode(video, start, int(ep["length"]), size)
         if len(frames) != ep["length"]:
-            raise DatasetError(f"{video}: episode {index} has {ep['length']} frames, the video gave {len(frames)}; "
-                               "run `augur dataset validate` on it")
-        out.append((index, frames))
-    if not out:
-        raise DatasetError(f"{root}: no episode {only}" if only is not None else f"{root}: no finished episodes")
-    return out
+            raise DatasetError(f"{video}: episode {ep['episode_index']} has {ep['length']} frames, the video gave "
+                               f"{len(frames)}; run `augur dataset validate` on it")
+        reels.append(frames)
+    if not reels:
+        raise DatasetError(f"{root}: no finished episodes")
+    return reels, heard
 
 
 def decode(video, start, count, size):
@@ -72,13 +69,3 @@ def decode(video, start, count, size):
     pixels = np.frombuffer(done.stdout, np.uint8)
     n = len(pixels) // (3 * size * size)
     return np.ascontiguousarray(pixels[:n * 3 * size * size].reshape(n, size, size, 3).transpose(0, 3, 1, 2))
-
-
-def has_sound(root):
-    """Whether the dataset's video carries a sound track (`info.has_audio` of its feature)."""
-    try:
-        info = json.loads((Path(root) / "meta/info.json").read_text())
-        return any(f.get("dtype") == "video" and (f.get("info") or {}).get("has_audio")
-                   for f in info["features"].values())
-    except (OSError, ValueError, KeyError, AttributeError, TypeError):
-        return False

@@ -90,6 +90,9 @@ fn a_model_fine_tuned_in_pytorch_loads_back_into_augur() {
     let refused = augur_torch(&python, "finetune", &[&args[..], &["--out", &tuned_s]].concat());
     assert!(!refused.status.success() && text(&refused).1.contains("no loss setting 'rollout_stpes'"));
     std::fs::write(&config, r#"{"warmup_steps": 1, "loss": {"rollout_steps": 1}}"#).unwrap();
+    // A seed Augur's card could not hold is refused before any work, not written into it.
+    let refused = augur_torch(&python, "finetune", &[&args[..], &["--seed", "-1", "--out", &tuned_s]].concat());
+    assert!(!refused.status.success() && text(&refused).1.contains("seed must be a whole number"));
     let run = augur_torch(&python, "finetune", &[&args[..], &["--out", &tuned_s]].concat());
     let (stdout, stderr) = text(&run);
     assert!(run.status.success(), "{stdout}{stderr}");
